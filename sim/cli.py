@@ -1,0 +1,180 @@
+"""The ``bordersim`` command line: a thin layer over functions users can import.
+
+Every subcommand turns bad input into a clear message (file, key, value, what is allowed) and
+exit status 2; never a traceback. Heavy modules are imported lazily so ``bordersim --help`` is
+instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.schema import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, out_help: str) -> None:
+    p.add_argument("--days", type=float, default=None, help="simulated days (default: the scenario's time.days)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set patrols.count=12 (repeatable)",
+    )
+    p.add_argument("--out", default=None, help=out_help)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="bordersim",
+        description="Agent-based simulation of border enforcement against human trafficking.",
+    )
+    parser.add_argument("--version", action="version", version=f"bordersim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check scenario or experiment files and print OK or the errors")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    p = sub.add_parser("map", help="draw a scenario's terrain, border, sensors, coverage and blind spots")
+    p.add_argument("scenario")
+    p.add_argument("--out", required=True, help="output image (.png, .svg or .pdf)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+
+    p = sub.add_parser("run", help="run one simulation and write outcomes.json and timeseries.csv")
+    p.add_argument("scenario")
+    _add_run_options(p, out_help="output folder (default results/run-<scenario>-seed<S>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("experiment", help="compare policies over seeded replications, with statistics and a report")
+    p.add_argument("spec")
+    p.add_argument("--workers", type=int, default=None, help="1 = in-process; N = local processes (default: cores)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--out", default=None, help="output folder (default results/<experiment name>)")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted experiment")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("animate", help="render an animated run to GIF or MP4")
+    p.add_argument("scenario")
+    _add_run_options(p, out_help="output file, .gif or .mp4")
+    p.add_argument("--fps", type=int, default=8)
+    p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
+
+    p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+
+    sub.add_parser("demo", help="the main job: run the default policy comparison and print where the report is")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command](args) or EXIT_OK)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.paths:
+        try:
+            describe = validate_path(Path(path), args.overrides)
+            print(f"{path}: OK ({describe})")
+        except InputError as exc:
+            status = EXIT_INPUT
+            print(f"{path}: {len(exc.problems)} error(s)")
+            for problem in exc.problems:
+                print(f"  {problem}")
+    return status
+
+
+def validate_path(path: Path, overrides: list[str]) -> str:
+    """Validate a scenario (builds its world) or an experiment file; return a one-line description."""
+    from sim.schema import read_toml
+
+    raw = read_toml(path)
+    if "experiment" in raw:
+        from sim.experiment.spec import load_experiment
+
+        spec = load_experiment(path)
+        return f"experiment '{spec.name}', {len(spec.policies)} policies x {spec.replications} replications"
+    from sim.scenario import load_scenario
+    from sim.world import build_world
+
+    loaded = load_scenario(path, overrides)
+    world = build_world(loaded)
+    return (
+        f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m, "
+        f"{len(world.sensors)} sensors, blind spots {world.blind_spot_share:.0%} of the border"
+    )
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.viz.maps import draw_map
+    from sim.world import build_world
+
+    loaded = load_scenario(args.scenario, args.overrides)
+    world = build_world(loaded)
+    out = draw_map(world, args.out)
+    print(f"map written to {out}")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.runner import run_command
+
+    return run_command(args)
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    from sim.experiment.cli import experiment_command
+
+    return experiment_command(args)
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from sim.viz.animate import animate_command
+
+    return animate_command(args)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from sim.viz.app import serve
+
+    return serve(host=args.host, port=args.port)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sim.demo import run_demo
+
+    return run_demo()
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "map": cmd_map,
+    "run": cmd_run,
+    "experiment": cmd_experiment,
+    "animate": cmd_animate,
+    "app": cmd_app,
+    "demo": cmd_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

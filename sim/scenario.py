@@ -1,0 +1,502 @@
+"""Scenario files: one validated schema for terrain, border, places, detectors, actors, courts and time.
+
+A scenario is a TOML file (see ``scenarios/`` and ``docs/scenario-format.md``). :func:`load_scenario`
+reads it, applies ``--set key.path=value`` overrides, validates every key (type, range, allowed
+values, unknown keys with the closest valid name) and returns a frozen :class:`Scenario`.
+
+Units are physical and converted once by the model: distances in km (positions) or m (ranges,
+heights), speeds in km/h, rates per hour or per day, durations in hours or days. Positions ``at =
+[x_km, y_km]`` are measured east from the west edge and south from the north edge of the map, so
+with ``cell_m = 1000`` a position is also a (column, row) cell index.
+
+Checks that need the terrain (a sensor outside the map, a port not on the border, no passable
+path from a staging area to a destination) are done by :func:`sim.world.build_world`, which
+raises the same :class:`~sim.schema.InputError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.schema import Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
+
+#: Largest grid accepted, in cells: refused before anything is allocated (about 100 MB of layers).
+MAX_CELLS = 4_000_000
+
+Position = tuple[float, float]
+
+LAND_COVERS = ("open", "desert", "scrub", "forest", "mountain", "water", "road", "urban")
+
+
+@dataclass(frozen=True)
+class Meta:
+    name: str = spec(doc="Short name of the scenario, used in reports and file names.")
+    description: str = spec("", doc="What the scenario represents, in a sentence or two.")
+
+
+@dataclass(frozen=True)
+class Time:
+    step_minutes: float = spec(
+        30.0, doc="Simulated time per model step. Keep it at an hour or less.", unit="min", gt=0, le=60
+    )
+    days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=3650)
+
+
+@dataclass(frozen=True)
+class Procedural:
+    kind: str = spec(
+        "desert",
+        doc="Landscape family: desert basin with mountain ridges, or a river valley with farmland.",
+        choices=("desert", "river", "plain"),
+    )
+    ridges: int = spec(3, doc="Number of mountain ridges.", ge=0, le=20)
+    ridge_height_m: float = spec(600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0)
+    roughness: float = spec(0.5, doc="Amplitude of small-scale relief (0 flat, 1 rugged).", ge=0, le=1)
+    river: bool = spec(False, doc="Carve a meandering west-east river.")
+    river_width_cells: int = spec(2, doc="River width.", unit="cells", ge=1, le=20)
+    roads: int = spec(1, doc="Number of north-south highways (the first passes the first port).", ge=0, le=10)
+    towns: int = spec(1, doc="Number of towns (urban patches).", ge=0, le=20)
+    forest_share: float = spec(0.05, doc="Share of land covered by forest/scrub patches.", ge=0, le=0.9)
+
+
+@dataclass(frozen=True)
+class Terrain:
+    source: str = spec(
+        doc="Where the land comes from: an ASCII map in this file, a seeded generator, or raster files.",
+        choices=("ascii", "procedural", "raster"),
+    )
+    cell_m: float = spec(1000.0, doc="Side of one grid cell.", unit="m", ge=10, le=100_000)
+    width: int = spec(0, doc="Grid columns (procedural; ignored for ascii/raster, taken from the data).", ge=0)
+    height: int = spec(0, doc="Grid rows (procedural; ignored for ascii/raster).", ge=0)
+    seed: int = spec(1, doc="Seed of the procedural generator (the same seed gives the same land).", ge=0)
+    ascii: str = spec(
+        "",
+        doc=(
+            "ASCII map, one character a cell: '.' open, ':' desert, '\"' scrub, 'T' forest, '^' mountain, "
+            "'~' water, '#' road, 'U' urban, '=' border on open ground. Rows top (north) to bottom."
+        ),
+    )
+    ascii_elevation_m: dict[str, float] = spec(
+        default_factory=dict,
+        doc="Elevation per ASCII character (defaults: mountain 800, others 0-100).",
+        unit="m",
+    )
+    elevation_file: str = spec("", doc="Raster source: elevation in metres (.npy or .csv), relative to this file.")
+    landcover_file: str = spec(
+        "", doc="Raster source: land-cover codes 0-7 (open, desert, scrub, forest, mountain, water, road, urban)."
+    )
+    procedural: Procedural = spec(default_factory=Procedural, doc="Parameters of the procedural generator.")
+
+
+@dataclass(frozen=True)
+class Border:
+    mode: str = spec(
+        "row",
+        doc=(
+            "How the border line is drawn: a straight west-east row, the river's centre line, "
+            "or the '=' cells of the ASCII map (one per column)."
+        ),
+        choices=("row", "river", "ascii"),
+    )
+    row: int = spec(-1, doc="Row of a straight border (-1: the middle row).", ge=-1)
+    origin_side: str = spec(
+        "south", doc="Side traffickers start from (staging areas); the other is destination.", choices=("south", "north")
+    )
+    zone_km: float = spec(
+        3.0, doc="Depth of the border zone on each side: blind spots and interdictions count in it.", unit="km", gt=0
+    )
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str = spec(doc="Name of the port of entry.")
+    at: Position = spec(doc="Position [x_km, y_km]; must be on the border (within one cell).", unit="km")
+    lanes: int = spec(4, doc="Inspection lanes open.", ge=1, le=100)
+    legit_vehicles_per_hour: float = spec(
+        60.0, doc="Legitimate vehicles arriving (each carries travellers).", unit="per hour", ge=0
+    )
+    agency: str = spec("customs", doc="Agency that runs the checkpoint.")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str = spec(doc="Name of the place.")
+    at: Position = spec(doc="Position [x_km, y_km].", unit="km")
+    weight: float = spec(1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0)
+
+
+@dataclass(frozen=True)
+class Sensor:
+    kind: str = spec(
+        doc="Detector type: towers need line of sight; ground sensors and cameras see a short range.",
+        choices=("tower", "ground", "aerostat", "camera"),
+    )
+    at: Position = spec(doc="Position [x_km, y_km].", unit="km")
+    mast_height_m: float = spec(30.0, doc="Height of the sensor above ground (aerostats: 500+).", unit="m", ge=0)
+    range_m: float = spec(8000.0, doc="Maximum detection range.", unit="m", gt=0)
+    detection_rate_per_hour: float = spec(
+        2.0, doc="Detection hazard for an unconcealed person in range and in view.", unit="per hour", ge=0
+    )
+    tech_tier: int = spec(2, doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate 0.6/1/1.4.", ge=1, le=3)
+    agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.")
+    cost_per_year: float = spec(250_000.0, doc="Annual cost of the sensor.", unit="currency/year", ge=0)
+
+
+@dataclass(frozen=True)
+class ExtraTowers:
+    count: int = spec(
+        0,
+        doc=(
+            "Towers the tool sites itself, one at a time where each covers the most blind border "
+            "(greedy maximum coverage). The chosen sites are recorded in the run output."
+        ),
+        ge=0,
+        le=200,
+    )
+    mast_height_m: float = spec(30.0, doc="Mast height of each extra tower.", unit="m", ge=0)
+    range_m: float = spec(8000.0, doc="Range of each extra tower.", unit="m", gt=0)
+    detection_rate_per_hour: float = spec(2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0)
+    tech_tier: int = spec(2, doc="Technology tier of each extra tower.", ge=1, le=3)
+    agency: str = spec("border_patrol", doc="Agency that owns the extra towers.")
+    cost_per_year: float = spec(250_000.0, doc="Annual cost of each extra tower.", unit="currency/year", ge=0)
+    candidate_spacing_km: float = spec(2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0)
+
+
+@dataclass(frozen=True)
+class Surveillance:
+    sensors: list[Sensor] = spec(default_factory=list, doc="Fixed sensors: [[surveillance.sensors]] tables.")
+    extra_towers: ExtraTowers = spec(default_factory=ExtraTowers, doc="Towers sited automatically.")
+    blind_spot_threshold_per_hour: float = spec(
+        0.5,
+        doc="Border-zone cells whose coverage (rate x concealment) is below this are blind spots.",
+        unit="per hour",
+        ge=0,
+    )
+
+
+@dataclass(frozen=True)
+class Patrols:
+    count: int = spec(8, doc="Patrol units on the roster.", ge=0, le=5000)
+    strategy: str = spec(
+        "random",
+        doc=(
+            "random: uniform waypoints in the border zone; fixed: a fixed beat along the border; "
+            "hotspot: where the agency's intel shows crossings; randomized: waypoints drawn from a "
+            "mixed strategy weighted by estimated crossing risk with a floor (Stackelberg)."
+        ),
+        choices=("random", "fixed", "hotspot", "randomized"),
+    )
+    speed_kmh: float = spec(15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200)
+    response_speed_kmh: float = spec(40.0, doc="Speed when responding to an alert.", unit="km/h", gt=0, le=300)
+    detection_range_m: float = spec(1500.0, doc="Range within which a patrol can detect a group.", unit="m", gt=0)
+    detection_rate_per_hour: float = spec(
+        3.0, doc="Detection hazard for an unconcealed group at zero distance.", unit="per hour", ge=0
+    )
+    shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24)
+    on_duty_share: float = spec(0.75, doc="Share of the roster on duty at any time (shifts rotate).", gt=0, le=1)
+    randomized_floor: float = spec(
+        0.1, doc="Randomized strategy: minimum share of probability spread uniformly.", ge=0, le=1
+    )
+    cost_per_hour: float = spec(120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0)
+    sector: tuple[float, float] | None = spec(
+        None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km"
+    )
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.")
+    patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0)
+    investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0)
+    jurisdiction: str = spec("national", doc="Jurisdiction whose courts hear its cases.", choices=("national", "foreign"))
+
+
+@dataclass(frozen=True)
+class Agencies:
+    members: list[Agency] = spec(
+        default_factory=lambda: [Agency(name="border_patrol", patrol_share=1.0), Agency(name="customs", patrol_share=0.0)],
+        doc="The agencies: [[agencies.members]] tables.",
+    )
+    sharing: str = spec(
+        "none",
+        doc="Interagency intelligence sharing: none, delayed (after a latency) or full (real time).",
+        choices=("none", "delayed", "full"),
+    )
+    sharing_latency_hours: float = spec(72.0, doc="Delay before another agency sees an entry.", unit="h", ge=0)
+    share_fraction: float = spec(
+        1.0, doc="Share of entries that may be shared at all (privacy and legal limits).", ge=0, le=1
+    )
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    name: str = spec(doc="Name of the tunnel.")
+    entrance: Position = spec(doc="Origin-side entrance [x_km, y_km].", unit="km")
+    exit: Position = spec(doc="Destination-side exit [x_km, y_km].", unit="km")
+    capacity_per_day: float = spec(20.0, doc="People that can pass in a day.", unit="per day", gt=0)
+
+
+@dataclass(frozen=True)
+class Traffickers:
+    networks: int = spec(3, doc="Number of trafficking networks.", ge=0, le=200)
+    members_per_network: int = spec(6, doc="Members (guides, drivers, recruiters) per network.", ge=1, le=500)
+    group_size_mean: float = spec(6.0, doc="Mean number of victims per group (Poisson, at least 1).", ge=1, le=100)
+    walk_speed_kmh: float = spec(3.5, doc="Walking speed of a group on open ground.", unit="km/h", gt=0, le=15)
+    risk_aversion: float = spec(
+        4.0, doc="Weight of perceived risk against travel time in route costs.", unit="h per unit risk", ge=0
+    )
+    logit_beta: float = spec(0.5, doc="Sharpness of the logit choice among candidate crossings.", unit="1/h", ge=0)
+    candidate_crossings: int = spec(12, doc="Candidate crossing points evaluated per plan.", ge=1, le=200)
+    risk_kernel_km: float = spec(4.0, doc="Spatial spread of perceived risk after an interdiction.", unit="km", gt=0)
+    risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0)
+    vehicle_share: float = spec(0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1)
+    tunnel_share: float = spec(0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1)
+    fee: float = spec(3000.0, doc="Initial fee charged per person.", unit="currency", ge=0)
+    revenue_per_victim: float = spec(12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0)
+    sentence_cost: float = spec(
+        200_000.0, doc="Cost a network attributes to one conviction (lost member, years).", unit="currency", ge=0
+    )
+    replacement_days: float = spec(60.0, doc="Mean time to replace a convicted or absent member.", unit="days", gt=0)
+    tunnels: list[Tunnel] = spec(default_factory=list, doc="Tunnels: [[traffickers.tunnels]] tables.")
+
+
+@dataclass(frozen=True)
+class Victims:
+    recruitment_per_day: float = spec(
+        6.0, doc="Victims recruited per day across all staging areas at full network activity.", unit="per day", ge=0
+    )
+    protection: str = spec(
+        "basic",
+        doc="Victim protection: none, basic (shelter), strong (shelter, residence permit, counsel).",
+        choices=("none", "basic", "strong"),
+    )
+    screening_training: float = spec(
+        0.5, doc="Probability an interdicted victim is correctly identified as a victim.", ge=0, le=1
+    )
+    non_punishment: bool = spec(
+        False, doc="Misidentified victims are not punished (and can still be identified and testify later)."
+    )
+    exposure_scale: float = spec(
+        1.0, doc="Multiplier on the terrain's exposure hazard (heat, cold, drowning).", ge=0, le=100
+    )
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    screening_share: float = spec(
+        0.1, doc="Share of vehicles sent to secondary inspection.", ge=0, le=1
+    )
+    technology: str = spec(
+        "standard",
+        doc="Secondary-inspection technology: basic (visual), standard (dogs, CO2), scanner (X-ray), biometric.",
+        choices=("basic", "standard", "scanner", "biometric"),
+    )
+    false_positive_rate: float = spec(
+        0.002, doc="Chance a legitimate traveller in secondary inspection is wrongly detained.", ge=0, le=1
+    )
+    travellers_per_vehicle: float = spec(2.0, doc="Mean legitimate travellers per vehicle.", ge=1)
+    inspection_minutes: float = spec(12.0, doc="Mean secondary-inspection time per vehicle.", unit="min", gt=0)
+    cost_per_inspection: float = spec(40.0, doc="Cost of one secondary inspection.", unit="currency", ge=0)
+
+
+@dataclass(frozen=True)
+class Legal:
+    courts: int = spec(2, doc="Courts hearing trafficking cases in parallel.", ge=0, le=1000)
+    trial_days_mean: float = spec(30.0, doc="Mean court time per case.", unit="days", gt=0)
+    trial_distribution: str = spec(
+        "exponential",
+        doc="Distribution of court time: exponential (queueing theory), lognormal (sd = mean), or fixed.",
+        choices=("exponential", "lognormal", "fixed"),
+    )
+    procedural_delay_days: float = spec(
+        60.0, doc="Pre-trial procedure (investigation, filings) before a case joins the court queue.", unit="days", ge=0
+    )
+    cross_jurisdiction_delay_days: float = spec(
+        120.0, doc="Extra delay for cases needing another jurisdiction's cooperation.", unit="days", ge=0
+    )
+    cross_jurisdiction_share: float = spec(0.3, doc="Share of cases that cross jurisdictions.", ge=0, le=1)
+    international_cooperation: bool = spec(
+        False, doc="A cooperation agreement divides the cross-jurisdiction delay by four."
+    )
+    evidence_half_life_days: float = spec(180.0, doc="Half-life of evidence strength.", unit="days", gt=0)
+    base_conviction_probability: float = spec(
+        0.55, doc="Conviction probability with full-strength evidence and no witness.", ge=0, le=1
+    )
+    witness_bonus: float = spec(0.3, doc="Added conviction probability with a testifying victim.", ge=0, le=1)
+    shared_evidence_bonus: float = spec(0.1, doc="Added evidence strength from shared intel.", ge=0, le=1)
+    detention_capacity: int = spec(40, doc="Pretrial detention places; beyond it the accused are released.", ge=0)
+    abscond_probability: float = spec(0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1)
+    sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0)
+    cost_per_court_per_year: float = spec(800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario: every section has defaults except ``scenario.name`` and ``terrain.source``."""
+
+    scenario: Meta = spec(doc="Name and description.")
+    terrain: Terrain = spec(doc="The land: ASCII map, procedural generator or raster files.")
+    time: Time = spec(default_factory=Time, doc="Step length and default run length.")
+    border: Border = spec(default_factory=Border, doc="Where the border runs and which side is origin.")
+    ports: list[Port] = spec(default_factory=list, doc="Ports of entry: [[ports]] tables.")
+    staging: list[Place] = spec(default_factory=list, doc="Staging areas on the origin side: [[staging]] tables.")
+    destinations: list[Place] = spec(
+        default_factory=list, doc="Exploitation sites on the destination side: [[destinations]] tables."
+    )
+    surveillance: Surveillance = spec(default_factory=Surveillance, doc="Fixed sensors and blind-spot threshold.")
+    patrols: Patrols = spec(default_factory=Patrols, doc="Mobile patrols.")
+    agencies: Agencies = spec(default_factory=Agencies, doc="Agencies and their data sharing.")
+    traffickers: Traffickers = spec(default_factory=Traffickers, doc="Trafficking networks and their behaviour.")
+    victims: Victims = spec(default_factory=Victims, doc="Recruitment, protection and identification.")
+    checkpoints: Checkpoints = spec(default_factory=Checkpoints, doc="Inspection at ports of entry.")
+    legal: Legal = spec(default_factory=Legal, doc="Courts, delays, evidence and detention.")
+
+    # Not part of the file: where it came from, for error messages and relative paths.
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with its provenance."""
+
+    spec: Scenario
+    path: str
+    raw: dict
+    overrides: tuple[tuple[str, Any], ...]
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.path).parent if self.path else Path(".")
+
+    def hash(self) -> str:
+        """Hash of the effective scenario (file contents plus overrides), for provenance."""
+        return scenario_hash(self.raw)
+
+
+def scenario_hash(raw: dict) -> str:
+    text = json.dumps(raw, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def parse_scenario(raw: dict, file: str = "<scenario>") -> Scenario:
+    """Validate a raw dict into a :class:`Scenario`; raise :class:`InputError` listing all problems."""
+    builder = Builder(file)
+    _check_size_early(raw, builder)
+    scenario = builder.build(Scenario, raw, "")
+    if not builder.problems:
+        _check_combinations(scenario, builder)
+    if builder.problems:
+        raise InputError(builder.problems)
+    return scenario
+
+
+def load_scenario(
+    path: str | Path | dict, overrides: list[str] | dict[str, Any] | None = None, *, file: str | None = None
+) -> LoadedScenario:
+    """Read, override and validate a scenario.
+
+    Args:
+        path: a TOML file, or an already-parsed dict.
+        overrides: ``["patrols.count=12", ...]`` strings as given on the command line, or a
+            mapping of dotted keys to values (experiment policies).
+        file: name used in messages when ``path`` is a dict.
+    """
+    if isinstance(path, dict):
+        raw = copy.deepcopy(path)
+        file = file or "<scenario>"
+        src = ""
+    else:
+        raw = read_toml(path)
+        file = file or str(path)
+        src = str(path)
+    pairs = normalise_overrides(overrides)
+    for key, value in pairs:
+        set_dotted(raw, key, value, file=f"override {key}")
+    try:
+        scenario = parse_scenario(raw, file)
+    except InputError as exc:
+        exc.problems[:] = [_blame_override(p, pairs) for p in exc.problems]
+        raise InputError(exc.problems) from None
+    return LoadedScenario(spec=scenario, path=src, raw=raw, overrides=tuple(pairs))
+
+
+def normalise_overrides(overrides: list[str] | dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        return list(overrides.items())
+    return [parse_override(text) for text in overrides]
+
+
+def _blame_override(problem: Problem, pairs: list[tuple[str, Any]]) -> Problem:
+    for key, _ in pairs:
+        if problem.key == key or problem.key.startswith(key + ".") or problem.key.startswith(key + "["):
+            return Problem(f"{problem.file} (override --set {key})", problem.key, problem.message)
+    return problem
+
+
+def _check_size_early(raw: dict, builder: Builder) -> None:
+    """Refuse grids that would eat the machine before anything is parsed or allocated."""
+    terrain = raw.get("terrain")
+    if not isinstance(terrain, dict):
+        return
+    width, height = terrain.get("width", 0), terrain.get("height", 0)
+    if isinstance(width, int) and isinstance(height, int) and width * height > MAX_CELLS:
+        builder.fail(
+            "terrain.width",
+            f"a {width} x {height} grid has {width * height:,} cells; at most {MAX_CELLS:,} are allowed "
+            f"(about {MAX_CELLS * 25 // 1_000_000} MB of layers). Use larger cells (terrain.cell_m) instead.",
+        )
+    text = terrain.get("ascii", "")
+    if isinstance(text, str) and len(text) > MAX_CELLS * 2:
+        builder.fail("terrain.ascii", f"the ASCII map has {len(text):,} characters; at most {MAX_CELLS:,} cells are allowed")
+
+
+def _check_combinations(s: Scenario, b: Builder) -> None:
+    """Cross-field rules that need no terrain."""
+    t = s.terrain
+    if t.source == "procedural" and (t.width < 4 or t.height < 4):
+        b.fail("terrain.width", f"given {t.width} x {t.height}; a procedural map needs width and height of at least 4")
+    if t.source == "ascii" and not t.ascii.strip():
+        b.fail("terrain.ascii", "terrain.source is 'ascii' but terrain.ascii is empty; give the map as a multi-line string")
+    if t.source == "raster" and not t.elevation_file and not t.landcover_file:
+        b.fail("terrain.elevation_file", "terrain.source is 'raster' but neither elevation_file nor landcover_file is given")
+    if t.source == "ascii" and s.border.mode == "ascii" and "=" not in t.ascii:
+        b.fail("border.mode", "given 'ascii' but the ASCII map has no '=' border cells")
+    names = [a.name for a in s.agencies.members]
+    if not names:
+        b.fail("agencies.members", "at least one agency is needed")
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        b.fail("agencies.members", f"agency names must be unique; repeated: {', '.join(sorted(dupes))}")
+    known = set(names)
+    owners = [(f"surveillance.sensors[{i}].agency", x.agency) for i, x in enumerate(s.surveillance.sensors)]
+    owners += [(f"ports[{i}].agency", p.agency) for i, p in enumerate(s.ports)]
+    if s.surveillance.extra_towers.count:
+        owners.append(("surveillance.extra_towers.agency", s.surveillance.extra_towers.agency))
+    for key, agency in owners:
+        if agency not in known:
+            b.fail(key, f"given {agency!r}; allowed: one of the agencies in agencies.members ({', '.join(names)})")
+    if s.patrols.count > 0 and names and sum(a.patrol_share for a in s.agencies.members) <= 0:
+        b.fail("agencies.members", "patrols.count > 0 but every agency has patrol_share = 0")
+    if s.traffickers.networks > 0 and s.victims.recruitment_per_day > 0:
+        if not s.staging:
+            b.fail("staging", "traffickers recruit victims but no [[staging]] area is given")
+        if not s.destinations:
+            b.fail("destinations", "traffickers recruit victims but no [[destinations]] site is given")
+    if s.patrols.sector is not None and s.patrols.sector[0] >= s.patrols.sector[1]:
+        b.fail("patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)")
+    if s.legal.courts == 0 and s.traffickers.networks > 0:
+        pass  # allowed: cases accumulate, the report shows the backlog growing
+
+
+def to_dict(scenario: Scenario) -> dict:
+    """The full effective scenario (defaults filled in) as plain data."""
+    return asdict(scenario)

@@ -1,0 +1,104 @@
+"""The static world a run takes place in: terrain rasters, the border, places and fixed sensors.
+
+:func:`build_world` turns a validated :class:`~sim.scenario.Scenario` into a :class:`World`: it
+builds the terrain layers (:mod:`sim.terrain`), draws the border, sites the fixed sensors
+(including automatically sited extra towers) and computes coverage and blind spots
+(:mod:`sim.surveillance`). It also performs the checks that need the land (a sensor outside the
+map, a port off the border, no passable path from staging to destination), raising the same
+:class:`~sim.schema.InputError` as the schema does.
+
+Conventions used by every module:
+- rasters are numpy arrays indexed ``[row, col]`` with shape ``(height, width)``; row 0 is north;
+- a position in km ``(x_km, y_km)`` maps to cell ``(row, col) = (int(y_km / cell_km), int(x_km / cell_km))``;
+- rates are per hour; ``coverage`` is the summed detection hazard of fixed sensors times concealment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario import LoadedScenario, Scenario
+
+Cell = tuple[int, int]  # (row, col)
+
+
+@dataclass
+class SensorSite:
+    """A fixed sensor as placed in the world (from the file or sited automatically)."""
+
+    kind: str
+    cell: Cell
+    mast_height_m: float
+    range_m: float
+    detection_rate_per_hour: float  # already scaled by technology tier
+    agency: str
+    cost_per_year: float
+    auto_sited: bool = False
+    visible: np.ndarray | None = field(default=None, repr=False)  # bool raster: cells in range and in view
+
+
+@dataclass
+class NamedCell:
+    name: str
+    cell: Cell
+    weight: float = 1.0
+
+
+@dataclass
+class World:
+    """Everything static about a run. Arrays are float32/bool/int8 of shape (height, width)."""
+
+    scenario: Scenario
+    cell_km: float
+    elevation: np.ndarray  # m
+    landcover: np.ndarray  # int8 codes, see sim.terrain.LAND_COVER
+    speed_factor: np.ndarray  # multiplier on walking speed (0 where impassable)
+    concealment: np.ndarray  # multiplier on detection hazards, 0..1 (1 = fully exposed)
+    exposure: np.ndarray  # hazard of death per person-hour on foot
+    passable: np.ndarray  # bool
+    border_row: np.ndarray  # int, per column: row of the border line
+    border_mask: np.ndarray  # bool, cells on the border line
+    zone_mask: np.ndarray  # bool, cells within border.zone_km of the border line
+    origin_mask: np.ndarray  # bool, cells on the origin side (not including the border line)
+    ports: list[NamedCell]
+    staging: list[NamedCell]
+    destinations: list[NamedCell]
+    tunnels: list[tuple[str, Cell, Cell, float]]  # name, entrance, exit, capacity per day
+    sensors: list[SensorSite]
+    coverage: np.ndarray  # per hour: sum of sensor rates in view, times concealment
+    blind_spot_mask: np.ndarray  # bool: zone cells with coverage below the threshold
+    blind_spot_share: float  # share of the border line's length that is blind
+
+    @property
+    def height(self) -> int:
+        return int(self.elevation.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.elevation.shape[1])
+
+    def cell_of(self, x_km: float, y_km: float) -> Cell:
+        return int(y_km / self.cell_km), int(x_km / self.cell_km)
+
+    def km_of(self, cell: Cell) -> tuple[float, float]:
+        """Centre of a cell as (x_km, y_km)."""
+        return (cell[1] + 0.5) * self.cell_km, (cell[0] + 0.5) * self.cell_km
+
+    @property
+    def extra_tower_sites_km(self) -> list[tuple[float, float]]:
+        return [self.km_of(s.cell) for s in self.sensors if s.auto_sited]
+
+
+def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World:
+    """Build the world of a scenario; raise InputError for impossible combinations."""
+    from sim.surveillance import place_sensors  # noqa: PLC0415 - keeps import order one-way
+    from sim.terrain import build_terrain  # noqa: PLC0415
+
+    if isinstance(loaded, LoadedScenario):
+        scenario, base_dir, file = loaded.spec, str(loaded.base_dir), loaded.path or "<scenario>"
+    else:
+        scenario, file = loaded, "<scenario>"
+    layers = build_terrain(scenario, base_dir=base_dir, file=file)
+    return place_sensors(scenario, layers, file=file)
