@@ -70,6 +70,8 @@ class World:
     coverage: np.ndarray  # per hour: sum of sensor rates in view, times concealment
     blind_spot_mask: np.ndarray  # bool: zone cells with coverage below the threshold
     blind_spot_share: float  # share of the border line's length that is blind
+    river_mask: np.ndarray | None = None  # bool, the river's cells (bridges included); None without a river
+    destination_mask: np.ndarray | None = None  # bool, destination side (not including the border line)
 
     @property
     def height(self) -> int:
@@ -93,8 +95,8 @@ class World:
 
 def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World:
     """Build the world of a scenario; raise InputError for impossible combinations."""
-    from sim.surveillance import place_sensors  # noqa: PLC0415 - keeps import order one-way
-    from sim.terrain import build_terrain  # noqa: PLC0415
+    from sim.surveillance import place_sensors
+    from sim.terrain import build_terrain
 
     if isinstance(loaded, LoadedScenario):
         scenario, base_dir, file = loaded.spec, str(loaded.base_dir), loaded.path or "<scenario>"

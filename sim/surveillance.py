@@ -1,0 +1,564 @@
+"""The border line, fixed sensors, their viewsheds, coverage and blind spots.
+
+:func:`place_sensors` turns terrain layers into a :class:`~sim.world.World`: it draws the border
+line (a straight row, the river's centre line or the ``'='`` cells of an ASCII map), places the
+named places and the fixed sensors, sites extra towers greedily where they cover the most blind
+border, and computes the coverage raster and blind spots. It also does the checks that need the
+land, raising :class:`~sim.schema.InputError`.
+
+Line of sight (towers, aerostats, cameras) uses the R3 viewshed of Franklin & Ray (1994,
+"Higher isn't necessarily better: visibility algorithms and experiments"): for every target cell
+in range, the elevation is interpolated linearly where the ray crosses each intermediate row or
+column line (along its major axis); the target is visible when its elevation angle from the
+sensor is at least the largest angle of those points. All targets of one sensor are done at once
+with numpy. Heights are corrected for the curvature of the Earth with standard refraction
+(effective radius 4/3 of 6371 km). Ground sensors see their whole range.
+
+Detection follows the rate model of ``DESIGN.md``: the coverage raster is the summed hazard rate
+(per hour) of the sensors that see a cell, times the cell's concealment; a target spending ``dt``
+hours in cells ``x_i`` is detected with probability ``1 - exp(-sum coverage(x_i) dt_i)``.
+:func:`segments_cells` and :func:`segment_means` integrate any raster along straight moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from sim.scenario import Scenario
+from sim.schema import InputError, Problem
+from sim.terrain import TARGET_HEIGHT_M, WATER, TerrainLayers
+from sim.world import NamedCell, SensorSite, World
+
+#: Rate multiplier per technology tier (1 basic, 2 standard, 3 advanced).
+TECH_TIER_SCALE = {1: 0.6, 2: 1.0, 3: 1.4}
+#: Effective Earth radius with standard atmospheric refraction (m).
+EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
+#: Sensor kinds whose detection needs line of sight.
+LINE_OF_SIGHT_KINDS = frozenset({"tower", "aerostat", "camera"})
+#: Upper bound on interpolated samples held in memory at once by the viewshed.
+_SAMPLE_BUDGET = 2_000_000
+
+
+# --------------------------------------------------------------------------- border line
+
+
+@dataclass
+class BorderLine:
+    """The border as one row per column, and the masks derived from it."""
+
+    row: np.ndarray  # int, per column
+    mask: np.ndarray  # bool, the line's cells
+    origin: np.ndarray  # bool, origin side, the line excluded
+    destination: np.ndarray  # bool, destination side, the line excluded
+    zone: np.ndarray  # bool, within zone_km of the line (both sides, line included)
+
+
+def border_line(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> BorderLine:
+    """Draw the border (``border.mode``) and the origin, destination and zone masks.
+
+    Raises:
+        InputError: a border row outside the map, river mode without a river crossing every
+            column, ASCII mode without exactly one ``'='`` cell in every column.
+    """
+    b = scenario.border
+    height, width = layers.shape
+    if b.mode == "row":
+        row = height // 2 if b.row < 0 else b.row
+        if row >= height:
+            raise InputError([Problem(file, "border.row", f"given {b.row}; allowed: -1 (middle) or 0..{height - 1}")])
+        rows = np.full(width, row, dtype=np.int64)
+    elif b.mode == "river":
+        rows = _river_centre(layers, file)
+    else:
+        rows = _ascii_border_rows(layers, file)
+    cols = np.arange(width)
+    mask = np.zeros((height, width), dtype=bool)
+    mask[rows, cols] = True
+    grid_rows = np.arange(height)[:, None]
+    south = grid_rows > rows[None, :]
+    north = grid_rows < rows[None, :]
+    origin, destination = (south, north) if b.origin_side == "south" else (north, south)
+    distance_km = ndimage.distance_transform_edt(~mask) * layers.cell_km
+    return BorderLine(row=rows, mask=mask, origin=origin, destination=destination, zone=distance_km <= b.zone_km)
+
+
+def _river_centre(layers: TerrainLayers, file: str) -> np.ndarray:
+    river = layers.river_mask
+    if river is None:
+        raise InputError(
+            [
+                Problem(
+                    file, "border.mode", "given 'river' but the map has no water; allowed: 'row', or a map with a river"
+                )
+            ]
+        )
+    counts = river.sum(axis=0)
+    missing = np.flatnonzero(counts == 0)
+    if missing.size:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "border.mode",
+                    f"given 'river' but the river does not cross column {missing[0] + 1} ({missing.size} columns "
+                    "without river); the river must run from the west edge to the east edge",
+                )
+            ]
+        )
+    rows = np.arange(river.shape[0])[:, None]
+    return np.round((rows * river).sum(axis=0) / counts).astype(np.int64)
+
+
+def _ascii_border_rows(layers: TerrainLayers, file: str) -> np.ndarray:
+    marks = layers.ascii_border
+    if marks is None:
+        raise InputError(
+            [Problem(file, "border.mode", "given 'ascii' but terrain.source is not 'ascii'; allowed: 'row' or 'river'")]
+        )
+    counts = marks.sum(axis=0)
+    bad = np.flatnonzero(counts != 1)
+    if bad.size:
+        c = bad[0]
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "terrain.ascii",
+                    f"column {c + 1} has {counts[c]} '=' border cells; border.mode 'ascii' needs exactly one in every "
+                    f"column ({bad.size} columns wrong)",
+                )
+            ]
+        )
+    return np.argmax(marks, axis=0).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- viewshed
+
+
+def viewshed(
+    elevation: np.ndarray,
+    cell: tuple[int, int],
+    *,
+    mast_height_m: float,
+    range_m: float,
+    cell_m: float,
+    line_of_sight: bool = True,
+    target_height_m: float = TARGET_HEIGHT_M,
+) -> np.ndarray:
+    """Cells a sensor at ``cell`` sees: within ``range_m`` (centre to centre) and, if asked, in view.
+
+    Args:
+        elevation: ground elevation (m), shape (height, width).
+        cell: (row, col) of the sensor.
+        mast_height_m: sensor height above the ground.
+        range_m: detection range; the cut-off is a disc on cell centres.
+        cell_m: cell side (m).
+        line_of_sight: False for sensors that need none (ground sensors).
+        target_height_m: height above ground of what is seen (a standing person).
+
+    Returns:
+        bool raster of the visible cells (the sensor's own cell always included).
+    """
+    height, width = elevation.shape
+    r0, c0 = cell
+    reach = int(np.floor(range_m / cell_m))
+    top, bottom = max(0, r0 - reach), min(height, r0 + reach + 1)
+    left, right = max(0, c0 - reach), min(width, c0 + reach + 1)
+    rr, cc = np.mgrid[top:bottom, left:right]
+    in_range = np.hypot(rr - r0, cc - c0) * cell_m <= range_m
+    tr, tc = rr[in_range], cc[in_range]
+    out = np.zeros((height, width), dtype=bool)
+    if line_of_sight:
+        seen = visible_from(
+            elevation, cell, tr, tc, mast_height_m=mast_height_m, cell_m=cell_m, target_height_m=target_height_m
+        )
+        tr, tc = tr[seen], tc[seen]
+    out[tr, tc] = True
+    return out
+
+
+def visible_from(
+    elevation: np.ndarray,
+    cell: tuple[int, int],
+    target_rows: np.ndarray,
+    target_cols: np.ndarray,
+    *,
+    mast_height_m: float,
+    cell_m: float,
+    target_height_m: float = TARGET_HEIGHT_M,
+) -> np.ndarray:
+    """Line of sight from a mast at ``cell`` to each target cell (R3, vectorised); bool per target."""
+    r0, c0 = cell
+    tr = np.asarray(target_rows, dtype=np.int64)
+    tc = np.asarray(target_cols, dtype=np.int64)
+    elev = elevation.astype(np.float64, copy=False)
+    z0 = elev[r0, c0] + mast_height_m
+    dr, dc = tr - r0, tc - c0
+    steps = np.maximum(np.abs(dr), np.abs(dc))
+    visible = np.ones(tr.shape, dtype=bool)
+    far = np.flatnonzero(steps >= 2)  # nearer targets have no intermediate line crossing
+    if far.size == 0:
+        return visible
+    far = far[np.argsort(steps[far], kind="stable")]
+    chunk = max(1, _SAMPLE_BUDGET // int(steps[far[-1]]))
+    for start in range(0, far.size, chunk):
+        idx = far[start : start + chunk]
+        visible[idx] = _clear_rays(
+            elev, cell, z0, dr[idx], dc[idx], steps=steps[idx], cell_m=cell_m, target_height_m=target_height_m
+        )
+    return visible
+
+
+def _clear_rays(elev, cell, z0, dr, dc, *, steps, cell_m, target_height_m) -> np.ndarray:
+    """R3 test for a batch of rays: True where no intermediate crossing rises above the sight line."""
+    r0, c0 = cell
+    height, width = elev.shape
+    j = np.arange(1, int(steps.max()))[None, :]  # crossing index along the major axis
+    valid = j < steps[:, None]
+    frac = j / steps[:, None]  # share of the way to the target
+    row = r0 + frac * dr[:, None]
+    col = c0 + frac * dc[:, None]
+    row_major = (np.abs(dr) >= np.abs(dc))[:, None]
+    # along the major axis the position is a whole cell; interpolate across the minor axis
+    minor = np.where(row_major, col, row)
+    lo = np.floor(minor)
+    weight = minor - lo
+    lo = lo.astype(np.int64)
+    major = np.rint(np.where(row_major, row, col)).astype(np.int64)
+
+    def ground(minor_index: np.ndarray) -> np.ndarray:
+        rows = np.clip(np.where(row_major, major, minor_index), 0, height - 1)
+        cols = np.clip(np.where(row_major, minor_index, major), 0, width - 1)
+        return elev[rows, cols]
+
+    z_lo, z_hi = ground(lo), ground(lo + 1)
+    z = (1.0 - weight) * z_lo + weight * np.where(weight > 0, z_hi, 0.0)
+    distance = np.hypot(dr, dc) * cell_m  # m, to the target
+    d = frac * distance[:, None]
+    slope = (z - d**2 / (2 * EFFECTIVE_EARTH_RADIUS_M) - z0) / d
+    slope = np.where(valid, slope, -np.inf).max(axis=1)
+    z_target = elev[r0 + dr, c0 + dc] + target_height_m - distance**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)
+    return (z_target - z0) / distance >= slope - 1e-12
+
+
+# --------------------------------------------------------------------------- placing the world
+
+
+def place_sensors(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> World:
+    """Border, places, sensors (with extra towers), coverage and blind spots: the :class:`World`.
+
+    Raises:
+        InputError: every impossible combination found, each naming the key, the value and
+            what is allowed (places or sensors off the map, a port off the border, a staging
+            area on the destination side, a destination on the origin side, places on
+            impassable cells, no passable path from a staging area to any destination).
+    """
+    border = border_line(scenario, layers, file)
+    places = _Places(scenario, layers, border, file)
+    ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
+    staging = [places.side(f"staging[{i}].at", p, origin=True) for i, p in enumerate(scenario.staging)]
+    destinations = [places.side(f"destinations[{i}].at", p, origin=False) for i, p in enumerate(scenario.destinations)]
+    tunnels = [places.tunnel(i, t) for i, t in enumerate(scenario.traffickers.tunnels)]
+    sensors = [places.sensor(i, s) for i, s in enumerate(scenario.surveillance.sensors)]
+    if not places.problems:
+        places.check_paths(staging, destinations)
+    if places.problems:
+        raise InputError(places.problems)
+
+    cell_m = layers.cell_km * 1000.0
+    coverage_rate = np.zeros(layers.shape, dtype=np.float64)
+    for site in sensors:
+        site.visible = viewshed(
+            layers.elevation,
+            site.cell,
+            mast_height_m=site.mast_height_m,
+            range_m=site.range_m,
+            cell_m=cell_m,
+            line_of_sight=site.kind in LINE_OF_SIGHT_KINDS,
+        )
+        coverage_rate += site.visible * site.detection_rate_per_hour
+    threshold = scenario.surveillance.blind_spot_threshold_per_hour
+    extra = site_extra_towers(scenario, layers, border, coverage_rate, file)
+    for site in extra:
+        coverage_rate += site.visible * site.detection_rate_per_hour
+    coverage = (coverage_rate * layers.concealment).astype(np.float32)
+    blind = border.zone & (coverage < threshold)
+    return World(
+        scenario=scenario,
+        cell_km=layers.cell_km,
+        elevation=layers.elevation,
+        landcover=layers.landcover,
+        speed_factor=layers.speed_factor,
+        concealment=layers.concealment,
+        exposure=layers.exposure,
+        passable=layers.passable,
+        border_row=border.row,
+        border_mask=border.mask,
+        zone_mask=border.zone,
+        origin_mask=border.origin,
+        ports=ports,
+        staging=[NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.staging, staging, strict=True)],
+        destinations=[
+            NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.destinations, destinations, strict=True)
+        ],
+        tunnels=tunnels,
+        sensors=sensors + extra,
+        coverage=coverage,
+        blind_spot_mask=blind,
+        blind_spot_share=float(blind[border.mask].mean()),
+        river_mask=layers.river_mask,
+        destination_mask=border.destination,
+    )
+
+
+class _Places:
+    """Converts positions to cells, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, scenario: Scenario, layers: TerrainLayers, border: BorderLine, file: str):
+        self.scenario, self.layers, self.border, self.file = scenario, layers, border, file
+        self.problems: list[Problem] = []
+        height, width = layers.shape
+        self.extent = f"x 0-{width * layers.cell_km:g} km, y 0-{height * layers.cell_km:g} km"
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, key, message))
+
+    def cell(self, key: str, at: tuple[float, float]) -> tuple[int, int] | None:
+        height, width = self.layers.shape
+        x, y = at
+        row, col = int(np.floor(y / self.layers.cell_km)), int(np.floor(x / self.layers.cell_km))
+        if not (0 <= row < height and 0 <= col < width):
+            self.fail(key, f"given {list(at)}, outside the map; allowed: positions within {self.extent}")
+            return None
+        return row, col
+
+    def port(self, i: int, port) -> NamedCell:
+        key = f"ports[{i}].at"
+        cell = self.cell(key, port.at)
+        if cell is None:
+            return NamedCell(port.name, (0, 0))
+        row, col = cell
+        near = self.border.row[max(0, col - 1) : col + 2]
+        if np.abs(near - row).min() > 1:
+            line_y = (self.border.row[col] + 0.5) * self.layers.cell_km
+            self.fail(
+                key,
+                f"given {list(port.at)}, {abs(int(self.border.row[col]) - row)} cells from the border; a port must be "
+                f"within one cell of the border line (at x = {port.at[0]:g} km the line is at y = {line_y:g} km)",
+            )
+        return NamedCell(port.name, cell)
+
+    def side(self, key: str, place, origin: bool) -> tuple[int, int]:
+        cell = self.cell(key, place.at)
+        if cell is None:
+            return 0, 0
+        want = self.border.origin if origin else self.border.destination
+        if not want[cell]:
+            side, other = ("origin", "destination") if origin else ("destination", "origin")
+            where = "on the border line" if self.border.mask[cell] else f"on the {other} side"
+            kind = "a staging area" if origin else "a destination"
+            self.fail(key, f"given {list(place.at)}, {where}; {kind} must be on the {side} side of the border")
+        elif not self.layers.passable[cell]:
+            self.fail(key, f"given {list(place.at)}, on an impassable cell (water); allowed: a cell people can walk on")
+        return cell
+
+    def tunnel(self, i: int, tunnel) -> tuple[str, tuple[int, int], tuple[int, int], float]:
+        base = f"traffickers.tunnels[{i}]"
+        entrance = self.cell(f"{base}.entrance", tunnel.entrance)
+        exit_ = self.cell(f"{base}.exit", tunnel.exit)
+        if entrance is not None and not self.border.origin[entrance]:
+            self.fail(
+                f"{base}.entrance", f"given {list(tunnel.entrance)}; a tunnel entrance must be on the origin side"
+            )
+        if exit_ is not None and not self.border.destination[exit_]:
+            self.fail(f"{base}.exit", f"given {list(tunnel.exit)}; a tunnel exit must be on the destination side")
+        return tunnel.name, entrance or (0, 0), exit_ or (0, 0), tunnel.capacity_per_day
+
+    def sensor(self, i: int, sensor) -> SensorSite:
+        cell = self.cell(f"surveillance.sensors[{i}].at", sensor.at) or (0, 0)
+        return SensorSite(
+            kind=sensor.kind,
+            cell=cell,
+            mast_height_m=sensor.mast_height_m,
+            range_m=sensor.range_m,
+            detection_rate_per_hour=sensor.detection_rate_per_hour * TECH_TIER_SCALE[sensor.tech_tier],
+            agency=sensor.agency,
+            cost_per_year=sensor.cost_per_year,
+        )
+
+    def check_paths(self, staging: list[tuple[int, int]], destinations: list[tuple[int, int]]) -> None:
+        """Every staging area must reach some destination over passable cells (8-connected)."""
+        if not staging or not destinations:
+            return
+        labels, _ = ndimage.label(self.layers.passable, structure=np.ones((3, 3), dtype=bool))
+        reachable = {int(labels[cell]) for cell in destinations}
+        for i, cell in enumerate(staging):
+            if int(labels[cell]) not in reachable:
+                self.fail(
+                    f"staging[{i}].at",
+                    f"given {list(self.scenario.staging[i].at)}; no passable path leads from it to any destination "
+                    "(it is enclosed by water or other impassable cells); allowed: a place connected to a destination",
+                )
+
+
+# --------------------------------------------------------------------------- extra towers
+
+
+def site_extra_towers(
+    scenario: Scenario,
+    layers: TerrainLayers,
+    border: BorderLine,
+    coverage_rate: np.ndarray,
+    file: str = "<scenario>",
+) -> list[SensorSite]:
+    """Site ``surveillance.extra_towers.count`` towers greedily (maximum coverage of the blind border).
+
+    Candidates lie on a grid of ``candidate_spacing_km`` inside the border zone on the destination
+    side (agencies build on their own territory), off water. Each step picks the candidate whose
+    viewshed turns the most currently blind border-line cells into covered ones; ties go to the
+    candidate seeing the most blind border-line cells, then to the first in row-major order.
+    Greedy selection is the classic (1 - 1/e)-approximation of maximum coverage (Nemhauser,
+    Wolsey & Fisher 1978). Candidate viewsheds are computed only for border-line cells in range.
+
+    Args:
+        coverage_rate: summed rates (per hour) of the sensors already placed, before concealment.
+
+    Raises:
+        InputError: fewer candidate sites than towers asked for.
+    """
+    extra = scenario.surveillance.extra_towers
+    if extra.count == 0:
+        return []
+    width = layers.shape[1]
+    cell_m = layers.cell_km * 1000.0
+    spacing = max(1, round(extra.candidate_spacing_km / layers.cell_km))
+    grid = np.zeros(layers.shape, dtype=bool)
+    grid[spacing // 2 :: spacing, spacing // 2 :: spacing] = True
+    candidates = np.argwhere(grid & border.zone & border.destination & (layers.landcover != WATER))
+    if len(candidates) < extra.count:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "surveillance.extra_towers.count",
+                    f"given {extra.count}, but only {len(candidates)} candidate sites lie in the border zone on the "
+                    f"destination side at a spacing of {extra.candidate_spacing_km:g} km; allowed: at most "
+                    f"{len(candidates)}, or a smaller candidate_spacing_km",
+                )
+            ]
+        )
+    rate = extra.detection_rate_per_hour * TECH_TIER_SCALE[extra.tech_tier]
+    line_cols = np.arange(width)
+    line_rows = border.row
+    seen = np.zeros((len(candidates), width), dtype=bool)
+    for k, (r, c) in enumerate(candidates):
+        near = np.flatnonzero(np.hypot(line_rows - r, line_cols - c) * cell_m <= extra.range_m)
+        if near.size:
+            seen[k, near] = visible_from(
+                layers.elevation, (r, c), line_rows[near], near, mast_height_m=extra.mast_height_m, cell_m=cell_m
+            )
+    concealment = layers.concealment[line_rows, line_cols].astype(np.float64)
+    line_rate = coverage_rate[line_rows, line_cols].astype(np.float64)
+    threshold = scenario.surveillance.blind_spot_threshold_per_hour
+    available = np.ones(len(candidates), dtype=bool)
+    sites = []
+    for _ in range(extra.count):
+        blind = line_rate * concealment < threshold
+        fixed = blind & ((line_rate + rate) * concealment >= threshold)
+        score = (seen @ fixed.astype(np.int64)) * (width + 1) + seen @ blind.astype(np.int64)
+        score = np.where(available, score, -1)
+        best = int(np.argmax(score))
+        available[best] = False
+        line_rate = line_rate + seen[best] * rate
+        cell = (int(candidates[best][0]), int(candidates[best][1]))
+        site = SensorSite(
+            kind="tower",
+            cell=cell,
+            mast_height_m=extra.mast_height_m,
+            range_m=extra.range_m,
+            detection_rate_per_hour=rate,
+            agency=extra.agency,
+            cost_per_year=extra.cost_per_year,
+            auto_sited=True,
+        )
+        site.visible = viewshed(
+            layers.elevation, cell, mast_height_m=extra.mast_height_m, range_m=extra.range_m, cell_m=cell_m
+        )
+        sites.append(site)
+    return sites
+
+
+# --------------------------------------------------------------------------- integrating along moves
+
+
+def segments_cells(
+    r0: np.ndarray | float, c0: np.ndarray | float, r1: np.ndarray | float, c1: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells crossed by straight segments, with the share of each segment's length in each cell.
+
+    Coordinates are in cell units with cell centres at whole numbers: cell ``(r, c)`` spans
+    ``[r - 0.5, r + 0.5) x [c - 0.5, c + 0.5)``, so whole numbers are cell indices and a position
+    ``(x_km, y_km)`` is ``(y_km / cell_km - 0.5, x_km / cell_km - 0.5)``. Every cell whose interior
+    a segment passes is listed, in order from start to end (a supercover, except cells touched only
+    at a corner, where the segment spends no length). A segment of zero length gives its one cell
+    with share 1. Vectorised over many segments: no Python loop per segment or per cell.
+
+    Returns:
+        ``(segment, rows, cols, share)``: flat arrays, one entry per (segment, cell) crossed;
+        ``segment`` indexes the inputs, ``share`` sums to 1 per segment. The time spent in a cell
+        is ``share`` times the time the move takes.
+    """
+    r0, c0, r1, c1 = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (r0, c0, r1, c1))
+    r0, c0, r1, c1 = np.broadcast_arrays(r0, c0, r1, c1)
+    dr, dc = r1 - r0, c1 - c0
+    times = np.concatenate(
+        [np.zeros((r0.size, 1)), np.ones((r0.size, 1)), _boundary_times(r0, r1), _boundary_times(c0, c1)], axis=1
+    )
+    times.sort(axis=1)
+    share = np.diff(times, axis=1)
+    keep = (share > 1e-12) & (times[:, 1:] <= 1.0)
+    mid = 0.5 * (times[:, :-1] + times[:, 1:])
+    segment, slot = np.nonzero(keep)
+    t = mid[segment, slot]
+    rows = np.floor(r0[segment] + t * dr[segment] + 0.5).astype(np.int64)
+    cols = np.floor(c0[segment] + t * dc[segment] + 0.5).astype(np.int64)
+    return segment, rows, cols, share[segment, slot]
+
+
+def _boundary_times(a0: np.ndarray, a1: np.ndarray) -> np.ndarray:
+    """Fractions along each segment where it crosses a cell boundary ``k + 0.5`` of one axis (2 = none)."""
+    lo, hi = np.minimum(a0, a1), np.maximum(a0, a1)
+    first = np.floor(lo - 0.5) + 1.5  # smallest boundary strictly above lo
+    count = np.maximum(0, np.ceil(hi - first)).astype(np.int64)
+    most = int(count.max()) if count.size else 0
+    if most == 0:
+        return np.full((a0.size, 0), 2.0)
+    j = np.arange(most)[None, :]
+    span = np.where(a1 == a0, 1.0, a1 - a0)[:, None]
+    t = (first[:, None] + j - a0[:, None]) / span
+    return np.where(j < count[:, None], t, 2.0)
+
+
+def path_cells(r0: float, c0: float, r1: float, c1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells one straight segment passes, in order: ``(rows, cols, share)`` (see :func:`segments_cells`)."""
+    _, rows, cols, share = segments_cells(r0, c0, r1, c1)
+    return rows, cols, share
+
+
+def segment_means(raster: np.ndarray, r0: np.ndarray, c0: np.ndarray, r1: np.ndarray, c1: np.ndarray) -> np.ndarray:
+    """Length-weighted mean of ``raster`` along each segment (cell units as in :func:`segments_cells`).
+
+    Multiplied by the time a move takes, this is the integral the model needs: with the coverage
+    raster, the detection hazard of a move (``P = 1 - exp(-mean * hours)``); with the exposure
+    raster, the hazard of death on foot. Cells off the raster count as 0.
+    """
+    segment, rows, cols, share = segments_cells(r0, c0, r1, c1)
+    height, width = raster.shape
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    values = np.zeros(rows.shape, dtype=np.float64)
+    values[inside] = raster[rows[inside], cols[inside]]
+    count = np.broadcast_shapes(*(np.shape(v) for v in (r0, c0, r1, c1)))
+    return np.bincount(segment, weights=values * share, minlength=int(np.prod(count)) if count else 1)

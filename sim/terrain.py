@@ -1,0 +1,506 @@
+"""Terrain rasters: elevation, land cover and what follows from them for people on foot.
+
+Three sources give the land (``terrain.source``):
+
+- ``ascii``: a map in the scenario file, one character a cell (readable in a classroom);
+- ``procedural``: a seeded generator of basins, mountain ridges, a meandering river, highways and
+  towns (the same ``terrain.seed`` always gives the same land);
+- ``raster``: ``.npy`` or ``.csv`` files of elevation (m) and land-cover codes.
+
+From elevation and land cover :func:`build_terrain` derives the layers the model reads:
+walking speed factor (land cover times Tobler's hiking function of the slope), concealment
+(a multiplier on every detection hazard), exposure hazard (deaths per person-hour on foot) and
+passability. Arrays are indexed ``[row, col]``, row 0 north (see :mod:`sim.world`).
+
+Land-cover parameters (table :data:`LAND_COVER`) and where they come from:
+
+- *Speed factors* relative to open ground follow the terrain coefficients used in military and
+  search-and-rescue mobility tables (e.g. Soule & Goldman 1972, "Terrain coefficients for energy
+  cost prediction"; roads about 1.2, loose sand about 0.8, brush 0.7, forest 0.5, broken
+  mountain ground about 0.35). Water is impassable on foot, except the border river in
+  ``border.mode = "river"``: people wade or swim it slowly (0.15).
+- *Concealment* multiplies a detector's rate: cover hides people from cameras and radar-cued
+  cameras (forest 0.35, scrub 0.6), broken ground and buildings give partial cover (0.5), open
+  ground, desert and roads none (1.0); people in water are conspicuous but low (0.8).
+- *Exposure hazard* per person-hour on foot is an order-of-magnitude calibration: recorded deaths
+  of migrants in the Sonoran desert (Eschbach et al. 1999, "Death at the border"; Pima County
+  medical examiner series) imply a risk of a few in a thousand for a crossing of 20-40 walking
+  hours in summer heat, hence 2e-4 per hour in desert; mountains (cold, falls) 1.5e-4; drowning
+  dominates river deaths on the Rio Grande, hence 3e-3 per hour in the water; 1e-5 elsewhere.
+  Steep ground adds up to 2e-4 per hour (falls, exhaustion) at grades of 50 % and more.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from sim.scenario import LAND_COVERS, MAX_CELLS, Scenario, Terrain
+from sim.schema import InputError, Problem
+
+
+@dataclass(frozen=True)
+class LandCover:
+    """Properties of one land-cover class for people on foot."""
+
+    code: int
+    name: str
+    char: str  # ASCII map character
+    speed_factor: float  # walking speed relative to open flat ground
+    concealment: float  # multiplier on detection hazard (1 = fully exposed)
+    exposure_per_hour: float  # hazard of death per person-hour on foot
+    default_elevation_m: float  # elevation of an ASCII cell of this class unless the scenario says otherwise
+
+
+#: Land-cover classes, in the order of :data:`sim.scenario.LAND_COVERS` (index = code).
+LAND_COVER: tuple[LandCover, ...] = (
+    LandCover(0, "open", ".", 1.0, 1.0, 1e-5, 100.0),
+    LandCover(1, "desert", ":", 0.8, 1.0, 2e-4, 100.0),
+    LandCover(2, "scrub", '"', 0.7, 0.6, 1e-5, 100.0),
+    LandCover(3, "forest", "T", 0.5, 0.35, 1e-5, 150.0),
+    LandCover(4, "mountain", "^", 0.35, 0.5, 1.5e-4, 800.0),
+    LandCover(5, "water", "~", 0.0, 0.8, 3e-3, 80.0),
+    LandCover(6, "road", "#", 1.2, 1.0, 1e-5, 100.0),
+    LandCover(7, "urban", "U", 0.9, 0.5, 1e-5, 100.0),
+)
+assert tuple(lc.name for lc in LAND_COVER) == LAND_COVERS
+
+OPEN, DESERT, SCRUB, FOREST, MOUNTAIN, WATER, ROAD, URBAN = range(8)
+
+#: Walking speed factor in the border river when it is the border (wading/swimming).
+RIVER_WADING_SPEED = 0.15
+#: Added exposure hazard per person-hour at a slope of 50 % and steeper.
+STEEP_EXPOSURE_PER_HOUR = 2e-4
+#: ASCII character of a border cell (open ground under the line).
+BORDER_CHAR = "="
+#: Height of a standing person, the target of line-of-sight tests (m).
+TARGET_HEIGHT_M = 1.7
+
+_CHAR_CODE = {lc.char: lc.code for lc in LAND_COVER} | {BORDER_CHAR: OPEN}
+_ALLOWED_CHARS = "".join(lc.char for lc in LAND_COVER) + BORDER_CHAR
+_SPEED = np.array([lc.speed_factor for lc in LAND_COVER], dtype=np.float32)
+_CONCEALMENT = np.array([lc.concealment for lc in LAND_COVER], dtype=np.float32)
+_EXPOSURE = np.array([lc.exposure_per_hour for lc in LAND_COVER], dtype=np.float32)
+
+
+@dataclass
+class TerrainLayers:
+    """The land of a scenario as rasters of shape ``(height, width)``, row 0 north."""
+
+    elevation: np.ndarray  # float32, m above sea level
+    landcover: np.ndarray  # int8 codes into LAND_COVER
+    speed_factor: np.ndarray  # float32, walking speed relative to open flat ground (0 = impassable)
+    concealment: np.ndarray  # float32, multiplier on detection hazards, 0..1
+    exposure: np.ndarray  # float32, hazard of death per person-hour on foot
+    passable: np.ndarray  # bool
+    cell_km: float
+    river_mask: np.ndarray | None = None  # bool, the river's cells (bridges included); None if no river
+    ascii_border: np.ndarray | None = None  # bool, '=' cells of an ASCII map
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.elevation.shape[0]), int(self.elevation.shape[1])
+
+
+def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<scenario>") -> TerrainLayers:
+    """Build the terrain layers of a scenario.
+
+    Args:
+        scenario: a validated scenario.
+        base_dir: folder that raster file names are relative to (the scenario file's folder).
+        file: scenario file name, for error messages.
+
+    Raises:
+        InputError: malformed ASCII map, unreadable or inconsistent raster files, or a grid over
+            :data:`sim.scenario.MAX_CELLS` cells.
+    """
+    t = scenario.terrain
+    ascii_border = None
+    if t.source == "ascii":
+        elevation, landcover, ascii_border = parse_ascii(t.ascii, t.ascii_elevation_m, file)
+        river = _largest_water_body(landcover)
+    elif t.source == "raster":
+        elevation, landcover = load_rasters(t, Path(base_dir), file)
+        river = _largest_water_body(landcover)
+    else:
+        elevation, landcover, river = generate_procedural(scenario)
+    return derive_layers(
+        elevation,
+        landcover,
+        cell_km=t.cell_m / 1000.0,
+        river_mask=river,
+        river_is_border=scenario.border.mode == "river",
+        ascii_border=ascii_border,
+    )
+
+
+def derive_layers(
+    elevation: np.ndarray,
+    landcover: np.ndarray,
+    *,
+    cell_km: float,
+    river_mask: np.ndarray | None = None,
+    river_is_border: bool = False,
+    ascii_border: np.ndarray | None = None,
+) -> TerrainLayers:
+    """Speed, concealment, exposure and passability from elevation and land cover.
+
+    Slope slows walking after Tobler (1993, "Three presentations on geographical analysis and
+    modeling"): ``v = 6 exp(-3.5 |s + 0.05|)`` km/h for a gradient ``s``. A raster cell is crossed
+    in any direction, so the factor is the mean of the uphill and downhill speeds relative to flat
+    ground (1 on the flat, 0.71 at 10 %, 0.17 at 50 %).
+    """
+    elevation = np.asarray(elevation, dtype=np.float32)
+    landcover = np.asarray(landcover, dtype=np.int8)
+    slope = slope_grade(elevation, cell_km * 1000.0)
+    tobler = 0.5 * (np.exp(-3.5 * np.abs(slope + 0.05)) + np.exp(-3.5 * np.abs(0.05 - slope))) / np.exp(-3.5 * 0.05)
+    speed = _SPEED[landcover] * tobler.astype(np.float32)
+    exposure = _EXPOSURE[landcover] + np.float32(STEEP_EXPOSURE_PER_HOUR) * np.clip(slope / 0.5, 0.0, 1.0)
+    if river_is_border and river_mask is not None:
+        wading = river_mask & (landcover == WATER)
+        speed = np.where(wading, np.float32(RIVER_WADING_SPEED), speed)
+    passable = speed > 0
+    exposure = np.where(passable, exposure, np.float32(0.0))
+    return TerrainLayers(
+        elevation=elevation,
+        landcover=landcover,
+        speed_factor=speed.astype(np.float32),
+        concealment=_CONCEALMENT[landcover],
+        exposure=exposure.astype(np.float32),
+        passable=passable,
+        cell_km=float(cell_km),
+        river_mask=river_mask,
+        ascii_border=ascii_border,
+    )
+
+
+def slope_grade(elevation: np.ndarray, cell_m: float) -> np.ndarray:
+    """Magnitude of the elevation gradient (rise over run, dimensionless) by central differences."""
+    if min(elevation.shape) < 2:
+        return np.zeros(elevation.shape, dtype=np.float32)
+    gy, gx = np.gradient(elevation.astype(np.float64), cell_m)
+    return np.hypot(gx, gy).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- ASCII maps
+
+
+def parse_ascii(
+    text: str, elevation_by_char: dict[str, float] | None = None, file: str = "<scenario>"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse an ASCII map into (elevation m, land-cover codes, '=' border mask).
+
+    Common leading indentation, trailing spaces and blank lines before and after the map are
+    ignored, so the map can be indented inside a TOML multi-line string.
+
+    Raises:
+        InputError: ragged rows or unknown characters (naming row and column, 1-based), or an
+            elevation given for a character that is not a map character.
+    """
+    elevation_by_char = dict(elevation_by_char or {})
+    lines = [line.rstrip() for line in textwrap.dedent(text.expandtabs(4)).split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    problems = []
+    bad_keys = sorted(set(elevation_by_char) - set(_ALLOWED_CHARS))
+    if bad_keys:
+        problems.append(
+            Problem(
+                file,
+                "terrain.ascii_elevation_m",
+                f"given elevations for {', '.join(repr(k) for k in bad_keys)}; allowed keys: the map characters "
+                f"{_allowed_chars_text()}",
+            )
+        )
+    if not lines:
+        problems.append(Problem(file, "terrain.ascii", "the ASCII map is empty"))
+        raise InputError(problems)
+    width = len(lines[0])
+    if len(lines) * width > MAX_CELLS:
+        problems.append(
+            Problem(file, "terrain.ascii", f"the map has {len(lines) * width:,} cells; at most {MAX_CELLS:,}")
+        )
+        raise InputError(problems)
+    for r, line in enumerate(lines):
+        if len(line) != width:
+            col = min(len(line), width) + 1
+            problems.append(
+                Problem(
+                    file,
+                    "terrain.ascii",
+                    f"row {r + 1} has {len(line)} characters but row 1 has {width} (first difference at column {col}); "
+                    "every row must have the same length",
+                )
+            )
+            continue
+        for c, ch in enumerate(line):
+            if ch not in _CHAR_CODE:
+                problems.append(
+                    Problem(
+                        file,
+                        "terrain.ascii",
+                        f"row {r + 1}, column {c + 1}: unknown character {ch!r}; allowed: {_allowed_chars_text()}",
+                    )
+                )
+                if len(problems) >= 20:
+                    break
+        if len(problems) >= 20:
+            break
+    if problems:
+        raise InputError(problems)
+    chars = np.array([list(line) for line in lines], dtype="<U1")
+    landcover = np.zeros(chars.shape, dtype=np.int8)
+    elevation = np.zeros(chars.shape, dtype=np.float32)
+    heights = {lc.char: lc.default_elevation_m for lc in LAND_COVER} | {
+        BORDER_CHAR: LAND_COVER[OPEN].default_elevation_m
+    }
+    heights |= {k: float(v) for k, v in elevation_by_char.items()}
+    for ch, code in _CHAR_CODE.items():
+        where = chars == ch
+        landcover[where] = code
+        elevation[where] = heights[ch]
+    return elevation, landcover, chars == BORDER_CHAR
+
+
+def _allowed_chars_text() -> str:
+    parts = [f"{lc.char!r} {lc.name}" for lc in LAND_COVER]
+    return ", ".join([*parts, f"{BORDER_CHAR!r} border on open ground"])
+
+
+def _largest_water_body(landcover: np.ndarray) -> np.ndarray | None:
+    """The largest 8-connected body of water: the river of an ASCII or raster map (None if no water)."""
+    water = landcover == WATER
+    if not water.any():
+        return None
+    labels, n = ndimage.label(water, structure=np.ones((3, 3), dtype=bool))
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    return labels == int(np.argmax(sizes))
+
+
+# --------------------------------------------------------------------------- raster files
+
+
+def load_rasters(t: Terrain, base_dir: Path, file: str = "<scenario>") -> tuple[np.ndarray, np.ndarray]:
+    """Load elevation and land-cover rasters (either may be missing: flat 0 m, or all open ground)."""
+    elevation = landcover = None
+    if t.elevation_file:
+        elevation = load_raster(base_dir / t.elevation_file, "terrain.elevation_file", file)
+    if t.landcover_file:
+        raw = load_raster(base_dir / t.landcover_file, "terrain.landcover_file", file)
+        landcover = _check_codes(raw, base_dir / t.landcover_file, file)
+    if elevation is not None and landcover is not None and elevation.shape != landcover.shape:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "terrain.landcover_file",
+                    f"{t.landcover_file} has shape {landcover.shape[0]} x {landcover.shape[1]} (rows x columns) but "
+                    f"{t.elevation_file} has {elevation.shape[0]} x {elevation.shape[1]}; they must match",
+                )
+            ]
+        )
+    if elevation is None:
+        assert landcover is not None  # the schema requires at least one file
+        elevation = np.zeros(landcover.shape, dtype=np.float32)
+    if landcover is None:
+        landcover = np.zeros(elevation.shape, dtype=np.int8)
+    return elevation.astype(np.float32), landcover
+
+
+def load_raster(path: Path, key: str, file: str = "<scenario>") -> np.ndarray:
+    """Read a 2-D numeric raster from ``.npy`` or ``.csv`` (comma-separated, no header).
+
+    The size is checked before the data are read: the ``.npy`` header's shape, or the ``.csv``
+    file's size in bytes (a cell takes at least two bytes).
+    """
+
+    def fail(message: str) -> InputError:
+        return InputError([Problem(file, key, f"{path}: {message}")])
+
+    if not path.is_file():
+        raise fail("file not found (paths are relative to the scenario file)")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        try:
+            with path.open("rb") as fh:
+                version = np.lib.format.read_magic(fh)
+                reader = (
+                    np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                )
+                shape, _, dtype = reader(fh)
+        except (ValueError, OSError) as exc:
+            raise fail(f"not a valid .npy file ({exc})") from None
+        if len(shape) != 2:
+            raise fail(f"has {len(shape)} dimensions {tuple(shape)}; a raster must be 2-D (rows x columns)")
+        if shape[0] * shape[1] > MAX_CELLS:
+            raise fail(f"has {shape[0]} x {shape[1]} cells; at most {MAX_CELLS:,} are allowed")
+        if dtype.kind not in "biuf":
+            raise fail(f"has data type {dtype}; expected numbers")
+        data = np.load(path, allow_pickle=False).astype(np.float64)
+    elif suffix == ".csv":
+        if path.stat().st_size > MAX_CELLS * 24:
+            raise fail(f"is {path.stat().st_size:,} bytes, too large for {MAX_CELLS:,} cells")
+        try:
+            data = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
+        except ValueError as exc:
+            raise fail(f"non-numeric or ragged data ({exc}); expected comma-separated numbers, no header") from None
+        if data.shape[0] * data.shape[1] > MAX_CELLS:
+            raise fail(f"has {data.shape[0]} x {data.shape[1]} cells; at most {MAX_CELLS:,} are allowed")
+    else:
+        raise fail(f"unknown file type {path.suffix!r}; allowed: .npy or .csv")
+    if data.size == 0 or min(data.shape) < 2:
+        raise fail(f"has shape {data.shape}; a raster needs at least 2 rows and 2 columns")
+    if not np.isfinite(data).all():
+        r, c = np.argwhere(~np.isfinite(data))[0]
+        raise fail(f"row {r + 1}, column {c + 1} is {data[r, c]}; every value must be a finite number")
+    return data
+
+
+def _check_codes(data: np.ndarray, path: Path, file: str) -> np.ndarray:
+    bad = (data != np.round(data)) | (data < 0) | (data > len(LAND_COVER) - 1)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        allowed = ", ".join(f"{lc.code} {lc.name}" for lc in LAND_COVER)
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "terrain.landcover_file",
+                    f"{path}: row {r + 1}, column {c + 1} has unknown land-cover code {data[r, c]:g} "
+                    f"({int(bad.sum())} bad cells); allowed codes: {allowed}",
+                )
+            ]
+        )
+    return data.astype(np.int8)
+
+
+# --------------------------------------------------------------------------- procedural generator
+
+_BASE_ELEVATION_M = {"desert": 700.0, "river": 150.0, "plain": 300.0}
+
+
+def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Seeded landscape: (elevation m, land-cover codes, river mask or None).
+
+    Steps, all drawn from ``np.random.default_rng(terrain.seed)`` in a fixed order:
+    base level of the landscape family plus smooth relief (Gaussian-filtered white noise,
+    correlation length about 3 km, amplitude ``roughness`` x 80 m); Gaussian-profile mountain
+    ridges (the part above half their height is mountain land cover); scrub/forest patches
+    covering ``forest_share`` of the land; a river meandering west-east about the middle row
+    (carved when ``river`` is set, the family is ``river`` or the border follows the river);
+    north-south highways (the first through the first port, bridging the river) and towns
+    (urban discs at ports, destinations and staging areas, then at random places).
+    """
+    t = scenario.terrain
+    p = t.procedural
+    height, width = t.height, t.width
+    cell_km = t.cell_m / 1000.0
+    rng = np.random.default_rng(t.seed)
+    rows_km = (np.arange(height) + 0.5)[:, None] * cell_km
+    cols_km = (np.arange(width) + 0.5)[None, :] * cell_km
+
+    elevation = np.full((height, width), _BASE_ELEVATION_M[p.kind])
+    elevation += p.roughness * 80.0 * _smooth_noise(rng, (height, width), 3.0 / cell_km)
+    ridge_height = np.zeros((height, width))
+    for _ in range(p.ridges):
+        ridge_height = np.maximum(
+            ridge_height, _ridge(rng, rows_km, cols_km, p, extent_km=(height * cell_km, width * cell_km))
+        )
+    elevation += ridge_height
+    landcover = np.full((height, width), DESERT if p.kind == "desert" else OPEN, dtype=np.int8)
+    if p.ridges and p.ridge_height_m > 0:
+        landcover[ridge_height > 0.5 * p.ridge_height_m] = MOUNTAIN
+
+    patches = _smooth_noise(rng, (height, width), 2.0 / cell_km)
+    if p.forest_share > 0:
+        edge = np.quantile(patches, 1.0 - p.forest_share)
+        core = np.quantile(patches, 1.0 - p.forest_share / 2.0)
+        lowland = landcover != MOUNTAIN
+        landcover[lowland & (patches >= edge)] = SCRUB
+        if p.kind != "desert":
+            landcover[lowland & (patches >= core)] = FOREST
+
+    river = None
+    if p.river or p.kind == "river" or scenario.border.mode == "river":
+        river = _river_mask(rng, height, width, p.river_width_cells)
+        depth = np.where(river, 0.0, np.inf)
+        distance_km = ndimage.distance_transform_edt(depth > 0) * cell_km
+        elevation -= 30.0 * np.exp(-0.5 * (distance_km / 3.0) ** 2)
+        landcover[river] = WATER
+
+    port_cols = [min(width - 1, int(port.at[0] / cell_km)) for port in scenario.ports]
+    for i in range(p.roads):
+        column = port_cols[0] if i == 0 and port_cols else int(rng.integers(0, width))
+        anchor_row = min(height - 1, int(scenario.ports[0].at[1] / cell_km)) if i == 0 and port_cols else 0
+        landcover[_road_mask(rng, (height, width), column=column, anchor_row=anchor_row, cell_km=cell_km)] = ROAD
+
+    anchors = [place.at for place in (*scenario.ports, *scenario.destinations, *scenario.staging)]
+    for i in range(p.towns):
+        if i < len(anchors):
+            x_km, y_km = anchors[i]
+        else:
+            x_km, y_km = rng.uniform(0, width * cell_km), rng.uniform(0, height * cell_km)
+        radius_km = max(rng.uniform(0.8, 1.5), 0.75 * cell_km)
+        town = np.hypot(rows_km - y_km, cols_km - x_km) <= radius_km
+        if river is not None:
+            town &= ~river
+        landcover[town & (landcover != ROAD)] = URBAN
+    return elevation.astype(np.float32), landcover, river
+
+
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma_cells: float) -> np.ndarray:
+    """Gaussian-filtered white noise scaled to zero mean and unit standard deviation."""
+    field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma=max(sigma_cells, 0.5), mode="wrap")
+    std = field.std()
+    return (field - field.mean()) / std if std > 0 else field
+
+
+def _ridge(rng, rows_km, cols_km, p, *, extent_km: tuple[float, float]) -> np.ndarray:
+    """A straight ridge with a Gaussian cross-profile: heights in m above the plain."""
+    height_km, width_km = extent_km
+    centre = np.array([rng.uniform(0, height_km), rng.uniform(0, width_km)])
+    angle = rng.uniform(0, np.pi)
+    half_length = rng.uniform(0.15, 0.4) * max(height_km, width_km)
+    half_width_km = rng.uniform(1.5, 4.0)
+    peak = p.ridge_height_m * rng.uniform(0.6, 1.0)
+    direction = np.array([np.sin(angle), np.cos(angle)])  # (d_row, d_col) in km
+    a = centre - half_length * direction
+    dr, dc = rows_km - a[0], cols_km - a[1]
+    along = np.clip(dr * direction[0] + dc * direction[1], 0.0, 2.0 * half_length)
+    distance = np.hypot(dr - along * direction[0], dc - along * direction[1])
+    return peak * np.exp(-0.5 * (distance / half_width_km) ** 2)
+
+
+def _river_mask(rng: np.random.Generator, height: int, width: int, river_width: int) -> np.ndarray:
+    """A river meandering west-east about the middle row, ``river_width`` cells wide, 4-connected."""
+    amplitude = max(1.0, 0.08 * height)
+    wiggle = ndimage.gaussian_filter1d(rng.standard_normal(width), sigma=max(1.0, width / 12.0), mode="wrap")
+    wiggle /= max(np.abs(wiggle).max(), 1e-9)
+    centre = np.clip(np.round(height / 2.0 + amplitude * wiggle), 1, height - 2).astype(int)
+    top = np.clip(centre - (river_width - 1) // 2, 0, height - 1)
+    mask = np.zeros((height, width), dtype=bool)
+    rows = np.arange(height)[:, None]
+    mask |= (rows >= top[None, :]) & (rows < top[None, :] + river_width)
+    # join consecutive columns so the river is one body of water
+    lo = np.minimum(top[1:], top[:-1])
+    hi = np.maximum(top[1:], top[:-1]) + river_width
+    mask[:, 1:] |= (rows >= lo[None, :]) & (rows < hi[None, :])
+    return mask
+
+
+def _road_mask(rng, shape: tuple[int, int], *, column: int, anchor_row: int, cell_km: float) -> np.ndarray:
+    """A north-south highway passing ``(anchor_row, column)``, gently winding, 8-connected."""
+    height, width = shape
+    steps = rng.choice([-1, 0, 0, 0, 0, 1], size=height) if cell_km < 2 else np.zeros(height, dtype=int)
+    offset = np.cumsum(steps)
+    cols = np.clip(column + offset - offset[anchor_row], 0, width - 1)
+    mask = np.zeros((height, width), dtype=bool)
+    mask[np.arange(height), cols] = True
+    return mask
