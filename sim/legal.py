@@ -1,0 +1,535 @@
+"""The legal pipeline: arrest -> case -> procedure -> court queue -> trial -> verdict.
+
+One :class:`CourtSystem` per model turns arrests into cases and cases into verdicts. Every delay is a
+scheduled Mesa event (``model.schedule_event``), never a per-step countdown, so the pipeline costs
+nothing between events and is exact in continuous time.
+
+Mechanisms (from the seed article's "legal and procedural obstacles"):
+
+* **Procedure.** A case first waits a fixed procedural delay (investigation, filings), plus a
+  cross-jurisdiction delay for the share of cases that need another jurisdiction's cooperation; an
+  international cooperation agreement divides that extra delay by four.
+* **Court queue.** Cases then join one first-come-first-served queue served by ``courts`` parallel
+  courts (an M/G/c queue; with exponential trial times and no procedural delay, the M/M/c queue of
+  Erlang (1917), whose mean wait is given by :func:`erlang_c_wait`). With no courts the backlog only grows.
+* **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to
+  verdict; shared intelligence adds a fixed bonus. The conviction probability is
+  ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``.
+* **Pretrial detention.** At most ``detention_capacity`` accused are detained at once; an accused
+  arrested when every place is taken is released at arrest. A released accused absconds with
+  ``abscond_probability``, at a time drawn uniformly over the pretrial procedure (at once when the
+  procedure takes no time), and the case closes as ``absconded``. A place frees at the verdict.
+
+Bookkeeping. A case is *open* from filing (arrest) until it closes (verdict or abscond). Open cases
+are in exactly one stage: ``procedure``, ``queue`` (waiting for a court) or ``trial``. The number of
+cases in each stage is integrated exactly over time at every event, so
+:meth:`CourtSystem.time_average_open_cases` and the per-case stage times satisfy Little's law
+``L = lambda W`` (Little 1961) identically when cases still open are counted up to the present.
+
+Units. The model clock runs in model time units; ``steps_per_day`` converts. Every public figure and
+every case timestamp is in days since the start of the model clock.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import mesa
+
+    from sim.scenario import Legal
+
+DAYS_PER_YEAR = 365.0
+
+#: Factor on the cross-jurisdiction delay under an international cooperation agreement.
+COOPERATION_DELAY_FACTOR = 0.25
+
+
+class CaseOutcome(StrEnum):
+    """How a case ended (``pending`` while it is open)."""
+
+    PENDING = "pending"
+    CONVICTED = "convicted"
+    ACQUITTED = "acquitted"
+    ABSCONDED = "absconded"
+
+
+class CaseStage(StrEnum):
+    """Where a case is in the pipeline."""
+
+    PROCEDURE = "procedure"
+    QUEUE = "queue"
+    TRIAL = "trial"
+    CLOSED = "closed"
+
+
+#: Stages a case can be open in, and ``open`` for all of them: the ``kind`` of the time averages.
+OPEN_KINDS = ("open", "procedure", "queue", "trial")
+
+
+@dataclass(slots=True, eq=False, weakref_slot=True)
+class Case:
+    """One accused's case. Times are in days since the start of the model clock.
+
+    Attributes:
+        case_id: Sequence number of the case in its court system (from 1).
+        accused: Whatever the model uses to identify the accused (an agent or its id); opaque here.
+        network_id: Trafficking network of the accused (``None`` if unknown).
+        arrest_day: When the case was filed (the arrest).
+        evidence: Evidence strength at arrest, 0..1.
+        witness: A victim testifies.
+        shared_evidence: Shared intelligence adds to the evidence.
+        cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
+        detained: The accused holds a pretrial detention place (``False``: released at arrest).
+        pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay).
+        queued_day: When the case joined the court queue (``None`` if it never did).
+        trial_start_day: When its trial started.
+        closed_day: When it closed (verdict or abscond).
+        evidence_at_verdict: Evidence strength after decay and bonus, at the verdict.
+        conviction_probability: Probability of conviction used at the verdict.
+        outcome: ``pending`` while open, then ``convicted``, ``acquitted`` or ``absconded``.
+        stage: ``procedure``, ``queue``, ``trial`` or ``closed``.
+    """
+
+    case_id: int
+    accused: Any
+    network_id: int | None
+    arrest_day: float
+    evidence: float
+    witness: bool
+    shared_evidence: bool
+    cross_jurisdiction: bool
+    detained: bool
+    pretrial_days: float
+    queued_day: float | None = None
+    trial_start_day: float | None = None
+    closed_day: float | None = None
+    evidence_at_verdict: float | None = None
+    conviction_probability: float | None = None
+    outcome: CaseOutcome = CaseOutcome.PENDING
+    stage: CaseStage = CaseStage.PROCEDURE
+    _court: CourtSystem | None = field(default=None, repr=False)
+
+    @property
+    def is_open(self) -> bool:
+        """The case has not closed yet."""
+        return self.stage is not CaseStage.CLOSED
+
+    @property
+    def days_to_verdict(self) -> float | None:
+        """Days from arrest to verdict (``None`` unless convicted or acquitted)."""
+        if self.outcome in (CaseOutcome.CONVICTED, CaseOutcome.ACQUITTED):
+            return self.closed_day - self.arrest_day
+        return None
+
+    @property
+    def wait_days(self) -> float | None:
+        """Days waiting in the court queue before the trial (``None`` until the trial starts)."""
+        if self.trial_start_day is None:
+            return None
+        return self.trial_start_day - self.queued_day
+
+    # Event targets. Mesa holds scheduled callables by weak reference; the court keeps every open
+    # case in a dict, so these bound methods stay alive exactly as long as the case is open.
+    def _end_procedure(self) -> None:
+        self._court._join_queue(self)
+
+    def _end_trial(self) -> None:
+        self._court._deliver_verdict(self)
+
+    def _abscond(self) -> None:
+        self._court._abscond(self)
+
+
+class CourtSystem:
+    """Courts, pretrial detention and the cases flowing through them.
+
+    Args:
+        model: The Mesa model whose clock and event list drive the pipeline.
+        legal: The ``[legal]`` section of the scenario.
+        steps_per_day: Model time units per day (``24 * 60 / step_minutes`` for a border model).
+        rng: Random generator; defaults to ``model.rng`` (use the model's only, for reproducibility).
+        on_verdict: Called with the case at a verdict (``case.outcome`` is convicted or acquitted).
+        on_release: Called with the case when the accused is released pretrial (inside
+            :meth:`file_case`, since release happens at arrest).
+        on_abscond: Called with the case when a released accused absconds (as a scheduled event).
+        keep_history: Keep closed cases in :attr:`closed_cases` (turn off for very long runs).
+
+    Raises:
+        ValueError: ``steps_per_day`` is not a positive number.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        legal: Legal,
+        steps_per_day: float,
+        *,
+        rng: np.random.Generator | None = None,
+        on_verdict: Callable[[Case], None] | None = None,
+        on_release: Callable[[Case], None] | None = None,
+        on_abscond: Callable[[Case], None] | None = None,
+        keep_history: bool = True,
+    ) -> None:
+        if not (isinstance(steps_per_day, numbers.Real) and math.isfinite(steps_per_day) and steps_per_day > 0):
+            raise ValueError(f"steps_per_day must be model time units per day (> 0), got {steps_per_day!r}")
+        self.model = model
+        self.legal = legal
+        self.steps_per_day = float(steps_per_day)
+        self.rng = rng if rng is not None else model.rng
+        self.on_verdict = on_verdict
+        self.on_release = on_release
+        self.on_abscond = on_abscond
+        self.keep_history = keep_history
+
+        self.courts = legal.courts
+        self.open_cases: dict[int, Case] = {}
+        self.closed_cases: list[Case] = []
+        self._queue: deque[Case] = deque()
+        self._next_id = 1
+        self._detained_now = 0
+
+        self.filed = 0
+        self.convicted = 0
+        self.acquitted = 0
+        self.absconded = 0
+        self.released = 0
+        self._sum_days_to_verdict = 0.0
+        self._sum_wait_days = 0.0
+        self._trials_started = 0
+
+        self._start_day = self.now_day
+        self._clock_day = self._start_day
+        self._counts = dict.fromkeys(OPEN_KINDS, 0)
+        self._areas = dict.fromkeys(OPEN_KINDS, 0.0)
+
+    # ------------------------------------------------------------------ clock and bookkeeping
+    @property
+    def now_day(self) -> float:
+        """The model clock in days."""
+        return self.model.time / self.steps_per_day
+
+    def _advance_clock(self) -> float:
+        """Integrate the open-case counts up to now; return now in days."""
+        now = self.now_day
+        dt = now - self._clock_day
+        if dt > 0:
+            for kind, count in self._counts.items():
+                self._areas[kind] += count * dt
+            self._clock_day = now
+        return now
+
+    def _move(self, case: Case, stage: CaseStage) -> None:
+        """Move an open case to another stage (the clock must have been advanced)."""
+        counts = self._counts  # keyed by the stage names; a StrEnum member hashes as its name
+        if case.stage is CaseStage.CLOSED:
+            counts["open"] += 1
+        else:
+            counts[case.stage] -= 1
+        if stage is CaseStage.CLOSED:
+            counts["open"] -= 1
+        else:
+            counts[stage] += 1
+        case.stage = stage
+
+    def _schedule(self, callback: Callable[[], None], days: float) -> None:
+        self.model.schedule_event(callback, after=days * self.steps_per_day)
+
+    # ------------------------------------------------------------------ public entry point
+    def file_case(  # noqa: PLR0917 - the order of the arrest record: who, which network, what evidence
+        self,
+        accused: Any,
+        network_id: int | None = None,
+        evidence: float = 1.0,
+        witness: bool = False,
+        shared_evidence: bool = False,
+        cross_jurisdiction: bool | None = None,
+    ) -> Case:
+        """Open a case at the arrest of ``accused``, now.
+
+        Args:
+            accused: The accused, as the model identifies them (returned in callbacks via ``case.accused``).
+            network_id: The accused's network, for the model's own accounting.
+            evidence: Evidence strength at arrest, 0..1.
+            witness: A victim testifies for the prosecution.
+            shared_evidence: Intelligence shared between agencies adds ``shared_evidence_bonus``.
+            cross_jurisdiction: Whether the case needs another jurisdiction; ``None`` draws it with
+                ``cross_jurisdiction_share``.
+
+        Returns:
+            The new case (open; in ``procedure``, or already queued or in trial when the procedure takes
+            no time).
+
+        Raises:
+            ValueError: ``evidence`` is outside 0..1.
+        """
+        if not 0.0 <= evidence <= 1.0:
+            raise ValueError(f"evidence must be between 0 and 1, got {evidence!r}")
+        now = self._advance_clock()
+        legal = self.legal
+        if cross_jurisdiction is None:
+            cross_jurisdiction = bool(self.rng.random() < legal.cross_jurisdiction_share)
+        pretrial_days = legal.procedural_delay_days
+        if cross_jurisdiction:
+            pretrial_days += self.cross_jurisdiction_delay_days
+        detained = self._detained_now < legal.detention_capacity
+        case = Case(
+            case_id=self._next_id,
+            accused=accused,
+            network_id=network_id,
+            arrest_day=now,
+            evidence=float(evidence),
+            witness=bool(witness),
+            shared_evidence=bool(shared_evidence),
+            cross_jurisdiction=cross_jurisdiction,
+            detained=detained,
+            pretrial_days=pretrial_days,
+            stage=CaseStage.CLOSED,
+            _court=self,
+        )
+        self._next_id += 1
+        self.filed += 1
+        self.open_cases[case.case_id] = case
+        self._move(case, CaseStage.PROCEDURE)
+        if detained:
+            self._detained_now += 1
+        else:
+            self._release(case)
+            if self.rng.random() < legal.abscond_probability:
+                self._schedule(case._abscond, self.rng.random() * pretrial_days)
+                return case
+        if pretrial_days > 0:
+            self._schedule(case._end_procedure, pretrial_days)
+        else:
+            self._join_queue(case)
+        return case
+
+    @property
+    def cross_jurisdiction_delay_days(self) -> float:
+        """Extra procedure for a cross-jurisdiction case, after any cooperation agreement."""
+        factor = COOPERATION_DELAY_FACTOR if self.legal.international_cooperation else 1.0
+        return self.legal.cross_jurisdiction_delay_days * factor
+
+    # ------------------------------------------------------------------ stages
+    def _release(self, case: Case) -> None:
+        self.released += 1
+        if self.on_release is not None:
+            self.on_release(case)
+
+    def _join_queue(self, case: Case) -> None:
+        case.queued_day = self._advance_clock()
+        self._move(case, CaseStage.QUEUE)
+        self._queue.append(case)
+        self._start_trials()
+
+    def _start_trials(self) -> None:
+        """Give every free court the case at the head of the queue."""
+        while self._counts["trial"] < self.courts and self._queue:
+            case = self._queue.popleft()
+            now = self._advance_clock()
+            case.trial_start_day = now
+            self._trials_started += 1
+            self._sum_wait_days += now - case.queued_day
+            self._move(case, CaseStage.TRIAL)
+            self._schedule(case._end_trial, self.draw_trial_days())
+
+    def draw_trial_days(self) -> float:
+        """Court time of one case in days, from ``trial_distribution`` with mean ``trial_days_mean``.
+
+        ``lognormal`` has a standard deviation equal to its mean (sigma^2 = ln 2).
+        """
+        mean = self.legal.trial_days_mean
+        kind = self.legal.trial_distribution
+        if kind == "exponential":
+            return float(self.rng.exponential(mean))
+        if kind == "lognormal":
+            sigma2 = math.log(2.0)
+            return float(self.rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)))
+        return float(mean)
+
+    def evidence_now(self, case: Case) -> float:
+        """Evidence strength of ``case`` now: decayed since arrest with the half-life, plus the sharing bonus."""
+        legal = self.legal
+        age = self.now_day - case.arrest_day
+        strength = case.evidence * 0.5 ** (age / legal.evidence_half_life_days)
+        if case.shared_evidence:
+            strength += legal.shared_evidence_bonus
+        return min(max(strength, 0.0), 1.0)
+
+    def conviction_probability(self, case: Case) -> float:
+        """P(convict) if the verdict were now: ``clip(base * evidence_now + witness_bonus * witness, 0, 1)``."""
+        legal = self.legal
+        p = legal.base_conviction_probability * self.evidence_now(case)
+        if case.witness:
+            p += legal.witness_bonus
+        return min(max(p, 0.0), 1.0)
+
+    def _deliver_verdict(self, case: Case) -> None:
+        now = self._advance_clock()
+        case.evidence_at_verdict = self.evidence_now(case)
+        case.conviction_probability = self.conviction_probability(case)
+        if self.rng.random() < case.conviction_probability:
+            case.outcome = CaseOutcome.CONVICTED
+            self.convicted += 1
+        else:
+            case.outcome = CaseOutcome.ACQUITTED
+            self.acquitted += 1
+        self._sum_days_to_verdict += now - case.arrest_day
+        if case.detained:
+            self._detained_now -= 1
+        self._close(case, now)
+        self._start_trials()
+        if self.on_verdict is not None:
+            self.on_verdict(case)
+
+    def _abscond(self, case: Case) -> None:
+        now = self._advance_clock()
+        if case.stage is CaseStage.QUEUE:
+            self._queue.remove(case)
+        case.outcome = CaseOutcome.ABSCONDED
+        self.absconded += 1
+        self._close(case, now)
+        if self.on_abscond is not None:
+            self.on_abscond(case)
+
+    def _close(self, case: Case, now: float) -> None:
+        case.closed_day = now
+        self._move(case, CaseStage.CLOSED)
+        del self.open_cases[case.case_id]
+        if self.keep_history:
+            self.closed_cases.append(case)
+
+    # ------------------------------------------------------------------ figures (days)
+    @property
+    def backlog(self) -> int:
+        """Open cases: in procedure, queued or in trial."""
+        return self._counts["open"]
+
+    @property
+    def queue_length(self) -> int:
+        """Cases waiting for a free court."""
+        return self._counts["queue"]
+
+    @property
+    def in_trial(self) -> int:
+        """Cases being tried now (at most ``courts``)."""
+        return self._counts["trial"]
+
+    @property
+    def in_procedure(self) -> int:
+        """Cases in pretrial procedure."""
+        return self._counts["procedure"]
+
+    @property
+    def detained_now(self) -> int:
+        """Accused holding a pretrial detention place."""
+        return self._detained_now
+
+    @property
+    def decided(self) -> int:
+        """Cases closed by a verdict (convicted or acquitted)."""
+        return self.convicted + self.acquitted
+
+    @property
+    def closed(self) -> int:
+        """Cases closed: decided or absconded."""
+        return self.decided + self.absconded
+
+    @property
+    def mean_days_to_verdict(self) -> float:
+        """Mean days from arrest to verdict over decided cases (NaN before the first verdict)."""
+        return self._sum_days_to_verdict / self.decided if self.decided else math.nan
+
+    @property
+    def mean_wait_days(self) -> float:
+        """Mean days in the court queue before trial, over cases whose trial has started (NaN if none)."""
+        return self._sum_wait_days / self._trials_started if self._trials_started else math.nan
+
+    @property
+    def conviction_rate(self) -> float:
+        """Convictions per decided case (NaN before the first verdict)."""
+        return self.convicted / self.decided if self.decided else math.nan
+
+    @property
+    def elapsed_days(self) -> float:
+        """Days since the court system was created."""
+        return self.now_day - self._start_day
+
+    def time_average_open_cases(self, kind: str = "open") -> float:
+        """Time-average number of open cases since the court system was created, integrated exactly.
+
+        Args:
+            kind: ``open`` (all open cases), ``procedure``, ``queue`` or ``trial``.
+
+        Returns:
+            The average count over the elapsed time (NaN if no time has passed).
+
+        Raises:
+            ValueError: ``kind`` is not one of :data:`OPEN_KINDS`.
+        """
+        if kind not in OPEN_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(OPEN_KINDS)}, got {kind!r}")
+        elapsed = self.elapsed_days
+        if elapsed <= 0:
+            return math.nan
+        area = self._areas[kind] + self._counts[kind] * (self.now_day - self._clock_day)
+        return area / elapsed
+
+    def cost(self, days: float) -> float:
+        """Cost of running ``courts`` courts for ``days`` days, in currency."""
+        return self.courts * self.legal.cost_per_court_per_year * days / DAYS_PER_YEAR
+
+    def summary(self) -> dict[str, float]:
+        """The pipeline's figures now, keyed by name (counts, and times in days)."""
+        return {
+            "cases_filed": self.filed,
+            "court_backlog": self.backlog,
+            "queue_length": self.queue_length,
+            "in_trial": self.in_trial,
+            "in_procedure": self.in_procedure,
+            "detained": self.detained_now,
+            "released": self.released,
+            "decided": self.decided,
+            "convicted": self.convicted,
+            "acquitted": self.acquitted,
+            "absconded": self.absconded,
+            "mean_days_to_verdict": self.mean_days_to_verdict,
+            "mean_wait_days": self.mean_wait_days,
+        }
+
+
+def erlang_c(c: int, a: float) -> float:
+    """Erlang C: probability that an arrival waits in an M/M/c queue with offered load ``a``.
+
+    ``C(c, a) = [a^c / (c! (1 - rho))] / [sum_{k<c} a^k / k! + a^c / (c! (1 - rho))]`` with
+    ``rho = a / c`` (Erlang 1917). Computed with the Erlang B recursion for numerical stability.
+
+    Args:
+        c: Number of servers (courts), at least 1.
+        a: Offered load ``lambda / mu`` (in Erlangs), with ``0 <= a < c``.
+
+    Raises:
+        ValueError: ``c < 1`` or the queue is unstable (``a >= c``) or ``a < 0``.
+    """
+    if c < 1:
+        raise ValueError(f"c must be at least 1 server, got {c!r}")
+    if not 0 <= a < c:
+        raise ValueError(f"offered load a must satisfy 0 <= a < c = {c} for a stable queue, got {a!r}")
+    blocking = 1.0
+    for k in range(1, c + 1):
+        blocking = a * blocking / (k + a * blocking)
+    rho = a / c
+    return blocking / (1.0 - rho + rho * blocking)
+
+
+def erlang_c_wait(c: int, arrival_rate: float, service_rate: float) -> float:
+    """Mean wait in queue ``Wq = C(c, a) / (c mu - lambda)`` of an M/M/c queue (time units of the rates)."""
+    return erlang_c(c, arrival_rate / service_rate) / (c * service_rate - arrival_rate)
