@@ -1,0 +1,252 @@
+"""Running an experiment: tasks, streaming to disk, resuming, then statistics and the report.
+
+:func:`run_experiment` expands the experiment into run tasks (every policy x sweep point x
+replication, replication ``i`` always with seed ``i`` of :func:`sim.experiment.seeds.replication_seeds`),
+skips the runs already on disk when resuming, hands the rest to a backend, writes each record as
+it arrives, and at the end consolidates the tables, computes the statistics (``summary.csv``) and
+writes the report. The manifest records what was run, with what, and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.backends import DaskBackend, ProcessBackend, RunTask, SerialBackend
+from sim.experiment.spec import Experiment
+from sim.experiment.store import ResultStore
+from sim.schema import InputError, Problem
+
+Backend = SerialBackend | ProcessBackend | DaskBackend
+
+_PACKAGES = ("bordersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "dask", "distributed")
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment produced.
+
+    Attributes:
+        out_dir: the results folder.
+        runs: the runs table (one row a run, canonical order).
+        summary: the statistics table (``summary.csv``).
+        total: number of runs in the experiment.
+        failed: number of runs that failed.
+        report_error: why the report could not be written, if it could not.
+    """
+
+    out_dir: Path
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    total: int
+    failed: int
+    report_error: str = ""
+
+
+def build_tasks(experiment: Experiment) -> list[RunTask]:
+    """Every run of the experiment, replication by replication (so partial results stay balanced)."""
+    seeds = experiment.seeds()
+    scenario = str(experiment.scenario_path)
+    tasks = []
+    for replication, seed in enumerate(seeds):
+        for point_index, point in enumerate(experiment.sweep_points()):
+            for policy in experiment.policies:
+                tasks.append(
+                    RunTask(
+                        policy=policy.name,
+                        sweep_point=point_index,
+                        sweep_values=point,
+                        replication=replication,
+                        seed=seed,
+                        scenario=scenario,
+                        overrides=experiment.run_overrides(policy, point),
+                        days=experiment.days,
+                        run_function=experiment.run_function,
+                    )
+                )
+    return tasks
+
+
+def canonical_order(experiment: Experiment):
+    """A function sorting a runs table by policy (file order), sweep point and replication."""
+    rank = {name: i for i, name in enumerate(experiment.policy_names)}
+
+    def order(runs: pd.DataFrame) -> pd.DataFrame:
+        key = runs["policy"].map(rank)
+        return runs.assign(_rank=key).sort_values(["_rank", "sweep_point", "replication"]).drop(columns="_rank")
+
+    return order
+
+
+def fingerprint(experiment: Experiment) -> str:
+    """Hash of what determines the results: the experiment file's content and the scenario file's."""
+    text = json.dumps(experiment.raw, sort_keys=True, default=str) + experiment.scenario_path.read_text("utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def run_experiment(
+    experiment: Experiment,
+    out_dir: str | Path,
+    backend: Backend,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    report: bool = True,
+) -> ExperimentResult:
+    """Run (or finish) an experiment and write its results folder.
+
+    Args:
+        experiment: the validated experiment.
+        out_dir: the results folder.
+        backend: where runs execute; closed by the caller.
+        resume: finish the runs missing from ``out_dir`` instead of refusing a non-empty folder.
+        progress: show a progress bar with ETA on stderr.
+        report: write ``report.html`` and ``report.md``.
+
+    Raises:
+        InputError: ``out_dir`` already holds results and ``resume`` is false, or holds the results
+            of a different experiment.
+    """
+    store = ResultStore(out_dir)
+    manifest = _start_manifest(experiment, store, resume, backend)
+    store.prepare()
+    tasks = build_tasks(experiment)
+    done = store.completed_keys()
+    todo = [t for t in tasks if t.key not in done]
+    _execute(todo, store, backend, total=len(tasks), already=len(done), progress=progress, name=experiment.name)
+    runs = store.consolidate(canonical_order(experiment))
+    from sim.experiment.stats import summarise
+
+    summary = summarise(runs, experiment.policy_names, list(experiment.outcomes))
+    summary.to_csv(store.out_dir / "summary.csv", index=False)
+    failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
+    manifest.update(finished=_now(), runs_total=len(tasks), runs_failed=failed)
+    store.write_json("manifest.json", manifest)
+    result = ExperimentResult(store.out_dir, runs, summary, len(tasks), failed)
+    if report:
+        from sim.experiment.report import write_report
+
+        try:
+            write_report(experiment, store.out_dir, runs, summary)
+        except Exception as exc:  # the data and statistics are saved; say what went wrong with the figures
+            result.report_error = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def _execute(
+    todo: list[RunTask], store: ResultStore, backend: Backend, *, total: int, already: int, progress: bool, name: str
+) -> None:
+    from tqdm import tqdm
+
+    failed = 0
+    with tqdm(
+        total=total, initial=already, desc=name, unit="run", file=sys.stderr, disable=not progress, dynamic_ncols=True
+    ) as bar:
+        for record in backend.imap_unordered(todo):
+            store.write(record)
+            if record["run"]["status"] != "ok":
+                failed += 1
+                bar.set_postfix(failed=failed)
+            bar.update(1)
+
+
+def _start_manifest(experiment: Experiment, store: ResultStore, resume: bool, backend: Backend) -> dict[str, Any]:
+    previous = store.read_json("manifest.json")
+    print_path = str(store.out_dir)
+    if not resume and not store.is_empty():
+        raise InputError(
+            [
+                Problem(
+                    print_path,
+                    "",
+                    "the output folder already holds results; finish them with --resume, or choose another --out",
+                )
+            ]
+        )
+    mark = fingerprint(experiment)
+    if resume and previous is not None and previous.get("fingerprint") != mark:
+        raise InputError(
+            [
+                Problem(
+                    print_path,
+                    "",
+                    "holds results of a different version of this experiment (the experiment or scenario file "
+                    "changed since); choose another --out or delete the folder",
+                )
+            ]
+        )
+    manifest = previous if (resume and previous) else _new_manifest(experiment, mark)
+    if resume and previous:
+        manifest.setdefault("resumed", []).append(_now())
+    manifest["backend"] = {"kind": backend.name, "workers": backend.workers}
+    store.out_dir.mkdir(parents=True, exist_ok=True)
+    store.write_json("manifest.json", manifest)
+    return manifest
+
+
+def _new_manifest(experiment: Experiment, mark: str) -> dict[str, Any]:
+    from sim.scenario import load_scenario
+
+    seeds = experiment.seeds()
+    scenario_text = experiment.scenario_path.read_text("utf-8")
+    reproduce = []
+    for point_index, point in enumerate(experiment.sweep_points()):
+        for policy in experiment.policies:
+            reproduce.append(
+                {
+                    "policy": policy.name,
+                    "sweep_point": point_index,
+                    "sweep_values": point,
+                    "overrides": experiment.run_overrides(policy, point),
+                    "command": experiment.reproduce_command(policy, point, "{seed}"),
+                    "example_replication_0": experiment.reproduce_command(policy, point, seeds[0]),
+                }
+            )
+    return {
+        "experiment": experiment.name,
+        "description": experiment.description,
+        "experiment_file": str(experiment.path),
+        "spec": experiment.raw,
+        "fingerprint": mark,
+        "scenario": {
+            "path": str(experiment.scenario_path),
+            "sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
+            "scenario_hash": load_scenario(experiment.scenario_path, experiment.baseline_overrides).hash(),
+            "contents": scenario_text,
+        },
+        "days": experiment.days,
+        "replications": experiment.replications,
+        "root_seed": experiment.root_seed,
+        "seeds": seeds,
+        "seed_derivation": "numpy.random.SeedSequence(root_seed).spawn(replications)[i].generate_state(1)[0]",
+        "policies": {p.name: {"own_overrides": p.own_overrides, "overrides": p.overrides} for p in experiment.policies},
+        "sweep": experiment.sweep,
+        "run_function": experiment.run_function,
+        "reproduce": reproduce,
+        "versions": _versions(),
+        "started": _now(),
+        "finished": None,
+    }
+
+
+def _versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,196 @@
+"""Statistics of an experiment: estimates with confidence intervals and paired comparisons.
+
+For every policy (and sweep point) and outcome: the mean over replications, the standard
+deviation and a 95% confidence interval from Student's t distribution. Against the baseline:
+the mean of the per-replication differences (policy minus baseline, same seed: common random
+numbers make these differences much less noisy than two independent samples), its 95% t
+interval and a paired t-test (``scipy.stats.ttest_rel``). The p-values of all (policy, outcome)
+comparisons of an experiment are adjusted together with Holm's step-down method (Holm 1979), which
+controls the family-wise error rate without assuming independence. Whether a significant
+difference is *better* or *worse* follows the outcome's direction in :data:`sim.metrics.OUTCOMES`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from sim.metrics import OUTCOME_BY_NAME, Direction
+
+#: Confidence level of intervals and significance level of the (Holm-adjusted) tests.
+CONFIDENCE = 0.95
+ALPHA = 1 - CONFIDENCE
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Mean of a sample with its standard deviation and a t confidence interval (NaN when n < 2)."""
+
+    n: int
+    mean: float
+    sd: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Paired differences (policy minus baseline) with a t interval and a paired t-test."""
+
+    n: int
+    mean_diff: float
+    sd_diff: float
+    ci_low: float
+    ci_high: float
+    t: float
+    p_value: float
+
+
+def estimate(values: np.ndarray | list[float], confidence: float = CONFIDENCE) -> Estimate:
+    """Mean, sample standard deviation (ddof 1) and the t confidence interval of the mean."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return Estimate(0, math.nan, math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if n < 2:
+        return Estimate(n, mean, math.nan, math.nan, math.nan)
+    sd = float(x.std(ddof=1))
+    half = float(sps.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return Estimate(n, mean, sd, mean - half, mean + half)
+
+
+def paired_comparison(policy: np.ndarray | list[float], baseline: np.ndarray | list[float]) -> PairedComparison:
+    """Compare paired samples (same replication, same seed) with a paired t-test.
+
+    When every difference is the same the t statistic is undefined (zero variance); then the
+    p-value is 1 if the differences are all zero (no evidence of any effect) and 0 otherwise (the
+    policy changed the outcome by exactly the same amount in every replication).
+
+    Args:
+        policy: the policy's values, replication by replication.
+        baseline: the baseline's values in the same replications.
+    """
+    a, b = np.asarray(policy, dtype=float), np.asarray(baseline, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    diff = estimate(a - b)
+    if diff.n < 2:
+        return PairedComparison(diff.n, diff.mean, diff.sd, diff.ci_low, diff.ci_high, math.nan, math.nan)
+    if diff.sd == 0 or np.all(a - b == (a - b)[0]):
+        if diff.mean == 0:
+            return PairedComparison(diff.n, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)
+        return PairedComparison(diff.n, diff.mean, 0.0, diff.mean, diff.mean, math.copysign(math.inf, diff.mean), 0.0)
+    test = sps.ttest_rel(a, b)
+    t, p = float(test.statistic), float(test.pvalue)
+    return PairedComparison(diff.n, diff.mean, diff.sd, diff.ci_low, diff.ci_high, t, p)
+
+
+def holm(p_values: np.ndarray | list[float]) -> np.ndarray:
+    """Holm step-down adjusted p-values; NaN entries stay NaN and do not count in the family.
+
+    The i-th smallest of m p-values is multiplied by (m - i + 1), then a running maximum keeps
+    the adjusted values in the same order as the raw ones, capped at 1.
+    """
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    m = valid.size
+    if m == 0:
+        return adjusted
+    order = valid[np.argsort(p[valid], kind="stable")]
+    scaled = p[order] * (m - np.arange(m))
+    adjusted[order] = np.minimum(1.0, np.maximum.accumulate(scaled))
+    return adjusted
+
+
+def verdict(outcome: str, mean_diff: float, p_adjusted: float) -> str:
+    """The reading of a comparison with the baseline.
+
+    Returns:
+        ``better`` or ``worse`` (``higher``/``lower`` for neutral outcomes) when the adjusted p-value
+        is below :data:`ALPHA`, else ``no clear difference``.
+    """
+    if math.isnan(p_adjusted) or p_adjusted >= ALPHA or mean_diff == 0:
+        return "no clear difference"
+    direction = OUTCOME_BY_NAME[outcome].direction
+    if direction is Direction.NEUTRAL:
+        return "higher" if mean_diff > 0 else "lower"
+    higher_better = direction is Direction.HIGHER_IS_BETTER
+    return "better" if (mean_diff > 0) == higher_better else "worse"
+
+
+def summarise(runs: pd.DataFrame, policies: list[str], outcomes: list[str], baseline: str = "baseline") -> pd.DataFrame:
+    """One row per (sweep point, policy, outcome) with estimates and comparison with the baseline.
+
+    Args:
+        runs: the runs table (``runs.parquet``); only runs with status ``ok`` count.
+        policies: policy names in report order, the baseline first.
+        outcomes: outcome names to summarise.
+        baseline: name of the reference policy.
+
+    Returns:
+        Columns: sweep_point, (sweep:<key>...), policy, outcome, unit, direction, n, n_failed, mean, sd,
+        ci_low, ci_high, diff, diff_ci_low, diff_ci_high, t, p_value, p_holm, verdict.
+    """
+    sweep_columns = [c for c in runs.columns if c.startswith("sweep:")]
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for point, at_point in runs.groupby("sweep_point", sort=True):
+        sweep_values = at_point.iloc[0][sweep_columns].to_dict() if sweep_columns else {}
+        ok_point = ok[ok["sweep_point"] == point]
+        base = ok_point[ok_point["policy"] == baseline].set_index("replication")
+        for policy in policies:
+            mine = ok_point[ok_point["policy"] == policy].set_index("replication")
+            failed = int(((at_point["policy"] == policy) & (at_point["status"] != "ok")).sum())
+            for outcome in outcomes:
+                rows.append(
+                    _summary_row(
+                        point,
+                        sweep_values=sweep_values,
+                        policy=policy,
+                        outcome=outcome,
+                        mine=mine,
+                        base=base,
+                        failed=failed,
+                        baseline=baseline,
+                    )
+                )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["p_holm"] = holm(table["p_value"].to_numpy())
+    table["verdict"] = [
+        "reference" if r.policy == baseline else verdict(r.outcome, r.diff, r.p_holm) for r in table.itertuples()
+    ]
+    return table
+
+
+def _summary_row(
+    point: int,
+    *,
+    sweep_values: dict,
+    policy: str,
+    outcome: str,
+    mine: pd.DataFrame,
+    base: pd.DataFrame,
+    failed: int,
+    baseline: str,
+) -> dict:
+    meta = OUTCOME_BY_NAME[outcome]
+    est = estimate(mine[outcome].to_numpy() if outcome in mine else [])
+    row = {"sweep_point": int(point), **sweep_values, "policy": policy, "outcome": outcome, "unit": meta.unit}
+    row.update(direction=meta.direction.value, n=est.n, n_failed=failed, mean=est.mean, sd=est.sd)
+    row.update(ci_low=est.ci_low, ci_high=est.ci_high)
+    if policy == baseline or outcome not in mine:
+        row.update(diff=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan, t=math.nan, p_value=math.nan)
+        return row
+    common = mine.index.intersection(base.index)
+    cmp = paired_comparison(mine.loc[common, outcome].to_numpy(), base.loc[common, outcome].to_numpy())
+    row.update(diff=cmp.mean_diff, diff_ci_low=cmp.ci_low, diff_ci_high=cmp.ci_high, t=cmp.t, p_value=cmp.p_value)
+    return row
