@@ -1,0 +1,219 @@
+"""Bad input of every class: exit status 2, no traceback, and a message that names the file, the
+dotted key, the value given and what is allowed. Each test writes a small broken TOML file."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from sim.cli import EXIT_INPUT, EXIT_OK, main
+
+#: A tiny valid scenario (12 x 8 km) that each test breaks in one way. North of the '=' row is the
+#: destination side; the lake in the south-east has an urban island at (9.5, 6.5) km.
+BASE = """\
+[scenario]
+name = "tiny"
+
+[terrain]
+source = "ascii"
+cell_m = 1000
+ascii = '''
+....U.......
+....#.......
+....#.......
+============
+....#.......
+....#...~~~.
+....#...~U~.
+....#...~~~.
+'''
+
+[border]
+mode = "ascii"
+
+[[ports]]
+name = "Road port"
+at = [4.5, 3.5]
+
+[[staging]]
+name = "Camp"
+at = [2.5, 6.5]
+
+[[destinations]]
+name = "Town"
+at = [4.5, 0.5]
+
+[[surveillance.sensors]]
+kind = "tower"
+at = [6.5, 2.5]
+range_m = 3000
+
+[patrols]
+count = 2
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "broken.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """Run ``bordersim argv``; return (exit status, stdout + stderr), checking there is no traceback."""
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "Traceback" not in output
+    return status, output
+
+
+def assert_names(output: str, *fragments: str) -> None:
+    for fragment in fragments:
+        assert fragment in output, f"{fragment!r} missing from:\n{output}"
+
+
+def test_base_scenario_is_valid(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_OK
+    assert f"{path}: OK" in output
+
+
+def test_malformed_toml_names_the_line(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("[patrols]", "[patrols"))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    line = BASE.splitlines().index("[patrols]") + 1
+    assert_names(output, str(path), "malformed TOML", f"line {line}")
+
+
+def test_unknown_key_suggests_the_closest_name(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("count = 2", "cuont = 2"))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "patrols.cuont", "unknown key", "did you mean 'count'?")
+
+
+def test_wrong_type_names_value_and_type(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("count = 2", 'count = "many"'))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "patrols.count", "'many'", "a whole number")
+
+
+def test_value_out_of_range_names_the_bounds(tmp_path, capsys):
+    path = write(tmp_path, BASE + "\n[time]\nstep_minutes = 240\n")
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "time.step_minutes", "240", "out of range", "<= 60", "(min)")
+
+
+def test_choice_not_allowed_lists_the_choices(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace('kind = "tower"', 'kind = "towr"'))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "surveillance.sensors[0].kind", "'towr'", "'camera'", "did you mean 'tower'?")
+
+
+def test_missing_required_key(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace('name = "tiny"', 'description = "no name"'))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "scenario.name", "missing required key")
+
+
+def test_sensor_outside_the_map(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("at = [6.5, 2.5]", "at = [60.5, 2.5]"))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "surveillance.sensors[0].at", "[60.5, 2.5]", "outside the map", "x 0-12 km")
+
+
+def test_port_not_on_the_border(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("at = [4.5, 3.5]", "at = [4.5, 6.5]"))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "ports[0].at", "[4.5, 6.5]", "within one cell of the border")
+
+
+def test_no_passable_path_from_staging_to_destination(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("at = [2.5, 6.5]", "at = [9.5, 6.5]"))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "staging[0].at", "[9.5, 6.5]", "no passable path", "allowed:")
+
+
+def test_huge_grid_is_refused_quickly_without_allocating(tmp_path, capsys):
+    text = '[scenario]\nname = "huge"\n[terrain]\nsource = "procedural"\nwidth = 1000000\nheight = 1000000\n'
+    path = write(tmp_path, text)
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        status, output = run_cli(capsys, "validate", str(path))
+        elapsed = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "terrain.width", "1000000 x 1000000", "4,000,000")
+    assert elapsed < 2.0
+    assert peak < 20_000_000  # bytes: a 10^12-cell layer would be terabytes
+
+
+def test_bad_override_unknown_key(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "patrols.cuont=3")
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "--set patrols.cuont", "unknown key", "did you mean 'count'?")
+
+
+def test_bad_override_value(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "map", str(path), "--out", str(tmp_path / "map.png"), "--set", "patrols.count=-1")
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "--set patrols.count", "given -1", "out of range", ">= 0")
+    assert not (tmp_path / "map.png").exists()
+
+
+def test_bad_override_index_and_syntax(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "ports[3].lanes=6")
+    assert status == EXIT_INPUT
+    assert_names(output, "ports[3].lanes", "out of range", "1 entries")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "patrols.count")
+    assert status == EXIT_INPUT
+    assert_names(output, "key.path=value")
+
+
+def test_several_problems_are_all_reported(tmp_path, capsys):
+    broken = BASE.replace("count = 2", "count = -5").replace('kind = "tower"', 'kind = "radar"')
+    path = write(tmp_path, broken)
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert "2 error(s)" in output
+    assert_names(output, "patrols.count", "surveillance.sensors[0].kind")
+
+
+def test_validate_reports_each_file(tmp_path, capsys):
+    good = write(tmp_path, BASE, "good.toml")
+    bad = write(tmp_path, BASE.replace("count = 2", "count = 2.5"), "bad.toml")
+    missing = tmp_path / "missing.toml"
+    status, output = run_cli(capsys, "validate", str(good), str(bad), str(missing))
+    assert status == EXIT_INPUT
+    assert f"{good}: OK" in output
+    assert f"{bad}: 1 error(s)" in output
+    assert_names(output, "patrols.count", "2.5")
+    assert f"{missing}: 1 error(s)" in output
+    assert "file not found" in output
+
+
+def test_map_of_a_broken_file_exits_2(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace("[patrols]", "[patrols"))
+    status, output = run_cli(capsys, "map", str(path), "--out", str(tmp_path / "map.png"))
+    assert status == EXIT_INPUT
+    assert output.startswith("error: ")
+    assert_names(output, str(path), "malformed TOML")
