@@ -1,0 +1,80 @@
+"""Fixed agents: surveillance sensors and port-of-entry checkpoints."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from mesa.discrete_space import FixedAgent
+
+if TYPE_CHECKING:
+    from sim.agents.trafficker import Group
+    from sim.model import BorderModel
+    from sim.world import SensorSite
+
+#: Chance that secondary inspection finds people concealed in a vehicle, by technology. Scanners
+#: (X-ray/gamma) and CO2/heartbeat detectors find most hidden people; visual checks few.
+FIND_PROBABILITY = {"basic": 0.3, "standard": 0.5, "scanner": 0.75, "biometric": 0.85}
+
+
+class Sensor(FixedAgent):
+    """A fixed sensor; its detection field is part of the world's coverage raster."""
+
+    def __init__(self, model: BorderModel, site: SensorSite):
+        super().__init__(model)
+        self.site = site
+        self.agency = site.agency
+        self.alerts = 0
+        self.cell = model.grid[site.cell]
+
+
+def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
+    """Mean wait in queue of an M/M/c queue (Erlang 1917); infinite when overloaded."""
+    a = arrival_rate / service_rate
+    rho = a / servers
+    if rho >= 1.0:
+        return math.inf
+    tail = a**servers / (math.factorial(servers) * (1.0 - rho))
+    head = sum(a**k / math.factorial(k) for k in range(servers))
+    return tail / (head + tail) / (servers * service_rate - arrival_rate)
+
+
+class Checkpoint(FixedAgent):
+    """Inspection at a port: legitimate traffic, secondary inspection, concealed people."""
+
+    def __init__(self, model: BorderModel, port_index: int):
+        super().__init__(model)
+        port = model.spec.ports[port_index]
+        self.port_index = port_index
+        self.name = port.name
+        self.agency = port.agency
+        self.lanes = port.lanes
+        self.vehicles_per_hour = port.legit_vehicles_per_hour
+        self.cell = model.grid[model.world.ports[port_index].cell]
+        self.inspections = 0
+        self.wrongful_detentions = 0
+        cfg = model.spec.checkpoints
+        secondary_rate = self.vehicles_per_hour * cfg.screening_share
+        self.queue_wait_h = erlang_c_wait(self.lanes, secondary_rate, 60.0 / cfg.inspection_minutes)
+
+    def process_traffic(self, dt_h: float) -> None:
+        """Legitimate vehicles this step: some to secondary inspection, a few travellers wrongly detained."""
+        rng = self.model.rng
+        cfg = self.model.spec.checkpoints
+        vehicles = rng.poisson(self.vehicles_per_hour * dt_h)
+        if vehicles == 0:
+            return
+        inspected = rng.binomial(vehicles, cfg.screening_share)
+        self.inspections += inspected
+        if inspected:
+            travellers = rng.poisson(inspected * cfg.travellers_per_vehicle)
+            self.wrongful_detentions += rng.binomial(travellers, cfg.false_positive_rate)
+
+    def inspect(self, group: Group) -> bool:
+        """A vehicle carrying a hidden group: True if secondary inspection finds the people."""
+        cfg = self.model.spec.checkpoints
+        rng = self.model.rng
+        if rng.random() >= cfg.screening_share:
+            return False
+        self.inspections += 1
+        return bool(rng.random() < FIND_PROBABILITY[cfg.technology])

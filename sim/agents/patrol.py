@@ -1,0 +1,99 @@
+"""Patrols: mobile detectors that choose where to go and respond to alerts.
+
+Movement is bulk work done by the model on arrays (:meth:`sim.model.BorderModel.move_patrols`);
+the decisions are here: where to go next (by strategy), whether to answer an alert, and what to do
+on arrival. Strategies:
+
+- ``random``: uniform waypoints over the border zone;
+- ``fixed``: a beat back and forth along the patrol's own stretch of the border;
+- ``hotspot``: towards recent detections and interdictions in its agency's (possibly shared) intel;
+- ``randomized``: waypoints drawn from a mixed strategy proportional to estimated crossing risk
+  with a uniform floor, so an observing adversary cannot predict the next position (Stackelberg
+  security games: Pita et al. 2008, ARMOR at LAX; Fang et al. 2013).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+if TYPE_CHECKING:
+    from sim.agents.trafficker import Group
+    from sim.model import BorderModel
+
+#: Hours a patrol spends processing and transporting an interdicted group.
+TRANSPORT_HOURS = 4.0
+
+
+class PatrolStatus(Enum):
+    PATROLLING = "patrolling"
+    RESPONDING = "responding"
+    TRANSPORTING = "transporting"
+    OFF_DUTY = "off_duty"
+
+
+class Patrol(CellAgent):
+    """A patrol unit of an agency. ``index`` points into the model's patrol position arrays."""
+
+    def __init__(self, model: BorderModel, index: int, agency: str, beat: tuple[float, float]):
+        super().__init__(model)
+        self.index = index
+        self.agency = agency
+        self.beat = beat  # west-east stretch (km) for the fixed strategy
+        self.status = PatrolStatus.PATROLLING
+        self.target: Group | None = None
+        self.shift_offset_h = model.rng.uniform(0, 24)
+        self._beat_east = bool(model.rng.random() < 0.5)
+
+    # -- decisions -------------------------------------------------------------------------
+    def choose_waypoint(self) -> np.ndarray:
+        """Next waypoint (x_km, y_km) according to the patrol strategy."""
+        model = self.model
+        strategy = model.spec.patrols.strategy
+        if strategy == "fixed":
+            self._beat_east = not self._beat_east
+            x = self.beat[1] if self._beat_east else self.beat[0]
+            return np.array([x, model.beat_y_km(x)])
+        if strategy == "hotspot":
+            point = self._hotspot()
+            if point is not None:
+                return point
+        if strategy == "randomized":
+            return model.sample_patrol_cell(model.randomized_weights(self.agency))
+        return model.sample_patrol_cell(None)
+
+    def _hotspot(self) -> np.ndarray | None:
+        """Go to a recent intel point, weighted to the freshest, with some spread."""
+        model = self.model
+        points, ages = model.intel.visible_points(self.agency, model.hours)
+        if len(points) == 0:
+            return None
+        weights = 0.5 ** (ages / 72.0)
+        i = model.rng.choice(len(points), p=weights / weights.sum())
+        jitter = model.rng.normal(0.0, 1.0, size=2)
+        return model.clip_to_patrol_area(points[i] + jitter)
+
+    def respond(self, group: Group, arrival_h: float) -> None:
+        """Answer an alert: drive to the group; arrive as a scheduled event."""
+        self.status = PatrolStatus.RESPONDING
+        self.target = group
+        group.responder = self
+        self.model.schedule_event(self.arrive, at=self.model.hours_to_time(arrival_h))
+
+    def arrive(self) -> None:
+        group, self.target = self.target, None
+        if group is not None and group.active:
+            self.model.interdict(group, self, cause="patrol" if group.detected == "patrol" else "sensor")
+        else:
+            self.status = PatrolStatus.PATROLLING
+            return
+        self.status = PatrolStatus.TRANSPORTING
+        self.model.schedule_event(self.back_on_patrol, after=self.model.hours_to_steps(TRANSPORT_HOURS))
+
+    def back_on_patrol(self) -> None:
+        if self.status is PatrolStatus.TRANSPORTING:
+            self.status = PatrolStatus.PATROLLING
+            self.model.new_waypoint(self)

@@ -1,0 +1,224 @@
+"""Trafficking networks, their members, and the groups they move across the border.
+
+Route choice follows DESIGN.md: least-cost routes (travel time + risk aversion x known sensor
+coverage, :mod:`sim.routing`), with a logit choice among candidate crossing points whose cost adds
+the network's *remembered* risk: every interdiction leaves a Gaussian kernel of perceived risk
+around where it happened, decaying with a half-life. Reinforcing one sector therefore displaces
+flows toward blind spots and harsher terrain (the displacement documented by Cornelius 2001 and
+Gathmann 2008).
+
+Deterrence and prices (Becker 1968; Gathmann 2008): each network tracks the arrest and conviction
+rates it observes; the expected penalty per trip is passed on in fees, and activity shrinks when
+the penalty eats the expected revenue. Convicted members are replaced only over time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+from sim.agents.victim import Victim, VictimState
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+    from sim.routing import Route
+
+
+class TraffickerStatus(Enum):
+    IDLE = "idle"  # free, waiting at a staging area
+    GUIDING = "guiding"  # leading a group
+    DETAINED = "detained"  # arrested, in pretrial detention
+    RELEASED = "released"  # arrested, free awaiting trial (active)
+    CONVICTED = "convicted"  # serving a sentence
+
+
+ACTIVE_STATUSES = (TraffickerStatus.IDLE, TraffickerStatus.GUIDING, TraffickerStatus.RELEASED)
+
+
+@dataclass(eq=False)
+class Group:
+    """Victims moving with one guide. Plain data: the guide (an agent) decides and moves it."""
+
+    group_id: int
+    network_id: int
+    guide: Trafficker
+    victims: list[Victim]
+    mode: str  # foot | vehicle | tunnel
+    depart_h: float
+    route: Route | None = None
+    elapsed_h: float = 0.0
+    sensor_hazard: float = 0.0  # accumulated fixed-sensor hazard already "spent" on draws
+    exposure_hazard: float = 0.0
+    detected: bool = False
+    responder: object | None = None
+    active: bool = True
+    crossed: bool = False
+    port: int = -1
+    destination: int = 0
+    x_km: float = 0.0
+    y_km: float = 0.0
+    prev_xy: tuple[float, float] = (0.0, 0.0)
+    crossing_xy: tuple[float, float] | None = None
+    blind_spot: bool = False
+    events: list = field(default_factory=list)
+
+    @property
+    def alive(self) -> list[Victim]:
+        return [v for v in self.victims if v.state is VictimState.IN_TRANSIT]
+
+
+class Network(mesa.Agent):
+    """A trafficking network: recruits, plans crossings, remembers interdictions, sets its fee."""
+
+    def __init__(self, model: BorderModel, network_id: int):
+        super().__init__(model)
+        cfg = model.spec.traffickers
+        self.network_id = network_id
+        self.fee = cfg.fee
+        self.activity = 1.0
+        self.members: list[Trafficker] = []
+        self.forming: dict[int, list[Victim]] = {}
+        self.target_size: dict[int, int] = {}
+        self._risk_xy = np.empty((0, 2))
+        self._risk_time = np.empty(0)
+        # Observed outcomes (pseudo-counts act as a weak prior).
+        self.trips, self.arrests_seen = 2.0, 0.6
+        self.verdicts, self.convictions_seen = 2.0, 1.0
+        self.deliveries_seen, self.victims_sent = 2.0, 3.0
+
+    # -- perception -------------------------------------------------------------------------
+    def remember_interdiction(self, x_km: float, y_km: float) -> None:
+        self._risk_xy = np.vstack([self._risk_xy, [x_km, y_km]])
+        self._risk_time = np.append(self._risk_time, self.model.hours)
+
+    def perceived_risk(self, points_km: np.ndarray) -> np.ndarray:
+        """Remembered interdiction risk at each point (k, 2): sum of decaying Gaussian kernels."""
+        if len(self._risk_time) == 0:
+            return np.zeros(len(points_km))
+        cfg = self.model.spec.traffickers
+        age_days = (self.model.hours - self._risk_time) / 24.0
+        weight = 0.5 ** (age_days / cfg.risk_memory_days)
+        keep = weight > 0.01
+        self._risk_xy, self._risk_time, weight = self._risk_xy[keep], self._risk_time[keep], weight[keep]
+        d2 = ((points_km[:, None, :] - self._risk_xy[None, :, :]) ** 2).sum(axis=2)
+        return (np.exp(-d2 / (2 * cfg.risk_kernel_km**2)) * weight[None, :]).sum(axis=1)
+
+    # -- recruitment and departure -------------------------------------------------------------
+    def recruit(self, expected: float) -> None:
+        """Recruit a Poisson number of victims at the network's staging areas; send full groups."""
+        model = self.model
+        n = int(model.rng.poisson(expected * self.activity))
+        for _ in range(n):
+            staging = model.pick_weighted(model.staging_weights)
+            victim = Victim(model, self.network_id, staging)
+            self.forming.setdefault(staging, []).append(victim)
+        for staging, waiting in self.forming.items():
+            if staging not in self.target_size:
+                self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
+            if len(waiting) >= self.target_size[staging]:
+                guide = self.idle_member()
+                if guide is None:
+                    continue
+                self.forming[staging] = []
+                del self.target_size[staging]
+                guide.lead(waiting, staging)
+
+    def idle_member(self) -> Trafficker | None:
+        for member in self.members:
+            free = member.status in (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
+            if free and member.group is None:
+                return member
+        return None
+
+    def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
+        """Logit choice among candidate border crossings: static route cost + aversion x remembered risk."""
+        model = self.model
+        cfg = model.spec.traffickers
+        candidates = model.sample_crossing_candidates(cfg.candidate_crossings)
+        static = model.planner.cost_via(staging_cell, destination_cell, candidates)
+        points = (candidates[:, ::-1] + 0.5) * model.world.cell_km
+        cost = static + cfg.risk_aversion * self.perceived_risk(points)
+        ok = np.isfinite(cost)
+        if not ok.any():
+            raise RuntimeError("no reachable crossing point")
+        utility = -cfg.logit_beta * (cost[ok] - cost[ok].min())
+        p = np.exp(utility)
+        choice = model.rng.choice(np.flatnonzero(ok), p=p / p.sum())
+        return int(candidates[choice, 0]), int(candidates[choice, 1])
+
+    # -- economics -------------------------------------------------------------------------------
+    def observe_trip(self, arrested: bool, delivered: int, sent: int) -> None:
+        self.trips += 1
+        self.arrests_seen += arrested
+        self.deliveries_seen += delivered
+        self.victims_sent += sent
+
+    def observe_verdict(self, convicted: bool) -> None:
+        self.verdicts += 1
+        self.convictions_seen += convicted
+
+    def update_economics(self) -> None:
+        """Daily: fee and activity follow expected profit given observed arrest and conviction rates."""
+        cfg = self.model.spec.traffickers
+        p_arrest = self.arrests_seen / self.trips
+        p_convict = self.convictions_seen / self.verdicts
+        p_deliver = self.deliveries_seen / self.victims_sent
+        penalty = p_arrest * p_convict * cfg.sentence_cost
+        size = cfg.group_size_mean
+        self.fee = cfg.fee + penalty / size
+        revenue = size * (cfg.revenue_per_victim * p_deliver + self.fee)
+        active = sum(m.status in ACTIVE_STATUSES for m in self.members)
+        capacity = active / max(1, len(self.members))
+        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * capacity)
+
+    def replace_member(self) -> None:
+        """A convicted member's place is filled (scheduled event after a recruitment delay)."""
+        Trafficker(self.model, self)
+
+
+class Trafficker(CellAgent):
+    """A network member: guides groups; may be arrested, detained, released, convicted."""
+
+    def __init__(self, model: BorderModel, network: Network):
+        super().__init__(model)
+        self.network = network
+        self.status = TraffickerStatus.IDLE
+        self.group: Group | None = None
+        self.home_staging = model.pick_weighted(model.staging_weights)
+        self.cell = model.grid[model.world.staging[self.home_staging].cell]
+        network.members.append(self)
+
+    def lead(self, victims: list[Victim], staging: int) -> None:
+        """Set out with a group: choose mode, destination and route."""
+        self.model.start_group(self, victims, staging)
+
+    def advance(self, dt_h: float) -> None:
+        """Move the group along its route for one step (foot and tunnel groups)."""
+        self.model.advance_group(self.group, dt_h)
+
+    def arrested(self) -> None:
+        self.status = TraffickerStatus.DETAINED
+        self.group = None
+
+    def convicted(self) -> None:
+        self.status = TraffickerStatus.CONVICTED
+        self.remove()
+
+    def freed(self) -> None:
+        """Acquitted, released pretrial or absconded: back to the network's work."""
+        self.status = TraffickerStatus.RELEASED if self.status is TraffickerStatus.DETAINED else TraffickerStatus.IDLE
+
+    def reach_port(self) -> None:
+        """Event: the vehicle carrying this trafficker's group reaches the port."""
+        if self.group is not None and self.group.active:
+            self.model.vehicle_at_port(self.group)
+
+    def reach_destination(self) -> None:
+        """Event: the vehicle reaches the destination."""
+        if self.group is not None and self.group.active:
+            self.model.deliver(self.group)

@@ -1,0 +1,70 @@
+"""Victims: one agent per person, always in exactly one state."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import BorderModel
+
+
+class VictimState(Enum):
+    RECRUITED = "recruited"  # waiting at a staging area
+    IN_TRANSIT = "in_transit"  # travelling with a group
+    DELIVERED = "delivered"  # exploited at destination
+    RESCUED = "rescued"  # identified as a victim at interdiction
+    DIED = "died"  # died or gravely harmed in transit
+    MISIDENTIFIED = "misidentified"  # treated as an offender
+    SUPPORTED = "supported"  # in protection and support services
+
+
+#: Chance a rescued victim cooperates as a witness, by ``victims.protection``. Fear of reprisal and
+#: of deportation keeps most unprotected victims silent (UNODC Global Report on Trafficking in Persons).
+TESTIFY_PROBABILITY = {"none": 0.1, "basic": 0.3, "strong": 0.65}
+
+
+class Victim(mesa.Agent):
+    """A trafficked person. Moves with its group; its state changes only through :meth:`set_state`."""
+
+    def __init__(self, model: BorderModel, network_id: int, staging: int):
+        super().__init__(model)
+        self.network_id = network_id
+        self.staging = staging
+        self.state = VictimState.RECRUITED
+        self.testifies = False
+        self.group = None
+        model.victim_counts[VictimState.RECRUITED] += 1
+
+    def set_state(self, state: VictimState) -> None:
+        counts = self.model.victim_counts
+        counts[self.state] -= 1
+        counts[state] += 1
+        self.state = state
+
+    def identify(self, screening_training: float, protection: str) -> None:
+        """Screening at interdiction: rescued (and perhaps a witness) or misidentified."""
+        rng = self.model.rng
+        if rng.random() < screening_training:
+            self.set_state(VictimState.RESCUED)
+            self.testifies = bool(rng.random() < TESTIFY_PROBABILITY[protection])
+        else:
+            self.set_state(VictimState.MISIDENTIFIED)
+
+    def late_identification(self) -> None:
+        """Under a non-punishment policy a misidentified victim may reach support services later."""
+        if self.state is not VictimState.MISIDENTIFIED:
+            return
+        victims = self.model.spec.victims
+        if self.model.rng.random() < 0.5:
+            self.set_state(VictimState.SUPPORTED)
+            self.testifies = bool(self.model.rng.random() < 0.7 * TESTIFY_PROBABILITY[victims.protection])
+            if self.testifies:
+                self.model.counters["victims_testifying"] += 1
+
+    def enter_support(self) -> None:
+        """Rescued victims move into support services when protection is offered."""
+        if self.state is VictimState.RESCUED:
+            self.set_state(VictimState.SUPPORTED)

@@ -1,0 +1,195 @@
+"""Least-cost routes over the terrain and their time profiles.
+
+Networks plan on a graph of passable cells (8-neighbour moves). An edge costs its walking time
+(Tobler-style speed factors from :mod:`sim.terrain`) times ``1 + risk_aversion x coverage``: the
+expected sensor hazard a group would run is priced in hours, so routes skirt known tower
+coverage when a detour is cheap. Shortest-path trees from every staging area and every
+destination are computed once per model (scipy's Dijkstra); a route through a crossing point
+``c`` is then ``staging -> c`` plus ``c -> destination`` read off the two trees, so choosing among
+many candidate crossings costs array look-ups, not new searches. Dynamic risk (interdiction memory)
+enters through the logit choice of the crossing point (:mod:`sim.agents.trafficker`).
+
+A :class:`Route` holds, for every cell of a path, the time spent in it and cumulative sums of time,
+sensor hazard and exposure hazard, so the model integrates detection and exposure exactly over
+every cell a group passes within a step with two binary searches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from sim.world import Cell, World
+
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+@dataclass
+class Route:
+    """A path of cells with its time profile. Times in hours from departure."""
+
+    rows: np.ndarray  # int
+    cols: np.ndarray  # int
+    enter_time: np.ndarray  # (n,) time at which cell i is entered; enter_time[0] = 0
+    cum_sensor: np.ndarray  # (n,) fixed-sensor hazard accumulated before entering cell i
+    cum_exposure: np.ndarray  # (n,) exposure hazard accumulated before entering cell i
+    sensor_rate: np.ndarray  # (n,) coverage of cell i (per hour)
+    exposure_rate: np.ndarray  # (n,) exposure hazard of cell i (per hour)
+    border_index: int  # index of the first border-line cell (-1 if none)
+    zone_exit_time: float  # time the group leaves the border zone on the destination side
+    total_time: float
+    tunnel: bool = False
+
+    def index_at(self, t: float) -> int:
+        return int(np.searchsorted(self.enter_time, t, side="right") - 1)
+
+    def sensor_hazard_at(self, t: float) -> float:
+        """Fixed-sensor hazard accumulated from departure to time t (exact, piecewise linear)."""
+        i = min(self.index_at(t), len(self.rows) - 1)
+        return float(self.cum_sensor[i] + self.sensor_rate[i] * (t - self.enter_time[i]))
+
+    def exposure_hazard_at(self, t: float) -> float:
+        i = min(self.index_at(t), len(self.rows) - 1)
+        return float(self.cum_exposure[i] + self.exposure_rate[i] * (t - self.enter_time[i]))
+
+    def position_at(self, t: float, cell_km: float) -> tuple[float, float]:
+        """(x_km, y_km) at time t, interpolated between cell centres."""
+        n = len(self.rows)
+        i = self.index_at(t)
+        if i >= n - 1:
+            return (self.cols[-1] + 0.5) * cell_km, (self.rows[-1] + 0.5) * cell_km
+        span = self.enter_time[i + 1] - self.enter_time[i]
+        f = (t - self.enter_time[i]) / span if span > 0 else 0.0
+        x = self.cols[i] + f * (self.cols[i + 1] - self.cols[i]) + 0.5
+        y = self.rows[i] + f * (self.rows[i + 1] - self.rows[i]) + 0.5
+        return x * cell_km, y * cell_km
+
+
+class RoutePlanner:
+    """Shortest-path trees over the terrain, shared by all networks of a model."""
+
+    def __init__(self, world: World, walk_speed_kmh: float, risk_aversion: float, exposure_scale: float = 1.0):
+        self.world = world
+        self.walk_speed_kmh = walk_speed_kmh
+        self.exposure_scale = exposure_scale
+        h, w = world.height, world.width
+        self.shape = (h, w)
+        speed = walk_speed_kmh * world.speed_factor
+        with np.errstate(divide="ignore"):
+            self.hours_per_km = np.where(world.passable & (speed > 0), 1.0 / np.maximum(speed, 1e-9), np.inf)
+        self.graph = self._build_graph(risk_aversion)
+        self._trees: dict[Cell, tuple[np.ndarray, np.ndarray]] = {}
+        self._route_cache: dict[tuple[Cell, Cell, Cell], Route] = {}
+
+    def _build_graph(self, risk_aversion: float):
+        world = self.world
+        h, w = self.shape
+        idx = np.arange(h * w).reshape(h, w)
+        cost_per_km = self.hours_per_km * (1.0 + risk_aversion * world.coverage)
+        src, dst, weight = [], [], []
+        for dr, dc in _NEIGHBOURS:
+            r0, r1 = max(0, -dr), h - max(0, dr)
+            c0, c1 = max(0, -dc), w - max(0, dc)
+            a = cost_per_km[r0:r1, c0:c1]
+            b = cost_per_km[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+            length = world.cell_km * (np.sqrt(2.0) if dr and dc else 1.0)
+            wgt = 0.5 * (a + b) * length
+            ok = np.isfinite(wgt)
+            src.append(idx[r0:r1, c0:c1][ok])
+            dst.append(idx[r0 + dr : r1 + dr, c0 + dc : c1 + dc][ok])
+            weight.append(wgt[ok])
+        n = h * w
+        return coo_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)).tocsr()
+
+    def tree(self, source: Cell) -> tuple[np.ndarray, np.ndarray]:
+        """(cost to every cell, predecessor of every cell) from ``source``; cached."""
+        if source not in self._trees:
+            flat = source[0] * self.shape[1] + source[1]
+            dist, pred = dijkstra(self.graph, indices=flat, return_predecessors=True)
+            self._trees[source] = (dist.reshape(self.shape), pred)
+        return self._trees[source]
+
+    def cost_via(self, origin: Cell, destination: Cell, crossings: np.ndarray) -> np.ndarray:
+        """Static cost (h) of the best route origin -> crossing -> destination for each crossing cell (k, 2)."""
+        d_from, _ = self.tree(origin)
+        d_to, _ = self.tree(destination)
+        r, c = crossings[:, 0], crossings[:, 1]
+        return d_from[r, c] + d_to[r, c]
+
+    def path(self, source: Cell, target: Cell) -> list[Cell]:
+        """Cells from ``source`` to ``target`` along the cached tree of ``source``."""
+        _, pred = self.tree(source)
+        w = self.shape[1]
+        node = target[0] * w + target[1]
+        start = source[0] * w + source[1]
+        out = [node]
+        while node != start:
+            node = pred[node]
+            if node < 0:
+                raise ValueError(f"no passable path from {source} to {target}")
+            out.append(node)
+        out.reverse()
+        return [(int(n // w), int(n % w)) for n in out]
+
+    def route(self, origin: Cell, crossing: Cell, destination: Cell) -> Route:
+        """The route origin -> crossing -> destination with its time and hazard profile (cached)."""
+        key = (origin, crossing, destination)
+        if key not in self._route_cache:
+            first = self.path(origin, crossing)
+            second = self.path(destination, crossing)[::-1]
+            self._route_cache[key] = self.profile(first + second[1:])
+        return self._route_cache[key]
+
+    def tunnel_route(self, origin: Cell, entrance: Cell, exit_: Cell, destination: Cell, tunnel_kmh: float) -> Route:
+        """Walk to a tunnel entrance, pass underground (no sensor coverage), walk on to the destination."""
+        key = (origin, entrance, destination, exit_)
+        if key not in self._route_cache:
+            first = self.path(origin, entrance)
+            second = self.path(destination, exit_)[::-1]
+            route = self.profile(first + second, tunnel_segment=(len(first) - 1, tunnel_kmh))
+            route.tunnel = True
+            self._route_cache[key] = route
+        return self._route_cache[key]
+
+    def profile(self, cells: list[Cell], tunnel_segment: tuple[int, float] | None = None) -> Route:
+        """Time in each cell and cumulative hazards along a cell path."""
+        world = self.world
+        arr = np.asarray(cells, dtype=np.int64)
+        rows, cols = arr[:, 0], arr[:, 1]
+        step_km = np.hypot(np.diff(rows), np.diff(cols)) * world.cell_km
+        hours_per_km = self.hours_per_km[rows, cols]
+        dwell = np.empty(len(cells))
+        dwell[:-1] = step_km * 0.5 * (hours_per_km[:-1] + hours_per_km[1:])
+        dwell[-1] = 0.0
+        sensor_rate = world.coverage[rows, cols].astype(float)
+        exposure_rate = (world.exposure[rows, cols] * self.exposure_scale).astype(float)
+        if tunnel_segment is not None:
+            i, kmh = tunnel_segment
+            dwell[i] = step_km[i] / kmh
+            sensor_rate[i] = 0.0
+            exposure_rate[i] = 0.0
+        enter = np.concatenate(([0.0], np.cumsum(dwell[:-1])))
+        cum_sensor = np.concatenate(([0.0], np.cumsum(sensor_rate[:-1] * dwell[:-1])))
+        cum_exposure = np.concatenate(([0.0], np.cumsum(exposure_rate[:-1] * dwell[:-1])))
+        on_border = world.border_mask[rows, cols]
+        border_index = int(np.argmax(on_border)) if on_border.any() else -1
+        zone_exit = enter[-1]
+        if border_index >= 0:
+            after = ~world.zone_mask[rows[border_index:], cols[border_index:]]
+            if after.any():
+                zone_exit = enter[border_index + int(np.argmax(after))]
+        return Route(
+            rows=rows,
+            cols=cols,
+            enter_time=enter,
+            cum_sensor=cum_sensor,
+            cum_exposure=cum_exposure,
+            sensor_rate=sensor_rate,
+            exposure_rate=exposure_rate,
+            border_index=border_index,
+            zone_exit_time=float(zone_exit),
+            total_time=float(enter[-1]),
+        )
