@@ -1,0 +1,571 @@
+"""The experiment report: what was compared, what changed, and how sure we are.
+
+:func:`write_report` writes ``report.html`` (self-contained: inline CSS, figures embedded as
+base64 PNG, no external resources) and ``report.md`` (figures as PNG files beside it). It is
+written for planners: plain-language headings, a "how to read this" paragraph, the set-up in
+words (each override with its meaning from the scenario schema), a policy table with means,
+95% confidence intervals and marks for significant changes against the baseline, and figures:
+outcome bars with intervals, daily time series with 95% bands, maps of where crossings happened
+under each policy (displacement), crossings along the border, and the trade-offs between
+security, deaths, wrongful detentions and cost.
+
+Figures are Matplotlib ``Figure`` objects rendered with the Agg canvas (no pyplot global state).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import io
+import math
+import typing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.experiment.spec import BASELINE, Experiment
+from sim.experiment.stats import estimate
+from sim.metrics import OUTCOME_BY_NAME, Direction
+
+#: The trade-off view: security gained against deaths, wrongful detentions and money.
+TRADE_OFF = ("interdictions", "deaths_in_transit", "wrongful_detentions")
+TRADE_OFF_X = "cost"
+RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "died": "#111111"}
+VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
+MAX_MAP_POINTS = 4000
+
+HOW_TO_READ = (
+    "Every policy was simulated {reps} times over the same {days:g} days, and replication i of every policy used "
+    "the same random seed, so the policies faced the same circumstances (the same recruits, the same weather of "
+    "chance) and differ only by the policy. Each number is the mean over the replications with its 95% confidence "
+    "interval: the range within which the true mean lies with 95% confidence given this many replications. A change "
+    "is marked <b>better</b> (green) or <b>worse</b> (red) only when the difference from the baseline, replication "
+    "by replication, is statistically significant at the 5% level after correcting for the number of comparisons "
+    "made (Holm's method). Whether higher is better depends on the outcome (more interdictions is better, more "
+    "deaths is worse); outcomes that are neither (e.g. the number of crossings attempted) are marked higher/lower. "
+    "No mark means the replications cannot tell the policy apart from the baseline: more replications may."
+)
+
+
+def write_report(experiment: Experiment, out_dir: Path, runs: pd.DataFrame, summary: pd.DataFrame) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.md`` (with PNG figures) into ``out_dir``.
+
+    Returns:
+        The paths of the HTML and Markdown reports.
+    """
+    out_dir = Path(out_dir)
+    colours = policy_colours(experiment.policy_names)
+    figures: list[tuple[str, str, Figure]] = []
+    if not summary.empty:
+        figures.append(("outcomes", "Outcomes by policy", outcome_bars(experiment, summary, colours)))
+        trade = trade_off_figure(experiment, summary, colours)
+        if trade is not None:
+            figures.append(("tradeoffs", "Trade-offs: security, deaths, civil liberties and cost", trade))
+    daily = time_series_figure(experiment, out_dir / "timeseries.parquet", colours)
+    if daily is not None:
+        figures.append(("timeseries", "Day by day", daily))
+    crossings = _read_crossings(out_dir / "crossings.parquet")
+    if crossings is not None and not crossings.empty:
+        figures.append(("crossing_maps", "Where crossings happened", crossing_maps(experiment, crossings)))
+        figures.append(("border_profile", "Crossings along the border", border_profile(experiment, crossings, colours)))
+    pngs = {slug: _png(fig) for slug, _, fig in figures}
+    for slug, data in pngs.items():
+        (out_dir / f"report_{slug}.png").write_bytes(data)
+    sections = _sections(experiment, runs, summary)
+    html_path = out_dir / "report.html"
+    html_path.write_text(_html(experiment, sections, figures, pngs), encoding="utf-8")
+    md_path = out_dir / "report.md"
+    md_path.write_text(_markdown(experiment, sections, figures), encoding="utf-8")
+    return html_path, md_path
+
+
+def policy_colours(names: list[str]) -> dict[str, str]:
+    palette = ["#4d4d4d", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+    return {name: palette[i % len(palette)] for i, name in enumerate(names)}
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buffer)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------------------- figures
+
+
+def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure:
+    """One panel per outcome of interest: the mean per policy with its 95% interval."""
+    outcomes = list(experiment.outcomes)
+    cols = min(3, len(outcomes))
+    rows = math.ceil(len(outcomes) / cols)
+    fig = Figure(figsize=(4.2 * cols, 3.2 * rows), layout="constrained")
+    points = sorted(summary["sweep_point"].unique())
+    for i, outcome in enumerate(outcomes):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        width = 0.8 / len(points)
+        for j, point in enumerate(points):
+            table = summary[(summary["outcome"] == outcome) & (summary["sweep_point"] == point)].set_index("policy")
+            table = table.reindex(experiment.policy_names)
+            x = np.arange(len(table)) + (j - (len(points) - 1) / 2) * width
+            err = np.vstack([table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]])
+            bars = ax.bar(x, table["mean"], width * 0.9, yerr=np.nan_to_num(err), capsize=3, alpha=0.85 - 0.25 * j)
+            for bar, policy, verdict in zip(bars, table.index, table["verdict"], strict=True):
+                bar.set_color(colours[policy])
+                if verdict in VERDICT_STYLE:
+                    bar.set_edgecolor(VERDICT_STYLE[verdict][0])
+                    bar.set_linewidth(2.5)
+        meta = OUTCOME_BY_NAME[outcome]
+        ax.set_title(f"{_label(outcome)}\n({_direction_words(meta.direction)})", fontsize=9)
+        ax.set_ylabel(meta.unit, fontsize=8)
+        ax.set_xticks(np.arange(len(experiment.policy_names)))
+        ax.set_xticklabels([_label(p) for p in experiment.policy_names], rotation=35, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    if len(points) > 1:
+        fig.suptitle("Bars from left to right within a policy: sweep points " + ", ".join(map(str, points)))
+    return fig
+
+
+def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure | None:
+    """Cost against interdictions, deaths and wrongful detentions, one point per policy with 95% intervals."""
+    present = set(summary["outcome"])
+    wanted = [o for o in TRADE_OFF if o in present]
+    if TRADE_OFF_X not in present or not wanted:
+        return None
+    fig = Figure(figsize=(4.4 * len(wanted), 3.8), layout="constrained")
+    cells = summary.set_index(["sweep_point", "policy", "outcome"])
+    for i, outcome in enumerate(wanted):
+        ax = fig.add_subplot(1, len(wanted), i + 1)
+        for point in sorted(summary["sweep_point"].unique()):
+            for policy in experiment.policy_names:
+                x, y = cells.loc[(point, policy, TRADE_OFF_X)], cells.loc[(point, policy, outcome)]
+                ax.errorbar(
+                    x["mean"],
+                    y["mean"],
+                    xerr=_half_width(x),
+                    yerr=_half_width(y),
+                    fmt="o",
+                    color=colours[policy],
+                    capsize=3,
+                    label=_label(policy) if i == 0 and point == 0 else None,
+                )
+                ax.annotate(
+                    _label(policy), (x["mean"], y["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+                )
+        meta = OUTCOME_BY_NAME[outcome]
+        ax.set_xlabel(f"{_label(TRADE_OFF_X)} ({OUTCOME_BY_NAME[TRADE_OFF_X].unit}, lower is cheaper)")
+        ax.set_ylabel(f"{_label(outcome)} ({meta.unit})")
+        ax.set_title(f"{_label(outcome)}: {_direction_words(meta.direction)}", fontsize=9)
+        ax.grid(alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize=8)
+    return fig
+
+
+def _half_width(row: pd.Series) -> float:
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    return 0.0 if math.isnan(half) else float(half)
+
+
+def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, str]) -> Figure | None:
+    """Daily mean over replications per policy with a 95% t band (first sweep point)."""
+    if not path.exists():
+        return None
+    available = set(pq.read_schema(path).names)
+    outcomes = [o for o in experiment.outcomes if OUTCOME_BY_NAME[o].daily and o in available][:6]
+    if not outcomes or "day" not in available:
+        return None
+    table = pd.read_parquet(path, columns=["policy", "sweep_point", "replication", "day", *outcomes])
+    table = table[table["sweep_point"] == table["sweep_point"].min()]
+    cols = min(3, len(outcomes))
+    rows = math.ceil(len(outcomes) / cols)
+    fig = Figure(figsize=(4.4 * cols, 3.0 * rows), layout="constrained")
+    for i, outcome in enumerate(outcomes):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        for policy in experiment.policy_names:
+            mine = table[table["policy"] == policy]
+            if mine.empty:
+                continue
+            band = mine.groupby("day")[outcome].apply(lambda s: pd.Series(dataclasses.astuple(estimate(s.to_numpy()))))
+            band = band.unstack()
+            days, mean, low, high = band.index.to_numpy(), band[1].to_numpy(), band[3].to_numpy(), band[4].to_numpy()
+            ax.plot(days, mean, color=colours[policy], lw=1.4, label=_label(policy))
+            ax.fill_between(days, low, high, color=colours[policy], alpha=0.15, lw=0)
+        ax.set_title(f"{_label(outcome)} ({OUTCOME_BY_NAME[outcome].unit})", fontsize=9)
+        ax.set_xlabel("day")
+        ax.grid(alpha=0.3)
+    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    return fig
+
+
+def _read_crossings(path: Path) -> pd.DataFrame | None:
+    if not path.exists():
+        return None
+    names = set(pq.read_schema(path).names)
+    if not {"x_km", "y_km", "result"} <= names:
+        return None
+    return pd.read_parquet(path, columns=["policy", "sweep_point", "replication", "x_km", "y_km", "result"])
+
+
+def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
+    """One map per policy with the crossing attempts of every replication drawn over the scenario."""
+    crossings = crossings[crossings["sweep_point"] == crossings["sweep_point"].min()]
+    names = experiment.policy_names
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig = Figure(figsize=(5.2 * cols, 3.9 * rows), layout="constrained")
+    rng = np.random.default_rng(0)  # thinning of very dense maps only; same figure every time
+    for i, policy in enumerate(names):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        _draw_world(ax, experiment, policy)
+        mine = crossings[crossings["policy"] == policy]
+        if len(mine) > MAX_MAP_POINTS:
+            mine = mine.iloc[np.sort(rng.choice(len(mine), MAX_MAP_POINTS, replace=False))]
+        for result, colour in RESULT_COLOURS.items():
+            sel = mine[mine["result"] == result]
+            ax.scatter(sel["x_km"], sel["y_km"], s=7, c=colour, alpha=0.6, lw=0, label=result, zorder=5)
+        ax.set_title(_label(policy), fontsize=10)
+    fig.axes[0].legend(loc="lower left", fontsize=7, markerscale=2, framealpha=0.85)
+    return fig
+
+
+def _draw_world(ax: Any, experiment: Experiment, policy: str) -> None:
+    """The scenario under this policy as the background (terrain, sensors, blind spots)."""
+    try:
+        from sim.scenario import load_scenario
+        from sim.world import build_world
+
+        world = build_world(load_scenario(experiment.scenario_path, experiment.policy(policy).overrides))
+    except Exception:  # a background only: the crossings are still drawn on plain axes
+        ax.invert_yaxis()
+        ax.set_aspect("equal")
+        return
+    try:
+        from sim.viz.maps import draw_base
+
+        draw_base(ax, world, coverage=False, labels=False)
+    except ImportError:
+        extent = (0, world.width * world.cell_km, world.height * world.cell_km, 0)
+        ax.imshow(world.elevation, cmap="terrain", extent=extent)
+        ax.set_xlabel("km east")
+        ax.set_ylabel("km south")
+
+
+def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dict[str, str]) -> Figure:
+    """Crossing attempts and deaths per run in 2-km bins along the border (west to east)."""
+    crossings = crossings[crossings["sweep_point"] == crossings["sweep_point"].min()]
+    runs_per_policy = crossings.groupby("policy")["replication"].nunique()
+    span = float(crossings["x_km"].max()) if len(crossings) else 1.0
+    bins = np.arange(0.0, span + 2.0, 2.0)
+    fig = Figure(figsize=(11, 6), layout="constrained")
+    panels = (("All crossing attempts", None), ("Deaths in transit", "died"), ("Got through", "succeeded"))
+    for i, (title, result) in enumerate(panels):
+        ax = fig.add_subplot(len(panels), 1, i + 1)
+        for policy in experiment.policy_names:
+            mine = crossings[crossings["policy"] == policy]
+            if result is not None:
+                mine = mine[mine["result"] == result]
+            counts, _ = np.histogram(mine["x_km"], bins=bins)
+            per_run = counts / max(1, int(runs_per_policy.get(policy, 1)))
+            ax.stairs(per_run, bins, color=colours[policy], lw=1.6, label=_label(policy))
+        ax.set_ylabel("per run")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.grid(alpha=0.3)
+    fig.axes[-1].set_xlabel("position along the border (km east of the west edge)")
+    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------------------------------- text
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _direction_words(direction: Direction) -> str:
+    return {
+        Direction.HIGHER_IS_BETTER: "higher is better",
+        Direction.LOWER_IS_BETTER: "lower is better",
+        Direction.NEUTRAL: "neither higher nor lower is better",
+    }[direction]
+
+
+def _number(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 1:
+        return f"{value:,.1f}"
+    return f"{value:.3f}"
+
+
+def _signed(value: float) -> str:
+    text = _number(value)
+    return text if text.startswith("-") or text == "n/a" else "+" + text
+
+
+def describe_override(key: str, value: Any, base: dict) -> str:
+    """A plain sentence for one override: the key's meaning from the scenario schema, old and new value."""
+    from sim.scenario import Scenario
+
+    doc, unit = _field_doc(Scenario, key)
+    before = _lookup(base, key)
+    unit_text = f" {unit}" if unit and unit != "currency" else ""
+    was = f" (scenario: {before!r}{unit_text})" if before is not _MISSING_VALUE else ""
+    meaning = f" — {doc}" if doc else ""
+    return f"{key} = {value!r}{unit_text}{was}{meaning}"
+
+
+_MISSING_VALUE = object()
+
+
+def _field_doc(cls: type, key: str) -> tuple[str, str]:
+    node: Any = cls
+    meta: dict = {}
+    for part in key.split("."):
+        name = part.split("[", 1)[0]
+        if not dataclasses.is_dataclass(node):
+            return "", ""
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if name not in fields:
+            return "", ""
+        meta = dict(fields[name].metadata)
+        hint = typing.get_type_hints(node)[name]
+        args = [a for a in typing.get_args(hint) if dataclasses.is_dataclass(a)]
+        node = hint if dataclasses.is_dataclass(hint) else (args[0] if args else None)
+    return meta.get("doc", ""), meta.get("unit", "")
+
+
+def _lookup(data: Any, key: str) -> Any:
+    node = data
+    for part in key.split("."):
+        name, _, index = part.partition("[")
+        if not isinstance(node, dict) or name not in node:
+            return _MISSING_VALUE
+        node = node[name]
+        if index:
+            try:
+                node = node[int(index.rstrip("]"))]
+            except (IndexError, TypeError, ValueError):
+                return _MISSING_VALUE
+    return node
+
+
+def _sections(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
+    from sim.scenario import load_scenario, to_dict
+
+    base = to_dict(load_scenario(experiment.scenario_path).spec)
+    policies = []
+    for policy in experiment.policies:
+        own = policy.own_overrides if policy.name != BASELINE else policy.overrides
+        words = [describe_override(k, v, base) for k, v in own.items()]
+        policies.append((policy.name, words))
+    failed = runs[runs["status"] != "ok"] if not runs.empty else runs
+    seeds = experiment.seeds()
+    return {
+        "policies": policies,
+        "failed": failed,
+        "seeds": seeds,
+        "summary": summary,
+        "sweep": experiment.sweep,
+        "total": len(runs),
+    }
+
+
+def _cell(summary_row: pd.Series, is_baseline: bool) -> tuple[str, str, str]:
+    """(mean with CI, change vs baseline, verdict) as text."""
+    mean = f"{_number(summary_row['mean'])} [{_number(summary_row['ci_low'])} – {_number(summary_row['ci_high'])}]"
+    if is_baseline:
+        return mean, "", ""
+    low, high = _signed(summary_row["diff_ci_low"]), _signed(summary_row["diff_ci_high"])
+    change = f"{_signed(summary_row['diff'])} [{low} – {high}]"
+    verdict = summary_row["verdict"]
+    return mean, change, "" if verdict == "no clear difference" else verdict
+
+
+def _setup_lines(experiment: Experiment, sections: dict[str, Any]) -> list[str]:
+    seeds = sections["seeds"]
+    shown = ", ".join(str(s) for s in seeds[:5]) + (", ..." if len(seeds) > 5 else "")
+    lines = [
+        f"Scenario: {experiment.scenario_path.name}",
+        f"Simulated days per run: {experiment.days:g}",
+        f"Replications per policy: {experiment.replications} (seeds derived from root seed "
+        f"{experiment.root_seed}: {shown}; all seeds in manifest.json)",
+        f"Runs: {sections['total']}, of which failed: {len(sections['failed'])}",
+    ]
+    if experiment.sweep:
+        lines.append(
+            "Swept (every combination, with every policy): "
+            + "; ".join(f"{k} in {v}" for k, v in experiment.sweep.items())
+        )
+    return lines
+
+
+def _html(experiment: Experiment, sections: dict[str, Any], figures: list, pngs: dict[str, bytes]) -> str:
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{esc(experiment.name)} — policy comparison</title><style>{_CSS}</style></head><body>",
+        f"<h1>{esc(_label(experiment.name))}: what each policy changes</h1>",
+    ]
+    if experiment.description:
+        parts.append(f"<p class='lead'>{esc(experiment.description)}</p>")
+    parts.append("<h2>How to read this report</h2>")
+    parts.append(f"<p>{HOW_TO_READ.format(reps=experiment.replications, days=experiment.days)}</p>")
+    parts.append("<h2>What was simulated</h2><ul>")
+    parts += [f"<li>{esc(line)}</li>" for line in _setup_lines(experiment, sections)]
+    parts.append("</ul><h3>The policies</h3><dl>")
+    for name, words in sections["policies"]:
+        text = "".join(f"<li><code>{esc(w)}</code></li>" for w in words) or "<li>the scenario as it is</li>"
+        parts.append(f"<dt>{esc(_label(name))}</dt><dd><ul>{text}</ul></dd>")
+    parts.append("</dl>")
+    parts.append(_html_table(experiment, sections["summary"]))
+    for slug, title, _ in figures:
+        data = base64.b64encode(pngs[slug]).decode("ascii")
+        parts.append(f"<h2>{esc(title)}</h2><p class='caption'>{esc(_CAPTIONS[slug])}</p>")
+        parts.append(f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
+    parts.append(_html_failures(sections["failed"]))
+    parts.append(
+        "<h2>Reproducing a run</h2><p>Every run can be repeated exactly with <code>bordersim run</code>: the "
+        "commands, with each policy's overrides and the seeds, are in <code>manifest.json</code> (key "
+        "<code>reproduce</code>). The data behind this report is in <code>runs.parquet</code>, "
+        "<code>timeseries.parquet</code>, <code>crossings.parquet</code> and <code>summary.csv</code>.</p>"
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _html_table(experiment: Experiment, summary: pd.DataFrame) -> str:
+    if summary.empty:
+        return "<p>No run succeeded: there is nothing to compare.</p>"
+    esc = html.escape
+    out = []
+    for point, table in summary.groupby("sweep_point", sort=True):
+        heading = "Results by policy"
+        if experiment.sweep:
+            values = experiment.sweep_points()[int(point)]
+            heading += " — " + ", ".join(f"{k} = {v}" for k, v in values.items())
+        out.append(f"<h2>{esc(heading)}</h2>")
+        out.append(
+            "<p class='caption'>Each cell: mean over replications [95% confidence interval]; below it the change "
+            "from the baseline, replication by replication [95% interval], marked when significant.</p>"
+        )
+        cells = table.set_index(["outcome", "policy"])
+        head = "".join(f"<th>{esc(_label(p))}</th>" for p in experiment.policy_names)
+        out.append(f"<table><tr><th>outcome</th>{head}</tr>")
+        for outcome in experiment.outcomes:
+            meta = OUTCOME_BY_NAME[outcome]
+            row = (
+                f"<tr><td><b>{esc(_label(outcome))}</b><br><span class='unit'>{esc(meta.unit)}, "
+                f"{esc(_direction_words(meta.direction))}</span></td>"
+            )
+            for policy in experiment.policy_names:
+                mean, change, verdict = _cell(cells.loc[(outcome, policy)], policy == BASELINE)
+                css = {"better": "better", "worse": "worse"}.get(verdict, "neutral" if verdict else "")
+                mark = f" <b>{esc(verdict)}</b>" if verdict else ""
+                row += f"<td class='{css}'>{esc(mean)}<br><small>{esc(change)}{mark}</small></td>"
+            out.append(row + "</tr>")
+        out.append("</table>")
+    return "\n".join(out)
+
+
+def _html_failures(failed: pd.DataFrame) -> str:
+    if failed.empty:
+        return ""
+    rows = "".join(
+        f"<tr><td>{html.escape(r.policy)}</td><td>{r.replication}</td><td>{r.seed}</td>"
+        f"<td><code>{html.escape(r.error)}</code></td></tr>"
+        for r in failed.itertuples()
+    )
+    return (
+        "<h2>Runs that failed</h2><p>These runs raised an error; they are left out of the statistics.</p>"
+        f"<table><tr><th>policy</th><th>replication</th><th>seed</th><th>error</th></tr>{rows}</table>"
+    )
+
+
+def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -> str:
+    lines = [f"# {_label(experiment.name)}: what each policy changes", ""]
+    if experiment.description:
+        lines += [experiment.description, ""]
+    how = HOW_TO_READ.format(reps=experiment.replications, days=experiment.days).replace("<b>", "**")
+    lines += ["## How to read this report", "", how.replace("</b>", "**"), "", "## What was simulated", ""]
+    lines += [f"- {line}" for line in _setup_lines(experiment, sections)]
+    lines += ["", "### The policies", ""]
+    for name, words in sections["policies"]:
+        lines.append(f"- **{_label(name)}**: " + ("; ".join(f"`{w}`" for w in words) or "the scenario as it is"))
+    summary = sections["summary"]
+    for point, table in [] if summary.empty else summary.groupby("sweep_point", sort=True):
+        heading = "Results by policy"
+        if experiment.sweep:
+            values = experiment.sweep_points()[int(point)]
+            heading += " — " + ", ".join(f"{k} = {v}" for k, v in values.items())
+        lines += ["", f"## {heading}", "", "Mean [95% CI]; change from baseline [95% CI] and verdict.", ""]
+        lines.append("| outcome | " + " | ".join(_label(p) for p in experiment.policy_names) + " |")
+        lines.append("|---" * (len(experiment.policy_names) + 1) + "|")
+        cells = table.set_index(["outcome", "policy"])
+        for outcome in experiment.outcomes:
+            row = f"| {_label(outcome)} ({_direction_words(OUTCOME_BY_NAME[outcome].direction)}) |"
+            for policy in experiment.policy_names:
+                mean, change, verdict = _cell(cells.loc[(outcome, policy)], policy == BASELINE)
+                extra = f"<br>{change}" + (f" **{verdict}**" if verdict else "") if change else ""
+                row += f" {mean}{extra} |"
+            lines.append(row)
+    for slug, title, _ in figures:
+        lines += ["", f"## {title}", "", _CAPTIONS[slug], "", f"![{title}](report_{slug}.png)"]
+    failed = sections["failed"]
+    if not failed.empty:
+        lines += ["", "## Runs that failed", "", "| policy | replication | seed | error |", "|---|---|---|---|"]
+        lines += [f"| {r.policy} | {r.replication} | {r.seed} | `{r.error}` |" for r in failed.itertuples()]
+    lines += [
+        "",
+        "## Reproducing a run",
+        "",
+        "The exact `bordersim run` command of every policy, and all seeds, are in `manifest.json` (key `reproduce`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+_CAPTIONS = {
+    "outcomes": (
+        "Mean over replications for each policy; the whisker is the 95% confidence interval. A thick green outline "
+        "marks a significant improvement over the baseline, a thick red outline a significant deterioration."
+    ),
+    "tradeoffs": (
+        "Each point is a policy (mean, with 95% intervals both ways). Moving right costs more; whether moving up is "
+        "good depends on the panel: more interdictions is good, more deaths or wrongful detentions is bad."
+    ),
+    "timeseries": (
+        "The daily value of each outcome, averaged over replications, with a shaded 95% band. Cumulative outcomes "
+        "rise over the run; diverging lines show when a policy starts to make a difference."
+    ),
+    "crossing_maps": (
+        "Every crossing attempt of every replication, drawn where it met the border, over the scenario's terrain, "
+        "border and sensors under that policy: blue interdicted, red got through, black died. Compare the maps to "
+        "see displacement: where crossings move when part of the border is reinforced."
+    ),
+    "border_profile": (
+        "Crossing attempts, deaths and successful crossings per run in 2-km stretches of the border, west (left) to "
+        "east (right). A policy that shifts a line sideways displaces crossings rather than stopping them."
+    ),
+}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.lead{font-size:1.1em;color:#444}.caption{color:#555;font-size:.92em}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0}th,td{border:1px solid #ccc;padding:4px 7px;
+vertical-align:top}th{background:#f3f3f3}td.better{background:#e6f4ea}td.worse{background:#fce8e6}
+td.neutral{background:#eef2fb}.unit{color:#666;font-size:.85em}img{max-width:100%;border:1px solid #eee}
+code{font-size:.9em}dt{font-weight:bold;margin-top:.5em}
+"""
