@@ -109,7 +109,7 @@ def _river_centre(layers: TerrainLayers, file: str) -> np.ndarray:
             ]
         )
     rows = np.arange(river.shape[0])[:, None]
-    return np.round((rows * river).sum(axis=0) / counts).astype(np.int64)
+    return np.floor((rows * river).sum(axis=0) / counts + 0.5).astype(np.int64)  # halves round south
 
 
 def _ascii_border_rows(layers: TerrainLayers, file: str) -> np.ndarray:

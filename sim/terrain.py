@@ -157,7 +157,8 @@ def derive_layers(
     elevation = np.asarray(elevation, dtype=np.float32)
     landcover = np.asarray(landcover, dtype=np.int8)
     slope = slope_grade(elevation, cell_km * 1000.0)
-    tobler = 0.5 * (np.exp(-3.5 * np.abs(slope + 0.05)) + np.exp(-3.5 * np.abs(0.05 - slope))) / np.exp(-3.5 * 0.05)
+    slope = slope.astype(np.float64)
+    tobler = 0.5 * (np.exp(-3.5 * (np.abs(slope + 0.05) - 0.05)) + np.exp(-3.5 * (np.abs(0.05 - slope) - 0.05)))
     speed = _SPEED[landcover] * tobler.astype(np.float32)
     exposure = _EXPOSURE[landcover] + np.float32(STEEP_EXPOSURE_PER_HOUR) * np.clip(slope / 0.5, 0.0, 1.0)
     if river_is_border and river_mask is not None:
