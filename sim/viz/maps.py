@@ -264,7 +264,7 @@ def draw_sensors(ax: Axes, world: World) -> list[Artist]:
             x,
             y,
             marker=marker,
-            markersize=9,
+            markersize=12 if site.auto_sited else 9,
             markerfacecolor=colour,
             markeredgecolor="white",
             markeredgewidth=1.2,
@@ -452,7 +452,7 @@ def draw_map_figure(world: World, title: str | None = None, dpi: int = 120) -> F
     side_w = (side_w_in - 0.2) / fig_w_in
     legend_ax = fig.add_axes((side_left, bottom + 0.16, side_w, top - bottom - 0.16))
     legend_ax.set_axis_off()
-    bar_ax = fig.add_axes((side_left, bottom + 0.06, side_w, 0.025))
+    bar_ax = fig.add_axes((side_left + 0.1 / fig_w_in, bottom + 0.06, side_w - 0.45 / fig_w_in, 0.025))
 
     base = draw_base(ax, world)
     draw_scale_bar(ax, world)
