@@ -1,0 +1,137 @@
+"""Bookkeeping invariants of :class:`sim.model.BorderModel`, checked after every single step.
+
+Two runs are stepped by hand for a few simulated days: the shipped classroom scenario (ASCII map,
+a port, towers, patrols) and a small procedural one (ridges, a road, a port, a tower, hourly
+steps). After each step the test checks that victims are conserved and each is counted in exactly
+one state, that every cell agent stands on a passable cell (and a patrol's cell is the one under
+its position in km), that no count is negative, that finished attempts never exceed attempts,
+and that the daily series has exactly one row per completed simulated day.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from mesa.discrete_space import CellAgent
+
+from sim.agents.patrol import PatrolStatus
+from sim.agents.victim import Victim, VictimState
+from sim.model import BorderModel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A small procedural sector (20 x 15 km at 500 m) with every kind of actor, stepped hourly.
+SMALL_PROCEDURAL = {
+    "scenario": {"name": "small_procedural"},
+    "time": {"step_minutes": 60},
+    "terrain": {
+        "source": "procedural",
+        "width": 40,
+        "height": 30,
+        "cell_m": 500,
+        "seed": 3,
+        "procedural": {"ridges": 2, "roads": 1, "towns": 1},
+    },
+    "border": {"mode": "row", "row": 15, "origin_side": "south", "zone_km": 3},
+    "ports": [{"name": "port", "at": [10.25, 7.75], "agency": "customs"}],
+    "staging": [{"name": "camp", "at": [8.0, 13.0]}],
+    "destinations": [{"name": "city", "at": [12.0, 2.0]}],
+    "surveillance": {"sensors": [{"kind": "tower", "at": [5.0, 7.0], "range_m": 4000}]},
+    "patrols": {"count": 4},
+    "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}, {"name": "customs", "patrol_share": 0.0}]},
+    "traffickers": {"networks": 2, "members_per_network": 3, "vehicle_share": 0.2},
+    "victims": {"recruitment_per_day": 12},
+}
+
+
+def check_invariants(model: BorderModel) -> list[str]:
+    """Every violated invariant after the current step, as readable messages (empty when all hold)."""
+    problems: list[str] = []
+    step = model.steps
+    outcomes = model.outcomes()
+    by_state = model.victims_by_state()
+
+    # Victims: conserved, each counted once, in the state it is in.
+    if sum(by_state.values()) != outcomes["victims_recruited"]:
+        problems.append(f"step {step}: victims by state sum to {sum(by_state.values())}, recruited {outcomes}")
+    victims = list(model.agents_by_type.get(Victim, []))
+    recount = Counter(v.state.value for v in victims)
+    expected = {state.value: recount.get(state.value, 0) for state in VictimState}
+    if expected != by_state:
+        problems.append(f"step {step}: victim counters {by_state} but a recount of Victim agents gives {expected}")
+    if len(victims) != outcomes["victims_recruited"]:
+        problems.append(f"step {step}: {len(victims)} Victim agents but {outcomes['victims_recruited']} recruited")
+
+    # Cell agents: on passable cells; patrols on the cell under their position.
+    world = model.world
+    for agent in model.agents:
+        if isinstance(agent, CellAgent) and agent.cell is not None:
+            if not world.passable[agent.cell.coordinate]:
+                problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
+    for patrol in model.patrols:
+        under = world.cell_of(*model.patrol_pos[patrol.index])
+        if patrol.status is not PatrolStatus.OFF_DUTY and patrol.cell.coordinate != under:
+            problems.append(
+                f"step {step}: patrol {patrol.index} ({patrol.status.value}) at km {model.patrol_pos[patrol.index]} "
+                f"(cell {under}) but its Mesa cell is {patrol.cell.coordinate}"
+            )
+        if not world.passable[under]:
+            problems.append(f"step {step}: patrol {patrol.index} at km {model.patrol_pos[patrol.index]}, impassable")
+
+    # Counts: none negative; finished attempts never exceed attempts.
+    for name, value in outcomes.items():
+        if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)) and value < 0:
+            problems.append(f"step {step}: outcome {name} = {value} < 0")
+    finished = outcomes["crossings_succeeded"] + outcomes["interdictions"]
+    if finished > outcomes["crossings_attempted"]:
+        problems.append(f"step {step}: {finished} finished attempts but {outcomes['crossings_attempted']} attempted")
+
+    # Daily series: one row per completed simulated day, days numbered 1, 2, ...
+    days_done = int(step // round(model.steps_per_day))
+    days = [row["day"] for row in model.timeseries]
+    if days != list(range(1, days_done + 1)):
+        problems.append(f"step {step}: {days_done} days completed but time series days are {days}")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("scenario", "overrides", "seed", "days"),
+    [
+        (str(ROOT / "scenarios" / "classroom.toml"), {"victims.recruitment_per_day": 15}, 3, 4),
+        (SMALL_PROCEDURAL, {}, 11, 6),
+    ],
+    ids=["classroom", "small_procedural"],
+)
+def test_invariants_hold_after_every_step(scenario, overrides, seed, days):
+    model = BorderModel(scenario, seed=seed, overrides=overrides)
+    steps = round(days * model.steps_per_day)
+    problems: list[str] = []
+    for _ in range(steps):
+        model.step()
+        problems += check_invariants(model)
+        if len(problems) > 20:
+            break
+    assert not problems, f"{len(problems)} invariant violations, first ones:\n" + "\n".join(problems[:10])
+    # The run must have exercised the bookkeeping, or the invariants were checked on nothing.
+    outcomes = model.outcomes()
+    assert outcomes["crossings_attempted"] >= 5 and outcomes["interdictions"] >= 1, outcomes
+    assert len(model.timeseries) == days
+
+
+def test_the_checker_catches_broken_bookkeeping():
+    """The invariants above can fail: a state changed behind the counters' back, a patrol moved off its cell."""
+    model = BorderModel(SMALL_PROCEDURAL, seed=11)
+    for _ in range(48):
+        model.step()
+    assert check_invariants(model) == []
+    victim = next(iter(model.agents_by_type[Victim]))
+    victim.state = VictimState.DIED if victim.state is not VictimState.DIED else VictimState.DELIVERED
+    patrol = model.patrols[0]
+    patrol.status = PatrolStatus.PATROLLING
+    model.patrol_pos[patrol.index] = (patrol.cell.coordinate[1] + 3.5) * model.world.cell_km, model.patrol_pos[0][1]
+    problems = check_invariants(model)
+    assert any("recount of Victim agents" in p for p in problems), problems
+    assert any(f"patrol {patrol.index}" in p for p in problems), problems
