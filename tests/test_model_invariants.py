@@ -68,9 +68,8 @@ def check_invariants(model: BorderModel) -> list[str]:
     # Cell agents: on passable cells; patrols on the cell under their position.
     world = model.world
     for agent in model.agents:
-        if isinstance(agent, CellAgent) and agent.cell is not None:
-            if not world.passable[agent.cell.coordinate]:
-                problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
+        if isinstance(agent, CellAgent) and agent.cell is not None and not world.passable[agent.cell.coordinate]:
+            problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
     for patrol in model.patrols:
         under = world.cell_of(*model.patrol_pos[patrol.index])
         if patrol.status is not PatrolStatus.OFF_DUTY and patrol.cell.coordinate != under:
@@ -131,7 +130,8 @@ def test_the_checker_catches_broken_bookkeeping():
     victim.state = VictimState.DIED if victim.state is not VictimState.DIED else VictimState.DELIVERED
     patrol = model.patrols[0]
     patrol.status = PatrolStatus.PATROLLING
-    model.patrol_pos[patrol.index] = (patrol.cell.coordinate[1] + 3.5) * model.world.cell_km, model.patrol_pos[0][1]
+    elsewhere = next(tuple(c) for c in model.patrol_cells if tuple(c) != patrol.cell.coordinate)
+    model.patrol_pos[patrol.index] = model.world.km_of(elsewhere)
     problems = check_invariants(model)
     assert any("recount of Victim agents" in p for p in problems), problems
     assert any(f"patrol {patrol.index}" in p for p in problems), problems
