@@ -1,0 +1,156 @@
+"""Running experiments: identical results on every backend, failures recorded, kill and resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import Namespace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiment.backends import DaskBackend, ProcessBackend, SerialBackend
+from sim.experiment.cli import experiment_command
+from sim.experiment.execute import build_tasks, run_experiment
+from sim.experiment.spec import load_experiment
+from sim.schema import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "classroom.toml"
+
+
+def experiment_file(tmp_path: Path, *, run_function: str, replications: int = 3, days: float = 4) -> Path:
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        f"""
+[experiment]
+name = "t"
+scenario = "{SCENARIO}"
+days = {days}
+replications = {replications}
+root_seed = 7
+outcomes = ["interdictions", "deaths_in_transit", "wrongful_detentions", "cost"]
+run_function = "{run_function}"
+
+[policies.sharing]
+"agencies.sharing" = "full"
+
+[policies.patrols]
+"patrols.count" = 9
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    """The result tables without the wall-clock column (the only thing allowed to differ)."""
+    runs = pd.read_parquet(out / "runs.parquet").drop(columns="duration_s")
+    return {
+        "runs": runs,
+        "timeseries": pd.read_parquet(out / "timeseries.parquet"),
+        "crossings": pd.read_parquet(out / "crossings.parquet"),
+    }
+
+
+def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    for name, table in a.items():
+        pd.testing.assert_frame_equal(table, b[name], check_dtype=False, obj=name)
+
+
+def test_real_model_gives_identical_runs_in_process_in_processes_and_on_dask(tmp_path):
+    from distributed import LocalCluster
+
+    exp = load_experiment(experiment_file(tmp_path, run_function="sim.runner:run", replications=2, days=2))
+    results = {}
+    run_experiment(exp, tmp_path / "serial", SerialBackend(), progress=False, report=False)
+    results["serial"] = tables(tmp_path / "serial")
+    processes = ProcessBackend(2)
+    try:
+        run_experiment(exp, tmp_path / "processes", processes, progress=False, report=False)
+    finally:
+        processes.close()
+    results["processes"] = tables(tmp_path / "processes")
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        dask = DaskBackend(cluster.scheduler_address)
+        try:
+            run_experiment(exp, tmp_path / "dask", dask, progress=False, report=False)
+        finally:
+            dask.close()
+    results["dask"] = tables(tmp_path / "dask")
+    serial = results["serial"]
+    assert (serial["runs"]["status"] == "ok").all(), serial["runs"]["error"].tolist()
+    assert len(serial["runs"]) == 6 and len(serial["timeseries"]) > 0
+    assert serial["runs"]["seed"].tolist() == exp.seeds() * 3  # common random numbers: same seeds per policy
+    assert_same(serial, results["processes"])
+    assert_same(serial, results["dask"])
+
+
+def test_failing_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:failing_run")
+    args = Namespace(spec=str(spec), workers=1, scheduler=None, out=str(tmp_path / "out"), resume=False, quiet=True)
+    assert experiment_command(args) == 1
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    failed = runs[runs["status"] == "failed"]
+    assert len(runs) == 9 and len(failed) == 1
+    row = failed.iloc[0]
+    assert (row["policy"], row["replication"]) == ("sharing", 1)
+    assert row["error"].startswith("ValueError: simulated model failure (at ")
+    assert "in failing_run" in row["error"]
+    assert pd.isna(row["interdictions"])
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv")
+    sharing = summary[(summary["policy"] == "sharing") & (summary["outcome"] == "cost")].iloc[0]
+    assert sharing["n"] == 2 and sharing["n_failed"] == 1
+    assert "1 of 9 runs failed" in capsys.readouterr().err
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Runs that failed" in html and "simulated model failure" in html
+    assert "src='http" not in html and 'src="http' not in html and "<link" not in html
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    for name in ("outcomes", "tradeoffs", "timeseries", "crossing_maps", "border_profile"):
+        assert f"(report_{name}.png)" in markdown and (tmp_path / "out" / f"report_{name}.png").stat().st_size > 1000
+
+
+def test_existing_output_needs_resume(tmp_path):
+    exp = load_experiment(experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run"))
+    run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=False)
+    with pytest.raises(InputError, match="--resume"):
+        run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=False)
+    before = tables(tmp_path / "out")
+    run_experiment(exp, tmp_path / "out", SerialBackend(), resume=True, progress=False, report=False)
+    assert_same(before, tables(tmp_path / "out"))  # nothing left to run; the same data
+
+
+def test_killed_experiment_resumes_each_run_exactly_once(tmp_path):
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:slow_run", replications=4)
+    out = tmp_path / "killed"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "sim.cli", "experiment", str(spec), "--workers", "1", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list((out / "parts").glob("*.run.parquet"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    done_before = len(list((out / "parts").glob("*.run.parquet")))
+    assert 4 <= done_before < 12, "the experiment must be killed part-way"
+    assert not (out / "runs.parquet").exists()
+    # a half-written part and a corrupt run file, as a kill during a write could leave them
+    (out / "parts" / "0123456789abcdef0123.timeseries.parquet.tmp").write_bytes(b"PAR1 partial")
+    (out / "parts" / "fedcba9876543210fedc.run.parquet").write_bytes(b"not parquet")
+
+    exp = load_experiment(spec)
+    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False, report=False)
+    assert result.total == 12 and result.failed == 0
+    assert not list((out / "parts").glob("*.tmp")) and not (out / "parts" / "fedcba9876543210fedc.run.parquet").exists()
+    runs = pd.read_parquet(out / "runs.parquet")
+    keys = list(zip(runs["policy"], runs["sweep_point"], runs["replication"], strict=True))
+    assert len(keys) == len(set(keys)) == len(build_tasks(exp))
+
+    run_experiment(exp, tmp_path / "whole", SerialBackend(), progress=False, report=False)
+    assert_same(tables(tmp_path / "whole"), tables(out))
