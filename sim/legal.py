@@ -73,6 +73,7 @@ class CaseStage(StrEnum):
 
 #: Stages a case can be open in, and ``open`` for all of them: the ``kind`` of the time averages.
 OPEN_KINDS = ("open", "procedure", "queue", "trial")
+_STAGE_INDEX = {CaseStage.PROCEDURE: 0, CaseStage.QUEUE: 1, CaseStage.TRIAL: 2}
 
 
 @dataclass(slots=True, eq=False, weakref_slot=True)
@@ -208,8 +209,9 @@ class CourtSystem:
 
         self._start_day = self.now_day
         self._clock_day = self._start_day
-        self._counts = dict.fromkeys(OPEN_KINDS, 0)
-        self._areas = dict.fromkeys(OPEN_KINDS, 0.0)
+        # Cases now in, and integral over time (case-days) of cases in, each open stage, in _STAGE_INDEX order.
+        self._counts = [0, 0, 0]
+        self._areas = [0.0, 0.0, 0.0]
 
     # ------------------------------------------------------------------ clock and bookkeeping
     @property
@@ -219,32 +221,29 @@ class CourtSystem:
 
     def _advance_clock(self) -> float:
         """Integrate the open-case counts up to now; return now in days."""
-        now = self.now_day
+        now = self.model.time / self.steps_per_day
         dt = now - self._clock_day
         if dt > 0:
-            for kind, count in self._counts.items():
-                self._areas[kind] += count * dt
+            counts, areas = self._counts, self._areas
+            areas[0] += counts[0] * dt
+            areas[1] += counts[1] * dt
+            areas[2] += counts[2] * dt
             self._clock_day = now
         return now
 
     def _move(self, case: Case, stage: CaseStage) -> None:
         """Move an open case to another stage (the clock must have been advanced)."""
-        counts = self._counts  # keyed by the stage names; a StrEnum member hashes as its name
-        if case.stage is CaseStage.CLOSED:
-            counts["open"] += 1
-        else:
-            counts[case.stage] -= 1
-        if stage is CaseStage.CLOSED:
-            counts["open"] -= 1
-        else:
-            counts[stage] += 1
+        if case.stage is not CaseStage.CLOSED:
+            self._counts[_STAGE_INDEX[case.stage]] -= 1
+        if stage is not CaseStage.CLOSED:
+            self._counts[_STAGE_INDEX[stage]] += 1
         case.stage = stage
 
     def _schedule(self, callback: Callable[[], None], days: float) -> None:
         self.model.schedule_event(callback, after=days * self.steps_per_day)
 
     # ------------------------------------------------------------------ public entry point
-    def file_case(  # noqa: PLR0917 - the order of the arrest record: who, which network, what evidence
+    def file_case(
         self,
         accused: Any,
         network_id: int | None = None,
@@ -332,7 +331,7 @@ class CourtSystem:
 
     def _start_trials(self) -> None:
         """Give every free court the case at the head of the queue."""
-        while self._counts["trial"] < self.courts and self._queue:
+        while self._counts[2] < self.courts and self._queue:
             case = self._queue.popleft()
             now = self._advance_clock()
             case.trial_start_day = now
@@ -374,8 +373,8 @@ class CourtSystem:
 
     def _deliver_verdict(self, case: Case) -> None:
         now = self._advance_clock()
-        case.evidence_at_verdict = self.evidence_now(case)
         case.conviction_probability = self.conviction_probability(case)
+        case.evidence_at_verdict = self.evidence_now(case)
         if self.rng.random() < case.conviction_probability:
             case.outcome = CaseOutcome.CONVICTED
             self.convicted += 1
@@ -411,22 +410,22 @@ class CourtSystem:
     @property
     def backlog(self) -> int:
         """Open cases: in procedure, queued or in trial."""
-        return self._counts["open"]
+        return sum(self._counts)
 
     @property
     def queue_length(self) -> int:
         """Cases waiting for a free court."""
-        return self._counts["queue"]
+        return self._counts[1]
 
     @property
     def in_trial(self) -> int:
         """Cases being tried now (at most ``courts``)."""
-        return self._counts["trial"]
+        return self._counts[2]
 
     @property
     def in_procedure(self) -> int:
         """Cases in pretrial procedure."""
-        return self._counts["procedure"]
+        return self._counts[0]
 
     @property
     def detained_now(self) -> int:
@@ -442,6 +441,16 @@ class CourtSystem:
     def closed(self) -> int:
         """Cases closed: decided or absconded."""
         return self.decided + self.absconded
+
+    @property
+    def trials_started(self) -> int:
+        """Cases whose trial has started (they have left the queue)."""
+        return self._trials_started
+
+    @property
+    def total_wait_days(self) -> float:
+        """Sum of queue waits (days) of the cases whose trial has started."""
+        return self._sum_wait_days
 
     @property
     def mean_days_to_verdict(self) -> float:
@@ -480,8 +489,9 @@ class CourtSystem:
         elapsed = self.elapsed_days
         if elapsed <= 0:
             return math.nan
-        area = self._areas[kind] + self._counts[kind] * (self.now_day - self._clock_day)
-        return area / elapsed
+        self._advance_clock()
+        stages = range(3) if kind == "open" else [OPEN_KINDS.index(kind) - 1]
+        return sum(self._areas[i] for i in stages) / elapsed
 
     def cost(self, days: float) -> float:
         """Cost of running ``courts`` courts for ``days`` days, in currency."""
