@@ -1,0 +1,94 @@
+"""Experiment machinery benchmark: throughput with 1 and 2 workers, and coordinator memory.
+
+Prints:
+- runs per second of the real model (classroom scenario, a few days per run) in-process
+  (1 worker) and with 2 local worker processes, and the parallel efficiency T1 / (2 T2);
+- the coordinator's peak Python heap (tracemalloc) and RSS high-water mark while it runs 10 and
+  200 cheap runs in-process: streaming each run to disk keeps the peak flat in the number of runs.
+
+Usage: ``.venv/bin/python benchmarks/bench_experiment.py [--runs 8] [--days 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.experiment.backends import ProcessBackend, SerialBackend  # noqa: E402
+from sim.experiment.execute import run_experiment  # noqa: E402
+from sim.experiment.spec import load_experiment  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "classroom.toml"
+
+
+def cheap_run(scenario, overrides=None, seed=0, days=None, progress=False):
+    """A run function costing almost nothing, shaped like the model's output."""
+    from tests.test_experiment_fakes import fake_run
+
+    return fake_run(scenario, overrides, seed, days, progress)
+
+
+def write_spec(folder: Path, *, replications: int, days: float, run_function: str) -> Path:
+    path = folder / f"bench_{replications}_{run_function.split(':')[1]}.toml"
+    path.write_text(
+        f'[experiment]\nname = "bench"\nscenario = "{SCENARIO}"\ndays = {days}\nreplications = {replications}\n'
+        f'root_seed = 1\nrun_function = "{run_function}"\n\n[policies.sharing]\n"agencies.sharing" = "full"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def throughput(folder: Path, runs: int, days: float) -> None:
+    exp = load_experiment(write_spec(folder, replications=runs // 2, days=days, run_function="sim.runner:run"))
+    timings = {}
+    for workers in (1, 2):
+        backend = SerialBackend() if workers == 1 else ProcessBackend(2)
+        start = time.perf_counter()
+        try:
+            run_experiment(exp, folder / f"tp{workers}", backend, progress=False, report=False)
+        finally:
+            backend.close()
+        timings[workers] = time.perf_counter() - start
+        rate = runs / timings[workers]
+        print(f"real model, {workers} worker(s): {runs} runs in {timings[workers]:.1f} s = {rate:.2f} runs/s")
+    print(f"parallel efficiency T1 / (2 T2) = {timings[1] / (2 * timings[2]):.2f}")
+
+
+def memory(folder: Path, runs: int) -> None:
+    exp = load_experiment(
+        write_spec(folder, replications=runs // 2, days=30, run_function="bench_experiment:cheap_run")
+    )
+    tracemalloc.start()
+    start = time.perf_counter()
+    run_experiment(exp, folder / f"mem{runs}", SerialBackend(), progress=False, report=False)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{runs:4d} cheap runs: {elapsed:.1f} s, peak Python heap {peak / 1e6:.1f} MB, RSS high-water mark {rss:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=8, help="real-model runs per throughput measurement (even)")
+    parser.add_argument("--days", type=float, default=5, help="simulated days per real-model run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        memory(folder, 10)
+        memory(folder, 200)
+        throughput(folder, args.runs, args.days)
+
+
+if __name__ == "__main__":
+    main()
