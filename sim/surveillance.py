@@ -197,50 +197,45 @@ def visible_from(
     elev = elevation.astype(np.float64, copy=False)
     z0 = elev[r0, c0] + mast_height_m
     dr, dc = tr - r0, tc - c0
-    steps = np.maximum(np.abs(dr), np.abs(dc))
+    row_major = np.abs(dr) >= np.abs(dc)
     visible = np.ones(tr.shape, dtype=bool)
-    far = np.flatnonzero(steps >= 2)  # nearer targets have no intermediate line crossing
-    if far.size == 0:
-        return visible
-    far = far[np.argsort(steps[far], kind="stable")]
-    chunk = max(1, _SAMPLE_BUDGET // int(steps[far[-1]]))
-    for start in range(0, far.size, chunk):
-        idx = far[start : start + chunk]
-        visible[idx] = _clear_rays(
-            elev, cell, z0, dr[idx], dc[idx], steps=steps[idx], cell_m=cell_m, target_height_m=target_height_m
-        )
+    # a ray whose major axis is the column is a row-major ray of the transposed raster
+    for grid, origin, major, minor, rays in (
+        (elev, (r0, c0), dr, dc, row_major),
+        (elev.T, (c0, r0), dc, dr, ~row_major),
+    ):
+        far = np.flatnonzero(rays & (np.abs(major) >= 2))  # nearer targets have no intermediate line crossing
+        if far.size == 0:
+            continue
+        far = far[np.argsort(np.abs(major[far]), kind="stable")]
+        padded = np.pad(grid, ((0, 0), (0, 1)), mode="edge")  # so the interpolation's right neighbour exists
+        chunk = max(1, _SAMPLE_BUDGET // int(np.abs(major[far[-1]])))
+        for start in range(0, far.size, chunk):
+            idx = far[start : start + chunk]
+            visible[idx] = _clear_row_major_rays(
+                padded, origin, z0, major[idx], minor[idx], cell_m=cell_m, target_height_m=target_height_m
+            )
     return visible
 
 
-def _clear_rays(elev, cell, z0, dr, dc, *, steps, cell_m, target_height_m) -> np.ndarray:
-    """R3 test for a batch of rays: True where no intermediate crossing rises above the sight line."""
-    r0, c0 = cell
-    height, width = elev.shape
-    j = np.arange(1, int(steps.max()))[None, :]  # crossing index along the major axis
-    valid = j < steps[:, None]
+def _clear_row_major_rays(padded, origin, z0, dr, dc, *, cell_m, target_height_m) -> np.ndarray:
+    """R3 test for rays with ``|dr| >= |dc| >= 0``: True where no crossing of an intermediate row rises above
+    the sight line. ``padded`` is the elevation with a copy of its last column appended."""
+    r0, c0 = origin
+    steps = np.abs(dr)
+    # crossing j of row r0 + j sign(dr); past a ray's last crossing, repeat it (the maximum is unchanged)
+    j = np.minimum(np.arange(1, int(steps.max()))[None, :], (steps - 1)[:, None])
     frac = j / steps[:, None]  # share of the way to the target
-    row = r0 + frac * dr[:, None]
-    col = c0 + frac * dc[:, None]
-    row_major = (np.abs(dr) >= np.abs(dc))[:, None]
-    # along the major axis the position is a whole cell; interpolate across the minor axis
-    minor = np.where(row_major, col, row)
+    minor = c0 + frac * dc[:, None]
     lo = np.floor(minor)
     weight = minor - lo
-    lo = lo.astype(np.int64)
-    major = np.rint(np.where(row_major, row, col)).astype(np.int64)
-
-    def ground(minor_index: np.ndarray) -> np.ndarray:
-        rows = np.clip(np.where(row_major, major, minor_index), 0, height - 1)
-        cols = np.clip(np.where(row_major, minor_index, major), 0, width - 1)
-        return elev[rows, cols]
-
-    z_lo, z_hi = ground(lo), ground(lo + 1)
-    z = (1.0 - weight) * z_lo + weight * np.where(weight > 0, z_hi, 0.0)
+    flat = (r0 + np.sign(dr)[:, None] * j) * padded.shape[1] + lo.astype(np.int64)
+    ground = padded.ravel()
+    z = (1.0 - weight) * ground[flat] + weight * ground[flat + 1]
     distance = np.hypot(dr, dc) * cell_m  # m, to the target
     d = frac * distance[:, None]
-    slope = (z - d**2 / (2 * EFFECTIVE_EARTH_RADIUS_M) - z0) / d
-    slope = np.where(valid, slope, -np.inf).max(axis=1)
-    z_target = elev[r0 + dr, c0 + dc] + target_height_m - distance**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)
+    slope = ((z - z0 - d**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)) / d).max(axis=1)
+    z_target = padded[r0 + dr, c0 + dc] + target_height_m - distance**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)
     return (z_target - z0) / distance >= slope - 1e-12
 
 
