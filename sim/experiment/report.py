@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
 
 from sim.experiment.spec import BASELINE, Experiment
 from sim.experiment.stats import estimate
@@ -158,6 +159,7 @@ def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dic
                     _label(policy), (x["mean"], y["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
                 )
         meta = OUTCOME_BY_NAME[outcome]
+        ax.xaxis.set_major_formatter(EngFormatter(sep=" "))
         ax.set_xlabel(f"{_label(TRADE_OFF_X)} ({OUTCOME_BY_NAME[TRADE_OFF_X].unit}, lower is cheaper)")
         ax.set_ylabel(f"{_label(outcome)} ({meta.unit})")
         ax.set_title(f"{_label(outcome)}: {_direction_words(meta.direction)}", fontsize=9)
@@ -227,7 +229,7 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
             mine = mine.iloc[np.sort(rng.choice(len(mine), MAX_MAP_POINTS, replace=False))]
         for result, colour in RESULT_COLOURS.items():
             sel = mine[mine["result"] == result]
-            ax.scatter(sel["x_km"], sel["y_km"], s=7, c=colour, alpha=0.6, lw=0, label=result, zorder=5)
+            ax.scatter(sel["x_km"], sel["y_km"], s=14, c=colour, alpha=0.6, lw=0, label=result, zorder=5)
         ax.set_title(_label(policy), fontsize=10)
     fig.axes[0].legend(loc="lower left", fontsize=7, markerscale=2, framealpha=0.85)
     return fig
