@@ -144,6 +144,7 @@ class BorderModel(mesa.Model):
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
         west, east = self._patrol_extent()
         edges = np.linspace(west, east, n + 1)
+        self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.patrol_pos = np.zeros((n, 2))
         self.patrol_waypoint = np.zeros((n, 2))
         self.patrols: list[Patrol] = []
@@ -154,7 +155,6 @@ class BorderModel(mesa.Model):
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
         self.patrol_agency = np.array(owners)
-        self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
 
     def _setup_networks(self) -> None:
         cfg = self.spec.traffickers
@@ -594,7 +594,10 @@ class BorderModel(mesa.Model):
         self.investigate(network, agency)
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool) -> None:
+        """Arrest a member and file the case; the network starts looking for a replacement."""
         trafficker.arrested()
+        days = self.rng.exponential(self.spec.traffickers.replacement_days)
+        self.schedule_event(trafficker.network.replace_member, after=self.hours_to_steps(24 * days))
         self.counters["traffickers_arrested"] += 1
         self.intel.log(
             self.hours, agency, "arrest", *self.world.km_of(trafficker.cell.coordinate), trafficker.network.network_id
@@ -621,8 +624,6 @@ class BorderModel(mesa.Model):
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
             trafficker.convicted()
-            days = self.rng.exponential(self.spec.traffickers.replacement_days)
-            self.schedule_event(trafficker.network.replace_member, after=self.hours_to_steps(24 * days))
         else:
             trafficker.freed()
 

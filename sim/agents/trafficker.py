@@ -9,7 +9,7 @@ Gathmann 2008).
 
 Deterrence and prices (Becker 1968; Gathmann 2008): each network tracks the arrest and conviction
 rates it observes; the expected penalty per trip is passed on in fees, and activity shrinks when
-the penalty eats the expected revenue. Convicted members are replaced only over time.
+the penalty eats the expected revenue. Arrested and convicted members are replaced only over time.
 """
 
 from __future__ import annotations
@@ -177,8 +177,10 @@ class Network(mesa.Agent):
         self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * capacity)
 
     def replace_member(self) -> None:
-        """A convicted member's place is filled (scheduled event after a recruitment delay)."""
-        Trafficker(self.model, self)
+        """Event, some time after a member was lost to arrest: fill the place if it is still empty."""
+        active = sum(m.status in ACTIVE_STATUSES for m in self.members)
+        if active < self.model.spec.traffickers.members_per_network:
+            Trafficker(self.model, self)
 
 
 class Trafficker(CellAgent):
