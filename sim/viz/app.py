@@ -1,0 +1,252 @@
+"""The interactive classroom app (``bordersim app``): a Mesa SolaraViz page over :class:`BorderModel`.
+
+The page shows the map of the run (the base map of ``bordersim map`` with groups, patrols and
+flashes drawn by :mod:`sim.viz.animate`), a table of counters and live charts of the key outcomes
+over model days. The sidebar chooses a shipped scenario (``scenarios/*.toml``), the policy levers
+and the seed; Reset rebuilds the model with them, Step and Play advance it (SolaraViz controls).
+
+Every lever offers "as in the scenario" (no override) besides its values, so switching scenarios
+keeps each scenario's own settings unless a lever is set.
+
+Run it with ``bordersim app`` (which calls :func:`serve`) or ``solara run sim.viz.app``. Each browser
+session gets its own model; importing this module builds none.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+from mesa import DataCollector
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+from PIL import Image as PILImage
+
+from sim.model import BorderModel
+from sim.viz.animate import COUNTERS, Panel, RunTracker, build_figure
+
+#: Shipped scenarios: the repository's ``scenarios`` folder (or ``./scenarios`` when run elsewhere).
+SCENARIO_DIR = next(
+    (d for d in (Path(__file__).resolve().parents[2] / "scenarios", Path.cwd() / "scenarios") if d.is_dir()),
+    Path("scenarios"),
+)
+AS_SCENARIO = "as in the scenario"
+DEFAULT_SCENARIO = "classroom"
+#: Outcomes charted over time: chart title -> [(outcome name, label, colour)].
+CHARTS: dict[str, list[tuple[str, str, str]]] = {
+    "Victims": [
+        ("victims_recruited", "recruited", "#616161"),
+        ("victims_delivered", "delivered", "#c62828"),
+        ("victims_rescued", "rescued", "#2e7d32"),
+        ("deaths_in_transit", "died", "#000000"),
+    ],
+    "Enforcement and courts": [
+        ("interdictions", "interdictions", "#1565c0"),
+        ("traffickers_arrested", "arrested", "#6a1b9a"),
+        ("traffickers_convicted", "convicted", "#ef6c00"),
+        ("court_backlog", "court backlog", "#795548"),
+    ],
+}
+
+
+def scenario_names() -> list[str]:
+    """Names (file stems) of the shipped scenarios, the classroom one first."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return sorted(names, key=lambda n: n != DEFAULT_SCENARIO)
+
+
+def lever_overrides(
+    extra_towers: int, patrols: str, strategy: str, sharing: str, courts: str, protection: str
+) -> dict[str, Any]:
+    """Dotted-key overrides for the levers that are set (not "as in the scenario")."""
+    chosen = {
+        "patrols.count": patrols,
+        "patrols.strategy": strategy,
+        "agencies.sharing": sharing,
+        "legal.courts": courts,
+        "victims.protection": protection,
+    }
+    overrides: dict[str, Any] = {k: v for k, v in chosen.items() if v != AS_SCENARIO}
+    for key in ("patrols.count", "legal.courts"):
+        if key in overrides:
+            overrides[key] = int(overrides[key])
+    if int(extra_towers) > 0:
+        overrides["surveillance.extra_towers.count"] = int(extra_towers)
+    return overrides
+
+
+class ClassroomModel(BorderModel):
+    """A :class:`BorderModel` built from app controls, recording what the page draws.
+
+    Args:
+        scenario_name: stem of a file in :data:`SCENARIO_DIR`.
+        seed: the model's seed (text from the input box is accepted).
+        extra_towers: towers sited automatically (``surveillance.extra_towers.count``); 0 keeps the scenario's.
+        patrols, strategy, sharing, courts, protection: lever values or :data:`AS_SCENARIO`.
+    """
+
+    def __init__(
+        self,
+        scenario_name: str = DEFAULT_SCENARIO,
+        seed: int | str = 0,
+        extra_towers: int = 0,
+        patrols: str = AS_SCENARIO,
+        strategy: str = AS_SCENARIO,
+        sharing: str = AS_SCENARIO,
+        courts: str = AS_SCENARIO,
+        protection: str = AS_SCENARIO,
+    ):
+        overrides = lever_overrides(extra_towers, patrols, strategy, sharing, courts, protection)
+        try:
+            seed = int(seed)
+        except (TypeError, ValueError):
+            seed = 0
+        super().__init__(SCENARIO_DIR / f"{scenario_name}.toml", seed=seed, overrides=overrides)
+        self.scenario_name = scenario_name
+        self.overrides = overrides
+        self.tracker = RunTracker(trail_points=8, flash_hours=3.0)
+        self.latest = self.outcomes()
+        reporters = {"day": lambda m: m.days}
+        reporters.update({name: _reporter(name) for name, _ in COUNTERS})
+        self.datacollector = DataCollector(model_reporters=reporters)
+        self.datacollector.collect(self)
+
+    def step(self) -> None:
+        super().step()
+        self.tracker.after_step(self)
+        self.tracker.sample(self)
+        self.latest = self.outcomes()
+        self.datacollector.collect(self)
+
+
+def _reporter(name: str):
+    return lambda model: model.latest[name]
+
+
+# ---------------------------------------------------------------------------------------------- components
+class MapCanvas:
+    """The map of one model drawn once, with its dynamic layer redrawn on demand (Agg blitting).
+
+    Drawing the base map costs about a second; restoring its pixels and drawing groups, patrols,
+    flashes and counters costs a few milliseconds, so Play stays smooth.
+    """
+
+    def __init__(self, model: ClassroomModel):
+        overrides = ", ".join(f"{k}={v}" for k, v in model.overrides.items())
+        self.panel = Panel(model.scenario_name + (f" ({overrides})" if overrides else ""), model, model.tracker)
+        self.fig = build_figure([self.panel], dpi=90, animated=True)
+        self.fig.canvas.draw()
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+
+    def png(self) -> bytes:
+        """The current state as PNG bytes."""
+        canvas, panel, model = self.fig.canvas, self.panel, self.panel.model
+        canvas.restore_region(self.background)
+        artists = [*panel.view.update(model, model.tracker), panel.counters]
+        panel.counters.set_text("\n".join(f"{label:<14}{model.latest[name]:>5}" for name, label in COUNTERS))
+        for artist in artists:
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        PILImage.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png")
+        return buffer.getvalue()
+
+
+@solara.component
+def MapView(model: ClassroomModel):  # noqa: N802 (Solara components are capitalised)
+    update_counter.get()
+    canvas = solara.use_memo(lambda: MapCanvas(model), dependencies=[model])
+    solara.Image(canvas.png(), format="png", classes=["bordersim-map"])
+
+
+@solara.component
+def Counters(model: ClassroomModel):  # noqa: N802
+    update_counter.get()
+    rows = "\n".join(f"| {label} | {int(model.latest[name])} |" for name, label in COUNTERS)
+    solara.Markdown(f"**{model.scenario_name}**, day {model.days:.1f}\n\n| outcome | count |\n|---|---:|\n{rows}")
+
+
+def chart_figure(model: ClassroomModel, title: str) -> Figure:
+    """Lines of one chart's outcomes against model days."""
+    frame = model.datacollector.get_model_vars_dataframe()
+    fig = Figure(figsize=(5.2, 2.6), dpi=90)
+    ax = fig.subplots()
+    for name, label, colour in CHARTS[title]:
+        ax.plot(frame["day"], frame[label if label in frame else name], label=label, color=colour, linewidth=1.8)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_xlabel("day", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _chart(title: str):
+    @solara.component
+    def Chart(model: ClassroomModel):  # noqa: N802
+        update_counter.get()
+        solara.FigureMatplotlib(chart_figure(model, title), format="png")
+
+    Chart.__name__ = f"Chart_{title.split(maxsplit=1)[0]}"
+    return Chart
+
+
+def _select(label: str, values: list[str], value: str = AS_SCENARIO) -> dict[str, Any]:
+    return {"type": "Select", "label": label, "value": value, "values": values}
+
+
+model_params: dict[str, Any] = {
+    "scenario_name": _select("Scenario", scenario_names(), DEFAULT_SCENARIO),
+    "seed": {"type": "InputText", "value": 0, "label": "Seed"},
+    "extra_towers": {
+        "type": "SliderInt",
+        "value": 0,
+        "label": "Extra towers (auto-sited)",
+        "min": 0,
+        "max": 6,
+        "step": 1,
+    },
+    "patrols": _select("Patrols on the roster", [AS_SCENARIO, "0", "2", "4", "8", "12", "20", "30"]),
+    "strategy": _select("Patrol strategy", [AS_SCENARIO, "random", "fixed", "hotspot", "randomized"]),
+    "sharing": _select("Agency intel sharing", [AS_SCENARIO, "none", "delayed", "full"]),
+    "courts": _select("Courts", [AS_SCENARIO, "1", "2", "4", "8"]),
+    "protection": _select("Victim protection", [AS_SCENARIO, "none", "basic", "strong"]),
+}
+
+COMPONENTS = [(MapView, 0), (Counters, 0), *[(_chart(t), 0) for t in CHARTS]]
+
+
+@solara.component
+def Page():  # noqa: N802
+    """The app: one model per browser session, built on first render (nothing runs at import)."""
+    model = solara.use_memo(ClassroomModel, dependencies=[])
+    SolaraViz(
+        model,
+        components=COMPONENTS,
+        model_params=model_params,
+        name="bordersim: border enforcement against trafficking",
+        play_interval=150,
+    )
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
+    """Run the app with Solara's server (``solara run sim.viz.app``) until interrupted; return its exit status.
+
+    Telemetry is switched off and nothing is fetched from the internet.
+    """
+    solara_bin = Path(sys.executable).with_name("solara")
+    command = [str(solara_bin)] if solara_bin.exists() else [sys.executable, "-m", "solara"]
+    command += ["run", "sim.viz.app", "--host", host, "--port", str(port), "--no-open", "--production"]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    print(f"bordersim app: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
