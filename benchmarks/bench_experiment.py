@@ -81,7 +81,7 @@ def memory(folder: Path, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8, help="real-model runs per throughput measurement (even)")
-    parser.add_argument("--days", type=float, default=5, help="simulated days per real-model run")
+    parser.add_argument("--days", type=float, default=30, help="simulated days per real-model run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
