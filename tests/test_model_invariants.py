@@ -72,7 +72,7 @@ def check_invariants(model: BorderModel) -> list[str]:
             problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
     for patrol in model.patrols:
         under = world.cell_of(*model.patrol_pos[patrol.index])
-        if patrol.status is not PatrolStatus.OFF_DUTY and patrol.cell.coordinate != under:
+        if patrol.cell.coordinate != under:
             problems.append(
                 f"step {step}: patrol {patrol.index} ({patrol.status.value}) at km {model.patrol_pos[patrol.index]} "
                 f"(cell {under}) but its Mesa cell is {patrol.cell.coordinate}"
