@@ -205,6 +205,7 @@ class CourtSystem:
         self.released = 0
         self._sum_days_to_verdict = 0.0
         self._sum_wait_days = 0.0
+        self._sum_trial_days = 0.0
         self._trials_started = 0
 
         self._start_day = self.now_day
@@ -338,7 +339,9 @@ class CourtSystem:
             self._trials_started += 1
             self._sum_wait_days += now - case.queued_day
             self._move(case, CaseStage.TRIAL)
-            self._schedule(case._end_trial, self.draw_trial_days())
+            trial_days = self.draw_trial_days()
+            self._sum_trial_days += trial_days
+            self._schedule(case._end_trial, trial_days)
 
     def draw_trial_days(self) -> float:
         """Court time of one case in days, from ``trial_distribution`` with mean ``trial_days_mean``.
@@ -451,6 +454,11 @@ class CourtSystem:
     def total_wait_days(self) -> float:
         """Sum of queue waits (days) of the cases whose trial has started."""
         return self._sum_wait_days
+
+    @property
+    def total_trial_days(self) -> float:
+        """Court-days of the trials started (their durations are drawn when they start)."""
+        return self._sum_trial_days
 
     @property
     def mean_days_to_verdict(self) -> float:
