@@ -25,7 +25,7 @@ import numpy as np
 import solara
 from matplotlib.figure import Figure
 from mesa import DataCollector
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
@@ -168,8 +168,15 @@ def MapView(model: ClassroomModel):  # noqa: N802 (Solara components are capital
 @solara.component
 def Counters(model: ClassroomModel):  # noqa: N802
     update_counter.get()
-    rows = "\n".join(f"| {label} | {int(model.latest[name])} |" for name, label in COUNTERS)
-    solara.Markdown(f"**{model.scenario_name}**, day {model.days:.1f}\n\n| outcome | count |\n|---|---:|\n{rows}")
+    rows = "".join(
+        f"<tr><td>{label}</td><td style='text-align:right' class='count-{name}'>{int(model.latest[name])}</td></tr>"
+        for name, label in COUNTERS
+    )
+    title = f"<b>{model.scenario_name}</b>, day {model.days:.1f}"
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"{title}<table class='bordersim-counters' style='min-width:14em'>{rows}</table>",
+    )
 
 
 def chart_figure(model: ClassroomModel, title: str) -> Figure:
@@ -220,20 +227,44 @@ model_params: dict[str, Any] = {
     "protection": _select("Victim protection", [AS_SCENARIO, "none", "basic", "strong"]),
 }
 
-COMPONENTS = [(MapView, 0), (Counters, 0), *[(_chart(t), 0) for t in CHARTS]]
-
 
 @solara.component
 def Page():  # noqa: N802
-    """The app: one model per browser session, built on first render (nothing runs at import)."""
-    model = solara.use_memo(ClassroomModel, dependencies=[])
-    SolaraViz(
-        model,
-        components=COMPONENTS,
-        model_params=model_params,
-        name="bordersim: border enforcement against trafficking",
-        play_interval=150,
-    )
+    """The app: one model per browser session, built on first render (nothing runs at import).
+
+    Mesa's SolaraViz controls (Reset, Play, Step; the parameter inputs) sit in the sidebar; the
+    map, counters and charts in one column (Mesa's draggable grid needs a Vue 2 widget that
+    Solara's Vue 3 front end does not render).
+    """
+    initial = solara.use_memo(ClassroomModel, dependencies=[])
+    model = solara.use_reactive(initial)
+    parameters = solara.use_reactive({})
+    play_interval = solara.use_reactive(150)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    solara.Title("bordersim classroom")
+    with solara.AppBar():
+        solara.AppBarTitle("bordersim: border enforcement against trafficking")
+    with solara.Sidebar():
+        with solara.Card("Run"):
+            ModelController(
+                model,
+                model_parameters=parameters,
+                play_interval=play_interval,
+                render_interval=render_interval,
+                use_threads=use_threads,
+            )
+        with solara.Card("Scenario, policy levers and seed (then Reset)"):
+            ModelCreator(model, model_params, model_parameters=parameters)
+    with solara.Column():
+        MapView(model.value)
+        with solara.Row():
+            Counters(model.value)
+            for chart in CHART_COMPONENTS:
+                chart(model.value)
+
+
+CHART_COMPONENTS = [_chart(t) for t in CHARTS]
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
