@@ -233,9 +233,8 @@ class CourtSystem:
         return now
 
     def _move(self, case: Case, stage: CaseStage) -> None:
-        """Move an open case to another stage (the clock must have been advanced)."""
-        if case.stage is not CaseStage.CLOSED:
-            self._counts[_STAGE_INDEX[case.stage]] -= 1
+        """Move an open case to another stage or close it (the clock must have been advanced)."""
+        self._counts[_STAGE_INDEX[case.stage]] -= 1
         if stage is not CaseStage.CLOSED:
             self._counts[_STAGE_INDEX[stage]] += 1
         case.stage = stage
@@ -292,13 +291,12 @@ class CourtSystem:
             cross_jurisdiction=cross_jurisdiction,
             detained=detained,
             pretrial_days=pretrial_days,
-            stage=CaseStage.CLOSED,
             _court=self,
         )
         self._next_id += 1
         self.filed += 1
         self.open_cases[case.case_id] = case
-        self._move(case, CaseStage.PROCEDURE)
+        self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
         if detained:
             self._detained_now += 1
         else:
@@ -368,16 +366,18 @@ class CourtSystem:
 
     def conviction_probability(self, case: Case) -> float:
         """P(convict) if the verdict were now: ``clip(base * evidence_now + witness_bonus * witness, 0, 1)``."""
-        legal = self.legal
-        p = legal.base_conviction_probability * self.evidence_now(case)
-        if case.witness:
-            p += legal.witness_bonus
+        return self._probability(self.evidence_now(case), case.witness)
+
+    def _probability(self, evidence: float, witness: bool) -> float:
+        p = self.legal.base_conviction_probability * evidence
+        if witness:
+            p += self.legal.witness_bonus
         return min(max(p, 0.0), 1.0)
 
     def _deliver_verdict(self, case: Case) -> None:
         now = self._advance_clock()
-        case.conviction_probability = self.conviction_probability(case)
-        case.evidence_at_verdict = self.evidence_now(case)
+        case.evidence_at_verdict = evidence = self.evidence_now(case)
+        case.conviction_probability = self._probability(evidence, case.witness)
         if self.rng.random() < case.conviction_probability:
             case.outcome = CaseOutcome.CONVICTED
             self.convicted += 1
