@@ -91,6 +91,7 @@ class BorderModel(mesa.Model):
         self.groups: dict[int, Group] = {}
         self._next_group = 0
         self.timeseries: list[dict] = []
+        self.days_done = 0
         self.recent_events: list[tuple[str, float, float]] = []  # (kind, x_km, y_km) this step, for animation
 
         self._setup_places()
@@ -207,7 +208,8 @@ class BorderModel(mesa.Model):
         self.detect(moving, starts, patrol_start)
         for checkpoint in self.checkpoints:
             checkpoint.process_traffic(dt)
-        if self.steps % round(self.steps_per_day) == 0:
+        while self.hours >= 24.0 * (self.days_done + 1) - 1e-9:
+            self.days_done += 1
             self.end_of_day()
 
     # ------------------------------------------------------------------ patrols
@@ -553,9 +555,8 @@ class BorderModel(mesa.Model):
         pos = self.patrol_pos[patrol.index]
         dist = float(np.hypot(pos[0] - group.x_km, pos[1] - group.y_km))
         travel = dist / self.spec.patrols.response_speed_kmh
+        # A group still approaching the line can be awaited there: the window closes when it leaves the zone.
         window = group.route.zone_exit_time - group.elapsed_h if group.route is not None else 0.0
-        if group.crossing_xy is None and group.route is not None:
-            window = group.route.zone_exit_time - group.elapsed_h  # still approaching: wait at the line
         if travel <= window:
             patrol.respond(group, self.hours + travel)
 
@@ -638,7 +639,7 @@ class BorderModel(mesa.Model):
         for network in self.networks:
             network.update_economics()
         self.intel.prune(self.hours)
-        row = {"day": round(self.days)}
+        row = {"day": self.days_done}
         values = self.outcomes()
         row.update({o.name: values[o.name] for o in OUTCOMES if o.daily})
         self.timeseries.append(row)

@@ -52,7 +52,7 @@ def run(
     loaded = load_scenario(scenario if isinstance(scenario, dict) else Path(scenario), overrides)
     model = BorderModel(loaded, seed=seed)
     days = loaded.spec.time.days if days is None else days
-    steps = round(days * model.steps_per_day)
+    steps = math.ceil(days * model.steps_per_day - 1e-9)  # whole days, also when a step does not divide a day
     bar = _progress(steps, progress, loaded.spec.name)
     chunk = max(1, steps // 200)
     for done in range(0, steps, chunk):

@@ -105,7 +105,9 @@ class Border:
     )
     row: int = spec(-1, doc="Row of a straight border (-1: the middle row).", ge=-1)
     origin_side: str = spec(
-        "south", doc="Side traffickers start from (staging areas); the other is destination.", choices=("south", "north")
+        "south",
+        doc="Side traffickers start from (staging areas); the other is destination.",
+        choices=("south", "north"),
     )
     zone_km: float = spec(
         3.0, doc="Depth of the border zone on each side: blind spots and interdictions count in it.", unit="km", gt=0
@@ -142,7 +144,9 @@ class Sensor:
     detection_rate_per_hour: float = spec(
         2.0, doc="Detection hazard for an unconcealed person in range and in view.", unit="per hour", ge=0
     )
-    tech_tier: int = spec(2, doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate 0.6/1/1.4.", ge=1, le=3)
+    tech_tier: int = spec(
+        2, doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate 0.6/1/1.4.", ge=1, le=3
+    )
     agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.")
     cost_per_year: float = spec(250_000.0, doc="Annual cost of the sensor.", unit="currency/year", ge=0)
 
@@ -213,13 +217,18 @@ class Agency:
     name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.")
     patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0)
     investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0)
-    jurisdiction: str = spec("national", doc="Jurisdiction whose courts hear its cases.", choices=("national", "foreign"))
+    jurisdiction: str = spec(
+        "national", doc="Jurisdiction whose courts hear its cases.", choices=("national", "foreign")
+    )
 
 
 @dataclass(frozen=True)
 class Agencies:
     members: list[Agency] = spec(
-        default_factory=lambda: [Agency(name="border_patrol", patrol_share=1.0), Agency(name="customs", patrol_share=0.0)],
+        default_factory=lambda: [
+            Agency(name="border_patrol", patrol_share=1.0),
+            Agency(name="customs", patrol_share=0.0),
+        ],
         doc="The agencies: [[agencies.members]] tables.",
     )
     sharing: str = spec(
@@ -257,7 +266,9 @@ class Traffickers:
     vehicle_share: float = spec(0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1)
     tunnel_share: float = spec(0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1)
     fee: float = spec(3000.0, doc="Initial fee charged per person.", unit="currency", ge=0)
-    revenue_per_victim: float = spec(12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0)
+    revenue_per_victim: float = spec(
+        12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0
+    )
     sentence_cost: float = spec(
         200_000.0, doc="Cost a network attributes to one conviction (lost member, years).", unit="currency", ge=0
     )
@@ -288,9 +299,7 @@ class Victims:
 
 @dataclass(frozen=True)
 class Checkpoints:
-    screening_share: float = spec(
-        0.1, doc="Share of vehicles sent to secondary inspection.", ge=0, le=1
-    )
+    screening_share: float = spec(0.1, doc="Share of vehicles sent to secondary inspection.", ge=0, le=1)
     technology: str = spec(
         "standard",
         doc="Secondary-inspection technology: basic (visual), standard (dogs, CO2), scanner (X-ray), biometric.",
@@ -456,7 +465,9 @@ def _check_size_early(raw: dict, builder: Builder) -> None:
         )
     text = terrain.get("ascii", "")
     if isinstance(text, str) and len(text) > MAX_CELLS * 2:
-        builder.fail("terrain.ascii", f"the ASCII map has {len(text):,} characters; at most {MAX_CELLS:,} cells are allowed")
+        builder.fail(
+            "terrain.ascii", f"the ASCII map has {len(text):,} characters; at most {MAX_CELLS:,} cells are allowed"
+        )
 
 
 def _check_combinations(s: Scenario, b: Builder) -> None:
@@ -465,9 +476,14 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
     if t.source == "procedural" and (t.width < 4 or t.height < 4):
         b.fail("terrain.width", f"given {t.width} x {t.height}; a procedural map needs width and height of at least 4")
     if t.source == "ascii" and not t.ascii.strip():
-        b.fail("terrain.ascii", "terrain.source is 'ascii' but terrain.ascii is empty; give the map as a multi-line string")
+        b.fail(
+            "terrain.ascii", "terrain.source is 'ascii' but terrain.ascii is empty; give the map as a multi-line string"
+        )
     if t.source == "raster" and not t.elevation_file and not t.landcover_file:
-        b.fail("terrain.elevation_file", "terrain.source is 'raster' but neither elevation_file nor landcover_file is given")
+        b.fail(
+            "terrain.elevation_file",
+            "terrain.source is 'raster' but neither elevation_file nor landcover_file is given",
+        )
     if t.source == "ascii" and s.border.mode == "ascii" and "=" not in t.ascii:
         b.fail("border.mode", "given 'ascii' but the ASCII map has no '=' border cells")
     names = [a.name for a in s.agencies.members]
@@ -492,7 +508,9 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
         if not s.destinations:
             b.fail("destinations", "traffickers recruit victims but no [[destinations]] site is given")
     if s.patrols.sector is not None and s.patrols.sector[0] >= s.patrols.sector[1]:
-        b.fail("patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)")
+        b.fail(
+            "patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)"
+        )
     if s.legal.courts == 0 and s.traffickers.networks > 0:
         pass  # allowed: cases accumulate, the report shows the backlog growing
 

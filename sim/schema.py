@@ -264,9 +264,7 @@ def parse_toml(text: str, file: str) -> dict:
 def parse_override(text: str, file: str = "--set") -> tuple[str, Any]:
     """Parse ``key.path=value`` where value is a TOML value (bare words are taken as strings)."""
     if "=" not in text:
-        raise InputError(
-            [Problem(file, text, "an override must look like key.path=value, e.g. patrols.count=12")]
-        )
+        raise InputError([Problem(file, text, "an override must look like key.path=value, e.g. patrols.count=12")])
     key, raw = (s.strip() for s in text.split("=", 1))
     if not key:
         raise InputError([Problem(file, text, "the key before '=' is empty")])
@@ -301,9 +299,7 @@ def set_dotted(data: dict, key: str, value: Any, file: str = "--set") -> None:
         seq = node.get(name)
         if not isinstance(seq, list) or not -len(seq) <= index < len(seq):
             size = len(seq) if isinstance(seq, list) else 0
-            raise InputError(
-                [Problem(file, key, f"index [{index}] is out of range: '{name}' has {size} entries")]
-            )
+            raise InputError([Problem(file, key, f"index [{index}] is out of range: '{name}' has {size} entries")])
         if last:
             seq[index] = value
             return

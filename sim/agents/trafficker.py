@@ -86,8 +86,8 @@ class Network(mesa.Agent):
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
-        # Observed outcomes (pseudo-counts act as a weak prior).
-        self.trips, self.arrests_seen = 2.0, 0.6
+        # Observed outcomes; pseudo-counts act as a weak prior (no arrests seen yet: full activity at first).
+        self.trips, self.arrests_seen = 2.0, 0.0
         self.verdicts, self.convictions_seen = 2.0, 1.0
         self.deliveries_seen, self.victims_sent = 2.0, 3.0
 

@@ -8,8 +8,6 @@ every policy's overrides against the scenario schema, so a typo in the tenth pol
 before the first run starts, with the file and the key in the experiment file that is wrong.
 """
 
-# ruff: noqa: RUF009 - schema.spec() returns a dataclasses.field carrying the documentation
-
 from __future__ import annotations
 
 import itertools
