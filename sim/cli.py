@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("animate", help="render an animated run to GIF or MP4")
     p.add_argument("scenario")
     _add_run_options(p, out_help="output file, .gif or .mp4")
-    p.add_argument("--fps", type=int, default=8)
+    p.add_argument("--fps", type=int, default=8, help="frames per second of the video (default 8)")
+    p.add_argument(
+        "--frames-per-day", type=float, default=12.0, help="frames drawn per simulated day (default 12: every 2 h)"
+    )
     p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
 
     p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")

@@ -92,7 +92,11 @@ class BorderModel(mesa.Model):
         self._next_group = 0
         self.timeseries: list[dict] = []
         self.days_done = 0
-        self.recent_events: list[tuple[str, float, float]] = []  # (kind, x_km, y_km) this step, for animation
+        # (kind, x_km, y_km) of detections and interdictions during the last call to step(), including
+        # the scheduled events that ran before the step itself (for animation and the app).
+        self.recent_events: list[tuple[str, float, float]] = []
+        self._event_steps: list[int] = []
+        self._in_step = False
 
         self._setup_places()
         self._setup_fixed_agents()
@@ -194,7 +198,8 @@ class BorderModel(mesa.Model):
         Scheduled events (patrol arrivals, vehicle journeys, court stages) run between steps.
         """
         dt = self.step_hours
-        self.recent_events = []
+        self._in_step = True
+        self._forget_old_events()
         self.update_shifts()
         expected = self.spec.victims.recruitment_per_day * dt / 24.0 / max(1, len(self.networks))
         for network in self.networks:
@@ -211,6 +216,17 @@ class BorderModel(mesa.Model):
         while self.hours >= 24.0 * (self.days_done + 1) - 1e-9:
             self.days_done += 1
             self.end_of_day()
+        self._in_step = False
+
+    def note_event(self, kind: str, x_km: float, y_km: float) -> None:
+        """Record a detection or interdiction for this call of ``step()`` (events between steps included)."""
+        self.recent_events.append((kind, x_km, y_km))
+        self._event_steps.append(self.steps if self._in_step else self.steps + 1)
+
+    def _forget_old_events(self) -> None:
+        keep = [i for i, step in enumerate(self._event_steps) if step == self.steps]
+        self.recent_events = [self.recent_events[i] for i in keep]
+        self._event_steps = [self._event_steps[i] for i in keep]
 
     # ------------------------------------------------------------------ patrols
     def update_shifts(self) -> None:
@@ -371,6 +387,7 @@ class BorderModel(mesa.Model):
         self._record_crossing_point(group, blind_spot=False)
         if checkpoint.inspect(group):
             self.counters["detections"] += 1
+            self.note_event("detection", group.x_km, group.y_km)
             self.intel.log(self.hours, checkpoint.agency, "detection", group.x_km, group.y_km, group.network_id)
             self.interdict(group, None, cause="port")
             return
@@ -528,14 +545,14 @@ class BorderModel(mesa.Model):
             sensor.alerts += 1
         group.detected = "sensor"
         self.counters["detections"] += 1
-        self.recent_events.append(("detection", group.x_km, group.y_km))
+        self.note_event("detection", group.x_km, group.y_km)
         self.intel.log(self.hours, agency, "detection", group.x_km, group.y_km, group.network_id)
         self.dispatch(group, self.intel.alert_receivers(agency))
 
     def _patrol_detection(self, group: Group, patrol: Patrol) -> None:
         group.detected = "patrol"
         self.counters["detections"] += 1
-        self.recent_events.append(("detection", group.x_km, group.y_km))
+        self.note_event("detection", group.x_km, group.y_km)
         self.intel.log(self.hours, patrol.agency, "detection", group.x_km, group.y_km, group.network_id)
         if patrol.status is PatrolStatus.PATROLLING:
             self._send(patrol, group)
@@ -574,7 +591,7 @@ class BorderModel(mesa.Model):
         else:
             agency = self.checkpoints[group.port].agency
         self.counters[f"interdictions_by_{cause}"] += 1
-        self.recent_events.append(("interdiction", group.x_km, group.y_km))
+        self.note_event("interdiction", group.x_km, group.y_km)
         witness = False
         for victim in group.alive:
             victim.identify(s.victims.screening_training, s.victims.protection)

@@ -97,29 +97,15 @@ class RunTracker:
     flash_hours: float = 6.0
     trails: dict[int, deque] = field(default_factory=dict)
     flashes: list[tuple[str, float, float, float]] = field(default_factory=list)  # kind, x_km, y_km, hour
-    _groups: dict[int, Any] = field(default_factory=dict)
-    _crossings_seen: int = 0
 
     def after_step(self, model: BorderModel) -> None:
-        """Record this step's detections (``model.recent_events``) and interdictions.
+        """Record the detections and interdictions of the last step (``model.recent_events``).
 
-        Interdictions often happen in scheduled events between steps (a patrol arriving), so they
-        are read from the crossings the model finished since the last call (``model.crossings``,
-        result "interdicted"), placed where the group was stopped.
+        The model keeps there everything that happened during the last call to ``step()``, including
+        interdictions by patrols arriving in scheduled events between steps.
         """
         hours = model.hours
-        self.flashes.extend((kind, x, y, hours) for kind, x, y in model.recent_events if kind == "detection")
-        finished = model.crossings[self._crossings_seen :]
-        self._crossings_seen = len(model.crossings)
-        gone = [g for gid, g in self._groups.items() if gid not in model.groups]
-        for row in finished:
-            match = next((g for g in gone if _same_group(g, row)), None)
-            if match is None:
-                continue
-            gone.remove(match)
-            if row["result"] == "interdicted":
-                self.flashes.append(("interdiction", float(match.x_km), float(match.y_km), hours))
-        self._groups = dict(model.groups)
+        self.flashes.extend((kind, x, y, hours) for kind, x, y in model.recent_events)
 
     def sample(self, model: BorderModel) -> None:
         for gid, group in model.groups.items():
@@ -139,10 +125,6 @@ class RunTracker:
         xy = np.array([(f[1], f[2]) for f in self.flashes], dtype=float)
         ages = np.clip(np.array([(now_h - f[3]) / self.flash_hours for f in self.flashes]), 0.0, 1.0)
         return xy, [f[0] for f in self.flashes], ages
-
-
-def _same_group(group: Any, row: dict) -> bool:
-    return group.network_id == row["network"] and group.mode == row["mode"] and len(group.victims) == row["victims"]
 
 
 def clock_text(hours: float) -> str:
@@ -569,7 +551,7 @@ def render_frames(panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int
 
 def animate_command(args: argparse.Namespace) -> int:
     """``bordersim animate SCENARIO --out FILE.gif|FILE.mp4 [--days D] [--seed S] [--set k=v]... [--fps N]
-    [--compare "name: key=value, ..."]``."""
+    [--frames-per-day F] [--compare "name: key=value, ..."]``."""
     if not args.out:
         raise InputError([Problem("--out", "out", "missing: give the output file, e.g. --out run.gif (or .mp4)")])
     compare = parse_compare(args.compare) if args.compare else None
@@ -581,6 +563,7 @@ def animate_command(args: argparse.Namespace) -> int:
         overrides=args.overrides,
         compare=compare,
         fps=args.fps,
+        frames_per_day=args.frames_per_day,
     )
     size_kb = out.stat().st_size / 1024
     print(f"animation written to {out} ({size_kb:,.0f} KB)")
