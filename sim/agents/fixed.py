@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
+
+from sim.queueing import erlang_c_wait
 
 if TYPE_CHECKING:
     from sim.agents.trafficker import Group
@@ -28,15 +29,9 @@ class Sensor(FixedAgent):
         self.cell = model.grid[site.cell]
 
 
-def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
-    """Mean wait in queue of an M/M/c queue (Erlang 1917); infinite when overloaded."""
-    a = arrival_rate / service_rate
-    rho = a / servers
-    if rho >= 1.0:
-        return math.inf
-    tail = a**servers / (math.factorial(servers) * (1.0 - rho))
-    head = sum(a**k / math.factorial(k) for k in range(servers))
-    return tail / (head + tail) / (servers * service_rate - arrival_rate)
+#: Secondary-inspection wait assumed when the queue is overloaded (arrivals exceed capacity): drivers
+#: are held about a day before traffic is diverted; the steady-state formula has no answer then.
+OVERLOADED_WAIT_H = 24.0
 
 
 class Checkpoint(FixedAgent):
@@ -55,7 +50,11 @@ class Checkpoint(FixedAgent):
         self.wrongful_detentions = 0
         cfg = model.spec.checkpoints
         secondary_rate = self.vehicles_per_hour * cfg.screening_share
-        self.queue_wait_h = erlang_c_wait(self.lanes, secondary_rate, 60.0 / cfg.inspection_minutes)
+        service_rate = 60.0 / cfg.inspection_minutes
+        self.overloaded = secondary_rate >= self.lanes * service_rate
+        self.queue_wait_h = (
+            OVERLOADED_WAIT_H if self.overloaded else erlang_c_wait(self.lanes, secondary_rate, service_rate)
+        )
 
     def process_traffic(self, dt_h: float) -> None:
         """Legitimate vehicles this step: some to secondary inspection, a few travellers wrongly detained."""
