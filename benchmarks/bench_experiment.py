@@ -1,7 +1,7 @@
 """Experiment machinery benchmark: throughput with 1 and 2 workers, and coordinator memory.
 
 Prints:
-- runs per second of the real model (classroom scenario, a few days per run) in-process
+- runs per second of the real model (desert_sector, 90 days per run, by default) in-process
   (1 worker) and with 2 local worker processes, and the parallel efficiency T1 / (2 T2);
 - the coordinator's peak Python heap (tracemalloc) and RSS high-water mark while it runs 10 and
   200 cheap runs in-process: streaming each run to disk keeps the peak flat in the number of runs.
@@ -26,7 +26,7 @@ from sim.experiment.backends import ProcessBackend, SerialBackend  # noqa: E402
 from sim.experiment.execute import run_experiment  # noqa: E402
 from sim.experiment.spec import load_experiment  # noqa: E402
 
-SCENARIO = ROOT / "scenarios" / "classroom.toml"
+SCENARIO = ROOT / "scenarios" / "desert_sector.toml"
 
 
 def cheap_run(scenario, overrides=None, seed=0, days=None, progress=False):
@@ -36,18 +36,19 @@ def cheap_run(scenario, overrides=None, seed=0, days=None, progress=False):
     return fake_run(scenario, overrides, seed, days, progress)
 
 
-def write_spec(folder: Path, *, replications: int, days: float, run_function: str) -> Path:
+def write_spec(folder: Path, *, replications: int, days: float, run_function: str, scenario: Path = SCENARIO) -> Path:
     path = folder / f"bench_{replications}_{run_function.split(':')[1]}.toml"
     path.write_text(
-        f'[experiment]\nname = "bench"\nscenario = "{SCENARIO}"\ndays = {days}\nreplications = {replications}\n'
+        f'[experiment]\nname = "bench"\nscenario = "{scenario}"\ndays = {days}\nreplications = {replications}\n'
         f'root_seed = 1\nrun_function = "{run_function}"\n\n[policies.sharing]\n"agencies.sharing" = "full"\n',
         encoding="utf-8",
     )
     return path
 
 
-def throughput(folder: Path, runs: int, days: float) -> None:
-    exp = load_experiment(write_spec(folder, replications=runs // 2, days=days, run_function="sim.runner:run"))
+def throughput(folder: Path, runs: int, days: float, scenario: Path) -> None:
+    spec = write_spec(folder, replications=runs // 2, days=days, run_function="sim.runner:run", scenario=scenario)
+    exp = load_experiment(spec)
     timings = {}
     for workers in (1, 2):
         backend = SerialBackend() if workers == 1 else ProcessBackend(2)
@@ -80,14 +81,15 @@ def memory(folder: Path, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=8, help="real-model runs per throughput measurement (even)")
-    parser.add_argument("--days", type=float, default=30, help="simulated days per real-model run")
+    parser.add_argument("--runs", type=int, default=16, help="real-model runs per throughput measurement (even)")
+    parser.add_argument("--days", type=float, default=90, help="simulated days per real-model run")
+    parser.add_argument("--scenario", type=Path, default=SCENARIO, help="scenario of the real-model runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         memory(folder, 10)
         memory(folder, 200)
-        throughput(folder, args.runs, args.days)
+        throughput(folder, args.runs, args.days, args.scenario.resolve())
 
 
 if __name__ == "__main__":
