@@ -92,6 +92,7 @@ class BorderModel(mesa.Model):
         self._next_group = 0
         self.timeseries: list[dict] = []
         self.days_done = 0
+        self._tunnel_day, self._tunnel_use, self._tunnel_choice = -1, [], 0
         # (kind, x_km, y_km) of detections and interdictions during the last call to step(), including
         # the scheduled events that ran before the step itself (for animation and the app).
         self.recent_events: list[tuple[str, float, float]] = []
@@ -230,10 +231,10 @@ class BorderModel(mesa.Model):
 
     # ------------------------------------------------------------------ patrols
     def update_shifts(self) -> None:
-        share = self.spec.patrols.on_duty_share
-        hour = self.hours % 24.0
+        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
+        shift = self.spec.patrols.shift_hours
         for patrol in self.patrols:
-            on = ((hour + patrol.shift_offset_h) % 24.0) < 24.0 * share
+            on = ((self.hours + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
             if on and patrol.status is PatrolStatus.OFF_DUTY:
                 patrol.status = PatrolStatus.PATROLLING
             elif not on and patrol.status is PatrolStatus.PATROLLING:
@@ -329,11 +330,11 @@ class BorderModel(mesa.Model):
         idx = (np.arange(k) * (n / k) + offset).astype(int) % n
         return self.border_cells[idx]
 
-    def choose_mode(self) -> str:
+    def choose_mode(self, group_size: int) -> str:
         cfg = self.spec.traffickers
         u = self.rng.random()
         if self.world.tunnels and u < cfg.tunnel_share:
-            return "tunnel"
+            return "tunnel" if self._tunnel_has_room(group_size) else "foot"
         if self.world.ports and u < cfg.tunnel_share * bool(self.world.tunnels) + cfg.vehicle_share:
             return "vehicle"
         return "foot"
@@ -348,7 +349,7 @@ class BorderModel(mesa.Model):
             network_id=network.network_id,
             guide=guide,
             victims=list(victims),
-            mode=self.choose_mode(),
+            mode=self.choose_mode(len(victims)),
             depart_h=self.hours,
             destination=destination,
         )
@@ -371,6 +372,17 @@ class BorderModel(mesa.Model):
         else:
             crossing = network.choose_crossing(origin, target)
             group.route = self.planner.route(origin, crossing, target)
+
+    def _tunnel_has_room(self, group_size: int) -> bool:
+        """Pick a tunnel with room today for the group (``capacity_per_day`` people each)."""
+        today = self.days_done
+        if self._tunnel_day != today:
+            self._tunnel_day, self._tunnel_use = today, [0] * len(self.world.tunnels)
+        room = [i for i, t in enumerate(self.world.tunnels) if self._tunnel_use[i] + group_size <= t[3]]
+        if not room:
+            return False
+        self._tunnel_choice = room[int(self.rng.integers(len(room)))]
+        return True
 
     def _start_vehicle(self, group: Group, origin) -> None:
         """Drive to the nearest port hidden in a vehicle; the journey is a scheduled event."""
@@ -642,6 +654,9 @@ class BorderModel(mesa.Model):
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
             trafficker.convicted()
+            # Time served varies around the mean sentence (remission, parole): half to one and a half.
+            days = 365.0 * self.spec.legal.sentence_years * self.rng.uniform(0.5, 1.5)
+            self.schedule_event(trafficker.network.member_released, after=self.hours_to_steps(24 * days))
         else:
             trafficker.freed()
 

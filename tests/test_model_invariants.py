@@ -102,7 +102,7 @@ def check_invariants(model: BorderModel) -> list[str]:
         (str(ROOT / "scenarios" / "classroom.toml"), {"victims.recruitment_per_day": 15}, 3, 4),
         (SMALL_PROCEDURAL, {}, 11, 6),
         # 25-minute steps do not divide a day (57.6 steps): the daily row must still come once a day.
-        (SMALL_PROCEDURAL, {"time.step_minutes": 25}, 11, 4),
+        (SMALL_PROCEDURAL, {"time.step_minutes": 25, "traffickers.members_per_network": 6}, 11, 6),
     ],
     ids=["classroom", "small_procedural", "small_procedural_25min"],
 )

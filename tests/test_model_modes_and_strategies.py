@@ -44,8 +44,19 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
     for _ in range(round(8 * model.steps_per_day)):
         model.step()
     rows = model.crossings
-    assert rows and {row["mode"] for row in rows} == {"tunnel"}
-    assert any(row["result"] == "succeeded" for row in rows)
+    assert len(rows) >= 3 and {row["mode"] for row in rows} == {"tunnel"}, "every group takes the tunnel"
+    at_tunnel = [row for row in rows if abs(row["x_km"] - 18.5) < 1.0]
+    assert len(at_tunnel) == len(rows), "tunnel groups are recorded as crossing where the tunnel is"
+
+
+def test_tunnel_capacity_sends_the_overflow_on_foot():
+    overrides = BUSY | {"traffickers.vehicle_share": 0.0, "traffickers.tunnel_share": 1.0}
+    small = [dict(TUNNEL[0], capacity_per_day=0.5)]  # smaller than any group (at least one person)
+    model = BorderModel(CLASSROOM, seed=2, overrides=overrides | {"traffickers.tunnels": small})
+    for _ in range(round(6 * model.steps_per_day)):
+        model.step()
+    modes = {row["mode"] for row in model.crossings}
+    assert modes == {"foot"}, f"a tunnel for one person a day carries no group: modes {modes}"
 
 
 def test_vehicle_groups_cross_at_the_port_and_are_found_by_inspection():

@@ -45,7 +45,10 @@ class Patrol(CellAgent):
         self.beat = beat  # west-east stretch (km) for the fixed strategy
         self.status = PatrolStatus.PATROLLING
         self.target: Group | None = None
-        self.shift_offset_h = model.rng.uniform(0, 24)
+        # Crews are staggered evenly over the shift cycle so the on-duty share holds at every hour.
+        cfg = model.spec.patrols
+        self.shift_cycle_h = cfg.shift_hours / cfg.on_duty_share
+        self.shift_offset_h = (index + 0.5) / max(1, cfg.count) * self.shift_cycle_h
         self._beat_east = bool(model.rng.random() < 0.5)
 
     # -- decisions -------------------------------------------------------------------------

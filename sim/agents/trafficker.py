@@ -82,6 +82,7 @@ class Network(mesa.Agent):
         self.fee = cfg.fee
         self.activity = 1.0
         self.members: list[Trafficker] = []
+        self.released_from_prison = 0
         self.forming: dict[int, list[Victim]] = {}
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
@@ -175,6 +176,11 @@ class Network(mesa.Agent):
         active = sum(m.status in ACTIVE_STATUSES for m in self.members)
         capacity = active / max(1, len(self.members))
         self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * capacity)
+
+    def member_released(self) -> None:
+        """Event: a convicted member has served the sentence; they rejoin if the network has a place."""
+        self.released_from_prison += 1
+        self.replace_member()
 
     def replace_member(self) -> None:
         """Event, some time after a member was lost to arrest: fill the place if it is still empty."""
