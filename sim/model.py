@@ -488,6 +488,7 @@ class BorderModel(mesa.Model):
                 "blind_spot": bool(group.blind_spot),
                 "network": group.network_id,
                 "victims": len(group.victims),
+                "deaths": sum(v.state is VictimState.DIED for v in group.victims),
             }
         )
         if result == "interdicted":

@@ -210,7 +210,8 @@ def _read_crossings(path: Path) -> pd.DataFrame | None:
     names = set(pq.read_schema(path).names)
     if not {"x_km", "y_km", "result"} <= names:
         return None
-    return pd.read_parquet(path, columns=["policy", "sweep_point", "replication", "x_km", "y_km", "result"])
+    columns = ["policy", "sweep_point", "replication", "x_km", "y_km", "result"]
+    return pd.read_parquet(path, columns=columns + (["deaths"] if "deaths" in names else []))
 
 
 def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
@@ -264,14 +265,21 @@ def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dic
     span = float(crossings["x_km"].max()) if len(crossings) else 1.0
     bins = np.arange(0.0, span + 2.0, 2.0)
     fig = Figure(figsize=(11, 6), layout="constrained")
-    panels = (("All crossing attempts", None), ("Deaths in transit", "died"), ("Got through", "succeeded"))
-    for i, (title, result) in enumerate(panels):
+    panels = (
+        ("All crossing attempts (groups)", None),
+        ("Deaths in transit (people, by where their group crossed)", "deaths"),
+        ("Got through (groups)", "succeeded"),
+    )
+    for i, (title, what) in enumerate(panels):
         ax = fig.add_subplot(len(panels), 1, i + 1)
         for policy in experiment.policy_names:
             mine = crossings[crossings["policy"] == policy]
-            if result is not None:
-                mine = mine[mine["result"] == result]
-            counts, _ = np.histogram(mine["x_km"], bins=bins)
+            weights = None
+            if what == "deaths":
+                weights = mine["deaths"] if "deaths" in mine else (mine["result"] == "died").astype(float)
+            elif what is not None:
+                mine = mine[mine["result"] == what]
+            counts, _ = np.histogram(mine["x_km"], bins=bins, weights=weights)
             per_run = counts / max(1, int(runs_per_policy.get(policy, 1)))
             ax.stairs(per_run, bins, color=colours[policy], lw=1.6, label=_label(policy))
         ax.set_ylabel("per run")
