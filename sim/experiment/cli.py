@@ -9,7 +9,6 @@ with their error), 2 bad input, 130 interrupted (finish with ``--resume``).
 from __future__ import annotations
 
 import argparse
-import math
 import shlex
 import sys
 from pathlib import Path
@@ -68,6 +67,8 @@ def experiment_command(args: argparse.Namespace) -> int:
 
 
 def format_summary(summary: pd.DataFrame, experiment: Experiment) -> str:
+    from sim.experiment.report import format_number
+
     """A plain-text table: outcomes down, policies across, mean with a significance mark."""
     if summary.empty:
         return "no successful runs to summarise"
@@ -86,7 +87,7 @@ def format_summary(summary: pd.DataFrame, experiment: Experiment) -> str:
             for policy in policies:
                 entry = cells.loc[(outcome, policy)]
                 mark = MARKS.get(entry["verdict"], " ") if policy != BASELINE else " "
-                row += f"{_short(entry['mean']) + ' ' + mark:>{width}}"
+                row += f"{format_number(entry['mean']) + ' ' + mark:>{width}}"
             lines.append(row + f"  {OUTCOME_BY_NAME[outcome].unit}")
         lines.append("")
     lines.append(
@@ -94,16 +95,3 @@ def format_summary(summary: pd.DataFrame, experiment: Experiment) -> str:
         "+ significantly better, ! significantly worse, ^/v higher/lower for outcomes with no better direction."
     )
     return "\n".join(lines)
-
-
-def _short(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    magnitude = abs(value)
-    if magnitude >= 1e6:
-        return f"{value / 1e6:.2f}M"
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 10 or value == int(value):
-        return f"{value:.1f}" if value != int(value) else f"{value:.0f}"
-    return f"{value:.3f}"

@@ -305,7 +305,8 @@ def _direction_words(direction: Direction) -> str:
     }[direction]
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
+    """A number for tables: 'n/a' for missing, thousands separators, millions as 'M'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     magnitude = abs(value)
@@ -319,7 +320,7 @@ def _number(value: float) -> str:
 
 
 def _signed(value: float) -> str:
-    text = _number(value)
+    text = format_number(value)
     return text if text.startswith("-") or text == "n/a" else "+" + text
 
 
@@ -393,7 +394,8 @@ def _sections(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame)
 
 def _cell(summary_row: pd.Series, is_baseline: bool) -> tuple[str, str, str]:
     """(mean with CI, change vs baseline, verdict) as text."""
-    mean = f"{_number(summary_row['mean'])} [{_number(summary_row['ci_low'])} – {_number(summary_row['ci_high'])}]"
+    low, high = format_number(summary_row["ci_low"]), format_number(summary_row["ci_high"])
+    mean = f"{format_number(summary_row['mean'])} [{low} – {high}]"
     if is_baseline:
         return mean, "", ""
     low, high = _signed(summary_row["diff_ci_low"]), _signed(summary_row["diff_ci_high"])
