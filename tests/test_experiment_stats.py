@@ -60,8 +60,9 @@ def test_holm_by_hand():
 
 def test_verdict_follows_the_outcome_direction():
     assert verdict("deaths_in_transit", -2.0, 0.01) == "better"
-    assert verdict("interdictions", -2.0, 0.01) == "worse"
-    assert verdict("interdictions", 3.0, 0.2) == "no clear difference"
+    assert verdict("victims_rescued", -2.0, 0.01) == "worse"
+    assert verdict("victims_rescued", 3.0, 0.2) == "no clear difference"
+    assert verdict("interdictions", -2.0, 0.01) == "lower", "fewer interdictions may be deterrence: no judgement"
     assert verdict("crossings_attempted", 3.0, 0.001) == "higher"
 
 

@@ -35,7 +35,7 @@ from sim.experiment.stats import estimate
 from sim.metrics import OUTCOME_BY_NAME, Direction
 
 #: The trade-off view: security gained against deaths, wrongful detentions and money.
-TRADE_OFF = ("interdictions", "deaths_in_transit", "wrongful_detentions")
+TRADE_OFF = ("interdictions", "crossings_succeeded", "deaths_in_transit", "wrongful_detentions")
 TRADE_OFF_X = "cost"
 RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "died": "#111111"}
 VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
@@ -133,7 +133,7 @@ def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[st
 
 
 def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure | None:
-    """Cost against interdictions, deaths and wrongful detentions, one point per policy with 95% intervals."""
+    """Cost against interdictions, successful crossings, deaths and wrongful detentions, one point per policy."""
     present = set(summary["outcome"])
     wanted = [o for o in TRADE_OFF if o in present]
     if TRADE_OFF_X not in present or not wanted:
