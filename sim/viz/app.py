@@ -232,8 +232,9 @@ model_params: dict[str, Any] = {
 def Page():  # noqa: N802
     """The app: one model per browser session, built on first render (nothing runs at import).
 
-    Mesa's SolaraViz controls (Reset, Play, Step; the parameter inputs) sit in the sidebar; the
-    map, counters and charts in one column (Mesa's draggable grid needs a Vue 2 widget that
+    Mesa's SolaraViz controls (Reset, Play, Step; the parameter inputs) sit in a left column (a
+    column, not Solara's sidebar drawer, which overlays the map on classroom projectors); the
+    map, counters and charts in the right column (Mesa's draggable grid needs a Vue 2 widget that
     Solara's Vue 3 front end does not render).
     """
     initial = solara.use_memo(ClassroomModel, dependencies=[])
@@ -245,23 +246,24 @@ def Page():  # noqa: N802
     solara.Title("bordersim classroom")
     with solara.AppBar():
         solara.AppBarTitle("bordersim: border enforcement against trafficking")
-    with solara.Sidebar():
-        with solara.Card("Run"):
-            ModelController(
-                model,
-                model_parameters=parameters,
-                play_interval=play_interval,
-                render_interval=render_interval,
-                use_threads=use_threads,
-            )
-        with solara.Card("Scenario, policy levers and seed (then Reset)"):
-            ModelCreator(model, model_params, model_parameters=parameters)
-    with solara.Column():
-        MapView(model.value)
-        with solara.Row():
-            Counters(model.value)
-            for chart in CHART_COMPONENTS:
-                chart(model.value)
+    with solara.Columns([1, 3], gutters_dense=True):
+        with solara.Column(style={"min-width": "300px"}):
+            with solara.Card("Run"):
+                ModelController(
+                    model,
+                    model_parameters=parameters,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=use_threads,
+                )
+            with solara.Card("Scenario, levers, seed", subtitle="change, then press Reset"):
+                ModelCreator(model, model_params, model_parameters=parameters)
+        with solara.Column():
+            MapView(model.value)
+            with solara.Row():
+                Counters(model.value)
+                for chart in CHART_COMPONENTS:
+                    chart(model.value)
 
 
 CHART_COMPONENTS = [_chart(t) for t in CHARTS]
