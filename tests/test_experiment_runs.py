@@ -154,3 +154,25 @@ def test_killed_experiment_resumes_each_run_exactly_once(tmp_path):
 
     run_experiment(exp, tmp_path / "whole", SerialBackend(), progress=False, report=False)
     assert_same(tables(tmp_path / "whole"), tables(out))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:slow_run", replications=4)
+    out = tmp_path / "interrupted"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "sim.cli", "experiment", str(spec), "--workers", workers, "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list((out / "parts").glob("*.run.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "--resume" in stderr and "Traceback" not in stderr, stderr[-2000:]
+
+    exp = load_experiment(spec)
+    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False, report=False)
+    assert result.total == 12 and result.failed == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == len(set(zip(runs["policy"], runs["replication"], strict=True))) == 12
