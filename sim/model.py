@@ -585,10 +585,14 @@ class BorderModel(mesa.Model):
         pos = self.patrol_pos[patrol.index]
         dist = float(np.hypot(pos[0] - group.x_km, pos[1] - group.y_km))
         travel = dist / self.spec.patrols.response_speed_kmh
-        # A group still approaching the line can be awaited there: the window closes when it leaves the zone.
-        window = group.route.zone_exit_time - group.elapsed_h if group.route is not None else 0.0
-        if travel <= window:
-            patrol.respond(group, self.hours + travel)
+        route = group.route
+        window = route.zone_exit_time - group.elapsed_h if route is not None else 0.0
+        if travel > window:
+            return  # the group leaves the border zone before the patrol can reach it
+        # Patrols do not cross the line: a group still on the origin side is awaited where it will cross.
+        if route is not None and group.crossing_xy is None and route.border_index >= 0:
+            travel = max(travel, route.enter_time[route.border_index] - group.elapsed_h)
+        patrol.respond(group, self.hours + travel)
 
     def interdict(self, group: Group, patrol: Patrol | None, cause: str) -> None:
         """A group is stopped: victims screened, the guide arrested, the network learns where."""
