@@ -160,7 +160,6 @@ class BorderModel(mesa.Model):
             patrol.cell = self.grid[self.world.cell_of(*self.patrol_pos[i])]
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
-        self.patrol_agency = np.array(owners)
 
     def _setup_networks(self) -> None:
         cfg = self.spec.traffickers
@@ -177,9 +176,6 @@ class BorderModel(mesa.Model):
     @property
     def days(self) -> float:
         return self.hours / 24.0
-
-    def hours_to_time(self, hours: float) -> float:
-        return hours / self.step_hours
 
     def hours_to_steps(self, hours: float) -> float:
         return hours / self.step_hours
@@ -413,7 +409,6 @@ class BorderModel(mesa.Model):
         route = group.route
         t0, t1 = group.elapsed_h, min(group.elapsed_h + dt, route.total_time)
         group.elapsed_h = t1
-        group.prev_xy = (group.x_km, group.y_km)
         group.x_km, group.y_km = route.position_at(t1, self.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
@@ -542,12 +537,7 @@ class BorderModel(mesa.Model):
 
     def _in_tunnel(self, group: Group) -> bool:
         route = group.route
-        i = route.index_at(group.elapsed_h)
-        return bool(
-            route.tunnel
-            and route.sensor_rate[min(i, len(route.rows) - 1)] == 0
-            and route.exposure_rate[min(i, len(route.rows) - 1)] == 0
-        )
+        return route.tunnel_index >= 0 and route.index_at(group.elapsed_h) == route.tunnel_index
 
     def _sensor_detection(self, group: Group) -> None:
         cell = self.world.cell_of(group.x_km, group.y_km)

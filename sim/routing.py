@@ -41,7 +41,7 @@ class Route:
     border_index: int  # index of the first border-line cell (-1 if none)
     zone_exit_time: float  # time the group leaves the border zone on the destination side
     total_time: float
-    tunnel: bool = False
+    tunnel_index: int = -1  # index of the cell whose step is underground (-1: no tunnel)
 
     def index_at(self, t: float) -> int:
         return int(np.searchsorted(self.enter_time, t, side="right") - 1)
@@ -150,7 +150,6 @@ class RoutePlanner:
             first = self.path(origin, entrance)
             second = self.path(destination, exit_)[::-1]
             route = self.profile(first + second, tunnel_segment=(len(first) - 1, tunnel_kmh))
-            route.tunnel = True
             self._route_cache[key] = route
         return self._route_cache[key]
 
@@ -192,4 +191,5 @@ class RoutePlanner:
             border_index=border_index,
             zone_exit_time=float(zone_exit),
             total_time=float(enter[-1]),
+            tunnel_index=tunnel_segment[0] if tunnel_segment is not None else -1,
         )

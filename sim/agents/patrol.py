@@ -83,8 +83,7 @@ class Patrol(CellAgent):
         """Answer an alert: drive to the group; arrive as a scheduled event."""
         self.status = PatrolStatus.RESPONDING
         self.target = group
-        group.responder = self
-        self.model.schedule_event(self.arrive, at=self.model.hours_to_time(arrival_h))
+        self.model.schedule_event(self.arrive, at=self.model.hours_to_steps(arrival_h))
 
     def arrive(self) -> None:
         group, self.target = self.target, None

@@ -14,7 +14,7 @@ the penalty eats the expected revenue. Arrested and convicted members are replac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -55,17 +55,14 @@ class Group:
     sensor_hazard: float = 0.0  # accumulated fixed-sensor hazard already "spent" on draws
     exposure_hazard: float = 0.0
     detected: bool = False
-    responder: object | None = None
     active: bool = True
     crossed: bool = False
     port: int = -1
     destination: int = 0
     x_km: float = 0.0
     y_km: float = 0.0
-    prev_xy: tuple[float, float] = (0.0, 0.0)
     crossing_xy: tuple[float, float] | None = None
     blind_spot: bool = False
-    events: list = field(default_factory=list)
 
     @property
     def alive(self) -> list[Victim]:
@@ -82,7 +79,6 @@ class Network(mesa.Agent):
         self.fee = cfg.fee
         self.activity = 1.0
         self.members: list[Trafficker] = []
-        self.released_from_prison = 0
         self.forming: dict[int, list[Victim]] = {}
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
@@ -179,7 +175,6 @@ class Network(mesa.Agent):
 
     def member_released(self) -> None:
         """Event: a convicted member has served the sentence; they rejoin if the network has a place."""
-        self.released_from_prison += 1
         self.replace_member()
 
     def replace_member(self) -> None:
