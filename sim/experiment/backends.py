@@ -205,10 +205,17 @@ class ProcessBackend:
 
     def abort(self) -> None:
         """Stop at once (Ctrl-C): cancel queued tasks and terminate the workers; their runs are redone on resume."""
-        processes = list(getattr(self._pool, "_processes", {}).values())
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        manager = getattr(self._pool, "_executor_manager_thread", None)
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        # Let the pool's manager thread notice the terminated workers and close its pipes before the
+        # interpreter exits: otherwise its exit hook can race it and print a traceback after Ctrl-C.
+        if manager is not None:
+            manager.join(timeout=10)
 
 
 def _collect(future: Any, task: RunTask) -> dict[str, Any]:
