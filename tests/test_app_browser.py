@@ -1,4 +1,4 @@
-"""The classroom app in a real browser: it serves, draws the map, and steps when Step is clicked."""
+"""The classroom app in a real browser: it serves, draws the map, steps when Step is clicked, and plays."""
 
 from __future__ import annotations
 
@@ -106,6 +106,15 @@ def test_app_draws_map_and_steps(app_url, tmp_path):
             assert "day 0.1" in page.locator("text=/day \\d+\\.\\d/").first.inner_text()  # 6 steps of 30 min
             page.wait_for_timeout(500)
             assert map_img.get_attribute("src") != first_map  # the clock and patrols moved
+            recruited = page.locator("td.count-victims_recruited")
+            assert recruited.inner_text().strip() == "0"
+            # Play until the first group is recruited (day 0.25 of seed 0), then pause
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => Number(document.querySelector('td.count-victims_recruited').innerText) > 0", timeout=60_000
+            )
+            page.get_by_role("button", name="❚❚").click()
+            assert int(recruited.inner_text()) > 0
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()

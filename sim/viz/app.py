@@ -14,6 +14,7 @@ session gets its own model; importing this module builds none.
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import subprocess
@@ -104,9 +105,11 @@ class ClassroomModel(BorderModel):
         protection: str = AS_SCENARIO,
     ):
         overrides = lever_overrides(extra_towers, patrols, strategy, sharing, courts, protection)
+        self.notice = ""
         try:
-            seed = int(seed)
+            seed = int(str(seed).strip())
         except (TypeError, ValueError):
+            self.notice = f"seed {seed!r} is not a whole number; running seed 0"
             seed = 0
         super().__init__(SCENARIO_DIR / f"{scenario_name}.toml", seed=seed, overrides=overrides)
         self.scenario_name = scenario_name
@@ -173,6 +176,8 @@ def Counters(model: ClassroomModel):  # noqa: N802
         for name, label in COUNTERS
     )
     title = f"<b>{model.scenario_name}</b>, day {model.days:.1f}"
+    if model.notice:
+        title = f"<p style='color:#b71c1c'>{html.escape(model.notice)}</p>{title}"
     solara.HTML(
         tag="div",
         unsafe_innerHTML=f"{title}<table class='bordersim-counters' style='min-width:14em'>{rows}</table>",
