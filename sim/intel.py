@@ -35,6 +35,7 @@ class IntelEntry:
     y_km: float
     network_id: int
     shareable: bool
+    at_port: bool = False  # a find at a port of entry: evidence, but no guide for patrols between ports
 
 
 @dataclass
@@ -65,9 +66,11 @@ class IntelExchange:
     def sharing(self) -> str:
         return self.config.sharing
 
-    def log(self, time_h: float, agency: str, kind: str, x_km: float, y_km: float, network_id: int) -> IntelEntry:
+    def log(
+        self, time_h: float, agency: str, kind: str, x_km: float, y_km: float, network_id: int, at_port: bool = False
+    ) -> IntelEntry:
         shareable = self.sharing != "none" and bool(self.rng.random() < self.config.share_fraction)
-        entry = IntelEntry(time_h, agency, kind, x_km, y_km, network_id, shareable)
+        entry = IntelEntry(time_h, agency, kind, x_km, y_km, network_id, shareable, at_port)
         self.agencies[agency].entries.append(entry)
         if kind == "detection":
             self.agencies[agency].detections += 1
@@ -92,9 +95,15 @@ class IntelExchange:
         return self.sharing == "delayed" and now_h - entry.time_h >= self.config.sharing_latency_hours
 
     def visible_points(self, viewer: str, now_h: float, kinds: tuple[str, ...] = ("detection", "interdiction")):
-        """Positions (x_km, y_km) and ages (h) of entries ``viewer`` can use, as arrays."""
+        """Positions (x_km, y_km) and ages (h) of entries ``viewer`` can use to guide patrols, as arrays.
+
+        Finds at ports of entry are left out: they say where inspections happen, not where groups
+        cross between ports, and would draw patrols to the port (they still count as evidence).
+        """
         pts = [
-            (e.x_km, e.y_km, now_h - e.time_h) for e in self._all if e.kind in kinds and self.can_see(viewer, e, now_h)
+            (e.x_km, e.y_km, now_h - e.time_h)
+            for e in self._all
+            if e.kind in kinds and not e.at_port and self.can_see(viewer, e, now_h)
         ]
         if not pts:
             return np.empty((0, 2)), np.empty(0)

@@ -396,7 +396,9 @@ class BorderModel(mesa.Model):
         if checkpoint.inspect(group):
             self.counters["detections"] += 1
             self.note_event("detection", group.x_km, group.y_km)
-            self.intel.log(self.hours, checkpoint.agency, "detection", group.x_km, group.y_km, group.network_id)
+            self.intel.log(
+                self.hours, checkpoint.agency, "detection", group.x_km, group.y_km, group.network_id, at_port=True
+            )
             self.interdict(group, None, cause="port")
             return
         self._crossed(group)
@@ -611,7 +613,9 @@ class BorderModel(mesa.Model):
                 self.schedule_event(
                     victim.late_identification, after=self.hours_to_steps(24 * LATE_IDENTIFICATION_DAYS)
                 )
-        self.intel.log(self.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id)
+        self.intel.log(
+            self.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id, at_port=cause == "port"
+        )
         network = group.guide.network
         network.remember_interdiction(group.x_km, group.y_km)
         self._finish(group, "interdicted")

@@ -68,3 +68,14 @@ def test_old_entries_are_pruned_for_targeting_but_counted():
     intel.prune(now_h=31 * 24.0)
     assert len(intel.visible_points("police", now_h=31 * 24.0)[0]) == 0
     assert intel.agencies["police"].detections == 1
+
+
+def test_finds_at_a_port_are_evidence_but_do_not_draw_patrols_to_the_port():
+    intel = exchange("full")
+    intel.log(0.0, "police", "detection", 30.0, 8.0, network_id=2, at_port=True)
+    intel.log(0.0, "police", "interdiction", 30.0, 8.0, network_id=2, at_port=True)
+    intel.log(1.0, "police", "detection", 12.0, 7.0, network_id=2)
+    for viewer in ("police", "border_patrol"):
+        points, _ = intel.visible_points(viewer, now_h=2.0)
+        assert points.tolist() == [[12.0, 7.0]]
+        assert intel.knows_network(viewer, 2, now_h=2.0) == 3
