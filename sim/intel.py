@@ -69,7 +69,9 @@ class IntelExchange:
     def log(
         self, time_h: float, agency: str, kind: str, x_km: float, y_km: float, network_id: int, at_port: bool = False
     ) -> IntelEntry:
-        shareable = self.sharing != "none" and bool(self.rng.random() < self.config.share_fraction)
+        # Draw whatever the sharing rule, so runs differing only in sharing stay on the same random stream.
+        draw = self.rng.random()
+        shareable = self.sharing != "none" and bool(draw < self.config.share_fraction)
         entry = IntelEntry(time_h, agency, kind, x_km, y_km, network_id, shareable, at_port)
         self.agencies[agency].entries.append(entry)
         if kind == "detection":
@@ -112,7 +114,8 @@ class IntelExchange:
 
     def alert_receivers(self, owner: str) -> list[str]:
         """Agencies whose patrols receive a real-time alert from ``owner``'s sensor or patrol."""
-        if self.sharing == "full" and self.rng.random() < self.config.share_fraction:
+        draw = self.rng.random()  # drawn under every rule, as in :meth:`log`
+        if self.sharing == "full" and draw < self.config.share_fraction:
             return list(self.agencies)
         return [owner]
 

@@ -409,6 +409,10 @@ class CourtSystem:
         if self.keep_history:
             self.closed_cases.append(case)
 
+    def open_cases_of(self, accused: Any) -> list[Case]:
+        """The cases still open against ``accused`` (a member may be arrested again while on release)."""
+        return [case for case in self.open_cases.values() if case.accused is accused]
+
     # ------------------------------------------------------------------ figures (days)
     @property
     def backlog(self) -> int:

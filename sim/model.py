@@ -474,6 +474,8 @@ class BorderModel(mesa.Model):
                 guide.status = TraffickerStatus.IDLE
             home = self.world.staging[guide.home_staging].cell
             guide.cell = self.grid[home]
+            if guide.sentence_pending:  # convicted while away: taken into custody on return
+                guide.begin_sentence()
         x, y = group.crossing_xy if group.crossing_xy is not None else (group.x_km, group.y_km)
         self.crossings.append(
             {
@@ -636,6 +638,8 @@ class BorderModel(mesa.Model):
             and self.intel.knows_network(agency, trafficker.network.network_id, self.hours) > 1
         )
         self.courts.file_case(trafficker, trafficker.network.network_id, evidence, witness, shared)
+        if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
+            trafficker.begin_sentence()
 
     def investigate(self, network: Network, agency: str) -> None:
         """An arrest can lead investigators to another member; usable intel (more with sharing) helps."""
@@ -652,18 +656,18 @@ class BorderModel(mesa.Model):
         trafficker = case.accused
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
-            trafficker.convicted()
             # Time served varies around the mean sentence (remission, parole): half to one and a half.
             days = 365.0 * self.spec.legal.sentence_years * self.rng.uniform(0.5, 1.5)
-            self.schedule_event(trafficker.network.member_released, after=self.hours_to_steps(24 * days))
+            if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
+                self.schedule_event(trafficker.network.member_released, after=self.hours_to_steps(24 * days))
         else:
             trafficker.freed()
 
     def _on_release(self, case) -> None:
-        case.accused.status = TraffickerStatus.RELEASED
+        case.accused.update_legal_status()
 
     def _on_abscond(self, case) -> None:
-        case.accused.status = TraffickerStatus.IDLE
+        case.accused.update_legal_status()
 
     # ------------------------------------------------------------------ daily bookkeeping and outcomes
     def end_of_day(self) -> None:

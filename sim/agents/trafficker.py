@@ -192,6 +192,7 @@ class Trafficker(CellAgent):
         self.network = network
         self.status = TraffickerStatus.IDLE
         self.group: Group | None = None
+        self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
         self.home_staging = model.pick_weighted(model.staging_weights)
         self.cell = model.grid[model.world.staging[self.home_staging].cell]
         network.members.append(self)
@@ -208,13 +209,48 @@ class Trafficker(CellAgent):
         self.status = TraffickerStatus.DETAINED
         self.group = None
 
-    def convicted(self) -> None:
+    def convicted(self) -> bool:
+        """A conviction; returns whether a new sentence starts (not when already serving one).
+
+        A member on pretrial release may be out guiding a group when the verdict comes: the sentence
+        starts now, and they are taken into custody when that trip ends (:meth:`begin_sentence`).
+        """
+        if self.status is TraffickerStatus.CONVICTED or self.sentence_pending:
+            return False  # sentences run concurrently
+        if self.group is not None and self.group.active:
+            self.sentence_pending = True
+        else:
+            self.begin_sentence()
+        return True
+
+    def begin_sentence(self) -> None:
+        """Into prison: out of the network's work and off the map."""
+        self.sentence_pending = False
         self.status = TraffickerStatus.CONVICTED
+        self.group = None
         self.remove()
 
     def freed(self) -> None:
-        """Acquitted, released pretrial or absconded: back to the network's work."""
-        self.status = TraffickerStatus.RELEASED if self.status is TraffickerStatus.DETAINED else TraffickerStatus.IDLE
+        """Acquitted, released to await trial at liberty, or absconded: :meth:`update_legal_status`."""
+        self.update_legal_status()
+
+    def update_legal_status(self) -> None:
+        """Status after one of this member's cases changed, from all the cases still open against them.
+
+        Held on any open case: detained; awaiting trial at liberty: released (and free to work for the
+        network, guiding included); otherwise guiding or idle. A member serving a sentence stays in prison.
+        """
+        if self.status is TraffickerStatus.CONVICTED or self.sentence_pending:
+            return
+        open_cases = self.model.courts.open_cases_of(self)
+        if any(case.detained for case in open_cases):
+            self.status = TraffickerStatus.DETAINED
+        elif open_cases:
+            self.status = TraffickerStatus.RELEASED
+        elif self.group is not None and self.group.active:
+            self.status = TraffickerStatus.GUIDING
+        else:
+            self.status = TraffickerStatus.IDLE
 
     def reach_port(self) -> None:
         """Event: the vehicle carrying this trafficker's group reaches the port."""

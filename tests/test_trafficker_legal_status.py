@@ -1,0 +1,56 @@
+"""A network member's status through overlapping cases: released, re-arrested, convicted while guiding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.agents.trafficker import TraffickerStatus
+from sim.legal import CaseOutcome
+from sim.model import BorderModel
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
+
+
+def model_with_a_group_on_foot() -> tuple[BorderModel, object]:
+    model = BorderModel(CLASSROOM, seed=3, overrides={"patrols.count": 0, "traffickers.vehicle_share": 0.0})
+    for _ in range(400):
+        model.step()
+        groups = [g for g in model.groups.values() if g.active]
+        if groups:
+            return model, groups[0]
+    raise AssertionError("no group set out in 200 days")
+
+
+def verdict(model: BorderModel, case, outcome: CaseOutcome) -> None:
+    """Close ``case`` with ``outcome`` as the court would, and tell the model."""
+    del model.courts.open_cases[case.case_id]
+    case.outcome = outcome
+    model._on_verdict(case)
+
+
+def test_convicted_while_guiding_goes_to_prison_when_the_trip_ends():
+    model, group = model_with_a_group_on_foot()
+    guide = group.guide
+    case = model.courts.file_case(guide, guide.network.network_id)  # an earlier arrest, tried now
+    verdict(model, case, CaseOutcome.CONVICTED)
+    assert guide.sentence_pending and guide.cell is not None, "the group is not abandoned mid-crossing"
+    assert guide.convicted() is False, "a second conviction runs concurrently"
+    while group.active:
+        model.step()
+    assert guide.status is TraffickerStatus.CONVICTED and not guide.sentence_pending
+    assert guide not in model.agents and guide.group is None
+    guide.freed()  # a later acquittal on another case changes nothing while serving
+    assert guide.status is TraffickerStatus.CONVICTED
+
+
+def test_acquittal_on_one_case_keeps_a_member_held_on_another():
+    model, group = model_with_a_group_on_foot()
+    member = next(m for m in group.guide.network.members if m.group is None and m.status is TraffickerStatus.IDLE)
+    member.arrested()
+    first = model.courts.file_case(member, member.network.network_id)
+    second = model.courts.file_case(member, member.network.network_id)
+    assert first.detained and second.detained and member.status is TraffickerStatus.DETAINED
+    verdict(model, first, CaseOutcome.ACQUITTED)
+    assert member.status is TraffickerStatus.DETAINED, "still held on the second case"
+    verdict(model, second, CaseOutcome.ACQUITTED)
+    assert member.status is TraffickerStatus.IDLE
