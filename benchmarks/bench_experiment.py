@@ -2,11 +2,12 @@
 
 Prints:
 - runs per second of the real model (desert_sector, 90 days per run, by default) in-process
-  (1 worker) and with 2 local worker processes, and the parallel efficiency T1 / (2 T2);
+  (1 worker) and with 2 local worker processes (start-up included), best of ``--repeat`` timings
+  each, and the parallel efficiency T1 / (2 T2);
 - the coordinator's peak Python heap (tracemalloc) and RSS high-water mark while it runs 10 and
   200 cheap runs in-process: streaming each run to disk keeps the peak flat in the number of runs.
 
-Usage: ``.venv/bin/python benchmarks/bench_experiment.py [--runs 8] [--days 5]``
+Usage: ``.venv/bin/python benchmarks/bench_experiment.py [--runs 16] [--days 90] [--repeat 2]``
 """
 
 from __future__ import annotations
@@ -46,21 +47,25 @@ def write_spec(folder: Path, *, replications: int, days: float, run_function: st
     return path
 
 
-def throughput(folder: Path, runs: int, days: float, scenario: Path) -> None:
+def throughput(folder: Path, runs: int, days: float, scenario: Path, repeat: int) -> None:
     spec = write_spec(folder, replications=runs // 2, days=days, run_function="sim.runner:run", scenario=scenario)
     exp = load_experiment(spec)
     timings = {}
     for workers in (1, 2):
-        backend = SerialBackend() if workers == 1 else ProcessBackend(2)
-        start = time.perf_counter()
-        try:
-            run_experiment(exp, folder / f"tp{workers}", backend, progress=False, report=False)
-        finally:
-            backend.close()
-        timings[workers] = time.perf_counter() - start
-        rate = runs / timings[workers]
-        print(f"real model, {workers} worker(s): {runs} runs in {timings[workers]:.1f} s = {rate:.2f} runs/s")
-    print(f"parallel efficiency T1 / (2 T2) = {timings[1] / (2 * timings[2]):.2f}")
+        best = float("inf")
+        for attempt in range(repeat):
+            backend = SerialBackend() if workers == 1 else ProcessBackend(2)
+            start = time.perf_counter()
+            try:
+                run_experiment(exp, folder / f"tp{workers}-{attempt}", backend, progress=False, report=False)
+            finally:
+                backend.close()
+            elapsed = time.perf_counter() - start  # includes starting the worker processes
+            best = min(best, elapsed)
+            print(f"real model, {workers} worker(s), attempt {attempt + 1}: {runs} runs in {elapsed:.1f} s")
+        timings[workers] = best
+        print(f"real model, {workers} worker(s), best of {repeat}: {runs / best:.2f} runs/s")
+    print(f"parallel efficiency T1 / (2 T2) = {timings[1] / (2 * timings[2]):.2f} (target >= 0.85)")
 
 
 def memory(folder: Path, runs: int) -> None:
@@ -83,13 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16, help="real-model runs per throughput measurement (even)")
     parser.add_argument("--days", type=float, default=90, help="simulated days per real-model run")
+    parser.add_argument("--repeat", type=int, default=2, help="timings per worker count; best kept (noisy hosts)")
     parser.add_argument("--scenario", type=Path, default=SCENARIO, help="scenario of the real-model runs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         memory(folder, 10)
         memory(folder, 200)
-        throughput(folder, args.runs, args.days, args.scenario.resolve())
+        throughput(folder, args.runs, args.days, args.scenario.resolve(), args.repeat)
 
 
 if __name__ == "__main__":
