@@ -11,9 +11,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.schema import InputError
+from sim.schema import InputError, Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+#: Image formats ``bordersim map`` writes.
+MAP_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _add_run_options(p: argparse.ArgumentParser, *, out_help: str) -> None:
@@ -28,6 +30,16 @@ def _add_run_options(p: argparse.ArgumentParser, *, out_help: str) -> None:
         help="override a scenario key, e.g. --set patrols.count=12 (repeatable)",
     )
     p.add_argument("--out", default=None, help=out_help)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"given {text!r}; allowed: a whole number from 1 to 65535")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
 
     sub.add_parser("demo", help="the main job: run the default policy comparison and print where the report is")
     return parser
@@ -90,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # an output folder that cannot be created, a full disk, a file that vanished
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc} (check the paths given, e.g. --out)", file=sys.stderr)
+        return EXIT_INPUT
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -132,6 +148,17 @@ def cmd_map(args: argparse.Namespace) -> int:
     from sim.viz.maps import draw_map
     from sim.world import build_world
 
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in MAP_FORMATS:
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    "",
+                    f"'{args.out}': extension '{suffix or '(none)'}' is not supported; use .png, .svg or .pdf",
+                )
+            ]
+        )
     loaded = load_scenario(args.scenario, args.overrides)
     world = build_world(loaded)
     out = draw_map(world, args.out)

@@ -28,6 +28,7 @@ from sim.legal import CaseOutcome, CourtSystem
 from sim.metrics import OUTCOMES
 from sim.routing import RoutePlanner
 from sim.scenario import LoadedScenario, load_scenario
+from sim.schema import check_run_options
 from sim.world import World, build_world
 
 #: Vehicle speed between staging areas, ports and destinations (km/h, on roads, with detours).
@@ -61,6 +62,7 @@ class BorderModel(mesa.Model):
         overrides: list[str] | dict[str, Any] | None = None,
         world: World | None = None,
     ):
+        check_run_options(seed=seed)
         super().__init__(rng=seed)
         self.loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, overrides)
         self.spec = self.loaded.spec

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.metrics import OUTCOMES
+from sim.schema import InputError, Problem, check_run_options
 
 
 @dataclass
@@ -49,6 +50,7 @@ def run(
     from sim.model import BorderModel
     from sim.scenario import load_scenario
 
+    check_run_options(days, seed)
     loaded = load_scenario(scenario if isinstance(scenario, dict) else Path(scenario), overrides)
     model = BorderModel(loaded, seed=seed)
     days = loaded.spec.time.days if days is None else days
@@ -115,6 +117,10 @@ def summary_table(outcomes: dict[str, Any]) -> str:
 
 def run_command(args: argparse.Namespace) -> int:
     """``bordersim run SCENARIO [--days D] [--seed S] [--set k=v]... [--out DIR]``."""
+    if args.out:  # a folder that cannot be made is reported before the run, not after it
+        if Path(args.out).is_file():
+            raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the run's files")])
+        Path(args.out).mkdir(parents=True, exist_ok=True)
     result = run(args.scenario, args.overrides, seed=args.seed, days=args.days, progress=not args.quiet)
     name = result.outcomes["scenario"]
     out = Path(args.out) if args.out else Path("results") / f"run-{name}-seed{args.seed}"

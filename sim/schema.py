@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import numbers
 import tomllib
 import types
 import typing
@@ -48,6 +49,21 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+#: Longest run accepted (days), as for ``time.days``.
+MAX_RUN_DAYS = 3650.0
+
+
+def check_run_options(days: float | None = None, seed: Any = 0) -> None:
+    """Refuse a run length or seed the model cannot use, with the option named (``--days``, ``--seed``)."""
+    problems = []
+    if days is not None and not (isinstance(days, numbers.Real) and 0 < days <= MAX_RUN_DAYS):
+        problems.append(Problem("--days", "", f"given {days}; allowed: a number > 0 and <= {MAX_RUN_DAYS:g} (days)"))
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        problems.append(Problem("--seed", "", f"given {seed!r}; allowed: a whole number >= 0"))
+    if problems:
+        raise InputError(problems)
 
 
 def spec(

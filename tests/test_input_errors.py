@@ -217,3 +217,33 @@ def test_map_of_a_broken_file_exits_2(tmp_path, capsys):
     assert status == EXIT_INPUT
     assert output.startswith("error: ")
     assert_names(output, str(path), "malformed TOML")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["run", "{tiny}", "--days", "-1"], ["--days", "given -1.0", "> 0 and <= 3650"]),
+        (["run", "{tiny}", "--days", "1e9"], ["--days", "given 1000000000.0"]),
+        (["run", "{tiny}", "--days", "nan"], ["--days", "given nan"]),
+        (["run", "{tiny}", "--seed", "-5", "--days", "1"], ["--seed", "given -5", "whole number >= 0"]),
+        (["animate", "{tiny}", "--out", "{tmp}/a.gif", "--days", "1e5"], ["--days", "given 100000.0"]),
+        (["map", "{tiny}", "--out", "{tmp}/map.txt"], ["--out", "'.txt' is not supported", ".png, .svg or .pdf"]),
+        (["run", "{tiny}", "--days", "1", "--out", "{tmp}/afile"], ["--out", "is a file"]),
+        (["run", "{tiny}", "--days", "1", "--out", "/proc/no/such/folder"], ["/proc/no", "check the paths given"]),
+        (["map", "{tiny}", "--out", "/proc/no/such/map.png"], ["/proc/no", "check the paths given"]),
+    ],
+)
+def test_bad_command_line_options_are_named(tmp_path, capsys, argv, fragments):
+    tiny = write(tmp_path, BASE, "tiny.toml")
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    argv = [a.format(tiny=tiny, tmp=tmp_path) for a in argv]
+    status, output = run_cli(capsys, *argv)
+    assert status == EXIT_INPUT
+    assert_names(output, "error: ", *fragments)
+
+
+def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["app", "--port", "99999"])
+    assert exit_info.value.code == EXIT_INPUT
+    assert_names(capsys.readouterr().err, "--port", "given '99999'", "1 to 65535")

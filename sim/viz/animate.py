@@ -37,7 +37,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.schema import InputError, Problem
+from sim.schema import InputError, Problem, check_run_options
 from sim.viz.maps import draw_base
 
 if TYPE_CHECKING:
@@ -499,9 +499,8 @@ def animate(
         panels.append(Panel(f"{name}: {_describe(extra)}", None, RunTracker()))
     for panel, config in zip(panels, configs, strict=True):
         panel.model = BorderModel(config, seed=seed)
+    check_run_options(days, seed)
     days = loaded.spec.time.days if days is None else float(days)
-    if days <= 0:
-        raise InputError([Problem("--days", "days", f"{days}: must be positive")])
     steps = round(days * panels[0].model.steps_per_day)
     n_frames = max(1, round(days * frames_per_day))
     marks = np.round(np.linspace(0, steps, n_frames + 1)[1:]).astype(int)
