@@ -176,3 +176,17 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
     assert result.total == 12 and result.failed == 0
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == len(set(zip(runs["policy"], runs["replication"], strict=True))) == 12
+
+
+def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path):
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=3)
+    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [2.0, 6.0]\n'
+    spec.write_text(text, encoding="utf-8")
+    exp = load_experiment(spec)
+    result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=True)
+    assert result.total == 18 and not result.report_error
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "simulated 3 times at each sweep point" in markdown
+    for value in ("2.0", "6.0"):
+        assert f"## Results by policy — victims.recruitment_per_day = {value}" in markdown
+    assert markdown.count("Shown for the first sweep point (victims.recruitment_per_day = 2.0)") == 3

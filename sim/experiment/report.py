@@ -42,14 +42,15 @@ VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
 MAX_MAP_POINTS = 4000
 
 HOW_TO_READ = (
-    "Every policy was simulated {reps} times over the same {days:g} days, and replication i of every policy used "
-    "the same random seed, so the policies faced the same circumstances (the same recruits, the same weather of "
+    "Every policy was simulated {reps} times{where} over the same {days:g} days, and replication i of every policy "
+    "used the same random seed, so the policies faced the same circumstances (the same recruits, the same weather of "
     "chance) and differ only by the policy. Each number is the mean over the replications with its 95% confidence "
     "interval: the range within which the true mean lies with 95% confidence given this many replications. A change "
     "is marked <b>better</b> (green) or <b>worse</b> (red) only when the difference from the baseline, replication "
     "by replication, is statistically significant at the 5% level after correcting for the number of comparisons "
-    "made (Holm's method). Whether higher is better depends on the outcome (more interdictions is better, more "
-    "deaths is worse); outcomes that are neither (e.g. the number of crossings attempted) are marked higher/lower. "
+    "made (Holm's method). Whether higher is better depends on the outcome (more victims rescued is better, more "
+    "deaths is worse); outcomes that are neither are marked higher/lower: crossings attempted, and interdictions, "
+    "which also fall when deterrence works. "
     "No mark means the replications cannot tell the policy apart from the baseline: more replications may."
 )
 
@@ -115,7 +116,9 @@ def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[st
             table = table.reindex(experiment.policy_names)
             x = np.arange(len(table)) + (j - (len(points) - 1) / 2) * width
             err = np.vstack([table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]])
-            bars = ax.bar(x, table["mean"], width * 0.9, yerr=np.nan_to_num(err), capsize=3, alpha=0.85 - 0.25 * j)
+            bars = ax.bar(
+                x, table["mean"], width * 0.9, yerr=np.nan_to_num(err), capsize=3, alpha=_shade(j, len(points))
+            )
             for bar, policy, verdict in zip(bars, table.index, table["verdict"], strict=True):
                 bar.set_color(colours[policy])
                 if verdict in VERDICT_STYLE:
@@ -128,8 +131,30 @@ def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[st
         ax.set_xticklabels([_label(p) for p in experiment.policy_names], rotation=35, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     if len(points) > 1:
-        fig.suptitle("Bars from left to right within a policy: sweep points " + ", ".join(map(str, points)))
+        from matplotlib.patches import Patch
+
+        shades = [
+            Patch(color="0.35", alpha=_shade(j, len(points)), label=sweep_label(experiment, p))
+            for j, p in enumerate(points)
+        ]
+        fig.legend(
+            handles=shades,
+            loc="outside upper center",
+            ncols=min(4, len(points)),
+            fontsize=8,
+            title="bars within a policy, left to right",
+            title_fontsize=8,
+        )
     return fig
+
+
+def _shade(j: int, n: int) -> float:
+    """Opacity of the j-th of n sweep points' bars: solid to pale."""
+    return 0.9 if n <= 1 else 0.9 - 0.65 * j / (n - 1)
+
+
+#: Marker of each sweep point in the trade-off view (cycled).
+SWEEP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure | None:
@@ -142,7 +167,9 @@ def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dic
     cells = summary.set_index(["sweep_point", "policy", "outcome"])
     for i, outcome in enumerate(wanted):
         ax = fig.add_subplot(1, len(wanted), i + 1)
-        for point in sorted(summary["sweep_point"].unique()):
+        points = sorted(summary["sweep_point"].unique())
+        for k, point in enumerate(points):
+            marker = SWEEP_MARKERS[k % len(SWEEP_MARKERS)]
             for policy in experiment.policy_names:
                 x, y = cells.loc[(point, policy, TRADE_OFF_X)], cells.loc[(point, policy, outcome)]
                 ax.errorbar(
@@ -150,13 +177,19 @@ def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dic
                     y["mean"],
                     xerr=_half_width(x),
                     yerr=_half_width(y),
-                    fmt="o",
+                    fmt=marker,
                     color=colours[policy],
                     capsize=3,
-                    label=_label(policy) if i == 0 and point == 0 else None,
+                    label=_label(policy) if i == 0 and k == 0 else None,
                 )
-                ax.annotate(
-                    _label(policy), (x["mean"], y["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+                if len(points) == 1:  # with a sweep, colour (policy) and marker (point) say it; labels would pile up
+                    ax.annotate(
+                        _label(policy), (x["mean"], y["mean"]), fontsize=7, xytext=(4, 4), textcoords="offset points"
+                    )
+        if i == 0 and len(points) > 1:
+            for k, point in enumerate(points):
+                ax.plot(
+                    [], [], SWEEP_MARKERS[k % len(SWEEP_MARKERS)], color="0.4", label=sweep_label(experiment, point)
                 )
         meta = OUTCOME_BY_NAME[outcome]
         ax.xaxis.set_major_formatter(EngFormatter(sep=" "))
@@ -432,7 +465,7 @@ def _html(experiment: Experiment, sections: dict[str, Any], figures: list, pngs:
     if experiment.description:
         parts.append(f"<p class='lead'>{esc(experiment.description)}</p>")
     parts.append("<h2>How to read this report</h2>")
-    parts.append(f"<p>{HOW_TO_READ.format(reps=experiment.replications, days=experiment.days)}</p>")
+    parts.append(f"<p>{_how_to_read(experiment)}</p>")
     parts.append("<h2>What was simulated</h2><ul>")
     parts += [f"<li>{esc(line)}</li>" for line in _setup_lines(experiment, sections)]
     parts.append("</ul><h3>The policies</h3><dl>")
@@ -443,7 +476,7 @@ def _html(experiment: Experiment, sections: dict[str, Any], figures: list, pngs:
     parts.append(_html_table(experiment, sections["summary"]))
     for slug, title, _ in figures:
         data = base64.b64encode(pngs[slug]).decode("ascii")
-        parts.append(f"<h2>{esc(title)}</h2><p class='caption'>{esc(_CAPTIONS[slug])}</p>")
+        parts.append(f"<h2>{esc(title)}</h2><p class='caption'>{esc(caption(experiment, slug))}</p>")
         parts.append(f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
     parts.append(_html_failures(sections["failed"]))
     parts.append(
@@ -508,7 +541,7 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
     lines = [f"# {_label(experiment.name)}: what each policy changes", ""]
     if experiment.description:
         lines += [experiment.description, ""]
-    how = HOW_TO_READ.format(reps=experiment.replications, days=experiment.days).replace("<b>", "**")
+    how = _how_to_read(experiment).replace("<b>", "**")
     lines += ["## How to read this report", "", how.replace("</b>", "**"), "", "## What was simulated", ""]
     lines += [f"- {line}" for line in _setup_lines(experiment, sections)]
     lines += ["", "### The policies", ""]
@@ -532,7 +565,7 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
                 row += f" {mean}{extra} |"
             lines.append(row)
     for slug, title, _ in figures:
-        lines += ["", f"## {title}", "", _CAPTIONS[slug], "", f"![{title}](report_{slug}.png)"]
+        lines += ["", f"## {title}", "", caption(experiment, slug), "", f"![{title}](report_{slug}.png)"]
     failed = sections["failed"]
     if not failed.empty:
         lines += ["", "## Runs that failed", "", "| policy | replication | seed | error |", "|---|---|---|---|"]
@@ -547,6 +580,32 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
     return "\n".join(lines)
 
 
+def _how_to_read(experiment: Experiment) -> str:
+    where = " at each sweep point" if experiment.sweep else ""
+    return HOW_TO_READ.format(reps=experiment.replications, days=experiment.days, where=where)
+
+
+def sweep_label(experiment: Experiment, point: int) -> str:
+    """A sweep point in words, e.g. ``patrols.strategy = hotspot``."""
+    values = experiment.sweep_points()[int(point)]
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
+
+
+#: Figures drawn for the first sweep point only (the tables and bar charts cover every point).
+FIRST_POINT_ONLY = ("timeseries", "crossing_maps", "border_profile")
+
+
+def caption(experiment: Experiment, slug: str) -> str:
+    """The caption of a figure, saying which sweep point it shows when there is a sweep."""
+    text = _CAPTIONS[slug]
+    if experiment.sweep and slug in FIRST_POINT_ONLY:
+        text += (
+            f" Shown for the first sweep point ({sweep_label(experiment, 0)}); every point's data is in "
+            "timeseries.parquet and crossings.parquet (column sweep_point)."
+        )
+    return text
+
+
 _CAPTIONS = {
     "outcomes": (
         "Mean over replications for each policy; the whisker is the 95% confidence interval. A thick green outline "
@@ -554,7 +613,7 @@ _CAPTIONS = {
     ),
     "tradeoffs": (
         "Each point is a policy (mean, with 95% intervals both ways). Moving right costs more; whether moving up is "
-        "good depends on the panel: more interdictions is good, more deaths or wrongful detentions is bad."
+        "good depends on the panel: fewer successful crossings, deaths or wrongful detentions is better."
     ),
     "timeseries": (
         "The daily value of each outcome, averaged over replications, with a shaded 95% band. Cumulative outcomes "
