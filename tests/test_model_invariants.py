@@ -18,10 +18,12 @@ import pytest
 from mesa.discrete_space import CellAgent
 
 from sim.agents.patrol import PatrolStatus
+from sim.agents.trafficker import TraffickerStatus
 from sim.agents.victim import Victim, VictimState
 from sim.model import BorderModel
 
 ROOT = Path(__file__).resolve().parents[1]
+HELD = (TraffickerStatus.DETAINED, TraffickerStatus.CONVICTED)
 
 #: A small procedural sector (20 x 15 km at 500 m) with every kind of actor, stepped hourly.
 SMALL_PROCEDURAL = {
@@ -44,6 +46,17 @@ SMALL_PROCEDURAL = {
     "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}, {"name": "customs", "patrol_share": 0.0}]},
     "traffickers": {"networks": 2, "members_per_network": 3, "vehicle_share": 0.2},
     "victims": {"recruitment_per_day": 12},
+}
+
+
+FAST_JUSTICE = {
+    "legal.procedural_delay_days": 2.0,
+    "legal.trial_days_mean": 3.0,
+    "legal.detention_capacity": 1,
+    "legal.abscond_probability": 0.3,
+    "legal.sentence_years": 0.05,
+    "traffickers.replacement_days": 2.0,
+    "patrols.count": 8,
 }
 
 
@@ -80,6 +93,18 @@ def check_invariants(model: BorderModel) -> list[str]:
         if not world.passable[under]:
             problems.append(f"step {step}: patrol {patrol.index} at km {model.patrol_pos[patrol.index]}, impassable")
 
+    # Network members: a group's guide is on the map and free; the held and the convicted are where they should be.
+    for group in model.groups.values():
+        if group.active and (group.guide.cell is None or group.guide.status in HELD):
+            problems.append(f"step {step}: group {group.group_id} guided by a {group.guide.status.value} member")
+    for network in model.networks:
+        for member in network.members:
+            cases = model.courts.open_cases_of(member)
+            if member.status is TraffickerStatus.CONVICTED and (member.cell is not None or member in model.agents):
+                problems.append(f"step {step}: convicted member {member.unique_id} still on the map")
+            if member.status is TraffickerStatus.DETAINED and not any(c.detained for c in cases):
+                problems.append(f"step {step}: member {member.unique_id} detained without an open detained case")
+
     # Counts: none negative; finished attempts never exceed attempts.
     for name, value in outcomes.items():
         if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)) and value < 0:
@@ -103,8 +128,11 @@ def check_invariants(model: BorderModel) -> list[str]:
         (SMALL_PROCEDURAL, {}, 11, 6),
         # 25-minute steps do not divide a day (57.6 steps): the daily row must still come once a day.
         (SMALL_PROCEDURAL, {"time.step_minutes": 25, "traffickers.members_per_network": 6}, 11, 6),
+        # Fast courts, little detention, frequent absconding, short sentences: members go round the whole
+        # legal cycle (released, re-arrested while on release, convicted while guiding, back from prison).
+        (SMALL_PROCEDURAL, FAST_JUSTICE, 5, 60),
     ],
-    ids=["classroom", "small_procedural", "small_procedural_25min"],
+    ids=["classroom", "small_procedural", "small_procedural_25min", "small_procedural_fast_justice"],
 )
 def test_invariants_hold_after_every_step(scenario, overrides, seed, days):
     model = BorderModel(scenario, seed=seed, overrides=overrides)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.agents.trafficker import TraffickerStatus
+from sim.agents.trafficker import Trafficker, TraffickerStatus
 from sim.legal import CaseOutcome
 from sim.model import BorderModel
 
@@ -54,3 +54,38 @@ def test_acquittal_on_one_case_keeps_a_member_held_on_another():
     assert member.status is TraffickerStatus.DETAINED, "still held on the second case"
     verdict(model, second, CaseOutcome.ACQUITTED)
     assert member.status is TraffickerStatus.IDLE
+
+
+def test_the_whole_legal_cycle_keeps_the_bookkeeping_sound(monkeypatch):
+    """Released at arrest, back at work, convicted while guiding: invariants hold after every step."""
+    from tests.test_model_invariants import SMALL_PROCEDURAL, check_invariants
+
+    convicted_while_guiding = []
+    original = Trafficker.convicted
+
+    def counting(self):
+        started = original(self)
+        if self.sentence_pending:
+            convicted_while_guiding.append(self.unique_id)
+        return started
+
+    monkeypatch.setattr(Trafficker, "convicted", counting)
+    no_detention = {
+        "legal.detention_capacity": 0,  # everyone awaits trial at liberty, free to guide
+        "legal.abscond_probability": 0.0,
+        "legal.procedural_delay_days": 0.5,
+        "legal.trial_days_mean": 1.0,
+        "legal.courts": 4,
+        "legal.base_conviction_probability": 0.9,
+        "legal.sentence_years": 0.05,
+        "traffickers.replacement_days": 2.0,
+        "patrols.count": 8,
+    }
+    model = BorderModel(SMALL_PROCEDURAL, seed=1, overrides=no_detention)
+    problems = []
+    for _ in range(40 * 24):
+        model.step()
+        problems += check_invariants(model)
+    assert not problems, problems[:5]
+    assert convicted_while_guiding, "the run must convict a member while out guiding a group"
+    assert model.outcomes()["traffickers_convicted"] >= 5
