@@ -189,4 +189,15 @@ def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path
     assert "simulated 3 times at each sweep point" in markdown
     for value in ("2.0", "6.0"):
         assert f"## Results by policy — victims.recruitment_per_day = {value}" in markdown
-    assert markdown.count("Shown for the first sweep point (victims.recruitment_per_day = 2.0)") == 3
+    assert markdown.count("With the sweep: line styles tell the sweep points apart.") == 2
+    assert markdown.count("With the sweep: one row of maps per sweep point.") == 1
+
+
+def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path):
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=2)
+    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [1.0, 2.0, 3.0, 4.0, 5.0]\n'
+    spec.write_text(text, encoding="utf-8")
+    result = run_experiment(load_experiment(spec), tmp_path / "out", SerialBackend(), progress=False, report=True)
+    assert result.total == 30 and not result.report_error
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert markdown.count("Shown for the first sweep point (victims.recruitment_per_day = 1.0) of 5") == 3

@@ -207,7 +207,7 @@ def _half_width(row: pd.Series) -> float:
 
 
 def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, str]) -> Figure | None:
-    """Daily mean over replications per policy with a 95% t band (first sweep point)."""
+    """Daily mean over replications per policy with a 95% t band; sweep points by line style (up to 4)."""
     if not path.exists():
         return None
     available = set(pq.read_schema(path).names)
@@ -215,26 +215,57 @@ def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, st
     if not outcomes or "day" not in available:
         return None
     table = pd.read_parquet(path, columns=["policy", "sweep_point", "replication", "day", *outcomes])
-    table = table[table["sweep_point"] == table["sweep_point"].min()]
+    points = line_points(experiment)
     cols = min(3, len(outcomes))
     rows = math.ceil(len(outcomes) / cols)
     fig = Figure(figsize=(4.4 * cols, 3.0 * rows), layout="constrained")
     for i, outcome in enumerate(outcomes):
         ax = fig.add_subplot(rows, cols, i + 1)
-        for policy in experiment.policy_names:
-            mine = table[table["policy"] == policy]
-            if mine.empty:
-                continue
-            band = mine.groupby("day")[outcome].apply(lambda s: pd.Series(dataclasses.astuple(estimate(s.to_numpy()))))
-            band = band.unstack()
-            days, mean, low, high = band.index.to_numpy(), band[1].to_numpy(), band[3].to_numpy(), band[4].to_numpy()
-            ax.plot(days, mean, color=colours[policy], lw=1.4, label=_label(policy))
-            ax.fill_between(days, low, high, color=colours[policy], alpha=0.15, lw=0)
+        for k, point in enumerate(points):
+            for policy in experiment.policy_names:
+                mine = table[(table["policy"] == policy) & (table["sweep_point"] == point)]
+                if mine.empty:
+                    continue
+                band = mine.groupby("day")[outcome].apply(
+                    lambda s: pd.Series(dataclasses.astuple(estimate(s.to_numpy())))
+                )
+                band = band.unstack()
+                days, mean = band.index.to_numpy(), band[1].to_numpy()
+                low, high = band[3].to_numpy(), band[4].to_numpy()
+                label = _label(policy) if k == 0 else None
+                ax.plot(days, mean, color=colours[policy], lw=1.4, ls=LINE_STYLES[k], label=label)
+                ax.fill_between(days, low, high, color=colours[policy], alpha=0.15 / len(points), lw=0)
         ax.set_title(f"{_label(outcome)} ({OUTCOME_BY_NAME[outcome].unit})", fontsize=9)
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
+    _add_sweep_styles(experiment, fig.axes[0], points)
     fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return fig
+
+
+#: Line styles of the sweep points in the daily series and the border profile.
+LINE_STYLES = ("-", "--", ":", "-.")
+#: Crossing maps drawn per policy and sweep point up to this many panels (else the first point only).
+MAX_MAP_PANELS = 12
+
+
+def line_points(experiment: Experiment) -> list[int]:
+    """Sweep points drawn as lines: all of them when line styles can tell them apart, else the first."""
+    n = len(experiment.sweep_points())
+    return list(range(n)) if n <= len(LINE_STYLES) else [0]
+
+
+def map_points(experiment: Experiment) -> list[int]:
+    """Sweep points given a row of crossing maps: all of them when the panels stay few, else the first."""
+    n = len(experiment.sweep_points())
+    return list(range(n)) if n * len(experiment.policy_names) <= MAX_MAP_PANELS else [0]
+
+
+def _add_sweep_styles(experiment: Experiment, ax: Any, points: list[int]) -> None:
+    """Legend entries for the sweep points' line styles (nothing without a sweep)."""
+    if len(points) > 1:
+        for k, point in enumerate(points):
+            ax.plot([], [], color="0.35", ls=LINE_STYLES[k], label=sweep_label(experiment, point))
 
 
 def _read_crossings(path: Path) -> pd.DataFrame | None:
@@ -248,34 +279,37 @@ def _read_crossings(path: Path) -> pd.DataFrame | None:
 
 
 def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
-    """One map per policy with the crossing attempts of every replication drawn over the scenario."""
-    crossings = crossings[crossings["sweep_point"] == crossings["sweep_point"].min()]
+    """One map per policy (and sweep point) with the crossing attempts of every replication over the scenario."""
     names = experiment.policy_names
-    cols = min(3, len(names))
-    rows = math.ceil(len(names) / cols)
+    points = map_points(experiment)
+    panels = [(point, policy) for point in points for policy in names]
+    cols = len(names) if len(points) > 1 else min(3, len(names))
+    rows = math.ceil(len(panels) / cols)
     fig = Figure(figsize=(5.2 * cols, 3.9 * rows), layout="constrained")
     rng = np.random.default_rng(0)  # thinning of very dense maps only; same figure every time
-    for i, policy in enumerate(names):
+    for i, (point, policy) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, i + 1)
-        _draw_world(ax, experiment, policy)
-        mine = crossings[crossings["policy"] == policy]
+        _draw_world(ax, experiment, policy, point)
+        mine = crossings[(crossings["policy"] == policy) & (crossings["sweep_point"] == point)]
         if len(mine) > MAX_MAP_POINTS:
             mine = mine.iloc[np.sort(rng.choice(len(mine), MAX_MAP_POINTS, replace=False))]
         for result, colour in RESULT_COLOURS.items():
             sel = mine[mine["result"] == result]
             ax.scatter(sel["x_km"], sel["y_km"], s=14, c=colour, alpha=0.6, lw=0, label=result, zorder=5)
-        ax.set_title(_label(policy), fontsize=10)
+        title = _label(policy) + (f"\n{sweep_label(experiment, point)}" if len(points) > 1 else "")
+        ax.set_title(title, fontsize=10)
     fig.axes[0].legend(loc="lower left", fontsize=7, markerscale=2, framealpha=0.85)
     return fig
 
 
-def _draw_world(ax: Any, experiment: Experiment, policy: str) -> None:
-    """The scenario under this policy as the background (terrain, sensors, blind spots)."""
+def _draw_world(ax: Any, experiment: Experiment, policy: str, point: int = 0) -> None:
+    """The scenario under this policy at this sweep point as the background (terrain, sensors, blind spots)."""
     try:
         from sim.scenario import load_scenario
         from sim.world import build_world
 
-        world = build_world(load_scenario(experiment.scenario_path, experiment.policy(policy).overrides))
+        overrides = experiment.run_overrides(experiment.policy(policy), experiment.sweep_points()[point])
+        world = build_world(load_scenario(experiment.scenario_path, overrides))
     except Exception:  # a background only: the crossings are still drawn on plain axes
         ax.invert_yaxis()
         ax.set_aspect("equal")
@@ -292,9 +326,9 @@ def _draw_world(ax: Any, experiment: Experiment, policy: str) -> None:
 
 
 def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dict[str, str]) -> Figure:
-    """Crossing attempts and deaths per run in 2-km bins along the border (west to east)."""
-    crossings = crossings[crossings["sweep_point"] == crossings["sweep_point"].min()]
-    runs_per_policy = crossings.groupby("policy")["replication"].nunique()
+    """Crossing attempts and deaths per run in 2-km bins along the border (west to east); sweep points by style."""
+    points = line_points(experiment)
+    runs_per = crossings.groupby(["policy", "sweep_point"])["replication"].nunique()
     span = float(crossings["x_km"].max()) if len(crossings) else 1.0
     bins = np.arange(0.0, span + 2.0, 2.0)
     fig = Figure(figsize=(11, 6), layout="constrained")
@@ -305,20 +339,23 @@ def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dic
     )
     for i, (title, what) in enumerate(panels):
         ax = fig.add_subplot(len(panels), 1, i + 1)
-        for policy in experiment.policy_names:
-            mine = crossings[crossings["policy"] == policy]
-            weights = None
-            if what == "deaths":
-                weights = mine["deaths"] if "deaths" in mine else (mine["result"] == "died").astype(float)
-            elif what is not None:
-                mine = mine[mine["result"] == what]
-            counts, _ = np.histogram(mine["x_km"], bins=bins, weights=weights)
-            per_run = counts / max(1, int(runs_per_policy.get(policy, 1)))
-            ax.stairs(per_run, bins, color=colours[policy], lw=1.6, label=_label(policy))
+        for k, point in enumerate(points):
+            for policy in experiment.policy_names:
+                mine = crossings[(crossings["policy"] == policy) & (crossings["sweep_point"] == point)]
+                weights = None
+                if what == "deaths":
+                    weights = mine["deaths"] if "deaths" in mine else (mine["result"] == "died").astype(float)
+                elif what is not None:
+                    mine = mine[mine["result"] == what]
+                counts, _ = np.histogram(mine["x_km"], bins=bins, weights=weights)
+                per_run = counts / max(1, int(runs_per.get((policy, point), 1)))
+                label = _label(policy) if k == 0 else None
+                ax.stairs(per_run, bins, color=colours[policy], lw=1.6, ls=LINE_STYLES[k], label=label)
         ax.set_ylabel("per run")
         ax.set_title(title, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
     fig.axes[-1].set_xlabel("position along the border (km east of the west edge)")
+    _add_sweep_styles(experiment, fig.axes[0], points)
     fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return fig
 
@@ -591,19 +628,22 @@ def sweep_label(experiment: Experiment, point: int) -> str:
     return ", ".join(f"{k} = {v}" for k, v in values.items())
 
 
-#: Figures drawn for the first sweep point only (the tables and bar charts cover every point).
-FIRST_POINT_ONLY = ("timeseries", "crossing_maps", "border_profile")
-
-
 def caption(experiment: Experiment, slug: str) -> str:
-    """The caption of a figure, saying which sweep point it shows when there is a sweep."""
+    """The caption of a figure, saying how it shows the sweep points when there is a sweep."""
     text = _CAPTIONS[slug]
-    if experiment.sweep and slug in FIRST_POINT_ONLY:
-        text += (
-            f" Shown for the first sweep point ({sweep_label(experiment, 0)}); every point's data is in "
-            "timeseries.parquet and crossings.parquet (column sweep_point)."
+    if not experiment.sweep or slug not in ("timeseries", "crossing_maps", "border_profile"):
+        return text
+    points = map_points(experiment) if slug == "crossing_maps" else line_points(experiment)
+    if len(points) > 1:
+        how = (
+            "one row of maps per sweep point" if slug == "crossing_maps" else "line styles tell the sweep points apart"
         )
-    return text
+        return f"{text} With the sweep: {how}."
+    return (
+        f"{text} Shown for the first sweep point ({sweep_label(experiment, 0)}) of "
+        f"{len(experiment.sweep_points())}; every point's data is in timeseries.parquet and crossings.parquet "
+        "(column sweep_point)."
+    )
 
 
 _CAPTIONS = {
