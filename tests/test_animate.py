@@ -118,3 +118,16 @@ def test_clock():
     assert clock_text(14.5) == "Day 1, 14:30"
     assert clock_text(24.0) == "Day 1, 24:00"
     assert clock_text(50.0) == "Day 3, 02:00"
+
+
+def test_shared_legend_lists_what_only_the_compared_policy_shows():
+    from sim.model import BorderModel
+    from sim.viz.animate import Panel, RunTracker, build_figure
+
+    base = BorderModel(SCENARIO, seed=3)
+    towers = BorderModel(SCENARIO, seed=3, overrides={"surveillance.extra_towers.count": 2})
+    panels = [Panel("baseline", base, RunTracker()), Panel("towers", towers, RunTracker())]
+    fig = build_figure(panels, animated=False)
+    labels = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert "extra tower (auto-sited)" in labels
+    assert len(labels) == len(set(labels)), "each feature once"

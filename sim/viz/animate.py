@@ -304,8 +304,12 @@ def build_figure(panels: list[Panel], dpi: int = 80, animated: bool = True) -> F
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "#f5f5f5", "edgecolor": "#9e9e9e"},
             animated=animated,
         )
-        if not handles:
-            handles = [*legend_entries(panel.model.world), *base.feature_handles]
+        # One legend for all panels: every feature any panel shows (a compared policy may add towers).
+        labels = {h.get_label() for h in handles}
+        for handle in [*legend_entries(panel.model.world), *base.feature_handles]:
+            if handle.get_label() not in labels:
+                handles.append(handle)
+                labels.add(handle.get_label())
     legend_ax = fig.add_axes((0.01, 0.0, 0.98, legend_h / fig_h))
     legend_ax.set_axis_off()
     legend_ax.legend(
