@@ -663,7 +663,7 @@ class BorderModel(mesa.Model):
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 self.schedule_event(trafficker.network.member_released, after=self.hours_to_steps(24 * days))
         else:
-            trafficker.freed()
+            trafficker.update_legal_status()
 
     def _on_release(self, case) -> None:
         case.accused.update_legal_status()

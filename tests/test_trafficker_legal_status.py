@@ -39,7 +39,7 @@ def test_convicted_while_guiding_goes_to_prison_when_the_trip_ends():
         model.step()
     assert guide.status is TraffickerStatus.CONVICTED and not guide.sentence_pending
     assert guide not in model.agents and guide.group is None
-    guide.freed()  # a later acquittal on another case changes nothing while serving
+    guide.update_legal_status()  # a later acquittal on another case changes nothing while serving
     assert guide.status is TraffickerStatus.CONVICTED
 
 

@@ -230,10 +230,6 @@ class Trafficker(CellAgent):
         self.group = None
         self.remove()
 
-    def freed(self) -> None:
-        """Acquitted, released to await trial at liberty, or absconded: :meth:`update_legal_status`."""
-        self.update_legal_status()
-
     def update_legal_status(self) -> None:
         """Status after one of this member's cases changed, from all the cases still open against them.
 

@@ -38,7 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.schema import InputError, Problem, check_run_options
-from sim.viz.maps import draw_base
+from sim.viz.maps import draw_base, legend_marker
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
@@ -229,17 +229,7 @@ def legend_entries(world: World) -> list[Artist]:
     """Legend proxies for the dynamic layer: group modes, patrol statuses, flashes."""
 
     def dot(label: str, colour: str, shape: str = "o", edge: str = "black", size: float = 8, width=0.8) -> Line2D:
-        return Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker=shape,
-            markersize=size,
-            markerfacecolor=colour,
-            markeredgecolor=edge,
-            markeredgewidth=width,
-            label=label,
-        )
+        return legend_marker(label, shape, colour, size=size, edge=edge, width=width)
 
     modes = ["foot"] + (["vehicle"] if world.ports else []) + (["tunnel"] if world.tunnels else [])
     entries: list[Artist] = [dot(MODE_LABELS[m], MODE_COLOURS[m]) for m in modes]

@@ -287,41 +287,46 @@ def legend_handles(world: World) -> tuple[list[Artist], list[Artist]]:
         if code in present
     ]
 
-    def marker(label: str, shape: str, colour: str, size: float = 9) -> Line2D:
-        return Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker=shape,
-            markersize=size,
-            markerfacecolor=colour,
-            markeredgecolor="black",
-            label=label,
-        )
-
     features: list[Artist] = [
         Line2D([], [], color="black", linewidth=2.2, dashes=(6, 3), label="border"),
         Line2D([], [], color="black", linewidth=0.8, linestyle=":", label="edge of border zone"),
     ]
     if world.ports:
-        features.append(marker("port of entry", "s", "#ffd400", 10))
+        features.append(legend_marker("port of entry", "s", "#ffd400", size=10))
     if world.staging:
-        features.append(marker("staging area (origin)", "^", "#ff6f00", 10))
+        features.append(legend_marker("staging area (origin)", "^", "#ff6f00", size=10))
     if world.destinations:
-        features.append(marker("destination", "*", "#8e24aa", 14))
+        features.append(legend_marker("destination", "*", "#8e24aa", size=14))
     if world.tunnels:
         features.append(Line2D([], [], color="#5d4037", linewidth=2, linestyle=(0, (1, 1)), label="tunnel"))
     kinds = sorted({s.kind for s in world.sensors if not s.auto_sited})
     features.extend(
-        marker(f"{kind} (dashed: range)", _SENSOR_MARKERS.get(kind, "o"), SENSOR_COLOURS.get(kind, "black"))
+        legend_marker(f"{kind} (dashed: range)", _SENSOR_MARKERS.get(kind, "o"), SENSOR_COLOURS.get(kind, "black"))
         for kind in kinds
     )
     if any(s.auto_sited for s in world.sensors):
-        features.append(marker("extra tower (auto-sited)", "P", AUTO_SITED_COLOUR))
+        features.append(legend_marker("extra tower (auto-sited)", "P", AUTO_SITED_COLOUR))
     features.append(
         Patch(facecolor="none", edgecolor=BLIND_SPOT_COLOUR, hatch="////", linewidth=1.2, label="blind spot")
     )
     return features, landcover
+
+
+def legend_marker(
+    label: str, shape: str, colour: str, *, size: float = 9, edge: str = "black", width: float = 1.0
+) -> Line2D:
+    """A legend entry showing a marker alone (no line)."""
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=shape,
+        markersize=size,
+        markerfacecolor=colour,
+        markeredgecolor=edge,
+        markeredgewidth=width,
+        label=label,
+    )
 
 
 def draw_base(ax: Axes, world: World, *, coverage: bool = True, labels: bool = True) -> BaseMapArtists:
