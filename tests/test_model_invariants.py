@@ -4,8 +4,11 @@ Two runs are stepped by hand for a few simulated days: the shipped classroom sce
 a port, towers, patrols) and a small procedural one (ridges, a road, a port, a tower, hourly
 steps). After each step the test checks that victims are conserved and each is counted in exactly
 one state, that every cell agent stands on a passable cell (and a patrol's cell is the one under
-its position in km), that no count is negative, that finished attempts never exceed attempts,
-and that the daily series has exactly one row per completed simulated day.
+its position in km), that each network's roster holds every registered member once and nobody
+else (its length equals its count by status: active, detained, serving a sentence), that members
+serving a sentence are off the map and all others on it, that no count is negative, that finished
+attempts never exceed attempts, and that the daily series has exactly one row per completed
+simulated day.
 """
 
 from __future__ import annotations
@@ -18,12 +21,20 @@ import pytest
 from mesa.discrete_space import CellAgent
 
 from sim.agents.patrol import PatrolStatus
-from sim.agents.trafficker import TraffickerStatus
+from sim.agents.trafficker import Trafficker, TraffickerStatus
 from sim.agents.victim import Victim, VictimState
 from sim.model import BorderModel
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD = (TraffickerStatus.DETAINED, TraffickerStatus.CONVICTED)
+#: The statuses of a member on a network's roster (one who left the trade is struck off it).
+ON_ROSTER = (
+    TraffickerStatus.IDLE,
+    TraffickerStatus.GUIDING,
+    TraffickerStatus.RELEASED,
+    TraffickerStatus.DETAINED,
+    TraffickerStatus.CONVICTED,
+)
 
 #: A small procedural sector (20 x 15 km at 500 m) with every kind of actor, stepped hourly.
 SMALL_PROCEDURAL = {
@@ -31,13 +42,13 @@ SMALL_PROCEDURAL = {
     "time": {"step_minutes": 60},
     "terrain": {
         "source": "procedural",
-        "width": 40,
-        "height": 30,
+        "width_km": 20,
+        "height_km": 15,
         "cell_m": 500,
         "seed": 3,
         "procedural": {"ridges": 2, "roads": 1, "towns": 1},
     },
-    "border": {"mode": "row", "row": 15, "origin_side": "south", "zone_km": 3},
+    "border": {"mode": "row", "y_km": 7.75, "origin_side": "south", "zone_km": 3},
     "ports": [{"name": "port", "at": [10.25, 7.75], "agency": "customs"}],
     "staging": [{"name": "camp", "at": [8.0, 13.0]}],
     "destinations": [{"name": "city", "at": [12.0, 2.0]}],
@@ -97,11 +108,32 @@ def check_invariants(model: BorderModel) -> list[str]:
     for group in model.groups.values():
         if group.active and (group.guide.cell is None or group.guide.status in HELD):
             problems.append(f"step {step}: group {group.group_id} guided by a {group.guide.status.value} member")
+    # Rosters: every registered member on their own network's roster exactly once, nobody else on any roster;
+    # a roster's length is its count by status (active, detained, serving a sentence), so it cannot fill up
+    # with people who have left. Members serving a sentence are off the map (still registered: they may come
+    # back as the same agent); every other member is on it.
+    registered = list(model.agents_by_type.get(Trafficker, []))
+    rostered = [member for network in model.networks for member in network.members]
+    if len({id(m) for m in rostered}) != len(rostered) or {id(m) for m in rostered} != {id(m) for m in registered}:
+        problems.append(
+            f"step {step}: {len(rostered)} roster entries ({len({id(m) for m in rostered})} distinct) "
+            f"but {len(registered)} registered Trafficker agents"
+        )
     for network in model.networks:
+        by_status = Counter(m.status for m in network.members)
+        if len(network.members) != sum(by_status[status] for status in ON_ROSTER):
+            problems.append(
+                f"step {step}: network {network.network_id} roster of {len(network.members)} but by status "
+                f"{ {status.value: n for status, n in by_status.items()} }"
+            )
         for member in network.members:
             cases = model.courts.open_cases_of(member)
-            if member.status is TraffickerStatus.CONVICTED and (member.cell is not None or member in model.agents):
+            if member.network is not network:
+                problems.append(f"step {step}: member {member.unique_id} on network {network.network_id}'s roster")
+            if member.status is TraffickerStatus.CONVICTED and member.cell is not None:
                 problems.append(f"step {step}: convicted member {member.unique_id} still on the map")
+            if member.status in ON_ROSTER and member.status is not TraffickerStatus.CONVICTED and member.cell is None:
+                problems.append(f"step {step}: {member.status.value} member {member.unique_id} off the map")
             if member.status is TraffickerStatus.DETAINED and not any(c.detained for c in cases):
                 problems.append(f"step {step}: member {member.unique_id} detained without an open detained case")
 
@@ -151,7 +183,8 @@ def test_invariants_hold_after_every_step(scenario, overrides, seed, days):
 
 
 def test_the_checker_catches_broken_bookkeeping():
-    """The invariants above can fail: a state changed behind the counters' back, a patrol moved off its cell."""
+    """The invariants above can fail: a state changed behind the counters' back, a patrol moved off its cell,
+    a member who left the trade still on the roster."""
     model = BorderModel(SMALL_PROCEDURAL, seed=11)
     for _ in range(48):
         model.step()
@@ -162,6 +195,11 @@ def test_the_checker_catches_broken_bookkeeping():
     patrol.status = PatrolStatus.PATROLLING
     elsewhere = next(tuple(c) for c in model.patrol_cells if tuple(c) != patrol.cell.coordinate)
     model.patrol_pos[patrol.index] = model.world.km_of(elsewhere)
+    member = model.networks[0].members[0]
+    member.status = TraffickerStatus.LEFT  # left the trade but not struck off
     problems = check_invariants(model)
     assert any("recount of Victim agents" in p for p in problems), problems
     assert any(f"patrol {patrol.index}" in p for p in problems), problems
+    assert any("network 0 roster of" in p for p in problems), problems
+    model.networks[1].members.append(member)  # on two rosters
+    assert any("roster entries" in p for p in check_invariants(model))

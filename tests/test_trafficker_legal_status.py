@@ -38,7 +38,8 @@ def test_convicted_while_guiding_goes_to_prison_when_the_trip_ends():
     while group.active:
         model.step()
     assert guide.status is TraffickerStatus.CONVICTED and not guide.sentence_pending
-    assert guide not in model.agents and guide.group is None
+    assert guide.cell is None and guide.group is None, "in prison: off the map"
+    assert guide in guide.network.members, "still on the roster: the same member can come back"
     guide.update_legal_status()  # a later acquittal on another case changes nothing while serving
     assert guide.status is TraffickerStatus.CONVICTED
 

@@ -10,6 +10,12 @@ Gathmann 2008).
 Deterrence and prices (Becker 1968; Gathmann 2008): each network tracks the arrest and conviction
 rates it observes; the expected penalty per trip is passed on in fees, and activity shrinks when
 the penalty eats the expected revenue. Arrested and convicted members are replaced only over time.
+
+Membership: a network's strength is ``traffickers.members_per_network``; it works at capacity
+``min(1, active members / strength)``. An arrest schedules a replacement, hired only if the network is
+still below strength when it comes. A member who has served a sentence comes back as the same agent
+(:meth:`Network.member_released`). The roster (:attr:`Network.members`) holds exactly the people tied
+to the network: active, detained and imprisoned members; those who leave the trade are struck off.
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ class TraffickerStatus(Enum):
     GUIDING = "guiding"  # leading a group
     DETAINED = "detained"  # arrested, in pretrial detention
     RELEASED = "released"  # arrested, free awaiting trial (active)
-    CONVICTED = "convicted"  # serving a sentence
+    CONVICTED = "convicted"  # serving a sentence (off the map, still on the roster)
+    LEFT = "left"  # out of the trade after a sentence: struck off the roster and out of the model
 
 
 ACTIVE_STATUSES = (TraffickerStatus.IDLE, TraffickerStatus.GUIDING, TraffickerStatus.RELEASED)
@@ -52,9 +59,11 @@ class Group:
     depart_h: float
     route: Route | None = None
     elapsed_h: float = 0.0
+    step_start_h: float = 0.0  # route time at the start of the current step
+    sightings: int = 0  # detections of this group so far
     sensor_hazard: float = 0.0  # accumulated fixed-sensor hazard already "spent" on draws
     exposure_hazard: float = 0.0
-    detected: bool = False
+    detected: str = ""  # "sensor" or "patrol" while an alert about the group is being answered
     active: bool = True
     crossed: bool = False
     port: int = -1
@@ -70,7 +79,14 @@ class Group:
 
 
 class Network(mesa.Agent):
-    """A trafficking network: recruits, plans crossings, remembers interdictions, sets its fee."""
+    """A trafficking network: recruits, plans crossings, remembers interdictions, sets its fee.
+
+    ``members`` is the roster: every member who is active, detained or serving a sentence, each once.
+    New members join only while fewer than ``traffickers.members_per_network`` are active, so the
+    roster exceeds that strength only by the members held in custody, plus the few who came back after
+    their place had been filled: from pretrial custody (acquitted, or released to await trial), or from
+    prison with a case still open against them.
+    """
 
     def __init__(self, model: BorderModel, network_id: int):
         super().__init__(model)
@@ -169,18 +185,35 @@ class Network(mesa.Agent):
         size = cfg.group_size_mean
         self.fee = cfg.fee + penalty / size
         revenue = size * (cfg.revenue_per_victim * p_deliver + self.fee)
-        active = sum(m.status in ACTIVE_STATUSES for m in self.members)
-        capacity = active / max(1, len(self.members))
-        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * capacity)
+        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * self.capacity())
 
-    def member_released(self) -> None:
-        """Event: a convicted member has served the sentence; they rejoin if the network has a place."""
-        self.replace_member()
+    def active_members(self) -> int:
+        return sum(m.status in ACTIVE_STATUSES for m in self.members)
+
+    def capacity(self) -> float:
+        """Share of its nominal throughput the network can run: ``min(1, active / members_per_network)``.
+
+        Members beyond the strength (back from custody after their place was filled) add nothing.
+        """
+        return min(1.0, self.active_members() / self.model.spec.traffickers.members_per_network)
+
+    def member_released(self, member: Trafficker) -> None:
+        """A member has served their sentence: the same person rejoins, or leaves the trade.
+
+        They rejoin (at their home staging area) if the network is below strength, or if a case is still
+        open against them (the courts still deal with them as a member). Otherwise their place has been
+        filled and they leave the trade: struck off the roster and out of the model (an assumption: the
+        network keeps its strength rather than growing past it).
+        """
+        below_strength = self.active_members() < self.model.spec.traffickers.members_per_network
+        if below_strength or self.model.courts.open_cases_of(member):
+            member.rejoin()
+        else:
+            member.leave_trade()
 
     def replace_member(self) -> None:
-        """Event, some time after a member was lost to arrest: fill the place if it is still empty."""
-        active = sum(m.status in ACTIVE_STATUSES for m in self.members)
-        if active < self.model.spec.traffickers.members_per_network:
+        """Event, some time after a member was lost to arrest: hire someone if the network is below strength."""
+        if self.active_members() < self.model.spec.traffickers.members_per_network:
             Trafficker(self.model, self)
 
 
@@ -224,10 +257,28 @@ class Trafficker(CellAgent):
         return True
 
     def begin_sentence(self) -> None:
-        """Into prison: out of the network's work and off the map."""
+        """Into prison: out of the network's work and off the map, but still a registered agent on the
+        network's roster, so that the same person can come back (:meth:`end_sentence`)."""
         self.sentence_pending = False
         self.status = TraffickerStatus.CONVICTED
         self.group = None
+        self.cell = None
+
+    def end_sentence(self) -> None:
+        """Event: the sentence is served; the network takes them back or they leave the trade."""
+        if self.status is TraffickerStatus.CONVICTED:
+            self.network.member_released(self)
+
+    def rejoin(self) -> None:
+        """Back from prison to the home staging area; status from any cases still open against them."""
+        self.status = TraffickerStatus.IDLE
+        self.cell = self.model.grid[self.model.world.staging[self.home_staging].cell]
+        self.update_legal_status()
+
+    def leave_trade(self) -> None:
+        """Out of the trade for good: struck off the network's roster and removed from the model."""
+        self.status = TraffickerStatus.LEFT
+        self.network.members.remove(self)
         self.remove()
 
     def update_legal_status(self) -> None:
@@ -236,7 +287,7 @@ class Trafficker(CellAgent):
         Held on any open case: detained; awaiting trial at liberty: released (and free to work for the
         network, guiding included); otherwise guiding or idle. A member serving a sentence stays in prison.
         """
-        if self.status is TraffickerStatus.CONVICTED or self.sentence_pending:
+        if self.status in (TraffickerStatus.CONVICTED, TraffickerStatus.LEFT) or self.sentence_pending:
             return
         open_cases = self.model.courts.open_cases_of(self)
         if any(case.detained for case in open_cases):
