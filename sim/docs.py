@@ -52,8 +52,12 @@ path to a destination. These checks need the terrain and are made when the world
 
 ## Grid size
 
-A grid has at most {MAX_CELLS:,} cells (`width x height`); larger grids are refused before anything
-is allocated. Use larger cells (`terrain.cell_m`) for larger regions.
+A grid has at most {MAX_CELLS:,} cells (columns x rows); larger grids are refused before anything
+is allocated. Use larger cells (`terrain.cell_m`) for larger regions. A procedural map is given in
+km (`terrain.width_km`, `terrain.height_km`) and has `width_km / cell_m` columns and `height_km /
+cell_m` rows, rounded up, so changing only `terrain.cell_m` gives the same land at another
+resolution. An ASCII map or raster file is given in cells: its extent is its number of cells times
+`terrain.cell_m`.
 
 ## Overrides
 

@@ -60,15 +60,25 @@ def border_line(scenario: Scenario, layers: TerrainLayers, file: str = "<scenari
     """Draw the border (``border.mode``) and the origin, destination and zone masks.
 
     Raises:
-        InputError: a border row outside the map, river mode without a river crossing every
+        InputError: a straight border outside the map, river mode without a river crossing every
             column, ASCII mode without exactly one ``'='`` cell in every column.
     """
     b = scenario.border
     height, width = layers.shape
     if b.mode == "row":
-        row = height // 2 if b.row < 0 else b.row
-        if row >= height:
-            raise InputError([Problem(file, "border.row", f"given {b.row}; allowed: -1 (middle) or 0..{height - 1}")])
+        extent_km = height * layers.cell_km
+        if b.y_km is not None and b.y_km >= extent_km:
+            raise InputError(
+                [
+                    Problem(
+                        file,
+                        "border.y_km",
+                        f"given {b.y_km:g}; allowed: a position on the map, 0 <= y_km < {extent_km:g} km "
+                        "(or no y_km: the middle row)",
+                    )
+                ]
+            )
+        row = height // 2 if b.y_km is None else int(b.y_km / layers.cell_km)
         rows = np.full(width, row, dtype=np.int64)
     elif b.mode == "river":
         rows = _river_centre(layers, file)
@@ -382,6 +392,7 @@ class _Places:
             detection_rate_per_hour=sensor.detection_rate_per_hour * TECH_TIER_SCALE[sensor.tech_tier],
             agency=sensor.agency,
             cost_per_year=sensor.cost_per_year,
+            capital_cost_per_year=sensor.capital_cost / sensor.lifetime_years,
         )
 
     def check_paths(self, staging: list[tuple[int, int]], destinations: list[tuple[int, int]]) -> None:
@@ -477,6 +488,7 @@ def site_extra_towers(
             detection_rate_per_hour=rate,
             agency=extra.agency,
             cost_per_year=extra.cost_per_year,
+            capital_cost_per_year=extra.capital_cost / extra.lifetime_years,
             auto_sited=True,
         )
         site.visible = viewshed(

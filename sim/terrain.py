@@ -4,7 +4,7 @@ Three sources give the land (``terrain.source``):
 
 - ``ascii``: a map in the scenario file, one character a cell (readable in a classroom);
 - ``procedural``: a seeded generator of basins, mountain ridges, a meandering river, highways and
-  towns (the same ``terrain.seed`` always gives the same land);
+  towns, working in km (the same ``terrain.seed`` always gives the same land, at any cell size);
 - ``raster``: ``.npy`` or ``.csv`` files of elevation (m) and land-cover codes.
 
 From elevation and land cover :func:`build_terrain` derives the layers the model reads:
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from sim.scenario import LAND_COVERS, MAX_CELLS, Scenario, Terrain
+from sim.scenario import LAND_COVERS, MAX_CELLS, Scenario, Terrain, procedural_shape
 from sim.schema import InputError, Problem
 
 
@@ -385,44 +385,69 @@ def _check_codes(data: np.ndarray, path: Path, file: str) -> np.ndarray:
 # --------------------------------------------------------------------------- procedural generator
 
 _BASE_ELEVATION_M = {"desert": 700.0, "river": 150.0, "plain": 300.0}
+#: Correlation lengths (Gaussian sigma) of the small-scale relief and of the forest/scrub patches (km).
+_RELIEF_SIGMA_KM = 3.0
+_PATCH_SIGMA_KM = 2.0
+#: Noise lattices have this many points per correlation length ...
+_LATTICE_POINTS_PER_SIGMA = 3.0
+#: ... unless the map is so large that a lattice would exceed this many points (the spacing then grows with
+#: the map's extent, never with its cell size).
+_MAX_LATTICE_POINTS = 2_000_000
+#: Spacing of the highway random walk: a step of -1, 0 or +1 km west-east every km north-south.
+_ROAD_STEP_KM = 1.0
+#: Independent random streams of the generator, one per feature, so that no feature's draws depend on the
+#: number of cells or on another feature's count.
+_STREAMS = ("relief", "ridges", "patches", "river", "roads", "towns")
 
 
 def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Seeded landscape: (elevation m, land-cover codes, river mask or None).
 
-    Steps, all drawn from ``np.random.default_rng(terrain.seed)`` in a fixed order:
-    base level of the landscape family plus smooth relief (Gaussian-filtered white noise,
-    correlation length about 3 km, amplitude ``roughness`` x 80 m); Gaussian-profile mountain
-    ridges (the part above half their height is mountain land cover); scrub/forest patches
-    covering ``forest_share`` of the land; a river meandering west-east about the middle row
-    (carved when ``river`` is set, the family is ``river`` or the border follows the river);
-    north-south highways (the first through the first port, bridging the river) and towns
-    (urban discs at ports, destinations and staging areas, then at random places).
+    The generator works in kilometres, so the same scenario at any ``terrain.cell_m`` gives the same
+    land up to resolution: every random draw is made on a lattice or at positions fixed in km (their
+    number depends on the map's extent, never on its cell count), and cells take the value of the
+    continuous landscape at their centre. Each feature draws from its own stream, spawned from
+    ``terrain.seed``:
+
+    - base level of the landscape family plus smooth relief: white noise on a km lattice,
+      Gaussian-filtered (correlation length 3 km), averaged over a cell (a Gaussian of a square
+      cell's standard deviation), interpolated to the cell centres (cubic B-spline); amplitude
+      ``roughness`` x 80 m;
+    - Gaussian-profile mountain ridges placed in km (the part above half their height is mountain);
+    - scrub/forest patches where a second smooth noise field (2 km) exceeds its quantile
+      ``1 - forest_share`` (taken over the lattice, so it does not depend on the cells);
+    - a river meandering west-east about the middle (carved when ``river`` is set, the family is
+      ``river`` or the border follows the river), ``river_width_m`` wide, at least one cell;
+    - north-south highways, random walks of +-1 km per km (the first through the first port, bridging
+      the river), drawn as 8-connected lines of cells;
+    - towns: urban discs at ports, destinations and staging areas, then at random places.
     """
     t = scenario.terrain
     p = t.procedural
-    height, width = t.height, t.width
+    height, width = procedural_shape(t)
+    assert t.width_km is not None and t.height_km is not None
+    extent_km = (float(t.height_km), float(t.width_km))
     cell_km = t.cell_m / 1000.0
-    rng = np.random.default_rng(t.seed)
-    rows_km = (np.arange(height) + 0.5)[:, None] * cell_km
-    cols_km = (np.arange(width) + 0.5)[None, :] * cell_km
+    streams = np.random.SeedSequence(t.seed).spawn(len(_STREAMS))
+    rngs = {name: np.random.default_rng(stream) for name, stream in zip(_STREAMS, streams, strict=True)}
+    row_km = (np.arange(height) + 0.5) * cell_km
+    col_km = (np.arange(width) + 0.5) * cell_km
+    rows_km, cols_km = row_km[:, None], col_km[None, :]
 
-    elevation = np.full((height, width), _BASE_ELEVATION_M[p.kind])
-    elevation += p.roughness * 80.0 * _smooth_noise(rng, (height, width), 3.0 / cell_km)
+    relief, _ = _smooth_noise(rngs["relief"], extent_km, _RELIEF_SIGMA_KM, row_km, col_km, cell_km=cell_km)
+    elevation = _BASE_ELEVATION_M[p.kind] + p.roughness * 80.0 * relief
     ridge_height = np.zeros((height, width))
     for _ in range(p.ridges):
-        ridge_height = np.maximum(
-            ridge_height, _ridge(rng, rows_km, cols_km, p, extent_km=(height * cell_km, width * cell_km))
-        )
+        ridge_height = np.maximum(ridge_height, _ridge(rngs["ridges"], rows_km, cols_km, p, extent_km=extent_km))
     elevation += ridge_height
     landcover = np.full((height, width), DESERT if p.kind == "desert" else OPEN, dtype=np.int8)
     if p.ridges and p.ridge_height_m > 0:
         landcover[ridge_height > 0.5 * p.ridge_height_m] = MOUNTAIN
 
-    patches = _smooth_noise(rng, (height, width), 2.0 / cell_km)
+    patches, lattice = _smooth_noise(rngs["patches"], extent_km, _PATCH_SIGMA_KM, row_km, col_km)
     if p.forest_share > 0:
-        edge = np.quantile(patches, 1.0 - p.forest_share)
-        core = np.quantile(patches, 1.0 - p.forest_share / 2.0)
+        edge = np.quantile(lattice, 1.0 - p.forest_share)
+        core = np.quantile(lattice, 1.0 - p.forest_share / 2.0)
         lowland = landcover != MOUNTAIN
         landcover[lowland & (patches >= edge)] = SCRUB
         if p.kind != "desert":
@@ -430,25 +455,28 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
 
     river = None
     if p.river or p.kind == "river" or scenario.border.mode == "river":
-        river = _river_mask(rng, height, width, p.river_width_cells)
-        depth = np.where(river, 0.0, np.inf)
-        distance_km = ndimage.distance_transform_edt(depth > 0) * cell_km
+        centre_km = _river_centre_km(rngs["river"], extent_km, col_km)
+        river = _river_mask(centre_km, p.river_width_m / 1000.0, row_km, cell_km)
+        distance_km = np.clip(np.abs(rows_km - centre_km[None, :]) - p.river_width_m / 2000.0, 0.0, None)
         elevation -= 30.0 * np.exp(-0.5 * (distance_km / 3.0) ** 2)
         landcover[river] = WATER
 
-    port_cols = [min(width - 1, int(port.at[0] / cell_km)) for port in scenario.ports]
     for i in range(p.roads):
-        column = port_cols[0] if i == 0 and port_cols else int(rng.integers(0, width))
-        anchor_row = min(height - 1, int(scenario.ports[0].at[1] / cell_km)) if i == 0 and port_cols else 0
-        landcover[_road_mask(rng, (height, width), column=column, anchor_row=anchor_row, cell_km=cell_km)] = ROAD
+        if i == 0 and scenario.ports:
+            anchor_km = scenario.ports[0].at
+        else:
+            anchor_km = (float(rngs["roads"].uniform(0.0, extent_km[1])), 0.0)
+        landcover[
+            _road_mask(rngs["roads"], anchor_km, extent_km=extent_km, row_km=row_km, cell_km=cell_km, width=width)
+        ] = ROAD
 
     anchors = [place.at for place in (*scenario.ports, *scenario.destinations, *scenario.staging)]
     for i in range(p.towns):
         if i < len(anchors):
             x_km, y_km = anchors[i]
         else:
-            x_km, y_km = rng.uniform(0, width * cell_km), rng.uniform(0, height * cell_km)
-        radius_km = max(rng.uniform(0.8, 1.5), 0.75 * cell_km)
+            x_km, y_km = rngs["towns"].uniform(0, extent_km[1]), rngs["towns"].uniform(0, extent_km[0])
+        radius_km = max(rngs["towns"].uniform(0.8, 1.5), 0.75 * cell_km)
         town = np.hypot(rows_km - y_km, cols_km - x_km) <= radius_km
         if river is not None:
             town &= ~river
@@ -456,11 +484,57 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
     return elevation.astype(np.float32), landcover, river
 
 
-def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma_cells: float) -> np.ndarray:
-    """Gaussian-filtered white noise scaled to zero mean and unit standard deviation."""
-    field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma=max(sigma_cells, 0.5), mode="wrap")
-    std = field.std()
-    return (field - field.mean()) / std if std > 0 else field
+def _lattice_spacing_km(extent_km: tuple[float, float], sigma_km: float, margin_km: float) -> float:
+    """Spacing of a noise lattice: a fixed share of the correlation length, coarser only for huge maps."""
+    spacing = sigma_km / _LATTICE_POINTS_PER_SIGMA
+    area = (extent_km[0] + 2 * margin_km) * (extent_km[1] + 2 * margin_km)
+    return max(spacing, float(np.sqrt(area / _MAX_LATTICE_POINTS)))
+
+
+def _smooth_noise(
+    rng: np.random.Generator,
+    extent_km: tuple[float, float],
+    sigma_km: float,
+    row_km: np.ndarray,
+    col_km: np.ndarray,
+    *,
+    cell_km: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smooth noise of zero mean and unit standard deviation, at the cell centres and on its lattice.
+
+    White noise is drawn on a lattice fixed in km (covering the map and a margin of three correlation
+    lengths, so the filter's edges never reach the map), Gaussian-filtered with ``sigma_km`` and scaled
+    by the mean and standard deviation of the lattice points on the map. With ``cell_km`` > 0 the
+    field is also averaged over a cell (a Gaussian with a square cell's standard deviation,
+    ``cell_km / sqrt(12)``) before it is sampled. Returns (values at the cells, lattice values on the map).
+    """
+    margin = 3.0 * sigma_km
+    spacing = _lattice_spacing_km(extent_km, sigma_km, margin)
+    shape = tuple(int(np.ceil((e + 2 * margin) / spacing)) + 1 for e in extent_km)
+    field = ndimage.gaussian_filter(rng.standard_normal(shape), sigma=sigma_km / spacing, mode="nearest")
+    axes = [np.arange(n) * spacing - margin for n in shape]
+    inside = np.ix_(*[(a >= 0) & (a <= e) for a, e in zip(axes, extent_km, strict=True)])
+    on_map = field[inside]
+    std = on_map.std()
+    field = (field - on_map.mean()) / (std if std > 0 else 1.0)
+    if cell_km > 0:
+        field = ndimage.gaussian_filter(field, sigma=cell_km / np.sqrt(12.0) / spacing, mode="nearest")
+    coefficients = ndimage.spline_filter(field, order=3, mode="mirror")
+    along_rows = _cubic_bspline(coefficients, (row_km + margin) / spacing, axis=0)
+    return _cubic_bspline(along_rows, (col_km + margin) / spacing, axis=1), field[inside]
+
+
+def _cubic_bspline(coefficients: np.ndarray, u: np.ndarray, axis: int) -> np.ndarray:
+    """Evaluate cubic B-spline ``coefficients`` at lattice coordinates ``u`` along one axis (separable)."""
+    n = coefficients.shape[axis]
+    i = np.floor(u).astype(np.int64)
+    t = u - i
+    weights = ((1 - t) ** 3 / 6, (3 * t**3 - 6 * t**2 + 4) / 6, (-3 * t**3 + 3 * t**2 + 3 * t + 1) / 6, t**3 / 6)
+    shape = [1, 1]
+    shape[axis] = -1
+    return sum(
+        np.take(coefficients, np.clip(i + k - 1, 0, n - 1), axis=axis) * w.reshape(shape) for k, w in enumerate(weights)
+    )
 
 
 def _ridge(rng, rows_km, cols_km, p, *, extent_km: tuple[float, float]) -> np.ndarray:
@@ -479,29 +553,75 @@ def _ridge(rng, rows_km, cols_km, p, *, extent_km: tuple[float, float]) -> np.nd
     return peak * np.exp(-0.5 * (distance / half_width_km) ** 2)
 
 
-def _river_mask(rng: np.random.Generator, height: int, width: int, river_width: int) -> np.ndarray:
-    """A river meandering west-east about the middle row, ``river_width`` cells wide, 4-connected."""
-    amplitude = max(1.0, 0.08 * height)
-    wiggle = ndimage.gaussian_filter1d(rng.standard_normal(width), sigma=max(1.0, width / 12.0), mode="wrap")
-    wiggle /= max(np.abs(wiggle).max(), 1e-9)
-    centre = np.clip(np.round(height / 2.0 + amplitude * wiggle), 1, height - 2).astype(int)
-    top = np.clip(centre - (river_width - 1) // 2, 0, height - 1)
-    mask = np.zeros((height, width), dtype=bool)
+def _river_centre_km(rng: np.random.Generator, extent_km: tuple[float, float], col_km: np.ndarray) -> np.ndarray:
+    """The river's centre line, y (km) at each column centre: the middle of the map plus a smooth meander.
+
+    The meander is white noise on a lattice fixed in km along x, Gaussian-filtered (correlation
+    length a twelfth of the map's width), scaled so its largest swing on the map is 8 % of the map's
+    height, and interpolated linearly to the columns.
+    """
+    height_km, width_km = extent_km
+    sigma = width_km / 12.0
+    margin = 3.0 * sigma
+    spacing = sigma / 8.0
+    x = np.arange(int(np.ceil((width_km + 2 * margin) / spacing)) + 1) * spacing - margin
+    wiggle = ndimage.gaussian_filter1d(rng.standard_normal(x.size), sigma=sigma / spacing, mode="nearest")
+    on_map = (x >= 0) & (x <= width_km)
+    wiggle /= max(float(np.abs(wiggle[on_map]).max()), 1e-9)
+    return height_km / 2.0 + 0.08 * height_km * np.interp(col_km, x, wiggle)
+
+
+def _river_mask(centre_km: np.ndarray, width_km: float, row_km: np.ndarray, cell_km: float) -> np.ndarray:
+    """Cells whose centre lies within half the river's width of its centre line, 4-connected.
+
+    A column whose cell centres all miss the band (a river narrower than a cell) gets the cell under
+    the centre line; where the line moves by more than its span from one column to the next, the
+    next column's span is stretched just enough to touch the previous one.
+    """
+    height = row_km.size
+    half = width_km / 2.0
+    top = np.ceil((centre_km - half) / cell_km - 0.5).astype(np.int64)
+    bottom = np.floor((centre_km + half) / cell_km - 0.5).astype(np.int64)
+    under = np.floor(centre_km / cell_km).astype(np.int64)
+    thin = bottom < top
+    top[thin] = bottom[thin] = under[thin]
+    top, bottom = np.clip(top, 0, height - 1), np.clip(bottom, 0, height - 1)
+    for c in range(1, top.size):
+        if top[c] > bottom[c - 1]:
+            top[c] = bottom[c - 1]
+        elif bottom[c] < top[c - 1]:
+            bottom[c] = top[c - 1]
     rows = np.arange(height)[:, None]
-    mask |= (rows >= top[None, :]) & (rows < top[None, :] + river_width)
-    # join consecutive columns so the river is one body of water
-    lo = np.minimum(top[1:], top[:-1])
-    hi = np.maximum(top[1:], top[:-1]) + river_width
-    mask[:, 1:] |= (rows >= lo[None, :]) & (rows < hi[None, :])
-    return mask
+    return (rows >= top[None, :]) & (rows <= bottom[None, :])
 
 
-def _road_mask(rng, shape: tuple[int, int], *, column: int, anchor_row: int, cell_km: float) -> np.ndarray:
-    """A north-south highway passing ``(anchor_row, column)``, gently winding, 8-connected."""
-    height, width = shape
-    steps = rng.choice([-1, 0, 0, 0, 0, 1], size=height) if cell_km < 2 else np.zeros(height, dtype=int)
-    offset = np.cumsum(steps)
-    cols = np.clip(column + offset - offset[anchor_row], 0, width - 1)
-    mask = np.zeros((height, width), dtype=bool)
-    mask[np.arange(height), cols] = True
+def _road_mask(
+    rng: np.random.Generator,
+    anchor_km: tuple[float, float],
+    *,
+    extent_km: tuple[float, float],
+    row_km: np.ndarray,
+    cell_km: float,
+    width: int,
+) -> np.ndarray:
+    """A north-south highway through ``anchor_km = (x, y)``, gently winding, 8-connected.
+
+    Its course is a random walk fixed in km: every :data:`_ROAD_STEP_KM` southward it moves -1, 0
+    or +1 km east (probabilities 1/6, 2/3, 1/6), interpolated linearly in between, shifted to pass
+    the anchor. Each row gets the cell under the course at its centre, joined to the next row's.
+    """
+    height_km = extent_km[0]
+    y = np.arange(-1, int(np.ceil(height_km / _ROAD_STEP_KM)) + 2) * _ROAD_STEP_KM
+    walk = np.cumsum(rng.choice([-1.0, 0.0, 0.0, 0.0, 0.0, 1.0], size=y.size)) * _ROAD_STEP_KM
+    x_anchor, y_anchor = anchor_km
+    course = x_anchor + np.interp(row_km, y, walk) - np.interp(y_anchor, y, walk)
+    cols = np.clip(np.floor(course / cell_km).astype(np.int64), 0, width - 1)
+    anchor_row = min(row_km.size - 1, int(y_anchor / cell_km))
+    cols[anchor_row] = min(width - 1, int(x_anchor / cell_km))  # the road passes the anchor's cell
+    mask = np.zeros((row_km.size, width), dtype=bool)
+    mask[np.arange(row_km.size), cols] = True
+    for r in range(1, row_km.size):  # 8-connected: fill a jump of more than one column
+        lo, hi = sorted((int(cols[r - 1]), int(cols[r])))
+        if hi - lo > 1:
+            mask[r, lo + 1 : hi] = True
     return mask

@@ -148,7 +148,7 @@ def test_no_passable_path_from_staging_to_destination(tmp_path, capsys):
 
 
 def test_huge_grid_is_refused_quickly_without_allocating(tmp_path, capsys):
-    text = '[scenario]\nname = "huge"\n[terrain]\nsource = "procedural"\nwidth = 1000000\nheight = 1000000\n'
+    text = '[scenario]\nname = "huge"\n[terrain]\nsource = "procedural"\nwidth_km = 1000000\nheight_km = 1000000\n'
     path = write(tmp_path, text)
     tracemalloc.start()
     start = time.perf_counter()
@@ -159,7 +159,7 @@ def test_huge_grid_is_refused_quickly_without_allocating(tmp_path, capsys):
     finally:
         tracemalloc.stop()
     assert status == EXIT_INPUT
-    assert_names(output, str(path), "terrain.width", "1000000 x 1000000", "4,000,000")
+    assert_names(output, str(path), "terrain.width_km", "1000000 x 1000000 km", "4,000,000")
     assert elapsed < 2.0
     assert peak < 20_000_000  # bytes: a 10^12-cell layer would be terabytes
 

@@ -33,7 +33,7 @@ def sector_scenario(name: str, terrain_ascii: str, border_row: int, x_mid: float
         "scenario": {"name": name},
         "time": {"step_minutes": 30},
         "terrain": {"source": "ascii", "cell_m": 1000, "ascii": terrain_ascii},
-        "border": {"mode": "row", "row": border_row, "origin_side": "south", "zone_km": 3},
+        "border": {"mode": "row", "y_km": border_row + 0.5, "origin_side": "south", "zone_km": 3},
         "staging": [{"name": "camp", "at": [x_mid, height - 1.5]}],
         "destinations": [{"name": "city", "at": [x_mid, 1.5]}],
         "surveillance": {"sensors": []},

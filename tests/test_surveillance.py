@@ -101,7 +101,7 @@ def test_straight_border_sides_and_zone():
 
 
 def test_north_origin_side():
-    world = world_of(flat_map(10, 20), border={"row": 3, "origin_side": "north"})
+    world = world_of(flat_map(10, 20), border={"y_km": 3.5, "origin_side": "north"})
     assert world.origin_mask[:3].all() and not world.origin_mask[3:].any()
 
 
@@ -140,7 +140,7 @@ def test_blind_share_matches_hand_count():
     rows[5][12] = "T"
     world = world_of(
         "\n".join("".join(r) for r in rows),
-        border={"row": 5, "zone_km": 2.0},
+        border={"y_km": 5.5, "zone_km": 2.0},
         surveillance={
             "sensors": [{"kind": "tower", "at": [10.5, 4.5], "range_m": 3000, "tech_tier": 1}],
             "blind_spot_threshold_per_hour": 0.5,
@@ -181,7 +181,7 @@ def test_greedy_towers_hand_checked_sites():
     # (7, 15) is the first that adds 9 new cells (cols 11..19).
     world = world_of(
         flat_map(20, 40),
-        border={"row": 10, "zone_km": 3.0},
+        border={"y_km": 10.5, "zone_km": 3.0},
         surveillance={"extra_towers": {"count": 2, "range_m": 5000, "candidate_spacing_km": 2.0}},
     )
     extra = [s for s in world.sensors if s.auto_sited]
@@ -193,7 +193,7 @@ def test_greedy_towers_hand_checked_sites():
 def test_greedy_towers_reduce_blind_share_and_are_deterministic():
     raw = {
         "scenario": {"name": "t"},
-        "terrain": {"source": "procedural", "width": 80, "height": 50, "seed": 5, "procedural": {"ridges": 3}},
+        "terrain": {"source": "procedural", "width_km": 80, "height_km": 50, "seed": 5, "procedural": {"ridges": 3}},
         "traffickers": {"networks": 0},
     }
     base = build_world(load_scenario(raw))
@@ -208,7 +208,7 @@ def test_greedy_towers_reduce_blind_share_and_are_deterministic():
 def test_ten_towers_on_200_by_150_are_fast():
     raw = {
         "scenario": {"name": "t"},
-        "terrain": {"source": "procedural", "width": 200, "height": 150, "seed": 2, "procedural": {"ridges": 5}},
+        "terrain": {"source": "procedural", "width_km": 200, "height_km": 150, "seed": 2, "procedural": {"ridges": 5}},
         "surveillance": {"extra_towers": {"count": 10}},
         "traffickers": {"networks": 0},
     }
@@ -275,7 +275,7 @@ def test_segment_means_weight_by_length():
 
 
 BASE_PLACES = {
-    "border": {"row": 5},
+    "border": {"y_km": 5.5},
     "staging": [{"name": "camp", "at": [3.5, 8.5]}],
     "destinations": [{"name": "city", "at": [15.5, 1.5]}],
 }
@@ -346,9 +346,9 @@ def tunnel(**ends) -> dict:
         ),
         (
             flat_map(10, 20),
-            places(border={"row": 12}),
-            "border.row",
-            r"given 12; allowed: -1 \(middle\) or 0..9",
+            places(border={"y_km": 12.0}),
+            "border.y_km",
+            r"given 12; allowed: a position on the map, 0 <= y_km < 10 km",
         ),
     ],
 )

@@ -29,7 +29,7 @@ def scenario(terrain: dict, **sections) -> object:
 
 
 def procedural(seed: int = 7, **params) -> object:
-    terrain = {"source": "procedural", "width": 60, "height": 40, "seed": seed, "procedural": params}
+    terrain = {"source": "procedural", "width_km": 60, "height_km": 40, "seed": seed, "procedural": params}
     return scenario(terrain)
 
 
@@ -87,7 +87,7 @@ def test_procedural_same_seed_same_land_other_seed_other_land():
 
 
 def test_procedural_river_crosses_every_column_near_the_middle():
-    layers = build_terrain(procedural(kind="river", river_width_cells=2, roads=0, towns=0))
+    layers = build_terrain(procedural(kind="river", river_width_m=2000, roads=0, towns=0))
     assert layers.river_mask is not None
     assert layers.river_mask.any(axis=0).all()
     rows = np.nonzero(layers.river_mask)[0]
@@ -97,7 +97,7 @@ def test_procedural_river_crosses_every_column_near_the_middle():
 
 def test_procedural_first_road_passes_first_port_and_town_there():
     spec = scenario(
-        {"source": "procedural", "width": 60, "height": 40, "seed": 3, "procedural": {"roads": 2, "towns": 1}},
+        {"source": "procedural", "width_km": 60, "height_km": 40, "seed": 3, "procedural": {"roads": 2, "towns": 1}},
         ports=[{"name": "gate", "at": [33.5, 20.5]}],
     )
     layers = build_terrain(spec)

@@ -33,7 +33,7 @@ def barrier_world(ridge_col: int | None = None, tower_cols=TOWER_COLS, cell_km=C
     raw = {
         "scenario": {"name": "barrier"},
         "terrain": {"source": "ascii", "cell_m": cell_km * 1000, "ascii": "\n".join([row] * height)},
-        "border": {"row": border_row, "zone_km": 1.0},
+        "border": {"y_km": (border_row + 0.5) * cell_km, "zone_km": 1.0},
         "traffickers": {"networks": 0},
         "surveillance": {
             "sensors": [
@@ -117,7 +117,7 @@ def test_rate_sensor_monte_carlo_matches_closed_form():
     raw = {
         "scenario": {"name": "barrier-mc"},
         "terrain": {"source": "ascii", "cell_m": MC_CELL_KM * 1000, "ascii": "\n".join(["." * MC_WIDTH] * MC_HEIGHT)},
-        "border": {"row": MC_HEIGHT // 2},
+        "border": {"y_km": (MC_HEIGHT // 2 + 0.5) * MC_CELL_KM},
         "traffickers": {"networks": 0},
         "surveillance": {
             "sensors": [
