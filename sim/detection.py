@@ -31,18 +31,19 @@ def patrol_exposure(
     to get the hazard.
 
     Args:
-        group_start, group_end: (G, 2) positions in km at the start and end of the step.
-        patrol_start, patrol_end: (P, 2) positions in km.
+        group_start, group_end: (..., G, 2) positions in km at the start and end of the step.
+        patrol_start, patrol_end: (..., P, 2) positions in km. Leading dimensions (sub-steps, say)
+            are matched between groups and patrols.
         range_km: detection range R.
 
     Returns:
-        (G, P) array of step fractions weighted by the kernel, in [0, 1].
+        (..., G, P) array of step fractions weighted by the kernel, in [0, 1].
     """
-    a = group_start[:, None, :] - patrol_start[None, :, :]  # (G, P, 2) separation at s = 0
-    b = (group_end - group_start)[:, None, :] - (patrol_end - patrol_start)[None, :, :]
-    aa = np.einsum("gpk,gpk->gp", a, a)
-    ab = np.einsum("gpk,gpk->gp", a, b)
-    bb = np.einsum("gpk,gpk->gp", b, b)
+    a = group_start[..., :, None, :] - patrol_start[..., None, :, :]  # (..., G, P, 2) separation at s = 0
+    b = (group_end - group_start)[..., :, None, :] - (patrol_end - patrol_start)[..., None, :, :]
+    aa = np.einsum("...k,...k->...", a, a)
+    ab = np.einsum("...k,...k->...", a, b)
+    bb = np.einsum("...k,...k->...", b, b)
     r2 = range_km * range_km
     lo = np.zeros_like(aa)
     hi = np.ones_like(aa)

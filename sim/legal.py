@@ -22,9 +22,19 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
 
 Bookkeeping. A case is *open* from filing (arrest) until it closes (verdict or abscond). Open cases
 are in exactly one stage: ``procedure``, ``queue`` (waiting for a court) or ``trial``. The number of
-cases in each stage is integrated exactly over time at every event, so
-:meth:`CourtSystem.time_average_open_cases` and the per-case stage times satisfy Little's law
-``L = lambda W`` (Little 1961) identically when cases still open are counted up to the present.
+cases in each stage, and of accused in pretrial detention, is integrated exactly over time at every
+event, so :meth:`CourtSystem.time_average_open_cases` and the per-case stage times satisfy Little's law
+``L = lambda W`` (Little 1961) identically when cases still open are counted up to the present, and
+:attr:`CourtSystem.detention_days` is exact.
+
+Time to verdict. The mean over the cases decided so far (:attr:`CourtSystem.mean_days_to_verdict`)
+leaves out every case still open, the long ones first, so in a finite run it is biased low and grows
+with the run length. :meth:`CourtSystem.days_to_verdict_estimate` is the Kaplan-Meier (1958) estimate
+instead: cases still open are censored at their present age and absconded cases at the abscond, and the
+mean is the area under the survival curve up to the longest time observed. It estimates the time to
+verdict of a case that goes to trial without run-length bias as long as the courts keep up. When they do
+not, the queue grows without bound and so does any estimate: :attr:`CourtSystem.utilisation` (cases
+reaching the courts per day over ``courts / trial_days_mean``) says so.
 
 Units. The model clock runs in model time units; ``steps_per_day`` converts. Every public figure and
 every case timestamp is in days since the start of the model clock.
@@ -213,6 +223,11 @@ class CourtSystem:
         # Cases now in, and integral over time (case-days) of cases in, each open stage, in _STAGE_INDEX order.
         self._counts = [0, 0, 0]
         self._areas = [0.0, 0.0, 0.0]
+        self._detention_area = 0.0  # accused-days in pretrial detention
+        self.bound_for_trial = 0  # cases filed whose accused will not abscond: they reach the court queue
+        # Closed cases for the survival estimate: days from arrest to closing, and whether it was a verdict.
+        self._closed_days: list[float] = []
+        self._closed_verdict: list[bool] = []
 
     # ------------------------------------------------------------------ clock and bookkeeping
     @property
@@ -229,6 +244,7 @@ class CourtSystem:
             areas[0] += counts[0] * dt
             areas[1] += counts[1] * dt
             areas[2] += counts[2] * dt
+            self._detention_area += self._detained_now * dt
             self._clock_day = now
         return now
 
@@ -304,6 +320,7 @@ class CourtSystem:
             if self.rng.random() < legal.abscond_probability:
                 self._schedule(case._abscond, self.rng.random() * pretrial_days)
                 return case
+        self.bound_for_trial += 1
         if pretrial_days > 0:
             self._schedule(case._end_procedure, pretrial_days)
         else:
@@ -404,6 +421,8 @@ class CourtSystem:
 
     def _close(self, case: Case, now: float) -> None:
         case.closed_day = now
+        self._closed_days.append(now - case.arrest_day)
+        self._closed_verdict.append(case.outcome is not CaseOutcome.ABSCONDED)
         self._move(case, CaseStage.CLOSED)
         del self.open_cases[case.case_id]
         if self.keep_history:
@@ -466,8 +485,59 @@ class CourtSystem:
 
     @property
     def mean_days_to_verdict(self) -> float:
-        """Mean days from arrest to verdict over decided cases (NaN before the first verdict)."""
+        """Mean days from arrest to verdict over the cases decided so far (NaN before the first verdict).
+
+        Biased low in a finite run (the cases still open are the long ones): see
+        :meth:`days_to_verdict_estimate`.
+        """
         return self._sum_days_to_verdict / self.decided if self.decided else math.nan
+
+    def days_to_verdict_estimate(self) -> float:
+        """Mean days from arrest to verdict, Kaplan-Meier estimate with open cases censored.
+
+        Every case filed counts: a verdict is an event at its time from arrest; a case still open is
+        censored at its present age, an absconded one at the abscond. The mean is the area under the
+        estimated survival curve up to the longest time observed (a restricted mean: a lower bound when
+        the longest case is still open). NaN before the first verdict.
+        """
+        if not self.decided:
+            return math.nan
+        now = self.now_day
+        times = np.array(self._closed_days + [now - case.arrest_day for case in self.open_cases.values()])
+        events = np.array(self._closed_verdict + [False] * len(self.open_cases))
+        return kaplan_meier_mean(times, events)
+
+    @property
+    def detention_days(self) -> float:
+        """Accused-days spent in pretrial detention so far."""
+        self._advance_clock()
+        return self._detention_area
+
+    @property
+    def arrivals_per_day(self) -> float:
+        """Cases reaching the court queue per day: the filing rate of cases whose accused does not abscond."""
+        elapsed = self.elapsed_days
+        return self.bound_for_trial / elapsed if elapsed > 0 else math.nan
+
+    @property
+    def capacity_per_day(self) -> float:
+        """Cases the courts can decide per day when always busy: ``courts / trial_days_mean``."""
+        return self.courts / self.legal.trial_days_mean
+
+    @property
+    def utilisation(self) -> float:
+        """Offered load per court, ``rho = arrivals_per_day / capacity_per_day``.
+
+        At ``rho >= 1`` the courts cannot keep up: the queue, the backlog and the time to verdict grow
+        with the run length. NaN without courts or before any time has passed.
+        """
+        if self.courts == 0:
+            return math.nan
+        return self.arrivals_per_day / self.capacity_per_day
+
+    def overload_warning(self) -> str | None:
+        """A sentence saying the courts are overloaded, or None when they keep up."""
+        return overload_warning(self.utilisation, self.arrivals_per_day, self.capacity_per_day, self.courts)
 
     @property
     def mean_wait_days(self) -> float:
@@ -524,5 +594,51 @@ class CourtSystem:
             "acquitted": self.acquitted,
             "absconded": self.absconded,
             "mean_days_to_verdict": self.mean_days_to_verdict,
+            "days_to_verdict_estimate": self.days_to_verdict_estimate(),
             "mean_wait_days": self.mean_wait_days,
+            "detention_days": self.detention_days,
+            "arrivals_per_day": self.arrivals_per_day,
+            "capacity_per_day": self.capacity_per_day,
+            "utilisation": self.utilisation,
         }
+
+
+def kaplan_meier_mean(times: np.ndarray, events: np.ndarray) -> float:
+    """Restricted mean of a Kaplan-Meier (1958) survival estimate, up to the longest time observed.
+
+    Args:
+        times: Time of each observation (an event or a censoring), >= 0.
+        events: True where the observation is an event, False where it is censored.
+
+    Returns:
+        The area under the estimated survival curve from 0 to ``max(times)`` (NaN with no observation).
+        At tied times events come before censorings, as usual.
+    """
+    times = np.asarray(times, dtype=float)
+    events = np.asarray(events, dtype=bool)
+    if times.size == 0:
+        return math.nan
+    order = np.lexsort((~events, times))
+    t, d = times[order], events[order]
+    at_risk = t.size - np.arange(t.size)
+    # Survival just after each observation: one factor (1 - 1/at_risk) per event, in time order; tied
+    # events multiply to (1 - d_j / n_j).
+    survival = np.cumprod(np.where(d, 1.0 - 1.0 / at_risk, 1.0))
+    before = np.concatenate(([1.0], survival[:-1]))
+    starts = np.concatenate(([0.0], t[:-1]))
+    return float(np.sum(before * (t - starts)))
+
+
+def overload_warning(utilisation: float, arrivals_per_day: float, capacity_per_day: float, courts: int) -> str | None:
+    """The overload sentence for a run summary or a report, or None when the courts keep up."""
+    if courts == 0:
+        if arrivals_per_day and arrivals_per_day > 0:
+            return "no courts: every case waits, and the backlog grows with the run length"
+        return None
+    if not (utilisation >= 1.0):
+        return None
+    return (
+        f"courts overloaded: cases reach the courts at {arrivals_per_day:.3g} a day against a capacity of "
+        f"{capacity_per_day:.3g} a day (courts / trial_days_mean), utilisation rho = {utilisation:.2f}; the "
+        "backlog and the time to verdict grow with the run length"
+    )

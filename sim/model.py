@@ -25,11 +25,12 @@ from sim.agents.victim import Victim, VictimState
 from sim.detection import detection_probability, patrol_exposure
 from sim.intel import IntelExchange
 from sim.legal import CaseOutcome, CourtSystem
-from sim.metrics import OUTCOMES
+from sim.metrics import COST_ITEMS, OUTCOMES
+from sim.response import Alert, DriveTimes, track
 from sim.routing import RoutePlanner
 from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
-from sim.world import World, build_world
+from sim.world import Cell, World, build_world
 
 #: Vehicle speed between staging areas, ports and destinations (km/h, on roads, with detours).
 VEHICLE_KMH = 50.0
@@ -43,6 +44,8 @@ SUPPORT_INTAKE_DAYS = 7.0
 LATE_IDENTIFICATION_DAYS = 30.0
 #: Per investigator, the chance an arrest leads to another member of the network, per piece of usable intel.
 INVESTIGATION_YIELD = 0.02
+#: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
+DETECTION_SUBSTEP_H = 0.125
 
 
 class BorderModel(mesa.Model):
@@ -77,6 +80,7 @@ class BorderModel(mesa.Model):
             self.grid.add_property_layer(PropertyLayer.from_data(name, getattr(self.world, name).astype(float)))
 
         self.planner = RoutePlanner(self.world, s.traffickers.walk_speed_kmh, s.traffickers.risk_aversion)
+        self.drive = DriveTimes(self.world, s.patrols)
         self.intel = IntelExchange(s.agencies, self.rng)
         self.courts = CourtSystem(
             self,
@@ -90,6 +94,9 @@ class BorderModel(mesa.Model):
         self.victim_counts: Counter = Counter(dict.fromkeys(VictimState, 0))
         self.counters: Counter = Counter()
         self.crossings: list[dict] = []
+        # For the cost: when each supported victim entered support, and each prison sentence (start, days).
+        self.support_started_days: list[float] = []
+        self.sentences: list[tuple[float, float]] = []
         self.groups: dict[int, Group] = {}
         self._next_group = 0
         self.timeseries: list[dict] = []
@@ -188,13 +195,15 @@ class BorderModel(mesa.Model):
 
         1. patrol shifts change (who is on duty);
         2. networks recruit victims and send out full groups;
-        3. groups on foot or in tunnels move along their routes; exposure deaths; border crossings;
+        3. groups on foot or in tunnels move along their routes; exposure deaths; where they cross the line;
         4. patrols move toward their waypoints;
         5. detection integrated over the step (sensors along each group's path, patrols over the
-           relative motion), alerts dispatched, responses scheduled as events;
-        6. checkpoints process legitimate traffic (wrongful detentions);
-        7. once a day: network economics, intel pruning, the daily outcome row.
-        Scheduled events (patrol arrivals, vehicle journeys, court stages) run between steps.
+           relative motion), at a moment drawn within the step; alerts dispatched from that moment,
+           pursuits that end within the step settled at once, later ones scheduled as events;
+        6. groups still free that have left the border zone have crossed; those at their destination arrive;
+        7. checkpoints process legitimate traffic (wrongful detentions);
+        8. once a day: network economics, intel pruning, the daily outcome row.
+        Scheduled events (pursuits, vehicle journeys, court stages) run between steps at their own times.
         """
         dt = self.step_hours
         self._in_step = True
@@ -204,12 +213,12 @@ class BorderModel(mesa.Model):
         for network in self.networks:
             network.recruit(expected)
         moving = [g for g in self.groups.values() if g.active and g.route is not None]
-        starts = np.array([(g.x_km, g.y_km) for g in moving]).reshape(-1, 2)
         for group in moving:
             group.guide.advance(dt)
-        patrol_start = self.patrol_pos.copy()
-        self.move_patrols(dt)
-        self.detect(moving, starts, patrol_start)
+        patrol_path = self.move_patrols(dt)
+        self.detect(moving, patrol_path)
+        for group in moving:
+            self.settle_group(group)
         for checkpoint in self.checkpoints:
             checkpoint.process_traffic(dt)
         while self.hours >= 24.0 * (self.days_done + 1) - 1e-9:
@@ -240,29 +249,45 @@ class BorderModel(mesa.Model):
         on_duty = sum(p.status is not PatrolStatus.OFF_DUTY for p in self.patrols)
         self.counters["patrol_hours"] += on_duty * self.step_hours
 
-    def move_patrols(self, dt: float) -> None:
-        """Vectorised movement of patrolling units toward their waypoints; new waypoints on arrival."""
+    def move_patrols(self, dt: float) -> np.ndarray:
+        """Vectorised movement of patrolling units toward their waypoints, in detection sub-steps.
+
+        A unit that reaches its waypoint picks the next one at once and drives on in the next
+        sub-step, so patrols cover the same ground whatever the step length. Returns the positions
+        at the sub-step boundaries, shape (K + 1, P, 2) in km, for detection.
+        """
+        n_sub = self.substeps(dt)
+        path = np.empty((n_sub + 1, len(self.patrols), 2))
+        path[0] = self.patrol_pos
         if not self.patrols:
-            return
-        moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
-        delta = self.patrol_waypoint - self.patrol_pos
-        dist = np.hypot(delta[:, 0], delta[:, 1])
-        reach = self.spec.patrols.speed_kmh * dt
-        frac = np.where(dist > 0, np.minimum(1.0, reach / np.maximum(dist, 1e-12)), 1.0)
-        new = self.patrol_pos + delta * frac[:, None] * moving[:, None]
+            return path
         w = self.world
-        rows = np.clip((new[:, 1] / w.cell_km).astype(int), 0, w.height - 1)
-        cols = np.clip((new[:, 0] / w.cell_km).astype(int), 0, w.width - 1)
-        ok = w.passable[rows, cols]
-        self.patrol_pos = np.where(ok[:, None], new, self.patrol_pos)
-        arrived = moving & ((frac >= 1.0) | ~ok)
+        reach = self.spec.patrols.speed_kmh * dt / n_sub
+        moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        for k in range(n_sub):
+            delta = self.patrol_waypoint - self.patrol_pos
+            dist = np.hypot(delta[:, 0], delta[:, 1])
+            frac = np.where(moving, np.minimum(1.0, reach / np.maximum(dist, 1e-12)), 0.0)
+            new = self.patrol_pos + delta * frac[:, None]
+            rows = np.minimum((new[:, 1] / w.cell_km).astype(int), w.height - 1)
+            cols = np.minimum((new[:, 0] / w.cell_km).astype(int), w.width - 1)
+            ok = w.passable[rows, cols]
+            self.patrol_pos = np.where(ok[:, None], new, self.patrol_pos)
+            path[k + 1] = self.patrol_pos
+            for i in np.flatnonzero(moving & ((frac >= 1.0) | ~ok)):
+                self.new_waypoint(self.patrols[i])
+        rows = np.minimum((self.patrol_pos[:, 1] / w.cell_km).astype(int), w.height - 1)
+        cols = np.minimum((self.patrol_pos[:, 0] / w.cell_km).astype(int), w.width - 1)
         for i in np.flatnonzero(moving):
             patrol = self.patrols[i]
-            cell = (int(rows[i]), int(cols[i])) if ok[i] else patrol.cell.coordinate
+            cell = (int(rows[i]), int(cols[i]))
             if cell != patrol.cell.coordinate:
                 patrol.cell = self.grid[cell]
-            if arrived[i]:
-                self.new_waypoint(patrol)
+        return path
+
+    def substeps(self, dt: float) -> int:
+        """Sub-steps of at most :data:`DETECTION_SUBSTEP_H` in a step of ``dt`` hours."""
+        return max(1, int(np.ceil(dt / DETECTION_SUBSTEP_H - 1e-9)))
 
     def new_waypoint(self, patrol: Patrol) -> None:
         self.patrol_waypoint[patrol.index] = patrol.choose_waypoint()
@@ -412,7 +437,7 @@ class BorderModel(mesa.Model):
         """Move a group along its route for ``dt`` hours; exposure deaths; crossing; arrival."""
         route = group.route
         t0, t1 = group.elapsed_h, min(group.elapsed_h + dt, route.total_time)
-        group.elapsed_h = t1
+        group.step_start_h, group.elapsed_h = t0, t1
         group.x_km, group.y_km = route.position_at(t1, self.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
@@ -421,26 +446,44 @@ class BorderModel(mesa.Model):
         self._exposure_deaths(group, route.exposure_hazard_at(t1) - route.exposure_hazard_at(t0))
         if not group.active:
             return
-        if group.crossing_xy is None and route.border_index >= 0 and i >= route.border_index:
+        self.note_border_passage(group, t1)
+
+    def settle_group(self, group: Group) -> None:
+        """After detection: a group still free beyond the border zone has crossed; at its destination, arrives."""
+        if not group.active or group.route is None:
+            return
+        route, t = group.route, group.elapsed_h
+        if not group.crossed and group.crossing_xy is not None and t >= route.zone_exit_time:
+            self._crossed(group)
+        if t >= route.total_time:
+            self.deliver(group)
+
+    def note_border_passage(self, group: Group, route_h: float) -> None:
+        """Record where a foot or tunnel group crossed the line, once it is at route time ``route_h``."""
+        route = group.route
+        if group.crossing_xy is not None or route is None or route.border_index < 0:
+            return
+        if route.index_at(route_h) >= route.border_index:
             b = route.border_index
             border_cell = (int(route.rows[b]), int(route.cols[b]))
             group.crossing_xy = self.world.km_of(border_cell)
             self._record_crossing_point(group, blind_spot=bool(self.world.blind_spot_mask[border_cell]))
-        if not group.crossed and group.crossing_xy is not None and t1 >= route.zone_exit_time:
-            self._crossed(group)
-        if t1 >= route.total_time:
-            self.deliver(group)
 
     def _record_crossing_point(self, group: Group, blind_spot: bool) -> None:
+        """The group meets the line (on foot, through a tunnel, or at a port); blind spots count on foot."""
         if group.crossing_xy is None:
             group.crossing_xy = (group.x_km, group.y_km)
         group.blind_spot = blind_spot
-        self.counters["border_crossings"] += 1
-        self.counters["blind_spot_crossings"] += blind_spot
+        if group.mode == "foot":
+            self.counters["foot_border_crossings"] += 1
+            self.counters["foot_blind_spot_crossings"] += blind_spot
 
     def _crossed(self, group: Group) -> None:
         group.crossed = True
         self.counters["crossings_succeeded"] += 1
+        self.counters["people_crossed"] += len(group.alive)
+        if group.mode == "foot":
+            self.counters["foot_crossings_succeeded"] += 1
 
     def _exposure_deaths(self, group: Group, hazard: float) -> None:
         if hazard <= 0:
@@ -464,13 +507,13 @@ class BorderModel(mesa.Model):
             victim.set_state(VictimState.DELIVERED)
         self._finish(group, "succeeded")
 
-    def _finish(self, group: Group, result: str) -> None:
-        """End a crossing attempt and record it (for displacement maps)."""
+    def _finish(self, group: Group, result: str, guide_held: bool = False) -> None:
+        """End a crossing attempt and record it (for displacement maps); a guide not held goes home."""
         group.active = False
         guide = group.guide
         delivered = sum(v.state is VictimState.DELIVERED for v in group.victims)
-        guide.network.observe_trip(result == "interdicted", delivered, len(group.victims))
-        if result != "interdicted":
+        guide.network.observe_trip(guide_held, delivered, len(group.victims))
+        if not guide_held:
             guide.group = None
             if guide.status is TraffickerStatus.GUIDING:
                 guide.status = TraffickerStatus.IDLE
@@ -486,6 +529,7 @@ class BorderModel(mesa.Model):
                 "y_km": round(float(y), 3),
                 "mode": group.mode,
                 "result": result,
+                "reached_line": group.crossing_xy is not None,
                 "blind_spot": bool(group.blind_spot),
                 "network": group.network_id,
                 "victims": len(group.victims),
@@ -494,119 +538,256 @@ class BorderModel(mesa.Model):
         )
         if result == "interdicted":
             self.counters["interdictions"] += 1
+        # Finished attempts by result and mode, and victims who scattered and turned back, for the rates.
+        self.counters[f"finished_{result}"] += 1
+        if group.mode == "foot":
+            self.counters[f"foot_finished_{result}"] += 1
+        self.counters["people_turned_back"] += sum(v.state is VictimState.RECRUITED for v in group.victims)
         del self.groups[group.group_id]
 
     # ------------------------------------------------------------------ detection
-    def detect(self, moving: list[Group], starts: np.ndarray, patrol_start: np.ndarray) -> None:
-        """Integrate detection hazards over the step and dispatch responses.
+    def detect(self, moving: list[Group], patrol_path: np.ndarray) -> None:
+        """Integrate detection hazards over the step, draw when within it a detection happens, respond.
 
-        Fixed sensors: the coverage accumulated along every cell each group passed (exact, from
-        its route profile). Patrols: the kernel integrated over the relative motion of each
-        on-duty patrol and each group (:func:`sim.detection.patrol_exposure`).
+        Fixed sensors: the coverage accumulated along every cell each group passed (exact, from its
+        route profile). Patrols: the kernel integrated over the relative motion of each on-duty
+        patrol and each group (:func:`sim.detection.patrol_exposure`), in sub-steps of at most
+        :data:`DETECTION_SUBSTEP_H` so a long step follows a group's path as a short one does. A
+        detection happens at the moment the cumulative hazard reaches an exponential draw, so where
+        and when the alert is raised, and the response measured from it, do not depend on the step.
         """
-        active = [i for i, g in enumerate(moving) if g.active and not g.detected]
-        if not active:
+        groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
+        if not groups:
             return
         dt = self.step_hours
-        groups = [moving[i] for i in active]
-        ends = np.array([(g.x_km, g.y_km) for g in groups])
-        sensor_h = np.array(
-            [
-                g.route.sensor_hazard_at(g.elapsed_h) - g.route.sensor_hazard_at(max(0.0, g.elapsed_h - dt))
-                for g in groups
-            ]
+        n_sub = len(patrol_path) - 1
+        frac = np.linspace(0.0, 1.0, n_sub + 1)
+        # Route time of every group at the sub-step boundaries (a group that arrived stops moving).
+        t0 = np.array([g.step_start_h for g in groups])
+        t1 = np.array([g.elapsed_h for g in groups])
+        times = np.minimum(t0[:, None] + frac[None, :] * dt, t1[:, None])  # (G, K+1)
+        xy = np.array(
+            [[g.route.position_at(t, self.world.cell_km) for t in row] for g, row in zip(groups, times, strict=True)]
         )
-        patrol_h = np.zeros((len(groups), len(self.patrols)))
+        sensor_cum = np.array(
+            [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
+        )
+        sensor_inc = np.diff(sensor_cum, axis=1)  # (G, K)
+        patrol_inc = np.zeros((len(groups), n_sub, len(self.patrols)))  # (G, K, P)
         on_duty = np.array([p.status is not PatrolStatus.OFF_DUTY for p in self.patrols], dtype=bool)
         if on_duty.any():
             cfg = self.spec.patrols
+            seg = xy.transpose(1, 0, 2)  # (K + 1, G, 2)
             kernel = patrol_exposure(
-                starts[active], ends, patrol_start[on_duty], self.patrol_pos[on_duty], cfg.detection_range_m / 1000.0
+                seg[:-1], seg[1:], patrol_path[:-1, on_duty], patrol_path[1:, on_duty], cfg.detection_range_m / 1000.0
+            )  # (K, G, P on duty)
+            w = self.world
+            mid = 0.5 * (xy[:, :-1] + xy[:, 1:])  # (G, K, 2)
+            rows = np.minimum(np.maximum((mid[..., 1] / w.cell_km).astype(int), 0), w.height - 1)
+            cols = np.minimum(np.maximum((mid[..., 0] / w.cell_km).astype(int), 0), w.width - 1)
+            conceal = w.concealment[rows, cols]  # (G, K)
+            tunnels = [i for i, g in enumerate(groups) if g.route.tunnel_index >= 0]
+            for i in tunnels:
+                mid_t = 0.5 * (times[i, :-1] + times[i, 1:])
+                conceal[i] = np.where([self._in_tunnel(groups[i], t) for t in mid_t], 0.0, conceal[i])
+            sub_h = dt / n_sub
+            patrol_inc[:, :, on_duty] = (
+                kernel.transpose(1, 0, 2) * (cfg.detection_rate_per_hour * sub_h) * conceal[:, :, None]
             )
-            rows = np.clip((ends[:, 1] / self.world.cell_km).astype(int), 0, self.world.height - 1)
-            cols = np.clip((ends[:, 0] / self.world.cell_km).astype(int), 0, self.world.width - 1)
-            conceal = self.world.concealment[rows, cols]
-            in_tunnel = np.array([g.mode == "tunnel" and self._in_tunnel(g) for g in groups])
-            conceal = np.where(in_tunnel, 0.0, conceal)
-            patrol_h[:, on_duty] = kernel * (cfg.detection_rate_per_hour * dt) * conceal[:, None]
-        total = sensor_h + patrol_h.sum(axis=1)
+        step_inc = sensor_inc + patrol_inc.sum(axis=2)  # (G, K)
+        total = step_inc.sum(axis=1)
         draws = self.rng.random(len(groups))
-        for k in np.flatnonzero(draws < detection_probability(total)):
-            group = groups[k]
-            # Attribute the detection to a detector in proportion to its share of the hazard.
-            shares = np.concatenate(([sensor_h[k]], patrol_h[k]))
+        for g in np.flatnonzero(draws < detection_probability(total)):
+            group = groups[g]
+            # The detection moment: where the cumulative hazard reaches -log(1 - u), within its sub-step.
+            target = -np.log1p(-draws[g])
+            cum = np.concatenate(([0.0], np.cumsum(step_inc[g])))
+            k = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, n_sub - 1))
+            within = (target - cum[k]) / step_inc[g, k] if step_inc[g, k] > 0 else 0.0
+            f = frac[k] + float(np.clip(within, 0.0, 1.0)) * (frac[k + 1] - frac[k])
+            route_h = float(min(t0[g] + f * dt, t1[g]))
+            when_h = self.hours - dt + f * dt
+            # Attribute the detection to a detector in proportion to its hazard in that sub-step.
+            shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
             who = int(self.rng.choice(len(shares), p=shares / shares.sum()))
+            within_sub = (f - frac[k]) / (frac[k + 1] - frac[k])
+            patrols_then = patrol_path[k] + (patrol_path[k + 1] - patrol_path[k]) * within_sub
+            group.x_km, group.y_km = group.route.position_at(route_h, self.world.cell_km)
+            alert = Alert(group, when_h, route_h, group.x_km, group.y_km, patrols_then)
             if who == 0:
-                self._sensor_detection(group)
+                self._sensor_detection(alert)
             else:
-                self._patrol_detection(group, self.patrols[who - 1])
+                self._patrol_detection(alert, self.patrols[who - 1])
+            if group.active:
+                group.x_km, group.y_km = group.route.position_at(group.elapsed_h, self.world.cell_km)
 
-    def _in_tunnel(self, group: Group) -> bool:
+    def _in_tunnel(self, group: Group, route_h: float | None = None) -> bool:
         route = group.route
-        return route.tunnel_index >= 0 and route.index_at(group.elapsed_h) == route.tunnel_index
+        t = group.elapsed_h if route_h is None else route_h
+        return route.tunnel_index >= 0 and route.index_at(t) == route.tunnel_index
 
-    def _sensor_detection(self, group: Group) -> None:
-        cell = self.world.cell_of(group.x_km, group.y_km)
+    def _sensor_detection(self, alert: Alert) -> None:
+        group = alert.group
+        cell = self.world.cell_of(alert.x_km, alert.y_km)
         owner = self.sensor_owner[cell]
         sensor = self.sensor_agents[owner] if owner >= 0 else None
         agency = sensor.agency if sensor is not None else self.spec.agencies.members[0].name
         if sensor is not None:
             sensor.alerts += 1
         group.detected = "sensor"
-        self.counters["detections"] += 1
-        self.note_event("detection", group.x_km, group.y_km)
-        self.intel.log(self.hours, agency, "detection", group.x_km, group.y_km, group.network_id)
-        self.dispatch(group, self.intel.alert_receivers(agency))
+        self._note_detection(alert, agency)
+        self.dispatch(alert, self.intel.alert_receivers(agency))
 
-    def _patrol_detection(self, group: Group, patrol: Patrol) -> None:
-        group.detected = "patrol"
-        self.counters["detections"] += 1
-        self.note_event("detection", group.x_km, group.y_km)
-        self.intel.log(self.hours, patrol.agency, "detection", group.x_km, group.y_km, group.network_id)
+    def _patrol_detection(self, alert: Alert, patrol: Patrol) -> None:
+        alert.group.detected = "patrol"
+        self._note_detection(alert, patrol.agency)
         if patrol.status is PatrolStatus.PATROLLING:
-            self._send(patrol, group)
+            self.pursue(patrol, alert, alert.patrol_xy[patrol.index])
         else:
-            self.dispatch(group, self.intel.alert_receivers(patrol.agency))
+            self.dispatch(alert, self.intel.alert_receivers(patrol.agency))
 
-    def dispatch(self, group: Group, agencies: list[str]) -> None:
-        """Send the nearest available patrol of the receiving agencies, if it can arrive in time."""
+    def _note_detection(self, alert: Alert, agency: str) -> None:
+        group = alert.group
+        group.sightings += 1
+        self.counters["detections"] += 1
+        self.note_event("detection", alert.x_km, alert.y_km)
+        if group.sightings == 1:  # the intel log keeps one sighting per group, the first
+            self.intel.log(alert.when_h, agency, "detection", alert.x_km, alert.y_km, group.network_id)
+
+    def dispatch(self, alert: Alert, agencies: list[str]) -> None:
+        """Send the free patrol of the receiving agencies with the shortest drive to the alert.
+
+        The dispatcher knows where and when the group was seen, not where it is going: the patrol
+        drives to that point (or, for a group seen on the origin side, to the nearest point of the
+        line) if it can be there within ``patrols.max_response_hours``, and tracks from there.
+        """
+        group = alert.group
         free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
-        if not free:
+        goal = self._response_goal(alert)
+        if not free or goal is None:
+            group.detected = ""  # nobody answers: the group stays visible to the next detector
             return
-        pos = self.patrol_pos[[p.index for p in free]]
-        dist = np.hypot(pos[:, 0] - group.x_km, pos[:, 1] - group.y_km)
-        self._send(free[int(np.argmin(dist))], group)
+        hours = self.drive.to(goal[0])
+        cells = [self.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
+        drive = np.array([hours[c] for c in cells])
+        best = int(np.argmin(drive))
+        if not drive[best] <= self.spec.patrols.max_response_hours:
+            group.detected = ""
+            return
+        self.pursue(free[best], alert, alert.patrol_xy[free[best].index])
 
-    def _send(self, patrol: Patrol, group: Group) -> None:
-        pos = self.patrol_pos[patrol.index]
-        dist = float(np.hypot(pos[0] - group.x_km, pos[1] - group.y_km))
-        travel = dist / self.spec.patrols.response_speed_kmh
-        route = group.route
-        window = route.zone_exit_time - group.elapsed_h if route is not None else 0.0
-        if travel > window:
-            return  # the group leaves the border zone before the patrol can reach it
-        # Patrols do not cross the line: a group still on the origin side is awaited where it will cross.
-        if route is not None and group.crossing_xy is None and route.border_index >= 0:
-            travel = max(travel, route.enter_time[route.border_index] - group.elapsed_h)
-        patrol.respond(group, self.hours + travel)
+    def _response_goal(self, alert: Alert) -> tuple[Cell, int, bool] | None:
+        """Where a responder drives: (cell, route index of the trail there, seen on the origin side).
 
-    def interdict(self, group: Group, patrol: Patrol | None, cause: str) -> None:
-        """A group is stopped: victims screened, the guide arrested, the network learns where."""
+        A group seen on the destination side is followed from where it was seen. A group seen on the
+        origin side is awaited at the nearest point of the line on the patrols' side; its trail is
+        found where it crossed. None when no cell there can be reached by vehicle.
+        """
+        w, route = self.world, alert.group.route
+        cell = w.cell_of(alert.x_km, alert.y_km)
+        drivable = self.drive.speed > 0
+        if not w.origin_mask[cell]:
+            i = route.index_at(alert.route_h)
+            while i < len(route.rows) and not drivable[route.rows[i], route.cols[i]]:
+                i += 1
+            if i >= len(route.rows):
+                return None
+            return (int(route.rows[i]), int(route.cols[i])), i, False
+        col = cell[1]
+        step = -1 if self.spec.border.origin_side == "south" else 1
+        row = int(w.border_row[col])
+        while 0 <= row < w.height and w.zone_mask[row, col] and not drivable[row, col]:
+            row += step
+        if not (0 <= row < w.height and drivable[row, col]):
+            return None
+        return (row, col), -1, True
+
+    def pursue(self, patrol: Patrol, alert: Alert, patrol_xy: np.ndarray) -> None:
+        """Drive to the goal, pick up the trail and track the group (:func:`sim.response.track`)."""
+        group, route, cfg = alert.group, alert.group.route, self.spec.patrols
+        goal = self._response_goal(alert)
+        if goal is None:
+            group.detected = ""
+            return
+        goal_cell, trail_i, origin_side = goal
+        drive_h = float(self.drive.to(goal_cell)[self.world.cell_of(*patrol_xy)])
+        if not np.isfinite(drive_h):
+            group.detected = ""
+            return
+        depart_h = alert.when_h - alert.route_h  # model time at which the group set out
+        if not origin_side:
+            trail_route_h = max(alert.route_h, float(route.enter_time[trail_i]))
+            arrive_h = alert.when_h + drive_h
+        else:
+            # Sign cutting: the patrol waits on the line near where the group was seen; it finds the
+            # trail where the group crossed, after the crossing, by driving there along the line.
+            cross_i = route.border_index if route.border_index >= 0 else route.tunnel_index + 1
+            drivable = self.drive.speed > 0
+            trail_i = cross_i
+            while trail_i < len(route.rows) and not drivable[route.rows[trail_i], route.cols[trail_i]]:
+                trail_i += 1
+            if cross_i < 0 or trail_i >= len(route.rows):
+                group.detected = ""
+                return
+            trail_cell = (int(route.rows[trail_i]), int(route.cols[trail_i]))
+            trail_route_h = float(route.enter_time[trail_i])
+            along = self.drive.between(goal_cell, trail_cell)
+            arrive_h = max(alert.when_h + drive_h, depart_h + trail_route_h) + along
+        pursuit = track(
+            trail_route_h=trail_route_h,
+            arrive_wall_h=arrive_h,
+            depart_wall_h=depart_h,
+            zone_exit_route_h=route.zone_exit_time,
+            speed_ratio=cfg.tracking_speed_kmh / self.spec.traffickers.walk_speed_kmh,
+            trail_loss_per_hour=cfg.trail_loss_per_hour,
+            loss_draw=float(self.rng.random()),
+        )
+        self.counters["responses"] += 1
+        patrol.respond(group, pursuit)
+
+    def place_patrol(self, patrol: Patrol, x_km: float, y_km: float) -> None:
+        """Put a patrol at a point (km); its Mesa cell follows when the point is on passable ground."""
+        self.patrol_pos[patrol.index] = (x_km, y_km)
+        cell = self.world.cell_of(x_km, y_km)
+        if self.world.passable[cell]:
+            patrol.cell = self.grid[cell]
+
+    def interdict(self, group: Group, patrol: Patrol | None, cause: str) -> bool:
+        """A patrol meets a group, or a checkpoint finds one: who is apprehended, who scatters.
+
+        At a checkpoint everyone in the vehicle is found. In the field each person is apprehended
+        with ``patrols.capture_probability`` and the guide with ``patrols.guide_capture_probability``;
+        the others scatter and turn back to their staging area, where the victims wait for another
+        group. Apprehended victims are screened; an apprehended guide is arrested. The network
+        remembers where its group was stopped either way. Returns whether anyone was apprehended.
+        """
         if not group.active:
-            return
+            return False
         s = self.spec
         if patrol is not None:
-            self.patrol_pos[patrol.index] = (group.x_km, group.y_km)
-            cell = self.world.cell_of(group.x_km, group.y_km)
-            if self.world.passable[cell]:
-                patrol.cell = self.grid[cell]
+            self.place_patrol(patrol, group.x_km, group.y_km)
             agency = patrol.agency
+            p_person, p_guide = s.patrols.capture_probability, s.patrols.guide_capture_probability
         else:
             agency = self.checkpoints[group.port].agency
+            p_person = p_guide = 1.0
+        alive = group.alive
+        caught_mask = self.rng.random(len(alive)) < p_person
+        guide_caught = bool(self.rng.random() < p_guide)
+        caught = [v for v, c in zip(alive, caught_mask, strict=True) if c]
+        network = group.guide.network
+        network.remember_interdiction(group.x_km, group.y_km)
+        for victim in alive:
+            if victim not in caught:
+                self._turn_back(victim, network)
+        if not caught and not guide_caught:
+            self.counters["groups_turned_back"] += 1
+            self._finish(group, "turned_back")
+            return False
         self.counters[f"interdictions_by_{cause}"] += 1
         self.note_event("interdiction", group.x_km, group.y_km)
         witness = False
-        for victim in group.alive:
+        for victim in caught:
             victim.identify(s.victims.screening_training, s.victims.protection)
             if victim.state is VictimState.RESCUED:
                 witness |= victim.testifies
@@ -620,11 +801,17 @@ class BorderModel(mesa.Model):
         self.intel.log(
             self.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id, at_port=cause == "port"
         )
-        network = group.guide.network
-        network.remember_interdiction(group.x_km, group.y_km)
-        self._finish(group, "interdicted")
-        self.arrest(group.guide, agency, EVIDENCE_IN_THE_ACT, witness)
-        self.investigate(network, agency)
+        self._finish(group, "interdicted", guide_held=guide_caught)
+        if guide_caught:
+            self.arrest(group.guide, agency, EVIDENCE_IN_THE_ACT, witness)
+            self.investigate(network, agency)
+        return True
+
+    def _turn_back(self, victim: Victim, network: Network) -> None:
+        """A victim who scattered returns to the staging area and waits to be sent again."""
+        victim.group = None
+        victim.set_state(VictimState.RECRUITED)
+        network.forming.setdefault(victim.staging, []).append(victim)
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool) -> None:
         """Arrest a member and file the case; the network starts looking for a replacement."""
@@ -661,7 +848,8 @@ class BorderModel(mesa.Model):
             # Time served varies around the mean sentence (remission, parole): half to one and a half.
             days = 365.0 * self.spec.legal.sentence_years * self.rng.uniform(0.5, 1.5)
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
-                self.schedule_event(trafficker.network.member_released, after=self.hours_to_steps(24 * days))
+                self.sentences.append((self.days, days))
+                self.schedule_event(trafficker.end_sentence, after=self.hours_to_steps(24 * days))
         else:
             trafficker.update_legal_status()
 
@@ -684,18 +872,53 @@ class BorderModel(mesa.Model):
     def victims_by_state(self) -> dict[str, int]:
         return {state.value: int(self.victim_counts[state]) for state in VictimState}
 
+    def cost_items(self) -> dict[str, float]:
+        """The cost so far of every resource the scenario uses, by item (:data:`sim.metrics.COST_ITEMS`).
+
+        Running costs accrue with time (sensors, investigators, sharing, courts) or with use (patrol
+        hours on duty, secondary inspections, accused-days in pretrial detention, prisoner-days of the
+        sentences served so far, victim-days of support up to ``victims.support_days`` each); capital
+        costs of sensors are spread evenly over their service life.
+        """
+        s, c = self.spec, self.counters
+        now = self.days
+        years = now / 365.0
+        sentences = np.array(self.sentences, dtype=float).reshape(-1, 2)
+        prison_days = float(np.clip(now - sentences[:, 0], 0.0, sentences[:, 1]).sum())
+        started = np.array(self.support_started_days, dtype=float)
+        support_days = float(np.minimum(now - started, s.victims.support_days).sum())
+        per_support_day = (
+            s.victims.cost_per_support_day_strong
+            if s.victims.protection == "strong"
+            else s.victims.cost_per_support_day
+        )
+        agencies = s.agencies
+        return {
+            "patrols": c["patrol_hours"] * s.patrols.cost_per_hour,
+            "sensors_operation": sum(x.cost_per_year for x in self.world.sensors) * years,
+            "sensors_capital": sum(x.capital_cost_per_year for x in self.world.sensors) * years,
+            "port_inspections": sum(cp.inspections for cp in self.checkpoints) * s.checkpoints.cost_per_inspection,
+            "investigators": sum(a.investigators * a.cost_per_investigator_per_year for a in agencies.members) * years,
+            "intelligence_sharing": (agencies.sharing != "none") * agencies.sharing_cost_per_year * years,
+            "courts": self.courts.cost(now),
+            "pretrial_detention": float(self.courts.detention_days) * s.legal.cost_per_detention_day,
+            "prisons": prison_days / 365.0 * s.legal.cost_per_prison_year,
+            "victim_support": support_days * per_support_day,
+        }
+
     def outcomes(self) -> dict[str, float]:
         """Every outcome in :data:`sim.metrics.OUTCOMES`, now."""
         c, v = self.counters, self.victim_counts
         courts = self.courts
-        years = self.days / 365.0
-        finished = c["crossings_succeeded"] + c["interdictions"]
-        cost = (
-            c["patrol_hours"] * self.spec.patrols.cost_per_hour
-            + sum(s.cost_per_year for s in self.world.sensors) * years
-            + sum(cp.inspections for cp in self.checkpoints) * self.spec.checkpoints.cost_per_inspection
-            + courts.cost(self.days)
-        )
+        # Finished attempts: apprehended, got across, or turned back after scattering (deaths left out).
+        finished = c["interdictions"] + c["crossings_succeeded"] + c["finished_turned_back"]
+        foot_finished = c["foot_finished_interdicted"] + c["foot_crossings_succeeded"] + c["foot_finished_turned_back"]
+        people_finished = c["people_apprehended"] + c["people_crossed"] + c["people_turned_back"]
+        costs = dict.fromkeys(COST_ITEMS.values(), 0.0)
+        for item, value in self.cost_items().items():
+            costs[COST_ITEMS[item]] += value
+        costs = {name: round(float(value), 2) for name, value in costs.items()}
+        utilisation = courts.utilisation
         active = sum(m.status in ACTIVE_STATUSES for n in self.networks for m in n.members)
         return {
             "victims_recruited": int(sum(v.values())),
@@ -712,17 +935,24 @@ class BorderModel(mesa.Model):
             "interdictions_at_port": int(c["interdictions_by_port"]),
             "detections": int(c["detections"]),
             "apprehension_rate": round(c["interdictions"] / finished, 6) if finished else 0.0,
-            "blind_spot_crossing_share": round(c["blind_spot_crossings"] / c["border_crossings"], 6)
-            if c["border_crossings"]
+            "apprehension_rate_on_foot": round(c["foot_finished_interdicted"] / foot_finished, 6)
+            if foot_finished
+            else 0.0,
+            "people_apprehended": int(c["people_apprehended"]),
+            "apprehension_rate_people": round(c["people_apprehended"] / people_finished, 6) if people_finished else 0.0,
+            "blind_spot_crossing_share": round(c["foot_blind_spot_crossings"] / c["foot_border_crossings"], 6)
+            if c["foot_border_crossings"]
             else 0.0,
             "traffickers_arrested": int(c["traffickers_arrested"]),
             "traffickers_convicted": int(courts.convicted),
             "cases_dismissed": int(courts.acquitted),
             "court_backlog": int(courts.backlog),
-            "mean_days_to_verdict": round(courts.mean_days_to_verdict, 4),
+            "days_to_verdict": round(courts.days_to_verdict_estimate(), 4),
+            "court_utilisation": round(utilisation, 4) if np.isfinite(utilisation) else float("nan"),
             "absconded": int(courts.absconded),
             "wrongful_detentions": int(sum(cp.wrongful_detentions for cp in self.checkpoints)),
             "network_active_members": int(active),
             "mean_fee": round(float(np.mean([n.fee for n in self.networks])), 2) if self.networks else 0.0,
-            "cost": round(float(cost), 2),
+            **costs,
+            "cost": round(sum(costs.values()), 2),
         }

@@ -66,6 +66,16 @@ def run(
         bar.close()
     outcomes = _clean(model.outcomes())
     outcomes["victims_by_state"] = model.victims_by_state()
+    outcomes["cost_items"] = {k: round(float(v), 2) for k, v in model.cost_items().items()}
+    outcomes["courts"] = _clean(
+        {
+            "arrivals_per_day": round(model.courts.arrivals_per_day, 6),
+            "capacity_per_day": round(model.courts.capacity_per_day, 6),
+            "utilisation": round(model.courts.utilisation, 6),
+            "mean_days_to_verdict_of_decided_cases": round(model.courts.mean_days_to_verdict, 4),
+            "warning": model.courts.overload_warning(),
+        }
+    )
     outcomes["days"] = days
     outcomes["seed"] = seed
     outcomes["scenario"] = loaded.spec.name
@@ -112,6 +122,12 @@ def summary_table(outcomes: dict[str, Any]) -> str:
         lines.append(f"{o.name:<28} {text:>14}  {o.unit}")
     states = ", ".join(f"{k} {v}" for k, v in outcomes["victims_by_state"].items())
     lines.append(f"victims by state: {states}")
+    items = outcomes.get("cost_items")
+    if items:
+        lines.append("cost by item: " + ", ".join(f"{k} {v:,.0f}" for k, v in items.items()))
+    warning = (outcomes.get("courts") or {}).get("warning")
+    if warning:
+        lines.append(f"warning: {warning}")
     return "\n".join(lines)
 
 

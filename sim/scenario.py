@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,18 @@ MAX_CELLS = 4_000_000
 Position = tuple[float, float]
 
 LAND_COVERS = ("open", "desert", "scrub", "forest", "mountain", "water", "road", "urban")
+
+#: Responding patrols' speed per land cover, as a share of the road speed (``patrols.drive_speed_factors``).
+DRIVE_SPEED_FACTORS = {
+    "open": 0.5,
+    "desert": 0.45,
+    "scrub": 0.3,
+    "forest": 0.15,
+    "mountain": 0.06,
+    "water": 0.0,
+    "road": 1.0,
+    "urban": 0.5,
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,16 @@ class Procedural:
     ridge_height_m: float = spec(600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0)
     roughness: float = spec(0.5, doc="Amplitude of small-scale relief (0 flat, 1 rugged).", ge=0, le=1)
     river: bool = spec(False, doc="Carve a meandering west-east river.")
-    river_width_cells: int = spec(2, doc="River width.", unit="cells", ge=1, le=20)
+    river_width_m: float = spec(
+        2000.0,
+        doc=(
+            "Width of the river (assumption: a broad lowland river with its banks). The map draws at least one "
+            "cell in every column, and joins the columns so the river is one body of water."
+        ),
+        unit="m",
+        gt=0,
+        le=20_000,
+    )
     roads: int = spec(1, doc="Number of north-south highways (the first passes the first port).", ge=0, le=10)
     towns: int = spec(1, doc="Number of towns (urban patches).", ge=0, le=20)
     forest_share: float = spec(0.05, doc="Share of land covered by forest/scrub patches.", ge=0, le=0.9)
@@ -71,9 +93,24 @@ class Terrain:
         choices=("ascii", "procedural", "raster"),
     )
     cell_m: float = spec(1000.0, doc="Side of one grid cell.", unit="m", ge=10, le=100_000)
-    width: int = spec(0, doc="Grid columns (procedural; ignored for ascii/raster, taken from the data).", ge=0)
-    height: int = spec(0, doc="Grid rows (procedural; ignored for ascii/raster).", ge=0)
-    seed: int = spec(1, doc="Seed of the procedural generator (the same seed gives the same land).", ge=0)
+    width_km: float | None = spec(
+        None,
+        doc=(
+            "West-east extent of a procedural map (required for procedural; not allowed for ascii/raster, whose "
+            "extent is their number of columns times cell_m). The grid has width_km / cell_m columns, rounded up."
+        ),
+        unit="km",
+        gt=0,
+    )
+    height_km: float | None = spec(
+        None,
+        doc="North-south extent of a procedural map (as width_km; the grid has height_km / cell_m rows, rounded up).",
+        unit="km",
+        gt=0,
+    )
+    seed: int = spec(
+        1, doc="Seed of the procedural generator (the same seed gives the same land, whatever cell_m).", ge=0
+    )
     ascii: str = spec(
         "",
         doc=(
@@ -98,12 +135,20 @@ class Border:
     mode: str = spec(
         "row",
         doc=(
-            "How the border line is drawn: a straight west-east row, the river's centre line, "
-            "or the '=' cells of the ASCII map (one per column)."
+            "How the border line is drawn: a straight west-east line (the row of cells at border.y_km), "
+            "the river's centre line, or the '=' cells of the ASCII map (one per column)."
         ),
         choices=("row", "river", "ascii"),
     )
-    row: int = spec(-1, doc="Row of a straight border (-1: the middle row).", ge=-1)
+    y_km: float | None = spec(
+        None,
+        doc=(
+            "Position of a straight border (mode 'row'), south of the north edge: the line is the row of cells "
+            "containing it. Absent: the middle row of the map."
+        ),
+        unit="km",
+        ge=0,
+    )
     origin_side: str = spec(
         "south",
         doc="Side traffickers start from (staging areas); the other is destination.",
@@ -148,7 +193,22 @@ class Sensor:
         2, doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate 0.6/1/1.4.", ge=1, le=3
     )
     agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.")
-    cost_per_year: float = spec(250_000.0, doc="Annual cost of the sensor.", unit="currency/year", ge=0)
+    cost_per_year: float = spec(
+        250_000.0, doc="Annual operating cost of the sensor (staff, power, maintenance).", unit="currency/year", ge=0
+    )
+    capital_cost: float = spec(
+        1_000_000.0,
+        doc=(
+            "Purchase and installation cost, spread evenly over lifetime_years in the run's cost. Assumption: "
+            "about a million for a surveillance tower with its radar and cameras; set it far lower for cameras "
+            "and ground sensors."
+        ),
+        unit="currency",
+        ge=0,
+    )
+    lifetime_years: float = spec(
+        10.0, doc="Service life over which the capital cost is spread (assumption).", unit="years", gt=0
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +227,19 @@ class ExtraTowers:
     detection_rate_per_hour: float = spec(2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0)
     tech_tier: int = spec(2, doc="Technology tier of each extra tower.", ge=1, le=3)
     agency: str = spec("border_patrol", doc="Agency that owns the extra towers.")
-    cost_per_year: float = spec(250_000.0, doc="Annual cost of each extra tower.", unit="currency/year", ge=0)
+    cost_per_year: float = spec(250_000.0, doc="Annual operating cost of each extra tower.", unit="currency/year", ge=0)
+    capital_cost: float = spec(
+        1_000_000.0,
+        doc=(
+            "Purchase and installation cost of each extra tower, spread evenly over lifetime_years in the run's "
+            "cost. Assumption: about a million for a surveillance tower with its radar and cameras."
+        ),
+        unit="currency",
+        ge=0,
+    )
+    lifetime_years: float = spec(
+        10.0, doc="Service life over which the capital cost is spread (assumption).", unit="years", gt=0
+    )
     candidate_spacing_km: float = spec(2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0)
 
 
@@ -196,7 +268,13 @@ class Patrols:
         choices=("random", "fixed", "hotspot", "randomized"),
     )
     speed_kmh: float = spec(15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200)
-    response_speed_kmh: float = spec(40.0, doc="Speed when responding to an alert.", unit="km/h", gt=0, le=300)
+    response_speed_kmh: float = spec(
+        40.0,
+        doc="Speed on roads when responding to an alert; off-road it is scaled by drive_speed_factors.",
+        unit="km/h",
+        gt=0,
+        le=300,
+    )
     detection_range_m: float = spec(1500.0, doc="Range within which a patrol can detect a group.", unit="m", gt=0)
     detection_rate_per_hour: float = spec(
         3.0, doc="Detection hazard for an unconcealed group at zero distance.", unit="per hour", ge=0
@@ -210,6 +288,49 @@ class Patrols:
     sector: tuple[float, float] | None = spec(
         None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km"
     )
+    drive_speed_factors: dict[str, float] = spec(
+        default_factory=lambda: dict(DRIVE_SPEED_FACTORS),
+        doc=(
+            "Responding patrols' speed per land cover, as a share of response_speed_kmh (road 1). Land covers "
+            "left out keep their defaults; 0 closes a land cover to vehicles. Assumption: a 4x4 off-road at "
+            "about half its road speed on open ground and desert, slower in brush and forest, on foot in mountains."
+        ),
+        ge=0,
+        le=1,
+    )
+    max_response_hours: float = spec(
+        2.0,
+        doc="A dispatcher sends the nearest free patrol only if it can drive to the alert within this time. "
+        "Assumption.",
+        unit="h",
+        gt=0,
+        le=48,
+    )
+    tracking_speed_kmh: float = spec(
+        6.0,
+        doc=(
+            "Speed at which a patrol follows a group's trail on open ground (sign cutting, leapfrogging by "
+            "vehicle); terrain slows it as it slows the group. Assumption."
+        ),
+        unit="km/h",
+        gt=0,
+        le=100,
+    )
+    trail_loss_per_hour: float = spec(
+        0.25, doc="Rate at which a followed trail is lost (rock, wind, brush). Assumption.", unit="per hour", ge=0
+    )
+    capture_probability: float = spec(
+        0.8,
+        doc="Chance that each person in a group a patrol reaches is apprehended; the others scatter. Assumption.",
+        ge=0,
+        le=1,
+    )
+    guide_capture_probability: float = spec(
+        0.6,
+        doc="Chance that the guide of a group a patrol reaches is apprehended (guides flee first). Assumption.",
+        ge=0,
+        le=1,
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +338,12 @@ class Agency:
     name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.")
     patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0)
     investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0)
+    cost_per_investigator_per_year: float = spec(
+        150_000.0,
+        doc="Annual cost of one investigator: salary, overheads, equipment (assumption).",
+        unit="currency/year",
+        ge=0,
+    )
     jurisdiction: str = spec(
         "national", doc="Jurisdiction whose courts hear its cases.", choices=("national", "foreign")
     )
@@ -240,6 +367,15 @@ class Agencies:
     share_fraction: float = spec(
         1.0, doc="Share of entries that may be shared at all (privacy and legal limits).", ge=0, le=1
     )
+    sharing_cost_per_year: float = spec(
+        200_000.0,
+        doc=(
+            "Annual cost of sharing when it is delayed or full: the shared database and liaison staff "
+            "(assumption). Nothing when sharing is none."
+        ),
+        unit="currency/year",
+        ge=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -253,7 +389,13 @@ class Tunnel:
 @dataclass(frozen=True)
 class Traffickers:
     networks: int = spec(3, doc="Number of trafficking networks.", ge=0, le=200)
-    members_per_network: int = spec(6, doc="Members (guides, drivers, recruiters) per network.", ge=1, le=500)
+    members_per_network: int = spec(
+        6,
+        doc="Members (guides, drivers, recruiters) per network at full strength; a network works at capacity "
+        "min(1, active members / this).",
+        ge=1,
+        le=500,
+    )
     group_size_mean: float = spec(6.0, doc="Mean number of victims per group (Poisson, at least 1).", ge=1, le=100)
     walk_speed_kmh: float = spec(3.5, doc="Walking speed of a group on open ground.", unit="km/h", gt=0, le=15)
     risk_aversion: float = spec(
@@ -272,7 +414,13 @@ class Traffickers:
     sentence_cost: float = spec(
         200_000.0, doc="Cost a network attributes to one conviction (lost member, years).", unit="currency", ge=0
     )
-    replacement_days: float = spec(60.0, doc="Mean time to replace a convicted or absent member.", unit="days", gt=0)
+    replacement_days: float = spec(
+        60.0,
+        doc="Mean time to find a replacement after a member's arrest (exponential); hired only if the network "
+        "is still below strength then.",
+        unit="days",
+        gt=0,
+    )
     tunnels: list[Tunnel] = spec(default_factory=list, doc="Tunnels: [[traffickers.tunnels]] tables.")
 
 
@@ -295,6 +443,30 @@ class Victims:
     exposure_scale: float = spec(
         1.0, doc="Multiplier on the terrain's exposure hazard (heat, cold, drowning).", ge=0, le=100
     )
+    support_days: float = spec(
+        180.0,
+        doc=(
+            "Length of the support services a victim receives, for their cost (assumption: about six months "
+            "of shelter and case management). The victim stays counted as supported afterwards."
+        ),
+        unit="days",
+        ge=0,
+    )
+    cost_per_support_day: float = spec(
+        100.0,
+        doc="Cost of one victim-day of support under basic protection: shelter and case management (assumption).",
+        unit="currency/day",
+        ge=0,
+    )
+    cost_per_support_day_strong: float = spec(
+        200.0,
+        doc=(
+            "Cost of one victim-day of support under strong protection: shelter, case management, residence "
+            "permit and legal counsel (assumption)."
+        ),
+        unit="currency/day",
+        ge=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -310,7 +482,12 @@ class Checkpoints:
     )
     travellers_per_vehicle: float = spec(2.0, doc="Mean legitimate travellers per vehicle.", ge=1)
     inspection_minutes: float = spec(12.0, doc="Mean secondary-inspection time per vehicle.", unit="min", gt=0)
-    cost_per_inspection: float = spec(40.0, doc="Cost of one secondary inspection.", unit="currency", ge=0)
+    cost_per_inspection: float = spec(
+        40.0,
+        doc="Cost of one secondary inspection: staff time and the technology's running cost (set it with technology).",
+        unit="currency",
+        ge=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -342,6 +519,22 @@ class Legal:
     abscond_probability: float = spec(0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1)
     sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0)
     cost_per_court_per_year: float = spec(800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0)
+    cost_per_detention_day: float = spec(
+        110.0,
+        doc="Cost of one accused-day in pretrial detention (assumption: close to the prison cost per day).",
+        unit="currency/day",
+        ge=0,
+    )
+    cost_per_prison_year: float = spec(
+        39_000.0,
+        doc=(
+            "Cost of one prisoner-year of a sentence served: about 39,000 dollars, the average annual cost of "
+            "incarceration in US federal prisons in fiscal year 2020 (Federal Bureau of Prisons, Federal "
+            "Register 2021)."
+        ),
+        unit="currency/year",
+        ge=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -456,13 +649,16 @@ def _check_size_early(raw: dict, builder: Builder) -> None:
     terrain = raw.get("terrain")
     if not isinstance(terrain, dict):
         return
-    width, height = terrain.get("width", 0), terrain.get("height", 0)
-    if isinstance(width, int) and isinstance(height, int) and width * height > MAX_CELLS:
-        builder.fail(
-            "terrain.width",
-            f"a {width} x {height} grid has {width * height:,} cells; at most {MAX_CELLS:,} are allowed "
-            f"(about {MAX_CELLS * 25 // 1_000_000} MB of layers). Use larger cells (terrain.cell_m) instead.",
-        )
+    width_km, height_km, cell_m = terrain.get("width_km"), terrain.get("height_km"), terrain.get("cell_m", 1000.0)
+    if all(_positive_number(v) for v in (width_km, height_km, cell_m)):
+        cols, rows = grid_cells(width_km, cell_m), grid_cells(height_km, cell_m)
+        if cols * rows > MAX_CELLS:
+            builder.fail(
+                "terrain.width_km",
+                f"a {width_km:.10g} x {height_km:.10g} km map of {cell_m:.10g} m cells has {cols:,} x {rows:,} = "
+                f"{cols * rows:,} cells; at most {MAX_CELLS:,} are allowed (about {MAX_CELLS * 25 // 1_000_000} MB "
+                "of layers). Use larger cells (terrain.cell_m) or a smaller map.",
+            )
     text = terrain.get("ascii", "")
     if isinstance(text, str) and len(text) > MAX_CELLS * 2:
         builder.fail(
@@ -470,11 +666,54 @@ def _check_size_early(raw: dict, builder: Builder) -> None:
         )
 
 
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def grid_cells(extent_km: float, cell_m: float) -> int:
+    """Cells of ``cell_m`` metres needed to cover ``extent_km`` (rounded up; an exact fit is not rounded)."""
+    return max(1, math.ceil(extent_km * 1000.0 / cell_m - 1e-6))
+
+
+def procedural_shape(t: Terrain) -> tuple[int, int]:
+    """(rows, columns) of a procedural map: its extent in km over the cell size, rounded up."""
+    assert t.width_km is not None and t.height_km is not None
+    return grid_cells(t.height_km, t.cell_m), grid_cells(t.width_km, t.cell_m)
+
+
 def _check_combinations(s: Scenario, b: Builder) -> None:
     """Cross-field rules that need no terrain."""
     t = s.terrain
-    if t.source == "procedural" and (t.width < 4 or t.height < 4):
-        b.fail("terrain.width", f"given {t.width} x {t.height}; a procedural map needs width and height of at least 4")
+    if t.source == "procedural":
+        missing = [k for k in ("width_km", "height_km") if getattr(t, k) is None]
+        if missing:
+            b.fail(
+                f"terrain.{missing[0]}",
+                "terrain.source is 'procedural' but the map's extent is missing; give terrain.width_km and "
+                "terrain.height_km (km)",
+            )
+        else:
+            rows, cols = procedural_shape(t)
+            if rows < 4 or cols < 4:
+                b.fail(
+                    "terrain.width_km",
+                    f"a {t.width_km:g} x {t.height_km:g} km map of {t.cell_m:g} m cells is {cols} x {rows} cells; "
+                    "a procedural map needs at least 4 cells each way (smaller cells or a larger map)",
+                )
+    else:
+        for key in ("width_km", "height_km"):
+            if getattr(t, key) is not None:
+                b.fail(
+                    f"terrain.{key}",
+                    f"given {getattr(t, key):g} but terrain.source is {t.source!r}, whose extent is its number of "
+                    "cells times terrain.cell_m; remove the key (allowed only for 'procedural')",
+                )
+    if s.border.y_km is not None and s.border.mode != "row":
+        b.fail(
+            "border.y_km",
+            f"given {s.border.y_km:g} but border.mode is {s.border.mode!r}; y_km places a straight border "
+            "(mode 'row') only: remove it",
+        )
     if t.source == "ascii" and not t.ascii.strip():
         b.fail(
             "terrain.ascii", "terrain.source is 'ascii' but terrain.ascii is empty; give the map as a multi-line string"
@@ -511,6 +750,12 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
         b.fail(
             "patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)"
         )
+    for name in s.patrols.drive_speed_factors:
+        if name not in LAND_COVERS:
+            b.fail(
+                f"patrols.drive_speed_factors.{name}",
+                f"unknown land cover {name!r}; allowed: {', '.join(LAND_COVERS)}",
+            )
     if s.legal.courts == 0 and s.traffickers.networks > 0:
         pass  # allowed: cases accumulate, the report shows the backlog growing
 

@@ -36,6 +36,7 @@ class SensorSite:
     agency: str
     cost_per_year: float
     auto_sited: bool = False
+    capital_cost_per_year: float = 0.0  # capital cost spread over the service life (straight line)
     visible: np.ndarray | None = field(default=None, repr=False)  # bool raster: cells in range and in view
 
 
@@ -82,7 +83,10 @@ class World:
         return int(self.elevation.shape[1])
 
     def cell_of(self, x_km: float, y_km: float) -> Cell:
-        return int(y_km / self.cell_km), int(x_km / self.cell_km)
+        """The cell under a position; a point on the east or south edge of the map is in the last cell."""
+        row = min(max(int(y_km / self.cell_km), 0), self.height - 1)
+        col = min(max(int(x_km / self.cell_km), 0), self.width - 1)
+        return row, col
 
     def km_of(self, cell: Cell) -> tuple[float, float]:
         """Centre of a cell as (x_km, y_km)."""

@@ -33,10 +33,10 @@ def test_model_steps_and_records_what_the_page_draws():
     model = ClassroomModel("classroom", seed="5", patrols="4", strategy="randomized")
     assert model.notice == ""
     assert len(model.patrols) == 4
-    for _ in range(24):  # half a day of 30-minute steps
+    for _ in range(96):  # two days of 30-minute steps: about six victims recruited (Poisson, 3 a day)
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()
-    assert len(frame) == 25 and frame["day"].iloc[-1] == pytest.approx(0.5)
+    assert len(frame) == 97 and frame["day"].iloc[-1] == pytest.approx(2.0)
     assert frame["victims_recruited"].iloc[-1] == model.outcomes()["victims_recruited"] > 0
 
 

@@ -23,6 +23,7 @@ from mesa.discrete_space import CellAgent
 if TYPE_CHECKING:
     from sim.agents.trafficker import Group
     from sim.model import BorderModel
+    from sim.response import Pursuit
 
 #: Hours a patrol spends processing and transporting an interdicted group.
 TRANSPORT_HOURS = 4.0
@@ -45,6 +46,7 @@ class Patrol(CellAgent):
         self.beat = beat  # west-east stretch (km) for the fixed strategy
         self.status = PatrolStatus.PATROLLING
         self.target: Group | None = None
+        self.pursuit: Pursuit | None = None
         # Crews are staggered evenly over the shift cycle so the on-duty share holds at every hour.
         cfg = model.spec.patrols
         self.shift_cycle_h = cfg.shift_hours / cfg.on_duty_share
@@ -79,23 +81,52 @@ class Patrol(CellAgent):
         jitter = model.rng.normal(0.0, 1.0, size=2)
         return model.clip_to_patrol_area(points[i] + jitter)
 
-    def respond(self, group: Group, arrival_h: float) -> None:
-        """Answer an alert: drive to the group; arrive as a scheduled event."""
+    def respond(self, group: Group, pursuit: Pursuit) -> None:
+        """Answer an alert: drive, track, and meet the group or give up (:mod:`sim.response`).
+
+        A pursuit that ends within the current step is settled at once; a later one is an event.
+        """
+        model = self.model
         self.status = PatrolStatus.RESPONDING
-        self.target = group
-        self.model.schedule_event(self.arrive, at=self.model.hours_to_steps(arrival_h))
+        self.target, self.pursuit = group, pursuit
+        end = self.arrive if pursuit.meets else self.give_up
+        if pursuit.end_wall_h <= model.hours:
+            end()
+        else:
+            model.schedule_event(end, at=model.hours_to_steps(pursuit.end_wall_h))
 
     def arrive(self) -> None:
-        group, self.target = self.target, None
-        if group is not None and group.active:
-            self.model.interdict(group, self, cause="patrol" if group.detected == "patrol" else "sensor")
-        else:
-            self.status = PatrolStatus.PATROLLING
+        """The patrol reaches the group: people are apprehended or scatter (:meth:`BorderModel.interdict`)."""
+        group, pursuit = self.target, self.pursuit
+        self.target = self.pursuit = None
+        if group is None or not group.active:
+            self._resume()
+            return
+        route = group.route
+        group.x_km, group.y_km = route.position_at(pursuit.end_route_h, self.model.world.cell_km)
+        self.model.note_border_passage(group, pursuit.end_route_h)  # met just past the line, between steps
+        caught = self.model.interdict(group, self, cause="patrol" if group.detected == "patrol" else "sensor")
+        if not caught:
+            self._resume()
             return
         self.status = PatrolStatus.TRANSPORTING
         self.model.schedule_event(self.back_on_patrol, after=self.model.hours_to_steps(TRANSPORT_HOURS))
 
+    def give_up(self) -> None:
+        """The trail was lost or left the zone: back on patrol from where the tracking ended."""
+        group, pursuit = self.target, self.pursuit
+        self.target = self.pursuit = None
+        if group is not None and group.route is not None:
+            x, y = group.route.position_at(pursuit.end_route_h, self.model.world.cell_km)
+            self.model.place_patrol(self, x, y)
+            if group.active:
+                group.detected = ""  # free again: a later detector may raise a new alert
+        self._resume()
+
+    def _resume(self) -> None:
+        self.status = PatrolStatus.PATROLLING
+        self.model.new_waypoint(self)
+
     def back_on_patrol(self) -> None:
         if self.status is PatrolStatus.TRANSPORTING:
-            self.status = PatrolStatus.PATROLLING
-            self.model.new_waypoint(self)
+            self._resume()

@@ -42,11 +42,14 @@ class Victim(mesa.Agent):
         counts = self.model.victim_counts
         counts[self.state] -= 1
         counts[state] += 1
+        if state is VictimState.SUPPORTED and self.state is not VictimState.SUPPORTED:
+            self.model.support_started_days.append(self.model.days)  # for the cost of support services
         self.state = state
 
     def identify(self, screening_training: float, protection: str) -> None:
         """Screening at interdiction: rescued (and perhaps a witness) or misidentified."""
         rng = self.model.rng
+        self.model.counters["people_apprehended"] += 1
         if rng.random() < screening_training:
             self.set_state(VictimState.RESCUED)
             self.testifies = bool(rng.random() < TESTIFY_PROBABILITY[protection])

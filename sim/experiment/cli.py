@@ -52,6 +52,10 @@ def experiment_command(args: argparse.Namespace) -> int:
     finally:
         backend.close()
     print(format_summary(result.summary, experiment))
+    from sim.experiment.report import court_warnings
+
+    for line in court_warnings(experiment, result.runs):
+        print(f"warning: {line}")
     if result.report_error:
         print(f"warning: the report could not be written: {result.report_error}", file=sys.stderr)
     else:

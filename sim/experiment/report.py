@@ -37,7 +37,7 @@ from sim.metrics import OUTCOME_BY_NAME, Direction
 #: The trade-off view: security gained against deaths, wrongful detentions and money.
 TRADE_OFF = ("interdictions", "crossings_succeeded", "deaths_in_transit", "wrongful_detentions")
 TRADE_OFF_X = "cost"
-RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "died": "#111111"}
+RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "turned_back": "#ff7f0e", "died": "#111111"}
 VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
 MAX_MAP_POINTS = 4000
 
@@ -454,12 +454,38 @@ def _sections(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame)
     seeds = experiment.seeds()
     return {
         "policies": policies,
+        "warnings": court_warnings(experiment, runs),
         "failed": failed,
         "seeds": seeds,
         "summary": summary,
         "sweep": experiment.sweep,
         "total": len(runs),
     }
+
+
+def court_warnings(experiment: Experiment, runs: pd.DataFrame) -> list[str]:
+    """A sentence for each policy (and sweep point) whose courts are overloaded, mean over its replications.
+
+    Overloaded: ``court_utilisation`` (cases reaching the courts per day over ``courts / trial_days_mean``)
+    of 1 or more. The backlog and the time to verdict then grow with the run length.
+    """
+    if runs.empty or "court_utilisation" not in runs.columns:
+        return []
+    ok = runs[runs["status"] == "ok"]
+    lines = []
+    for policy in experiment.policy_names:
+        for point in sorted(ok["sweep_point"].unique()):
+            rows = ok[(ok["policy"] == policy) & (ok["sweep_point"] == point)]
+            rho = float(rows["court_utilisation"].mean()) if len(rows) else math.nan
+            if not rho >= 1.0:
+                continue
+            where = f" ({sweep_label(experiment, point)})" if experiment.sweep else ""
+            lines.append(
+                f"{_label(policy)}{where}: the courts are overloaded, utilisation rho = {rho:.2f} (cases reaching "
+                "the courts per day over courts / trial_days_mean, mean over replications). The court backlog and "
+                "the days to verdict grow with the run length: compare them between policies, not as steady values."
+            )
+    return lines
 
 
 def _cell(summary_row: pd.Series, is_baseline: bool) -> tuple[str, str, str]:
@@ -510,6 +536,10 @@ def _html(experiment: Experiment, sections: dict[str, Any], figures: list, pngs:
         text = "".join(f"<li><code>{esc(w)}</code></li>" for w in words) or "<li>the scenario as it is</li>"
         parts.append(f"<dt>{esc(_label(name))}</dt><dd><ul>{text}</ul></dd>")
     parts.append("</dl>")
+    if sections["warnings"]:
+        parts.append("<h3>Warnings</h3><ul class='warning'>")
+        parts += [f"<li>{esc(line)}</li>" for line in sections["warnings"]]
+        parts.append("</ul>")
     parts.append(_html_table(experiment, sections["summary"]))
     for slug, title, _ in figures:
         data = base64.b64encode(pngs[slug]).decode("ascii")
@@ -584,6 +614,9 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
     lines += ["", "### The policies", ""]
     for name, words in sections["policies"]:
         lines.append(f"- **{_label(name)}**: " + ("; ".join(f"`{w}`" for w in words) or "the scenario as it is"))
+    if sections["warnings"]:
+        lines += ["", "### Warnings", ""]
+        lines += [f"- {line}" for line in sections["warnings"]]
     summary = sections["summary"]
     for point, table in [] if summary.empty else summary.groupby("sweep_point", sort=True):
         heading = "Results by policy"
@@ -678,5 +711,5 @@ h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bott
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}th,td{border:1px solid #ccc;padding:4px 7px;
 vertical-align:top}th{background:#f3f3f3}td.better{background:#e6f4ea}td.worse{background:#fce8e6}
 td.neutral{background:#eef2fb}.unit{color:#666;font-size:.85em}img{max-width:100%;border:1px solid #eee}
-code{font-size:.9em}dt{font-weight:bold;margin-top:.5em}
+code{font-size:.9em}dt{font-weight:bold;margin-top:.5em}ul.warning{background:#fff4e5;padding:.5em 2em}
 """
