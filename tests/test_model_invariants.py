@@ -3,12 +3,14 @@
 Two runs are stepped by hand for a few simulated days: the shipped classroom scenario (ASCII map,
 a port, towers, patrols) and a small procedural one (ridges, a road, a port, a tower, hourly
 steps). After each step the test checks that victims are conserved and each is counted in exactly
-one state, that every cell agent stands on a passable cell (and a patrol's cell is the one under
-its position in km), that each network's roster holds every registered member once and nobody
-else (its length equals its count by status: active, detained, serving a sentence), that members
-serving a sentence are off the map and all others on it, that no count is negative, that finished
-attempts never exceed attempts, and that the daily series has exactly one row per completed
-simulated day.
+one state, that each victim is where that state says (in transit: in a group under way; recruited:
+waiting on one forming list of its own network), that every group under way is its guide's, that
+every cell agent stands on a passable cell (and a patrol's cell is the one under its position in
+km), that each network's roster holds every registered member once and nobody else (its length
+equals its count by status: active, detained, serving a sentence), that members serving a sentence
+are off the map and all others on it, that no count is negative, that finished attempts never exceed
+attempts, and that the daily series has exactly one row per completed simulated day. The same
+checker steps every shipped scenario in tests/test_shipped_scenarios.py.
 """
 
 from __future__ import annotations
@@ -88,6 +90,27 @@ def check_invariants(model: BorderModel) -> list[str]:
         problems.append(f"step {step}: victim counters {by_state} but a recount of Victim agents gives {expected}")
     if len(victims) != outcomes["victims_recruited"]:
         problems.append(f"step {step}: {len(victims)} Victim agents but {outcomes['victims_recruited']} recruited")
+    # Where each victim is: in transit, in an active group that lists them; recruited, waiting on exactly one
+    # forming list of their own network; in any other state, on no forming list.
+    waiting = Counter(
+        (id(v), v.network_id == network.network_id)
+        for network in model.networks
+        for queue in network.forming.values()
+        for v in queue
+    )
+    for victim in victims:
+        group, lists = victim.group, waiting[(id(victim), True)] + waiting[(id(victim), False)]
+        if victim.state is VictimState.IN_TRANSIT and (
+            group is None or model.groups.get(group.group_id) is not group or victim not in group.victims
+        ):
+            problems.append(f"step {step}: victim {victim.unique_id} in transit outside any active group")
+        elif victim.state is VictimState.RECRUITED and (lists != 1 or waiting[(id(victim), True)] != 1):
+            problems.append(
+                f"step {step}: recruited victim {victim.unique_id} not waiting at a staging area of its network "
+                f"(on {lists} forming lists)"
+            )
+        elif victim.state is not VictimState.RECRUITED and lists:
+            problems.append(f"step {step}: {victim.state.value} victim {victim.unique_id} still on a forming list")
 
     # Cell agents: on passable cells; patrols on the cell under their position.
     world = model.world
@@ -108,6 +131,8 @@ def check_invariants(model: BorderModel) -> list[str]:
     for group in model.groups.values():
         if group.active and (group.guide.cell is None or group.guide.status in HELD):
             problems.append(f"step {step}: group {group.group_id} guided by a {group.guide.status.value} member")
+        if not group.active or group.guide.group is not group:
+            problems.append(f"step {step}: group {group.group_id} listed as under way but finished or without guide")
     # Rosters: every registered member on their own network's roster exactly once, nobody else on any roster;
     # a roster's length is its count by status (active, detained, serving a sentence), so it cannot fill up
     # with people who have left. Members serving a sentence are off the map (still registered: they may come
