@@ -27,7 +27,7 @@ from sim.intel import IntelExchange
 from sim.legal import CaseOutcome, CourtSystem
 from sim.metrics import COST_ITEMS, OUTCOMES
 from sim.response import Alert, DriveTimes, track
-from sim.routing import RoutePlanner
+from sim.routing import Route, RoutePlanner
 from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
 from sim.world import Cell, World, build_world
@@ -79,7 +79,13 @@ class BorderModel(mesa.Model):
         for name in ("elevation", "coverage", "concealment", "exposure"):
             self.grid.add_property_layer(PropertyLayer.from_data(name, getattr(self.world, name).astype(float)))
 
-        self.planner = RoutePlanner(self.world, s.traffickers.walk_speed_kmh, s.traffickers.risk_aversion)
+        self.planner = RoutePlanner(
+            self.world,
+            s.traffickers.walk_speed_kmh,
+            s.traffickers.risk_aversion,
+            exposure_scale=s.victims.exposure_scale,
+            hardship_aversion=s.traffickers.hardship_aversion,
+        )
         self.drive = DriveTimes(self.world, s.patrols)
         self.intel = IntelExchange(s.agencies, self.rng)
         self.courts = CourtSystem(
@@ -101,7 +107,8 @@ class BorderModel(mesa.Model):
         self._next_group = 0
         self.timeseries: list[dict] = []
         self.days_done = 0
-        self._tunnel_day, self._tunnel_use, self._tunnel_choice = -1, [], 0
+        # People booked through each tunnel on each day of the run: {(tunnel index, day): people}.
+        self._tunnel_people: Counter = Counter()
         # (kind, x_km, y_km) of detections and interdictions during the last call to step(), including
         # the scheduled events that ran before the step itself (for animation and the app).
         self.recent_events: list[tuple[str, float, float]] = []
@@ -353,11 +360,12 @@ class BorderModel(mesa.Model):
         idx = (np.arange(k) * (n / k) + offset).astype(int) % n
         return self.border_cells[idx]
 
-    def choose_mode(self, group_size: int) -> str:
+    def choose_mode(self) -> str:
+        """Tunnel, vehicle or foot, by ``tunnel_share`` and ``vehicle_share`` where the world has them."""
         cfg = self.spec.traffickers
         u = self.rng.random()
         if self.world.tunnels and u < cfg.tunnel_share:
-            return "tunnel" if self._tunnel_has_room(group_size) else "foot"
+            return "tunnel"
         if self.world.ports and u < cfg.tunnel_share * bool(self.world.tunnels) + cfg.vehicle_share:
             return "vehicle"
         return "foot"
@@ -367,12 +375,17 @@ class BorderModel(mesa.Model):
         w = self.world
         network = guide.network
         destination = self.pick_weighted(self.destination_weights)
+        origin, target = w.staging[staging].cell, w.destinations[destination].cell
+        mode = self.choose_mode()
+        tunnel_route = self._book_tunnel(origin, target, people=len(victims) + 1) if mode == "tunnel" else None
+        if mode == "tunnel" and tunnel_route is None:
+            mode = "foot"  # every tunnel is full on the day the group would pass: it walks
         group = Group(
             group_id=self._next_group,
             network_id=network.network_id,
             guide=guide,
             victims=list(victims),
-            mode=self.choose_mode(len(victims)),
+            mode=mode,
             depart_h=self.hours,
             destination=destination,
         )
@@ -384,28 +397,36 @@ class BorderModel(mesa.Model):
             v.group = group
             v.set_state(VictimState.IN_TRANSIT)
         self.counters["crossings_attempted"] += 1
-        origin, target = w.staging[staging].cell, w.destinations[destination].cell
         group.x_km, group.y_km = w.km_of(origin)
         if group.mode == "vehicle":
             self._start_vehicle(group, origin)
             return
-        if group.mode == "tunnel":
-            _name, entrance, exit_, _ = w.tunnels[int(self.rng.integers(len(w.tunnels)))]
-            group.route = self.planner.tunnel_route(origin, entrance, exit_, target, TUNNEL_KMH)
+        if tunnel_route is not None:
+            group.route = tunnel_route
         else:
             crossing = network.choose_crossing(origin, target)
             group.route = self.planner.route(origin, crossing, target)
 
-    def _tunnel_has_room(self, group_size: int) -> bool:
-        """Pick a tunnel with room today for the group (``capacity_per_day`` people each)."""
-        today = self.days_done
-        if self._tunnel_day != today:
-            self._tunnel_day, self._tunnel_use = today, [0] * len(self.world.tunnels)
-        room = [i for i, t in enumerate(self.world.tunnels) if self._tunnel_use[i] + group_size <= t[3]]
-        if not room:
-            return False
-        self._tunnel_choice = room[int(self.rng.integers(len(room)))]
-        return True
+    def _book_tunnel(self, origin: Cell, target: Cell, people: int) -> Route | None:
+        """Book ``people`` through a tunnel with room for them; the route through it, or None if all are full.
+
+        A tunnel lets at most ``capacity_per_day`` people (victims and guides) pass in a day of the run; a
+        group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random.
+        """
+        today = int(self.hours // 24.0)
+        for key in [k for k in self._tunnel_people if k[1] < today]:
+            del self._tunnel_people[key]
+        options = []
+        for i, (_name, entrance, exit_, capacity) in enumerate(self.world.tunnels):
+            route = self.planner.tunnel_route(origin, entrance, exit_, target, TUNNEL_KMH)
+            day = int((self.hours + route.enter_time[route.tunnel_index]) // 24.0)
+            if self._tunnel_people[i, day] + people <= capacity:
+                options.append((i, day, route))
+        if not options:
+            return None
+        i, day, route = options[int(self.rng.integers(len(options)))]
+        self._tunnel_people[i, day] += people
+        return route
 
     def _start_vehicle(self, group: Group, origin) -> None:
         """Drive to the nearest port hidden in a vehicle; the journey is a scheduled event."""

@@ -1,13 +1,15 @@
 """Least-cost routes over the terrain and their time profiles.
 
 Networks plan on a graph of passable cells (8-neighbour moves). An edge costs its walking time
-(Tobler-style speed factors from :mod:`sim.terrain`) times ``1 + risk_aversion x coverage``: the
-expected sensor hazard a group would run is priced in hours, so routes skirt known tower
-coverage when a detour is cheap. Shortest-path trees from every staging area and every
-destination are computed once per model (scipy's Dijkstra); a route through a crossing point
-``c`` is then ``staging -> c`` plus ``c -> destination`` read off the two trees, so choosing among
-many candidate crossings costs array look-ups, not new searches. Dynamic risk (interdiction memory)
-enters through the logit choice of the crossing point (:mod:`sim.agents.trafficker`).
+(Tobler-style speed factors from :mod:`sim.terrain`) times
+``1 + risk_aversion x coverage + hardship_aversion x exposure_scale x exposure``: the sensor hazard a
+group would run and the exposure hazard its people would run are priced in hours, so routes skirt
+known tower coverage when a detour is cheap, and deadly ground when its hazard is high enough.
+Shortest-path trees from every staging area and every destination are computed once per model
+(scipy's Dijkstra); a route through a crossing point ``c`` is then ``staging -> c`` plus
+``c -> destination`` read off the two trees, so choosing among many candidate crossings costs array
+look-ups, not new searches. Dynamic risk (interdiction memory) enters through the logit choice of the
+crossing point (:mod:`sim.agents.trafficker`).
 
 A :class:`Route` holds, for every cell of a path, the time spent in it and cumulative sums of time,
 sensor hazard and exposure hazard, so the model integrates detection and exposure exactly over
@@ -38,7 +40,7 @@ class Route:
     cum_exposure: np.ndarray  # (n,) exposure hazard accumulated before entering cell i
     sensor_rate: np.ndarray  # (n,) coverage of cell i (per hour)
     exposure_rate: np.ndarray  # (n,) exposure hazard of cell i (per hour)
-    border_index: int  # index of the first border-line cell (-1 if none)
+    border_index: int  # index of the first border-line cell, or of a tunnel's exit (-1 if none)
     zone_exit_time: float  # time the group leaves the border zone on the destination side
     total_time: float
     tunnel_index: int = -1  # index of the cell whose step is underground (-1: no tunnel)
@@ -71,7 +73,23 @@ class Route:
 class RoutePlanner:
     """Shortest-path trees over the terrain, shared by all networks of a model."""
 
-    def __init__(self, world: World, walk_speed_kmh: float, risk_aversion: float, exposure_scale: float = 1.0):
+    def __init__(
+        self,
+        world: World,
+        walk_speed_kmh: float,
+        risk_aversion: float,
+        exposure_scale: float = 1.0,
+        hardship_aversion: float = 0.0,
+    ):
+        """Build the cost graph of a world.
+
+        Args:
+            world: the built world (speed factors, coverage, exposure).
+            walk_speed_kmh: walking speed on open flat ground (km/h).
+            risk_aversion: hours a network pays to avoid one unit of sensor hazard.
+            exposure_scale: multiplier on the terrain's exposure hazard, in route costs and along routes.
+            hardship_aversion: hours a network pays to avoid one unit of exposure hazard per person.
+        """
         self.world = world
         self.walk_speed_kmh = walk_speed_kmh
         self.exposure_scale = exposure_scale
@@ -80,15 +98,16 @@ class RoutePlanner:
         speed = walk_speed_kmh * world.speed_factor
         with np.errstate(divide="ignore"):
             self.hours_per_km = np.where(world.passable & (speed > 0), 1.0 / np.maximum(speed, 1e-9), np.inf)
-        self.graph = self._build_graph(risk_aversion)
+        self.graph = self._build_graph(risk_aversion, hardship_aversion)
         self._trees: dict[Cell, tuple[np.ndarray, np.ndarray]] = {}
         self._route_cache: dict[tuple[Cell, Cell, Cell], Route] = {}
 
-    def _build_graph(self, risk_aversion: float):
+    def _build_graph(self, risk_aversion: float, hardship_aversion: float):
         world = self.world
         h, w = self.shape
         idx = np.arange(h * w).reshape(h, w)
-        cost_per_km = self.hours_per_km * (1.0 + risk_aversion * world.coverage)
+        exposure = self.exposure_scale * world.exposure.astype(float)
+        cost_per_km = self.hours_per_km * (1.0 + risk_aversion * world.coverage + hardship_aversion * exposure)
         src, dst, weight = [], [], []
         for dr, dc in _NEIGHBOURS:
             r0, r1 = max(0, -dr), h - max(0, dr)
@@ -175,6 +194,8 @@ class RoutePlanner:
         cum_exposure = np.concatenate(([0.0], np.cumsum(exposure_rate[:-1] * dwell[:-1])))
         on_border = world.border_mask[rows, cols]
         border_index = int(np.argmax(on_border)) if on_border.any() else -1
+        if tunnel_segment is not None and not 0 <= border_index <= tunnel_segment[0]:
+            border_index = tunnel_segment[0] + 1  # the line is passed underground: met at the exit
         zone_exit = enter[-1]
         if border_index >= 0:
             after = ~world.zone_mask[rows[border_index:], cols[border_index:]]

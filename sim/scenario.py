@@ -383,7 +383,15 @@ class Tunnel:
     name: str = spec(doc="Name of the tunnel.")
     entrance: Position = spec(doc="Origin-side entrance [x_km, y_km].", unit="km")
     exit: Position = spec(doc="Destination-side exit [x_km, y_km].", unit="km")
-    capacity_per_day: float = spec(20.0, doc="People that can pass in a day.", unit="per day", gt=0)
+    capacity_per_day: float = spec(
+        20.0,
+        doc=(
+            "People (victims and guides) that can pass in a day of the run (assumption); a group counts on the "
+            "day it would enter the tunnel, and a group that finds every tunnel full walks."
+        ),
+        unit="per day",
+        gt=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -400,6 +408,18 @@ class Traffickers:
     walk_speed_kmh: float = spec(3.5, doc="Walking speed of a group on open ground.", unit="km/h", gt=0, le=15)
     risk_aversion: float = spec(
         4.0, doc="Weight of perceived risk against travel time in route costs.", unit="h per unit risk", ge=0
+    )
+    hardship_aversion: float = spec(
+        4.0,
+        doc=(
+            "Weight of the exposure hazard its people would run (terrain exposure times victims.exposure_scale, "
+            "summed along the path) against travel time in route costs (assumption: a network prices a "
+            "person's death hazard like the group's detection hazard, risk_aversion; at the terrain's hazards "
+            "of 1e-5 to 3e-3 per hour this barely bends routes, as flows displaced into the desert despite the "
+            "deaths suggest, GAO-06-770)."
+        ),
+        unit="h per unit hazard",
+        ge=0,
     )
     logit_beta: float = spec(0.5, doc="Sharpness of the logit choice among candidate crossings.", unit="1/h", ge=0)
     candidate_crossings: int = spec(12, doc="Candidate crossing points evaluated per plan.", ge=1, le=200)
@@ -441,7 +461,13 @@ class Victims:
         False, doc="Misidentified victims are not punished (and can still be identified and testify later)."
     )
     exposure_scale: float = spec(
-        1.0, doc="Multiplier on the terrain's exposure hazard (heat, cold, drowning).", ge=0, le=100
+        1.0,
+        doc=(
+            "Multiplier on the terrain's exposure hazard (heat, cold, drowning): on the deaths of people on foot "
+            "and on its price in route costs (traffickers.hardship_aversion)."
+        ),
+        ge=0,
+        le=100,
     )
     support_days: float = spec(
         180.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -49,14 +50,68 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
     assert len(at_tunnel) == len(rows), "tunnel groups are recorded as crossing where the tunnel is"
 
 
-def test_tunnel_capacity_sends_the_overflow_on_foot():
-    overrides = BUSY | {"traffickers.vehicle_share": 0.0, "traffickers.tunnel_share": 1.0}
-    small = [dict(TUNNEL[0], capacity_per_day=0.5)]  # smaller than any group (at least one person)
-    model = BorderModel(CLASSROOM, seed=2, overrides=overrides | {"traffickers.tunnels": small})
-    for _ in range(round(6 * model.steps_per_day)):
+def run_with_tunnels(tunnels: list[dict], seed: int = 1, days: int = 8) -> tuple[BorderModel, list]:
+    """Busy small groups (about 3 people with their guide), every group sent to a tunnel; the groups started."""
+    overrides = {
+        "victims.recruitment_per_day": 30.0,
+        "traffickers.networks": 4,
+        "traffickers.members_per_network": 8,
+        "traffickers.group_size_mean": 2.0,
+        "traffickers.vehicle_share": 0.0,
+        "traffickers.tunnel_share": 1.0,
+        "traffickers.tunnels": tunnels,
+    }
+    model = BorderModel(CLASSROOM, seed=seed, overrides=overrides)
+    started = []
+    start_group = model.start_group
+
+    def record(guide, victims, staging):
+        start_group(guide, victims, staging)
+        started.append(model.groups[model._next_group - 1])
+
+    model.start_group = record
+    for _ in range(round(days * model.steps_per_day)):
         model.step()
-    modes = {row["mode"] for row in model.crossings}
-    assert modes == {"foot"}, f"a tunnel for one person a day carries no group: modes {modes}"
+    return model, started
+
+
+def people_through_tunnels(groups: list) -> Counter:
+    """People (victims and guide) by (tunnel entrance cell, day they enter it), read off the groups' routes."""
+    people: Counter = Counter()
+    for group in groups:
+        if group.mode == "tunnel":
+            route, i = group.route, group.route.tunnel_index
+            day = int((group.depart_h + route.enter_time[i]) // 24.0)
+            people[(int(route.rows[i]), int(route.cols[i])), day] += len(group.victims) + 1
+    return people
+
+
+def test_tunnel_capacity_counts_people_per_day_and_sends_the_overflow_on_foot():
+    _, narrow = run_with_tunnels([dict(TUNNEL[0], capacity_per_day=10)])
+    _, wide = run_with_tunnels([dict(TUNNEL[0], capacity_per_day=1000)])
+    daily = people_through_tunnels(narrow)
+    assert max(daily.values()) <= 10, f"people through a tunnel for 10 a day, by day: {sorted(daily.values())}"
+    assert max(daily.values()) >= 8, f"busy days fill the tunnel: at most {max(daily.values())} people a day"
+    assert max(people_through_tunnels(wide).values()) > 20, "without the limit, busy days send more than 20"
+    on_foot = [sum(g.mode == "foot" for g in groups) for groups in (narrow, wide)]
+    assert on_foot[0] >= 5 and on_foot[1] == 0, f"groups on foot with capacity 10 and 1000: {on_foot}"
+
+
+def test_each_group_goes_through_the_tunnel_booked_for_it_within_its_capacity():
+    east = dict(TUNNEL[0], capacity_per_day=1000)
+    west = {"name": "culvert", "entrance": [10.5, 9.5], "exit": [10.5, 5.5], "capacity_per_day": 6}
+    model, groups = run_with_tunnels([east, west])
+    entrances = {name: entrance for name, entrance, _exit, _cap in model.world.tunnels}
+    daily = people_through_tunnels(groups)
+    west_days = [n for (cell, _day), n in daily.items() if cell == entrances["culvert"]]
+    east_days = [n for (cell, _day), n in daily.items() if cell == entrances["warehouse"]]
+    assert west_days and max(west_days) <= 6, f"people through the culvert (6 a day) by day: {sorted(west_days)}"
+    assert max(west_days) >= 4, f"the culvert fills on busy days: at most {max(west_days)} a day"
+    assert east_days and max(east_days) > 6, f"the warehouse takes the rest: {sorted(east_days)}"
+    # Tunnel groups meet the line at the exit of their tunnel: both tunnels appear in the crossing records.
+    xs = [row["x_km"] for row in model.crossings if row["mode"] == "tunnel" and row["reached_line"]]
+    near = {name: sum(abs(x - (entrance[1] + 0.5)) < 1.0 for x in xs) for name, entrance in entrances.items()}
+    assert min(near.values()) > 0 and sum(near.values()) == len(xs), f"tunnel crossings by tunnel: {near}"
 
 
 def test_vehicle_groups_cross_at_the_port_and_are_found_by_inspection():

@@ -1,0 +1,64 @@
+"""Exposure hazard (heat, cold, drowning): ``victims.exposure_scale`` reaches the deaths of people on foot
+and, through ``traffickers.hardship_aversion``, the routes networks choose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import BorderModel
+from sim.runner import run
+
+RIVER_PORT = str(Path(__file__).resolve().parents[1] / "scenarios" / "river_port.toml")
+SEEDS = range(3)
+
+
+def test_exposure_scale_sets_the_deaths_in_transit():
+    """Paired seeds, routes held fixed (no hardship term): no hazard, no deaths; twenty times it, many more."""
+    fixed_routes = {"traffickers.hardship_aversion": 0.0}
+    deaths = {}
+    for scale in (0.0, 1.5, 30.0):
+        overrides = fixed_routes | {"victims.exposure_scale": scale}
+        deaths[scale] = sum(run(RIVER_PORT, overrides, seed=s, days=30).outcomes["deaths_in_transit"] for s in SEEDS)
+    assert deaths[0.0] == 0, f"without exposure hazard {deaths[0.0]} people died"
+    assert deaths[30.0] >= 15, f"at 30 times the terrain's hazard only {deaths[30.0]} deaths in 3 x 30 days"
+    assert deaths[1.5] < deaths[30.0] / 3, f"deaths by exposure scale: {deaths}"
+
+
+def sampled_routes(overrides: dict) -> tuple[BorderModel, list]:
+    """Routes from every staging area to every destination through 40 crossing cells along the border."""
+    model = BorderModel(RIVER_PORT, seed=0, overrides=overrides)
+    world, crossings = model.world, model.border_cells[:: max(1, len(model.border_cells) // 40)]
+    routes = [
+        model.planner.route(s.cell, (int(c[0]), int(c[1])), d.cell)
+        for s in world.staging
+        for d in world.destinations
+        for c in crossings
+    ]
+    return model, routes
+
+
+def terrain_exposure(model: BorderModel, route) -> float:
+    """Unscaled terrain exposure hazard along a route (per person)."""
+    hours = np.diff(route.enter_time)
+    return float((model.world.exposure[route.rows[:-1], route.cols[:-1]] * hours).sum())
+
+
+def test_exposure_scale_bends_routes_through_the_hardship_price():
+    """With a hardship price, a deadlier river sends routes around its worst cells; without one, nothing moves."""
+    for aversion, expect_change in ((4.0, True), (0.0, False)):
+        base_model, base = sampled_routes({"traffickers.hardship_aversion": aversion, "victims.exposure_scale": 1.5})
+        harsh_model, harsh = sampled_routes({"traffickers.hardship_aversion": aversion, "victims.exposure_scale": 60})
+        pairs = zip(base, harsh, strict=True)
+        changed = sum(not (np.array_equal(a.rows, b.rows) and np.array_equal(a.cols, b.cols)) for a, b in pairs)
+        before = np.mean([terrain_exposure(base_model, r) for r in base])
+        after = np.mean([terrain_exposure(harsh_model, r) for r in harsh])
+        if expect_change:
+            assert changed >= len(base) // 2, f"only {changed} of {len(base)} routes moved at 40 times the hazard"
+            assert after < 0.95 * before, f"mean terrain exposure along routes {before:.2e} -> {after:.2e}"
+        else:
+            assert changed == 0 and after == before, f"without a hardship price {changed} routes moved"
+    # The hazard along a route, and so the deaths, carries the scale.
+    route = harsh[0]
+    assert np.isclose(route.cum_exposure[-1], 60 * terrain_exposure(harsh_model, route), rtol=1e-5)
