@@ -107,14 +107,15 @@ def test_app_draws_map_and_steps(app_url, tmp_path):
             page.wait_for_timeout(500)
             assert map_img.get_attribute("src") != first_map  # the clock and patrols moved
             recruited = page.locator("td.count-victims_recruited")
-            assert recruited.inner_text().strip() == "0"
-            # Play until the first group is recruited (day 0.25 of seed 0), then pause
+            before = int(recruited.inner_text().strip())
+            # Play until the counter moves (victims are recruited at a few a day), then pause
             page.get_by_role("button", name="▶").click()
             page.wait_for_function(
-                "() => Number(document.querySelector('td.count-victims_recruited').innerText) > 0", timeout=60_000
+                f"() => Number(document.querySelector('td.count-victims_recruited').innerText) > {before}",
+                timeout=60_000,
             )
             page.get_by_role("button", name="❚❚").click()
-            assert int(recruited.inner_text()) > 0
+            assert int(recruited.inner_text()) > before
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
