@@ -847,7 +847,16 @@ class BorderModel(mesa.Model):
             self.intel.sharing != "none"
             and self.intel.knows_network(agency, trafficker.network.network_id, self.hours) > 1
         )
-        self.courts.file_case(trafficker, trafficker.network.network_id, evidence, witness, shared)
+        # A foreign agency's cases are heard abroad or need the other side's cooperation: always cross-jurisdiction.
+        foreign = self.intel.agencies[agency].jurisdiction == "foreign"
+        self.courts.file_case(
+            trafficker,
+            trafficker.network.network_id,
+            evidence,
+            witness,
+            shared,
+            cross_jurisdiction=True if foreign else None,
+        )
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
             trafficker.begin_sentence()
 

@@ -345,7 +345,14 @@ class Agency:
         ge=0,
     )
     jurisdiction: str = spec(
-        "national", doc="Jurisdiction whose courts hear its cases.", choices=("national", "foreign")
+        "national",
+        doc=(
+            "Jurisdiction whose courts hear its cases. A national agency's cases need another jurisdiction's "
+            "cooperation with probability legal.cross_jurisdiction_share; a foreign agency's cases (heard abroad, "
+            "or needing the other side's cooperation) always do: they take legal.cross_jurisdiction_delay_days "
+            "(divided by four under legal.international_cooperation)."
+        ),
+        choices=("national", "foreign"),
     )
 
 
@@ -531,7 +538,12 @@ class Legal:
     cross_jurisdiction_delay_days: float = spec(
         120.0, doc="Extra delay for cases needing another jurisdiction's cooperation.", unit="days", ge=0
     )
-    cross_jurisdiction_share: float = spec(0.3, doc="Share of cases that cross jurisdictions.", ge=0, le=1)
+    cross_jurisdiction_share: float = spec(
+        0.3,
+        doc="Share of a national agency's cases that cross jurisdictions (a foreign agency's all do).",
+        ge=0,
+        le=1,
+    )
     international_cooperation: bool = spec(
         False, doc="A cooperation agreement divides the cross-jurisdiction delay by four."
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.model import BorderModel
 from sim.runner import run
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -109,3 +110,43 @@ def test_legal_outcomes_are_reported(outcome):
     result = run(DESERT, None, seed=1, days=30)
     assert outcome in result.outcomes
     assert result.outcomes[outcome] >= 0
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "share", "cooperation", "expected_days"),
+    [
+        ("national", 0.0, False, 2.0),
+        ("national", 1.0, False, 42.0),
+        ("foreign", 0.0, False, 42.0),
+        ("foreign", 0.0, True, 12.0),
+    ],
+)
+def test_a_foreign_agency_s_cases_always_take_the_cross_jurisdiction_delay(
+    jurisdiction, share, cooperation, expected_days
+):
+    """A national agency's cases take the cross-jurisdiction delay with its share; a foreign agency's always.
+
+    Cooperation divides the delay by four. All arrests here are border_patrol's (it owns every patrol).
+    """
+    overrides = {
+        "victims.recruitment_per_day": 20.0,
+        "traffickers.vehicle_share": 0.0,  # every arrest by border_patrol's patrols, none at customs' port
+        "legal.procedural_delay_days": 2.0,
+        "legal.cross_jurisdiction_delay_days": 40.0,
+        "legal.cross_jurisdiction_share": share,
+        "legal.international_cooperation": cooperation,
+        "agencies.members[0].jurisdiction": jurisdiction,
+    }
+    model = BorderModel(SCENARIOS / "classroom.toml", seed=1, overrides=overrides)
+    cases = []
+    file_case = model.courts.file_case
+
+    def record(*args, **kwargs):
+        cases.append(file_case(*args, **kwargs))
+        return cases[-1]
+
+    model.courts.file_case = record
+    for _ in range(round(6 * model.steps_per_day)):
+        model.step()
+    assert len(cases) >= 3, f"only {len(cases)} cases filed in 6 days"
+    assert {case.pretrial_days for case in cases} == {expected_days}, [case.pretrial_days for case in cases]

@@ -1,0 +1,456 @@
+"""No dead keys: every leaf key of the scenario schema changes the world or a short seeded run.
+
+The keys are read off the schema (the dataclasses of :mod:`sim.scenario`, with lists of tables such as
+``ports[]`` and dict-valued keys such as ``terrain.ascii_elevation_m`` taken as one key each), so a new
+key fails :func:`test_every_key_has_a_perturbation` until it is given a row in :data:`PERTURBATIONS`:
+the value to set and the base configuration in which the key can matter (tunnel keys need a tunnel,
+raster keys raster files, the weight of a place a second place). The only exemptions are pure labels,
+in :data:`LABELS` with the reason.
+
+A key is alive when setting it changes the built world (terrain rasters, border, zone, where places and
+sensors are, what each sensor sees, coverage and blind spots) or, failing that, the outputs of a short
+seeded run (its outcomes without provenance, its daily series and its crossing records). Values that
+the world only stores on their way to the model (place weights, sensor costs and owners, tunnel
+capacities) are not compared in the world: they must show in the run.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.runner import run
+from sim.scenario import Scenario, load_scenario
+from sim.schema import read_toml
+from sim.world import World, build_world
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
+
+
+def leaf_keys(cls: type = Scenario, prefix: str = "") -> list[str]:
+    """Dotted leaf keys of a schema dataclass; items of lists of tables as ``name[].key``."""
+    hints = typing.get_type_hints(cls)
+    keys = []
+    for f in dataclasses.fields(cls):
+        typ, key = hints[f.name], prefix + f.name
+        if dataclasses.is_dataclass(typ):
+            keys += leaf_keys(typ, key + ".")
+        elif typing.get_origin(typ) is list and dataclasses.is_dataclass(typing.get_args(typ)[0]):
+            keys += leaf_keys(typing.get_args(typ)[0], key + "[].")
+        else:
+            keys.append(key)
+    return keys
+
+
+#: Pure labels: they name things in reports and messages and may change nothing.
+LABELS = {
+    "scenario.name": "label: names the scenario in reports and file names",
+    "scenario.description": "label: describes the scenario",
+    "ports[].name": "label: names the port",
+    "staging[].name": "label: names the staging area",
+    "destinations[].name": "label: names the destination",
+    "traffickers.tunnels[].name": "label: names the tunnel",
+    "agencies.members[].name": "label: identifies the agency; renaming it with every reference to it changes nothing",
+}
+
+# --------------------------------------------------------------------------- base configurations
+
+#: A busy classroom of a few days: enough groups, arrests and verdicts for most keys to show.
+BUSY = {
+    "time.days": 5.0,
+    "victims.recruitment_per_day": 20.0,
+    "traffickers.networks": 3,
+    "legal.procedural_delay_days": 0.5,
+    "legal.trial_days_mean": 1.0,
+    "legal.courts": 2,
+    "legal.cross_jurisdiction_share": 0.5,
+    "legal.cross_jurisdiction_delay_days": 1.0,
+}
+TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
+TWO_PLACES = {
+    "staging": [{"name": "Southtown", "at": [16.5, 13.5]}, {"name": "Westfield", "at": [4.5, 14.5]}],
+    "destinations": [{"name": "Northtown", "at": [13.5, 2.5]}, {"name": "Lakeside", "at": [27.5, 1.5]}],
+}
+# The procedural and raster maps have no places or traffickers: their keys act on the world.
+NO_TRAFFIC = {"traffickers.networks": 0, "patrols.count": 0}
+PROCEDURAL = {
+    "scenario": {"name": "procedural"},
+    "terrain": {
+        "source": "procedural",
+        "cell_m": 1000.0,
+        "width_km": 30.0,
+        "height_km": 20.0,
+        "seed": 3,
+        "procedural": {"kind": "desert", "ridges": 2, "river": True, "roads": 1, "towns": 1, "forest_share": 0.1},
+    },
+    "border": {"mode": "row", "y_km": 10.0},
+    "surveillance": {"sensors": [{"kind": "tower", "at": [15.5, 9.5], "range_m": 6000.0}]},
+}
+RASTER_SHAPE = (12, 16)
+
+
+def raster_scenario(folder: Path) -> dict:
+    """A 16 x 12 km map from raster files (two of each, to swap), with an ASCII map of the same shape."""
+    rows, cols = RASTER_SHAPE
+    rng = np.random.default_rng(5)
+    np.save(folder / "elevation.npy", rng.uniform(0, 300, RASTER_SHAPE).astype(np.float32))
+    np.save(folder / "elevation2.npy", rng.uniform(0, 900, RASTER_SHAPE).astype(np.float32))
+    np.save(folder / "landcover.npy", rng.integers(0, 3, RASTER_SHAPE).astype(np.int8))
+    np.save(folder / "landcover2.npy", rng.integers(2, 5, RASTER_SHAPE).astype(np.int8))
+    return {
+        "scenario": {"name": "raster"},
+        "terrain": {
+            "source": "raster",
+            "elevation_file": str(folder / "elevation.npy"),
+            "landcover_file": str(folder / "landcover.npy"),
+            "ascii": "\n".join(["." * cols] * rows),
+        },
+        "surveillance": {"sensors": [{"kind": "tower", "at": [8.5, 5.5], "range_m": 6000.0}]},
+    }
+
+
+@dataclass(frozen=True)
+class Config:
+    """A base scenario with overrides; a run lasts its ``time.days``."""
+
+    scenario: Path | str  # a file, or the name of a raw scenario built by :func:`raw_scenarios`
+    overrides: dict
+
+
+# Two agencies with patrols that follow their intel: what one agency shares guides the other's patrols.
+TWO_PATROLLING_AGENCIES = {
+    "agencies.members[1].patrol_share": 1.0,
+    "patrols.count": 8,
+    "patrols.strategy": "hotspot",
+}
+# Strong towers and groups that ignore them: groups are seen by sensors and patrols sent to them.
+WATCHED = {
+    "surveillance.sensors[0].detection_rate_per_hour": 20.0,
+    "surveillance.sensors[1].detection_rate_per_hour": 20.0,
+    "patrols.count": 8,
+    "traffickers.risk_aversion": 0.0,
+}
+# Most groups hidden in vehicles and every vehicle inspected: the checkpoint finds people.
+INSPECTED = {
+    "traffickers.vehicle_share": 0.8,
+    "checkpoints.screening_share": 1.0,
+    "agencies.members[0].investigators": 20,
+    "agencies.members[1].investigators": 0,
+}
+# Support services begin a week after a rescue; late identification a month after a misidentification.
+SUPPORT = {"time.days": 12.0}
+LATE = {"time.days": 32.0, "victims.recruitment_per_day": 10.0}
+
+CONFIGS = {
+    "classroom": Config(CLASSROOM, BUSY),
+    "support_basic": Config(CLASSROOM, BUSY | SUPPORT),
+    "support_strong": Config(CLASSROOM, BUSY | SUPPORT | {"victims.protection": "strong"}),
+    "late_identification": Config(CLASSROOM, BUSY | LATE),
+    "watched": Config(CLASSROOM, BUSY | WATCHED),
+    "inspected": Config(CLASSROOM, BUSY | INSPECTED),
+    "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
+    "tunnel": Config(CLASSROOM, BUSY | {"traffickers.tunnels": [TUNNEL], "traffickers.tunnel_share": 0.7}),
+    "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
+    "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
+    "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
+    "delayed_sharing": Config(
+        CLASSROOM,
+        BUSY | TWO_PATROLLING_AGENCIES | {"agencies.sharing": "delayed", "agencies.sharing_latency_hours": 48},
+    ),
+    "full_sharing": Config(CLASSROOM, BUSY | TWO_PATROLLING_AGENCIES | {"agencies.sharing": "full"}),
+    # Evidence fades within days and convicts on its own: the bonus of shared evidence decides verdicts.
+    "shared_evidence": Config(
+        CLASSROOM,
+        BUSY
+        | TWO_PATROLLING_AGENCIES
+        | {
+            "agencies.sharing": "full",
+            "legal.evidence_half_life_days": 0.3,
+            "legal.base_conviction_probability": 1.0,
+        },
+    ),
+    "procedural": Config("procedural", NO_TRAFFIC),
+    "raster": Config("raster", NO_TRAFFIC),
+}
+
+
+def ascii_with_a_hill(raw: dict) -> str:
+    """The classroom map with a mountain in the middle of the open plain north of the border."""
+    rows = raw["terrain"]["ascii"].strip("\n").split("\n")
+    rows[4] = rows[4][:18] + "^^" + rows[4][20:]
+    return "\n".join(rows)
+
+
+def other_file(raw: dict, key: str) -> str:
+    """The second raster file written by :func:`raster_scenario` for ``terrain.<key>``."""
+    path = Path(raw["terrain"][key])
+    return str(path.with_name(path.stem + "2" + path.suffix))
+
+
+@dataclass(frozen=True)
+class Perturb:
+    value: Any  # the value to set, or a function of the base raw scenario giving it
+    config: str = "classroom"
+    item: int = 0  # the item of a list of tables to set
+
+
+#: For every leaf key but the labels: the value to set and the base configuration that makes it matter.
+#: Items of lists of tables are set on the first item (``ports[0].lanes``).
+PERTURBATIONS: dict[str, Perturb] = {
+    # terrain
+    "terrain.source": Perturb("ascii", "raster"),
+    "terrain.cell_m": Perturb(500.0, "procedural"),
+    "terrain.width_km": Perturb(36.0, "procedural"),
+    "terrain.height_km": Perturb(24.0, "procedural"),
+    "terrain.seed": Perturb(4, "procedural"),
+    "terrain.ascii": Perturb(ascii_with_a_hill),
+    "terrain.ascii_elevation_m": Perturb({"^": 300.0}),
+    "terrain.elevation_file": Perturb(lambda raw: other_file(raw, "elevation_file"), "raster"),
+    "terrain.landcover_file": Perturb(lambda raw: other_file(raw, "landcover_file"), "raster"),
+    "terrain.procedural.kind": Perturb("plain", "procedural"),
+    "terrain.procedural.ridges": Perturb(4, "procedural"),
+    "terrain.procedural.ridge_height_m": Perturb(1200.0, "procedural"),
+    "terrain.procedural.roughness": Perturb(0.9, "procedural"),
+    "terrain.procedural.river": Perturb(False, "procedural"),
+    "terrain.procedural.river_width_m": Perturb(4000.0, "procedural"),
+    "terrain.procedural.roads": Perturb(3, "procedural"),
+    "terrain.procedural.towns": Perturb(4, "procedural"),
+    "terrain.procedural.forest_share": Perturb(0.4, "procedural"),
+    # time
+    "time.step_minutes": Perturb(20.0),
+    "time.days": Perturb(4.0),
+    # border
+    "border.mode": Perturb("row"),
+    "border.y_km": Perturb(6.0, "procedural"),
+    "border.origin_side": Perturb("north", "procedural"),
+    "border.zone_km": Perturb(1.0),
+    # ports, places
+    "ports[].at": Perturb([20.5, 7.5]),
+    "ports[].lanes": Perturb(1),
+    "ports[].legit_vehicles_per_hour": Perturb(200.0),
+    "ports[].agency": Perturb("border_patrol", "inspected"),
+    "staging[].at": Perturb([22.5, 12.5]),
+    "staging[].weight": Perturb(5.0, "two_places"),
+    "destinations[].at": Perturb([5.5, 1.5]),
+    "destinations[].weight": Perturb(5.0, "two_places"),
+    # surveillance
+    "surveillance.sensors[].kind": Perturb("ground"),
+    "surveillance.sensors[].at": Perturb([8.5, 6.5]),
+    "surveillance.sensors[].mast_height_m": Perturb(80.0),
+    "surveillance.sensors[].range_m": Perturb(3000.0),
+    "surveillance.sensors[].detection_rate_per_hour": Perturb(8.0),
+    "surveillance.sensors[].tech_tier": Perturb(3),
+    "surveillance.sensors[].agency": Perturb("customs", "watched"),
+    "surveillance.sensors[].cost_per_year": Perturb(1_000_000.0),
+    "surveillance.sensors[].capital_cost": Perturb(5_000_000.0),
+    "surveillance.sensors[].lifetime_years": Perturb(2.0),
+    "surveillance.extra_towers.count": Perturb(2, "extra_tower"),
+    "surveillance.extra_towers.mast_height_m": Perturb(0.0, "extra_tower"),
+    "surveillance.extra_towers.range_m": Perturb(3000.0, "extra_tower"),
+    "surveillance.extra_towers.detection_rate_per_hour": Perturb(8.0, "extra_tower"),
+    "surveillance.extra_towers.tech_tier": Perturb(3, "extra_tower"),
+    "surveillance.extra_towers.agency": Perturb("customs", "extra_tower"),
+    "surveillance.extra_towers.cost_per_year": Perturb(1_000_000.0, "extra_tower"),
+    "surveillance.extra_towers.capital_cost": Perturb(5_000_000.0, "extra_tower"),
+    "surveillance.extra_towers.lifetime_years": Perturb(2.0, "extra_tower"),
+    "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
+    "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
+    # patrols
+    "patrols.count": Perturb(8),
+    "patrols.strategy": Perturb("fixed"),
+    "patrols.speed_kmh": Perturb(5.0),
+    "patrols.response_speed_kmh": Perturb(10.0),
+    "patrols.detection_range_m": Perturb(4000.0),
+    "patrols.detection_rate_per_hour": Perturb(10.0),
+    "patrols.shift_hours": Perturb(4.0),
+    "patrols.on_duty_share": Perturb(0.3),
+    "patrols.randomized_floor": Perturb(0.9, "randomized"),
+    "patrols.cost_per_hour": Perturb(500.0),
+    "patrols.sector": Perturb([0.0, 12.0]),
+    "patrols.drive_speed_factors": Perturb({"open": 0.1, "desert": 0.1, "scrub": 0.1}),
+    "patrols.max_response_hours": Perturb(0.25),
+    "patrols.tracking_speed_kmh": Perturb(1.0),
+    "patrols.trail_loss_per_hour": Perturb(3.0),
+    "patrols.capture_probability": Perturb(0.2),
+    "patrols.guide_capture_probability": Perturb(0.1),
+    # agencies
+    "agencies.members[].patrol_share": Perturb(1.0, "watched", item=1),  # customs gets no sensor alerts
+    "agencies.members[].investigators": Perturb(30),
+    "agencies.members[].cost_per_investigator_per_year": Perturb(1_000_000.0),
+    "agencies.members[].jurisdiction": Perturb("foreign"),
+    "agencies.sharing": Perturb("full"),
+    "agencies.sharing_latency_hours": Perturb(0.0, "delayed_sharing"),
+    "agencies.share_fraction": Perturb(0.0, "full_sharing"),
+    "agencies.sharing_cost_per_year": Perturb(1_000_000.0, "full_sharing"),
+    # traffickers
+    "traffickers.networks": Perturb(1),
+    "traffickers.members_per_network": Perturb(2),
+    "traffickers.group_size_mean": Perturb(2.0),
+    "traffickers.walk_speed_kmh": Perturb(2.0),
+    "traffickers.risk_aversion": Perturb(40.0),
+    "traffickers.hardship_aversion": Perturb(1e5),
+    "traffickers.logit_beta": Perturb(5.0),
+    "traffickers.candidate_crossings": Perturb(3),
+    "traffickers.risk_kernel_km": Perturb(20.0),
+    "traffickers.risk_memory_days": Perturb(0.5),
+    "traffickers.vehicle_share": Perturb(0.8),
+    "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
+    "traffickers.fee": Perturb(100.0),
+    "traffickers.revenue_per_victim": Perturb(100.0),
+    "traffickers.sentence_cost": Perturb(5_000_000.0),
+    "traffickers.replacement_days": Perturb(0.5),
+    "traffickers.tunnels[].entrance": Perturb([10.5, 9.5], "tunnel"),
+    "traffickers.tunnels[].exit": Perturb([18.5, 3.5], "tunnel"),
+    "traffickers.tunnels[].capacity_per_day": Perturb(4.0, "tunnel"),
+    # victims
+    "victims.recruitment_per_day": Perturb(5.0),
+    "victims.protection": Perturb("none"),
+    "victims.screening_training": Perturb(1.0),
+    "victims.non_punishment": Perturb(True, "late_identification"),
+    "victims.exposure_scale": Perturb(100.0),
+    "victims.support_days": Perturb(1.0, "support_basic"),
+    "victims.cost_per_support_day": Perturb(1000.0, "support_basic"),
+    "victims.cost_per_support_day_strong": Perturb(1000.0, "support_strong"),
+    # checkpoints
+    "checkpoints.screening_share": Perturb(0.6),
+    "checkpoints.technology": Perturb("basic", "inspected"),
+    "checkpoints.false_positive_rate": Perturb(0.2),
+    "checkpoints.travellers_per_vehicle": Perturb(6.0),
+    "checkpoints.inspection_minutes": Perturb(60.0),
+    "checkpoints.cost_per_inspection": Perturb(400.0),
+    # legal
+    "legal.courts": Perturb(0),
+    "legal.trial_days_mean": Perturb(3.0),
+    "legal.trial_distribution": Perturb("fixed"),
+    "legal.procedural_delay_days": Perturb(2.0),
+    "legal.cross_jurisdiction_delay_days": Perturb(3.0),
+    "legal.cross_jurisdiction_share": Perturb(1.0),
+    "legal.international_cooperation": Perturb(True),
+    "legal.evidence_half_life_days": Perturb(0.5),
+    "legal.base_conviction_probability": Perturb(0.05),
+    "legal.witness_bonus": Perturb(0.9),
+    "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
+    "legal.detention_capacity": Perturb(0),
+    "legal.abscond_probability": Perturb(1.0, "no_detention"),
+    "legal.sentence_years": Perturb(0.01),
+    "legal.cost_per_court_per_year": Perturb(10_000_000.0),
+    "legal.cost_per_detention_day": Perturb(5000.0),
+    "legal.cost_per_prison_year": Perturb(1_000_000.0),
+}
+
+KEYS = leaf_keys()
+
+
+def test_every_key_has_a_perturbation():
+    """Each leaf key of the schema has a perturbation or is a label; no row names a key that is gone."""
+    keys = set(KEYS)
+    missing = sorted(keys - set(PERTURBATIONS) - set(LABELS))
+    assert not missing, f"keys with no perturbation in PERTURBATIONS (or reason in LABELS): {missing}"
+    stale = sorted((set(PERTURBATIONS) | set(LABELS)) - keys)
+    assert not stale, f"rows for keys the schema no longer has: {stale}"
+    assert not set(PERTURBATIONS) & set(LABELS)
+
+
+# --------------------------------------------------------------------------- worlds and runs, cached
+
+
+@pytest.fixture(scope="session")
+def raw_scenarios(tmp_path_factory) -> dict[str, dict]:
+    return {"procedural": PROCEDURAL, "raster": raster_scenario(tmp_path_factory.mktemp("rasters"))}
+
+
+_CACHE: dict[tuple[str, str], Any] = {}
+
+
+def _scenario(config: Config, raws: dict[str, dict]) -> Path | dict:
+    return config.scenario if isinstance(config.scenario, Path) else copy.deepcopy(raws[config.scenario])
+
+
+def world_digest(world: World) -> tuple:
+    """What the world makes of a scenario: rasters, border, zone, cells of places and sensors, coverage."""
+    arrays = [
+        world.elevation,
+        world.landcover,
+        world.speed_factor,
+        world.concealment,
+        world.exposure,
+        world.passable,
+        world.border_row,
+        world.border_mask,
+        world.zone_mask,
+        world.origin_mask,
+        world.coverage,
+        world.blind_spot_mask,
+        world.river_mask,
+        world.destination_mask,
+    ]
+    arrays += [s.visible for s in world.sensors]
+    return (
+        world.cell_km,
+        world.blind_spot_share,
+        tuple(None if a is None else (a.shape, a.tobytes()) for a in arrays),
+        tuple(p.cell for p in world.ports + world.staging + world.destinations),
+        tuple((entrance, exit_) for _name, entrance, exit_, _capacity in world.tunnels),
+        tuple(s.cell for s in world.sensors),
+    )
+
+
+PROVENANCE = ("scenario", "scenario_hash", "overrides", "version", "seed", "days")
+
+
+def run_digest(scenario: Path | dict, overrides: dict) -> tuple:
+    """The outputs of a seeded run of ``time.days``: outcomes without provenance, daily series, crossings."""
+    result = run(scenario, overrides, seed=1)
+    outcomes = {k: v for k, v in result.outcomes.items() if k not in PROVENANCE}
+    return repr(sorted(outcomes.items())), repr(result.timeseries), repr(result.crossings)
+
+
+def digest(what: str, config: Config, raws: dict[str, dict], overrides: dict) -> tuple:
+    """The world's digest (``what`` = "world") or the run's ("run") of a configuration with overrides."""
+    scenario, overrides = _scenario(config, raws), copy.deepcopy(overrides)  # set_dotted keeps the values
+    if what == "world":
+        return world_digest(build_world(load_scenario(scenario, overrides)))
+    return run_digest(scenario, overrides)
+
+
+def base_digest(what: str, name: str, raws: dict[str, dict]) -> tuple:
+    """:func:`digest` of a base configuration, computed once per process."""
+    if (what, name) not in _CACHE:
+        config = CONFIGS[name]
+        _CACHE[what, name] = digest(what, config, raws, config.overrides)
+    return _CACHE[what, name]
+
+
+def override_for(key: str, perturb: Perturb, raws: dict[str, dict]) -> tuple[str, Any]:
+    path = key.replace("[]", f"[{perturb.item}]")
+    config = CONFIGS[perturb.config]
+    if callable(perturb.value):
+        base = _scenario(config, raws)
+        raw = read_toml(base) if isinstance(base, Path) else base
+        return path, perturb.value(raw)
+    return path, perturb.value
+
+
+@pytest.mark.parametrize("key", sorted(PERTURBATIONS))
+def test_key_changes_the_world_or_a_run(key, raw_scenarios):
+    perturb = PERTURBATIONS[key]
+    config = CONFIGS[perturb.config]
+    path, value = override_for(key, perturb, raw_scenarios)
+    overrides = config.overrides | {path: value}
+    if digest("world", config, raw_scenarios, overrides) != base_digest("world", perturb.config, raw_scenarios):
+        return
+    assert config.scenario == CLASSROOM or config.overrides.get("traffickers.networks", 1) > 0, (
+        f"{key}: the world of configuration {perturb.config!r} does not change, and it has no traffic to run"
+    )
+    perturbed = digest("run", config, raw_scenarios, overrides)
+    assert perturbed != base_digest("run", perturb.config, raw_scenarios), (
+        f"dead key? {path} = {value!r} changes neither the world nor a {config.overrides.get('time.days')}-day "
+        f"run of configuration {perturb.config!r}"
+    )
