@@ -36,14 +36,6 @@ from sim.world import Cell, World, build_world
 VEHICLE_KMH = 50.0
 #: Speed through a tunnel (km/h, crouching).
 TUNNEL_KMH = 2.0
-#: Evidence strength at arrest: caught with a group in the act; by investigation, weaker.
-EVIDENCE_IN_THE_ACT, EVIDENCE_BY_INVESTIGATION = 0.8, 0.5
-#: Days after interdiction when rescued victims enter support services.
-SUPPORT_INTAKE_DAYS = 7.0
-#: Days after a misidentification when a non-punishment policy may bring late identification.
-LATE_IDENTIFICATION_DAYS = 30.0
-#: Per investigator, the chance an arrest leads to another member of the network, per piece of usable intel.
-INVESTIGATION_YIELD = 0.02
 #: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
 DETECTION_SUBSTEP_H = 0.125
 
@@ -455,7 +447,10 @@ class BorderModel(mesa.Model):
         self.schedule_event(group.guide.reach_destination, after=self.hours_to_steps(1.3 * dist / VEHICLE_KMH))
 
     def advance_group(self, group: Group, dt: float) -> None:
-        """Move a group along its route for ``dt`` hours; exposure deaths; crossing; arrival."""
+        """Move a group along its route for ``dt`` hours; exposure deaths; where it crosses the line.
+
+        Whether it has crossed (left the zone) or arrived is settled after detection (:meth:`settle_group`).
+        """
         route = group.route
         t0, t1 = group.elapsed_h, min(group.elapsed_h + dt, route.total_time)
         group.step_start_h, group.elapsed_h = t0, t1
@@ -742,7 +737,7 @@ class BorderModel(mesa.Model):
         else:
             # Sign cutting: the patrol waits on the line near where the group was seen; it finds the
             # trail where the group crossed, after the crossing, by driving there along the line.
-            cross_i = route.border_index if route.border_index >= 0 else route.tunnel_index + 1
+            cross_i = route.border_index  # a tunnel route meets the line at the tunnel's exit
             drivable = self.drive.speed > 0
             trail_i = cross_i
             while trail_i < len(route.rows) and not drivable[route.rows[trail_i], route.cols[trail_i]]:
@@ -814,17 +809,18 @@ class BorderModel(mesa.Model):
                 witness |= victim.testifies
                 self.counters["victims_testifying"] += victim.testifies
                 if s.victims.protection != "none":
-                    self.schedule_event(victim.enter_support, after=self.hours_to_steps(24 * SUPPORT_INTAKE_DAYS))
+                    intake_hours = 24 * s.victims.support_intake_days
+                    self.schedule_event(victim.enter_support, after=self.hours_to_steps(intake_hours))
             elif s.victims.non_punishment:
                 self.schedule_event(
-                    victim.late_identification, after=self.hours_to_steps(24 * LATE_IDENTIFICATION_DAYS)
+                    victim.late_identification, after=self.hours_to_steps(24 * s.victims.late_identification_days)
                 )
         self.intel.log(
             self.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id, at_port=cause == "port"
         )
         self._finish(group, "interdicted", guide_held=guide_caught)
         if guide_caught:
-            self.arrest(group.guide, agency, EVIDENCE_IN_THE_ACT, witness)
+            self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness)
             self.investigate(network, agency)
         return True
 
@@ -864,19 +860,22 @@ class BorderModel(mesa.Model):
         """An arrest can lead investigators to another member; usable intel (more with sharing) helps."""
         investigators = self.intel.agencies[agency].investigators
         leads = self.intel.knows_network(agency, network.network_id, self.hours)
-        p = 1.0 - np.exp(-INVESTIGATION_YIELD * investigators * leads)
+        p = 1.0 - np.exp(-self.spec.agencies.investigation_yield * investigators * leads)
         if self.rng.random() < p:
             free = [m for m in network.members if m.status is TraffickerStatus.IDLE]
             if free:
-                self.arrest(free[int(self.rng.integers(len(free)))], agency, EVIDENCE_BY_INVESTIGATION, False)
+                evidence = self.spec.legal.evidence_by_investigation
+                self.arrest(free[int(self.rng.integers(len(free)))], agency, evidence, False)
 
     # ------------------------------------------------------------------ court callbacks
     def _on_verdict(self, case) -> None:
         trafficker = case.accused
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
-            # Time served varies around the mean sentence (remission, parole): half to one and a half.
-            days = 365.0 * self.spec.legal.sentence_years * self.rng.uniform(0.5, 1.5)
+            # Time served varies around the mean sentence (remission, parole).
+            legal = self.spec.legal
+            share = self.rng.uniform(legal.time_served_min_share, legal.time_served_max_share)
+            days = 365.0 * legal.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 self.sentences.append((self.days, days))
                 self.schedule_event(trafficker.end_sentence, after=self.hours_to_steps(24 * days))

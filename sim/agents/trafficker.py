@@ -61,8 +61,6 @@ class Group:
     elapsed_h: float = 0.0
     step_start_h: float = 0.0  # route time at the start of the current step
     sightings: int = 0  # detections of this group so far
-    sensor_hazard: float = 0.0  # accumulated fixed-sensor hazard already "spent" on draws
-    exposure_hazard: float = 0.0
     detected: str = ""  # "sensor" or "patrol" while an alert about the group is being answered
     active: bool = True
     crossed: bool = False
