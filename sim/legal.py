@@ -8,7 +8,7 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
 
 * **Procedure.** A case first waits a fixed procedural delay (investigation, filings), plus a
   cross-jurisdiction delay for the share of cases that need another jurisdiction's cooperation; an
-  international cooperation agreement divides that extra delay by four.
+  international cooperation agreement multiplies that extra delay by ``cooperation_delay_factor``.
 * **Court queue.** Cases then join one first-come-first-served queue served by ``courts`` parallel
   courts (an M/G/c queue; with exponential trial times and no procedural delay, the M/M/c queue of
   Erlang (1917), whose mean wait is given by :func:`sim.queueing.erlang_c_wait`). With no courts the backlog only grows.
@@ -58,9 +58,6 @@ if TYPE_CHECKING:
     from sim.scenario import Legal
 
 DAYS_PER_YEAR = 365.0
-
-#: Factor on the cross-jurisdiction delay under an international cooperation agreement.
-COOPERATION_DELAY_FACTOR = 0.25
 
 
 class CaseOutcome(StrEnum):
@@ -330,7 +327,7 @@ class CourtSystem:
     @property
     def cross_jurisdiction_delay_days(self) -> float:
         """Extra procedure for a cross-jurisdiction case, after any cooperation agreement."""
-        factor = COOPERATION_DELAY_FACTOR if self.legal.international_cooperation else 1.0
+        factor = self.legal.cooperation_delay_factor if self.legal.international_cooperation else 1.0
         return self.legal.cross_jurisdiction_delay_days * factor
 
     # ------------------------------------------------------------------ stages

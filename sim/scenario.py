@@ -45,6 +45,11 @@ DRIVE_SPEED_FACTORS = {
     "urban": 0.5,
 }
 
+PROTECTION_LEVELS = ("none", "basic", "strong")
+
+#: Chance a rescued victim testifies, by protection level (``victims.testify_probability``).
+TESTIFY_PROBABILITY = {"none": 0.1, "basic": 0.3, "strong": 0.65}
+
 
 @dataclass(frozen=True)
 class Meta:
@@ -350,7 +355,7 @@ class Agency:
             "Jurisdiction whose courts hear its cases. A national agency's cases need another jurisdiction's "
             "cooperation with probability legal.cross_jurisdiction_share; a foreign agency's cases (heard abroad, "
             "or needing the other side's cooperation) always do: they take legal.cross_jurisdiction_delay_days "
-            "(divided by four under legal.international_cooperation)."
+            "(times legal.cooperation_delay_factor under legal.international_cooperation)."
         ),
         choices=("national", "foreign"),
     )
@@ -381,6 +386,15 @@ class Agencies:
             "(assumption). Nothing when sharing is none."
         ),
         unit="currency/year",
+        ge=0,
+    )
+    investigation_yield: float = spec(
+        0.02,
+        doc=(
+            "After an arrest, the agency's investigators find another member of the network with probability "
+            "1 - exp(-investigation_yield x investigators x usable intel entries on the network) (assumption)."
+        ),
+        unit="per investigator per intel entry",
         ge=0,
     )
 
@@ -459,13 +473,52 @@ class Victims:
     protection: str = spec(
         "basic",
         doc="Victim protection: none, basic (shelter), strong (shelter, residence permit, counsel).",
-        choices=("none", "basic", "strong"),
+        choices=PROTECTION_LEVELS,
+    )
+    testify_probability: dict[str, float] = spec(
+        default_factory=lambda: dict(TESTIFY_PROBABILITY),
+        doc=(
+            "Chance a rescued victim testifies, by protection level (none, basic, strong); levels left out keep "
+            "their defaults. Fear of reprisal and of deportation keeps most unprotected victims silent (UNODC "
+            "Global Report on Trafficking in Persons); the values themselves are assumptions."
+        ),
+        ge=0,
+        le=1,
+    )
+    support_intake_days: float = spec(
+        7.0,
+        doc="Time from a rescue to the start of support services, when protection is offered (assumption).",
+        unit="days",
+        ge=0,
     )
     screening_training: float = spec(
         0.5, doc="Probability an interdicted victim is correctly identified as a victim.", ge=0, le=1
     )
     non_punishment: bool = spec(
         False, doc="Misidentified victims are not punished (and can still be identified and testify later)."
+    )
+    late_identification_probability: float = spec(
+        0.5,
+        doc=(
+            "Under non_punishment, chance a misidentified victim is identified later and enters support (assumption)."
+        ),
+        ge=0,
+        le=1,
+    )
+    late_identification_days: float = spec(
+        30.0,
+        doc="Under non_punishment, time from a misidentification to a late identification (assumption).",
+        unit="days",
+        ge=0,
+    )
+    late_testimony_factor: float = spec(
+        0.7,
+        doc=(
+            "Factor on testify_probability for a victim identified late: memories fade and trust is harder to "
+            "win after detention (assumption)."
+        ),
+        ge=0,
+        le=1,
     )
     exposure_scale: float = spec(
         1.0,
@@ -500,6 +553,10 @@ class Victims:
         unit="currency/day",
         ge=0,
     )
+
+    def testify_chance(self, protection: str) -> float:
+        """``testify_probability`` of a protection level, its default when the table leaves it out."""
+        return self.testify_probability.get(protection, TESTIFY_PROBABILITY[protection])
 
 
 @dataclass(frozen=True)
@@ -545,7 +602,28 @@ class Legal:
         le=1,
     )
     international_cooperation: bool = spec(
-        False, doc="A cooperation agreement divides the cross-jurisdiction delay by four."
+        False, doc="A cooperation agreement multiplies the cross-jurisdiction delay by cooperation_delay_factor."
+    )
+    cooperation_delay_factor: float = spec(
+        0.25,
+        doc=(
+            "Factor on the cross-jurisdiction delay under international_cooperation (assumption: mutual legal "
+            "assistance under an agreement takes about a quarter of the time of ad hoc requests)."
+        ),
+        ge=0,
+        le=1,
+    )
+    evidence_in_the_act: float = spec(
+        0.8,
+        doc="Evidence strength at arrest of a guide caught with a group in the act (assumption).",
+        ge=0,
+        le=1,
+    )
+    evidence_by_investigation: float = spec(
+        0.5,
+        doc="Evidence strength at arrest of a member found by investigation, weaker than in the act (assumption).",
+        ge=0,
+        le=1,
     )
     evidence_half_life_days: float = spec(180.0, doc="Half-life of evidence strength.", unit="days", gt=0)
     base_conviction_probability: float = spec(
@@ -556,6 +634,15 @@ class Legal:
     detention_capacity: int = spec(40, doc="Pretrial detention places; beyond it the accused are released.", ge=0)
     abscond_probability: float = spec(0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1)
     sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0)
+    time_served_min_share: float = spec(
+        0.5,
+        doc=(
+            "Shortest time served as a share of sentence_years; time served is drawn uniformly between the "
+            "minimum and maximum shares (remission, parole; assumption)."
+        ),
+        ge=0,
+    )
+    time_served_max_share: float = spec(1.5, doc="Longest time served as a share of sentence_years (assumption).", ge=0)
     cost_per_court_per_year: float = spec(800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0)
     cost_per_detention_day: float = spec(
         110.0,
@@ -794,6 +881,18 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
                 f"patrols.drive_speed_factors.{name}",
                 f"unknown land cover {name!r}; allowed: {', '.join(LAND_COVERS)}",
             )
+    for name in s.victims.testify_probability:
+        if name not in PROTECTION_LEVELS:
+            b.fail(
+                f"victims.testify_probability.{name}",
+                f"unknown protection level {name!r}; allowed: {', '.join(PROTECTION_LEVELS)}",
+            )
+    if s.legal.time_served_min_share > s.legal.time_served_max_share:
+        b.fail(
+            "legal.time_served_min_share",
+            f"given {s.legal.time_served_min_share:g}; it must not exceed legal.time_served_max_share "
+            f"({s.legal.time_served_max_share:g})",
+        )
     if s.legal.courts == 0 and s.traffickers.networks > 0:
         pass  # allowed: cases accumulate, the report shows the backlog growing
 

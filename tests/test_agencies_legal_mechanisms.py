@@ -126,7 +126,8 @@ def test_a_foreign_agency_s_cases_always_take_the_cross_jurisdiction_delay(
 ):
     """A national agency's cases take the cross-jurisdiction delay with its share; a foreign agency's always.
 
-    Cooperation divides the delay by four. All arrests here are border_patrol's (it owns every patrol).
+    Cooperation multiplies it by legal.cooperation_delay_factor (0.25). All arrests here are border_patrol's
+    (it owns every patrol).
     """
     overrides = {
         "victims.recruitment_per_day": 20.0,

@@ -147,12 +147,22 @@ INSPECTED = {
 # Support services begin a week after a rescue; late identification a month after a misidentification.
 SUPPORT = {"time.days": 12.0}
 LATE = {"time.days": 32.0, "victims.recruitment_per_day": 10.0}
+# Late identification within the run: misidentified victims are identified a day later.
+LATE_SOON = {"victims.non_punishment": True, "victims.late_identification_days": 1.0}
 
 CONFIGS = {
     "classroom": Config(CLASSROOM, BUSY),
     "support_basic": Config(CLASSROOM, BUSY | SUPPORT),
     "support_strong": Config(CLASSROOM, BUSY | SUPPORT | {"victims.protection": "strong"}),
     "late_identification": Config(CLASSROOM, BUSY | LATE),
+    "late_soon": Config(CLASSROOM, BUSY | LATE_SOON),
+    "cooperation": Config(CLASSROOM, BUSY | {"legal.international_cooperation": True}),
+    # Every arrest leads investigators to another member, and evidence alone decides verdicts.
+    "investigated": Config(
+        CLASSROOM, BUSY | {"agencies.investigation_yield": 1.0, "legal.base_conviction_probability": 1.0}
+    ),
+    # Sentences of days: time served ends within the run.
+    "short_sentences": Config(CLASSROOM, BUSY | {"legal.sentence_years": 0.005}),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
@@ -289,6 +299,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "agencies.sharing_latency_hours": Perturb(0.0, "delayed_sharing"),
     "agencies.share_fraction": Perturb(0.0, "full_sharing"),
     "agencies.sharing_cost_per_year": Perturb(1_000_000.0, "full_sharing"),
+    "agencies.investigation_yield": Perturb(1.0),
     # traffickers
     "traffickers.networks": Perturb(1),
     "traffickers.members_per_network": Perturb(2),
@@ -314,6 +325,11 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.protection": Perturb("none"),
     "victims.screening_training": Perturb(1.0),
     "victims.non_punishment": Perturb(True, "late_identification"),
+    "victims.testify_probability": Perturb({"basic": 1.0}),
+    "victims.support_intake_days": Perturb(1.0, "support_basic"),
+    "victims.late_identification_probability": Perturb(1.0, "late_soon"),
+    "victims.late_identification_days": Perturb(3.0, "late_soon"),
+    "victims.late_testimony_factor": Perturb(0.0, "late_soon"),
     "victims.exposure_scale": Perturb(100.0),
     "victims.support_days": Perturb(1.0, "support_basic"),
     "victims.cost_per_support_day": Perturb(1000.0, "support_basic"),
@@ -333,6 +349,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.cross_jurisdiction_delay_days": Perturb(3.0),
     "legal.cross_jurisdiction_share": Perturb(1.0),
     "legal.international_cooperation": Perturb(True),
+    "legal.cooperation_delay_factor": Perturb(1.0, "cooperation"),
+    "legal.evidence_in_the_act": Perturb(0.1),
+    "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5),
     "legal.base_conviction_probability": Perturb(0.05),
     "legal.witness_bonus": Perturb(0.9),
@@ -340,6 +359,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
     "legal.sentence_years": Perturb(0.01),
+    "legal.time_served_min_share": Perturb(0.0, "short_sentences"),
+    "legal.time_served_max_share": Perturb(3.0, "short_sentences"),
     "legal.cost_per_court_per_year": Perturb(10_000_000.0),
     "legal.cost_per_detention_day": Perturb(5000.0),
     "legal.cost_per_prison_year": Perturb(1_000_000.0),

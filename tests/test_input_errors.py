@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import EXIT_INPUT, EXIT_OK, main
+from sim.scenario import load_scenario
 
 #: A tiny valid scenario (12 x 8 km) that each test breaks in one way. North of the '=' row is the
 #: destination side; the lake in the south-east has an urban island at (9.5, 6.5) km.
@@ -247,3 +248,29 @@ def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
         main(["app", "--port", "99999"])
     assert exit_info.value.code == EXIT_INPUT
     assert_names(capsys.readouterr().err, "--port", "given '99999'", "1 to 65535")
+
+
+def test_a_testify_table_names_protection_levels(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "victims.testify_probability={medium = 0.5}")
+    assert status == EXIT_INPUT
+    assert_names(output, "victims.testify_probability.medium", "unknown protection level", "none, basic, strong")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "victims.testify_probability={strong = 1.5}")
+    assert status == EXIT_INPUT
+    assert_names(output, "victims.testify_probability.strong", "given 1.5", "out of range")
+
+
+def test_a_partial_testify_table_keeps_the_other_defaults(tmp_path):
+    path = write(tmp_path, BASE, "tiny.toml")
+    victims = load_scenario(path, ["victims.testify_probability={strong = 0.9}"]).spec.victims
+    assert victims.testify_probability == {"strong": 0.9}
+    assert [victims.testify_chance(level) for level in ("none", "basic", "strong")] == [0.1, 0.3, 0.9]
+
+
+def test_time_served_minimum_above_maximum_is_refused(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "legal.time_served_min_share=2")
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "legal.time_served_min_share", "given 2", "legal.time_served_max_share (1.5)")
+    status, _ = run_cli(capsys, "validate", str(path), "--set", "legal.time_served_min_share=1.5")
+    assert status == EXIT_OK

@@ -21,11 +21,6 @@ class VictimState(Enum):
     SUPPORTED = "supported"  # in protection and support services
 
 
-#: Chance a rescued victim cooperates as a witness, by ``victims.protection``. Fear of reprisal and
-#: of deportation keeps most unprotected victims silent (UNODC Global Report on Trafficking in Persons).
-TESTIFY_PROBABILITY = {"none": 0.1, "basic": 0.3, "strong": 0.65}
-
-
 class Victim(mesa.Agent):
     """A trafficked person. Moves with its group; its state changes only through :meth:`set_state`."""
 
@@ -52,7 +47,7 @@ class Victim(mesa.Agent):
         self.model.counters["people_apprehended"] += 1
         if rng.random() < screening_training:
             self.set_state(VictimState.RESCUED)
-            self.testifies = bool(rng.random() < TESTIFY_PROBABILITY[protection])
+            self.testifies = bool(rng.random() < self.model.spec.victims.testify_chance(protection))
         else:
             self.set_state(VictimState.MISIDENTIFIED)
 
@@ -61,9 +56,10 @@ class Victim(mesa.Agent):
         if self.state is not VictimState.MISIDENTIFIED:
             return
         victims = self.model.spec.victims
-        if self.model.rng.random() < 0.5:
+        if self.model.rng.random() < victims.late_identification_probability:
             self.set_state(VictimState.SUPPORTED)
-            self.testifies = bool(self.model.rng.random() < 0.7 * TESTIFY_PROBABILITY[victims.protection])
+            chance = victims.late_testimony_factor * victims.testify_chance(victims.protection)
+            self.testifies = bool(self.model.rng.random() < chance)
             if self.testifies:
                 self.model.counters["victims_testifying"] += 1
 
