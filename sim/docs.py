@@ -117,6 +117,8 @@ def _toml_literal(value: Any) -> str:
         return "`[]`" if not value else f"`{value}`"
     if isinstance(value, dict):
         return "`{}`" if not value else f"`{value}`"
+    if isinstance(value, tuple):
+        return "`[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value) + "]`"
     return f"`{value}`"
 
 

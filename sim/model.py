@@ -32,10 +32,6 @@ from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
 from sim.world import Cell, World, build_world
 
-#: Vehicle speed between staging areas, ports and destinations (km/h, on roads, with detours).
-VEHICLE_KMH = 50.0
-#: Speed through a tunnel (km/h, crouching).
-TUNNEL_KMH = 2.0
 #: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
 DETECTION_SUBSTEP_H = 0.125
 
@@ -332,7 +328,9 @@ class BorderModel(mesa.Model):
         if len(points):
             centres = (cells[:, ::-1] + 0.5) * w.cell_km
             d2 = ((centres[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
-            risk = risk + (np.exp(-d2 / 8.0) * 0.5 ** (ages / 168.0)[None, :]).sum(axis=1)
+            cfg = self.spec.patrols
+            kernel = np.exp(-d2 / (2.0 * cfg.randomized_kernel_km**2))
+            risk = risk + (kernel * 0.5 ** (ages / cfg.randomized_half_life_hours)[None, :]).sum(axis=1)
         risk = risk / risk.sum()
         floor = self.spec.patrols.randomized_floor
         weights = (1 - floor) * risk + floor / len(cells)
@@ -410,7 +408,7 @@ class BorderModel(mesa.Model):
             del self._tunnel_people[key]
         options = []
         for i, (_name, entrance, exit_, capacity) in enumerate(self.world.tunnels):
-            route = self.planner.tunnel_route(origin, entrance, exit_, target, TUNNEL_KMH)
+            route = self.planner.tunnel_route(origin, entrance, exit_, target, self.spec.traffickers.tunnel_speed_kmh)
             day = int((self.hours + route.enter_time[route.tunnel_index]) // 24.0)
             if self._tunnel_people[i, day] + people <= capacity:
                 options.append((i, day, route))
@@ -425,7 +423,9 @@ class BorderModel(mesa.Model):
         w = self.world
         dist = [float(np.hypot(*np.subtract(w.km_of(origin), w.km_of(p.cell)))) for p in w.ports]
         group.port = int(np.argmin(dist))
-        hours = 1.3 * dist[group.port] / VEHICLE_KMH + self.checkpoints[group.port].queue_wait_h
+        cfg = self.spec.traffickers
+        drive_h = cfg.road_detour_factor * dist[group.port] / cfg.vehicle_speed_kmh
+        hours = drive_h + self.checkpoints[group.port].queue_wait_h
         self.schedule_event(group.guide.reach_port, after=self.hours_to_steps(hours))
 
     def vehicle_at_port(self, group: Group) -> None:
@@ -444,7 +444,9 @@ class BorderModel(mesa.Model):
         self._crossed(group)
         target = self.world.destinations[group.destination].cell
         dist = float(np.hypot(group.x_km - self.world.km_of(target)[0], group.y_km - self.world.km_of(target)[1]))
-        self.schedule_event(group.guide.reach_destination, after=self.hours_to_steps(1.3 * dist / VEHICLE_KMH))
+        cfg = self.spec.traffickers
+        hours = cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+        self.schedule_event(group.guide.reach_destination, after=self.hours_to_steps(hours))
 
     def advance_group(self, group: Group, dt: float) -> None:
         """Move a group along its route for ``dt`` hours; exposure deaths; where it crosses the line.

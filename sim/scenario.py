@@ -50,6 +50,12 @@ PROTECTION_LEVELS = ("none", "basic", "strong")
 #: Chance a rescued victim testifies, by protection level (``victims.testify_probability``).
 TESTIFY_PROBABILITY = {"none": 0.1, "basic": 0.3, "strong": 0.65}
 
+INSPECTION_TECHNOLOGIES = ("basic", "standard", "scanner", "biometric")
+
+#: Chance secondary inspection finds people hidden in a vehicle, by technology
+#: (``checkpoints.detection_probability``).
+FIND_PROBABILITY = {"basic": 0.3, "standard": 0.5, "scanner": 0.75, "biometric": 0.85}
+
 
 @dataclass(frozen=True)
 class Meta:
@@ -195,7 +201,10 @@ class Sensor:
         2.0, doc="Detection hazard for an unconcealed person in range and in view.", unit="per hour", ge=0
     )
     tech_tier: int = spec(
-        2, doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate 0.6/1/1.4.", ge=1, le=3
+        2,
+        doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate by surveillance.tech_tier_factors.",
+        ge=1,
+        le=3,
     )
     agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.")
     cost_per_year: float = spec(
@@ -258,6 +267,14 @@ class Surveillance:
         unit="per hour",
         ge=0,
     )
+    tech_tier_factors: tuple[float, float, float] = spec(
+        (0.6, 1.0, 1.4),
+        doc=(
+            "Factor on a sensor's detection_rate_per_hour by its tech_tier: [tier 1 basic, tier 2 standard, "
+            "tier 3 advanced] (assumption)."
+        ),
+        ge=0,
+    )
 
 
 @dataclass(frozen=True)
@@ -288,6 +305,36 @@ class Patrols:
     on_duty_share: float = spec(0.75, doc="Share of the roster on duty at any time (shifts rotate).", gt=0, le=1)
     randomized_floor: float = spec(
         0.1, doc="Randomized strategy: minimum share of probability spread uniformly.", ge=0, le=1
+    )
+    randomized_kernel_km: float = spec(
+        2.0,
+        doc=(
+            "Randomized strategy: spread (standard deviation of a Gaussian) of the crossing risk an intel point "
+            "adds around it (assumption)."
+        ),
+        unit="km",
+        gt=0,
+    )
+    randomized_half_life_hours: float = spec(
+        168.0,
+        doc="Randomized strategy: half-life of an intel point's weight in the crossing risk (assumption).",
+        unit="h",
+        gt=0,
+    )
+    hotspot_half_life_hours: float = spec(
+        72.0,
+        doc="Hotspot strategy: half-life of an intel point's weight when choosing where to go (assumption).",
+        unit="h",
+        gt=0,
+    )
+    hotspot_spread_km: float = spec(
+        1.0,
+        doc=(
+            "Hotspot strategy: spread (standard deviation, each way) of the waypoint around the chosen intel point "
+            "(assumption)."
+        ),
+        unit="km",
+        ge=0,
     )
     cost_per_hour: float = spec(120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0)
     sector: tuple[float, float] | None = spec(
@@ -335,6 +382,13 @@ class Patrols:
         doc="Chance that the guide of a group a patrol reaches is apprehended (guides flee first). Assumption.",
         ge=0,
         le=1,
+    )
+    transport_hours: float = spec(
+        4.0,
+        doc="Time a patrol spends processing and transporting an interdicted group before it patrols again "
+        "(assumption).",
+        unit="h",
+        gt=0,
     )
 
 
@@ -448,6 +502,24 @@ class Traffickers:
     risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0)
     vehicle_share: float = spec(0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1)
     tunnel_share: float = spec(0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1)
+    vehicle_speed_kmh: float = spec(
+        50.0,
+        doc="Speed of a vehicle carrying a group between staging area, port and destination, on roads (assumption).",
+        unit="km/h",
+        gt=0,
+        le=200,
+    )
+    road_detour_factor: float = spec(
+        1.3,
+        doc=(
+            "Road distance as a multiple of the straight-line distance for vehicle journeys (assumption: a "
+            "typical circuity of roads)."
+        ),
+        ge=1,
+    )
+    tunnel_speed_kmh: float = spec(
+        2.0, doc="Speed of a group through a tunnel, crouching (assumption).", unit="km/h", gt=0, le=15
+    )
     fee: float = spec(3000.0, doc="Initial fee charged per person.", unit="currency", ge=0)
     revenue_per_victim: float = spec(
         12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0
@@ -565,7 +637,17 @@ class Checkpoints:
     technology: str = spec(
         "standard",
         doc="Secondary-inspection technology: basic (visual), standard (dogs, CO2), scanner (X-ray), biometric.",
-        choices=("basic", "standard", "scanner", "biometric"),
+        choices=INSPECTION_TECHNOLOGIES,
+    )
+    detection_probability: dict[str, float] = spec(
+        default_factory=lambda: dict(FIND_PROBABILITY),
+        doc=(
+            "Chance that secondary inspection finds people hidden in a vehicle, by technology (basic, standard, "
+            "scanner, biometric); technologies left out keep their defaults. Scanners (X-ray, gamma) and CO2 or "
+            "heartbeat detectors find most hidden people, visual checks few; the values are assumptions."
+        ),
+        ge=0,
+        le=1,
     )
     false_positive_rate: float = spec(
         0.002, doc="Chance a legitimate traveller in secondary inspection is wrongly detained.", ge=0, le=1
@@ -578,6 +660,10 @@ class Checkpoints:
         unit="currency",
         ge=0,
     )
+
+    def find_chance(self, technology: str) -> float:
+        """``detection_probability`` of a technology, its default when the table leaves it out."""
+        return self.detection_probability.get(technology, FIND_PROBABILITY[technology])
 
 
 @dataclass(frozen=True)
@@ -880,6 +966,12 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             b.fail(
                 f"patrols.drive_speed_factors.{name}",
                 f"unknown land cover {name!r}; allowed: {', '.join(LAND_COVERS)}",
+            )
+    for name in s.checkpoints.detection_probability:
+        if name not in INSPECTION_TECHNOLOGIES:
+            b.fail(
+                f"checkpoints.detection_probability.{name}",
+                f"unknown technology {name!r}; allowed: {', '.join(INSPECTION_TECHNOLOGIES)}",
             )
     for name in s.victims.testify_probability:
         if name not in PROTECTION_LEVELS:

@@ -32,14 +32,17 @@ from sim.schema import InputError, Problem
 from sim.terrain import TARGET_HEIGHT_M, WATER, TerrainLayers
 from sim.world import NamedCell, SensorSite, World
 
-#: Rate multiplier per technology tier (1 basic, 2 standard, 3 advanced).
-TECH_TIER_SCALE = {1: 0.6, 2: 1.0, 3: 1.4}
 #: Effective Earth radius with standard atmospheric refraction (m).
 EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
 #: Sensor kinds whose detection needs line of sight.
 LINE_OF_SIGHT_KINDS = frozenset({"tower", "aerostat", "camera"})
 #: Upper bound on interpolated samples held in memory at once by the viewshed.
 _SAMPLE_BUDGET = 2_000_000
+
+
+def tier_factor(scenario: Scenario, tech_tier: int) -> float:
+    """Factor on a sensor's detection rate for its technology tier (``surveillance.tech_tier_factors``)."""
+    return scenario.surveillance.tech_tier_factors[tech_tier - 1]
 
 
 # --------------------------------------------------------------------------- border line
@@ -389,7 +392,7 @@ class _Places:
             cell=cell,
             mast_height_m=sensor.mast_height_m,
             range_m=sensor.range_m,
-            detection_rate_per_hour=sensor.detection_rate_per_hour * TECH_TIER_SCALE[sensor.tech_tier],
+            detection_rate_per_hour=sensor.detection_rate_per_hour * tier_factor(self.scenario, sensor.tech_tier),
             agency=sensor.agency,
             cost_per_year=sensor.cost_per_year,
             capital_cost_per_year=sensor.capital_cost / sensor.lifetime_years,
@@ -456,7 +459,7 @@ def site_extra_towers(
                 )
             ]
         )
-    rate = extra.detection_rate_per_hour * TECH_TIER_SCALE[extra.tech_tier]
+    rate = extra.detection_rate_per_hour * tier_factor(scenario, extra.tech_tier)
     line_cols = np.arange(width)
     line_rows = border.row
     seen = np.zeros((len(candidates), width), dtype=bool)

@@ -170,6 +170,7 @@ CONFIGS = {
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
+    "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
     "delayed_sharing": Config(
         CLASSROOM,
         BUSY | TWO_PATROLLING_AGENCIES | {"agencies.sharing": "delayed", "agencies.sharing_latency_hours": 48},
@@ -272,6 +273,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.extra_towers.lifetime_years": Perturb(2.0, "extra_tower"),
     "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
+    "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     # patrols
     "patrols.count": Perturb(8),
     "patrols.strategy": Perturb("fixed"),
@@ -282,6 +284,10 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.shift_hours": Perturb(4.0),
     "patrols.on_duty_share": Perturb(0.3),
     "patrols.randomized_floor": Perturb(0.9, "randomized"),
+    "patrols.randomized_kernel_km": Perturb(10.0, "randomized"),
+    "patrols.randomized_half_life_hours": Perturb(1.0, "randomized"),
+    "patrols.hotspot_half_life_hours": Perturb(1.0, "hotspot"),
+    "patrols.hotspot_spread_km": Perturb(5.0, "hotspot"),
     "patrols.cost_per_hour": Perturb(500.0),
     "patrols.sector": Perturb([0.0, 12.0]),
     "patrols.drive_speed_factors": Perturb({"open": 0.1, "desert": 0.1, "scrub": 0.1}),
@@ -290,6 +296,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.trail_loss_per_hour": Perturb(3.0),
     "patrols.capture_probability": Perturb(0.2),
     "patrols.guide_capture_probability": Perturb(0.1),
+    "patrols.transport_hours": Perturb(48.0),
     # agencies
     "agencies.members[].patrol_share": Perturb(1.0, "watched", item=1),  # customs gets no sensor alerts
     "agencies.members[].investigators": Perturb(30),
@@ -313,6 +320,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.risk_memory_days": Perturb(0.5),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
+    "traffickers.vehicle_speed_kmh": Perturb(5.0),
+    "traffickers.road_detour_factor": Perturb(3.0),
+    "traffickers.tunnel_speed_kmh": Perturb(0.5, "tunnel"),
     "traffickers.fee": Perturb(100.0),
     "traffickers.revenue_per_victim": Perturb(100.0),
     "traffickers.sentence_cost": Perturb(5_000_000.0),
@@ -337,6 +347,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     # checkpoints
     "checkpoints.screening_share": Perturb(0.6),
     "checkpoints.technology": Perturb("basic", "inspected"),
+    "checkpoints.detection_probability": Perturb({"standard": 1.0}, "inspected"),
     "checkpoints.false_positive_rate": Perturb(0.2),
     "checkpoints.travellers_per_vehicle": Perturb(6.0),
     "checkpoints.inspection_minutes": Perturb(60.0),

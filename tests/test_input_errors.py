@@ -274,3 +274,35 @@ def test_time_served_minimum_above_maximum_is_refused(tmp_path, capsys):
     assert_names(output, str(path), "legal.time_served_min_share", "given 2", "legal.time_served_max_share (1.5)")
     status, _ = run_cli(capsys, "validate", str(path), "--set", "legal.time_served_min_share=1.5")
     assert status == EXIT_OK
+
+
+def test_a_detection_probability_table_names_technologies(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "checkpoints.detection_probability={xray = 0.9}")
+    assert status == EXIT_INPUT
+    assert_names(
+        output, "checkpoints.detection_probability.xray", "unknown technology", "basic, standard, scanner, biometric"
+    )
+    status, output = run_cli(
+        capsys, "validate", str(path), "--set", "checkpoints.detection_probability={scanner = -0.1}"
+    )
+    assert status == EXIT_INPUT
+    assert_names(output, "checkpoints.detection_probability.scanner", "given -0.1", "out of range")
+
+
+def test_a_partial_detection_probability_table_keeps_the_other_defaults(tmp_path):
+    path = write(tmp_path, BASE, "tiny.toml")
+    checkpoints = load_scenario(path, ["checkpoints.detection_probability={scanner = 0.95}"]).spec.checkpoints
+    assert checkpoints.detection_probability == {"scanner": 0.95}
+    chances = [checkpoints.find_chance(t) for t in ("basic", "standard", "scanner", "biometric")]
+    assert chances == [0.3, 0.5, 0.95, 0.85]
+
+
+def test_tech_tier_factors_need_one_factor_per_tier(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "surveillance.tech_tier_factors=[0.5, 1.0]")
+    assert status == EXIT_INPUT
+    assert_names(output, "surveillance.tech_tier_factors", "given [0.5, 1.0]", "a list of 3 numbers")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "surveillance.tech_tier_factors=[0.5, -1.0, 2.0]")
+    assert status == EXIT_INPUT
+    assert_names(output, "surveillance.tech_tier_factors[1]", "given -1.0", "out of range")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.agents.patrol import PatrolStatus
-from sim.model import TUNNEL_KMH, BorderModel
+from sim.model import BorderModel
 from sim.runner import run
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
@@ -28,7 +28,7 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
     world = model.world
     origin, target = world.staging[0].cell, world.destinations[0].cell
     _, entrance, exit_, _ = world.tunnels[0]
-    tunnel = model.planner.tunnel_route(origin, entrance, exit_, target, TUNNEL_KMH)
+    tunnel = model.planner.tunnel_route(origin, entrance, exit_, target, model.spec.traffickers.tunnel_speed_kmh)
     border_cell = (int(world.border_row[entrance[1]]), entrance[1])
     foot = model.planner.route(origin, border_cell, target)
 

@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.world import SensorSite
 
-#: Chance that secondary inspection finds people concealed in a vehicle, by technology. Scanners
-#: (X-ray/gamma) and CO2/heartbeat detectors find most hidden people; visual checks few.
-FIND_PROBABILITY = {"basic": 0.3, "standard": 0.5, "scanner": 0.75, "biometric": 0.85}
-
 
 class Sensor(FixedAgent):
     """A fixed sensor; its detection field is part of the world's coverage raster."""
@@ -76,4 +72,4 @@ class Checkpoint(FixedAgent):
         if rng.random() >= cfg.screening_share:
             return False
         self.inspections += 1
-        return bool(rng.random() < FIND_PROBABILITY[cfg.technology])
+        return bool(rng.random() < cfg.find_chance(cfg.technology))

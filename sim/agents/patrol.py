@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.response import Pursuit
 
-#: Hours a patrol spends processing and transporting an interdicted group.
-TRANSPORT_HOURS = 4.0
-
 
 class PatrolStatus(Enum):
     PATROLLING = "patrolling"
@@ -71,14 +68,19 @@ class Patrol(CellAgent):
         return model.sample_patrol_cell(None)
 
     def _hotspot(self) -> np.ndarray | None:
-        """Go to a recent intel point, weighted to the freshest, with some spread."""
+        """Go to a recent intel point, weighted to the freshest, with some spread.
+
+        A point's weight halves every ``patrols.hotspot_half_life_hours``; the waypoint is drawn around it
+        with a spread of ``patrols.hotspot_spread_km`` each way.
+        """
         model = self.model
         points, ages = model.intel.visible_points(self.agency, model.hours)
         if len(points) == 0:
             return None
-        weights = 0.5 ** (ages / 72.0)
+        cfg = model.spec.patrols
+        weights = 0.5 ** (ages / cfg.hotspot_half_life_hours)
         i = model.rng.choice(len(points), p=weights / weights.sum())
-        jitter = model.rng.normal(0.0, 1.0, size=2)
+        jitter = model.rng.normal(0.0, cfg.hotspot_spread_km, size=2)
         return model.clip_to_patrol_area(points[i] + jitter)
 
     def respond(self, group: Group, pursuit: Pursuit) -> None:
@@ -110,7 +112,8 @@ class Patrol(CellAgent):
             self._resume()
             return
         self.status = PatrolStatus.TRANSPORTING
-        self.model.schedule_event(self.back_on_patrol, after=self.model.hours_to_steps(TRANSPORT_HOURS))
+        hours = self.model.spec.patrols.transport_hours
+        self.model.schedule_event(self.back_on_patrol, after=self.model.hours_to_steps(hours))
 
     def give_up(self) -> None:
         """The trail was lost or left the zone: back on patrol from where the tracking ended."""
