@@ -84,19 +84,52 @@ by `bordersim map` (orange plus signs) and recorded in the run output.
 ## Reading the tables
 
 *Type / allowed* is what a key accepts (a range such as `>= 0`, or a list of choices). *Default*
-is used when the key is left out; **required** keys have none. A key whose type is a table is
-documented in its own section; a list of tables is written as `[[section]]` blocks, one per item.
+is used when the key is left out; **required** keys have none. *Source* says where the default of a
+parameter of the model comes from: a citation, or "assumption" said plainly (a value chosen for
+plausibility, to be varied in experiments), with the reasoning or the source of the pattern it follows
+where there is one. It says "input" for what the scenario states about its sector rather than how
+anyone behaves (names, positions, maps and files, the run's length, what is deployed and where, and
+policy levers such as strategies, sharing rules and sentences): there the default is only an example.
+A key whose type is a table is documented in its own section; a list of tables is written as
+`[[section]]` blocks, one per item.
 """
 
 
-def _default_text(f: dataclasses.Field) -> str:
+def _default_value(f: dataclasses.Field) -> Any:
     if f.default is not MISSING:
-        value = f.default
-    elif f.default_factory is not MISSING:
-        value = f.default_factory()
-    else:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _is_nested_table(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, dict) for v in value.values())
+
+
+def _default_text(f: dataclasses.Field) -> str:
+    value = _default_value(f)
+    if value is MISSING:
         return "**required**"
+    if _is_nested_table(value):
+        return "(table below)"
     return _toml_literal(value)
+
+
+def _nested_default_table(name: str, value: dict) -> list[str]:
+    """The default of a table of tables (e.g. ``terrain.land_cover``) as a Markdown table, one row an entry."""
+    columns = list(dict.fromkeys(k for row in value.values() for k in row))
+    lines = [
+        "",
+        f"Default of `{name}`:",
+        "",
+        "| " + " | ".join([name, *columns]) + " |",
+        "| " + " | ".join(["---"] * (len(columns) + 1)) + " |",
+    ]
+    for entry, row in value.items():
+        cells = [f"{row[c]:g}" if c in row else "" for c in columns]
+        lines.append("| " + " | ".join([f"`{entry}`", *cells]) + " |")
+    return lines
 
 
 def _toml_literal(value: Any) -> str:
@@ -161,17 +194,23 @@ def table_section(path: str, cls: type, is_list: bool, doc: str) -> str:
     lines = [f"## `{heading}`", ""]
     if doc:
         lines += [doc + (" Repeat the block once per item." if is_list else ""), ""]
-    lines += ["| key | type / allowed | unit | default | meaning |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "| key | type / allowed | unit | default | source | meaning |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     hints = typing.get_type_hints(cls)
+    nested = []
     for f in dataclasses.fields(cls):
         meta = dict(f.metadata)
         typ = hints[f.name]
         allowed = _allowed_text(typ, meta)
         lines.append(
             f"| `{f.name}` | {_cell(allowed)} | {_cell(meta.get('unit', ''))} | {_cell(_default_text(f))} "
-            f"| {_cell(meta.get('doc', ''))} |"
+            f"| {_cell(meta.get('source', ''))} | {_cell(meta.get('doc', ''))} |"
         )
-    return "\n".join(lines) + "\n"
+        if _is_nested_table(_default_value(f)):
+            nested += _nested_default_table(f.name, _default_value(f))
+    return "\n".join(lines + nested) + "\n"
 
 
 def generate() -> str:

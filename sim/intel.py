@@ -22,9 +22,6 @@ import numpy as np
 
 from sim.scenario import Agencies
 
-#: How long entries stay useful for patrol targeting (hours); older ones are pruned.
-INTEL_MEMORY_HOURS = 30 * 24.0
-
 
 @dataclass
 class IntelEntry:
@@ -83,7 +80,7 @@ class IntelExchange:
 
     def prune(self, now_h: float) -> None:
         """Forget entries too old to guide patrols (they stay counted in the agency totals)."""
-        cutoff = now_h - INTEL_MEMORY_HOURS
+        cutoff = now_h - self.config.intel_memory_hours
         if self._all and self._all[0].time_h < cutoff:
             self._all = [e for e in self._all if e.time_h >= cutoff]
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.schema import Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
+from sim.schema import INPUT, Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
 
 #: Largest grid accepted, in cells: refused before anything is allocated (about 100 MB of layers).
 MAX_CELLS = 4_000_000
@@ -32,6 +32,23 @@ MAX_CELLS = 4_000_000
 Position = tuple[float, float]
 
 LAND_COVERS = ("open", "desert", "scrub", "forest", "mountain", "water", "road", "urban")
+
+#: Properties of a land cover for people on foot (``terrain.land_cover``).
+LAND_COVER_PROPERTIES = ("speed_factor", "concealment", "exposure_per_hour")
+
+#: Default ``terrain.land_cover``: walking speed factor relative to open flat ground (0 impassable),
+#: concealment (multiplier on detection hazards) and exposure hazard of death per person-hour on foot,
+#: by land cover. Sources in :mod:`sim.terrain`.
+LAND_COVER_TABLE = {
+    "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-5},
+    "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-4},
+    "scrub": {"speed_factor": 0.7, "concealment": 0.6, "exposure_per_hour": 1e-5},
+    "forest": {"speed_factor": 0.5, "concealment": 0.35, "exposure_per_hour": 1e-5},
+    "mountain": {"speed_factor": 0.35, "concealment": 0.5, "exposure_per_hour": 1.5e-4},
+    "water": {"speed_factor": 0.0, "concealment": 0.8, "exposure_per_hour": 3e-3},
+    "road": {"speed_factor": 1.2, "concealment": 1.0, "exposure_per_hour": 1e-5},
+    "urban": {"speed_factor": 0.9, "concealment": 0.5, "exposure_per_hour": 1e-5},
+}
 
 #: Responding patrols' speed per land cover, as a share of the road speed (``patrols.drive_speed_factors``).
 DRIVE_SPEED_FACTORS = {
@@ -59,16 +76,16 @@ FIND_PROBABILITY = {"basic": 0.3, "standard": 0.5, "scanner": 0.75, "biometric":
 
 @dataclass(frozen=True)
 class Meta:
-    name: str = spec(doc="Short name of the scenario, used in reports and file names.")
-    description: str = spec("", doc="What the scenario represents, in a sentence or two.")
+    name: str = spec(doc="Short name of the scenario, used in reports and file names.", source=INPUT)
+    description: str = spec("", doc="What the scenario represents, in a sentence or two.", source=INPUT)
 
 
 @dataclass(frozen=True)
 class Time:
     step_minutes: float = spec(
-        30.0, doc="Simulated time per model step. Keep it at an hour or less.", unit="min", gt=0, le=60
+        30.0, doc="Simulated time per model step. Keep it at an hour or less.", unit="min", gt=0, le=60, source=INPUT
     )
-    days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=3650)
+    days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=3650, source=INPUT)
 
 
 @dataclass(frozen=True)
@@ -77,24 +94,28 @@ class Procedural:
         "desert",
         doc="Landscape family: desert basin with mountain ridges, or a river valley with farmland.",
         choices=("desert", "river", "plain"),
+        source=INPUT,
     )
-    ridges: int = spec(3, doc="Number of mountain ridges.", ge=0, le=20)
-    ridge_height_m: float = spec(600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0)
-    roughness: float = spec(0.5, doc="Amplitude of small-scale relief (0 flat, 1 rugged).", ge=0, le=1)
-    river: bool = spec(False, doc="Carve a meandering west-east river.")
+    ridges: int = spec(3, doc="Number of mountain ridges.", ge=0, le=20, source=INPUT)
+    ridge_height_m: float = spec(600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0, source=INPUT)
+    roughness: float = spec(0.5, doc="Amplitude of small-scale relief (0 flat, 1 rugged).", ge=0, le=1, source=INPUT)
+    river: bool = spec(False, doc="Carve a meandering west-east river.", source=INPUT)
     river_width_m: float = spec(
         2000.0,
         doc=(
-            "Width of the river (assumption: a broad lowland river with its banks). The map draws at least one "
+            "Width of the river with its banks. The map draws at least one "
             "cell in every column, and joins the columns so the river is one body of water."
         ),
         unit="m",
         gt=0,
         le=20_000,
+        source="assumption: a broad lowland river with its banks",
     )
-    roads: int = spec(1, doc="Number of north-south highways (the first passes the first port).", ge=0, le=10)
-    towns: int = spec(1, doc="Number of towns (urban patches).", ge=0, le=20)
-    forest_share: float = spec(0.05, doc="Share of land covered by forest/scrub patches.", ge=0, le=0.9)
+    roads: int = spec(
+        1, doc="Number of north-south highways (the first passes the first port).", ge=0, le=10, source=INPUT
+    )
+    towns: int = spec(1, doc="Number of towns (urban patches).", ge=0, le=20, source=INPUT)
+    forest_share: float = spec(0.05, doc="Share of land covered by forest/scrub patches.", ge=0, le=0.9, source=INPUT)
 
 
 @dataclass(frozen=True)
@@ -102,8 +123,9 @@ class Terrain:
     source: str = spec(
         doc="Where the land comes from: an ASCII map in this file, a seeded generator, or raster files.",
         choices=("ascii", "procedural", "raster"),
+        source=INPUT,
     )
-    cell_m: float = spec(1000.0, doc="Side of one grid cell.", unit="m", ge=10, le=100_000)
+    cell_m: float = spec(1000.0, doc="Side of one grid cell.", unit="m", ge=10, le=100_000, source=INPUT)
     width_km: float | None = spec(
         None,
         doc=(
@@ -112,15 +134,20 @@ class Terrain:
         ),
         unit="km",
         gt=0,
+        source=INPUT,
     )
     height_km: float | None = spec(
         None,
         doc="North-south extent of a procedural map (as width_km; the grid has height_km / cell_m rows, rounded up).",
         unit="km",
         gt=0,
+        source=INPUT,
     )
     seed: int = spec(
-        1, doc="Seed of the procedural generator (the same seed gives the same land, whatever cell_m).", ge=0
+        1,
+        doc="Seed of the procedural generator (the same seed gives the same land, whatever cell_m).",
+        ge=0,
+        source=INPUT,
     )
     ascii: str = spec(
         "",
@@ -128,17 +155,61 @@ class Terrain:
             "ASCII map, one character a cell: '.' open, ':' desert, '\"' scrub, 'T' forest, '^' mountain, "
             "'~' water, '#' road, 'U' urban, '=' border on open ground. Rows top (north) to bottom."
         ),
+        source=INPUT,
     )
     ascii_elevation_m: dict[str, float] = spec(
         default_factory=dict,
         doc="Elevation per ASCII character (defaults: mountain 800, others 0-100).",
         unit="m",
+        source=INPUT,
     )
-    elevation_file: str = spec("", doc="Raster source: elevation in metres (.npy or .csv), relative to this file.")
+    elevation_file: str = spec(
+        "", doc="Raster source: elevation in metres (.npy or .csv), relative to this file.", source=INPUT
+    )
     landcover_file: str = spec(
-        "", doc="Raster source: land-cover codes 0-7 (open, desert, scrub, forest, mountain, water, road, urban)."
+        "",
+        doc="Raster source: land-cover codes 0-7 (open, desert, scrub, forest, mountain, water, road, urban).",
+        source=INPUT,
+    )
+    river_wading_speed_factor: float = spec(
+        0.15,
+        doc=(
+            "Walking speed factor (relative to open flat ground) in the river's water cells when the river is the "
+            "border (border.mode = 'river'): people wade and swim across; elsewhere water is impassable."
+        ),
+        source="assumption",
+        gt=0,
+        le=1,
+    )
+    steep_exposure_per_hour: float = spec(
+        2e-4,
+        doc=(
+            "Hazard of death per person-hour on foot added by slope, rising linearly to this value at a 50 % "
+            "grade and staying there on steeper ground (falls, exhaustion)."
+        ),
+        unit="per hour",
+        source="assumption: of the order of the desert's heat hazard (GAO-06-770)",
+        ge=0,
+    )
+    land_cover: dict[str, dict[str, float]] = spec(
+        default_factory=lambda: copy.deepcopy(LAND_COVER_TABLE),
+        doc=(
+            "Properties of each land cover for people on foot: speed_factor (walking speed relative to open flat "
+            "ground; 0 impassable), concealment (factor on every detection hazard, 0 to 1) and exposure_per_hour "
+            "(hazard of death per person-hour on foot), e.g. land_cover.desert = { exposure_per_hour = 4e-4 }. "
+            "Land covers and properties left out keep their defaults (the table below)."
+        ),
+        source=(
+            "speed: terrain coefficients (Soule & Goldman 1972); exposure: desert and river death series "
+            "(Eschbach et al. 1999), order of magnitude; concealment: assumption"
+        ),
+        ge=0,
     )
     procedural: Procedural = spec(default_factory=Procedural, doc="Parameters of the procedural generator.")
+
+    def land_cover_value(self, name: str, prop: str) -> float:
+        """``land_cover[name][prop]``, its default when the table leaves it out."""
+        return self.land_cover.get(name, {}).get(prop, LAND_COVER_TABLE[name][prop])
 
 
 @dataclass(frozen=True)
@@ -150,6 +221,7 @@ class Border:
             "the river's centre line, or the '=' cells of the ASCII map (one per column)."
         ),
         choices=("row", "river", "ascii"),
+        source=INPUT,
     )
     y_km: float | None = spec(
         None,
@@ -159,33 +231,41 @@ class Border:
         ),
         unit="km",
         ge=0,
+        source=INPUT,
     )
     origin_side: str = spec(
         "south",
         doc="Side traffickers start from (staging areas); the other is destination.",
         choices=("south", "north"),
+        source=INPUT,
     )
     zone_km: float = spec(
-        3.0, doc="Depth of the border zone on each side: blind spots and interdictions count in it.", unit="km", gt=0
+        3.0,
+        doc="Depth of the border zone on each side: blind spots and interdictions count in it.",
+        unit="km",
+        gt=0,
+        source=INPUT,
     )
 
 
 @dataclass(frozen=True)
 class Port:
-    name: str = spec(doc="Name of the port of entry.")
-    at: Position = spec(doc="Position [x_km, y_km]; must be on the border (within one cell).", unit="km")
-    lanes: int = spec(4, doc="Inspection lanes open.", ge=1, le=100)
+    name: str = spec(doc="Name of the port of entry.", source=INPUT)
+    at: Position = spec(doc="Position [x_km, y_km]; must be on the border (within one cell).", unit="km", source=INPUT)
+    lanes: int = spec(4, doc="Inspection lanes open.", ge=1, le=100, source=INPUT)
     legit_vehicles_per_hour: float = spec(
-        60.0, doc="Legitimate vehicles arriving (each carries travellers).", unit="per hour", ge=0
+        60.0, doc="Legitimate vehicles arriving (each carries travellers).", unit="per hour", ge=0, source=INPUT
     )
-    agency: str = spec("customs", doc="Agency that runs the checkpoint.")
+    agency: str = spec("customs", doc="Agency that runs the checkpoint.", source=INPUT)
 
 
 @dataclass(frozen=True)
 class Place:
-    name: str = spec(doc="Name of the place.")
-    at: Position = spec(doc="Position [x_km, y_km].", unit="km")
-    weight: float = spec(1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0)
+    name: str = spec(doc="Name of the place.", source=INPUT)
+    at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
+    weight: float = spec(
+        1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0, source=INPUT
+    )
 
 
 @dataclass(frozen=True)
@@ -193,22 +273,34 @@ class Sensor:
     kind: str = spec(
         doc="Detector type: towers need line of sight; ground sensors and cameras see a short range.",
         choices=("tower", "ground", "aerostat", "camera"),
+        source=INPUT,
     )
-    at: Position = spec(doc="Position [x_km, y_km].", unit="km")
-    mast_height_m: float = spec(30.0, doc="Height of the sensor above ground (aerostats: 500+).", unit="m", ge=0)
-    range_m: float = spec(8000.0, doc="Maximum detection range.", unit="m", gt=0)
+    at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
+    mast_height_m: float = spec(
+        30.0, doc="Height of the sensor above ground (aerostats: 500+).", unit="m", ge=0, source=INPUT
+    )
+    range_m: float = spec(8000.0, doc="Maximum detection range.", unit="m", gt=0, source=INPUT)
     detection_rate_per_hour: float = spec(
-        2.0, doc="Detection hazard for an unconcealed person in range and in view.", unit="per hour", ge=0
+        2.0,
+        doc="Detection hazard for an unconcealed person in range and in view.",
+        unit="per hour",
+        ge=0,
+        source="assumption",
     )
     tech_tier: int = spec(
         2,
         doc="Technology tier (1 basic, 2 standard, 3 advanced): scales the rate by surveillance.tech_tier_factors.",
         ge=1,
         le=3,
+        source=INPUT,
     )
-    agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.")
+    agency: str = spec("border_patrol", doc="Agency that owns the sensor and receives its alerts.", source=INPUT)
     cost_per_year: float = spec(
-        250_000.0, doc="Annual operating cost of the sensor (staff, power, maintenance).", unit="currency/year", ge=0
+        250_000.0,
+        doc="Annual operating cost of the sensor (staff, power, maintenance).",
+        unit="currency/year",
+        ge=0,
+        source="assumption",
     )
     capital_cost: float = spec(
         1_000_000.0,
@@ -219,9 +311,10 @@ class Sensor:
         ),
         unit="currency",
         ge=0,
+        source="assumption",
     )
     lifetime_years: float = spec(
-        10.0, doc="Service life over which the capital cost is spread (assumption).", unit="years", gt=0
+        10.0, doc="Service life over which the capital cost is spread.", unit="years", gt=0, source="assumption"
     )
 
 
@@ -235,13 +328,18 @@ class ExtraTowers:
         ),
         ge=0,
         le=200,
+        source=INPUT,
     )
-    mast_height_m: float = spec(30.0, doc="Mast height of each extra tower.", unit="m", ge=0)
-    range_m: float = spec(8000.0, doc="Range of each extra tower.", unit="m", gt=0)
-    detection_rate_per_hour: float = spec(2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0)
-    tech_tier: int = spec(2, doc="Technology tier of each extra tower.", ge=1, le=3)
-    agency: str = spec("border_patrol", doc="Agency that owns the extra towers.")
-    cost_per_year: float = spec(250_000.0, doc="Annual operating cost of each extra tower.", unit="currency/year", ge=0)
+    mast_height_m: float = spec(30.0, doc="Mast height of each extra tower.", unit="m", ge=0, source=INPUT)
+    range_m: float = spec(8000.0, doc="Range of each extra tower.", unit="m", gt=0, source=INPUT)
+    detection_rate_per_hour: float = spec(
+        2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0, source="assumption"
+    )
+    tech_tier: int = spec(2, doc="Technology tier of each extra tower.", ge=1, le=3, source=INPUT)
+    agency: str = spec("border_patrol", doc="Agency that owns the extra towers.", source=INPUT)
+    cost_per_year: float = spec(
+        250_000.0, doc="Annual operating cost of each extra tower.", unit="currency/year", ge=0, source="assumption"
+    )
     capital_cost: float = spec(
         1_000_000.0,
         doc=(
@@ -250,11 +348,12 @@ class ExtraTowers:
         ),
         unit="currency",
         ge=0,
+        source="assumption",
     )
     lifetime_years: float = spec(
-        10.0, doc="Service life over which the capital cost is spread (assumption).", unit="years", gt=0
+        10.0, doc="Service life over which the capital cost is spread.", unit="years", gt=0, source="assumption"
     )
-    candidate_spacing_km: float = spec(2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0)
+    candidate_spacing_km: float = spec(2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT)
 
 
 @dataclass(frozen=True)
@@ -266,20 +365,22 @@ class Surveillance:
         doc="Border-zone cells whose coverage (rate x concealment) is below this are blind spots.",
         unit="per hour",
         ge=0,
+        source="assumption",
     )
     tech_tier_factors: tuple[float, float, float] = spec(
         (0.6, 1.0, 1.4),
         doc=(
             "Factor on a sensor's detection_rate_per_hour by its tech_tier: [tier 1 basic, tier 2 standard, "
-            "tier 3 advanced] (assumption)."
+            "tier 3 advanced]."
         ),
         ge=0,
+        source="assumption",
     )
 
 
 @dataclass(frozen=True)
 class Patrols:
-    count: int = spec(8, doc="Patrol units on the roster.", ge=0, le=5000)
+    count: int = spec(8, doc="Patrol units on the roster.", ge=0, le=5000, source=INPUT)
     strategy: str = spec(
         "random",
         doc=(
@@ -288,57 +389,76 @@ class Patrols:
             "mixed strategy weighted by estimated crossing risk with a floor (Stackelberg)."
         ),
         choices=("random", "fixed", "hotspot", "randomized"),
+        source=INPUT,
     )
-    speed_kmh: float = spec(15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200)
+    speed_kmh: float = spec(
+        15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200, source="assumption"
+    )
     response_speed_kmh: float = spec(
         40.0,
         doc="Speed on roads when responding to an alert; off-road it is scaled by drive_speed_factors.",
         unit="km/h",
         gt=0,
         le=300,
+        source="assumption",
     )
-    detection_range_m: float = spec(1500.0, doc="Range within which a patrol can detect a group.", unit="m", gt=0)
+    detection_range_m: float = spec(
+        1500.0, doc="Range within which a patrol can detect a group.", unit="m", gt=0, source="assumption"
+    )
     detection_rate_per_hour: float = spec(
-        3.0, doc="Detection hazard for an unconcealed group at zero distance.", unit="per hour", ge=0
+        3.0,
+        doc="Detection hazard for an unconcealed group at zero distance.",
+        unit="per hour",
+        ge=0,
+        source="assumption",
     )
-    shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24)
-    on_duty_share: float = spec(0.75, doc="Share of the roster on duty at any time (shifts rotate).", gt=0, le=1)
+    shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24, source="assumption")
+    on_duty_share: float = spec(
+        0.75, doc="Share of the roster on duty at any time (shifts rotate).", gt=0, le=1, source="assumption"
+    )
     randomized_floor: float = spec(
-        0.1, doc="Randomized strategy: minimum share of probability spread uniformly.", ge=0, le=1
+        0.1,
+        doc="Randomized strategy: minimum share of probability spread uniformly.",
+        ge=0,
+        le=1,
+        source="assumption; mixed strategy after Pita et al. 2008",
     )
     randomized_kernel_km: float = spec(
         2.0,
         doc=(
             "Randomized strategy: spread (standard deviation of a Gaussian) of the crossing risk an intel point "
-            "adds around it (assumption)."
+            "adds around it."
         ),
         unit="km",
         gt=0,
+        source="assumption",
     )
     randomized_half_life_hours: float = spec(
         168.0,
-        doc="Randomized strategy: half-life of an intel point's weight in the crossing risk (assumption).",
+        doc="Randomized strategy: half-life of an intel point's weight in the crossing risk.",
         unit="h",
         gt=0,
+        source="assumption",
     )
     hotspot_half_life_hours: float = spec(
         72.0,
-        doc="Hotspot strategy: half-life of an intel point's weight when choosing where to go (assumption).",
+        doc="Hotspot strategy: half-life of an intel point's weight when choosing where to go.",
         unit="h",
         gt=0,
+        source="assumption",
     )
     hotspot_spread_km: float = spec(
         1.0,
-        doc=(
-            "Hotspot strategy: spread (standard deviation, each way) of the waypoint around the chosen intel point "
-            "(assumption)."
-        ),
+        doc=("Hotspot strategy: spread (standard deviation, each way) of the waypoint around the chosen intel point."),
         unit="km",
         ge=0,
+        source="assumption",
     )
-    cost_per_hour: float = spec(120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0)
+    cost_per_hour: float = spec(
+        120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0, source="assumption"
+    )
     sector: tuple[float, float] | None = spec(
-        None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km"
+        None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km", source=INPUT
     )
     drive_speed_factors: dict[str, float] = spec(
         default_factory=lambda: dict(DRIVE_SPEED_FACTORS),
@@ -349,59 +469,68 @@ class Patrols:
         ),
         ge=0,
         le=1,
+        source="assumption",
     )
     max_response_hours: float = spec(
         2.0,
-        doc="A dispatcher sends the nearest free patrol only if it can drive to the alert within this time. "
-        "Assumption.",
+        doc="A dispatcher sends the nearest free patrol only if it can drive to the alert within this time.",
         unit="h",
         gt=0,
         le=48,
+        source="assumption",
     )
     tracking_speed_kmh: float = spec(
         6.0,
         doc=(
             "Speed at which a patrol follows a group's trail on open ground (sign cutting, leapfrogging by "
-            "vehicle); terrain slows it as it slows the group. Assumption."
+            "vehicle); terrain slows it as it slows the group."
         ),
         unit="km/h",
         gt=0,
         le=100,
+        source="assumption",
     )
     trail_loss_per_hour: float = spec(
-        0.25, doc="Rate at which a followed trail is lost (rock, wind, brush). Assumption.", unit="per hour", ge=0
+        0.25,
+        doc="Rate at which a followed trail is lost (rock, wind, brush).",
+        unit="per hour",
+        ge=0,
+        source="assumption",
     )
     capture_probability: float = spec(
         0.8,
-        doc="Chance that each person in a group a patrol reaches is apprehended; the others scatter. Assumption.",
+        doc="Chance that each person in a group a patrol reaches is apprehended; the others scatter.",
         ge=0,
         le=1,
+        source="assumption",
     )
     guide_capture_probability: float = spec(
         0.6,
-        doc="Chance that the guide of a group a patrol reaches is apprehended (guides flee first). Assumption.",
+        doc="Chance that the guide of a group a patrol reaches is apprehended (guides flee first).",
         ge=0,
         le=1,
+        source="assumption",
     )
     transport_hours: float = spec(
         4.0,
-        doc="Time a patrol spends processing and transporting an interdicted group before it patrols again "
-        "(assumption).",
+        doc="Time a patrol spends processing and transporting an interdicted group before it patrols again.",
         unit="h",
         gt=0,
+        source="assumption",
     )
 
 
 @dataclass(frozen=True)
 class Agency:
-    name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.")
-    patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0)
-    investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0)
+    name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.", source=INPUT)
+    patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0, source=INPUT)
+    investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0, source=INPUT)
     cost_per_investigator_per_year: float = spec(
         150_000.0,
-        doc="Annual cost of one investigator: salary, overheads, equipment (assumption).",
+        doc="Annual cost of one investigator: salary, overheads, equipment.",
         unit="currency/year",
         ge=0,
+        source="assumption",
     )
     jurisdiction: str = spec(
         "national",
@@ -412,6 +541,7 @@ class Agency:
             "(times legal.cooperation_delay_factor under legal.international_cooperation)."
         ),
         choices=("national", "foreign"),
+        source=INPUT,
     )
 
 
@@ -428,61 +558,91 @@ class Agencies:
         "none",
         doc="Interagency intelligence sharing: none, delayed (after a latency) or full (real time).",
         choices=("none", "delayed", "full"),
+        source=INPUT,
     )
-    sharing_latency_hours: float = spec(72.0, doc="Delay before another agency sees an entry.", unit="h", ge=0)
+    sharing_latency_hours: float = spec(
+        72.0, doc="Delay before another agency sees an entry.", unit="h", ge=0, source=INPUT
+    )
     share_fraction: float = spec(
-        1.0, doc="Share of entries that may be shared at all (privacy and legal limits).", ge=0, le=1
+        1.0, doc="Share of entries that may be shared at all (privacy and legal limits).", ge=0, le=1, source=INPUT
     )
     sharing_cost_per_year: float = spec(
         200_000.0,
         doc=(
-            "Annual cost of sharing when it is delayed or full: the shared database and liaison staff "
-            "(assumption). Nothing when sharing is none."
+            "Annual cost of sharing when it is delayed or full: the shared database and liaison staff. "
+            "Nothing when sharing is none."
         ),
         unit="currency/year",
         ge=0,
+        source="assumption",
     )
     investigation_yield: float = spec(
         0.02,
         doc=(
             "After an arrest, the agency's investigators find another member of the network with probability "
-            "1 - exp(-investigation_yield x investigators x usable intel entries on the network) (assumption)."
+            "1 - exp(-investigation_yield x investigators x usable intel entries on the network)."
         ),
         unit="per investigator per intel entry",
         ge=0,
+        source="assumption",
     )
-
-
-@dataclass(frozen=True)
-class Tunnel:
-    name: str = spec(doc="Name of the tunnel.")
-    entrance: Position = spec(doc="Origin-side entrance [x_km, y_km].", unit="km")
-    exit: Position = spec(doc="Destination-side exit [x_km, y_km].", unit="km")
-    capacity_per_day: float = spec(
-        20.0,
+    intel_memory_hours: float = spec(
+        720.0,
         doc=(
-            "People (victims and guides) that can pass in a day of the run (assumption); a group counts on the "
-            "day it would enter the tunnel, and a group that finds every tunnel full walks."
+            "How long an intel entry guides patrols (hotspot and randomized strategies) and counts as usable "
+            "intel for investigations; older entries are forgotten (they stay counted in the agency totals)."
         ),
-        unit="per day",
+        unit="h",
+        source="assumption: a month",
         gt=0,
     )
 
 
 @dataclass(frozen=True)
+class Tunnel:
+    name: str = spec(doc="Name of the tunnel.", source=INPUT)
+    entrance: Position = spec(doc="Origin-side entrance [x_km, y_km].", unit="km", source=INPUT)
+    exit: Position = spec(doc="Destination-side exit [x_km, y_km].", unit="km", source=INPUT)
+    capacity_per_day: float = spec(
+        20.0,
+        doc=(
+            "People (victims and guides) that can pass in a day of the run; a group counts on the "
+            "day it would enter the tunnel, and a group that finds every tunnel full walks."
+        ),
+        unit="per day",
+        gt=0,
+        source="assumption",
+    )
+
+
+@dataclass(frozen=True)
 class Traffickers:
-    networks: int = spec(3, doc="Number of trafficking networks.", ge=0, le=200)
+    networks: int = spec(3, doc="Number of trafficking networks.", ge=0, le=200, source=INPUT)
     members_per_network: int = spec(
         6,
         doc="Members (guides, drivers, recruiters) per network at full strength; a network works at capacity "
         "min(1, active members / this).",
         ge=1,
         le=500,
+        source="assumption",
     )
-    group_size_mean: float = spec(6.0, doc="Mean number of victims per group (Poisson, at least 1).", ge=1, le=100)
-    walk_speed_kmh: float = spec(3.5, doc="Walking speed of a group on open ground.", unit="km/h", gt=0, le=15)
+    group_size_mean: float = spec(
+        6.0, doc="Mean number of victims per group (Poisson, at least 1).", ge=1, le=100, source="assumption"
+    )
+    walk_speed_kmh: float = spec(
+        3.5,
+        doc="Walking speed of a group on open ground.",
+        unit="km/h",
+        gt=0,
+        le=15,
+        source="assumption: a group on foot, below Tobler's (1993) 5 km/h for one walker on the flat",
+    )
     risk_aversion: float = spec(
-        4.0, doc="Weight of perceived risk against travel time in route costs.", unit="h per unit risk", ge=0
+        4.0,
+        doc="Weight of perceived risk against travel time in route costs.",
+        unit="h per unit risk",
+        ge=0,
+        source="assumption",
     )
     hardship_aversion: float = spec(
         4.0,
@@ -495,37 +655,57 @@ class Traffickers:
         ),
         unit="h per unit hazard",
         ge=0,
+        source="assumption; pattern: GAO-06-770",
     )
-    logit_beta: float = spec(0.5, doc="Sharpness of the logit choice among candidate crossings.", unit="1/h", ge=0)
-    candidate_crossings: int = spec(12, doc="Candidate crossing points evaluated per plan.", ge=1, le=200)
-    risk_kernel_km: float = spec(4.0, doc="Spatial spread of perceived risk after an interdiction.", unit="km", gt=0)
-    risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0)
-    vehicle_share: float = spec(0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1)
-    tunnel_share: float = spec(0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1)
+    logit_beta: float = spec(
+        0.5, doc="Sharpness of the logit choice among candidate crossings.", unit="1/h", ge=0, source="assumption"
+    )
+    candidate_crossings: int = spec(
+        12, doc="Candidate crossing points evaluated per plan.", ge=1, le=200, source="assumption"
+    )
+    risk_kernel_km: float = spec(
+        4.0, doc="Spatial spread of perceived risk after an interdiction.", unit="km", gt=0, source="assumption"
+    )
+    risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0, source="assumption")
+    vehicle_share: float = spec(
+        0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1, source="assumption"
+    )
+    tunnel_share: float = spec(
+        0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1, source="assumption"
+    )
     vehicle_speed_kmh: float = spec(
         50.0,
-        doc="Speed of a vehicle carrying a group between staging area, port and destination, on roads (assumption).",
+        doc="Speed of a vehicle carrying a group between staging area, port and destination, on roads.",
         unit="km/h",
         gt=0,
         le=200,
+        source="assumption",
     )
     road_detour_factor: float = spec(
         1.3,
-        doc=(
-            "Road distance as a multiple of the straight-line distance for vehicle journeys (assumption: a "
-            "typical circuity of roads)."
-        ),
+        doc=("Road distance as a multiple of the straight-line distance for vehicle journeys."),
         ge=1,
+        source="assumption: a typical circuity of roads",
     )
     tunnel_speed_kmh: float = spec(
-        2.0, doc="Speed of a group through a tunnel, crouching (assumption).", unit="km/h", gt=0, le=15
+        2.0, doc="Speed of a group through a tunnel, crouching.", unit="km/h", gt=0, le=15, source="assumption"
     )
-    fee: float = spec(3000.0, doc="Initial fee charged per person.", unit="currency", ge=0)
+    fee: float = spec(
+        3000.0,
+        doc="Initial fee charged per person.",
+        unit="currency",
+        ge=0,
+        source="assumption: between about 2,000 dollars (UNODC 2010) and 6,000-7,000 in recent reports",
+    )
     revenue_per_victim: float = spec(
-        12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0
+        12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0, source="assumption"
     )
     sentence_cost: float = spec(
-        200_000.0, doc="Cost a network attributes to one conviction (lost member, years).", unit="currency", ge=0
+        200_000.0,
+        doc="Cost a network attributes to one conviction (lost member, years).",
+        unit="currency",
+        ge=0,
+        source="assumption",
     )
     replacement_days: float = spec(
         60.0,
@@ -533,6 +713,62 @@ class Traffickers:
         "is still below strength then.",
         unit="days",
         gt=0,
+        source="assumption",
+    )
+    prior_trips: float = spec(
+        2.0,
+        doc=(
+            "Weak prior of a new network on its arrest rate: it starts as if it had run prior_trips trips with "
+            "prior_arrests arrests, and adds each trip it observes."
+        ),
+        unit="trips",
+        source="assumption",
+        gt=0,
+    )
+    prior_arrests: float = spec(
+        0.0,
+        doc="Arrests in the prior trips (0: no arrests seen yet, full activity at first); at most prior_trips.",
+        unit="arrests",
+        source="assumption",
+        ge=0,
+    )
+    prior_verdicts: float = spec(
+        2.0,
+        doc="Weak prior on the conviction rate: verdicts a new network counts as already seen.",
+        unit="verdicts",
+        source="assumption",
+        gt=0,
+    )
+    prior_convictions: float = spec(
+        1.0,
+        doc="Convictions among the prior verdicts (1 of 2: an even chance); at most prior_verdicts.",
+        unit="convictions",
+        source="assumption",
+        ge=0,
+    )
+    prior_victims_sent: float = spec(
+        3.0,
+        doc="Weak prior on the delivery rate: victims a new network counts as already sent.",
+        unit="victims",
+        source="assumption",
+        gt=0,
+    )
+    prior_deliveries: float = spec(
+        2.0,
+        doc="Deliveries among the prior victims sent (2 of 3); at most prior_victims_sent.",
+        unit="victims",
+        source="assumption",
+        ge=0,
+    )
+    activity_floor: float = spec(
+        0.05,
+        doc=(
+            "Least share of its capacity a network keeps working however unprofitable the trade looks "
+            "(commitments, debts, recruits already waiting)."
+        ),
+        source="assumption",
+        ge=0,
+        le=1,
     )
     tunnels: list[Tunnel] = spec(default_factory=list, doc="Tunnels: [[traffickers.tunnels]] tables.")
 
@@ -540,12 +776,17 @@ class Traffickers:
 @dataclass(frozen=True)
 class Victims:
     recruitment_per_day: float = spec(
-        6.0, doc="Victims recruited per day across all staging areas at full network activity.", unit="per day", ge=0
+        6.0,
+        doc="Victims recruited per day across all staging areas at full network activity.",
+        unit="per day",
+        ge=0,
+        source="assumption",
     )
     protection: str = spec(
         "basic",
         doc="Victim protection: none, basic (shelter), strong (shelter, residence permit, counsel).",
         choices=PROTECTION_LEVELS,
+        source=INPUT,
     )
     testify_probability: dict[str, float] = spec(
         default_factory=lambda: dict(TESTIFY_PROBABILITY),
@@ -556,41 +797,46 @@ class Victims:
         ),
         ge=0,
         le=1,
+        source="assumption; pattern: UNODC Global Report on Trafficking in Persons",
     )
     support_intake_days: float = spec(
         7.0,
-        doc="Time from a rescue to the start of support services, when protection is offered (assumption).",
+        doc="Time from a rescue to the start of support services, when protection is offered.",
         unit="days",
         ge=0,
+        source="assumption",
     )
     screening_training: float = spec(
-        0.5, doc="Probability an interdicted victim is correctly identified as a victim.", ge=0, le=1
+        0.5, doc="Probability an interdicted victim is correctly identified as a victim.", ge=0, le=1, source=INPUT
     )
     non_punishment: bool = spec(
-        False, doc="Misidentified victims are not punished (and can still be identified and testify later)."
+        False,
+        doc="Misidentified victims are not punished (and can still be identified and testify later).",
+        source=INPUT,
     )
     late_identification_probability: float = spec(
         0.5,
-        doc=(
-            "Under non_punishment, chance a misidentified victim is identified later and enters support (assumption)."
-        ),
+        doc=("Under non_punishment, chance a misidentified victim is identified later and enters support."),
         ge=0,
         le=1,
+        source="assumption",
     )
     late_identification_days: float = spec(
         30.0,
-        doc="Under non_punishment, time from a misidentification to a late identification (assumption).",
+        doc="Under non_punishment, time from a misidentification to a late identification.",
         unit="days",
         ge=0,
+        source="assumption",
     )
     late_testimony_factor: float = spec(
         0.7,
         doc=(
             "Factor on testify_probability for a victim identified late: memories fade and trust is harder to "
-            "win after detention (assumption)."
+            "win after detention."
         ),
         ge=0,
         le=1,
+        source="assumption",
     )
     exposure_scale: float = spec(
         1.0,
@@ -600,30 +846,34 @@ class Victims:
         ),
         ge=0,
         le=100,
+        source="assumption",
     )
     support_days: float = spec(
         180.0,
         doc=(
-            "Length of the support services a victim receives, for their cost (assumption: about six months "
-            "of shelter and case management). The victim stays counted as supported afterwards."
+            "Length of the support services a victim receives, for their cost. The victim stays counted as "
+            "supported afterwards."
         ),
         unit="days",
         ge=0,
+        source="assumption: about six months of shelter and case management",
     )
     cost_per_support_day: float = spec(
         100.0,
-        doc="Cost of one victim-day of support under basic protection: shelter and case management (assumption).",
+        doc="Cost of one victim-day of support under basic protection: shelter and case management.",
         unit="currency/day",
         ge=0,
+        source="assumption",
     )
     cost_per_support_day_strong: float = spec(
         200.0,
         doc=(
             "Cost of one victim-day of support under strong protection: shelter, case management, residence "
-            "permit and legal counsel (assumption)."
+            "permit and legal counsel."
         ),
         unit="currency/day",
         ge=0,
+        source="assumption",
     )
 
     def testify_chance(self, protection: str) -> float:
@@ -633,11 +883,12 @@ class Victims:
 
 @dataclass(frozen=True)
 class Checkpoints:
-    screening_share: float = spec(0.1, doc="Share of vehicles sent to secondary inspection.", ge=0, le=1)
+    screening_share: float = spec(0.1, doc="Share of vehicles sent to secondary inspection.", ge=0, le=1, source=INPUT)
     technology: str = spec(
         "standard",
         doc="Secondary-inspection technology: basic (visual), standard (dogs, CO2), scanner (X-ray), biometric.",
         choices=INSPECTION_TECHNOLOGIES,
+        source=INPUT,
     )
     detection_probability: dict[str, float] = spec(
         default_factory=lambda: dict(FIND_PROBABILITY),
@@ -648,16 +899,35 @@ class Checkpoints:
         ),
         ge=0,
         le=1,
+        source="assumption",
     )
     false_positive_rate: float = spec(
-        0.002, doc="Chance a legitimate traveller in secondary inspection is wrongly detained.", ge=0, le=1
+        0.002,
+        doc="Chance a legitimate traveller in secondary inspection is wrongly detained.",
+        ge=0,
+        le=1,
+        source="assumption",
     )
-    travellers_per_vehicle: float = spec(2.0, doc="Mean legitimate travellers per vehicle.", ge=1)
-    inspection_minutes: float = spec(12.0, doc="Mean secondary-inspection time per vehicle.", unit="min", gt=0)
+    travellers_per_vehicle: float = spec(2.0, doc="Mean legitimate travellers per vehicle.", ge=1, source="assumption")
+    inspection_minutes: float = spec(
+        12.0, doc="Mean secondary-inspection time per vehicle.", unit="min", gt=0, source="assumption"
+    )
     cost_per_inspection: float = spec(
         40.0,
         doc="Cost of one secondary inspection: staff time and the technology's running cost (set it with technology).",
         unit="currency",
+        ge=0,
+        source="assumption",
+    )
+    overloaded_wait_hours: float = spec(
+        24.0,
+        doc=(
+            "Secondary-inspection wait when the queue is overloaded (vehicles sent to secondary inspection "
+            "arrive faster than the lanes can inspect them, and the steady-state Erlang C wait has no answer): "
+            "drivers are held about a day before traffic is diverted."
+        ),
+        unit="h",
+        source="assumption",
         ge=0,
     )
 
@@ -668,73 +938,104 @@ class Checkpoints:
 
 @dataclass(frozen=True)
 class Legal:
-    courts: int = spec(2, doc="Courts hearing trafficking cases in parallel.", ge=0, le=1000)
-    trial_days_mean: float = spec(30.0, doc="Mean court time per case.", unit="days", gt=0)
+    courts: int = spec(2, doc="Courts hearing trafficking cases in parallel.", ge=0, le=1000, source=INPUT)
+    trial_days_mean: float = spec(30.0, doc="Mean court time per case.", unit="days", gt=0, source="assumption")
     trial_distribution: str = spec(
         "exponential",
         doc="Distribution of court time: exponential (queueing theory), lognormal (sd = mean), or fixed.",
         choices=("exponential", "lognormal", "fixed"),
+        source="assumption",
     )
     procedural_delay_days: float = spec(
-        60.0, doc="Pre-trial procedure (investigation, filings) before a case joins the court queue.", unit="days", ge=0
+        60.0,
+        doc="Pre-trial procedure (investigation, filings) before a case joins the court queue.",
+        unit="days",
+        ge=0,
+        source="assumption",
     )
     cross_jurisdiction_delay_days: float = spec(
-        120.0, doc="Extra delay for cases needing another jurisdiction's cooperation.", unit="days", ge=0
+        120.0,
+        doc="Extra delay for cases needing another jurisdiction's cooperation.",
+        unit="days",
+        ge=0,
+        source="assumption",
     )
     cross_jurisdiction_share: float = spec(
         0.3,
         doc="Share of a national agency's cases that cross jurisdictions (a foreign agency's all do).",
         ge=0,
         le=1,
+        source="assumption",
     )
     international_cooperation: bool = spec(
-        False, doc="A cooperation agreement multiplies the cross-jurisdiction delay by cooperation_delay_factor."
+        False,
+        doc="A cooperation agreement multiplies the cross-jurisdiction delay by cooperation_delay_factor.",
+        source=INPUT,
     )
     cooperation_delay_factor: float = spec(
         0.25,
         doc=(
-            "Factor on the cross-jurisdiction delay under international_cooperation (assumption: mutual legal "
-            "assistance under an agreement takes about a quarter of the time of ad hoc requests)."
+            "Factor on the cross-jurisdiction delay under international_cooperation: mutual legal assistance "
+            "under an agreement takes a fraction of the time of ad hoc requests."
         ),
         ge=0,
         le=1,
+        source="assumption: about a quarter",
     )
     evidence_in_the_act: float = spec(
         0.8,
-        doc="Evidence strength at arrest of a guide caught with a group in the act (assumption).",
+        doc="Evidence strength at arrest of a guide caught with a group in the act.",
         ge=0,
         le=1,
+        source="assumption",
     )
     evidence_by_investigation: float = spec(
         0.5,
-        doc="Evidence strength at arrest of a member found by investigation, weaker than in the act (assumption).",
+        doc="Evidence strength at arrest of a member found by investigation, weaker than in the act.",
         ge=0,
         le=1,
+        source="assumption",
     )
-    evidence_half_life_days: float = spec(180.0, doc="Half-life of evidence strength.", unit="days", gt=0)
+    evidence_half_life_days: float = spec(
+        180.0, doc="Half-life of evidence strength.", unit="days", gt=0, source="assumption"
+    )
     base_conviction_probability: float = spec(
-        0.55, doc="Conviction probability with full-strength evidence and no witness.", ge=0, le=1
+        0.55, doc="Conviction probability with full-strength evidence and no witness.", ge=0, le=1, source="assumption"
     )
-    witness_bonus: float = spec(0.3, doc="Added conviction probability with a testifying victim.", ge=0, le=1)
-    shared_evidence_bonus: float = spec(0.1, doc="Added evidence strength from shared intel.", ge=0, le=1)
-    detention_capacity: int = spec(40, doc="Pretrial detention places; beyond it the accused are released.", ge=0)
-    abscond_probability: float = spec(0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1)
-    sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0)
+    witness_bonus: float = spec(
+        0.3, doc="Added conviction probability with a testifying victim.", ge=0, le=1, source="assumption"
+    )
+    shared_evidence_bonus: float = spec(
+        0.1, doc="Added evidence strength from shared intel.", ge=0, le=1, source="assumption"
+    )
+    detention_capacity: int = spec(
+        40, doc="Pretrial detention places; beyond it the accused are released.", ge=0, source=INPUT
+    )
+    abscond_probability: float = spec(
+        0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1, source="assumption"
+    )
+    sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0, source=INPUT)
     time_served_min_share: float = spec(
         0.5,
         doc=(
             "Shortest time served as a share of sentence_years; time served is drawn uniformly between the "
-            "minimum and maximum shares (remission, parole; assumption)."
+            "minimum and maximum shares (remission, parole)."
         ),
         ge=0,
+        source="assumption",
     )
-    time_served_max_share: float = spec(1.5, doc="Longest time served as a share of sentence_years (assumption).", ge=0)
-    cost_per_court_per_year: float = spec(800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0)
+    time_served_max_share: float = spec(
+        1.5, doc="Longest time served as a share of sentence_years.", ge=0, source="assumption"
+    )
+    cost_per_court_per_year: float = spec(
+        800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0, source="assumption"
+    )
     cost_per_detention_day: float = spec(
         110.0,
-        doc="Cost of one accused-day in pretrial detention (assumption: close to the prison cost per day).",
+        doc="Cost of one accused-day in pretrial detention.",
         unit="currency/day",
         ge=0,
+        source="assumption: close to the prison cost per day",
     )
     cost_per_prison_year: float = spec(
         39_000.0,
@@ -745,6 +1046,7 @@ class Legal:
         ),
         unit="currency/year",
         ge=0,
+        source="Federal Bureau of Prisons, Federal Register 2021 (US federal prisons, fiscal 2020)",
     )
 
 
@@ -957,10 +1259,37 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             b.fail("staging", "traffickers recruit victims but no [[staging]] area is given")
         if not s.destinations:
             b.fail("destinations", "traffickers recruit victims but no [[destinations]] site is given")
+    tr = s.traffickers
+    for part, whole in (
+        ("prior_arrests", "prior_trips"),
+        ("prior_convictions", "prior_verdicts"),
+        ("prior_deliveries", "prior_victims_sent"),
+    ):
+        if getattr(tr, part) > getattr(tr, whole):
+            b.fail(
+                f"traffickers.{part}",
+                f"given {getattr(tr, part):g}; allowed: at most traffickers.{whole} ({getattr(tr, whole):g}), "
+                "a count among them",
+            )
     if s.patrols.sector is not None and s.patrols.sector[0] >= s.patrols.sector[1]:
         b.fail(
             "patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)"
         )
+    for name, props in t.land_cover.items():
+        if name not in LAND_COVERS:
+            b.fail(f"terrain.land_cover.{name}", f"unknown land cover {name!r}; allowed: {', '.join(LAND_COVERS)}")
+            continue
+        for prop, value in props.items():
+            if prop not in LAND_COVER_PROPERTIES:
+                b.fail(
+                    f"terrain.land_cover.{name}.{prop}",
+                    f"unknown property {prop!r}; allowed: {', '.join(LAND_COVER_PROPERTIES)}",
+                )
+            elif prop == "concealment" and isinstance(value, float) and value > 1:
+                b.fail(
+                    f"terrain.land_cover.{name}.concealment",
+                    f"given {value:g}, out of range; allowed: a number >= 0 and <= 1 (a factor on detection hazards)",
+                )
     for name in s.patrols.drive_speed_factors:
         if name not in LAND_COVERS:
             b.fail(

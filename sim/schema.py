@@ -24,6 +24,9 @@ from typing import Any
 
 MISSING = dataclasses.MISSING
 
+#: ``source`` of a key that is an input of the scenario, not a parameter of the model (see :func:`spec`).
+INPUT = "input"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -71,6 +74,7 @@ def spec(
     *,
     doc: str,
     unit: str = "",
+    source: str = "",
     choices: tuple | None = None,
     ge: float | None = None,
     le: float | None = None,
@@ -78,8 +82,24 @@ def spec(
     lt: float | None = None,
     default_factory: Any = MISSING,
 ) -> Any:
-    """Declare a schema field with its documentation and constraints."""
-    meta = {"doc": doc, "unit": unit, "choices": choices, "ge": ge, "le": le, "gt": gt, "lt": lt}
+    """Declare a schema field with its documentation, its constraints and where its default comes from.
+
+    ``source`` says where the default value comes from, so a reader can judge it. Every key of a
+    scenario has one:
+
+    - a parameter of the model (a rate, chance, speed, duration, cost, factor or weight with which agents
+      act or a run is measured) names its source: a citation (author and year, or a report), or
+      ``"assumption"`` said plainly, or ``"assumption: ..."`` / ``"assumption; ..."`` with the reasoning,
+      or the source of the pattern that the value follows;
+    - an input of the scenario (:data:`INPUT`, shown as "input") describes the sector rather than how
+      anyone behaves: names and descriptions, positions, maps and files, the land's shape, the run's
+      length and resolution, what is deployed and where (counts, lanes, mast heights and ranges, traffic),
+      and policy levers (strategies, sharing rules, protection, laws such as the sentence). Its author
+      states it; its default is an example, not a claim.
+
+    Tables and lists of tables (a field whose type is a dataclass) have no source of their own.
+    """
+    meta = {"doc": doc, "unit": unit, "source": source, "choices": choices, "ge": ge, "le": le, "gt": gt, "lt": lt}
     if default_factory is not MISSING:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -118,6 +138,9 @@ def _type_name(typ: Any) -> str:
             return "a list of tables"
         return f"a list of {_type_name(inner).removeprefix('a ').removeprefix('an ')}s"
     if origin is dict:
+        inner = typing.get_args(typ)[1]
+        if typing.get_origin(inner) is dict:
+            return "a table of names to tables of names to numbers"
         return "a table of names to numbers"
     if origin is tuple:
         args = typing.get_args(typ)

@@ -12,13 +12,14 @@ walking speed factor (land cover times Tobler's hiking function of the slope), c
 (a multiplier on every detection hazard), exposure hazard (deaths per person-hour on foot) and
 passability. Arrays are indexed ``[row, col]``, row 0 north (see :mod:`sim.world`).
 
-Land-cover parameters (table :data:`LAND_COVER`) and where they come from:
+Land-cover parameters (defaults of the scenario key ``terrain.land_cover``, in :data:`LAND_COVER`) and
+where they come from:
 
 - *Speed factors* relative to open ground follow the terrain coefficients used in military and
   search-and-rescue mobility tables (e.g. Soule & Goldman 1972, "Terrain coefficients for energy
   cost prediction"; roads about 1.2, loose sand about 0.8, brush 0.7, forest 0.5, broken
   mountain ground about 0.35). Water is impassable on foot, except the border river in
-  ``border.mode = "river"``: people wade or swim it slowly (0.15).
+  ``border.mode = "river"``: people wade or swim it slowly (0.15, ``terrain.river_wading_speed_factor``).
 - *Concealment* multiplies a detector's rate: cover hides people from cameras and radar-cued
   cameras (forest 0.35, scrub 0.6), broken ground and buildings give partial cover (0.5), open
   ground, desert and roads none (1.0); people in water are conspicuous but low (0.8).
@@ -27,11 +28,13 @@ Land-cover parameters (table :data:`LAND_COVER`) and where they come from:
   medical examiner series) imply a risk of a few in a thousand for a crossing of 20-40 walking
   hours in summer heat, hence 2e-4 per hour in desert; mountains (cold, falls) 1.5e-4; drowning
   dominates river deaths on the Rio Grande, hence 3e-3 per hour in the water; 1e-5 elsewhere.
-  Steep ground adds up to 2e-4 per hour (falls, exhaustion) at grades of 50 % and more.
+  Steep ground adds up to 2e-4 per hour (falls, exhaustion) at grades of 50 % and more
+  (``terrain.steep_exposure_per_hour``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from sim.scenario import LAND_COVERS, MAX_CELLS, Scenario, Terrain, procedural_shape
+from sim.scenario import LAND_COVER_TABLE, LAND_COVERS, MAX_CELLS, Scenario, Terrain, procedural_shape
 from sim.schema import InputError, Problem
 
 
@@ -56,25 +59,28 @@ class LandCover:
     default_elevation_m: float  # elevation of an ASCII cell of this class unless the scenario says otherwise
 
 
-#: Land-cover classes, in the order of :data:`sim.scenario.LAND_COVERS` (index = code).
+def _land_cover(code: int, char: str, default_elevation_m: float) -> LandCover:
+    name = LAND_COVERS[code]
+    return LandCover(code, name, char, **LAND_COVER_TABLE[name], default_elevation_m=default_elevation_m)
+
+
+#: Land-cover classes, in the order of :data:`sim.scenario.LAND_COVERS` (index = code), with the default
+#: properties of ``terrain.land_cover`` (a scenario may change them).
 LAND_COVER: tuple[LandCover, ...] = (
-    LandCover(0, "open", ".", 1.0, 1.0, 1e-5, 100.0),
-    LandCover(1, "desert", ":", 0.8, 1.0, 2e-4, 100.0),
-    LandCover(2, "scrub", '"', 0.7, 0.6, 1e-5, 100.0),
-    LandCover(3, "forest", "T", 0.5, 0.35, 1e-5, 150.0),
-    LandCover(4, "mountain", "^", 0.35, 0.5, 1.5e-4, 800.0),
-    LandCover(5, "water", "~", 0.0, 0.8, 3e-3, 80.0),
-    LandCover(6, "road", "#", 1.2, 1.0, 1e-5, 100.0),
-    LandCover(7, "urban", "U", 0.9, 0.5, 1e-5, 100.0),
+    _land_cover(0, ".", 100.0),
+    _land_cover(1, ":", 100.0),
+    _land_cover(2, '"', 100.0),
+    _land_cover(3, "T", 150.0),
+    _land_cover(4, "^", 800.0),
+    _land_cover(5, "~", 80.0),
+    _land_cover(6, "#", 100.0),
+    _land_cover(7, "U", 100.0),
 )
 assert tuple(lc.name for lc in LAND_COVER) == LAND_COVERS
 
 OPEN, DESERT, SCRUB, FOREST, MOUNTAIN, WATER, ROAD, URBAN = range(8)
 
-#: Walking speed factor in the border river when it is the border (wading/swimming).
-RIVER_WADING_SPEED = 0.15
-#: Added exposure hazard per person-hour at a slope of 50 % and steeper.
-STEEP_EXPOSURE_PER_HOUR = 2e-4
+_TERRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Terrain)}
 #: ASCII character of a border cell (open ground under the line).
 BORDER_CHAR = "="
 #: Height of a standing person, the target of line-of-sight tests (m).
@@ -82,9 +88,15 @@ TARGET_HEIGHT_M = 1.7
 
 _CHAR_CODE = {lc.char: lc.code for lc in LAND_COVER} | {BORDER_CHAR: OPEN}
 _ALLOWED_CHARS = "".join(lc.char for lc in LAND_COVER) + BORDER_CHAR
-_SPEED = np.array([lc.speed_factor for lc in LAND_COVER], dtype=np.float32)
-_CONCEALMENT = np.array([lc.concealment for lc in LAND_COVER], dtype=np.float32)
-_EXPOSURE = np.array([lc.exposure_per_hour for lc in LAND_COVER], dtype=np.float32)
+
+
+def land_cover_arrays(table: dict[str, dict[str, float]] | None = None) -> dict[str, np.ndarray]:
+    """Each land-cover property as an array indexed by code, from ``terrain.land_cover`` (defaults filled)."""
+    table = table or {}
+    return {
+        prop: np.array([table.get(lc.name, {}).get(prop, getattr(lc, prop)) for lc in LAND_COVER], dtype=np.float32)
+        for prop in ("speed_factor", "concealment", "exposure_per_hour")
+    }
 
 
 @dataclass
@@ -135,6 +147,9 @@ def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<
         river_mask=river,
         river_is_border=scenario.border.mode == "river",
         ascii_border=ascii_border,
+        river_wading_speed_factor=t.river_wading_speed_factor,
+        steep_exposure_per_hour=t.steep_exposure_per_hour,
+        land_cover=t.land_cover,
     )
 
 
@@ -146,8 +161,14 @@ def derive_layers(
     river_mask: np.ndarray | None = None,
     river_is_border: bool = False,
     ascii_border: np.ndarray | None = None,
+    river_wading_speed_factor: float = _TERRAIN_DEFAULTS["river_wading_speed_factor"],
+    steep_exposure_per_hour: float = _TERRAIN_DEFAULTS["steep_exposure_per_hour"],
+    land_cover: dict[str, dict[str, float]] | None = None,
 ) -> TerrainLayers:
     """Speed, concealment, exposure and passability from elevation and land cover.
+
+    ``river_wading_speed_factor``, ``steep_exposure_per_hour`` and ``land_cover`` are the ``terrain`` keys
+    of the same names (their defaults when left out; a partial ``land_cover`` keeps the other defaults).
 
     Slope slows walking after Tobler (1993, "Three presentations on geographical analysis and
     modeling"): ``v = 6 exp(-3.5 |s + 0.05|)`` km/h for a gradient ``s``. A raster cell is crossed
@@ -159,18 +180,21 @@ def derive_layers(
     slope = slope_grade(elevation, cell_km * 1000.0)
     slope = slope.astype(np.float64)
     tobler = 0.5 * (np.exp(-3.5 * (np.abs(slope + 0.05) - 0.05)) + np.exp(-3.5 * (np.abs(0.05 - slope) - 0.05)))
-    speed = _SPEED[landcover] * tobler.astype(np.float32)
-    exposure = _EXPOSURE[landcover] + np.float32(STEEP_EXPOSURE_PER_HOUR) * np.clip(slope / 0.5, 0.0, 1.0)
+    cover = land_cover_arrays(land_cover)
+    speed = cover["speed_factor"][landcover] * tobler.astype(np.float32)
+    exposure = cover["exposure_per_hour"][landcover] + np.float32(steep_exposure_per_hour) * np.clip(
+        slope / 0.5, 0.0, 1.0
+    )
     if river_is_border and river_mask is not None:
         wading = river_mask & (landcover == WATER)
-        speed = np.where(wading, np.float32(RIVER_WADING_SPEED), speed)
+        speed = np.where(wading, np.float32(river_wading_speed_factor), speed)
     passable = speed > 0
     exposure = np.where(passable, exposure, np.float32(0.0))
     return TerrainLayers(
         elevation=elevation,
         landcover=landcover,
         speed_factor=speed.astype(np.float32),
-        concealment=_CONCEALMENT[landcover],
+        concealment=cover["concealment"][landcover],
         exposure=exposure.astype(np.float32),
         passable=passable,
         cell_km=float(cell_km),

@@ -32,6 +32,7 @@ from sim.schema import read_toml
 from sim.world import World, build_world
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
+RIVER_PORT = CLASSROOM.with_name("river_port.toml")
 
 
 def leaf_keys(cls: type = Scenario, prefix: str = "") -> list[str]:
@@ -188,6 +189,7 @@ CONFIGS = {
         },
     ),
     "procedural": Config("procedural", NO_TRAFFIC),
+    "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
 }
 
@@ -234,6 +236,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "terrain.procedural.roads": Perturb(3, "procedural"),
     "terrain.procedural.towns": Perturb(4, "procedural"),
     "terrain.procedural.forest_share": Perturb(0.4, "procedural"),
+    "terrain.river_wading_speed_factor": Perturb(0.5, "river_border"),
+    "terrain.steep_exposure_per_hour": Perturb(0.05),
+    "terrain.land_cover": Perturb({"open": {"concealment": 0.5}}),
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),
@@ -307,6 +312,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "agencies.share_fraction": Perturb(0.0, "full_sharing"),
     "agencies.sharing_cost_per_year": Perturb(1_000_000.0, "full_sharing"),
     "agencies.investigation_yield": Perturb(1.0),
+    "agencies.intel_memory_hours": Perturb(1.0, "hotspot"),
     # traffickers
     "traffickers.networks": Perturb(1),
     "traffickers.members_per_network": Perturb(2),
@@ -323,6 +329,13 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.vehicle_speed_kmh": Perturb(5.0),
     "traffickers.road_detour_factor": Perturb(3.0),
     "traffickers.tunnel_speed_kmh": Perturb(0.5, "tunnel"),
+    "traffickers.prior_trips": Perturb(100.0),
+    "traffickers.prior_arrests": Perturb(2.0),
+    "traffickers.prior_verdicts": Perturb(100.0),
+    "traffickers.prior_convictions": Perturb(0.0),
+    "traffickers.prior_victims_sent": Perturb(100.0),
+    "traffickers.prior_deliveries": Perturb(0.0),
+    "traffickers.activity_floor": Perturb(1.0),
     "traffickers.fee": Perturb(100.0),
     "traffickers.revenue_per_victim": Perturb(100.0),
     "traffickers.sentence_cost": Perturb(5_000_000.0),
@@ -348,6 +361,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "checkpoints.screening_share": Perturb(0.6),
     "checkpoints.technology": Perturb("basic", "inspected"),
     "checkpoints.detection_probability": Perturb({"standard": 1.0}, "inspected"),
+    "checkpoints.overloaded_wait_hours": Perturb(1.0, "inspected"),
     "checkpoints.false_positive_rate": Perturb(0.2),
     "checkpoints.travellers_per_vehicle": Perturb(6.0),
     "checkpoints.inspection_minutes": Perturb(60.0),

@@ -7,10 +7,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.cli import EXIT_INPUT, EXIT_OK, main
 from sim.scenario import load_scenario
+from sim.terrain import build_terrain
 
 #: A tiny valid scenario (12 x 8 km) that each test breaks in one way. North of the '=' row is the
 #: destination side; the lake in the south-east has an urban island at (9.5, 6.5) km.
@@ -306,3 +308,47 @@ def test_tech_tier_factors_need_one_factor_per_tier(tmp_path, capsys):
     status, output = run_cli(capsys, "validate", str(path), "--set", "surveillance.tech_tier_factors=[0.5, -1.0, 2.0]")
     assert status == EXIT_INPUT
     assert_names(output, "surveillance.tech_tier_factors[1]", "given -1.0", "out of range")
+
+
+def test_a_prior_count_above_its_total_is_refused(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "traffickers.prior_arrests=3")
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "traffickers.prior_arrests", "given 3", "traffickers.prior_trips (2)")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "traffickers.prior_deliveries=4")
+    assert status == EXIT_INPUT
+    assert_names(output, "traffickers.prior_deliveries", "traffickers.prior_victims_sent (3)")
+    status, _ = run_cli(capsys, "validate", str(path), "--set", "traffickers.prior_convictions=2")
+    assert status == EXIT_OK
+
+
+def test_a_land_cover_table_names_classes_and_properties(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "terrain.land_cover.swamp={speed_factor = 0.2}")
+    assert status == EXIT_INPUT
+    assert_names(output, str(path), "terrain.land_cover.swamp", "unknown land cover", "open, desert, scrub")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "terrain.land_cover.desert.heat=0.2")
+    assert status == EXIT_INPUT
+    assert_names(output, "terrain.land_cover.desert.heat", "speed_factor, concealment, exposure_per_hour")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "terrain.land_cover.forest.concealment=1.5")
+    assert status == EXIT_INPUT
+    assert_names(output, "terrain.land_cover.forest.concealment", "given 1.5", "<= 1")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "terrain.land_cover.road.speed_factor=-1")
+    assert status == EXIT_INPUT
+    assert_names(output, "terrain.land_cover.road.speed_factor", "given -1", "out of range")
+
+
+def test_a_partial_land_cover_table_keeps_the_other_defaults(tmp_path):
+    path = write(tmp_path, BASE, "tiny.toml")
+    default = load_scenario(path).spec
+    changed = load_scenario(path, ["terrain.land_cover.open.concealment=0.25"]).spec
+    assert changed.terrain.land_cover == {"open": {"concealment": 0.25}}
+    assert changed.terrain.land_cover_value("open", "concealment") == 0.25
+    assert changed.terrain.land_cover_value("open", "speed_factor") == 1.0
+    assert changed.terrain.land_cover_value("forest", "concealment") == 0.35
+    before, after = build_terrain(default), build_terrain(changed)
+    open_ground = before.landcover == 0
+    assert open_ground.any() and (~open_ground).any()
+    assert (after.concealment[open_ground] == np.float32(0.25)).all()
+    assert (after.concealment[~open_ground] == before.concealment[~open_ground]).all()
+    assert (after.speed_factor == before.speed_factor).all() and (after.exposure == before.exposure).all()

@@ -25,11 +25,6 @@ class Sensor(FixedAgent):
         self.cell = model.grid[site.cell]
 
 
-#: Secondary-inspection wait assumed when the queue is overloaded (arrivals exceed capacity): drivers
-#: are held about a day before traffic is diverted; the steady-state formula has no answer then.
-OVERLOADED_WAIT_H = 24.0
-
-
 class Checkpoint(FixedAgent):
     """Inspection at a port: legitimate traffic, secondary inspection, concealed people."""
 
@@ -49,7 +44,7 @@ class Checkpoint(FixedAgent):
         service_rate = 60.0 / cfg.inspection_minutes
         self.overloaded = secondary_rate >= self.lanes * service_rate
         self.queue_wait_h = (
-            OVERLOADED_WAIT_H if self.overloaded else erlang_c_wait(self.lanes, secondary_rate, service_rate)
+            cfg.overloaded_wait_hours if self.overloaded else erlang_c_wait(self.lanes, secondary_rate, service_rate)
         )
 
     def process_traffic(self, dt_h: float) -> None:

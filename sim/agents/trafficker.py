@@ -97,10 +97,10 @@ class Network(mesa.Agent):
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
-        # Observed outcomes; pseudo-counts act as a weak prior (no arrests seen yet: full activity at first).
-        self.trips, self.arrests_seen = 2.0, 0.0
-        self.verdicts, self.convictions_seen = 2.0, 1.0
-        self.deliveries_seen, self.victims_sent = 2.0, 3.0
+        # Observed outcomes; the traffickers.prior_* pseudo-counts act as a weak prior.
+        self.trips, self.arrests_seen = cfg.prior_trips, cfg.prior_arrests
+        self.verdicts, self.convictions_seen = cfg.prior_verdicts, cfg.prior_convictions
+        self.deliveries_seen, self.victims_sent = cfg.prior_deliveries, cfg.prior_victims_sent
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -183,7 +183,7 @@ class Network(mesa.Agent):
         size = cfg.group_size_mean
         self.fee = cfg.fee + penalty / size
         revenue = size * (cfg.revenue_per_victim * p_deliver + self.fee)
-        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0) * self.capacity())
+        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), cfg.activity_floor, 1.0) * self.capacity())
 
     def active_members(self) -> int:
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
