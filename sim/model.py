@@ -660,7 +660,7 @@ class BorderModel(mesa.Model):
         alert.group.detected = "patrol"
         self._note_detection(alert, patrol.agency)
         if patrol.status is PatrolStatus.PATROLLING:
-            self.pursue(patrol, alert, alert.patrol_xy[patrol.index])
+            self.pursue(patrol, alert, self._response_goal(alert))
         else:
             self.dispatch(alert, self.intel.alert_receivers(patrol.agency))
 
@@ -692,7 +692,7 @@ class BorderModel(mesa.Model):
         if not drive[best] <= self.spec.patrols.max_response_hours:
             group.detected = ""
             return
-        self.pursue(free[best], alert, alert.patrol_xy[free[best].index])
+        self.pursue(free[best], alert, goal)
 
     def _response_goal(self, alert: Alert) -> tuple[Cell, int, bool] | None:
         """Where a responder drives: (cell, route index of the trail there, seen on the origin side).
@@ -703,12 +703,10 @@ class BorderModel(mesa.Model):
         """
         w, route = self.world, alert.group.route
         cell = w.cell_of(alert.x_km, alert.y_km)
-        drivable = self.drive.speed > 0
+        drivable = self.drive.drivable
         if not w.origin_mask[cell]:
-            i = route.index_at(alert.route_h)
-            while i < len(route.rows) and not drivable[route.rows[i], route.cols[i]]:
-                i += 1
-            if i >= len(route.rows):
+            i = self.drive.first_drivable(route, route.index_at(alert.route_h))
+            if i < 0:
                 return None
             return (int(route.rows[i]), int(route.cols[i])), i, False
         col = cell[1]
@@ -720,10 +718,10 @@ class BorderModel(mesa.Model):
             return None
         return (row, col), -1, True
 
-    def pursue(self, patrol: Patrol, alert: Alert, patrol_xy: np.ndarray) -> None:
-        """Drive to the goal, pick up the trail and track the group (:func:`sim.response.track`)."""
+    def pursue(self, patrol: Patrol, alert: Alert, goal: tuple[Cell, int, bool] | None) -> None:
+        """Drive to the goal (:meth:`_response_goal`), pick up the trail, track the group (``response.track``)."""
         group, route, cfg = alert.group, alert.group.route, self.spec.patrols
-        goal = self._response_goal(alert)
+        patrol_xy = alert.patrol_xy[patrol.index]
         if goal is None:
             group.detected = ""
             return
@@ -740,11 +738,8 @@ class BorderModel(mesa.Model):
             # Sign cutting: the patrol waits on the line near where the group was seen; it finds the
             # trail where the group crossed, after the crossing, by driving there along the line.
             cross_i = route.border_index  # a tunnel route meets the line at the tunnel's exit
-            drivable = self.drive.speed > 0
-            trail_i = cross_i
-            while trail_i < len(route.rows) and not drivable[route.rows[trail_i], route.cols[trail_i]]:
-                trail_i += 1
-            if cross_i < 0 or trail_i >= len(route.rows):
+            trail_i = self.drive.first_drivable(route, cross_i) if cross_i >= 0 else -1
+            if trail_i < 0:
                 group.detected = ""
                 return
             trail_cell = (int(route.rows[trail_i]), int(route.cols[trail_i]))

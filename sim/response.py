@@ -31,16 +31,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.routing import Route, grid_graph
 from sim.scenario import DRIVE_SPEED_FACTORS, LAND_COVERS, Patrols
 from sim.world import Cell, World
 
 if TYPE_CHECKING:
     from sim.agents.trafficker import Group
-
-_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 #: Drive-time rasters kept per target cell (each is one float32 per cell).
 _CACHE_SIZE = 256
@@ -64,29 +62,19 @@ class DriveTimes:
     def __init__(self, world: World, cfg: Patrols):
         self.world = world
         self.speed = drive_speed_kmh(world, cfg)
+        self.drivable = self.speed > 0
         self.shape = world.elevation.shape
-        self.graph = self._build_graph()
+        with np.errstate(divide="ignore"):
+            hours_per_km = np.where(self.drivable, 1.0 / np.maximum(self.speed, 1e-9), np.inf)
+        self.graph = grid_graph(hours_per_km, world.cell_km)
         self._cache: OrderedDict[Cell, np.ndarray] = OrderedDict()
 
-    def _build_graph(self):
-        h, w = self.shape
-        idx = np.arange(h * w).reshape(h, w)
-        with np.errstate(divide="ignore"):
-            hours_per_km = np.where(self.speed > 0, 1.0 / np.maximum(self.speed, 1e-9), np.inf)
-        src, dst, weight = [], [], []
-        for dr, dc in _NEIGHBOURS:
-            r0, r1 = max(0, -dr), h - max(0, dr)
-            c0, c1 = max(0, -dc), w - max(0, dc)
-            a = hours_per_km[r0:r1, c0:c1]
-            b = hours_per_km[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
-            length = self.world.cell_km * (np.sqrt(2.0) if dr and dc else 1.0)
-            wgt = 0.5 * (a + b) * length
-            ok = np.isfinite(wgt)
-            src.append(idx[r0:r1, c0:c1][ok])
-            dst.append(idx[r0 + dr : r1 + dr, c0 + dc : c1 + dc][ok])
-            weight.append(wgt[ok])
-        n = h * w
-        return coo_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)).tocsr()
+    def first_drivable(self, route: Route, start: int) -> int:
+        """Index of the first cell of ``route`` from ``start`` on that a patrol can drive to; -1 if none."""
+        for i in range(max(start, 0), len(route.rows)):
+            if self.drivable[route.rows[i], route.cols[i]]:
+                return i
+        return -1
 
     def to(self, target: Cell) -> np.ndarray:
         """Hours to drive from every cell to ``target`` (inf where unreachable); the graph is symmetric."""

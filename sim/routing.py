@@ -70,6 +70,29 @@ class Route:
         return x * cell_km, y * cell_km
 
 
+def grid_graph(cost_per_km: np.ndarray, cell_km: float):
+    """Sparse 8-neighbour graph of a raster: an edge costs the mean of its two cells' cost per km times its length.
+
+    Cells whose cost is not finite have no edges. Used for walking routes and for patrols' drive times.
+    """
+    h, w = cost_per_km.shape
+    idx = np.arange(h * w).reshape(h, w)
+    src, dst, weight = [], [], []
+    for dr, dc in _NEIGHBOURS:
+        r0, r1 = max(0, -dr), h - max(0, dr)
+        c0, c1 = max(0, -dc), w - max(0, dc)
+        a = cost_per_km[r0:r1, c0:c1]
+        b = cost_per_km[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
+        length = cell_km * (np.sqrt(2.0) if dr and dc else 1.0)
+        wgt = 0.5 * (a + b) * length
+        ok = np.isfinite(wgt)
+        src.append(idx[r0:r1, c0:c1][ok])
+        dst.append(idx[r0 + dr : r1 + dr, c0 + dc : c1 + dc][ok])
+        weight.append(wgt[ok])
+    n = h * w
+    return coo_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)).tocsr()
+
+
 class RoutePlanner:
     """Shortest-path trees over the terrain, shared by all networks of a model."""
 
@@ -104,24 +127,9 @@ class RoutePlanner:
 
     def _build_graph(self, risk_aversion: float, hardship_aversion: float):
         world = self.world
-        h, w = self.shape
-        idx = np.arange(h * w).reshape(h, w)
         exposure = self.exposure_scale * world.exposure.astype(float)
         cost_per_km = self.hours_per_km * (1.0 + risk_aversion * world.coverage + hardship_aversion * exposure)
-        src, dst, weight = [], [], []
-        for dr, dc in _NEIGHBOURS:
-            r0, r1 = max(0, -dr), h - max(0, dr)
-            c0, c1 = max(0, -dc), w - max(0, dc)
-            a = cost_per_km[r0:r1, c0:c1]
-            b = cost_per_km[r0 + dr : r1 + dr, c0 + dc : c1 + dc]
-            length = world.cell_km * (np.sqrt(2.0) if dr and dc else 1.0)
-            wgt = 0.5 * (a + b) * length
-            ok = np.isfinite(wgt)
-            src.append(idx[r0:r1, c0:c1][ok])
-            dst.append(idx[r0 + dr : r1 + dr, c0 + dc : c1 + dc][ok])
-            weight.append(wgt[ok])
-        n = h * w
-        return coo_matrix((np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)).tocsr()
+        return grid_graph(cost_per_km, world.cell_km)
 
     def tree(self, source: Cell) -> tuple[np.ndarray, np.ndarray]:
         """(cost to every cell, predecessor of every cell) from ``source``; cached."""
