@@ -25,8 +25,8 @@ from pathlib import Path
 import mesa
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from sim.agents.patrol import PatrolStatus
 from sim.model import BorderModel
+from sim.model.agents.patrol import PatrolStatus
 from sim.scenario import load_scenario
 from sim.world import build_world
 

@@ -38,7 +38,7 @@ LAND_COVER_PROPERTIES = ("speed_factor", "concealment", "exposure_per_hour")
 
 #: Default ``terrain.land_cover``: walking speed factor relative to open flat ground (0 impassable),
 #: concealment (multiplier on detection hazards) and exposure hazard of death per person-hour on foot,
-#: by land cover. Sources in :mod:`sim.terrain`.
+#: by land cover. Sources in :mod:`sim.world.terrain`.
 LAND_COVER_TABLE = {
     "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-5},
     "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-4},
@@ -375,6 +375,17 @@ class Surveillance:
         ),
         ge=0,
         source="assumption",
+    )
+    target_height_m: float = spec(
+        1.7,
+        doc=(
+            "Height above the ground of what line-of-sight sensors must see: a standing adult. Lower it for people "
+            "crouching or crawling."
+        ),
+        unit="m",
+        ge=0,
+        le=10,
+        source="assumption (a standing adult's height)",
     )
 
 

@@ -279,6 +279,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
+    "surveillance.target_height_m": Perturb(8.0),
     # patrols
     "patrols.count": Perturb(8),
     "patrols.strategy": Perturb("fixed"),

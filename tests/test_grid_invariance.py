@@ -1,6 +1,6 @@
 """Grid invariance: changing only ``terrain.cell_m`` changes the resolution of a scenario, not its land.
 
-The procedural generator works in km (:func:`sim.terrain.generate_procedural`), the straight border
+The procedural generator works in km (:func:`sim.world.terrain.generate_procedural`), the straight border
 is placed in km (``border.y_km``) and the river's width is in m, so the shipped scenarios at 250, 500
 and 1,000 m cells must be the same land up to resolution. The tolerances are what resolution alone
 can explain, measured on a 125 m reference map of the same scenario:
@@ -36,8 +36,8 @@ from sim.experiment.stats import estimate
 from sim.runner import run
 from sim.scenario import load_scenario
 from sim.schema import InputError
-from sim.terrain import FOREST, MOUNTAIN, ROAD, SCRUB, URBAN, WATER, build_terrain
 from sim.world import build_world
+from sim.world.terrain import FOREST, MOUNTAIN, ROAD, SCRUB, URBAN, WATER, build_terrain
 
 SCENARIOS = ("scenarios/desert_sector.toml", "scenarios/river_port.toml")
 CELLS_M = (250, 500, 1000)

@@ -12,7 +12,7 @@ import pytest
 
 from sim.cli import EXIT_INPUT, EXIT_OK, main
 from sim.scenario import load_scenario
-from sim.terrain import build_terrain
+from sim.world.terrain import build_terrain
 
 #: A tiny valid scenario (12 x 8 km) that each test breaks in one way. North of the '=' row is the
 #: destination side; the lake in the south-east has an urban island at (9.5, 6.5) km.

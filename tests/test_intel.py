@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.intel import IntelExchange
+from sim.model.intel import IntelExchange
 from sim.scenario import Agencies, Agency
 
 

@@ -1,4 +1,4 @@
-"""Mechanism tests of the legal pipeline (sim/legal.py), each on a bare ``mesa.Model``.
+"""Mechanism tests of the legal pipeline (sim/model/legal.py), each on a bare ``mesa.Model``.
 
 Policy effects are measured with paired seeds (replication i of both arms uses seed i) and pooled
 over replications; every assertion message states the effect size found.
@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.legal import CaseOutcome, CaseStage, CourtSystem
+from sim.model.legal import CaseOutcome, CaseStage, CourtSystem
 from sim.scenario import Legal
 
 SEEDS = range(12)

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from mesa.discrete_space import CellAgent
 
-from sim.agents.patrol import PatrolStatus
-from sim.agents.trafficker import Trafficker, TraffickerStatus
-from sim.agents.victim import Victim, VictimState
 from sim.model import BorderModel
+from sim.model.agents.patrol import PatrolStatus
+from sim.model.agents.trafficker import Trafficker, TraffickerStatus
+from sim.model.agents.victim import Victim, VictimState
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD = (TraffickerStatus.DETAINED, TraffickerStatus.CONVICTED)

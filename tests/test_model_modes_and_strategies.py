@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.agents.patrol import PatrolStatus
 from sim.model import BorderModel
+from sim.model.agents.patrol import PatrolStatus
 from sim.runner import run
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"

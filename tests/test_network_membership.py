@@ -15,9 +15,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.agents.trafficker import Trafficker, TraffickerStatus
-from sim.legal import CaseOutcome
 from sim.model import BorderModel
+from sim.model.agents.trafficker import Trafficker, TraffickerStatus
+from sim.model.legal import CaseOutcome
 from sim.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """docs/odd.md stays true to the code: its headings, sections, scenario keys, modules, functions and links.
 
 The ODD description (Grimm et al. 2020) names scenario keys (``patrols.tracking_speed_kmh``,
-``surveillance.sensors[].range_m``), modules (``sim/response.py``) and the classes and functions that
+``surveillance.sensors[].range_m``), modules (``sim/model/response.py``) and the classes and functions that
 carry each submodel (``BorderModel.detect``). When a key is renamed or a mechanism moves, these tests
 fail and name what to correct.
 """
@@ -238,9 +238,9 @@ def test_the_checks_catch_wrong_keys_modules_and_names():
         "ports[].no_such_field",
         "patrols.drive_speed_factors.road.deeper",
     ]
-    source = (ROOT / "sim" / "model.py").read_text(encoding="utf-8")
-    assert defines(source, "BorderModel") and defines(source, "detect") and defines(source, "crossings")
+    source = (ROOT / "sim" / "model" / "border_model.py").read_text(encoding="utf-8")
+    assert defines(source, "BorderModel") and defines(source, "step")
     assert not defines(source, "no_such_method")
-    assert github_anchor("Responding to an alert, without omniscience (`sim/response.py`)") == (
-        "responding-to-an-alert-without-omniscience-simresponsepy"
+    assert github_anchor("Responding to an alert, without omniscience (`sim/model/response.py`)") == (
+        "responding-to-an-alert-without-omniscience-simmodelresponsepy"
     )

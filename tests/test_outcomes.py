@@ -19,10 +19,10 @@ from scipy import stats
 from sim.cli import main
 from sim.experiment.report import court_warnings
 from sim.experiment.spec import load_experiment
-from sim.legal import CourtSystem, kaplan_meier_mean
 from sim.metrics import COST_ITEMS, OUTCOMES
 from sim.model import BorderModel
-from sim.queueing import erlang_c_wait
+from sim.model.legal import CourtSystem, kaplan_meier_mean
+from sim.model.queueing import erlang_c_wait
 from sim.runner import run
 from sim.scenario import Legal
 

@@ -1,4 +1,4 @@
-"""Answering alerts without omniscience (:mod:`sim.response`): driving, tracking, meeting a group.
+"""Answering alerts without omniscience (:mod:`sim.model.response`): driving, tracking, meeting a group.
 
 Unit tests of the pursuit's closed forms and of the drive-time raster, then mechanism tests on the
 shipped desert sector with paired seeds: response speed matters in the realistic range, and groups
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.response import DriveTimes, track
+from sim.model.response import DriveTimes, track
 from sim.runner import run
 from sim.scenario import load_scenario
 from sim.world import build_world

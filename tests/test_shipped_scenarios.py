@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.agents.victim import Victim, VictimState
 from sim.model import BorderModel
+from sim.model.agents.victim import Victim, VictimState
 from tests.test_model_invariants import check_invariants
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"

@@ -10,8 +10,8 @@ import pytest
 
 from sim.scenario import load_scenario
 from sim.schema import InputError
-from sim.surveillance import path_cells, segment_means, segments_cells, viewshed
 from sim.world import build_world
+from sim.world.surveillance import path_cells, segment_means, segments_cells, viewshed
 
 
 def world_of(ascii_map: str, **sections):
@@ -37,19 +37,21 @@ def disc(shape, centre, radius_cells):
 
 
 def test_flat_ground_everything_in_range_is_visible():
-    seen = viewshed(np.zeros((21, 21)), (10, 10), mast_height_m=10, range_m=500, cell_m=100)
+    seen = viewshed(np.zeros((21, 21)), (10, 10), mast_height_m=10, range_m=500, cell_m=100, target_height_m=1.7)
     np.testing.assert_array_equal(seen, disc((21, 21), (10, 10), 5))
 
 
 def test_ground_sensor_range_is_a_disc_whatever_the_relief():
     rng = np.random.default_rng(1)
     elevation = rng.uniform(0, 2000, size=(15, 19))
-    seen = viewshed(elevation, (7, 4), mast_height_m=1, range_m=3.5 * 250, cell_m=250, line_of_sight=False)
+    seen = viewshed(
+        elevation, (7, 4), mast_height_m=1, range_m=3.5 * 250, cell_m=250, line_of_sight=False, target_height_m=1.7
+    )
     np.testing.assert_array_equal(seen, disc((15, 19), (7, 4), 3.5))
 
 
 def test_disc_cut_off_near_the_map_edge():
-    seen = viewshed(np.zeros((6, 6)), (0, 0), mast_height_m=30, range_m=3000, cell_m=1000)
+    seen = viewshed(np.zeros((6, 6)), (0, 0), mast_height_m=30, range_m=3000, cell_m=1000, target_height_m=1.7)
     np.testing.assert_array_equal(seen, disc((6, 6), (0, 0), 3))
 
 
@@ -60,7 +62,7 @@ def wall_map(height_m: float) -> np.ndarray:
 
 
 def test_ridge_wall_hides_exactly_the_cells_behind_it():
-    seen = viewshed(wall_map(100.0), (5, 3), mast_height_m=20, range_m=5000, cell_m=100)
+    seen = viewshed(wall_map(100.0), (5, 3), mast_height_m=20, range_m=5000, cell_m=100, target_height_m=1.7)
     expected = np.zeros((11, 21), dtype=bool)
     expected[:, :11] = True  # the wall's own cells are seen (their tops)
     np.testing.assert_array_equal(seen, expected)
@@ -68,23 +70,23 @@ def test_ridge_wall_hides_exactly_the_cells_behind_it():
 
 def test_shadow_behind_a_low_ridge_ends_where_the_sight_line_lands():
     # mast top 50 m, ridge 20 m at 700 m: a 1.7 m target at d is hidden while 48.3/d > 30/700, d < 1127 m
-    seen = viewshed(wall_map(20.0), (5, 3), mast_height_m=50, range_m=5000, cell_m=100)
+    seen = viewshed(wall_map(20.0), (5, 3), mast_height_m=50, range_m=5000, cell_m=100, target_height_m=1.7)
     assert seen[5, :11].all()
     assert not seen[5, 11:15].any()
     assert seen[5, 15:].all()
 
 
 def test_tall_mast_sees_over_a_low_ridge():
-    seen = viewshed(wall_map(20.0), (5, 3), mast_height_m=200, range_m=5000, cell_m=100)
+    seen = viewshed(wall_map(20.0), (5, 3), mast_height_m=200, range_m=5000, cell_m=100, target_height_m=1.7)
     assert seen.all()
-    low = viewshed(wall_map(20.0), (5, 3), mast_height_m=10, range_m=5000, cell_m=100)
+    low = viewshed(wall_map(20.0), (5, 3), mast_height_m=10, range_m=5000, cell_m=100, target_height_m=1.7)
     assert not low[:, 11:].any()
 
 
 def test_observer_on_a_hill_sees_down_both_slopes():
     elevation = np.zeros((9, 9))
     elevation[4, 4] = 300.0
-    seen = viewshed(elevation, (4, 4), mast_height_m=5, range_m=4000, cell_m=1000)
+    seen = viewshed(elevation, (4, 4), mast_height_m=5, range_m=4000, cell_m=1000, target_height_m=1.7)
     np.testing.assert_array_equal(seen, disc((9, 9), (4, 4), 4))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from sim.scenario import LAND_COVERS, MAX_CELLS, load_scenario
 from sim.schema import InputError
-from sim.terrain import (
+from sim.world.terrain import (
     DESERT,
     FOREST,
     LAND_COVER,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.agents.trafficker import Trafficker, TraffickerStatus
-from sim.legal import CaseOutcome
 from sim.model import BorderModel
+from sim.model.agents.trafficker import Trafficker, TraffickerStatus
+from sim.model.legal import CaseOutcome
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
 

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 #: Colour of a group by how it travels.
 MODE_COLOURS: dict[str, str] = {"foot": "#ff2d87", "vehicle": "#00d5ff", "tunnel": "#8d6e63"}
 MODE_LABELS: dict[str, str] = {"foot": "group on foot", "vehicle": "group in a vehicle", "tunnel": "group in a tunnel"}
-#: Colour of a patrol by status (keys are :class:`sim.agents.patrol.PatrolStatus` values).
+#: Colour of a patrol by status (keys are :class:`sim.model.agents.patrol.PatrolStatus` values).
 STATUS_COLOURS: dict[str, str] = {
     "patrolling": "#1e88e5",
     "responding": "#d50000",

@@ -16,8 +16,8 @@ import pytest
 from scipy import integrate
 
 from sim.scenario import load_scenario
-from sim.surveillance import segment_means
 from sim.world import build_world
+from sim.world.surveillance import segment_means
 
 # (a), (b): a 60 km border of 200 m cells; three 4 km towers on the line, 20 km apart.
 CELL_KM = 0.2

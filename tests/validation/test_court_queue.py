@@ -23,8 +23,8 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.legal import CourtSystem
-from sim.queueing import erlang_c, erlang_c_wait
+from sim.model.legal import CourtSystem
+from sim.model.queueing import erlang_c, erlang_c_wait
 from sim.scenario import Legal
 
 DAYS_PER_MONTH = 30.0

@@ -1,6 +1,6 @@
 """VALIDATION.md section 1: random search (Koopman 1946) with the patrol detection kernel of the model.
 
-The model's patrols detect through :func:`sim.detection.patrol_exposure`, integrated over the
+The model's patrols detect through :func:`sim.model.detection.patrol_exposure`, integrated over the
 straight-line motion of patrol and target within a step. With a very large rate that kernel is a
 definite-range ("cookie-cutter") detector of range ``R``, so sweep width ``W = 2R``; a searcher
 moving a track of length ``v t`` over an area ``A`` has coverage ``C = W v t / A``. Targets are
@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.detection import detection_probability, patrol_exposure
+from sim.model.detection import detection_probability, patrol_exposure
 
 #: Side of the searched square (km), detection range (km), patrol speed (km/h).
 SIDE_KM, RANGE_KM, SPEED_KMH = 10.0, 0.1, 3.0

@@ -3,7 +3,7 @@
 What this checks, and what it does not. In the model, people who are caught do not try again (their
 journey ends at the interdiction), so the model cannot yet be run against these closed forms. This
 test checks the closed forms themselves, with the model's own pieces where the model has them: the
-probability per attempt comes from the model's rule :func:`sim.detection.detection_probability` of a
+probability per attempt comes from the model's rule :func:`sim.model.detection.detection_probability` of a
 hazard ``H`` (``p = 1 - exp(-H)``), and the draws follow the pattern of
 :meth:`sim.model.BorderModel.detect` (one uniform per target from a Mesa model's generator, caught when
 below ``p``). The retry loop is this test's own. It validates the arithmetic a calibration would use
@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.detection import detection_probability
+from sim.model.detection import detection_probability
 
 P_CAUGHT = 0.35
 HAZARD = -math.log(1.0 - P_CAUGHT)

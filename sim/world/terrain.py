@@ -83,8 +83,6 @@ OPEN, DESERT, SCRUB, FOREST, MOUNTAIN, WATER, ROAD, URBAN = range(8)
 _TERRAIN_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Terrain)}
 #: ASCII character of a border cell (open ground under the line).
 BORDER_CHAR = "="
-#: Height of a standing person, the target of line-of-sight tests (m).
-TARGET_HEIGHT_M = 1.7
 
 _CHAR_CODE = {lc.char: lc.code for lc in LAND_COVER} | {BORDER_CHAR: OPEN}
 _ALLOWED_CHARS = "".join(lc.char for lc in LAND_COVER) + BORDER_CHAR

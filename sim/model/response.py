@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from sim.routing import Route, grid_graph
+from sim.model.routing import Route, grid_graph
 from sim.scenario import DRIVE_SPEED_FACTORS, LAND_COVERS, Patrols
 from sim.world import Cell, World
 
 if TYPE_CHECKING:
-    from sim.agents.trafficker import Group
+    from sim.model.agents.trafficker import Group
 
 #: Drive-time rasters kept per target cell (each is one float32 per cell).
 _CACHE_SIZE = 256

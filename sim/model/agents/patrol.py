@@ -21,9 +21,9 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from sim.agents.trafficker import Group
     from sim.model import BorderModel
-    from sim.response import Pursuit
+    from sim.model.agents.trafficker import Group
+    from sim.model.response import Pursuit
 
 
 class PatrolStatus(Enum):
@@ -84,7 +84,7 @@ class Patrol(CellAgent):
         return model.clip_to_patrol_area(points[i] + jitter)
 
     def respond(self, group: Group, pursuit: Pursuit) -> None:
-        """Answer an alert: drive, track, and meet the group or give up (:mod:`sim.response`).
+        """Answer an alert: drive, track, and meet the group or give up (:mod:`sim.model.response`).
 
         A pursuit that ends within the current step is settled at once; a later one is an event.
         """

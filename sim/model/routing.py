@@ -1,7 +1,7 @@
 """Least-cost routes over the terrain and their time profiles.
 
 Networks plan on a graph of passable cells (8-neighbour moves). An edge costs its walking time
-(Tobler-style speed factors from :mod:`sim.terrain`) times
+(Tobler-style speed factors from :mod:`sim.world.terrain`) times
 ``1 + risk_aversion x coverage + hardship_aversion x exposure_scale x exposure``: the sensor hazard a
 group would run and the exposure hazard its people would run are priced in hours, so routes skirt
 known tower coverage when a detour is cheap, and deadly ground when its hazard is high enough.
@@ -9,7 +9,7 @@ Shortest-path trees from every staging area and every destination are computed o
 (scipy's Dijkstra); a route through a crossing point ``c`` is then ``staging -> c`` plus
 ``c -> destination`` read off the two trees, so choosing among many candidate crossings costs array
 look-ups, not new searches. Dynamic risk (interdiction memory) enters through the logit choice of the
-crossing point (:mod:`sim.agents.trafficker`).
+crossing point (:mod:`sim.model.agents.trafficker`).
 
 A :class:`Route` holds, for every cell of a path, the time spent in it and cumulative sums of time,
 sensor hazard and exposure hazard, so the model integrates detection and exposure exactly over

@@ -1,11 +1,6 @@
 """The static world a run takes place in: terrain rasters, the border, places and fixed sensors.
 
-:func:`build_world` turns a validated :class:`~sim.scenario.Scenario` into a :class:`World`: it
-builds the terrain layers (:mod:`sim.terrain`), draws the border, sites the fixed sensors
-(including automatically sited extra towers) and computes coverage and blind spots
-(:mod:`sim.surveillance`). It also performs the checks that need the land (a sensor outside the
-map, a port off the border, no passable path from staging to destination), raising the same
-:class:`~sim.schema.InputError` as the schema does.
+This module holds the types only; :func:`sim.world.build.build_world` makes them.
 
 Conventions used by every module:
 - rasters are numpy arrays indexed ``[row, col]`` with shape ``(height, width)``; row 0 is north;
@@ -19,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.scenario import LoadedScenario, Scenario
+from sim.scenario import Scenario
 
 Cell = tuple[int, int]  # (row, col)
 
@@ -54,7 +49,7 @@ class World:
     scenario: Scenario
     cell_km: float
     elevation: np.ndarray  # m
-    landcover: np.ndarray  # int8 codes, see sim.terrain.LAND_COVER
+    landcover: np.ndarray  # int8 codes, see sim.world.terrain.LAND_COVER
     speed_factor: np.ndarray  # multiplier on walking speed (0 where impassable)
     concealment: np.ndarray  # multiplier on detection hazards, 0..1 (1 = fully exposed)
     exposure: np.ndarray  # hazard of death per person-hour on foot
@@ -95,16 +90,3 @@ class World:
     @property
     def extra_tower_sites_km(self) -> list[tuple[float, float]]:
         return [self.km_of(s.cell) for s in self.sensors if s.auto_sited]
-
-
-def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World:
-    """Build the world of a scenario; raise InputError for impossible combinations."""
-    from sim.surveillance import place_sensors
-    from sim.terrain import build_terrain
-
-    if isinstance(loaded, LoadedScenario):
-        scenario, base_dir, file = loaded.spec, str(loaded.base_dir), loaded.path or "<scenario>"
-    else:
-        scenario, file = loaded, "<scenario>"
-    layers = build_terrain(scenario, base_dir=base_dir, file=file)
-    return place_sensors(scenario, layers, file=file)

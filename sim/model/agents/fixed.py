@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from sim.queueing import erlang_c_wait
+from sim.model.queueing import erlang_c_wait
 
 if TYPE_CHECKING:
-    from sim.agents.trafficker import Group
     from sim.model import BorderModel
+    from sim.model.agents.trafficker import Group
     from sim.world import SensorSite
 
 

@@ -11,7 +11,8 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   international cooperation agreement multiplies that extra delay by ``cooperation_delay_factor``.
 * **Court queue.** Cases then join one first-come-first-served queue served by ``courts`` parallel
   courts (an M/G/c queue; with exponential trial times and no procedural delay, the M/M/c queue of
-  Erlang (1917), whose mean wait is given by :func:`sim.queueing.erlang_c_wait`). With no courts the backlog only grows.
+  Erlang (1917), whose mean wait is given by :func:`sim.model.queueing.erlang_c_wait`). With no
+  courts the backlog only grows.
 * **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to
   verdict; shared intelligence adds a fixed bonus. The conviction probability is
   ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``.

@@ -1,7 +1,7 @@
 """Trafficking networks, their members, and the groups they move across the border.
 
 Route choice follows DESIGN.md: least-cost routes (travel time + risk aversion x known sensor
-coverage, :mod:`sim.routing`), with a logit choice among candidate crossing points whose cost adds
+coverage, :mod:`sim.model.routing`), with a logit choice among candidate crossing points whose cost adds
 the network's *remembered* risk: every interdiction leaves a Gaussian kernel of perceived risk
 around where it happened, decaying with a half-life. Reinforcing one sector therefore displaces
 flows toward blind spots and harsher terrain (the displacement documented by Cornelius 2001 and
@@ -28,11 +28,11 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.agents.victim import Victim, VictimState
+from sim.model.agents.victim import Victim, VictimState
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
-    from sim.routing import Route
+    from sim.model.routing import Route
 
 
 class TraffickerStatus(Enum):

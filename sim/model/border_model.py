@@ -18,16 +18,16 @@ import mesa
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
-from sim.agents.fixed import Checkpoint, Sensor
-from sim.agents.patrol import Patrol, PatrolStatus
-from sim.agents.trafficker import ACTIVE_STATUSES, Group, Network, Trafficker, TraffickerStatus
-from sim.agents.victim import Victim, VictimState
-from sim.detection import detection_probability, patrol_exposure
-from sim.intel import IntelExchange
-from sim.legal import CaseOutcome, CourtSystem
 from sim.metrics import COST_ITEMS, OUTCOMES
-from sim.response import Alert, DriveTimes, track
-from sim.routing import Route, RoutePlanner
+from sim.model.agents.fixed import Checkpoint, Sensor
+from sim.model.agents.patrol import Patrol, PatrolStatus
+from sim.model.agents.trafficker import ACTIVE_STATUSES, Group, Network, Trafficker, TraffickerStatus
+from sim.model.agents.victim import Victim, VictimState
+from sim.model.detection import detection_probability, patrol_exposure
+from sim.model.intel import IntelExchange
+from sim.model.legal import CaseOutcome, CourtSystem
+from sim.model.response import Alert, DriveTimes, track
+from sim.model.routing import Route, RoutePlanner
 from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
 from sim.world import Cell, World, build_world
@@ -569,7 +569,7 @@ class BorderModel(mesa.Model):
 
         Fixed sensors: the coverage accumulated along every cell each group passed (exact, from its
         route profile). Patrols: the kernel integrated over the relative motion of each on-duty
-        patrol and each group (:func:`sim.detection.patrol_exposure`), in sub-steps of at most
+        patrol and each group (:func:`sim.model.detection.patrol_exposure`), in sub-steps of at most
         :data:`DETECTION_SUBSTEP_H` so a long step follows a group's path as a short one does. A
         detection happens at the moment the cumulative hazard reaches an exponential draw, so where
         and when the alert is raised, and the response measured from it, do not depend on the step.

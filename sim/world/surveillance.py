@@ -1,10 +1,4 @@
-"""The border line, fixed sensors, their viewsheds, coverage and blind spots.
-
-:func:`place_sensors` turns terrain layers into a :class:`~sim.world.World`: it draws the border
-line (a straight row, the river's centre line or the ``'='`` cells of an ASCII map), places the
-named places and the fixed sensors, sites extra towers greedily where they cover the most blind
-border, and computes the coverage raster and blind spots. It also does the checks that need the
-land, raising :class:`~sim.schema.InputError`.
+"""Fixed sensors: viewsheds, the siting of extra towers, and integrating rasters along moves.
 
 Line of sight (towers, aerostats, cameras) uses the R3 viewshed of Franklin & Ray (1994,
 "Higher isn't necessarily better: visibility algorithms and experiments"): for every target cell
@@ -12,25 +6,27 @@ in range, the elevation is interpolated linearly where the ray crosses each inte
 column line (along its major axis); the target is visible when its elevation angle from the
 sensor is at least the largest angle of those points. All targets of one sensor are done at once
 with numpy. Heights are corrected for the curvature of the Earth with standard refraction
-(effective radius 4/3 of 6371 km). Ground sensors see their whole range.
+(effective radius 4/3 of 6371 km). Ground sensors see their whole range. The target is a person
+``surveillance.target_height_m`` tall.
 
 Detection follows the rate model of ``DESIGN.md``: the coverage raster is the summed hazard rate
 (per hour) of the sensors that see a cell, times the cell's concealment; a target spending ``dt``
 hours in cells ``x_i`` is detected with probability ``1 - exp(-sum coverage(x_i) dt_i)``.
 :func:`segments_cells` and :func:`segment_means` integrate any raster along straight moves.
+
+This module needs only terrain layers and the border line; :mod:`sim.world.build` assembles the
+world from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-from scipy import ndimage
 
 from sim.scenario import Scenario
 from sim.schema import InputError, Problem
-from sim.terrain import TARGET_HEIGHT_M, WATER, TerrainLayers
-from sim.world import NamedCell, SensorSite, World
+from sim.world.border import BorderLine
+from sim.world.core import SensorSite
+from sim.world.terrain import WATER, TerrainLayers
 
 #: Effective Earth radius with standard atmospheric refraction (m).
 EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
@@ -45,109 +41,6 @@ def tier_factor(scenario: Scenario, tech_tier: int) -> float:
     return scenario.surveillance.tech_tier_factors[tech_tier - 1]
 
 
-# --------------------------------------------------------------------------- border line
-
-
-@dataclass
-class BorderLine:
-    """The border as one row per column, and the masks derived from it."""
-
-    row: np.ndarray  # int, per column
-    mask: np.ndarray  # bool, the line's cells
-    origin: np.ndarray  # bool, origin side, the line excluded
-    destination: np.ndarray  # bool, destination side, the line excluded
-    zone: np.ndarray  # bool, within zone_km of the line (both sides, line included)
-
-
-def border_line(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> BorderLine:
-    """Draw the border (``border.mode``) and the origin, destination and zone masks.
-
-    Raises:
-        InputError: a straight border outside the map, river mode without a river crossing every
-            column, ASCII mode without exactly one ``'='`` cell in every column.
-    """
-    b = scenario.border
-    height, width = layers.shape
-    if b.mode == "row":
-        extent_km = height * layers.cell_km
-        if b.y_km is not None and b.y_km >= extent_km:
-            raise InputError(
-                [
-                    Problem(
-                        file,
-                        "border.y_km",
-                        f"given {b.y_km:g}; allowed: a position on the map, 0 <= y_km < {extent_km:g} km "
-                        "(or no y_km: the middle row)",
-                    )
-                ]
-            )
-        row = height // 2 if b.y_km is None else int(b.y_km / layers.cell_km)
-        rows = np.full(width, row, dtype=np.int64)
-    elif b.mode == "river":
-        rows = _river_centre(layers, file)
-    else:
-        rows = _ascii_border_rows(layers, file)
-    cols = np.arange(width)
-    mask = np.zeros((height, width), dtype=bool)
-    mask[rows, cols] = True
-    grid_rows = np.arange(height)[:, None]
-    south = grid_rows > rows[None, :]
-    north = grid_rows < rows[None, :]
-    origin, destination = (south, north) if b.origin_side == "south" else (north, south)
-    distance_km = ndimage.distance_transform_edt(~mask) * layers.cell_km
-    return BorderLine(row=rows, mask=mask, origin=origin, destination=destination, zone=distance_km <= b.zone_km)
-
-
-def _river_centre(layers: TerrainLayers, file: str) -> np.ndarray:
-    river = layers.river_mask
-    if river is None:
-        raise InputError(
-            [
-                Problem(
-                    file, "border.mode", "given 'river' but the map has no water; allowed: 'row', or a map with a river"
-                )
-            ]
-        )
-    counts = river.sum(axis=0)
-    missing = np.flatnonzero(counts == 0)
-    if missing.size:
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    "border.mode",
-                    f"given 'river' but the river does not cross column {missing[0] + 1} ({missing.size} columns "
-                    "without river); the river must run from the west edge to the east edge",
-                )
-            ]
-        )
-    rows = np.arange(river.shape[0])[:, None]
-    return np.floor((rows * river).sum(axis=0) / counts + 0.5).astype(np.int64)  # halves round south
-
-
-def _ascii_border_rows(layers: TerrainLayers, file: str) -> np.ndarray:
-    marks = layers.ascii_border
-    if marks is None:
-        raise InputError(
-            [Problem(file, "border.mode", "given 'ascii' but terrain.source is not 'ascii'; allowed: 'row' or 'river'")]
-        )
-    counts = marks.sum(axis=0)
-    bad = np.flatnonzero(counts != 1)
-    if bad.size:
-        c = bad[0]
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    "terrain.ascii",
-                    f"column {c + 1} has {counts[c]} '=' border cells; border.mode 'ascii' needs exactly one in every "
-                    f"column ({bad.size} columns wrong)",
-                )
-            ]
-        )
-    return np.argmax(marks, axis=0).astype(np.int64)
-
-
 # --------------------------------------------------------------------------- viewshed
 
 
@@ -158,8 +51,8 @@ def viewshed(
     mast_height_m: float,
     range_m: float,
     cell_m: float,
+    target_height_m: float,
     line_of_sight: bool = True,
-    target_height_m: float = TARGET_HEIGHT_M,
 ) -> np.ndarray:
     """Cells a sensor at ``cell`` sees: within ``range_m`` (centre to centre) and, if asked, in view.
 
@@ -201,7 +94,7 @@ def visible_from(
     *,
     mast_height_m: float,
     cell_m: float,
-    target_height_m: float = TARGET_HEIGHT_M,
+    target_height_m: float,
 ) -> np.ndarray:
     """Line of sight from a mast at ``cell`` to each target cell (R3, vectorised); bool per target."""
     r0, c0 = cell
@@ -250,167 +143,6 @@ def _clear_row_major_rays(padded, origin, z0, dr, dc, *, cell_m, target_height_m
     slope = ((z - z0 - d**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)) / d).max(axis=1)
     z_target = padded[r0 + dr, c0 + dc] + target_height_m - distance**2 / (2 * EFFECTIVE_EARTH_RADIUS_M)
     return (z_target - z0) / distance >= slope - 1e-12
-
-
-# --------------------------------------------------------------------------- placing the world
-
-
-def place_sensors(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> World:
-    """Border, places, sensors (with extra towers), coverage and blind spots: the :class:`World`.
-
-    Raises:
-        InputError: every impossible combination found, each naming the key, the value and
-            what is allowed (places or sensors off the map, a port off the border, a staging
-            area on the destination side, a destination on the origin side, places on
-            impassable cells, no passable path from a staging area to any destination).
-    """
-    border = border_line(scenario, layers, file)
-    places = _Places(scenario, layers, border, file)
-    ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
-    staging = [places.side(f"staging[{i}].at", p, origin=True) for i, p in enumerate(scenario.staging)]
-    destinations = [places.side(f"destinations[{i}].at", p, origin=False) for i, p in enumerate(scenario.destinations)]
-    tunnels = [places.tunnel(i, t) for i, t in enumerate(scenario.traffickers.tunnels)]
-    sensors = [places.sensor(i, s) for i, s in enumerate(scenario.surveillance.sensors)]
-    if not places.problems:
-        places.check_paths(staging, destinations)
-    if places.problems:
-        raise InputError(places.problems)
-
-    cell_m = layers.cell_km * 1000.0
-    coverage_rate = np.zeros(layers.shape, dtype=np.float64)
-    for site in sensors:
-        site.visible = viewshed(
-            layers.elevation,
-            site.cell,
-            mast_height_m=site.mast_height_m,
-            range_m=site.range_m,
-            cell_m=cell_m,
-            line_of_sight=site.kind in LINE_OF_SIGHT_KINDS,
-        )
-        coverage_rate += site.visible * site.detection_rate_per_hour
-    threshold = scenario.surveillance.blind_spot_threshold_per_hour
-    extra = site_extra_towers(scenario, layers, border, coverage_rate, file)
-    for site in extra:
-        coverage_rate += site.visible * site.detection_rate_per_hour
-    coverage = (coverage_rate * layers.concealment).astype(np.float32)
-    blind = border.zone & (coverage < threshold)
-    return World(
-        scenario=scenario,
-        cell_km=layers.cell_km,
-        elevation=layers.elevation,
-        landcover=layers.landcover,
-        speed_factor=layers.speed_factor,
-        concealment=layers.concealment,
-        exposure=layers.exposure,
-        passable=layers.passable,
-        border_row=border.row,
-        border_mask=border.mask,
-        zone_mask=border.zone,
-        origin_mask=border.origin,
-        ports=ports,
-        staging=[NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.staging, staging, strict=True)],
-        destinations=[
-            NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.destinations, destinations, strict=True)
-        ],
-        tunnels=tunnels,
-        sensors=sensors + extra,
-        coverage=coverage,
-        blind_spot_mask=blind,
-        blind_spot_share=float(blind[border.mask].mean()),
-        river_mask=layers.river_mask,
-        destination_mask=border.destination,
-    )
-
-
-class _Places:
-    """Converts positions to cells, collecting every problem instead of stopping at the first."""
-
-    def __init__(self, scenario: Scenario, layers: TerrainLayers, border: BorderLine, file: str):
-        self.scenario, self.layers, self.border, self.file = scenario, layers, border, file
-        self.problems: list[Problem] = []
-        height, width = layers.shape
-        self.extent = f"x 0-{width * layers.cell_km:g} km, y 0-{height * layers.cell_km:g} km"
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, key, message))
-
-    def cell(self, key: str, at: tuple[float, float]) -> tuple[int, int] | None:
-        height, width = self.layers.shape
-        x, y = at
-        row, col = int(np.floor(y / self.layers.cell_km)), int(np.floor(x / self.layers.cell_km))
-        if not (0 <= row < height and 0 <= col < width):
-            self.fail(key, f"given {list(at)}, outside the map; allowed: positions within {self.extent}")
-            return None
-        return row, col
-
-    def port(self, i: int, port) -> NamedCell:
-        key = f"ports[{i}].at"
-        cell = self.cell(key, port.at)
-        if cell is None:
-            return NamedCell(port.name, (0, 0))
-        row, col = cell
-        near = self.border.row[max(0, col - 1) : col + 2]
-        if np.abs(near - row).min() > 1:
-            line_y = (self.border.row[col] + 0.5) * self.layers.cell_km
-            self.fail(
-                key,
-                f"given {list(port.at)}, {abs(int(self.border.row[col]) - row)} cells from the border; a port must be "
-                f"within one cell of the border line (at x = {port.at[0]:g} km the line is at y = {line_y:g} km)",
-            )
-        return NamedCell(port.name, cell)
-
-    def side(self, key: str, place, origin: bool) -> tuple[int, int]:
-        cell = self.cell(key, place.at)
-        if cell is None:
-            return 0, 0
-        want = self.border.origin if origin else self.border.destination
-        if not want[cell]:
-            side, other = ("origin", "destination") if origin else ("destination", "origin")
-            where = "on the border line" if self.border.mask[cell] else f"on the {other} side"
-            kind = "a staging area" if origin else "a destination"
-            self.fail(key, f"given {list(place.at)}, {where}; {kind} must be on the {side} side of the border")
-        elif not self.layers.passable[cell]:
-            self.fail(key, f"given {list(place.at)}, on an impassable cell (water); allowed: a cell people can walk on")
-        return cell
-
-    def tunnel(self, i: int, tunnel) -> tuple[str, tuple[int, int], tuple[int, int], float]:
-        base = f"traffickers.tunnels[{i}]"
-        entrance = self.cell(f"{base}.entrance", tunnel.entrance)
-        exit_ = self.cell(f"{base}.exit", tunnel.exit)
-        if entrance is not None and not self.border.origin[entrance]:
-            self.fail(
-                f"{base}.entrance", f"given {list(tunnel.entrance)}; a tunnel entrance must be on the origin side"
-            )
-        if exit_ is not None and not self.border.destination[exit_]:
-            self.fail(f"{base}.exit", f"given {list(tunnel.exit)}; a tunnel exit must be on the destination side")
-        return tunnel.name, entrance or (0, 0), exit_ or (0, 0), tunnel.capacity_per_day
-
-    def sensor(self, i: int, sensor) -> SensorSite:
-        cell = self.cell(f"surveillance.sensors[{i}].at", sensor.at) or (0, 0)
-        return SensorSite(
-            kind=sensor.kind,
-            cell=cell,
-            mast_height_m=sensor.mast_height_m,
-            range_m=sensor.range_m,
-            detection_rate_per_hour=sensor.detection_rate_per_hour * tier_factor(self.scenario, sensor.tech_tier),
-            agency=sensor.agency,
-            cost_per_year=sensor.cost_per_year,
-            capital_cost_per_year=sensor.capital_cost / sensor.lifetime_years,
-        )
-
-    def check_paths(self, staging: list[tuple[int, int]], destinations: list[tuple[int, int]]) -> None:
-        """Every staging area must reach some destination over passable cells (8-connected)."""
-        if not staging or not destinations:
-            return
-        labels, _ = ndimage.label(self.layers.passable, structure=np.ones((3, 3), dtype=bool))
-        reachable = {int(labels[cell]) for cell in destinations}
-        for i, cell in enumerate(staging):
-            if int(labels[cell]) not in reachable:
-                self.fail(
-                    f"staging[{i}].at",
-                    f"given {list(self.scenario.staging[i].at)}; no passable path leads from it to any destination "
-                    "(it is enclosed by water or other impassable cells); allowed: a place connected to a destination",
-                )
 
 
 # --------------------------------------------------------------------------- extra towers
@@ -467,7 +199,13 @@ def site_extra_towers(
         near = np.flatnonzero(np.hypot(line_rows - r, line_cols - c) * cell_m <= extra.range_m)
         if near.size:
             seen[k, near] = visible_from(
-                layers.elevation, (r, c), line_rows[near], near, mast_height_m=extra.mast_height_m, cell_m=cell_m
+                layers.elevation,
+                (r, c),
+                line_rows[near],
+                near,
+                mast_height_m=extra.mast_height_m,
+                cell_m=cell_m,
+                target_height_m=scenario.surveillance.target_height_m,
             )
     concealment = layers.concealment[line_rows, line_cols].astype(np.float64)
     line_rate = coverage_rate[line_rows, line_cols].astype(np.float64)
@@ -495,7 +233,12 @@ def site_extra_towers(
             auto_sited=True,
         )
         site.visible = viewshed(
-            layers.elevation, cell, mast_height_m=extra.mast_height_m, range_m=extra.range_m, cell_m=cell_m
+            layers.elevation,
+            cell,
+            mast_height_m=extra.mast_height_m,
+            range_m=extra.range_m,
+            cell_m=cell_m,
+            target_height_m=scenario.surveillance.target_height_m,
         )
         sites.append(site)
     return sites

@@ -1,0 +1,99 @@
+"""Building the world of a scenario: terrain, border, places, sensors, coverage and blind spots.
+
+:func:`build_world` turns a validated scenario into a :class:`~sim.world.core.World`. It builds the
+terrain layers (:mod:`sim.world.terrain`), draws the border (:mod:`sim.world.border`), puts the
+named places on the map (:mod:`sim.world.places`), computes every sensor's viewshed, sites extra
+towers (:mod:`sim.world.surveillance`), and derives coverage and blind spots. The checks that need
+the land (a sensor outside the map, a port off the border, no passable path from staging to
+destination) raise the same :class:`~sim.schema.InputError` as the schema does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.scenario import LoadedScenario, Scenario
+from sim.schema import InputError
+from sim.world.border import border_line
+from sim.world.core import NamedCell, World
+from sim.world.places import Places
+from sim.world.surveillance import LINE_OF_SIGHT_KINDS, site_extra_towers, viewshed
+from sim.world.terrain import TerrainLayers, build_terrain
+
+
+def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World:
+    """Build the world of a scenario; raise InputError for impossible combinations."""
+    if isinstance(loaded, LoadedScenario):
+        scenario, base_dir, file = loaded.spec, str(loaded.base_dir), loaded.path or "<scenario>"
+    else:
+        scenario, file = loaded, "<scenario>"
+    layers = build_terrain(scenario, base_dir=base_dir, file=file)
+    return assemble(scenario, layers, file=file)
+
+
+def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> World:
+    """Border, places, sensors (with extra towers), coverage and blind spots: the :class:`World`.
+
+    Raises:
+        InputError: every impossible combination found, each naming the key, the value and
+            what is allowed (places or sensors off the map, a port off the border, a staging
+            area on the destination side, a destination on the origin side, places on
+            impassable cells, no passable path from a staging area to any destination).
+    """
+    border = border_line(scenario, layers, file)
+    places = Places(scenario, layers, border, file)
+    ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
+    staging = [places.side(f"staging[{i}].at", p, origin=True) for i, p in enumerate(scenario.staging)]
+    destinations = [places.side(f"destinations[{i}].at", p, origin=False) for i, p in enumerate(scenario.destinations)]
+    tunnels = [places.tunnel(i, t) for i, t in enumerate(scenario.traffickers.tunnels)]
+    sensors = [places.sensor(i, s) for i, s in enumerate(scenario.surveillance.sensors)]
+    if not places.problems:
+        places.check_paths(staging, destinations)
+    if places.problems:
+        raise InputError(places.problems)
+
+    cell_m = layers.cell_km * 1000.0
+    coverage_rate = np.zeros(layers.shape, dtype=np.float64)
+    for site in sensors:
+        site.visible = viewshed(
+            layers.elevation,
+            site.cell,
+            mast_height_m=site.mast_height_m,
+            range_m=site.range_m,
+            cell_m=cell_m,
+            line_of_sight=site.kind in LINE_OF_SIGHT_KINDS,
+            target_height_m=scenario.surveillance.target_height_m,
+        )
+        coverage_rate += site.visible * site.detection_rate_per_hour
+    threshold = scenario.surveillance.blind_spot_threshold_per_hour
+    extra = site_extra_towers(scenario, layers, border, coverage_rate, file)
+    for site in extra:
+        coverage_rate += site.visible * site.detection_rate_per_hour
+    coverage = (coverage_rate * layers.concealment).astype(np.float32)
+    blind = border.zone & (coverage < threshold)
+    return World(
+        scenario=scenario,
+        cell_km=layers.cell_km,
+        elevation=layers.elevation,
+        landcover=layers.landcover,
+        speed_factor=layers.speed_factor,
+        concealment=layers.concealment,
+        exposure=layers.exposure,
+        passable=layers.passable,
+        border_row=border.row,
+        border_mask=border.mask,
+        zone_mask=border.zone,
+        origin_mask=border.origin,
+        ports=ports,
+        staging=[NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.staging, staging, strict=True)],
+        destinations=[
+            NamedCell(p.name, cell, p.weight) for p, cell in zip(scenario.destinations, destinations, strict=True)
+        ],
+        tunnels=tunnels,
+        sensors=sensors + extra,
+        coverage=coverage,
+        blind_spot_mask=blind,
+        blind_spot_share=float(blind[border.mask].mean()),
+        river_mask=layers.river_mask,
+        destination_mask=border.destination,
+    )
