@@ -61,8 +61,8 @@ class Timing:
 
 def moving_agents(model: BorderModel) -> int:
     """Agents that move this step: guides of active groups and patrols on duty."""
-    guides = sum(1 for g in model.groups.values() if g.active)
-    patrols = sum(1 for p in model.patrols if p.status is not PatrolStatus.OFF_DUTY)
+    guides = sum(1 for g in model.crossings.groups.values() if g.active)
+    patrols = sum(1 for p in model.patrol_force.patrols if p.status is not PatrolStatus.OFF_DUTY)
     return guides + patrols
 
 

@@ -66,7 +66,7 @@ def run(
         bar.close()
     outcomes = _clean(model.outcomes())
     outcomes["victims_by_state"] = model.victims_by_state()
-    outcomes["cost_items"] = {k: round(float(v), 2) for k, v in model.cost_items().items()}
+    outcomes["cost_items"] = {k: round(float(v), 2) for k, v in model.accounts.cost_items().items()}
     outcomes["courts"] = _clean(
         {
             "arrivals_per_day": round(model.courts.arrivals_per_day, 6),
@@ -83,8 +83,8 @@ def run(
     outcomes["overrides"] = dict(loaded.overrides)
     outcomes["extra_tower_sites_km"] = [[round(x, 3), round(y, 3)] for x, y in model.world.extra_tower_sites_km]
     outcomes["version"] = __version__
-    timeseries = [_clean(row) for row in model.timeseries]
-    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(model.crossings))
+    timeseries = [_clean(row) for row in model.accounts.timeseries]
+    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(model.crossings.log))
 
 
 def _clean(row: dict) -> dict:

@@ -32,7 +32,7 @@ def test_every_shipped_scenario_is_offered_classroom_first():
 def test_model_steps_and_records_what_the_page_draws():
     model = ClassroomModel("classroom", seed="5", patrols="4", strategy="randomized")
     assert model.notice == ""
-    assert len(model.patrols) == 4
+    assert len(model.patrol_force.patrols) == 4
     for _ in range(96):  # two days of 30-minute steps: about six victims recruited (Poisson, 3 a day)
         model.step()
     frame = model.datacollector.get_model_vars_dataframe()

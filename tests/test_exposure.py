@@ -29,7 +29,7 @@ def test_exposure_scale_sets_the_deaths_in_transit():
 def sampled_routes(overrides: dict) -> tuple[BorderModel, list]:
     """Routes from every staging area to every destination through 40 crossing cells along the border."""
     model = BorderModel(RIVER_PORT, seed=0, overrides=overrides)
-    world, crossings = model.world, model.border_cells[:: max(1, len(model.border_cells) // 40)]
+    world, crossings = model.world, model.crossings.border_cells[:: max(1, len(model.crossings.border_cells) // 40)]
     routes = [
         model.planner.route(s.cell, (int(c[0]), int(c[1])), d.cell)
         for s in world.staging

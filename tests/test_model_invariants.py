@@ -101,7 +101,7 @@ def check_invariants(model: BorderModel) -> list[str]:
     for victim in victims:
         group, lists = victim.group, waiting[(id(victim), True)] + waiting[(id(victim), False)]
         if victim.state is VictimState.IN_TRANSIT and (
-            group is None or model.groups.get(group.group_id) is not group or victim not in group.victims
+            group is None or model.crossings.groups.get(group.group_id) is not group or victim not in group.victims
         ):
             problems.append(f"step {step}: victim {victim.unique_id} in transit outside any active group")
         elif victim.state is VictimState.RECRUITED and (lists != 1 or waiting[(id(victim), True)] != 1):
@@ -117,18 +117,21 @@ def check_invariants(model: BorderModel) -> list[str]:
     for agent in model.agents:
         if isinstance(agent, CellAgent) and agent.cell is not None and not world.passable[agent.cell.coordinate]:
             problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
-    for patrol in model.patrols:
-        under = world.cell_of(*model.patrol_pos[patrol.index])
+    force = model.patrol_force
+    for patrol in force.patrols:
+        under = world.cell_of(*force.pos[patrol.index])
         if patrol.cell.coordinate != under:
             problems.append(
-                f"step {step}: patrol {patrol.index} ({patrol.status.value}) at km {model.patrol_pos[patrol.index]} "
+                f"step {step}: patrol {patrol.index} ({patrol.status.value}) at km {force.pos[patrol.index]} "
                 f"(cell {under}) but its Mesa cell is {patrol.cell.coordinate}"
             )
         if not world.passable[under]:
-            problems.append(f"step {step}: patrol {patrol.index} at km {model.patrol_pos[patrol.index]}, impassable")
+            problems.append(
+                f"step {step}: patrol {patrol.index} at km {model.patrol_force.pos[patrol.index]}, impassable"
+            )
 
     # Network members: a group's guide is on the map and free; the held and the convicted are where they should be.
-    for group in model.groups.values():
+    for group in model.crossings.groups.values():
         if group.active and (group.guide.cell is None or group.guide.status in HELD):
             problems.append(f"step {step}: group {group.group_id} guided by a {group.guide.status.value} member")
         if not group.active or group.guide.group is not group:
@@ -172,7 +175,7 @@ def check_invariants(model: BorderModel) -> list[str]:
 
     # Daily series: one row per completed simulated day (by model hours), days numbered 1, 2, ...
     days_done = math.floor(model.hours / 24.0 + 1e-9)
-    days = [row["day"] for row in model.timeseries]
+    days = [row["day"] for row in model.accounts.timeseries]
     if days != list(range(1, days_done + 1)):
         problems.append(f"step {step}: {days_done} days completed but time series days are {days}")
     return problems
@@ -204,7 +207,7 @@ def test_invariants_hold_after_every_step(scenario, overrides, seed, days):
     # The run must have exercised the bookkeeping, or the invariants were checked on nothing.
     outcomes = model.outcomes()
     assert outcomes["crossings_attempted"] >= 5 and outcomes["interdictions"] >= 1, outcomes
-    assert len(model.timeseries) == days
+    assert len(model.accounts.timeseries) == days
 
 
 def test_the_checker_catches_broken_bookkeeping():
@@ -216,10 +219,10 @@ def test_the_checker_catches_broken_bookkeeping():
     assert check_invariants(model) == []
     victim = next(iter(model.agents_by_type[Victim]))
     victim.state = VictimState.DIED if victim.state is not VictimState.DIED else VictimState.DELIVERED
-    patrol = model.patrols[0]
+    patrol = model.patrol_force.patrols[0]
     patrol.status = PatrolStatus.PATROLLING
-    elsewhere = next(tuple(c) for c in model.patrol_cells if tuple(c) != patrol.cell.coordinate)
-    model.patrol_pos[patrol.index] = model.world.km_of(elsewhere)
+    elsewhere = next(tuple(c) for c in model.patrol_force.cells if tuple(c) != patrol.cell.coordinate)
+    model.patrol_force.pos[patrol.index] = model.world.km_of(elsewhere)
     member = model.networks[0].members[0]
     member.status = TraffickerStatus.LEFT  # left the trade but not struck off
     problems = check_invariants(model)

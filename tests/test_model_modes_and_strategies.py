@@ -44,7 +44,7 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
 
     for _ in range(round(8 * model.steps_per_day)):
         model.step()
-    rows = model.crossings
+    rows = model.crossings.log
     assert len(rows) >= 3 and {row["mode"] for row in rows} == {"tunnel"}, "every group takes the tunnel"
     at_tunnel = [row for row in rows if abs(row["x_km"] - 18.5) < 1.0]
     assert len(at_tunnel) == len(rows), "tunnel groups are recorded as crossing where the tunnel is"
@@ -63,13 +63,12 @@ def run_with_tunnels(tunnels: list[dict], seed: int = 1, days: int = 8) -> tuple
     }
     model = BorderModel(CLASSROOM, seed=seed, overrides=overrides)
     started = []
-    start_group = model.start_group
+    start_group = model.crossings.start_group
 
-    def record(guide, victims, staging):
-        start_group(guide, victims, staging)
-        started.append(model.groups[model._next_group - 1])
+    def record(*args):
+        started.append(start_group(*args))
 
-    model.start_group = record
+    model.crossings.start_group = record
     for _ in range(round(days * model.steps_per_day)):
         model.step()
     return model, started
@@ -109,7 +108,7 @@ def test_each_group_goes_through_the_tunnel_booked_for_it_within_its_capacity():
     assert max(west_days) >= 4, f"the culvert fills on busy days: at most {max(west_days)} a day"
     assert east_days and max(east_days) > 6, f"the warehouse takes the rest: {sorted(east_days)}"
     # Tunnel groups meet the line at the exit of their tunnel: both tunnels appear in the crossing records.
-    xs = [row["x_km"] for row in model.crossings if row["mode"] == "tunnel" and row["reached_line"]]
+    xs = [row["x_km"] for row in model.crossings.log if row["mode"] == "tunnel" and row["reached_line"]]
     near = {name: sum(abs(x - (entrance[1] + 0.5)) < 1.0 for x in xs) for name, entrance in entrances.items()}
     assert min(near.values()) > 0 and sum(near.values()) == len(xs), f"tunnel crossings by tunnel: {near}"
 
@@ -136,14 +135,14 @@ def test_every_strategy_runs_and_patrols_stay_in_their_area(strategy):
     model = BorderModel(CLASSROOM, seed=3, overrides=BUSY | {"patrols.strategy": strategy, "patrols.count": 6})
     for _ in range(round(4 * model.steps_per_day)):
         model.step()
-        for patrol in model.patrols:
+        for patrol in model.patrol_force.patrols:
             assert model.world.passable[patrol.cell.coordinate]
     assert model.outcomes()["crossings_attempted"] > 0
     if strategy == "fixed":
-        for patrol in model.patrols:
+        for patrol in model.patrol_force.patrols:
             if patrol.status is PatrolStatus.PATROLLING:
                 west, east = patrol.beat
-                x = model.patrol_pos[patrol.index, 0]
+                x = model.patrol_force.pos[patrol.index, 0]
                 assert west - 1.0 <= x <= east + 1.0, f"fixed patrol at x={x:.1f} km outside its beat {patrol.beat}"
 
 
@@ -151,7 +150,7 @@ def test_hotspot_patrols_go_where_their_agency_saw_crossings():
     model = BorderModel(CLASSROOM, seed=5, overrides={"patrols.strategy": "hotspot", "patrols.count": 4})
     spot = np.array([25.5, 6.5])
     model.intel.log(model.hours, "border_patrol", "detection", *spot, network_id=0)
-    waypoints = np.array([model.patrols[0].choose_waypoint() for _ in range(50)])
+    waypoints = np.array([model.patrol_force.patrols[0].choose_waypoint() for _ in range(50)])
     distance = np.hypot(*(waypoints - spot).T)
     assert np.median(distance) < 3.0, f"median distance to the intel point {np.median(distance):.1f} km"
 
@@ -161,9 +160,9 @@ def test_randomized_strategy_mixes_risk_with_a_floor():
     model = BorderModel(
         CLASSROOM, seed=5, overrides={"patrols.strategy": "randomized", "patrols.randomized_floor": floor}
     )
-    weights = model.randomized_weights("border_patrol")
-    n = len(model.patrol_cells)
+    weights = model.patrol_force.randomized_weights("border_patrol")
+    n = len(model.patrol_force.cells)
     assert weights.sum() == pytest.approx(1.0)
     assert weights.min() >= floor / n - 1e-12, "every patrol cell keeps at least the floor"
-    blind = model.world.coverage[model.patrol_cells[:, 0], model.patrol_cells[:, 1]] < 0.5
+    blind = model.world.coverage[model.patrol_force.cells[:, 0], model.patrol_force.cells[:, 1]] < 0.5
     assert weights[blind].mean() > weights[~blind].mean(), "blind cells, where crossings go, weigh more"

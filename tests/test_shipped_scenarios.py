@@ -27,6 +27,8 @@ import pytest
 
 from sim.model import BorderModel
 from sim.model.agents.victim import Victim, VictimState
+from sim.model.crossings import Crossings
+from sim.model.patrol_force import PatrolForce
 from tests.test_model_invariants import check_invariants
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -92,7 +94,7 @@ class Probe:
         self.responses: Counter[tuple[str, str]] = Counter()  # (raised by, answered by)
         self._owner: str | None = None
         self._raising: str | None = None
-        route, dispatch = model.intel.alert_receivers, model.dispatch
+        route, dispatch = model.intel.alert_receivers, model.patrol_force.dispatch
         everyone = set(model.intel.agencies)
 
         def alert_receivers(owner: str) -> list[str]:
@@ -110,8 +112,8 @@ class Probe:
                 self._raising = None
 
         model.intel.alert_receivers = alert_receivers
-        model.dispatch = dispatching
-        for patrol in model.patrols:
+        model.patrol_force.dispatch = dispatching
+        for patrol in model.patrol_force.patrols:
             self._watch(patrol)
 
     def _watch(self, patrol) -> None:
@@ -159,7 +161,7 @@ def visible_across_agencies(model: BorderModel) -> int:
 def summary(model: BorderModel, probe: Probe) -> dict[str, object]:
     """What the run did, for the printout and the assertions."""
     w, o = model.world, model.outcomes()
-    at_line = [c for c in model.crossings if c["reached_line"]]
+    at_line = [c for c in model.crossings.log if c["reached_line"]]
     foot = [w.cell_of(c["x_km"], c["y_km"]) for c in at_line if c["mode"] == "foot"]
     vehicle = [w.cell_of(c["x_km"], c["y_km"]) for c in at_line if c["mode"] == "vehicle"]
     keys = ("victims_recruited", "victims_delivered", "victims_rescued", "victims_misidentified", "deaths_in_transit")
@@ -167,7 +169,7 @@ def summary(model: BorderModel, probe: Probe) -> dict[str, object]:
     keys += ("interdictions_by_sensor", "interdictions_at_port", "traffickers_arrested", "wrongful_detentions")
     return {
         **{k: o[k] for k in keys},
-        "results": dict(Counter(f"{c['mode']}:{c['result']}" for c in model.crossings)),
+        "results": dict(Counter(f"{c['mode']}:{c['result']}" for c in model.crossings.log)),
         "foot_at_line": len(foot),
         "foot_on_border_cells": sum(bool(w.border_mask[c]) for c in foot),
         "foot_on_river": sum(bool(w.river_mask[c]) for c in foot) if w.river_mask is not None else None,
@@ -175,7 +177,7 @@ def summary(model: BorderModel, probe: Probe) -> dict[str, object]:
         "vehicle_at_port": len(vehicle),
         "vehicle_at_a_port_cell": sum(c in {p.cell for p in w.ports} for c in vehicle),
         "port_secondary_inspections": sum(cp.inspections for cp in model.checkpoints),
-        "sensor_alerts": sum(s.alerts for s in model.sensor_agents),
+        "sensor_alerts": sum(s.alerts for s in model.detection.sensors),
         "sharing": model.spec.agencies.sharing,
         "alerts_routed": probe.alerts,
         "alerts_to_every_agency": probe.alerts_to_all,
@@ -201,7 +203,7 @@ def test_shipped_scenario_steps_with_invariants_holding(path):
     hint = f"{path.stem} ({did}): choose a seed, length or overrides in RUNS that exercise it"
 
     # The run exercised the model, and every victim is accounted for at the end.
-    assert len(model.timeseries) == run.days
+    assert len(model.accounts.timeseries) == run.days
     assert did["crossings_attempted"] >= 10 and did["crossings_succeeded"] >= 1, hint
     assert did["detections"] >= 1 and did["interdictions"] >= 1 and did["traffickers_arrested"] >= 1, hint
     by_state = model.victims_by_state()
@@ -221,7 +223,7 @@ def test_shipped_scenario_steps_with_invariants_holding(path):
     # An ASCII map: every crossing point is a '=' of the map as written in the scenario file.
     if model.spec.terrain.source == "ascii" and model.spec.border.mode == "ascii":
         rows = model.spec.terrain.ascii.strip("\n").splitlines()
-        at_line = [c for c in model.crossings if c["reached_line"]]
+        at_line = [c for c in model.crossings.log if c["reached_line"]]
         chars = Counter(rows[r][c] for r, c in (model.world.cell_of(x["x_km"], x["y_km"]) for x in at_line))
         assert set(chars) == {"="}, chars
     # Data sharing between agencies acts as declared.
@@ -246,14 +248,14 @@ def _deliveries_uncounted(set_state):
 
 
 def _patrols_leave_their_cell(place_patrol):
-    def broken(model, patrol, x_km, y_km):
-        model.patrol_pos[patrol.index] = (x_km, y_km)  # the position moves, the Mesa cell stays behind
+    def broken(force, patrol, x_km, y_km):
+        force.pos[patrol.index] = (x_km, y_km)  # the position moves, the Mesa cell stays behind
 
     return broken
 
 
 def _scattered_victims_lost(turn_back):
-    def broken(model, victim, network):
+    def broken(crossings, victim, network):
         victim.group = None
         victim.set_state(VictimState.RECRUITED)  # back to recruited, but on no staging area's forming list
 
@@ -263,8 +265,8 @@ def _scattered_victims_lost(turn_back):
 #: One mechanism broken at a time: (class, method, breaker, what the checker must then report).
 BROKEN = {
     "deliveries_uncounted": (Victim, "set_state", _deliveries_uncounted, "recount of Victim agents"),
-    "patrols_leave_their_cell": (BorderModel, "place_patrol", _patrols_leave_their_cell, "but its Mesa cell is"),
-    "scattered_victims_lost": (BorderModel, "_turn_back", _scattered_victims_lost, "not waiting at a staging area"),
+    "patrols_leave_their_cell": (PatrolForce, "place", _patrols_leave_their_cell, "but its Mesa cell is"),
+    "scattered_victims_lost": (Crossings, "turn_back", _scattered_victims_lost, "not waiting at a staging area"),
 }
 
 

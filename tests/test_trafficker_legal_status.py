@@ -15,7 +15,7 @@ def model_with_a_group_on_foot() -> tuple[BorderModel, object]:
     model = BorderModel(CLASSROOM, seed=3, overrides={"patrols.count": 0, "traffickers.vehicle_share": 0.0})
     for _ in range(400):
         model.step()
-        groups = [g for g in model.groups.values() if g.active]
+        groups = [g for g in model.crossings.groups.values() if g.active]
         if groups:
             return model, groups[0]
     raise AssertionError("no group set out in 200 days")
@@ -25,7 +25,7 @@ def verdict(model: BorderModel, case, outcome: CaseOutcome) -> None:
     """Close ``case`` with ``outcome`` as the court would, and tell the model."""
     del model.courts.open_cases[case.case_id]
     case.outcome = outcome
-    model._on_verdict(case)
+    model.enforcement.on_verdict(case)
 
 
 def test_convicted_while_guiding_goes_to_prison_when_the_trip_ends():

@@ -9,11 +9,24 @@ step), which makes results independent of the step length.
 Patrol kernel: ``lambda(d) = rate * concealment * (1 - d^2 / R^2)`` for ``d < R``, zero beyond:
 a detector that is best close by and fades to nothing at its range. With a very large rate it is
 Koopman's definite-range ("cookie-cutter") detector of sweep width ``W = 2R``.
+
+:class:`Detection` applies the rule to the groups on the move in each step and hands each
+detection, as an :class:`~sim.model.response.Alert`, to the patrol force.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from sim.model.agents.fixed import Sensor
+from sim.model.agents.patrol import Patrol, PatrolStatus
+from sim.model.response import Alert
+
+if TYPE_CHECKING:
+    from sim.model.agents.trafficker import Group
+    from sim.model.border_model import BorderModel
 
 
 def patrol_exposure(
@@ -68,3 +81,134 @@ def patrol_exposure(
 def detection_probability(hazard: np.ndarray | float) -> np.ndarray | float:
     """``1 - exp(-H)``, the chance that a hazard ``H`` (rate x time, summed) yields a detection."""
     return -np.expm1(-np.asarray(hazard))
+
+
+class Detection:
+    """Who sees the groups on the move: fixed sensors along their paths, patrols near them.
+
+    Holds the sensor agents and, for every cell, the sensor whose agency a detection there alerts
+    (the strongest in view).
+    """
+
+    def __init__(self, model: BorderModel):
+        self.model = model
+        w = model.world
+        self.sensors = [Sensor(model, site) for site in w.sensors]
+        self.sensor_owner = -np.ones(w.passable.shape, dtype=np.int64)
+        best = np.zeros(w.passable.shape)
+        for i, site in enumerate(w.sensors):
+            if site.visible is None:
+                continue
+            better = site.visible & (site.detection_rate_per_hour > best)
+            self.sensor_owner[better] = i
+            best[better] = site.detection_rate_per_hour
+
+    def detect(self, moving: list[Group], patrol_path: np.ndarray) -> None:
+        """Integrate detection hazards over the step, draw when within it a detection happens, respond.
+
+        Fixed sensors: the coverage accumulated along every cell each group passed (exact, from its
+        route profile). Patrols: the kernel integrated over the relative motion of each on-duty
+        patrol and each group (:func:`patrol_exposure`), in sub-steps of at most
+        :data:`sim.model.patrol_force.DETECTION_SUBSTEP_H` so a long step follows a group's path as a
+        short one does. A detection happens at the moment the cumulative hazard reaches an
+        exponential draw, so where and when the alert is raised, and the response measured from it,
+        do not depend on the step.
+        """
+        model = self.model
+        groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
+        if not groups:
+            return
+        force = model.patrol_force
+        cell_km = model.world.cell_km
+        dt = model.step_hours
+        n_sub = len(patrol_path) - 1
+        frac = np.linspace(0.0, 1.0, n_sub + 1)
+        # Route time of every group at the sub-step boundaries (a group that arrived stops moving).
+        t0 = np.array([g.step_start_h for g in groups])
+        t1 = np.array([g.elapsed_h for g in groups])
+        times = np.minimum(t0[:, None] + frac[None, :] * dt, t1[:, None])  # (G, K+1)
+        xy = np.array([[g.route.position_at(t, cell_km) for t in row] for g, row in zip(groups, times, strict=True)])
+        sensor_cum = np.array(
+            [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
+        )
+        sensor_inc = np.diff(sensor_cum, axis=1)  # (G, K)
+        patrol_inc = np.zeros((len(groups), n_sub, len(force.patrols)))  # (G, K, P)
+        on_duty = force.on_duty()
+        if on_duty.any():
+            cfg = model.spec.patrols
+            seg = xy.transpose(1, 0, 2)  # (K + 1, G, 2)
+            kernel = patrol_exposure(
+                seg[:-1], seg[1:], patrol_path[:-1, on_duty], patrol_path[1:, on_duty], cfg.detection_range_m / 1000.0
+            )  # (K, G, P on duty)
+            w = model.world
+            mid = 0.5 * (xy[:, :-1] + xy[:, 1:])  # (G, K, 2)
+            rows = np.minimum(np.maximum((mid[..., 1] / w.cell_km).astype(int), 0), w.height - 1)
+            cols = np.minimum(np.maximum((mid[..., 0] / w.cell_km).astype(int), 0), w.width - 1)
+            conceal = w.concealment[rows, cols]  # (G, K)
+            for i in [i for i, g in enumerate(groups) if g.route.tunnel_index >= 0]:
+                mid_t = 0.5 * (times[i, :-1] + times[i, 1:])
+                conceal[i] = np.where([groups[i].in_tunnel(t) for t in mid_t], 0.0, conceal[i])
+            sub_h = dt / n_sub
+            patrol_inc[:, :, on_duty] = (
+                kernel.transpose(1, 0, 2) * (cfg.detection_rate_per_hour * sub_h) * conceal[:, :, None]
+            )
+        step_inc = sensor_inc + patrol_inc.sum(axis=2)  # (G, K)
+        total = step_inc.sum(axis=1)
+        draws = model.rng.random(len(groups))
+        for g in np.flatnonzero(draws < detection_probability(total)):
+            group = groups[g]
+            # The detection moment: where the cumulative hazard reaches -log(1 - u), within its sub-step.
+            target = -np.log1p(-draws[g])
+            cum = np.concatenate(([0.0], np.cumsum(step_inc[g])))
+            k = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, n_sub - 1))
+            within = (target - cum[k]) / step_inc[g, k] if step_inc[g, k] > 0 else 0.0
+            f = frac[k] + float(np.clip(within, 0.0, 1.0)) * (frac[k + 1] - frac[k])
+            route_h = float(min(t0[g] + f * dt, t1[g]))
+            when_h = model.hours - dt + f * dt
+            # Attribute the detection to a detector in proportion to its hazard in that sub-step.
+            shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
+            who = int(model.rng.choice(len(shares), p=shares / shares.sum()))
+            within_sub = (f - frac[k]) / (frac[k + 1] - frac[k])
+            patrols_then = patrol_path[k] + (patrol_path[k + 1] - patrol_path[k]) * within_sub
+            group.x_km, group.y_km = group.route.position_at(route_h, cell_km)
+            alert = Alert(group, when_h, route_h, group.x_km, group.y_km, patrols_then)
+            if who == 0:
+                self.sensor_detection(alert)
+            else:
+                self.patrol_detection(alert, force.patrols[who - 1])
+            if group.active:
+                group.x_km, group.y_km = group.route.position_at(group.elapsed_h, cell_km)
+
+    def sensor_detection(self, alert: Alert) -> None:
+        """A fixed sensor saw the group: its agency's (and its partners') patrols are alerted."""
+        model = self.model
+        group = alert.group
+        owner = self.sensor_owner[model.world.cell_of(alert.x_km, alert.y_km)]
+        sensor = self.sensors[owner] if owner >= 0 else None
+        agency = sensor.agency if sensor is not None else model.spec.agencies.members[0].name
+        if sensor is not None:
+            sensor.alerts += 1
+        group.detected = "sensor"
+        self.note(alert, agency)
+        model.patrol_force.dispatch(alert, model.intel.alert_receivers(agency))
+
+    def patrol_detection(self, alert: Alert, patrol: Patrol) -> None:
+        """A patrol saw the group: it pursues if it is patrolling, else it calls others in."""
+        model = self.model
+        alert.group.detected = "patrol"
+        self.note(alert, patrol.agency)
+        force = model.patrol_force
+        if patrol.status is PatrolStatus.PATROLLING:
+            force.pursue(patrol, alert, force.response_goal(alert))
+        else:
+            force.dispatch(alert, model.intel.alert_receivers(patrol.agency))
+
+    def note(self, alert: Alert, agency: str) -> None:
+        """Count the detection; the intel log keeps one sighting per group, the first."""
+        model = self.model
+        group = alert.group
+        group.sightings += 1
+        model.accounts.counters["detections"] += 1
+        model.accounts.note_event("detection", alert.x_km, alert.y_km)
+        if group.sightings == 1:
+            model.intel.log(alert.when_h, agency, "detection", alert.x_km, alert.y_km, group.network_id)

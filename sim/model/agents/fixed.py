@@ -9,8 +9,8 @@ from mesa.discrete_space import FixedAgent
 from sim.model.queueing import erlang_c_wait
 
 if TYPE_CHECKING:
-    from sim.model import BorderModel
     from sim.model.agents.trafficker import Group
+    from sim.model.border_model import BorderModel
     from sim.world import SensorSite
 
 

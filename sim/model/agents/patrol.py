@@ -1,6 +1,6 @@
 """Patrols: mobile detectors that choose where to go and respond to alerts.
 
-Movement is bulk work done by the model on arrays (:meth:`sim.model.BorderModel.move_patrols`);
+Movement is bulk work done by the patrol force on arrays (:meth:`sim.model.patrol_force.PatrolForce.move`);
 the decisions are here: where to go next (by strategy), whether to answer an alert, and what to do
 on arrival. Strategies:
 
@@ -21,8 +21,8 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from sim.model import BorderModel
     from sim.model.agents.trafficker import Group
+    from sim.model.border_model import BorderModel
     from sim.model.response import Pursuit
 
 
@@ -58,14 +58,15 @@ class Patrol(CellAgent):
         if strategy == "fixed":
             self._beat_east = not self._beat_east
             x = self.beat[1] if self._beat_east else self.beat[0]
-            return np.array([x, model.beat_y_km(x)])
+            return np.array([x, model.patrol_force.beat_y_km(x)])
         if strategy == "hotspot":
             point = self._hotspot()
             if point is not None:
                 return point
         if strategy == "randomized":
-            return model.sample_patrol_cell(model.randomized_weights(self.agency))
-        return model.sample_patrol_cell(None)
+            force = model.patrol_force
+            return force.sample_cell(force.randomized_weights(self.agency))
+        return model.patrol_force.sample_cell(None)
 
     def _hotspot(self) -> np.ndarray | None:
         """Go to a recent intel point, weighted to the freshest, with some spread.
@@ -81,7 +82,7 @@ class Patrol(CellAgent):
         weights = 0.5 ** (ages / cfg.hotspot_half_life_hours)
         i = model.rng.choice(len(points), p=weights / weights.sum())
         jitter = model.rng.normal(0.0, cfg.hotspot_spread_km, size=2)
-        return model.clip_to_patrol_area(points[i] + jitter)
+        return model.patrol_force.clip_to_area(points[i] + jitter)
 
     def respond(self, group: Group, pursuit: Pursuit) -> None:
         """Answer an alert: drive, track, and meet the group or give up (:mod:`sim.model.response`).
@@ -98,7 +99,8 @@ class Patrol(CellAgent):
             model.schedule_event(end, at=model.hours_to_steps(pursuit.end_wall_h))
 
     def arrive(self) -> None:
-        """The patrol reaches the group: people are apprehended or scatter (:meth:`BorderModel.interdict`)."""
+        """The patrol reaches the group: people are apprehended or scatter (:meth:`Enforcement.interdict
+        <sim.model.enforcement.Enforcement.interdict>`)."""
         group, pursuit = self.target, self.pursuit
         self.target = self.pursuit = None
         if group is None or not group.active:
@@ -106,8 +108,10 @@ class Patrol(CellAgent):
             return
         route = group.route
         group.x_km, group.y_km = route.position_at(pursuit.end_route_h, self.model.world.cell_km)
-        self.model.note_border_passage(group, pursuit.end_route_h)  # met just past the line, between steps
-        caught = self.model.interdict(group, self, cause="patrol" if group.detected == "patrol" else "sensor")
+        self.model.crossings.note_border_passage(group, pursuit.end_route_h)  # met just past the line, between steps
+        caught = self.model.enforcement.interdict(
+            group, self, cause="patrol" if group.detected == "patrol" else "sensor"
+        )
         if not caught:
             self._resume()
             return
@@ -121,14 +125,14 @@ class Patrol(CellAgent):
         self.target = self.pursuit = None
         if group is not None and group.route is not None:
             x, y = group.route.position_at(pursuit.end_route_h, self.model.world.cell_km)
-            self.model.place_patrol(self, x, y)
+            self.model.patrol_force.place(self, x, y)
             if group.active:
                 group.detected = ""  # free again: a later detector may raise a new alert
         self._resume()
 
     def _resume(self) -> None:
         self.status = PatrolStatus.PATROLLING
-        self.model.new_waypoint(self)
+        self.model.patrol_force.new_waypoint(self)
 
     def back_on_patrol(self) -> None:
         if self.status is PatrolStatus.TRANSPORTING:

@@ -31,7 +31,7 @@ from mesa.discrete_space import CellAgent
 from sim.model.agents.victim import Victim, VictimState
 
 if TYPE_CHECKING:
-    from sim.model import BorderModel
+    from sim.model.border_model import BorderModel
     from sim.model.routing import Route
 
 
@@ -74,6 +74,12 @@ class Group:
     @property
     def alive(self) -> list[Victim]:
         return [v for v in self.victims if v.state is VictimState.IN_TRANSIT]
+
+    def in_tunnel(self, route_h: float | None = None) -> bool:
+        """Whether the group is inside a tunnel at route time ``route_h`` (now by default)."""
+        route = self.route
+        t = self.elapsed_h if route_h is None else route_h
+        return route is not None and route.tunnel_index >= 0 and route.index_at(t) == route.tunnel_index
 
 
 class Network(mesa.Agent):
@@ -125,7 +131,7 @@ class Network(mesa.Agent):
         model = self.model
         n = int(model.rng.poisson(expected * self.activity))
         for _ in range(n):
-            staging = model.pick_weighted(model.staging_weights)
+            staging = model.crossings.pick_weighted(model.crossings.staging_weights)
             victim = Victim(model, self.network_id, staging)
             self.forming.setdefault(staging, []).append(victim)
         for staging, waiting in self.forming.items():
@@ -150,7 +156,7 @@ class Network(mesa.Agent):
         """Logit choice among candidate border crossings: static route cost + aversion x remembered risk."""
         model = self.model
         cfg = model.spec.traffickers
-        candidates = model.sample_crossing_candidates(cfg.candidate_crossings)
+        candidates = model.crossings.sample_crossing_candidates(cfg.candidate_crossings)
         static = model.planner.cost_via(staging_cell, destination_cell, candidates)
         points = (candidates[:, ::-1] + 0.5) * model.world.cell_km
         cost = static + cfg.risk_aversion * self.perceived_risk(points)
@@ -224,17 +230,47 @@ class Trafficker(CellAgent):
         self.status = TraffickerStatus.IDLE
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
-        self.home_staging = model.pick_weighted(model.staging_weights)
+        self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights)
         self.cell = model.grid[model.world.staging[self.home_staging].cell]
         network.members.append(self)
 
     def lead(self, victims: list[Victim], staging: int) -> None:
-        """Set out with a group: choose mode, destination and route."""
-        self.model.start_group(self, victims, staging)
+        """Set out with a group: choose destination and mode; the network chooses the crossing point."""
+        destination = self.choose_destination()
+        mode = self.choose_mode()
+        self.model.crossings.start_group(self, victims, staging, destination, mode)
+
+    def choose_destination(self) -> int:
+        """A destination drawn by the destinations' weights."""
+        crossings = self.model.crossings
+        return crossings.pick_weighted(crossings.destination_weights)
+
+    def choose_mode(self) -> str:
+        """Tunnel, vehicle or foot, by ``tunnel_share`` and ``vehicle_share`` where the world has them."""
+        model = self.model
+        cfg, world = model.spec.traffickers, model.world
+        u = model.rng.random()
+        if world.tunnels and u < cfg.tunnel_share:
+            return "tunnel"
+        if world.ports and u < cfg.tunnel_share * bool(world.tunnels) + cfg.vehicle_share:
+            return "vehicle"
+        return "foot"
 
     def advance(self, dt_h: float) -> None:
         """Move the group along its route for one step (foot and tunnel groups)."""
-        self.model.advance_group(self.group, dt_h)
+        self.model.crossings.advance(self.group, dt_h)
+
+    def back_home(self) -> None:
+        """The trip is over and the guide is free: back at the home staging area.
+
+        Convicted while away (on pretrial release), they are taken into custody on return.
+        """
+        self.group = None
+        if self.status is TraffickerStatus.GUIDING:
+            self.status = TraffickerStatus.IDLE
+        self.cell = self.model.grid[self.model.world.staging[self.home_staging].cell]
+        if self.sentence_pending:
+            self.begin_sentence()
 
     def arrested(self) -> None:
         self.status = TraffickerStatus.DETAINED
@@ -300,9 +336,9 @@ class Trafficker(CellAgent):
     def reach_port(self) -> None:
         """Event: the vehicle carrying this trafficker's group reaches the port."""
         if self.group is not None and self.group.active:
-            self.model.vehicle_at_port(self.group)
+            self.model.crossings.vehicle_at_port(self.group)
 
     def reach_destination(self) -> None:
         """Event: the vehicle reaches the destination."""
         if self.group is not None and self.group.active:
-            self.model.deliver(self.group)
+            self.model.crossings.deliver(self.group)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
-    from sim.model import BorderModel
+    from sim.model.border_model import BorderModel
 
 
 class VictimState(Enum):
@@ -31,20 +31,16 @@ class Victim(mesa.Agent):
         self.state = VictimState.RECRUITED
         self.testifies = False
         self.group = None
-        model.victim_counts[VictimState.RECRUITED] += 1
+        model.accounts.victim_changed(None, VictimState.RECRUITED)
 
     def set_state(self, state: VictimState) -> None:
-        counts = self.model.victim_counts
-        counts[self.state] -= 1
-        counts[state] += 1
-        if state is VictimState.SUPPORTED and self.state is not VictimState.SUPPORTED:
-            self.model.support_started_days.append(self.model.days)  # for the cost of support services
+        self.model.accounts.victim_changed(self.state, state)
         self.state = state
 
     def identify(self, screening_training: float, protection: str) -> None:
         """Screening at interdiction: rescued (and perhaps a witness) or misidentified."""
         rng = self.model.rng
-        self.model.counters["people_apprehended"] += 1
+        self.model.accounts.counters["people_apprehended"] += 1
         if rng.random() < screening_training:
             self.set_state(VictimState.RESCUED)
             self.testifies = bool(rng.random() < self.model.spec.victims.testify_chance(protection))
@@ -61,7 +57,7 @@ class Victim(mesa.Agent):
             chance = victims.late_testimony_factor * victims.testify_chance(victims.protection)
             self.testifies = bool(self.model.rng.random() < chance)
             if self.testifies:
-                self.model.counters["victims_testifying"] += 1
+                self.model.accounts.counters["victims_testifying"] += 1
 
     def enter_support(self) -> None:
         """Rescued victims move into support services when protection is offered."""

@@ -1,0 +1,133 @@
+"""Accounting: what a run counts, what it costs, and its outcomes now.
+
+:class:`Accounts` keeps the tallies the mechanisms report to (event counters, victims by state,
+the days support and prison sentences started) and the events of the current step for displays.
+It turns them into the flat *measures* from which every outcome declared in :mod:`sim.metrics` is
+computed, and writes the daily series. It decides nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.metrics import OUTCOMES
+from sim.model.agents.trafficker import ACTIVE_STATUSES
+from sim.model.agents.victim import VictimState
+
+if TYPE_CHECKING:
+    from sim.model.border_model import BorderModel
+
+
+class Accounts:
+    """The run's tallies, its cost and its outcomes (:data:`sim.metrics.OUTCOMES`)."""
+
+    def __init__(self, model: BorderModel):
+        self.model = model
+        self.counters: Counter = Counter()
+        self.victim_counts: Counter = Counter(dict.fromkeys(VictimState, 0))
+        # For the cost: when each supported victim entered support, and each prison sentence (start, days).
+        self.support_started_days: list[float] = []
+        self.sentences: list[tuple[float, float]] = []
+        self.timeseries: list[dict] = []
+        # (kind, x_km, y_km) of detections and interdictions during the last call to step(), including
+        # the scheduled events that ran before the step itself (for animation and the app).
+        self.recent_events: list[tuple[str, float, float]] = []
+        self._event_steps: list[int] = []
+
+    # -- events of the current step, for displays ---------------------------------------------------
+    def note_event(self, kind: str, x_km: float, y_km: float) -> None:
+        """Record a detection or interdiction for this call of ``step()`` (events between steps included)."""
+        model = self.model
+        self.recent_events.append((kind, x_km, y_km))
+        self._event_steps.append(model.steps if model.in_step else model.steps + 1)
+
+    def forget_old_events(self) -> None:
+        keep = [i for i, step in enumerate(self._event_steps) if step == self.model.steps]
+        self.recent_events = [self.recent_events[i] for i in keep]
+        self._event_steps = [self._event_steps[i] for i in keep]
+
+    # -- victims ----------------------------------------------------------------------------------------
+    def victim_changed(self, old: VictimState | None, new: VictimState) -> None:
+        """A victim entered state ``new`` (from ``old``, or newly recruited)."""
+        if old is not None:
+            self.victim_counts[old] -= 1
+        self.victim_counts[new] += 1
+        if new is VictimState.SUPPORTED and old is not VictimState.SUPPORTED:
+            self.support_started_days.append(self.model.days)
+
+    def victims_by_state(self) -> dict[str, int]:
+        return {state.value: int(self.victim_counts[state]) for state in VictimState}
+
+    # -- cost -------------------------------------------------------------------------------------------
+    def cost_items(self) -> dict[str, float]:
+        """The cost so far of every resource the scenario uses, by item (:data:`sim.metrics.COST_ITEMS`).
+
+        Running costs accrue with time (sensors, investigators, sharing, courts) or with use (patrol
+        hours on duty, secondary inspections, accused-days in pretrial detention, prisoner-days of the
+        sentences served so far, victim-days of support up to ``victims.support_days`` each); capital
+        costs of sensors are spread evenly over their service life.
+        """
+        model = self.model
+        s, c = model.spec, self.counters
+        now = model.days
+        years = now / 365.0
+        sentences = np.array(self.sentences, dtype=float).reshape(-1, 2)
+        prison_days = float(np.clip(now - sentences[:, 0], 0.0, sentences[:, 1]).sum())
+        started = np.array(self.support_started_days, dtype=float)
+        support_days = float(np.minimum(now - started, s.victims.support_days).sum())
+        per_support_day = (
+            s.victims.cost_per_support_day_strong
+            if s.victims.protection == "strong"
+            else s.victims.cost_per_support_day
+        )
+        agencies = s.agencies
+        checkpoints = model.checkpoints
+        return {
+            "patrols": c["patrol_hours"] * s.patrols.cost_per_hour,
+            "sensors_operation": sum(x.cost_per_year for x in model.world.sensors) * years,
+            "sensors_capital": sum(x.capital_cost_per_year for x in model.world.sensors) * years,
+            "port_inspections": sum(cp.inspections for cp in checkpoints) * s.checkpoints.cost_per_inspection,
+            "investigators": sum(a.investigators * a.cost_per_investigator_per_year for a in agencies.members) * years,
+            "intelligence_sharing": (agencies.sharing != "none") * agencies.sharing_cost_per_year * years,
+            "courts": model.courts.cost(now),
+            "pretrial_detention": float(model.courts.detention_days) * s.legal.cost_per_detention_day,
+            "prisons": prison_days / 365.0 * s.legal.cost_per_prison_year,
+            "victim_support": support_days * per_support_day,
+        }
+
+    # -- outcomes ---------------------------------------------------------------------------------------
+    def measures(self) -> dict[str, float]:
+        """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>``,
+        ``courts.*``, ``checkpoints.*``, ``networks.*`` and ``cost.<item>``."""
+        model, courts = self.model, self.model.courts
+        networks = model.networks
+        m: dict[str, float] = Counter(self.counters)
+        m.update({f"victims.{state.value}": self.victim_counts[state] for state in VictimState})
+        m.update(
+            {
+                "courts.convicted": courts.convicted,
+                "courts.acquitted": courts.acquitted,
+                "courts.absconded": courts.absconded,
+                "courts.backlog": courts.backlog,
+                "courts.days_to_verdict": courts.days_to_verdict_estimate(),
+                "courts.utilisation": courts.utilisation,
+                "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in model.checkpoints),
+                "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
+                "networks.mean_fee": float(np.mean([n.fee for n in networks])) if networks else 0.0,
+            }
+        )
+        m.update({f"cost.{item}": value for item, value in self.cost_items().items()})
+        return m
+
+    def outcomes(self) -> dict[str, float]:
+        """Every outcome in :data:`sim.metrics.OUTCOMES`, now."""
+        m = self.measures()
+        return {o.name: o.compute(m) for o in OUTCOMES}
+
+    def record_day(self, day: int) -> None:
+        """The daily row: the outcomes declared daily, at the end of ``day``."""
+        m = self.measures()
+        self.timeseries.append({"day": day} | {o.name: o.compute(m) for o in OUTCOMES if o.daily})

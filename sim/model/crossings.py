@@ -1,0 +1,273 @@
+"""Crossings: groups on their way, by foot, vehicle or tunnel, from staging area to destination.
+
+:class:`Crossings` carries out what a guide decides (:meth:`Trafficker.lead
+<sim.model.agents.trafficker.Trafficker.lead>`): it books tunnels (``capacity_per_day`` people a
+day), drives vehicles to the nearest port and through inspection, moves groups on foot and in
+tunnels along their routes, applies exposure deaths, notes where each group meets the line, and
+ends each attempt (across, delivered, died, turned back, interdicted) with a record in :attr:`log`.
+Interdiction itself belongs to :mod:`sim.model.enforcement`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
+from sim.model.agents.victim import Victim, VictimState
+from sim.model.detection import detection_probability
+from sim.model.routing import Route
+from sim.world import Cell
+
+if TYPE_CHECKING:
+    from sim.model.border_model import BorderModel
+
+
+class Crossings:
+    """Groups in transit and the record of every finished attempt."""
+
+    def __init__(self, model: BorderModel):
+        self.model = model
+        w = model.world
+        self.groups: dict[int, Group] = {}
+        self.next_group_id = 0
+        #: One dict per finished attempt: day, where it met the line, mode, result, victims, deaths.
+        self.log: list[dict] = []
+        # People booked through each tunnel on each day of the run: {(tunnel index, day): people}.
+        self._tunnel_people: Counter = Counter()
+        self.staging_weights = np.array([p.weight for p in w.staging], dtype=float)
+        self.destination_weights = np.array([p.weight for p in w.destinations], dtype=float)
+        cols = np.arange(w.width)
+        rows = w.border_row
+        ok = w.passable[rows, cols] & ~np.isin(cols, [p.cell[1] for p in w.ports])
+        #: Border-line cells a group on foot may cross at (row, col): passable, not a port.
+        self.border_cells = np.stack([rows[ok], cols[ok]], axis=1)
+
+    # -- choices offered to the traffickers ------------------------------------------------------------
+    def pick_weighted(self, weights: np.ndarray) -> int:
+        return int(self.model.rng.choice(len(weights), p=weights / weights.sum()))
+
+    def sample_crossing_candidates(self, k: int) -> np.ndarray:
+        """k border cells evenly spread along the border, with a random offset (row, col)."""
+        n = len(self.border_cells)
+        k = min(k, n)
+        offset = self.model.rng.random() * n / k
+        idx = (np.arange(k) * (n / k) + offset).astype(int) % n
+        return self.border_cells[idx]
+
+    # -- setting out -----------------------------------------------------------------------------------
+    def start_group(self, guide: Trafficker, victims: list[Victim], staging: int, destination: int, mode: str) -> Group:
+        """A guide sets out with victims by the mode chosen; a crossing attempt begins.
+
+        A tunnel group walks instead if every tunnel is full on the day it would pass.
+        """
+        model, w = self.model, self.model.world
+        network = guide.network
+        origin, target = w.staging[staging].cell, w.destinations[destination].cell
+        tunnel_route = self._book_tunnel(origin, target, people=len(victims) + 1) if mode == "tunnel" else None
+        if mode == "tunnel" and tunnel_route is None:
+            mode = "foot"
+        group = Group(
+            group_id=self.next_group_id,
+            network_id=network.network_id,
+            guide=guide,
+            victims=list(victims),
+            mode=mode,
+            depart_h=model.hours,
+            destination=destination,
+        )
+        self.next_group_id += 1
+        self.groups[group.group_id] = group
+        guide.group = group
+        guide.status = TraffickerStatus.GUIDING if guide.status is TraffickerStatus.IDLE else guide.status
+        for v in victims:
+            v.group = group
+            v.set_state(VictimState.IN_TRANSIT)
+        model.accounts.counters["crossings_attempted"] += 1
+        group.x_km, group.y_km = w.km_of(origin)
+        if group.mode == "vehicle":
+            self._start_vehicle(group, origin)
+        elif tunnel_route is not None:
+            group.route = tunnel_route
+        else:
+            crossing = network.choose_crossing(origin, target)
+            group.route = model.planner.route(origin, crossing, target)
+        return group
+
+    def _book_tunnel(self, origin: Cell, target: Cell, people: int) -> Route | None:
+        """Book ``people`` through a tunnel with room for them; the route through it, or None if all are full.
+
+        A tunnel lets at most ``capacity_per_day`` people (victims and guides) pass in a day of the run; a
+        group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random.
+        """
+        model = self.model
+        today = int(model.hours // 24.0)
+        for key in [k for k in self._tunnel_people if k[1] < today]:
+            del self._tunnel_people[key]
+        options = []
+        speed = model.spec.traffickers.tunnel_speed_kmh
+        for i, (_name, entrance, exit_, capacity) in enumerate(model.world.tunnels):
+            route = model.planner.tunnel_route(origin, entrance, exit_, target, speed)
+            day = int((model.hours + route.enter_time[route.tunnel_index]) // 24.0)
+            if self._tunnel_people[i, day] + people <= capacity:
+                options.append((i, day, route))
+        if not options:
+            return None
+        i, day, route = options[int(model.rng.integers(len(options)))]
+        self._tunnel_people[i, day] += people
+        return route
+
+    # -- vehicles ---------------------------------------------------------------------------------------
+    def _start_vehicle(self, group: Group, origin: Cell) -> None:
+        """Drive to the nearest port hidden in a vehicle; the journey is a scheduled event."""
+        model, w = self.model, self.model.world
+        dist = [float(np.hypot(*np.subtract(w.km_of(origin), w.km_of(p.cell)))) for p in w.ports]
+        group.port = int(np.argmin(dist))
+        cfg = model.spec.traffickers
+        drive_h = cfg.road_detour_factor * dist[group.port] / cfg.vehicle_speed_kmh
+        hours = drive_h + model.checkpoints[group.port].queue_wait_h
+        model.schedule_event(group.guide.reach_port, after=model.hours_to_steps(hours))
+
+    def vehicle_at_port(self, group: Group) -> None:
+        """Secondary inspection may find the hidden people; otherwise drive on to the destination."""
+        model, w = self.model, self.model.world
+        checkpoint = model.checkpoints[group.port]
+        group.x_km, group.y_km = w.km_of(w.ports[group.port].cell)
+        self.record_crossing_point(group, blind_spot=False)
+        if checkpoint.inspect(group):
+            model.accounts.counters["detections"] += 1
+            model.accounts.note_event("detection", group.x_km, group.y_km)
+            model.intel.log(
+                model.hours, checkpoint.agency, "detection", group.x_km, group.y_km, group.network_id, at_port=True
+            )
+            model.enforcement.interdict(group, None, cause="port")
+            return
+        self.crossed(group)
+        tx, ty = w.km_of(w.destinations[group.destination].cell)
+        dist = float(np.hypot(group.x_km - tx, group.y_km - ty))
+        cfg = model.spec.traffickers
+        hours = cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+        model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
+
+    # -- on foot and in tunnels -------------------------------------------------------------------------
+    def advance(self, group: Group, dt: float) -> None:
+        """Move a group along its route for ``dt`` hours; exposure deaths; where it crosses the line.
+
+        Whether it has crossed (left the zone) or arrived is settled after detection (:meth:`settle`).
+        """
+        model = self.model
+        route = group.route
+        t0, t1 = group.elapsed_h, min(group.elapsed_h + dt, route.total_time)
+        group.step_start_h, group.elapsed_h = t0, t1
+        group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
+        i = min(route.index_at(t1), len(route.rows) - 1)
+        cell = (int(route.rows[i]), int(route.cols[i]))
+        if cell != group.guide.cell.coordinate:
+            group.guide.cell = model.grid[cell]
+        self._exposure_deaths(group, route.exposure_hazard_at(t1) - route.exposure_hazard_at(t0))
+        if not group.active:
+            return
+        self.note_border_passage(group, t1)
+
+    def settle(self, group: Group) -> None:
+        """After detection: a group still free beyond the border zone has crossed; at its destination, arrives."""
+        if not group.active or group.route is None:
+            return
+        route, t = group.route, group.elapsed_h
+        if not group.crossed and group.crossing_xy is not None and t >= route.zone_exit_time:
+            self.crossed(group)
+        if t >= route.total_time:
+            self.deliver(group)
+
+    def note_border_passage(self, group: Group, route_h: float) -> None:
+        """Record where a foot or tunnel group crossed the line, once it is at route time ``route_h``."""
+        route = group.route
+        if group.crossing_xy is not None or route is None or route.border_index < 0:
+            return
+        if route.index_at(route_h) >= route.border_index:
+            b = route.border_index
+            border_cell = (int(route.rows[b]), int(route.cols[b]))
+            group.crossing_xy = self.model.world.km_of(border_cell)
+            self.record_crossing_point(group, blind_spot=bool(self.model.world.blind_spot_mask[border_cell]))
+
+    def record_crossing_point(self, group: Group, blind_spot: bool) -> None:
+        """The group meets the line (on foot, through a tunnel, or at a port); blind spots count on foot."""
+        if group.crossing_xy is None:
+            group.crossing_xy = (group.x_km, group.y_km)
+        group.blind_spot = blind_spot
+        if group.mode == "foot":
+            counters = self.model.accounts.counters
+            counters["foot_border_crossings"] += 1
+            counters["foot_blind_spot_crossings"] += blind_spot
+
+    def crossed(self, group: Group) -> None:
+        group.crossed = True
+        counters = self.model.accounts.counters
+        counters["crossings_succeeded"] += 1
+        counters["people_crossed"] += len(group.alive)
+        if group.mode == "foot":
+            counters["foot_crossings_succeeded"] += 1
+
+    def _exposure_deaths(self, group: Group, hazard: float) -> None:
+        if hazard <= 0:
+            return
+        alive = group.alive
+        p = float(detection_probability(hazard))
+        deaths = int(self.model.rng.binomial(len(alive), p))
+        for victim in alive[:deaths]:
+            victim.set_state(VictimState.DIED)
+        if deaths == len(alive):
+            self.finish(group, "died")
+
+    # -- the end of an attempt ------------------------------------------------------------------------------
+    def deliver(self, group: Group) -> None:
+        """The group reached its destination: its victims are exploited there."""
+        if not group.active:
+            return
+        if not group.crossed:
+            self.crossed(group)
+        for victim in group.alive:
+            victim.set_state(VictimState.DELIVERED)
+        self.finish(group, "succeeded")
+
+    def turn_back(self, victim: Victim, network: Network) -> None:
+        """A victim who scattered returns to the staging area and waits to be sent again."""
+        victim.group = None
+        victim.set_state(VictimState.RECRUITED)
+        network.forming.setdefault(victim.staging, []).append(victim)
+
+    def finish(self, group: Group, result: str, guide_held: bool = False) -> None:
+        """End a crossing attempt and record it (for displacement maps); a guide not held goes home."""
+        model = self.model
+        group.active = False
+        guide = group.guide
+        delivered = sum(v.state is VictimState.DELIVERED for v in group.victims)
+        guide.network.observe_trip(guide_held, delivered, len(group.victims))
+        if not guide_held:
+            guide.back_home()
+        x, y = group.crossing_xy if group.crossing_xy is not None else (group.x_km, group.y_km)
+        self.log.append(
+            {
+                "day": round(model.days, 3),
+                "x_km": round(float(x), 3),
+                "y_km": round(float(y), 3),
+                "mode": group.mode,
+                "result": result,
+                "reached_line": group.crossing_xy is not None,
+                "blind_spot": bool(group.blind_spot),
+                "network": group.network_id,
+                "victims": len(group.victims),
+                "deaths": sum(v.state is VictimState.DIED for v in group.victims),
+            }
+        )
+        counters = model.accounts.counters
+        if result == "interdicted":
+            counters["interdictions"] += 1
+        # Finished attempts by result and mode, and victims who scattered and turned back, for the rates.
+        counters[f"finished_{result}"] += 1
+        if group.mode == "foot":
+            counters[f"foot_finished_{result}"] += 1
+        counters["people_turned_back"] += sum(v.state is VictimState.RECRUITED for v in group.victims)
+        del self.groups[group.group_id]

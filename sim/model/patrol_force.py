@@ -1,0 +1,283 @@
+"""The patrol force: its roster, shifts and movement, and the dispatch of patrols to alerts.
+
+:class:`PatrolForce` holds the patrols' positions and waypoints as arrays and moves every unit on
+duty at once (vectorised, in detection sub-steps); each :class:`~sim.model.agents.patrol.Patrol`
+decides where to go next by its strategy, using the force's sampling helpers (the patrol area, the
+fixed beats, the randomized strategy's mixed weights). When a detection raises an alert, the force
+picks the responder and sets up the pursuit (:mod:`sim.model.response`): the dispatcher knows where
+and when a group was seen, not where it is going.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.agents.patrol import Patrol, PatrolStatus
+from sim.model.response import Alert, DriveTimes, track
+from sim.world import Cell
+
+if TYPE_CHECKING:
+    from sim.model.border_model import BorderModel
+
+#: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
+DETECTION_SUBSTEP_H = 0.125
+
+
+def substeps(dt: float) -> int:
+    """Sub-steps of at most :data:`DETECTION_SUBSTEP_H` in a step of ``dt`` hours."""
+    return max(1, int(np.ceil(dt / DETECTION_SUBSTEP_H - 1e-9)))
+
+
+class PatrolForce:
+    """Every patrol unit: roster by agency, shifts, movement, waypoint sampling, dispatch and pursuit."""
+
+    def __init__(self, model: BorderModel):
+        self.model = model
+        self.drive = DriveTimes(model.world, model.spec.patrols)
+        self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
+        self.pos = np.zeros((0, 2))
+        self.waypoint = np.zeros((0, 2))
+        self.patrols: list[Patrol] = []
+        self._setup_area()
+
+    # -- set-up -----------------------------------------------------------------------------------------
+    def _setup_area(self) -> None:
+        """The patrol area: destination-side border zone (within ``patrols.sector`` if given), passable."""
+        w = self.model.world
+        area = w.zone_mask & w.passable & ~w.origin_mask
+        sector = self.model.spec.patrols.sector
+        if sector is not None:
+            x = (np.arange(w.width) + 0.5) * w.cell_km
+            area &= ((x >= sector[0]) & (x <= sector[1]))[None, :]
+        if not area.any():
+            area = w.zone_mask & w.passable
+        self.cells = np.argwhere(area)
+
+    def deploy(self) -> None:
+        """Create the units: ``patrols.count`` apportioned to the agencies by ``patrol_share`` (largest
+        remainder), each with a stretch of the line for fixed beats, a start point and a first waypoint."""
+        model, s = self.model, self.model.spec
+        n = s.patrols.count
+        shares = np.array([a.patrol_share for a in s.agencies.members], dtype=float)
+        agencies = [a.name for a in s.agencies.members]
+        quota = shares / shares.sum() * n if shares.sum() > 0 else np.zeros(len(shares))
+        counts = np.floor(quota).astype(int)
+        for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
+            counts[i] += 1
+        owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
+        west, east = self.extent()
+        edges = np.linspace(west, east, n + 1)
+        self.pos = np.zeros((n, 2))
+        self.waypoint = np.zeros((n, 2))
+        for i, agency in enumerate(owners):
+            patrol = Patrol(model, i, agency, (float(edges[i]), float(edges[i + 1])))
+            self.pos[i] = self.sample_cell(None)
+            patrol.cell = model.grid[model.world.cell_of(*self.pos[i])]
+            self.patrols.append(patrol)
+            self.new_waypoint(patrol)
+
+    def extent(self) -> tuple[float, float]:
+        """West and east ends (km) of the stretch the force patrols."""
+        sector = self.model.spec.patrols.sector
+        if sector is not None:
+            return sector
+        return 0.0, self.model.world.width * self.model.world.cell_km
+
+    # -- shifts and movement ------------------------------------------------------------------------
+    def update_shifts(self) -> None:
+        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
+        model = self.model
+        shift = model.spec.patrols.shift_hours
+        for patrol in self.patrols:
+            on = ((model.hours + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
+            if on and patrol.status is PatrolStatus.OFF_DUTY:
+                patrol.status = PatrolStatus.PATROLLING
+            elif not on and patrol.status is PatrolStatus.PATROLLING:
+                patrol.status = PatrolStatus.OFF_DUTY
+        on_duty = sum(p.status is not PatrolStatus.OFF_DUTY for p in self.patrols)
+        model.accounts.counters["patrol_hours"] += on_duty * model.step_hours
+
+    def on_duty(self) -> np.ndarray:
+        return np.array([p.status is not PatrolStatus.OFF_DUTY for p in self.patrols], dtype=bool)
+
+    def move(self, dt: float) -> np.ndarray:
+        """Vectorised movement of patrolling units toward their waypoints, in detection sub-steps.
+
+        A unit that reaches its waypoint picks the next one at once and drives on in the next
+        sub-step, so patrols cover the same ground whatever the step length. Returns the positions
+        at the sub-step boundaries, shape (K + 1, P, 2) in km, for detection.
+        """
+        model, w = self.model, self.model.world
+        n_sub = substeps(dt)
+        path = np.empty((n_sub + 1, len(self.patrols), 2))
+        path[0] = self.pos
+        if not self.patrols:
+            return path
+        reach = model.spec.patrols.speed_kmh * dt / n_sub
+        moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        for k in range(n_sub):
+            delta = self.waypoint - self.pos
+            dist = np.hypot(delta[:, 0], delta[:, 1])
+            frac = np.where(moving, np.minimum(1.0, reach / np.maximum(dist, 1e-12)), 0.0)
+            new = self.pos + delta * frac[:, None]
+            rows = np.minimum((new[:, 1] / w.cell_km).astype(int), w.height - 1)
+            cols = np.minimum((new[:, 0] / w.cell_km).astype(int), w.width - 1)
+            ok = w.passable[rows, cols]
+            self.pos = np.where(ok[:, None], new, self.pos)
+            path[k + 1] = self.pos
+            for i in np.flatnonzero(moving & ((frac >= 1.0) | ~ok)):
+                self.new_waypoint(self.patrols[i])
+        rows = np.minimum((self.pos[:, 1] / w.cell_km).astype(int), w.height - 1)
+        cols = np.minimum((self.pos[:, 0] / w.cell_km).astype(int), w.width - 1)
+        for i in np.flatnonzero(moving):
+            patrol = self.patrols[i]
+            cell = (int(rows[i]), int(cols[i]))
+            if cell != patrol.cell.coordinate:
+                patrol.cell = model.grid[cell]
+        return path
+
+    def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
+        """Put a patrol at a point (km); its Mesa cell follows when the point is on passable ground."""
+        self.pos[patrol.index] = (x_km, y_km)
+        cell = self.model.world.cell_of(x_km, y_km)
+        if self.model.world.passable[cell]:
+            patrol.cell = self.model.grid[cell]
+
+    # -- where to go: helpers for the patrols' strategies ------------------------------------------------
+    def new_waypoint(self, patrol: Patrol) -> None:
+        self.waypoint[patrol.index] = patrol.choose_waypoint()
+
+    def sample_cell(self, weights: np.ndarray | None) -> np.ndarray:
+        """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells."""
+        rng = self.model.rng
+        n = len(self.cells)
+        i = rng.integers(n) if weights is None else rng.choice(n, p=weights)
+        r, c = self.cells[i]
+        return (np.array([c, r]) + rng.random(2)) * self.model.world.cell_km
+
+    def clip_to_area(self, point: np.ndarray) -> np.ndarray:
+        """The patrol-area cell centre nearest to ``point`` (km)."""
+        cells = (self.cells[:, ::-1] + 0.5) * self.model.world.cell_km
+        i = int(np.argmin(((cells - point) ** 2).sum(axis=1)))
+        return cells[i].copy()
+
+    def beat_y_km(self, x_km: float) -> float:
+        """A point on the destination side just behind the border line at ``x_km`` (fixed beats)."""
+        w = self.model.world
+        col = int(np.clip(x_km / w.cell_km, 0, w.width - 1))
+        step = -1 if self.model.spec.border.origin_side == "south" else 1
+        row = int(np.clip(w.border_row[col] + step, 0, w.height - 1))
+        return (row + 0.5) * w.cell_km
+
+    def randomized_weights(self, agency: str) -> np.ndarray:
+        """Mixed strategy over patrol cells: estimated crossing risk with a uniform floor (recomputed daily)."""
+        model = self.model
+        day = float(np.floor(model.days))
+        cached = self._risk_cache.get(agency)
+        if cached is not None and cached[0] == day:
+            return cached[1]
+        w, cells, cfg = model.world, self.cells, model.spec.patrols
+        blind = 1.0 / (1.0 + w.coverage[cells[:, 0], cells[:, 1]])  # crossings favour low coverage
+        points, ages = model.intel.visible_points(agency, model.hours)
+        risk = blind.astype(float)
+        if len(points):
+            centres = (cells[:, ::-1] + 0.5) * w.cell_km
+            d2 = ((centres[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+            kernel = np.exp(-d2 / (2.0 * cfg.randomized_kernel_km**2))
+            risk = risk + (kernel * 0.5 ** (ages / cfg.randomized_half_life_hours)[None, :]).sum(axis=1)
+        risk = risk / risk.sum()
+        floor = cfg.randomized_floor
+        weights = (1 - floor) * risk + floor / len(cells)
+        weights = weights / weights.sum()
+        self._risk_cache[agency] = (day, weights)
+        return weights
+
+    # -- answering alerts ----------------------------------------------------------------------------------
+    def dispatch(self, alert: Alert, agencies: list[str]) -> None:
+        """Send the free patrol of the receiving agencies with the shortest drive to the alert.
+
+        The dispatcher knows where and when the group was seen, not where it is going: the patrol
+        drives to that point (or, for a group seen on the origin side, to the nearest point of the
+        line) if it can be there within ``patrols.max_response_hours``, and tracks from there.
+        """
+        group = alert.group
+        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
+        goal = self.response_goal(alert)
+        if not free or goal is None:
+            group.detected = ""  # nobody answers: the group stays visible to the next detector
+            return
+        hours = self.drive.to(goal[0])
+        cells = [self.model.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
+        drive = np.array([hours[c] for c in cells])
+        best = int(np.argmin(drive))
+        if not drive[best] <= self.model.spec.patrols.max_response_hours:
+            group.detected = ""
+            return
+        self.pursue(free[best], alert, goal)
+
+    def response_goal(self, alert: Alert) -> tuple[Cell, int, bool] | None:
+        """Where a responder drives: (cell, route index of the trail there, seen on the origin side).
+
+        A group seen on the destination side is followed from where it was seen. A group seen on the
+        origin side is awaited at the nearest point of the line on the patrols' side; its trail is
+        found where it crossed. None when no cell there can be reached by vehicle.
+        """
+        w, route = self.model.world, alert.group.route
+        cell = w.cell_of(alert.x_km, alert.y_km)
+        drivable = self.drive.drivable
+        if not w.origin_mask[cell]:
+            i = self.drive.first_drivable(route, route.index_at(alert.route_h))
+            if i < 0:
+                return None
+            return (int(route.rows[i]), int(route.cols[i])), i, False
+        col = cell[1]
+        step = -1 if self.model.spec.border.origin_side == "south" else 1
+        row = int(w.border_row[col])
+        while 0 <= row < w.height and w.zone_mask[row, col] and not drivable[row, col]:
+            row += step
+        if not (0 <= row < w.height and drivable[row, col]):
+            return None
+        return (row, col), -1, True
+
+    def pursue(self, patrol: Patrol, alert: Alert, goal: tuple[Cell, int, bool] | None) -> None:
+        """Drive to the goal (:meth:`response_goal`), pick up the trail, track the group (``response.track``)."""
+        model = self.model
+        group, route, cfg = alert.group, alert.group.route, model.spec.patrols
+        patrol_xy = alert.patrol_xy[patrol.index]
+        if goal is None:
+            group.detected = ""
+            return
+        goal_cell, trail_i, origin_side = goal
+        drive_h = float(self.drive.to(goal_cell)[model.world.cell_of(*patrol_xy)])
+        if not np.isfinite(drive_h):
+            group.detected = ""
+            return
+        depart_h = alert.when_h - alert.route_h  # model time at which the group set out
+        if not origin_side:
+            trail_route_h = max(alert.route_h, float(route.enter_time[trail_i]))
+            arrive_h = alert.when_h + drive_h
+        else:
+            # Sign cutting: the patrol waits on the line near where the group was seen; it finds the
+            # trail where the group crossed, after the crossing, by driving there along the line.
+            cross_i = route.border_index  # a tunnel route meets the line at the tunnel's exit
+            trail_i = self.drive.first_drivable(route, cross_i) if cross_i >= 0 else -1
+            if trail_i < 0:
+                group.detected = ""
+                return
+            trail_cell = (int(route.rows[trail_i]), int(route.cols[trail_i]))
+            trail_route_h = float(route.enter_time[trail_i])
+            along = self.drive.between(goal_cell, trail_cell)
+            arrive_h = max(alert.when_h + drive_h, depart_h + trail_route_h) + along
+        pursuit = track(
+            trail_route_h=trail_route_h,
+            arrive_wall_h=arrive_h,
+            depart_wall_h=depart_h,
+            zone_exit_route_h=route.zone_exit_time,
+            speed_ratio=cfg.tracking_speed_kmh / model.spec.traffickers.walk_speed_kmh,
+            trail_loss_per_hour=cfg.trail_loss_per_hour,
+            loss_draw=float(model.rng.random()),
+        )
+        model.accounts.counters["responses"] += 1
+        patrol.respond(group, pursuit)
