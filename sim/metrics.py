@@ -1,15 +1,22 @@
 """Outcomes, declared once.
 
-Each :class:`Outcome` has a name, a unit, a direction (is higher better?) and a sentence saying
-what it measures. The run output, the daily time series, the experiment statistics and the
-report all read this table (after EMA Workbench's ``ScalarOutcome``): adding an outcome here
-and computing it in :meth:`sim.model.BorderModel.outcomes` is all it takes.
+Each :class:`Outcome` has a name, a unit, a direction (is higher better?), a label for tables and
+charts, a sentence saying what it measures, and how it is computed from the run's *measures*: the
+flat tally a model keeps (:meth:`sim.model.accounting.Accounts.measures`: event counters, victims by
+state, court figures, cost items, network state). The run output, the daily time series, the
+experiment statistics, the report, the animation counters and the app all read this table (after
+EMA Workbench's ``ScalarOutcome``): adding an outcome here, with what it needs in the measures, is
+all it takes. This module imports nothing of the model, so runners and reports can use it alone.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+
+Measures = Mapping[str, float]
 
 
 class Direction(Enum):
@@ -24,7 +31,16 @@ class Outcome:
     unit: str
     direction: Direction
     doc: str
+    compute: Callable[[Measures], float]
+    label: str = ""  # for tables and charts; the name with spaces by default
+    short: str = ""  # at most 14 characters, for counters beside a map; the label by default
     daily: bool = True  # also recorded in the daily time series
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " "))
+        if not self.short:
+            object.__setattr__(self, "short", self.label)
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -33,104 +49,40 @@ class Outcome:
         return self.direction is Direction.HIGHER_IS_BETTER
 
 
-H, L, N = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER, Direction.NEUTRAL
+# -- how outcomes are computed from the measures ---------------------------------------------------
 
-OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("victims_recruited", "people", N, "Victims recruited at staging areas (cumulative)."),
-    Outcome("victims_delivered", "people", L, "Victims delivered to exploitation at destination."),
-    Outcome("victims_rescued", "people", H, "Victims identified and rescued (including those later supported)."),
-    Outcome("deaths_in_transit", "people", L, "Victims who died or were gravely harmed in transit."),
-    Outcome("victims_misidentified", "people", L, "Interdicted victims treated as offenders."),
-    Outcome("victims_testifying", "people", H, "Rescued victims who cooperated as witnesses."),
-    Outcome("crossings_attempted", "groups", N, "Groups that set out to cross the border."),
-    Outcome("crossings_succeeded", "groups", L, "Groups that reached the destination side undetected or uncaught."),
-    # Counts of enforcement events are neither better nor worse by themselves: fewer can mean that
-    # deterrence cut the attempts. Judge security by crossings_succeeded and apprehension_rate.
-    Outcome("interdictions", "groups", N, "Groups stopped by a patrol or a checkpoint (depends on attempts too)."),
-    Outcome("interdictions_by_patrol", "groups", N, "Interdictions after a patrol's own detection."),
-    Outcome("interdictions_by_sensor", "groups", N, "Interdictions after a fixed-sensor alert."),
-    Outcome("interdictions_at_port", "groups", N, "Interdictions at checkpoint secondary inspection."),
-    Outcome("detections", "events", N, "Detections of groups by any detector."),
-    Outcome(
-        "apprehension_rate",
-        "share",
-        H,
-        "Groups interdicted per finished crossing attempt: interdictions / (interdictions + crossings_succeeded + "
-        "groups that scattered and turned back); every mode, finds at port inspection included; attempts ended "
-        "by deaths are left out.",
-        daily=False,
-    ),
-    Outcome(
-        "apprehension_rate_on_foot",
-        "share",
-        H,
-        "The same for groups on foot between ports (vehicles at ports and tunnels left out): the attempt-based "
-        "figure of field estimates (about 0.35, Massey & Singer 1995).",
-        daily=False,
-    ),
-    Outcome(
-        "people_apprehended",
-        "people",
-        N,
-        "Victims stopped at interdictions and screened, port finds included (their guides count among "
-        "traffickers_arrested).",
-    ),
-    Outcome(
-        "apprehension_rate_people",
-        "share",
-        H,
-        "Victims stopped per victim-attempt finished: people_apprehended / (people_apprehended + victims alive "
-        "when their group got across + victims who scattered and turned back); every mode, port finds included.",
-        daily=False,
-    ),
-    Outcome(
-        "blind_spot_crossing_share",
-        "share",
-        N,
-        "Of the groups on foot that reached the border line, the share whose crossing point is a blind spot "
-        "(caught ones included; vehicles at ports and tunnels left out).",
-    ),
-    Outcome("traffickers_arrested", "people", N, "Traffickers arrested (at interdictions or by investigation)."),
-    Outcome("traffickers_convicted", "people", H, "Traffickers convicted."),
-    Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal."),
-    Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end."),
-    Outcome(
-        "days_to_verdict",
-        "days",
-        L,
-        "Mean days from arrest to verdict, Kaplan-Meier estimate: cases still open and absconded ones count as "
-        "censored, and the mean is restricted to the longest time observed. Free of run-length bias while the "
-        "courts keep up (court_utilisation below 1); with overloaded courts it grows with the run length.",
-    ),
-    Outcome(
-        "court_utilisation",
-        "ratio",
-        N,
-        "Cases reaching the courts per day over the courts' capacity, courts / legal.trial_days_mean; at 1 or "
-        "more the courts are overloaded and the backlog grows with the run length. Empty without courts.",
-    ),
-    Outcome("absconded", "people", L, "Accused released pretrial who absconded."),
-    Outcome("wrongful_detentions", "people", L, "Legitimate travellers wrongly detained at checkpoints."),
-    Outcome("network_active_members", "people", N, "Trafficker members free and active at the end."),
-    Outcome("mean_fee", "currency", N, "Mean fee charged per person across networks at the end."),
-    Outcome(
-        "cost_enforcement",
-        "currency",
-        L,
-        "Patrol hours, sensors (operation, and capital spread over their service life), port inspections, "
-        "investigators and intelligence sharing.",
-    ),
-    Outcome("cost_justice", "currency", L, "Courts, accused-days in pretrial detention and prison years served."),
-    Outcome("cost_victim_support", "currency", L, "Victim-days of support services for rescued victims."),
-    Outcome(
-        "cost",
-        "currency",
-        L,
-        "Total cost of every resource the scenario uses: cost_enforcement + cost_justice + cost_victim_support.",
-    ),
-)
 
-#: The items of the cost (:meth:`sim.model.BorderModel.cost_items`) and the cost outcome each adds to.
+def count(*keys: str) -> Callable[[Measures], float]:
+    """The sum of some measures, as a whole number."""
+    return lambda m: int(sum(m[k] for k in keys))
+
+
+def share(numerator: str, *others: str) -> Callable[[Measures], float]:
+    """``numerator / (numerator + others)``, 0 when nothing is counted yet."""
+
+    def compute(m: Measures) -> float:
+        whole = m[numerator] + sum(m[k] for k in others)
+        return round(m[numerator] / whole, 6) if whole else 0.0
+
+    return compute
+
+
+def value(key: str, digits: int = 4) -> Callable[[Measures], float]:
+    """A measure as it is, rounded; NaN stays NaN (an undefined figure, e.g. with no courts)."""
+    return lambda m: round(float(m[key]), digits) if math.isfinite(m[key]) else float("nan")
+
+
+def cost(*outcomes: str) -> Callable[[Measures], float]:
+    """The cost items (``cost.<item>``) that add to the given cost outcomes, each rounded to cents first."""
+
+    def compute(m: Measures) -> float:
+        parts = [sum(m[f"cost.{item}"] for item, o in COST_ITEMS.items() if o == name) for name in outcomes]
+        return round(sum(round(float(p), 2) for p in parts), 2)
+
+    return compute
+
+
+#: The items of the cost (:meth:`sim.model.accounting.Accounts.cost_items`) and the cost outcome each adds to.
 COST_ITEMS: dict[str, str] = {
     "patrols": "cost_enforcement",
     "sensors_operation": "cost_enforcement",
@@ -144,7 +96,231 @@ COST_ITEMS: dict[str, str] = {
     "victim_support": "cost_victim_support",
 }
 
-OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
-
 #: Victim states; every recruited victim is in exactly one at every moment.
 VICTIM_STATES = ("recruited", "in_transit", "delivered", "rescued", "died", "misidentified", "supported")
+
+H, L, N = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER, Direction.NEUTRAL
+FINISHED = ("crossings_succeeded", "finished_turned_back")
+FOOT_FINISHED = ("foot_crossings_succeeded", "foot_finished_turned_back")
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "victims_recruited",
+        "people",
+        N,
+        "Victims recruited at staging areas (cumulative).",
+        count(*(f"victims.{state}" for state in VICTIM_STATES)),
+        short="recruited",
+    ),
+    Outcome(
+        "victims_delivered",
+        "people",
+        L,
+        "Victims delivered to exploitation at destination.",
+        count("victims.delivered"),
+        short="delivered",
+    ),
+    Outcome(
+        "victims_rescued",
+        "people",
+        H,
+        "Victims identified and rescued (including those later supported).",
+        count("victims.rescued", "victims.supported"),
+        short="rescued",
+    ),
+    Outcome(
+        "deaths_in_transit",
+        "people",
+        L,
+        "Victims who died or were gravely harmed in transit.",
+        count("victims.died"),
+        short="died",
+    ),
+    Outcome(
+        "victims_misidentified",
+        "people",
+        L,
+        "Interdicted victims treated as offenders.",
+        count("victims.misidentified"),
+    ),
+    Outcome(
+        "victims_testifying", "people", H, "Rescued victims who cooperated as witnesses.", count("victims_testifying")
+    ),
+    Outcome(
+        "crossings_attempted", "groups", N, "Groups that set out to cross the border.", count("crossings_attempted")
+    ),
+    Outcome(
+        "crossings_succeeded",
+        "groups",
+        L,
+        "Groups that reached the destination side undetected or uncaught.",
+        count("crossings_succeeded"),
+    ),
+    # Counts of enforcement events are neither better nor worse by themselves: fewer can mean that
+    # deterrence cut the attempts. Judge security by crossings_succeeded and apprehension_rate.
+    Outcome(
+        "interdictions",
+        "groups",
+        N,
+        "Groups stopped by a patrol or a checkpoint (depends on attempts too).",
+        count("interdictions"),
+    ),
+    Outcome(
+        "interdictions_by_patrol",
+        "groups",
+        N,
+        "Interdictions after a patrol's own detection.",
+        count("interdictions_by_patrol"),
+    ),
+    Outcome(
+        "interdictions_by_sensor",
+        "groups",
+        N,
+        "Interdictions after a fixed-sensor alert.",
+        count("interdictions_by_sensor"),
+    ),
+    Outcome(
+        "interdictions_at_port",
+        "groups",
+        N,
+        "Interdictions at checkpoint secondary inspection.",
+        count("interdictions_by_port"),
+    ),
+    Outcome("detections", "events", N, "Detections of groups by any detector.", count("detections")),
+    Outcome(
+        "apprehension_rate",
+        "share",
+        H,
+        "Groups interdicted per finished crossing attempt: interdictions / (interdictions + crossings_succeeded + "
+        "groups that scattered and turned back); every mode, finds at port inspection included; attempts ended "
+        "by deaths are left out.",
+        share("interdictions", *FINISHED),
+        daily=False,
+    ),
+    Outcome(
+        "apprehension_rate_on_foot",
+        "share",
+        H,
+        "The same for groups on foot between ports (vehicles at ports and tunnels left out): the attempt-based "
+        "figure of field estimates (about 0.35, Massey & Singer 1995).",
+        share("foot_finished_interdicted", *FOOT_FINISHED),
+        label="apprehension rate on foot",
+        daily=False,
+    ),
+    Outcome(
+        "people_apprehended",
+        "people",
+        N,
+        "Victims stopped at interdictions and screened, port finds included (their guides count among "
+        "traffickers_arrested).",
+        count("people_apprehended"),
+    ),
+    Outcome(
+        "apprehension_rate_people",
+        "share",
+        H,
+        "Victims stopped per victim-attempt finished: people_apprehended / (people_apprehended + victims alive "
+        "when their group got across + victims who scattered and turned back); every mode, port finds included.",
+        share("people_apprehended", "people_crossed", "people_turned_back"),
+        label="apprehension rate (people)",
+        daily=False,
+    ),
+    Outcome(
+        "blind_spot_crossing_share",
+        "share",
+        N,
+        "Of the groups on foot that reached the border line, the share whose crossing point is a blind spot "
+        "(caught ones included; vehicles at ports and tunnels left out).",
+        lambda m: (
+            round(m["foot_blind_spot_crossings"] / m["foot_border_crossings"], 6) if m["foot_border_crossings"] else 0.0
+        ),
+    ),
+    Outcome(
+        "traffickers_arrested",
+        "people",
+        N,
+        "Traffickers arrested (at interdictions or by investigation).",
+        count("traffickers_arrested"),
+        short="arrested",
+    ),
+    Outcome(
+        "traffickers_convicted", "people", H, "Traffickers convicted.", count("courts.convicted"), short="convicted"
+    ),
+    Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
+    Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
+    Outcome(
+        "days_to_verdict",
+        "days",
+        L,
+        "Mean days from arrest to verdict, Kaplan-Meier estimate: cases still open and absconded ones count as "
+        "censored, and the mean is restricted to the longest time observed. Free of run-length bias while the "
+        "courts keep up (court_utilisation below 1); with overloaded courts it grows with the run length.",
+        value("courts.days_to_verdict"),
+    ),
+    Outcome(
+        "court_utilisation",
+        "ratio",
+        N,
+        "Cases reaching the courts per day over the courts' capacity, courts / legal.trial_days_mean; at 1 or "
+        "more the courts are overloaded and the backlog grows with the run length. Empty without courts.",
+        value("courts.utilisation"),
+    ),
+    Outcome("absconded", "people", L, "Accused released pretrial who absconded.", count("courts.absconded")),
+    Outcome(
+        "wrongful_detentions",
+        "people",
+        L,
+        "Legitimate travellers wrongly detained at checkpoints.",
+        count("checkpoints.wrongful_detentions"),
+    ),
+    Outcome(
+        "network_active_members",
+        "people",
+        N,
+        "Trafficker members free and active at the end.",
+        count("networks.active_members"),
+        label="active network members",
+    ),
+    Outcome(
+        "mean_fee",
+        "currency",
+        N,
+        "Mean fee charged per person across networks at the end.",
+        value("networks.mean_fee", 2),
+    ),
+    Outcome(
+        "cost_enforcement",
+        "currency",
+        L,
+        "Patrol hours, sensors (operation, and capital spread over their service life), port inspections, "
+        "investigators and intelligence sharing.",
+        cost("cost_enforcement"),
+        label="cost of enforcement",
+    ),
+    Outcome(
+        "cost_justice",
+        "currency",
+        L,
+        "Courts, accused-days in pretrial detention and prison years served.",
+        cost("cost_justice"),
+        label="cost of justice",
+    ),
+    Outcome(
+        "cost_victim_support",
+        "currency",
+        L,
+        "Victim-days of support services for rescued victims.",
+        cost("cost_victim_support"),
+        label="cost of victim support",
+    ),
+    Outcome(
+        "cost",
+        "currency",
+        L,
+        "Total cost of every resource the scenario uses: cost_enforcement + cost_justice + cost_victim_support.",
+        cost("cost_enforcement", "cost_justice", "cost_victim_support"),
+        label="total cost",
+    ),
+)
+
+OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}

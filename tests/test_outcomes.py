@@ -19,12 +19,14 @@ from scipy import stats
 from sim.cli import main
 from sim.experiment.report import court_warnings
 from sim.experiment.spec import load_experiment
-from sim.metrics import COST_ITEMS, OUTCOMES
+from sim.metrics import COST_ITEMS, OUTCOME_BY_NAME, OUTCOMES
 from sim.model import BorderModel
 from sim.model.legal import CourtSystem, kaplan_meier_mean
 from sim.model.queueing import erlang_c_wait
 from sim.runner import run
 from sim.scenario import Legal
+from sim.viz.animate import COUNTERS, counter_values
+from sim.viz.app import CHARTS
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = str(ROOT / "scenarios" / "classroom.toml")
@@ -63,23 +65,41 @@ def test_a_run_reports_exactly_the_declared_outcomes(desert):
     assert len(set(declared)) == len(declared), "an outcome is declared twice"
     assert set(desert.outcomes()) == set(declared)
     daily = {"day"} | {o.name for o in OUTCOMES if o.daily}
-    assert set(desert.timeseries[-1]) == daily
+    assert set(desert.accounts.timeseries[-1]) == daily
+
+
+def test_every_outcome_is_computed_from_the_measures_by_its_declaration(desert):
+    """The model's outcomes are the declarations applied to its measures; a changed measure moves its outcome."""
+    measures = desert.accounts.measures()
+    assert pd.Series(desert.outcomes()).equals(pd.Series({o.name: o.compute(measures) for o in OUTCOMES}))
+    measures["interdictions"] += 5
+    assert OUTCOME_BY_NAME["interdictions"].compute(measures) == desert.outcomes()["interdictions"] + 5
+    assert OUTCOME_BY_NAME["apprehension_rate"].compute(measures) > desert.outcomes()["apprehension_rate"]
+
+
+def test_labels_are_declared_once_and_read_by_the_report_the_animation_and_the_app():
+    labels = [o.label for o in OUTCOMES]
+    assert len(set(labels)) == len(labels), "two outcomes share a label"
+    assert all(len(OUTCOME_BY_NAME[n].short) <= 14 for n in COUNTERS), "counters beside a map fit 14 characters"
+    values = {name: i for i, name in enumerate(COUNTERS)}
+    assert counter_values(values) == [(OUTCOME_BY_NAME[name].short, i) for i, name in enumerate(COUNTERS)]
+    assert {name for chart in CHARTS.values() for name, _ in chart} <= set(COUNTERS) <= set(OUTCOME_BY_NAME)
 
 
 def test_blind_spot_share_counts_groups_on_foot_at_the_line_only(desert):
-    records = [r for r in desert.crossings if r["mode"] == "foot" and r["reached_line"]]
+    records = [r for r in desert.crossings.log if r["mode"] == "foot" and r["reached_line"]]
     blind = [r["blind_spot"] for r in records]
     # Groups still on the way that have met the line count too (caught ones are in the records).
-    moving = [g for g in desert.groups.values() if g.mode == "foot" and g.crossing_xy is not None]
+    moving = [g for g in desert.crossings.groups.values() if g.mode == "foot" and g.crossing_xy is not None]
     blind += [bool(g.blind_spot) for g in moving]
-    vehicles = [r for r in desert.crossings if r["mode"] == "vehicle" and r["reached_line"]]
+    vehicles = [r for r in desert.crossings.log if r["mode"] == "vehicle" and r["reached_line"]]
     assert vehicles and len(blind) >= 20, "the run must have crossings on foot and through the port"
     assert desert.outcomes()["blind_spot_crossing_share"] == pytest.approx(np.mean(blind), abs=1e-6)
 
 
 def test_apprehensions_of_groups_and_of_people_match_the_crossing_records(desert):
     out = desert.outcomes()
-    by = pd.DataFrame(desert.crossings).groupby(["mode", "result"]).size()
+    by = pd.DataFrame(desert.crossings.log).groupby(["mode", "result"]).size()
     caught = int(by.xs("interdicted", level="result").sum())
     back = int(by.xs("turned_back", level="result").sum()) if "turned_back" in by.index.get_level_values(1) else 0
     assert out["interdictions"] == caught and back > 0, "the run must have groups caught and groups turned back"
@@ -88,7 +108,7 @@ def test_apprehensions_of_groups_and_of_people_match_the_crossing_records(desert
 
     # On foot: the same, from the records of groups on foot and those still walking beyond the zone.
     foot = {r: int(by.get(("foot", r), 0)) for r in ("interdicted", "succeeded", "turned_back")}
-    across_walking = sum(g.mode == "foot" and g.crossed for g in desert.groups.values())
+    across_walking = sum(g.mode == "foot" and g.crossed for g in desert.crossings.groups.values())
     expected = foot["interdicted"] / (foot["interdicted"] + foot["succeeded"] + across_walking + foot["turned_back"])
     assert out["apprehension_rate_on_foot"] == pytest.approx(expected, abs=1e-6)
     assert out["apprehension_rate_on_foot"] != pytest.approx(out["apprehension_rate"], abs=0.01)
@@ -290,9 +310,9 @@ def test_detention_and_prison_days_match_the_cases_and_sentences():
     held = sum((now if c.closed_day is None else c.closed_day) - c.arrest_day for c in cases if c.detained)
     assert courts.released > 0 and held > 0, "some accused held, some released for want of places"
     assert courts.detention_days == pytest.approx(held, rel=1e-9)
-    items = model.cost_items()
+    items = model.accounts.cost_items()
     assert items["pretrial_detention"] == pytest.approx(held * 110.0, rel=1e-9)
-    served = sum(min(now - start, days) for start, days in model.sentences)
+    served = sum(min(now - start, days) for start, days in model.accounts.sentences)
     assert served > 0 and items["prisons"] == pytest.approx(served / 365 * 39_000.0, rel=1e-9)
 
 

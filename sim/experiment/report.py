@@ -125,7 +125,7 @@ def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[st
                     bar.set_edgecolor(VERDICT_STYLE[verdict][0])
                     bar.set_linewidth(2.5)
         meta = OUTCOME_BY_NAME[outcome]
-        ax.set_title(f"{_label(outcome)}\n({_direction_words(meta.direction)})", fontsize=9)
+        ax.set_title(f"{meta.label}\n({_direction_words(meta.direction)})", fontsize=9)
         ax.set_ylabel(meta.unit, fontsize=8)
         ax.set_xticks(np.arange(len(experiment.policy_names)))
         ax.set_xticklabels([_label(p) for p in experiment.policy_names], rotation=35, ha="right", fontsize=8)
@@ -193,9 +193,9 @@ def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dic
                 )
         meta = OUTCOME_BY_NAME[outcome]
         ax.xaxis.set_major_formatter(EngFormatter(sep=" "))
-        ax.set_xlabel(f"{_label(TRADE_OFF_X)} ({OUTCOME_BY_NAME[TRADE_OFF_X].unit}, lower is cheaper)")
-        ax.set_ylabel(f"{_label(outcome)} ({meta.unit})")
-        ax.set_title(f"{_label(outcome)}: {_direction_words(meta.direction)}", fontsize=9)
+        ax.set_xlabel(f"{OUTCOME_BY_NAME[TRADE_OFF_X].label} ({OUTCOME_BY_NAME[TRADE_OFF_X].unit}, lower is cheaper)")
+        ax.set_ylabel(f"{meta.label} ({meta.unit})")
+        ax.set_title(f"{meta.label}: {_direction_words(meta.direction)}", fontsize=9)
         ax.grid(alpha=0.3)
     fig.legend(loc="outside right upper", fontsize=8)
     return fig
@@ -235,7 +235,7 @@ def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, st
                 label = _label(policy) if k == 0 else None
                 ax.plot(days, mean, color=colours[policy], lw=1.4, ls=LINE_STYLES[k], label=label)
                 ax.fill_between(days, low, high, color=colours[policy], alpha=0.15 / len(points), lw=0)
-        ax.set_title(f"{_label(outcome)} ({OUTCOME_BY_NAME[outcome].unit})", fontsize=9)
+        ax.set_title(f"{OUTCOME_BY_NAME[outcome].label} ({OUTCOME_BY_NAME[outcome].unit})", fontsize=9)
         ax.set_xlabel("day")
         ax.grid(alpha=0.3)
     _add_sweep_styles(experiment, fig.axes[0], points)
@@ -364,6 +364,7 @@ def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dic
 
 
 def _label(name: str) -> str:
+    """A policy's or experiment's name for display (outcomes have their declared ``label``)."""
     return name.replace("_", " ")
 
 
@@ -577,7 +578,7 @@ def _html_table(experiment: Experiment, summary: pd.DataFrame) -> str:
         for outcome in experiment.outcomes:
             meta = OUTCOME_BY_NAME[outcome]
             row = (
-                f"<tr><td><b>{esc(_label(outcome))}</b><br><span class='unit'>{esc(meta.unit)}, "
+                f"<tr><td><b>{esc(meta.label)}</b><br><span class='unit'>{esc(meta.unit)}, "
                 f"{esc(_direction_words(meta.direction))}</span></td>"
             )
             for policy in experiment.policy_names:
@@ -628,7 +629,7 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
         lines.append("|---" * (len(experiment.policy_names) + 1) + "|")
         cells = table.set_index(["outcome", "policy"])
         for outcome in experiment.outcomes:
-            row = f"| {_label(outcome)} ({_direction_words(OUTCOME_BY_NAME[outcome].direction)}) |"
+            row = f"| {OUTCOME_BY_NAME[outcome].label} ({_direction_words(OUTCOME_BY_NAME[outcome].direction)}) |"
             for policy in experiment.policy_names:
                 mean, change, verdict = _cell(cells.loc[(outcome, policy)], policy == BASELINE)
                 extra = f"<br>{change}" + (f" **{verdict}**" if verdict else "") if change else ""

@@ -37,6 +37,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.metrics import OUTCOME_BY_NAME
 from sim.schema import InputError, Problem, check_run_options
 from sim.viz.maps import draw_base, legend_marker
 
@@ -62,16 +63,16 @@ STATUS_LABELS: dict[str, str] = {
 }
 DETECTED_EDGE = "#ffea00"
 FLASH_COLOURS: dict[str, str] = {"detection": "#ffea00", "interdiction": "#d50000"}
-#: Counters shown beside each map: (outcome name, label).
-COUNTERS: tuple[tuple[str, str], ...] = (
-    ("victims_recruited", "recruited"),
-    ("victims_delivered", "delivered"),
-    ("victims_rescued", "rescued"),
-    ("deaths_in_transit", "died"),
-    ("interdictions", "interdictions"),
-    ("traffickers_arrested", "arrested"),
-    ("traffickers_convicted", "convicted"),
-    ("court_backlog", "court backlog"),
+#: Outcomes counted beside each map, labelled by their declared ``short`` label (:data:`sim.metrics.OUTCOMES`).
+COUNTERS: tuple[str, ...] = (
+    "victims_recruited",
+    "victims_delivered",
+    "victims_rescued",
+    "deaths_in_transit",
+    "interdictions",
+    "traffickers_arrested",
+    "traffickers_convicted",
+    "court_backlog",
 )
 #: Default frames per simulated day: a 10-day run is 120 frames, 15 s at 8 frames per second.
 FRAMES_PER_DAY = 12
@@ -85,7 +86,7 @@ class RunTracker:
     """What the picture needs beyond the model's current state: trails and fading flashes.
 
     Call :meth:`after_step` after every model step (detections and interdictions are reported per
-    step in ``model.recent_events``) and :meth:`sample` once per drawn frame (trails keep the last
+    step in ``model.accounts.recent_events``) and :meth:`sample` once per drawn frame (trails keep the last
     ``trail_points`` sampled positions of each active group).
 
     Args:
@@ -99,21 +100,21 @@ class RunTracker:
     flashes: list[tuple[str, float, float, float]] = field(default_factory=list)  # kind, x_km, y_km, hour
 
     def after_step(self, model: BorderModel) -> None:
-        """Record the detections and interdictions of the last step (``model.recent_events``).
+        """Record the detections and interdictions of the last step (``model.accounts.recent_events``).
 
         The model keeps there everything that happened during the last call to ``step()``, including
         interdictions by patrols arriving in scheduled events between steps.
         """
         hours = model.hours
-        self.flashes.extend((kind, x, y, hours) for kind, x, y in model.recent_events)
+        self.flashes.extend((kind, x, y, hours) for kind, x, y in model.accounts.recent_events)
 
     def sample(self, model: BorderModel) -> None:
-        for gid, group in model.groups.items():
+        for gid, group in model.crossings.groups.items():
             trail = self.trails.setdefault(gid, deque(maxlen=self.trail_points))
             point = (float(group.x_km), float(group.y_km))
             if not trail or trail[-1] != point:
                 trail.append(point)
-        for gid in [g for g in self.trails if g not in model.groups]:
+        for gid in [g for g in self.trails if g not in model.crossings.groups]:
             del self.trails[gid]
         now = model.hours
         self.flashes = [f for f in self.flashes if now - f[3] < self.flash_hours]
@@ -138,8 +139,12 @@ def clock_text(hours: float) -> str:
 
 def counter_lines(model: BorderModel) -> list[tuple[str, int]]:
     """The counters of :data:`COUNTERS` as (label, value) for the model now."""
-    values = model.outcomes()
-    return [(label, int(values[name])) for name, label in COUNTERS]
+    return counter_values(model.outcomes())
+
+
+def counter_values(values: dict[str, float]) -> list[tuple[str, int]]:
+    """(short label, value) of every outcome in :data:`COUNTERS`, from a dict of outcomes."""
+    return [(OUTCOME_BY_NAME[name].short, int(values[name])) for name in COUNTERS]
 
 
 # ---------------------------------------------------------------------------------------------- drawing
@@ -190,7 +195,7 @@ class RunView:
         return self.artists
 
     def _update_groups(self, model: BorderModel, tracker: RunTracker) -> None:
-        groups = list(model.groups.values())
+        groups = list(model.crossings.groups.values())
         segments, colours = [], []
         for group in groups:
             trail = tracker.trails.get(group.group_id)
@@ -207,8 +212,8 @@ class RunView:
         self.groups.set_sizes([self.scale * (30 + 14 * len(g.alive)) for g in groups])
 
     def _update_patrols(self, model: BorderModel) -> None:
-        self.patrols.set_offsets(np.asarray(model.patrol_pos, dtype=float).reshape(-1, 2))
-        colours = [to_rgba(STATUS_COLOURS.get(p.status.value, "black"), 1.0) for p in model.patrols]
+        self.patrols.set_offsets(np.asarray(model.patrol_force.pos, dtype=float).reshape(-1, 2))
+        colours = [to_rgba(STATUS_COLOURS.get(p.status.value, "black"), 1.0) for p in model.patrol_force.patrols]
         self.patrols.set_facecolors(colours or "none")
 
     def _update_flashes(self, model: BorderModel, tracker: RunTracker) -> None:

@@ -30,8 +30,9 @@ from mesa.visualization.solara_viz import ModelController, ModelCreator
 from mesa.visualization.utils import update_counter
 from PIL import Image as PILImage
 
+from sim.metrics import OUTCOME_BY_NAME
 from sim.model import BorderModel
-from sim.viz.animate import COUNTERS, Panel, RunTracker, build_figure
+from sim.viz.animate import COUNTERS, Panel, RunTracker, build_figure, counter_values
 
 #: Shipped scenarios: the repository's ``scenarios`` folder (or ``./scenarios`` when run elsewhere).
 SCENARIO_DIR = next(
@@ -40,19 +41,19 @@ SCENARIO_DIR = next(
 )
 AS_SCENARIO = "as in the scenario"
 DEFAULT_SCENARIO = "classroom"
-#: Outcomes charted over time: chart title -> [(outcome name, label, colour)].
-CHARTS: dict[str, list[tuple[str, str, str]]] = {
+#: Outcomes charted over time: chart title -> [(outcome name, colour)]; labels are the declared ``short`` ones.
+CHARTS: dict[str, list[tuple[str, str]]] = {
     "Victims": [
-        ("victims_recruited", "recruited", "#616161"),
-        ("victims_delivered", "delivered", "#c62828"),
-        ("victims_rescued", "rescued", "#2e7d32"),
-        ("deaths_in_transit", "died", "#000000"),
+        ("victims_recruited", "#616161"),
+        ("victims_delivered", "#c62828"),
+        ("victims_rescued", "#2e7d32"),
+        ("deaths_in_transit", "#000000"),
     ],
     "Enforcement and courts": [
-        ("interdictions", "interdictions", "#1565c0"),
-        ("traffickers_arrested", "arrested", "#6a1b9a"),
-        ("traffickers_convicted", "convicted", "#ef6c00"),
-        ("court_backlog", "court backlog", "#795548"),
+        ("interdictions", "#1565c0"),
+        ("traffickers_arrested", "#6a1b9a"),
+        ("traffickers_convicted", "#ef6c00"),
+        ("court_backlog", "#795548"),
     ],
 }
 
@@ -117,7 +118,7 @@ class ClassroomModel(BorderModel):
         self.tracker = RunTracker(trail_points=8, flash_hours=3.0)
         self.latest = self.outcomes()
         reporters = {"day": lambda m: m.days}
-        reporters.update({name: _reporter(name) for name, _ in COUNTERS})
+        reporters.update({name: _reporter(name) for name in COUNTERS})
         self.datacollector = DataCollector(model_reporters=reporters)
         self.datacollector.collect(self)
 
@@ -153,7 +154,7 @@ class MapCanvas:
         canvas, panel, model = self.fig.canvas, self.panel, self.panel.model
         canvas.restore_region(self.background)
         artists = [*panel.view.update(model, model.tracker), panel.counters]
-        panel.counters.set_text("\n".join(f"{label:<14}{model.latest[name]:>5}" for name, label in COUNTERS))
+        panel.counters.set_text("\n".join(f"{label:<14}{value:>5}" for label, value in counter_values(model.latest)))
         for artist in artists:
             self.fig.draw_artist(artist)
         buffer = io.BytesIO()
@@ -172,8 +173,9 @@ def MapView(model: ClassroomModel):  # noqa: N802 (Solara components are capital
 def Counters(model: ClassroomModel):  # noqa: N802
     update_counter.get()
     rows = "".join(
-        f"<tr><td>{label}</td><td style='text-align:right' class='count-{name}'>{int(model.latest[name])}</td></tr>"
-        for name, label in COUNTERS
+        f"<tr><td>{OUTCOME_BY_NAME[name].short}</td>"
+        f"<td style='text-align:right' class='count-{name}'>{int(model.latest[name])}</td></tr>"
+        for name in COUNTERS
     )
     title = f"<b>{model.scenario_name}</b>, day {model.days:.1f}"
     if model.notice:
@@ -189,8 +191,8 @@ def chart_figure(model: ClassroomModel, title: str) -> Figure:
     frame = model.datacollector.get_model_vars_dataframe()
     fig = Figure(figsize=(5.2, 2.6), dpi=90)
     ax = fig.subplots()
-    for name, label, colour in CHARTS[title]:
-        ax.plot(frame["day"], frame[label if label in frame else name], label=label, color=colour, linewidth=1.8)
+    for name, colour in CHARTS[title]:
+        ax.plot(frame["day"], frame[name], label=OUTCOME_BY_NAME[name].short, color=colour, linewidth=1.8)
     ax.set_title(title, fontsize=10, loc="left")
     ax.set_xlabel("day", fontsize=9)
     ax.tick_params(labelsize=8)
