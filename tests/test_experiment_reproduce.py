@@ -39,7 +39,7 @@ root_seed = 99
     )
     experiment = load_experiment(spec)
     out = tmp_path / "out"
-    run_experiment(experiment, out, SerialBackend(), progress=False, report=False)
+    run_experiment(experiment, out, SerialBackend(), progress=False)
     runs = pd.read_parquet(out / "runs.parquet")
     row = runs[(runs["policy"] == "towers_and_sharing") & (runs["replication"] == 1)].iloc[0]
     assert row["status"] == "ok"

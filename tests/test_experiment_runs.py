@@ -16,6 +16,7 @@ import pytest
 from sim.experiment.backends import DaskBackend, ProcessBackend, SerialBackend
 from sim.experiment.cli import experiment_command
 from sim.experiment.execute import build_tasks, run_experiment
+from sim.experiment.report import write_report
 from sim.experiment.spec import load_experiment
 from sim.schema import InputError
 
@@ -67,11 +68,11 @@ def test_real_model_gives_identical_runs_in_process_in_processes_and_on_dask(tmp
 
     exp = load_experiment(experiment_file(tmp_path, run_function="sim.runner:run", replications=2, days=2))
     results = {}
-    run_experiment(exp, tmp_path / "serial", SerialBackend(), progress=False, report=False)
+    run_experiment(exp, tmp_path / "serial", SerialBackend(), progress=False)
     results["serial"] = tables(tmp_path / "serial")
     processes = ProcessBackend(2)
     try:
-        run_experiment(exp, tmp_path / "processes", processes, progress=False, report=False)
+        run_experiment(exp, tmp_path / "processes", processes, progress=False)
     finally:
         processes.close()
     results["processes"] = tables(tmp_path / "processes")
@@ -80,7 +81,7 @@ def test_real_model_gives_identical_runs_in_process_in_processes_and_on_dask(tmp
     ) as cluster:
         dask = DaskBackend(cluster.scheduler_address)
         try:
-            run_experiment(exp, tmp_path / "dask", dask, progress=False, report=False)
+            run_experiment(exp, tmp_path / "dask", dask, progress=False)
         finally:
             dask.close()
     results["dask"] = tables(tmp_path / "dask")
@@ -118,11 +119,11 @@ def test_failing_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
 
 def test_existing_output_needs_resume(tmp_path):
     exp = load_experiment(experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run"))
-    run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=False)
+    run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
     with pytest.raises(InputError, match="--resume"):
-        run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=False)
+        run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
     before = tables(tmp_path / "out")
-    run_experiment(exp, tmp_path / "out", SerialBackend(), resume=True, progress=False, report=False)
+    run_experiment(exp, tmp_path / "out", SerialBackend(), resume=True, progress=False)
     assert_same(before, tables(tmp_path / "out"))  # nothing left to run; the same data
 
 
@@ -145,14 +146,14 @@ def test_killed_experiment_resumes_each_run_exactly_once(tmp_path):
     (out / "parts" / "fedcba9876543210fedc.run.parquet").write_bytes(b"not parquet")
 
     exp = load_experiment(spec)
-    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False, report=False)
+    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False)
     assert result.total == 12 and result.failed == 0
     assert not list((out / "parts").glob("*.tmp")) and not (out / "parts" / "fedcba9876543210fedc.run.parquet").exists()
     runs = pd.read_parquet(out / "runs.parquet")
     keys = list(zip(runs["policy"], runs["sweep_point"], runs["replication"], strict=True))
     assert len(keys) == len(set(keys)) == len(build_tasks(exp))
 
-    run_experiment(exp, tmp_path / "whole", SerialBackend(), progress=False, report=False)
+    run_experiment(exp, tmp_path / "whole", SerialBackend(), progress=False)
     assert_same(tables(tmp_path / "whole"), tables(out))
 
 
@@ -172,7 +173,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
     assert "--resume" in stderr and "Traceback" not in stderr, stderr[-2000:]
 
     exp = load_experiment(spec)
-    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False, report=False)
+    result = run_experiment(exp, out, SerialBackend(), resume=True, progress=False)
     assert result.total == 12 and result.failed == 0
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == len(set(zip(runs["policy"], runs["replication"], strict=True))) == 12
@@ -183,8 +184,9 @@ def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path
     text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [2.0, 6.0]\n'
     spec.write_text(text, encoding="utf-8")
     exp = load_experiment(spec)
-    result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False, report=True)
-    assert result.total == 18 and not result.report_error
+    result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
+    write_report(exp, result.out_dir, result.runs, result.summary)
+    assert result.total == 18
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "simulated 3 times at each sweep point" in markdown
     for value in ("2.0", "6.0"):
@@ -197,7 +199,9 @@ def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path)
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=2)
     text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [1.0, 2.0, 3.0, 4.0, 5.0]\n'
     spec.write_text(text, encoding="utf-8")
-    result = run_experiment(load_experiment(spec), tmp_path / "out", SerialBackend(), progress=False, report=True)
-    assert result.total == 30 and not result.report_error
+    exp = load_experiment(spec)
+    result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
+    write_report(exp, result.out_dir, result.runs, result.summary)
+    assert result.total == 30
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert markdown.count("Shown for the first sweep point (victims.recruitment_per_day = 1.0) of 5") == 3

@@ -52,12 +52,14 @@ def experiment_command(args: argparse.Namespace) -> int:
     finally:
         backend.close()
     print(format_summary(result.summary, experiment))
-    from sim.experiment.report import court_warnings
+    from sim.experiment.report import court_warnings, write_report
 
     for line in court_warnings(experiment, result.runs):
         print(f"warning: {line}")
-    if result.report_error:
-        print(f"warning: the report could not be written: {result.report_error}", file=sys.stderr)
+    try:
+        write_report(experiment, result.out_dir, result.runs, result.summary)
+    except Exception as exc:  # the data and statistics are saved; say what went wrong with the figures
+        print(f"warning: the report could not be written: {type(exc).__name__}: {exc}", file=sys.stderr)
     else:
         print(f"report: {out_dir / 'report.html'} (and report.md); data: {out_dir}/*.parquet, summary.csv")
     if result.failed:

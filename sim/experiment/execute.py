@@ -1,10 +1,11 @@
-"""Running an experiment: tasks, streaming to disk, resuming, then statistics and the report.
+"""Running an experiment: tasks, streaming to disk, resuming, then statistics.
 
 :func:`run_experiment` expands the experiment into run tasks (every policy x sweep point x
 replication, replication ``i`` always with seed ``i`` of :func:`sim.experiment.seeds.replication_seeds`),
 skips the runs already on disk when resuming, hands the rest to a backend, writes each record as
-it arrives, and at the end consolidates the tables, computes the statistics (``summary.csv``) and
-writes the report. The manifest records what was run, with what, and when.
+it arrives, and at the end consolidates the tables and computes the statistics (``summary.csv``).
+The manifest records what was run, with what, and when. The report is the next layer's
+(:mod:`sim.experiment.report`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class ExperimentResult:
         summary: the statistics table (``summary.csv``).
         total: number of runs in the experiment.
         failed: number of runs that failed.
-        report_error: why the report could not be written, if it could not.
     """
 
     out_dir: Path
@@ -49,7 +49,6 @@ class ExperimentResult:
     summary: pd.DataFrame
     total: int
     failed: int
-    report_error: str = ""
 
 
 def build_tasks(experiment: Experiment) -> list[RunTask]:
@@ -100,7 +99,6 @@ def run_experiment(
     *,
     resume: bool = False,
     progress: bool = True,
-    report: bool = True,
 ) -> ExperimentResult:
     """Run (or finish) an experiment and write its results folder.
 
@@ -110,7 +108,8 @@ def run_experiment(
         backend: where runs execute; closed by the caller.
         resume: finish the runs missing from ``out_dir`` instead of refusing a non-empty folder.
         progress: show a progress bar with ETA on stderr.
-        report: write ``report.html`` and ``report.md``.
+
+    The report is written by the caller (:func:`sim.experiment.report.write_report`).
 
     Raises:
         InputError: ``out_dir`` already holds results and ``resume`` is false, or holds the results
@@ -131,15 +130,7 @@ def run_experiment(
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     manifest.update(finished=_now(), runs_total=len(tasks), runs_failed=failed)
     store.write_json("manifest.json", manifest)
-    result = ExperimentResult(store.out_dir, runs, summary, len(tasks), failed)
-    if report:
-        from sim.experiment.report import write_report
-
-        try:
-            write_report(experiment, store.out_dir, runs, summary)
-        except Exception as exc:  # the data and statistics are saved; say what went wrong with the figures
-            result.report_error = f"{type(exc).__name__}: {exc}"
-    return result
+    return ExperimentResult(store.out_dir, runs, summary, len(tasks), failed)
 
 
 def _execute(

@@ -1,0 +1,165 @@
+"""The folder tree is the architecture: scenario -> world -> model -> run -> experiment -> report/viz -> CLI.
+
+Read from the source with ``ast`` (no imports run): every ``sim`` module's imports of other ``sim``
+modules, including imports inside functions. Imports under ``if TYPE_CHECKING:`` are left out: they
+exist for type hints only and never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIM = ROOT / "sim"
+
+#: Layers in order; a module may import its own layer and those before it, never those after.
+LAYERS = (
+    ("scenario", ("sim.schema", "sim.scenario", "sim.docs")),
+    ("world", ("sim.world",)),
+    ("outcomes", ("sim.metrics",)),
+    ("model", ("sim.model",)),
+    ("run", ("sim.runner",)),
+    ("experiment", ("sim.experiment",)),
+    ("report and viz", ("sim.experiment.report", "sim.viz")),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli")),
+)
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports_of(source: str, name: str, is_package: bool) -> set[str]:
+    """The ``sim`` modules a module imports at run time (relative imports resolved)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                for sub in child.orelse:
+                    visit(sub)
+                continue
+            if isinstance(child, ast.Import):
+                found.update(a.name for a in child.names if a.name.split(".")[0] == "sim")
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = name.split(".") if is_package else name.split(".")[:-1]
+                    base = base[: len(base) - (child.level - 1)]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                if target.split(".")[0] == "sim":
+                    found.add(target)
+                    # `from sim.world import build` may name a submodule
+                    found.update(f"{target}.{a.name}" for a in child.names)
+            visit(child)
+
+    visit(ast.parse(source))
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in SIM.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        targets = imports_of(path.read_text(encoding="utf-8"), name, path.name == "__init__.py")
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of imports, or None (depth-first search with colours)."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def dfs(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := dfs(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := dfs(node)):
+            return cycle
+    return None
+
+
+def layer_of(module: str) -> int | None:
+    """The layer of the longest prefix that names the module or a package holding it."""
+    matches = [
+        (len(p), i)
+        for i, (_, prefixes) in enumerate(LAYERS)
+        for p in prefixes
+        if module == p or module.startswith(p + ".")
+    ]
+    return max(matches)[1] if matches else None
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for source, targets in graph.items():
+        ls = layer_of(source)
+        for target in targets:
+            lt = layer_of(target)
+            if ls is not None and lt is not None and lt > ls:
+                bad.append(f"{source} ({LAYERS[ls][0]}) imports {target} ({LAYERS[lt][0]})")
+    return sorted(bad)
+
+
+def test_there_are_no_import_cycles():
+    graph = import_graph()
+    assert len(graph) > 30
+    assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph))}"
+
+
+def test_every_module_belongs_to_a_layer():
+    graph = import_graph()
+    loose = [m for m in graph if m != "sim" and layer_of(m) is None]
+    assert not loose, f"modules in no layer of the architecture: {loose}"
+
+
+def test_no_layer_imports_a_later_one():
+    assert not layer_violations(import_graph())
+
+
+def test_surveillance_does_not_import_world_building_back():
+    graph = import_graph()
+    assert not {"sim.world", "sim.world.build", "sim.world.places"} & graph["sim.world.surveillance"]
+    assert "sim.world.surveillance" in graph["sim.world.build"]
+
+
+def test_the_model_wires_components_and_stays_short():
+    source = (SIM / "model" / "border_model.py").read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= 250
+    components = {"accounting", "patrol_force", "crossings", "detection", "enforcement", "intel", "routing"}
+    assert {f"sim.model.{c}" for c in components} <= import_graph()["sim.model.border_model"]
+
+
+# The checks above must be able to fail.
+def test_the_checks_catch_a_cycle_and_a_layer_violation():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    assert layer_violations({"sim.model.crossings": {"sim.viz.animate"}, "sim.viz.animate": {"sim.model"}}) == [
+        "sim.model.crossings (model) imports sim.viz.animate (report and viz)"
+    ]
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sim.model import X\n"
+    source += "def f():\n    import sim.viz\n"
+    assert imports_of(source, "sim.world.x", False) == {"sim.viz"}
+    assert imports_of("from .core import World\n", "sim.world", True) == {"sim.world.core", "sim.world.core.World"}
