@@ -105,11 +105,63 @@ def test_non_punishment_turns_misidentified_victims_into_supported_witnesses():
     assert mis_spare < mis_punish, f"still misidentified at the end: punish {mis_punish}, non-punishment {mis_spare}"
 
 
-@pytest.mark.parametrize("outcome", ["network_active_members", "mean_fee", "cost", "court_backlog"])
-def test_legal_outcomes_are_reported(outcome):
-    result = run(DESERT, None, seed=1, days=30)
-    assert outcome in result.outcomes
-    assert result.outcomes[outcome] >= 0
+def run_model(overrides: dict, days: float, seed: int = 1) -> BorderModel:
+    model = BorderModel(DESERT, seed=seed, overrides=overrides)
+    for _ in range(round(days * model.steps_per_day)):
+        model.step()
+    return model
+
+
+# No patrols, sensors, port inspections or investigators: nothing can stop a group or arrest anyone.
+UNGUARDED = {
+    "patrols.count": 0,
+    "surveillance.sensors": [],
+    "checkpoints.screening_share": 0.0,
+    "traffickers.tunnel_share": 0.0,
+}
+
+
+def test_network_strength_fee_and_backlog_follow_the_arrests_and_verdicts():
+    """The network and court outcomes are the model's state, and they move with enforcement.
+
+    Unguarded, no member is lost and no penalty is seen: every network is at full strength and charges the
+    base fee, and the courts are empty. Guarded for 120 days, arrests take members off the streets, the fee
+    carries the expected penalty, and the backlog is every case filed and not yet closed.
+    """
+    free = run_model(UNGUARDED, days=30)
+    cfg = free.spec.traffickers
+    out = free.outcomes()
+    assert free.accounts.counters["crossings_attempted"] > 20
+    assert out["network_active_members"] == cfg.networks * cfg.members_per_network
+    assert out["mean_fee"] == cfg.fee
+    assert out["court_backlog"] == 0 and out["traffickers_arrested"] == 0
+
+    guarded = run_model({"legal.courts": 1}, days=120)
+    out = guarded.outcomes()
+    members = [m for n in guarded.networks for m in n.members]
+    active = sum(m.status.value in ("idle", "guiding", "released") for m in members)
+    assert out["traffickers_arrested"] > 5, out
+    assert out["network_active_members"] == active
+    assert out["network_active_members"] < len(members), "some members are held or in prison"
+    assert out["mean_fee"] == round(float(np.mean([n.fee for n in guarded.networks])), 2)
+    assert out["mean_fee"] > cfg.fee, "observed arrests and convictions raise the fee"
+    closed = out["traffickers_convicted"] + out["cases_dismissed"] + out["absconded"]
+    assert out["court_backlog"] == len(guarded.courts.open_cases) == out["traffickers_arrested"] - closed > 0
+
+
+def test_the_cost_is_its_items_priced_as_the_scenario_says():
+    """Patrol hours at their price, sensors by the year, the rest zero when unused; doubling a price moves the cost."""
+    overrides = UNGUARDED | {"patrols.count": 4, "agencies.sharing": "none"}
+    overrides |= {f"agencies.members[{i}].investigators": 0 for i in range(3)}
+    overrides |= {"legal.courts": 0, "victims.protection": "none"}
+    model = run_model(overrides, days=10)
+    out, s = model.outcomes(), model.spec
+    patrol_hours = model.accounts.counters["patrol_hours"]
+    assert patrol_hours == pytest.approx(4 * 10 * 24 * s.patrols.on_duty_share, rel=0.02)
+    assert out["cost_enforcement"] == pytest.approx(patrol_hours * s.patrols.cost_per_hour, abs=0.01)
+    assert out["cost"] == pytest.approx(out["cost_enforcement"] + out["cost_justice"] + out["cost_victim_support"])
+    dearer = run_model(overrides | {"patrols.cost_per_hour": 2 * s.patrols.cost_per_hour}, days=10).outcomes()
+    assert dearer["cost_enforcement"] == pytest.approx(2 * out["cost_enforcement"], abs=0.02)
 
 
 @pytest.mark.parametrize(
