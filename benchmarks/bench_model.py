@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
     spec = load_scenario(SCENARIO).spec
     scaled = {
-        "victims.recruitment_per_day": spec.victims.recruitment_per_day * SCALE,
+        "crossers.per_day": spec.crossers.per_day * SCALE,
         "traffickers.networks": spec.traffickers.networks * SCALE,
         "patrols.count": spec.patrols.count * SCALE,
     }

@@ -96,8 +96,8 @@ COST_ITEMS: dict[str, str] = {
     "victim_support": "cost_victim_support",
 }
 
-#: Victim states; every recruited victim is in exactly one at every moment.
-VICTIM_STATES = ("recruited", "in_transit", "delivered", "rescued", "died", "misidentified", "supported")
+#: States of the people taken across (victims and migrants alike); everyone is in exactly one at every moment.
+PERSON_STATES = ("waiting", "in_transit", "arrived", "detained", "rescued", "supported", "died", "stopped")
 
 H, L, N = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER, Direction.NEUTRAL
 FINISHED = ("crossings_succeeded", "finished_turned_back")
@@ -108,23 +108,25 @@ OUTCOMES: tuple[Outcome, ...] = (
         "victims_recruited",
         "people",
         N,
-        "Victims recruited at staging areas (cumulative).",
-        count(*(f"victims.{state}" for state in VICTIM_STATES)),
-        short="recruited",
+        "Trafficking victims taken on by the networks, and migrants who fell into debt bondage (cumulative).",
+        count(*(f"victims.{state}" for state in PERSON_STATES)),
+        short="victims",
     ),
     Outcome(
         "victims_delivered",
         "people",
         L,
-        "Victims delivered to exploitation at destination.",
-        count("victims.delivered"),
-        short="delivered",
+        "Trafficking victims exploited at the destination now: delivered, or in debt bondage after arriving as "
+        "migrants (those who came forward since are among the rescued).",
+        count("victims.arrived"),
+        short="exploited",
     ),
     Outcome(
         "victims_rescued",
         "people",
         H,
-        "Victims identified and rescued (including those later supported).",
+        "Trafficking victims identified at screening or who came forward at the destination (including those "
+        "later supported).",
         count("victims.rescued", "victims.supported"),
         short="rescued",
     ),
@@ -132,16 +134,77 @@ OUTCOMES: tuple[Outcome, ...] = (
         "deaths_in_transit",
         "people",
         L,
-        "Victims who died or were gravely harmed in transit.",
-        count("victims.died"),
+        "People (victims and migrants) who died or were gravely harmed in transit.",
+        count("victims.died", "migrants.died"),
         short="died",
     ),
     Outcome(
         "victims_misidentified",
         "people",
         L,
-        "Interdicted victims treated as offenders.",
-        count("victims.misidentified"),
+        "Screenings of apprehended trafficking victims that missed them (false negatives): they are held and "
+        "returned as migrants. A victim cost.",
+        count("victims_misidentified"),
+    ),
+    Outcome(
+        "migrants_flagged_as_victims",
+        "people",
+        L,
+        "Screenings that flagged a smuggled migrant as a trafficking victim (false positives): held through the "
+        "referral before return. A rights cost.",
+        count("migrants_flagged_as_victims"),
+    ),
+    Outcome(
+        "victims_came_forward",
+        "people",
+        H,
+        "Victims at the destination who came forward to the authorities (more under stronger protection).",
+        count("victims_came_forward"),
+    ),
+    Outcome(
+        "victims_in_debt_bondage",
+        "people",
+        L,
+        "Smuggled migrants who fell into debt bondage on arrival (the risk rises with the fee they paid).",
+        count("victims_in_debt_bondage"),
+    ),
+    Outcome(
+        "migrants_arrived",
+        "people",
+        N,
+        "Smuggled migrants at the destination now (not in debt bondage).",
+        count("migrants.arrived"),
+        short="migrants in",
+    ),
+    Outcome(
+        "people_deterred",
+        "people",
+        N,
+        "People returned after an apprehension who stopped trying (victims: not trafficked again).",
+        count("victims.stopped", "migrants.stopped"),
+        short="deterred",
+    ),
+    Outcome(
+        "apprehensions_per_success",
+        "ratio",
+        N,
+        "Apprehensions of people per person who got across: people_apprehended / people who arrived. With every "
+        "apprehended person trying again and apprehended with probability p each time, p / (1 - p).",
+        lambda m: round(m["people_apprehended"] / m["people_arrived"], 6) if m["people_arrived"] else 0.0,
+        label="apprehensions per person across",
+        daily=False,
+    ),
+    Outcome(
+        "recidivism_share",
+        "share",
+        N,
+        "Of the apprehensions of people, the share of people apprehended before (field: 28 % in FY2007, 20 % in "
+        "FY2011, about 12 % in FY2016, DHS).",
+        lambda m: (
+            round(m["people_apprehended_before"] / m["people_apprehended"], 6) if m["people_apprehended"] else 0.0
+        ),
+        label="recidivism",
+        daily=False,
     ),
     Outcome(
         "victims_testifying", "people", H, "Rescued victims who cooperated as witnesses.", count("victims_testifying")
@@ -211,16 +274,16 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people_apprehended",
         "people",
         N,
-        "Victims stopped at interdictions and screened, port finds included (their guides count among "
-        "traffickers_arrested).",
+        "Apprehensions of people (victims and migrants) at interdictions, port finds included; a person caught "
+        "twice counts twice (their guides count among traffickers_arrested).",
         count("people_apprehended"),
     ),
     Outcome(
         "apprehension_rate_people",
         "share",
         H,
-        "Victims stopped per victim-attempt finished: people_apprehended / (people_apprehended + victims alive "
-        "when their group got across + victims who scattered and turned back); every mode, port finds included.",
+        "People stopped per person-attempt finished: people_apprehended / (people_apprehended + people alive "
+        "when their group got across + people who scattered and turned back); every mode, port finds included.",
         share("people_apprehended", "people_crossed", "people_turned_back"),
         label="apprehension rate (people)",
         daily=False,
@@ -244,7 +307,21 @@ OUTCOMES: tuple[Outcome, ...] = (
         short="arrested",
     ),
     Outcome(
-        "traffickers_convicted", "people", H, "Traffickers convicted.", count("courts.convicted"), short="convicted"
+        "traffickers_convicted",
+        "people",
+        H,
+        "Traffickers convicted, of trafficking or of smuggling.",
+        count("courts.convicted"),
+        short="convicted",
+    ),
+    Outcome(
+        "convictions_for_trafficking",
+        "people",
+        H,
+        "Convictions on a trafficking charge (a guide whose group held identified victims, a member found by "
+        "investigation of a network with identified victims, or through a victim who came forward); the rest "
+        "are for smuggling.",
+        count("convicted_of_trafficking"),
     ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),

@@ -66,6 +66,7 @@ def run(
         bar.close()
     outcomes = _clean(model.outcomes())
     outcomes["victims_by_state"] = model.victims_by_state()
+    outcomes["migrants_by_state"] = model.migrants_by_state()
     outcomes["cost_items"] = {k: round(float(v), 2) for k, v in model.accounts.cost_items().items()}
     outcomes["courts"] = _clean(
         {
@@ -120,8 +121,9 @@ def summary_table(outcomes: dict[str, Any]) -> str:
         value = outcomes.get(o.name)
         text = "n/a" if value is None else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
         lines.append(f"{o.name:<28} {text:>14}  {o.unit}")
-    states = ", ".join(f"{k} {v}" for k, v in outcomes["victims_by_state"].items())
-    lines.append(f"victims by state: {states}")
+    for table in ("victims", "migrants"):
+        states = ", ".join(f"{k} {v}" for k, v in outcomes[f"{table}_by_state"].items())
+        lines.append(f"{table} by state: {states}")
     items = outcomes.get("cost_items")
     if items:
         lines.append("cost by item: " + ", ".join(f"{k} {v:,.0f}" for k, v in items.items()))

@@ -64,8 +64,10 @@ DRIVE_SPEED_FACTORS = {
 
 PROTECTION_LEVELS = ("none", "basic", "strong")
 
-#: Chance a rescued victim testifies, by protection level (``victims.testify_probability``).
+#: Chance a rescued victim testifies, by protection level (``victims.testify_probability``); chance a victim at
+#: the destination comes forward (``victims.come_forward_probability``).
 TESTIFY_PROBABILITY = {"none": 0.1, "basic": 0.3, "strong": 0.65}
+COME_FORWARD_PROBABILITY = {"none": 0.02, "basic": 0.05, "strong": 0.15}
 
 INSPECTION_TECHNOLOGIES = ("basic", "standard", "scanner", "biometric")
 
@@ -679,10 +681,32 @@ class Traffickers:
     )
     risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0, source="assumption")
     vehicle_share: float = spec(
-        0.2, doc="Share of groups hidden in vehicles through a port.", ge=0, le=1, source="assumption"
+        0.2,
+        doc=(
+            "Share of groups hidden in vehicles through a port while every mode looks equally risky; with "
+            "mode_risk_sensitivity the shares shift toward the modes the network has seen succeed."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
     )
     tunnel_share: float = spec(
-        0.0, doc="Share of groups using a tunnel when one exists.", ge=0, le=1, source="assumption"
+        0.0,
+        doc="Share of groups using a tunnel when one exists, while every mode looks equally risky.",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    mode_risk_sensitivity: float = spec(
+        1.0,
+        doc=(
+            "How strongly the choice of mode (foot, vehicle through a port, tunnel) follows the interdiction rate "
+            "a network has seen for each: a mode's weight is its share times exp(-sensitivity x rate). 0: fixed "
+            "shares."
+        ),
+        ge=0,
+        le=100,
+        source="assumption; pattern: displacement to ports after the 1990s build-up (Cornelius 2001)",
     )
     vehicle_speed_kmh: float = spec(
         50.0,
@@ -786,12 +810,15 @@ class Traffickers:
 
 @dataclass(frozen=True)
 class Victims:
-    recruitment_per_day: float = spec(
-        6.0,
-        doc="Victims recruited per day across all staging areas at full network activity.",
-        unit="per day",
+    trafficked_share: float = spec(
+        0.25,
+        doc=(
+            "Base rate of trafficking victims among the people the networks take across; the others are "
+            "smuggled migrants who pay a fee."
+        ),
         ge=0,
-        source="assumption",
+        le=1,
+        source="assumption: smuggling and trafficking overlap, most smuggled migrants are not trafficked (UNODC)",
     )
     protection: str = spec(
         "basic",
@@ -818,7 +845,56 @@ class Victims:
         source="assumption",
     )
     screening_training: float = spec(
-        0.5, doc="Probability an interdicted victim is correctly identified as a victim.", ge=0, le=1, source=INPUT
+        0.5,
+        doc="Sensitivity of screening: chance an apprehended trafficking victim is identified as a victim.",
+        ge=0,
+        le=1,
+        source=INPUT,
+    )
+    screening_specificity: float = spec(
+        0.95,
+        doc=(
+            "Specificity of screening: chance an apprehended smuggled migrant is not flagged as a victim. A "
+            "flagged migrant is held through the referral (support_intake_days) before return: a rights cost."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    re_trafficking_probability: float = spec(
+        0.3,
+        doc="Chance a trafficking victim returned to the origin side (not identified) is trafficked again.",
+        ge=0,
+        le=1,
+        source="assumption; pattern: re-trafficking of returned victims (IOM)",
+    )
+    debt_bondage_per_fee: float = spec(
+        2e-5,
+        doc=(
+            "Hazard of debt bondage per unit of fee a smuggled migrant paid: on arrival they fall into bondage with "
+            "1 - exp(-debt_bondage_per_fee x fee) (4 % at a fee of 2,000) and become trafficking victims."
+        ),
+        unit="per currency",
+        ge=0,
+        le=1,
+        source="assumption; pattern: debt bondage rises with smuggling debts (UNODC 2010)",
+    )
+    come_forward_probability: dict[str, float] = spec(
+        default_factory=lambda: dict(COME_FORWARD_PROBABILITY),
+        doc=(
+            "Chance a trafficking victim at the destination comes forward to the authorities, by protection "
+            "level (none, basic, strong); levels left out keep their defaults."
+        ),
+        ge=0,
+        le=1,
+        source="assumption; pattern: fear of deportation keeps victims from coming forward (UNODC)",
+    )
+    come_forward_days: float = spec(
+        120.0,
+        doc="Mean time from arrival to coming forward, for victims who do (exponential).",
+        unit="days",
+        gt=0,
+        source="assumption",
     )
     non_punishment: bool = spec(
         False,
@@ -890,6 +966,46 @@ class Victims:
     def testify_chance(self, protection: str) -> float:
         """``testify_probability`` of a protection level, its default when the table leaves it out."""
         return self.testify_probability.get(protection, TESTIFY_PROBABILITY[protection])
+
+    def come_forward_chance(self, protection: str) -> float:
+        """``come_forward_probability`` of a protection level, its default when the table leaves it out."""
+        return self.come_forward_probability.get(protection, COME_FORWARD_PROBABILITY[protection])
+
+
+@dataclass(frozen=True)
+class Crossers:
+    per_day: float = spec(
+        6.0,
+        doc=(
+            "People the networks take on per day across all staging areas at full activity: smuggled migrants "
+            "and, at victims.trafficked_share, trafficking victims. People returned after an apprehension "
+            "come on top."
+        ),
+        unit="per day",
+        ge=0,
+        source="assumption",
+    )
+    return_days: float = spec(
+        2.0,
+        doc="Time from an apprehension to the return to the origin side (processing and removal).",
+        unit="days",
+        ge=0,
+        source="assumption: voluntary return takes a day or two, formal removal longer",
+    )
+    retry_probability: float = spec(
+        0.8,
+        doc="Chance a smuggled migrant returned after an apprehension tries again (the rest stop trying).",
+        ge=0,
+        le=1,
+        source="assumption; field: most apprehended migrants try again (Massey & Singer 1995; Espenshade 1994)",
+    )
+    switch_network_probability: float = spec(
+        0.3,
+        doc="Chance a migrant who tries again goes with another network (drawn at random) rather than the same.",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
 
 
 @dataclass(frozen=True)
@@ -1025,7 +1141,20 @@ class Legal:
     abscond_probability: float = spec(
         0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1, source="assumption"
     )
-    sentence_years: float = spec(6.0, doc="Mean sentence on conviction.", unit="years", gt=0, source=INPUT)
+    sentence_years: float = spec(
+        6.0,
+        doc="Mean sentence on a conviction for trafficking (a guide whose group held identified victims).",
+        unit="years",
+        gt=0,
+        source=INPUT,
+    )
+    smuggling_sentence_years: float = spec(
+        1.5,
+        doc="Mean sentence on a conviction for smuggling (no identified trafficking victim in the group).",
+        unit="years",
+        gt=0,
+        source="assumption: of the order of US federal alien-smuggling sentences (about 15 months median)",
+    )
     time_served_min_share: float = spec(
         0.5,
         doc=(
@@ -1078,7 +1207,8 @@ class Scenario:
     patrols: Patrols = spec(default_factory=Patrols, doc="Mobile patrols.")
     agencies: Agencies = spec(default_factory=Agencies, doc="Agencies and their data sharing.")
     traffickers: Traffickers = spec(default_factory=Traffickers, doc="Trafficking networks and their behaviour.")
-    victims: Victims = spec(default_factory=Victims, doc="Recruitment, protection and identification.")
+    crossers: Crossers = spec(default_factory=Crossers, doc="People taken across, and their return and retries.")
+    victims: Victims = spec(default_factory=Victims, doc="Trafficking victims: base rate, protection, identification.")
     checkpoints: Checkpoints = spec(default_factory=Checkpoints, doc="Inspection at ports of entry.")
     legal: Legal = spec(default_factory=Legal, doc="Courts, delays, evidence and detention.")
 
@@ -1265,7 +1395,7 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             b.fail(key, f"given {agency!r}; allowed: one of the agencies in agencies.members ({', '.join(names)})")
     if s.patrols.count > 0 and names and sum(a.patrol_share for a in s.agencies.members) <= 0:
         b.fail("agencies.members", "patrols.count > 0 but every agency has patrol_share = 0")
-    if s.traffickers.networks > 0 and s.victims.recruitment_per_day > 0:
+    if s.traffickers.networks > 0 and s.crossers.per_day > 0:
         if not s.staging:
             b.fail("staging", "traffickers recruit victims but no [[staging]] area is given")
         if not s.destinations:
@@ -1313,12 +1443,13 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
                 f"checkpoints.detection_probability.{name}",
                 f"unknown technology {name!r}; allowed: {', '.join(INSPECTION_TECHNOLOGIES)}",
             )
-    for name in s.victims.testify_probability:
-        if name not in PROTECTION_LEVELS:
-            b.fail(
-                f"victims.testify_probability.{name}",
-                f"unknown protection level {name!r}; allowed: {', '.join(PROTECTION_LEVELS)}",
-            )
+    for table in ("testify_probability", "come_forward_probability"):
+        for name in getattr(s.victims, table):
+            if name not in PROTECTION_LEVELS:
+                b.fail(
+                    f"victims.{table}.{name}",
+                    f"unknown protection level {name!r}; allowed: {', '.join(PROTECTION_LEVELS)}",
+                )
     if s.legal.time_served_min_share > s.legal.time_served_max_share:
         b.fail(
             "legal.time_served_min_share",

@@ -66,7 +66,8 @@ LABELS = {
 #: A busy classroom of a few days: enough groups, arrests and verdicts for most keys to show.
 BUSY = {
     "time.days": 5.0,
-    "victims.recruitment_per_day": 20.0,
+    "crossers.per_day": 20.0,
+    "victims.trafficked_share": 1.0,  # every person a victim: the victims' mechanisms at full strength
     "traffickers.networks": 3,
     "legal.procedural_delay_days": 0.5,
     "legal.trial_days_mean": 1.0,
@@ -144,12 +145,19 @@ INSPECTED = {
     "checkpoints.screening_share": 1.0,
     "agencies.members[0].investigators": 20,
     "agencies.members[1].investigators": 0,
+    "traffickers.mode_risk_sensitivity": 0.0,  # vehicles keep their share although inspection finds them
 }
 # Support services begin a week after a rescue; late identification a month after a misidentification.
 SUPPORT = {"time.days": 12.0}
-LATE = {"time.days": 32.0, "victims.recruitment_per_day": 10.0}
+LATE = {"time.days": 32.0, "crossers.per_day": 10.0}
 # Late identification within the run: misidentified victims are identified a day later.
-LATE_SOON = {"victims.non_punishment": True, "victims.late_identification_days": 1.0}
+LATE_SOON = {
+    "victims.non_punishment": True,
+    "victims.late_identification_days": 1.0,
+    "time.days": 8.0,
+    "victims.screening_training": 0.2,
+    "victims.protection": "strong",
+}
 
 CONFIGS = {
     "classroom": Config(CLASSROOM, BUSY),
@@ -163,9 +171,13 @@ CONFIGS = {
         CLASSROOM, BUSY | {"agencies.investigation_yield": 1.0, "legal.base_conviction_probability": 1.0}
     ),
     # Sentences of days: time served ends within the run.
-    "short_sentences": Config(CLASSROOM, BUSY | {"legal.sentence_years": 0.005}),
+    "short_sentences": Config(
+        CLASSROOM, BUSY | {"legal.sentence_years": 0.005, "legal.smuggling_sentence_years": 0.005}
+    ),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
+    # Most groups drive through the port, whatever they have seen there.
+    "ports": Config(CLASSROOM, BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0}),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
     "tunnel": Config(CLASSROOM, BUSY | {"traffickers.tunnels": [TUNNEL], "traffickers.tunnel_share": 0.7}),
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
@@ -187,6 +199,15 @@ CONFIGS = {
             "legal.evidence_half_life_days": 0.3,
             "legal.base_conviction_probability": 1.0,
         },
+    ),
+    # Migrants and victims, returned within hours: screening errors, retries, re-trafficking, debt bondage.
+    "mixed": Config(
+        CLASSROOM,
+        BUSY | {"victims.trafficked_share": 0.5, "time.days": 10.0, "crossers.return_days": 0.5},
+    ),
+    # Victims who arrive come forward within hours, under strong protection.
+    "come_forward": Config(
+        CLASSROOM, BUSY | {"victims.protection": "strong", "victims.come_forward_days": 0.5, "time.days": 8.0}
     ),
     "procedural": Config("procedural", NO_TRAFFIC),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
@@ -249,7 +270,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "border.zone_km": Perturb(1.0),
     # ports, places
     "ports[].at": Perturb([20.5, 7.5]),
-    "ports[].lanes": Perturb(1),
+    "ports[].lanes": Perturb(1, "ports"),
     "ports[].legit_vehicles_per_hour": Perturb(200.0),
     "ports[].agency": Perturb("border_patrol", "inspected"),
     "staging[].at": Perturb([22.5, 12.5]),
@@ -280,6 +301,17 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
+    "crossers.return_days": Perturb(3.0, "mixed"),
+    "crossers.retry_probability": Perturb(0.0, "mixed"),
+    "crossers.switch_network_probability": Perturb(1.0, "mixed"),
+    "victims.trafficked_share": Perturb(0.0),
+    "victims.screening_specificity": Perturb(0.0, "mixed"),
+    "victims.re_trafficking_probability": Perturb(1.0, "mixed"),
+    "victims.debt_bondage_per_fee": Perturb(1e-3, "mixed"),
+    "victims.come_forward_probability": Perturb({"strong": 1.0}, "come_forward"),
+    "victims.come_forward_days": Perturb(100.0, "come_forward"),
+    "legal.smuggling_sentence_years": Perturb(0.005, "mixed"),
+    "traffickers.mode_risk_sensitivity": Perturb(50.0, "inspected"),
     # patrols
     "patrols.count": Perturb(8),
     "patrols.strategy": Perturb("fixed"),
@@ -327,8 +359,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.risk_memory_days": Perturb(0.5),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
-    "traffickers.vehicle_speed_kmh": Perturb(5.0),
-    "traffickers.road_detour_factor": Perturb(3.0),
+    "traffickers.vehicle_speed_kmh": Perturb(5.0, "inspected"),
+    "traffickers.road_detour_factor": Perturb(3.0, "inspected"),
     "traffickers.tunnel_speed_kmh": Perturb(0.5, "tunnel"),
     "traffickers.prior_trips": Perturb(100.0),
     "traffickers.prior_arrests": Perturb(2.0),
@@ -345,7 +377,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.tunnels[].exit": Perturb([18.5, 3.5], "tunnel"),
     "traffickers.tunnels[].capacity_per_day": Perturb(4.0, "tunnel"),
     # victims
-    "victims.recruitment_per_day": Perturb(5.0),
+    "crossers.per_day": Perturb(5.0),
     "victims.protection": Perturb("none"),
     "victims.screening_training": Perturb(1.0),
     "victims.non_punishment": Perturb(True, "late_identification"),
@@ -365,7 +397,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "checkpoints.overloaded_wait_hours": Perturb(1.0, "inspected"),
     "checkpoints.false_positive_rate": Perturb(0.2),
     "checkpoints.travellers_per_vehicle": Perturb(6.0),
-    "checkpoints.inspection_minutes": Perturb(60.0),
+    "checkpoints.inspection_minutes": Perturb(60.0, "ports"),
     "checkpoints.cost_per_inspection": Perturb(400.0),
     # legal
     "legal.courts": Perturb(0),
@@ -380,7 +412,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5),
     "legal.base_conviction_probability": Perturb(0.05),
-    "legal.witness_bonus": Perturb(0.9),
+    "legal.witness_bonus": Perturb(0.9, "no_detention"),
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.seeds import replication_seeds
-from sim.metrics import OUTCOMES, VICTIM_STATES
+from sim.metrics import OUTCOMES, PERSON_STATES
 
 #: ``failing_run`` raises for this seed (replication 1 of root seed 7) under the policy sharing data.
 FAIL_SEED = replication_seeds(7, 3)[1]
@@ -37,7 +37,8 @@ def fake_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | 
     n_days = int(days or 5)
     outcomes: dict[str, Any] = {o.name: float(rng.poisson(20) + shift) for o in OUTCOMES}
     outcomes["apprehension_rate"] = float(rng.uniform(0.2, 0.6))
-    outcomes["victims_by_state"] = {s: int(rng.poisson(5)) for s in VICTIM_STATES}
+    outcomes["victims_by_state"] = {s: int(rng.poisson(5)) for s in PERSON_STATES}
+    outcomes["migrants_by_state"] = {s: int(rng.poisson(5)) for s in PERSON_STATES}
     outcomes.update(seed=seed, scenario_hash="fake", version="0", extra_tower_sites_km=[[1.5, 2.5]])
     timeseries = [
         {"day": d, **{o.name: float(rng.poisson(d + 1) + shift) for o in OUTCOMES if o.daily}} for d in range(n_days)

@@ -29,7 +29,7 @@ replications = 2
 root_seed = 99
 
 [baseline]
-"victims.recruitment_per_day" = 10.0
+"crossers.per_day" = 10.0
 
 [policies.towers_and_sharing]
 "surveillance.extra_towers.count" = 2
@@ -48,7 +48,7 @@ root_seed = 99
     command = experiment.reproduce_command(policy, {}, int(row["seed"]))
     words = shlex.split(command)
     assert words[:2] == ["bordersim", "run"]
-    assert "victims.recruitment_per_day=10.0" in words and "surveillance.extra_towers.count=2" in words
+    assert "crossers.per_day=10.0" in words and "surveillance.extra_towers.count=2" in words
     assert main([*words[1:], "--out", str(tmp_path / "again"), "--quiet"]) == 0
     capsys.readouterr()
     again = json.loads((tmp_path / "again" / "outcomes.json").read_text())

@@ -181,7 +181,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
 
 def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path):
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=3)
-    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [2.0, 6.0]\n'
+    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"crossers.per_day" = [2.0, 6.0]\n'
     spec.write_text(text, encoding="utf-8")
     exp = load_experiment(spec)
     result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
@@ -190,18 +190,18 @@ def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "simulated 3 times at each sweep point" in markdown
     for value in ("2.0", "6.0"):
-        assert f"## Results by policy — victims.recruitment_per_day = {value}" in markdown
+        assert f"## Results by policy — crossers.per_day = {value}" in markdown
     assert markdown.count("With the sweep: line styles tell the sweep points apart.") == 2
     assert markdown.count("With the sweep: one row of maps per sweep point.") == 1
 
 
 def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path):
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=2)
-    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"victims.recruitment_per_day" = [1.0, 2.0, 3.0, 4.0, 5.0]\n'
+    text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"crossers.per_day" = [1.0, 2.0, 3.0, 4.0, 5.0]\n'
     spec.write_text(text, encoding="utf-8")
     exp = load_experiment(spec)
     result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
     write_report(exp, result.out_dir, result.runs, result.summary)
     assert result.total == 30
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert markdown.count("Shown for the first sweep point (victims.recruitment_per_day = 1.0) of 5") == 3
+    assert markdown.count("Shown for the first sweep point (crossers.per_day = 1.0) of 5") == 3

@@ -32,7 +32,7 @@ outcomes = ["interdictions", "cost"]
 agencies.sharing = "full"
 
 [sweep]
-"victims.recruitment_per_day" = [2.0, 4.0]
+"crossers.per_day" = [2.0, 4.0]
 """
 
 
@@ -53,7 +53,7 @@ def test_valid_file_loads_with_baseline_first_and_crossed_sweep(tmp_path):
     assert exp.name == "trial" and exp.replications == 4 and exp.days == 3
     assert exp.policy_names == ["baseline", "more_towers", "sharing"]
     assert exp.policy("sharing").overrides == {"patrols.count": 4, "agencies.sharing": "full"}  # unquoted dotted key
-    assert exp.sweep_points() == [{"victims.recruitment_per_day": 2.0}, {"victims.recruitment_per_day": 4.0}]
+    assert exp.sweep_points() == [{"crossers.per_day": 2.0}, {"crossers.per_day": 4.0}]
     assert exp.outcomes == ("interdictions", "cost")
     assert exp.seeds() == replication_seeds(11, 4)
     assert len(set(exp.seeds())) == 4
@@ -111,16 +111,16 @@ def test_bad_sweep_and_baseline_values_are_blamed_on_their_section(tmp_path):
     found = problems(
         tmp_path, VALID.replace("[2.0, 4.0]", "[2.0, -4.0]").replace('"patrols.count" = 4', '"patrols.count" = -1')
     )
-    assert any('sweep."victims.recruitment_per_day": given -4.0, out of range' in p for p in found)
+    assert any('sweep."crossers.per_day": given -4.0, out of range' in p for p in found)
     assert any('baseline."patrols.count": given -1, out of range' in p for p in found)
 
 
 def test_sweep_must_be_a_non_empty_list_not_fixed_by_a_policy(tmp_path):
     found = problems(tmp_path, VALID.replace("[2.0, 4.0]", "[]"))
-    assert any('sweep."victims.recruitment_per_day": given []' in p for p in found)
-    text = VALID + '\n[policies.busy]\n"victims.recruitment_per_day" = 9.0\n'
+    assert any('sweep."crossers.per_day": given []' in p for p in found)
+    text = VALID + '\n[policies.busy]\n"crossers.per_day" = 9.0\n'
     found = problems(tmp_path, text)
-    assert any('policies.busy."victims.recruitment_per_day": this key is also varied by [sweep]' in p for p in found)
+    assert any('policies.busy."crossers.per_day": this key is also varied by [sweep]' in p for p in found)
 
 
 def test_missing_scenario_and_reserved_policy_name(tmp_path):

@@ -24,8 +24,8 @@ from mesa.discrete_space import CellAgent
 
 from sim.model import BorderModel
 from sim.model.agents.patrol import PatrolStatus
+from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
-from sim.model.agents.victim import Victim, VictimState
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD = (TraffickerStatus.DETAINED, TraffickerStatus.CONVICTED)
@@ -58,7 +58,7 @@ SMALL_PROCEDURAL = {
     "patrols": {"count": 4},
     "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}, {"name": "customs", "patrol_share": 0.0}]},
     "traffickers": {"networks": 2, "members_per_network": 3, "vehicle_share": 0.2},
-    "victims": {"recruitment_per_day": 12},
+    "crossers": {"per_day": 12},
 }
 
 
@@ -68,6 +68,7 @@ FAST_JUSTICE = {
     "legal.detention_capacity": 1,
     "legal.abscond_probability": 0.3,
     "legal.sentence_years": 0.05,
+    "legal.smuggling_sentence_years": 0.05,
     "traffickers.replacement_days": 2.0,
     "patrols.count": 8,
 }
@@ -80,37 +81,40 @@ def check_invariants(model: BorderModel) -> list[str]:
     outcomes = model.outcomes()
     by_state = model.victims_by_state()
 
-    # Victims: conserved, each counted once, in the state it is in.
+    # People: conserved, each counted once, among victims or migrants, in the state they are in.
     if sum(by_state.values()) != outcomes["victims_recruited"]:
         problems.append(f"step {step}: victims by state sum to {sum(by_state.values())}, recruited {outcomes}")
-    victims = list(model.agents_by_type.get(Victim, []))
-    recount = Counter(v.state.value for v in victims)
-    expected = {state.value: recount.get(state.value, 0) for state in VictimState}
-    if expected != by_state:
-        problems.append(f"step {step}: victim counters {by_state} but a recount of Victim agents gives {expected}")
+    people = list(model.agents_by_type.get(Person, []))
+    for trafficked, counted in ((True, by_state), (False, model.migrants_by_state())):
+        recount = Counter(p.state.value for p in people if p.trafficked is trafficked)
+        expected = {state.value: recount.get(state.value, 0) for state in PersonState}
+        if expected != counted:
+            kind = "victim" if trafficked else "migrant"
+            problems.append(f"step {step}: {kind} counters {counted} but a recount of Person agents gives {expected}")
+    victims = [p for p in people if p.trafficked]
     if len(victims) != outcomes["victims_recruited"]:
-        problems.append(f"step {step}: {len(victims)} Victim agents but {outcomes['victims_recruited']} recruited")
-    # Where each victim is: in transit, in an active group that lists them; recruited, waiting on exactly one
-    # forming list of their own network; in any other state, on no forming list.
+        problems.append(f"step {step}: {len(victims)} victims among the people but {outcomes['victims_recruited']}")
+    # Where each person is: in transit, in an active group that lists them; waiting, on exactly one forming
+    # list of their own network; in any other state, on no forming list.
     waiting = Counter(
         (id(v), v.network_id == network.network_id)
         for network in model.networks
         for queue in network.forming.values()
         for v in queue
     )
-    for victim in victims:
-        group, lists = victim.group, waiting[(id(victim), True)] + waiting[(id(victim), False)]
-        if victim.state is VictimState.IN_TRANSIT and (
-            group is None or model.crossings.groups.get(group.group_id) is not group or victim not in group.victims
+    for person in people:
+        group, lists = person.group, waiting[(id(person), True)] + waiting[(id(person), False)]
+        if person.state is PersonState.IN_TRANSIT and (
+            group is None or model.crossings.groups.get(group.group_id) is not group or person not in group.victims
         ):
-            problems.append(f"step {step}: victim {victim.unique_id} in transit outside any active group")
-        elif victim.state is VictimState.RECRUITED and (lists != 1 or waiting[(id(victim), True)] != 1):
+            problems.append(f"step {step}: person {person.unique_id} in transit outside any active group")
+        elif person.state is PersonState.WAITING and (lists != 1 or waiting[(id(person), True)] != 1):
             problems.append(
-                f"step {step}: recruited victim {victim.unique_id} not waiting at a staging area of its network "
+                f"step {step}: person {person.unique_id} not waiting at a staging area of its network "
                 f"(on {lists} forming lists)"
             )
-        elif victim.state is not VictimState.RECRUITED and lists:
-            problems.append(f"step {step}: {victim.state.value} victim {victim.unique_id} still on a forming list")
+        elif person.state is not PersonState.WAITING and lists:
+            problems.append(f"step {step}: {person.state.value} person {person.unique_id} still on a forming list")
 
     # Cell agents: on passable cells; patrols on the cell under their position.
     world = model.world
@@ -184,10 +188,10 @@ def check_invariants(model: BorderModel) -> list[str]:
 @pytest.mark.parametrize(
     ("scenario", "overrides", "seed", "days"),
     [
-        (str(ROOT / "scenarios" / "classroom.toml"), {"victims.recruitment_per_day": 15}, 3, 4),
+        (str(ROOT / "scenarios" / "classroom.toml"), {"crossers.per_day": 15}, 3, 4),
         (SMALL_PROCEDURAL, {}, 11, 6),
         # 25-minute steps do not divide a day (57.6 steps): the daily row must still come once a day.
-        (SMALL_PROCEDURAL, {"time.step_minutes": 25, "traffickers.members_per_network": 6}, 11, 6),
+        (SMALL_PROCEDURAL, {"time.step_minutes": 25, "traffickers.members_per_network": 6}, 11, 9),
         # Fast courts, little detention, frequent absconding, short sentences: members go round the whole
         # legal cycle (released, re-arrested while on release, convicted while guiding, back from prison).
         (SMALL_PROCEDURAL, FAST_JUSTICE, 5, 60),
@@ -217,8 +221,8 @@ def test_the_checker_catches_broken_bookkeeping():
     for _ in range(48):
         model.step()
     assert check_invariants(model) == []
-    victim = next(iter(model.agents_by_type[Victim]))
-    victim.state = VictimState.DIED if victim.state is not VictimState.DIED else VictimState.DELIVERED
+    person = next(iter(model.agents_by_type[Person]))
+    person.state = PersonState.DIED if person.state is not PersonState.DIED else PersonState.ARRIVED
     patrol = model.patrol_force.patrols[0]
     patrol.status = PatrolStatus.PATROLLING
     elsewhere = next(tuple(c) for c in model.patrol_force.cells if tuple(c) != patrol.cell.coordinate)
@@ -226,7 +230,7 @@ def test_the_checker_catches_broken_bookkeeping():
     member = model.networks[0].members[0]
     member.status = TraffickerStatus.LEFT  # left the trade but not struck off
     problems = check_invariants(model)
-    assert any("recount of Victim agents" in p for p in problems), problems
+    assert any("recount of Person agents" in p for p in problems), problems
     assert any(f"patrol {patrol.index}" in p for p in problems), problems
     assert any("network 0 roster of" in p for p in problems), problems
     model.networks[1].members.append(member)  # on two rosters

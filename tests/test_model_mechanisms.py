@@ -39,7 +39,7 @@ def sector_scenario(name: str, terrain_ascii: str, border_row: int, x_mid: float
         "surveillance": {"sensors": []},
         "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}]},
         "traffickers": {"networks": 2, "members_per_network": 6, "vehicle_share": 0.0},
-        "victims": {"recruitment_per_day": 20},
+        "crossers": {"per_day": 20},
     }
     raw.update(sections)
     return raw

@@ -13,7 +13,7 @@ from sim.model.agents.patrol import PatrolStatus
 from sim.runner import run
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
-BUSY = {"victims.recruitment_per_day": 12.0}
+BUSY = {"crossers.per_day": 12.0}
 TUNNEL = [{"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}]
 # A strong tower watching the middle of the border: on foot, groups there are seen.
 WATCHED = {
@@ -53,7 +53,7 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
 def run_with_tunnels(tunnels: list[dict], seed: int = 1, days: int = 8) -> tuple[BorderModel, list]:
     """Busy small groups (about 3 people with their guide), every group sent to a tunnel; the groups started."""
     overrides = {
-        "victims.recruitment_per_day": 30.0,
+        "crossers.per_day": 30.0,
         "traffickers.networks": 4,
         "traffickers.members_per_network": 8,
         "traffickers.group_size_mean": 2.0,

@@ -30,8 +30,9 @@ def economic_activity(network) -> float:
     cfg = network.model.spec.traffickers
     penalty = (network.arrests_seen / network.trips) * (network.convictions_seen / network.verdicts) * cfg.sentence_cost
     size = cfg.group_size_mean
+    share = network.model.spec.victims.trafficked_share
     revenue = size * (
-        cfg.revenue_per_victim * network.deliveries_seen / network.victims_sent + cfg.fee + penalty / size
+        share * cfg.revenue_per_victim * network.deliveries_seen / network.victims_sent + cfg.fee + penalty / size
     )
     return float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0))
 
@@ -39,7 +40,7 @@ def economic_activity(network) -> float:
 def convict(model: BorderModel, member: Trafficker) -> None:
     """Arrest ``member`` and hand the model a conviction, as the courts would at the verdict."""
     member.arrested()
-    model.enforcement.on_verdict(SimpleNamespace(accused=member, outcome=CaseOutcome.CONVICTED))
+    model.enforcement.on_verdict(SimpleNamespace(accused=member, outcome=CaseOutcome.CONVICTED, case_id=-1))
 
 
 def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():
@@ -94,7 +95,12 @@ def test_a_replacement_is_hired_only_below_strength():
 
 def test_a_member_back_from_prison_is_the_same_agent():
     """Short sentences, no replacements: the convicted member comes back through the scheduled release."""
-    overrides = {"legal.sentence_years": 0.02, "traffickers.replacement_days": 1e6, "patrols.count": 0}
+    overrides = {
+        "legal.sentence_years": 0.02,
+        "legal.smuggling_sentence_years": 0.02,
+        "traffickers.replacement_days": 1e6,
+        "patrols.count": 0,
+    }
     model = BorderModel(CLASSROOM, seed=2, overrides=overrides)
     network = model.networks[0]
     member = next(m for m in network.members if m.status is TraffickerStatus.IDLE and m.group is None)

@@ -21,6 +21,7 @@ from sim.experiment.report import court_warnings
 from sim.experiment.spec import load_experiment
 from sim.metrics import COST_ITEMS, OUTCOME_BY_NAME, OUTCOMES
 from sim.model import BorderModel
+from sim.model.agents.person import Person
 from sim.model.legal import CourtSystem, kaplan_meier_mean
 from sim.model.queueing import erlang_c_wait
 from sim.runner import run
@@ -113,9 +114,18 @@ def test_apprehensions_of_groups_and_of_people_match_the_crossing_records(desert
     assert out["apprehension_rate_on_foot"] == pytest.approx(expected, abs=1e-6)
     assert out["apprehension_rate_on_foot"] != pytest.approx(out["apprehension_rate"], abs=0.01)
 
-    # People: every victim stopped was screened and is rescued, misidentified or supported now.
-    states = desert.victims_by_state()
-    assert out["people_apprehended"] == states["rescued"] + states["misidentified"] + states["supported"]
+    # People: every apprehension is one person's, and every apprehended victim was identified or missed.
+    people = list(desert.agents_by_type[Person])
+    assert out["people_apprehended"] == sum(p.apprehensions for p in people) > 0
+    victims_caught = sum(p.apprehensions for p in people if p.trafficked and not p.debt_bonded)
+    identified = desert.accounts.counters["people_apprehended"] - desert.accounts.counters["victims_misidentified"]
+    assert (
+        out["victims_misidentified"]
+        + sum(p.state.value in ("rescued", "supported") and p.apprehensions > 0 for p in people if p.trafficked)
+        >= victims_caught
+        >= out["victims_misidentified"]
+    )
+    assert identified > 0
     assert 0 < out["apprehension_rate_people"] < 1
 
 
@@ -220,7 +230,7 @@ def test_court_utilisation_and_the_overload_warning():
 
 
 def test_run_summary_and_report_warn_of_overloaded_courts(tmp_path, capsys):
-    slow = ["--set", "legal.courts=1", "--set", "legal.trial_days_mean=200", "--set", "victims.recruitment_per_day=12"]
+    slow = ["--set", "legal.courts=1", "--set", "legal.trial_days_mean=200", "--set", "crossers.per_day=12"]
     assert main(["run", CLASSROOM, "--days", "20", "--seed", "1", *slow, "--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "warning: courts overloaded" in printed and "utilisation rho" in printed, printed
@@ -250,7 +260,7 @@ def test_run_summary_and_report_warn_of_overloaded_courts(tmp_path, capsys):
 
 #: Overrides under which every cost item is at work within 45 days: convictions, sharing, an extra tower.
 COST_BASE = {
-    "victims.recruitment_per_day": 8,
+    "crossers.per_day": 8,
     "legal.courts": 3,
     "legal.trial_days_mean": 5.0,
     "legal.procedural_delay_days": 5.0,
@@ -301,7 +311,9 @@ def test_cost_is_the_sum_of_its_parts_and_of_its_items():
 
 
 def test_detention_and_prison_days_match_the_cases_and_sentences():
-    model = BorderModel(CLASSROOM, seed=2, overrides=COST_BASE | {"legal.detention_capacity": 3})
+    model = BorderModel(
+        CLASSROOM, seed=2, overrides=COST_BASE | {"legal.detention_capacity": 3, "crossers.per_day": 16}
+    )
     model.courts.keep_history = True
     for _ in range(math.ceil(45 * model.steps_per_day)):
         model.step()

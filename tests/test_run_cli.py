@@ -38,7 +38,7 @@ def test_golden_classroom_run(tmp_path):
     When the model changes on purpose, regenerate with
     ``BORDERSIM_REGEN_GOLDEN=1 .venv/bin/pytest tests/test_run_cli.py -k golden`` and review the diff.
     """
-    result = run(CLASSROOM, {"victims.recruitment_per_day": 12}, seed=1, days=5)
+    result = run(CLASSROOM, {"crossers.per_day": 12}, seed=1, days=5)
     write_result(result, tmp_path)
     text = (tmp_path / "outcomes.json").read_text()
     if os.environ.get("BORDERSIM_REGEN_GOLDEN") == "1":
@@ -62,7 +62,7 @@ def bordersim_run(out: Path, seed: int) -> int:
         "--seed",
         str(seed),
         "--set",
-        "victims.recruitment_per_day=12",
+        "crossers.per_day=12",
         "--set",
         "patrols.count=3",
     ]
@@ -85,7 +85,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, capsys):
     assert not missing, f"outcomes.json lacks {missing}"
     assert sum(outcomes["victims_by_state"].values()) == outcomes["victims_recruited"]
     assert outcomes["seed"] == 4
-    assert outcomes["overrides"] == {"victims.recruitment_per_day": 12, "patrols.count": 3}
+    assert outcomes["overrides"] == {"crossers.per_day": 12, "patrols.count": 3}
     assert 0.0 <= outcomes["blind_spot_crossing_share"] <= 1.0
     assert outcomes["crossings_attempted"] > 0
     rows = (tmp_path / "a" / "timeseries.csv").read_text().splitlines()

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from sim.model import BorderModel
-from sim.model.agents.victim import Victim, VictimState
+from sim.model.agents.person import Person, PersonState
 from sim.model.crossings import Crossings
 from sim.model.patrol_force import PatrolForce
 from tests.test_model_invariants import check_invariants
@@ -49,7 +49,7 @@ RUNS = {
         seed=2,
         days=30,
         overrides={
-            "victims.recruitment_per_day": 20,
+            "crossers.per_day": 20,
             "traffickers.vehicle_share": 0.5,
             "checkpoints.screening_share": 0.4,
         },
@@ -59,7 +59,7 @@ RUNS = {
         seed=1,
         days=20,
         overrides={
-            "victims.recruitment_per_day": 40,
+            "crossers.per_day": 40,
             "traffickers.vehicle_share": 0.5,
             "checkpoints.screening_share": 0.2,
         },
@@ -70,7 +70,7 @@ RUNS = {
         seed=1,
         days=30,
         overrides={
-            "victims.recruitment_per_day": 40,
+            "crossers.per_day": 40,
             "traffickers.vehicle_share": 0.6,
             "checkpoints.screening_share": 0.15,
             "surveillance.extra_towers.count": 2,
@@ -207,8 +207,11 @@ def test_shipped_scenario_steps_with_invariants_holding(path):
     assert did["crossings_attempted"] >= 10 and did["crossings_succeeded"] >= 1, hint
     assert did["detections"] >= 1 and did["interdictions"] >= 1 and did["traffickers_arrested"] >= 1, hint
     by_state = model.victims_by_state()
-    assert sum(by_state.values()) == did["victims_recruited"] == len(model.agents_by_type[Victim])
-    assert by_state[VictimState.IN_TRANSIT.value] + by_state[VictimState.RECRUITED.value] < did["victims_recruited"]
+    people = model.agents_by_type[Person]
+    assert sum(by_state.values()) == did["victims_recruited"] == sum(p.trafficked for p in people)
+    assert sum(model.migrants_by_state().values()) == len(people) - did["victims_recruited"]
+    waiting_or_moving = by_state[PersonState.IN_TRANSIT.value] + by_state[PersonState.WAITING.value]
+    assert waiting_or_moving < did["victims_recruited"]
 
     # Foot crossings meet the line on a border cell (on the river when the border is the river).
     assert did["foot_at_line"] >= 1, hint
@@ -238,11 +241,11 @@ def test_shipped_scenario_steps_with_invariants_holding(path):
 
 
 def _deliveries_uncounted(set_state):
-    def broken(victim, state):
-        if state is VictimState.DELIVERED:
-            victim.state = state  # delivered, but the model's counters never hear of it
+    def broken(person, state):
+        if state is PersonState.ARRIVED:
+            person.state = state  # arrived, but the model's counters never hear of it
         else:
-            set_state(victim, state)
+            set_state(person, state)
 
     return broken
 
@@ -255,16 +258,16 @@ def _patrols_leave_their_cell(place_patrol):
 
 
 def _scattered_victims_lost(turn_back):
-    def broken(crossings, victim, network):
-        victim.group = None
-        victim.set_state(VictimState.RECRUITED)  # back to recruited, but on no staging area's forming list
+    def broken(crossings, person, network):
+        person.group = None
+        person.set_state(PersonState.WAITING)  # back to waiting, but on no staging area's forming list
 
     return broken
 
 
 #: One mechanism broken at a time: (class, method, breaker, what the checker must then report).
 BROKEN = {
-    "deliveries_uncounted": (Victim, "set_state", _deliveries_uncounted, "recount of Victim agents"),
+    "deliveries_uncounted": (Person, "set_state", _deliveries_uncounted, "recount of Person agents"),
     "patrols_leave_their_cell": (PatrolForce, "place", _patrols_leave_their_cell, "but its Mesa cell is"),
     "scattered_victims_lost": (Crossings, "turn_back", _scattered_victims_lost, "not waiting at a staging area"),
 }

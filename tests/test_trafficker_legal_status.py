@@ -79,8 +79,11 @@ def test_the_whole_legal_cycle_keeps_the_bookkeeping_sound(monkeypatch):
         "legal.courts": 4,
         "legal.base_conviction_probability": 0.9,
         "legal.sentence_years": 0.05,
+        "legal.smuggling_sentence_years": 0.05,
         "traffickers.replacement_days": 2.0,
         "patrols.count": 8,
+        "crossers.per_day": 24,  # busy, all on foot: guides are often out when their verdict comes
+        "traffickers.vehicle_share": 0.0,
     }
     model = BorderModel(SMALL_PROCEDURAL, seed=1, overrides=no_detention)
     problems = []

@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from typing import Any
 
-from sim.metrics import OUTCOMES, VICTIM_STATES
+from sim.metrics import OUTCOMES, PERSON_STATES
 
 #: Columns naming a run in every table.
 KEY_COLUMNS = ("policy", "sweep_point", "replication", "seed")
@@ -120,13 +120,15 @@ def describe_error(exc: BaseException) -> str:
 def flatten_outcomes(outcomes: dict[str, Any]) -> dict[str, Any]:
     """Scalar outcome columns in a fixed layout (NaN where missing, e.g. for a failed run).
 
-    Every name in :data:`sim.metrics.OUTCOMES` becomes a float column, ``victims_by_state`` becomes
-    one ``victims_by_state.<state>`` column per state, and the provenance fields become text.
+    Every name in :data:`sim.metrics.OUTCOMES` becomes a float column, ``victims_by_state`` and
+    ``migrants_by_state`` become one ``<table>.<state>`` column per state, and the provenance fields
+    become text.
     """
     flat: dict[str, Any] = {o.name: _number(outcomes.get(o.name)) for o in OUTCOMES}
-    by_state = outcomes.get("victims_by_state") or {}
-    states = list(VICTIM_STATES) + [s for s in by_state if s not in VICTIM_STATES]
-    flat.update({f"victims_by_state.{s}": _number(by_state.get(s)) for s in states})
+    for table in ("victims_by_state", "migrants_by_state"):
+        by_state = outcomes.get(table) or {}
+        states = list(PERSON_STATES) + [s for s in by_state if s not in PERSON_STATES]
+        flat.update({f"{table}.{s}": _number(by_state.get(s)) for s in states})
     flat["scenario_hash"] = str(outcomes.get("scenario_hash", ""))
     flat["model_version"] = str(outcomes.get("version", ""))
     flat["extra_tower_sites_km"] = json.dumps(outcomes.get("extra_tower_sites_km", []), default=_plain)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.metrics import OUTCOMES
+from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES
-from sim.model.agents.victim import VictimState
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -27,7 +27,9 @@ class Accounts:
     def __init__(self, model: BorderModel):
         self.model = model
         self.counters: Counter = Counter()
-        self.victim_counts: Counter = Counter(dict.fromkeys(VictimState, 0))
+        # People by state: trafficking victims and smuggled migrants apart.
+        self.victim_counts: Counter = Counter(dict.fromkeys(PersonState, 0))
+        self.migrant_counts: Counter = Counter(dict.fromkeys(PersonState, 0))
         # For the cost: when each supported victim entered support, and each prison sentence (start, days).
         self.support_started_days: list[float] = []
         self.sentences: list[tuple[float, float]] = []
@@ -49,17 +51,29 @@ class Accounts:
         self.recent_events = [self.recent_events[i] for i in keep]
         self._event_steps = [self._event_steps[i] for i in keep]
 
-    # -- victims ----------------------------------------------------------------------------------------
-    def victim_changed(self, old: VictimState | None, new: VictimState) -> None:
-        """A victim entered state ``new`` (from ``old``, or newly recruited)."""
+    # -- people -----------------------------------------------------------------------------------------
+    def person_changed(self, person: Person, old: PersonState | None, new: PersonState) -> None:
+        """A person entered state ``new`` (from ``old``, or newly taken on)."""
+        counts = self.victim_counts if person.trafficked else self.migrant_counts
         if old is not None:
-            self.victim_counts[old] -= 1
-        self.victim_counts[new] += 1
-        if new is VictimState.SUPPORTED and old is not VictimState.SUPPORTED:
+            counts[old] -= 1
+        counts[new] += 1
+        if new is PersonState.SUPPORTED and old is not PersonState.SUPPORTED:
             self.support_started_days.append(self.model.days)
+        if new is PersonState.ARRIVED:
+            self.counters["people_arrived"] += 1
+
+    def person_retyped(self, migrant: Person) -> None:
+        """A smuggled migrant fell into debt bondage: counted among the victims from now on."""
+        self.migrant_counts[migrant.state] -= 1
+        self.victim_counts[migrant.state] += 1
+        self.counters["victims_in_debt_bondage"] += 1
 
     def victims_by_state(self) -> dict[str, int]:
-        return {state.value: int(self.victim_counts[state]) for state in VictimState}
+        return {state.value: int(self.victim_counts[state]) for state in PersonState}
+
+    def migrants_by_state(self) -> dict[str, int]:
+        return {state.value: int(self.migrant_counts[state]) for state in PersonState}
 
     # -- cost -------------------------------------------------------------------------------------------
     def cost_items(self) -> dict[str, float]:
@@ -100,12 +114,13 @@ class Accounts:
 
     # -- outcomes ---------------------------------------------------------------------------------------
     def measures(self) -> dict[str, float]:
-        """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>``,
-        ``courts.*``, ``checkpoints.*``, ``networks.*`` and ``cost.<item>``."""
+        """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
+        ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*`` and ``cost.<item>``."""
         model, courts = self.model, self.model.courts
         networks = model.networks
         m: dict[str, float] = Counter(self.counters)
-        m.update({f"victims.{state.value}": self.victim_counts[state] for state in VictimState})
+        m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
+        m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
         m.update(
             {
                 "courts.convicted": courts.convicted,

@@ -113,7 +113,7 @@ class BorderModel(mesa.Model):
         """One step of ``time.step_minutes``, in this order:
 
         1. patrol shifts change (who is on duty);
-        2. networks recruit victims and send out full groups;
+        2. networks take on people (migrants, and victims at the base rate) and send out full groups;
         3. groups on foot or in tunnels move along their routes; exposure deaths; where they cross the line;
         4. patrols move toward their waypoints;
         5. detection integrated over the step (sensors along each group's path, patrols over the
@@ -128,7 +128,7 @@ class BorderModel(mesa.Model):
         self.in_step = True
         self.accounts.forget_old_events()
         self.patrol_force.update_shifts()
-        expected = self.spec.victims.recruitment_per_day * dt / 24.0 / max(1, len(self.networks))
+        expected = self.spec.crossers.per_day * dt / 24.0 / max(1, len(self.networks))
         for network in self.networks:
             network.recruit(expected)
         moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None]
@@ -158,3 +158,6 @@ class BorderModel(mesa.Model):
 
     def victims_by_state(self) -> dict[str, int]:
         return self.accounts.victims_by_state()
+
+    def migrants_by_state(self) -> dict[str, int]:
+        return self.accounts.migrants_by_state()

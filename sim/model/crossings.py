@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
-from sim.model.agents.victim import Victim, VictimState
 from sim.model.detection import detection_probability
 from sim.model.routing import Route
 from sim.world import Cell
@@ -58,22 +58,22 @@ class Crossings:
         return self.border_cells[idx]
 
     # -- setting out -----------------------------------------------------------------------------------
-    def start_group(self, guide: Trafficker, victims: list[Victim], staging: int, destination: int, mode: str) -> Group:
-        """A guide sets out with victims by the mode chosen; a crossing attempt begins.
+    def start_group(self, guide: Trafficker, people: list[Person], staging: int, destination: int, mode: str) -> Group:
+        """A guide sets out with people by the mode chosen; a crossing attempt begins.
 
         A tunnel group walks instead if every tunnel is full on the day it would pass.
         """
         model, w = self.model, self.model.world
         network = guide.network
         origin, target = w.staging[staging].cell, w.destinations[destination].cell
-        tunnel_route = self._book_tunnel(origin, target, people=len(victims) + 1) if mode == "tunnel" else None
+        tunnel_route = self._book_tunnel(origin, target, people=len(people) + 1) if mode == "tunnel" else None
         if mode == "tunnel" and tunnel_route is None:
             mode = "foot"
         group = Group(
             group_id=self.next_group_id,
             network_id=network.network_id,
             guide=guide,
-            victims=list(victims),
+            victims=list(people),
             mode=mode,
             depart_h=model.hours,
             destination=destination,
@@ -82,9 +82,10 @@ class Crossings:
         self.groups[group.group_id] = group
         guide.group = group
         guide.status = TraffickerStatus.GUIDING if guide.status is TraffickerStatus.IDLE else guide.status
-        for v in victims:
-            v.group = group
-            v.set_state(VictimState.IN_TRANSIT)
+        for person in people:
+            person.group = group
+            person.fee_paid = network.fee
+            person.set_state(PersonState.IN_TRANSIT)
         model.accounts.counters["crossings_attempted"] += 1
         group.x_km, group.y_km = w.km_of(origin)
         if group.mode == "vehicle":
@@ -216,35 +217,61 @@ class Crossings:
         alive = group.alive
         p = float(detection_probability(hazard))
         deaths = int(self.model.rng.binomial(len(alive), p))
-        for victim in alive[:deaths]:
-            victim.set_state(VictimState.DIED)
+        for person in alive[:deaths]:
+            person.set_state(PersonState.DIED)
         if deaths == len(alive):
             self.finish(group, "died")
 
     # -- the end of an attempt ------------------------------------------------------------------------------
     def deliver(self, group: Group) -> None:
-        """The group reached its destination: its victims are exploited there."""
+        """The group reached its destination: victims are exploited there, migrants are across."""
         if not group.active:
             return
         if not group.crossed:
             self.crossed(group)
-        for victim in group.alive:
-            victim.set_state(VictimState.DELIVERED)
+        for person in group.alive:
+            person.arrive()
         self.finish(group, "succeeded")
 
-    def turn_back(self, victim: Victim, network: Network) -> None:
-        """A victim who scattered returns to the staging area and waits to be sent again."""
-        victim.group = None
-        victim.set_state(VictimState.RECRUITED)
-        network.forming.setdefault(victim.staging, []).append(victim)
+    def turn_back(self, person: Person, network: Network) -> None:
+        """A person who scattered returns to the staging area and waits to be sent again."""
+        person.group = None
+        person.set_state(PersonState.WAITING)
+        network.forming.setdefault(person.staging, []).append(person)
+
+    def return_person(self, person: Person) -> None:
+        """Back on the origin side after a detention: try again (a victim: trafficked again), or stop.
+
+        A migrant who tries again goes with another network with ``crossers.switch_network_probability``,
+        from a staging area drawn by weight; a victim stays with the network that holds them.
+        """
+        model = self.model
+        rng, cfg = model.rng, model.spec
+        person.group = None
+        person.misidentified = person.flagged = False
+        model.accounts.counters["people_returned"] += 1
+        again = cfg.victims.re_trafficking_probability if person.trafficked else cfg.crossers.retry_probability
+        if rng.random() >= again:
+            person.set_state(PersonState.STOPPED)
+            return
+        network = model.networks[person.network_id] if model.networks else None
+        if not person.trafficked and len(model.networks) > 1 and rng.random() < cfg.crossers.switch_network_probability:
+            network = model.networks[int(rng.integers(len(model.networks)))]
+        if network is None:
+            person.set_state(PersonState.STOPPED)
+            return
+        person.network_id = network.network_id
+        person.staging = self.pick_weighted(self.staging_weights)
+        person.set_state(PersonState.WAITING)
+        network.forming.setdefault(person.staging, []).append(person)
 
     def finish(self, group: Group, result: str, guide_held: bool = False) -> None:
         """End a crossing attempt and record it (for displacement maps); a guide not held goes home."""
         model = self.model
         group.active = False
         guide = group.guide
-        delivered = sum(v.state is VictimState.DELIVERED for v in group.victims)
-        guide.network.observe_trip(guide_held, delivered, len(group.victims))
+        delivered = sum(v.state is PersonState.ARRIVED for v in group.victims)
+        guide.network.observe_trip(guide_held, delivered, len(group.victims), group.mode, result == "interdicted")
         if not guide_held:
             guide.back_home()
         x, y = group.crossing_xy if group.crossing_xy is not None else (group.x_km, group.y_km)
@@ -259,7 +286,7 @@ class Crossings:
                 "blind_spot": bool(group.blind_spot),
                 "network": group.network_id,
                 "victims": len(group.victims),
-                "deaths": sum(v.state is VictimState.DIED for v in group.victims),
+                "deaths": sum(v.state is PersonState.DIED for v in group.victims),
             }
         )
         counters = model.accounts.counters
@@ -269,5 +296,5 @@ class Crossings:
         counters[f"finished_{result}"] += 1
         if group.mode == "foot":
             counters[f"foot_finished_{result}"] += 1
-        counters["people_turned_back"] += sum(v.state is VictimState.RECRUITED for v in group.victims)
+        counters["people_turned_back"] += sum(v.state is PersonState.WAITING for v in group.victims)
         del self.groups[group.group_id]

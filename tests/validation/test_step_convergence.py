@@ -70,7 +70,7 @@ SECTOR = {
     "patrols": {"count": 6, "detection_rate_per_hour": 1.0},
     "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}]},
     "traffickers": {"networks": 4, "members_per_network": 20, "vehicle_share": 0.0, "group_size_mean": 2},
-    "victims": {"recruitment_per_day": 30},
+    "crossers": {"per_day": 30},
 }
 
 

@@ -28,7 +28,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent
 
-from sim.model.agents.victim import Victim, VictimState
+from sim.model.agents.person import Person, PersonState
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -45,6 +45,8 @@ class TraffickerStatus(Enum):
 
 
 ACTIVE_STATUSES = (TraffickerStatus.IDLE, TraffickerStatus.GUIDING, TraffickerStatus.RELEASED)
+#: Ways across, in the order a mode is drawn.
+MODES = ("tunnel", "vehicle", "foot")
 
 
 @dataclass(eq=False)
@@ -54,7 +56,7 @@ class Group:
     group_id: int
     network_id: int
     guide: Trafficker
-    victims: list[Victim]
+    victims: list[Person]  # everyone the guide takes across, migrants and victims
     mode: str  # foot | vehicle | tunnel
     depart_h: float
     route: Route | None = None
@@ -72,8 +74,8 @@ class Group:
     blind_spot: bool = False
 
     @property
-    def alive(self) -> list[Victim]:
-        return [v for v in self.victims if v.state is VictimState.IN_TRANSIT]
+    def alive(self) -> list[Person]:
+        return [v for v in self.victims if v.state is PersonState.IN_TRANSIT]
 
     def in_tunnel(self, route_h: float | None = None) -> bool:
         """Whether the group is inside a tunnel at route time ``route_h`` (now by default)."""
@@ -99,7 +101,7 @@ class Network(mesa.Agent):
         self.fee = cfg.fee
         self.activity = 1.0
         self.members: list[Trafficker] = []
-        self.forming: dict[int, list[Victim]] = {}
+        self.forming: dict[int, list[Person]] = {}
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
@@ -107,6 +109,9 @@ class Network(mesa.Agent):
         self.trips, self.arrests_seen = cfg.prior_trips, cfg.prior_arrests
         self.verdicts, self.convictions_seen = cfg.prior_verdicts, cfg.prior_convictions
         self.deliveries_seen, self.victims_sent = cfg.prior_deliveries, cfg.prior_victims_sent
+        self.victims_identified = 0  # the network's victims identified by the authorities: evidence of trafficking
+        self.mode_trips = dict.fromkeys(MODES, cfg.prior_trips)
+        self.mode_interdictions = dict.fromkeys(MODES, cfg.prior_arrests)
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -127,13 +132,17 @@ class Network(mesa.Agent):
 
     # -- recruitment and departure -------------------------------------------------------------
     def recruit(self, expected: float) -> None:
-        """Recruit a Poisson number of victims at the network's staging areas; send full groups."""
+        """Take on a Poisson number of people at the network's staging areas; send full groups.
+
+        Each is a trafficking victim with ``victims.trafficked_share``, else a smuggled migrant.
+        """
         model = self.model
         n = int(model.rng.poisson(expected * self.activity))
+        share = model.spec.victims.trafficked_share
         for _ in range(n):
             staging = model.crossings.pick_weighted(model.crossings.staging_weights)
-            victim = Victim(model, self.network_id, staging)
-            self.forming.setdefault(staging, []).append(victim)
+            person = Person(model, self.network_id, staging, trafficked=bool(model.rng.random() < share))
+            self.forming.setdefault(staging, []).append(person)
         for staging, waiting in self.forming.items():
             if staging not in self.target_size:
                 self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
@@ -169,11 +178,21 @@ class Network(mesa.Agent):
         return int(candidates[choice, 0]), int(candidates[choice, 1])
 
     # -- economics -------------------------------------------------------------------------------
-    def observe_trip(self, arrested: bool, delivered: int, sent: int) -> None:
+    def observe_trip(
+        self, arrested: bool, delivered: int, sent: int, mode: str = "foot", stopped: bool = False
+    ) -> None:
+        """A trip of the network's ended: its guide held or not, people delivered of those sent, and whether
+        the group was interdicted, by mode (for the choice of mode)."""
         self.trips += 1
         self.arrests_seen += arrested
         self.deliveries_seen += delivered
         self.victims_sent += sent
+        self.mode_trips[mode] += 1
+        self.mode_interdictions[mode] += stopped
+
+    def mode_risk(self, mode: str) -> float:
+        """Interdiction rate the network has seen for a mode (the prior pseudo-counts included)."""
+        return self.mode_interdictions[mode] / self.mode_trips[mode]
 
     def observe_verdict(self, convicted: bool) -> None:
         self.verdicts += 1
@@ -188,7 +207,8 @@ class Network(mesa.Agent):
         penalty = p_arrest * p_convict * cfg.sentence_cost
         size = cfg.group_size_mean
         self.fee = cfg.fee + penalty / size
-        revenue = size * (cfg.revenue_per_victim * p_deliver + self.fee)
+        share = self.model.spec.victims.trafficked_share
+        revenue = size * (share * cfg.revenue_per_victim * p_deliver + self.fee)
         self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), cfg.activity_floor, 1.0) * self.capacity())
 
     def active_members(self) -> int:
@@ -234,11 +254,11 @@ class Trafficker(CellAgent):
         self.cell = model.grid[model.world.staging[self.home_staging].cell]
         network.members.append(self)
 
-    def lead(self, victims: list[Victim], staging: int) -> None:
+    def lead(self, people: list[Person], staging: int) -> None:
         """Set out with a group: choose destination and mode; the network chooses the crossing point."""
         destination = self.choose_destination()
         mode = self.choose_mode()
-        self.model.crossings.start_group(self, victims, staging, destination, mode)
+        self.model.crossings.start_group(self, people, staging, destination, mode)
 
     def choose_destination(self) -> int:
         """A destination drawn by the destinations' weights."""
@@ -246,15 +266,22 @@ class Trafficker(CellAgent):
         return crossings.pick_weighted(crossings.destination_weights)
 
     def choose_mode(self) -> str:
-        """Tunnel, vehicle or foot, by ``tunnel_share`` and ``vehicle_share`` where the world has them."""
+        """Tunnel, vehicle through a port, or foot, by expected risk.
+
+        Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
+        the rest) times ``exp(-mode_risk_sensitivity x rate)``, the rate being the share of the network's
+        own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
+        when the line hardens, foot crossings fail more and flows shift to the ports, and back.
+        """
         model = self.model
         cfg, world = model.spec.traffickers, model.world
-        u = model.rng.random()
-        if world.tunnels and u < cfg.tunnel_share:
-            return "tunnel"
-        if world.ports and u < cfg.tunnel_share * bool(world.tunnels) + cfg.vehicle_share:
-            return "vehicle"
-        return "foot"
+        tunnel = min(cfg.tunnel_share, 1.0) if world.tunnels else 0.0
+        vehicle = min(cfg.vehicle_share, 1.0 - tunnel) if world.ports else 0.0
+        shares = {"tunnel": tunnel, "vehicle": vehicle, "foot": max(0.0, 1.0 - tunnel - vehicle)}
+        network = self.network
+        weights = np.array([w * np.exp(-cfg.mode_risk_sensitivity * network.mode_risk(m)) for m, w in shares.items()])
+        u = model.rng.random() * weights.sum()
+        return MODES[min(int(np.searchsorted(np.cumsum(weights), u, side="right")), len(MODES) - 1)]
 
     def advance(self, dt_h: float) -> None:
         """Move the group along its route for one step (foot and tunnel groups)."""
