@@ -127,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; Ctrl-C and SIGTERM stop it cleanly (:mod:`sim.signals`) with status 130 or 143."""
+    from sim.signals import exit_status, signal_name, stop_on_signals
+
+    with stop_on_signals():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:
+            print(f"\ninterrupted ({signal_name(exc)})", file=sys.stderr)
+            return exit_status(exc)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args) or EXIT_OK)
@@ -134,9 +146,6 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except OSError as exc:  # an output folder that cannot be created, a full disk, a file that vanished
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc} (check the paths given, e.g. --out)", file=sys.stderr)
@@ -220,7 +229,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from sim.viz.app import serve
+    from sim.viz.serve import serve
 
     return serve(host=args.host, port=args.port)
 

@@ -8,6 +8,7 @@ processes import them by ``tests.test_experiment_fakes:<name>``.
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from dataclasses import dataclass
@@ -59,6 +60,13 @@ def fake_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | 
 def slow_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
     """``fake_run`` taking a quarter of a second, so a test can kill an experiment part-way."""
     time.sleep(0.25)
+    return fake_run(scenario, overrides, seed, days, progress)
+
+
+def paced_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+    """``fake_run`` taking ``$BORDERSIM_TEST_RUN_S`` seconds (default 0): slow in a process a test stops, instant
+    when the same experiment (same fingerprint) is resumed in the test's own process."""
+    time.sleep(float(os.environ.get("BORDERSIM_TEST_RUN_S", "0")))
     return fake_run(scenario, overrides, seed, days, progress)
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.metrics import OUTCOMES, VICTIM_STATES
+from sim.signals import ignore_interrupts_in_worker
 
 #: Columns naming a run in every table.
 KEY_COLUMNS = ("policy", "sweep_point", "replication", "seed")
@@ -180,7 +181,10 @@ class ProcessBackend:
         self.max_in_flight = max_in_flight or 2 * workers
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # Workers ignore a terminal's Ctrl-C (abort() stops them) and die with the coordinator if it is killed.
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=ignore_interrupts_in_worker
+        )
 
     def imap_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
         pending: dict[Future, RunTask] = {}

@@ -3,7 +3,7 @@
 Validates the experiment file, picks the backend, runs (or resumes) the experiment with a
 progress bar on stderr, prints a summary table of the outcomes of interest and says where the
 report is. Exit status: 0 all runs succeeded, 1 some runs failed (recorded in ``runs.parquet``
-with their error), 2 bad input, 130 interrupted (finish with ``--resume``).
+with their error), 2 bad input, 130 interrupted by Ctrl-C and 143 by SIGTERM (finish with ``--resume``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from sim.experiment.spec import BASELINE, Experiment, load_experiment
 from sim.metrics import OUTCOME_BY_NAME
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 #: Marks next to a mean in the summary table (explained under the table and in the report).
 MARKS = {"better": "+", "worse": "!", "higher": "^", "lower": "v"}
@@ -32,23 +32,26 @@ def experiment_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim experiment``; returns the exit status."""
     from sim.experiment.backends import make_backend
     from sim.experiment.execute import run_experiment
+    from sim.signals import exit_status, signal_name
 
     experiment = load_experiment(args.spec)
     out_dir = Path(args.out) if args.out else default_out_dir(experiment)
     quiet = bool(getattr(args, "quiet", False))
     backend = make_backend(args.workers, args.scheduler)
-    if not quiet:
-        runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
-        where = f"{backend.name} ({backend.workers} workers)"
-        print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
     try:
+        if not quiet:
+            runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
+            where = f"{backend.name} ({backend.workers} workers)"
+            print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
         result = run_experiment(experiment, out_dir, backend, resume=args.resume, progress=not quiet)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
         backend.abort()
         resume = ["bordersim", "experiment", args.spec, "--resume"] + (["--out", str(out_dir)] if args.out else [])
-        print(f"\ninterrupted; finished runs are saved in {out_dir}. Finish with:", file=sys.stderr)
+        print(
+            f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}. Finish with:", file=sys.stderr
+        )
         print("  " + " ".join(shlex.quote(w) for w in resume), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return exit_status(exc)
     finally:
         backend.close()
     print(format_summary(result.summary, experiment))
