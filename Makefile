@@ -45,7 +45,8 @@ lock:
 	$(PY) -m pip install --quiet uv; \
 	echo "setuptools>=68" | $(VENV)/bin/uv pip compile pyproject.toml - --extra test --upgrade \
 	    --generate-hashes --python-version 3.13 --python-platform x86_64-unknown-linux-gnu \
-	    --custom-compile-command "make lock" --output-file $(LOCK)
+	    --custom-compile-command "make lock" --quiet --output-file $(LOCK); \
+	echo "$(LOCK) refreshed: run make test (it installs from the new lock), then commit $(LOCK)"
 
 clean-venv:
 	rm -rf $(VENV)
