@@ -1,21 +1,25 @@
 # bordersim: two commands do all the set-up.
 #   make demo   create the environment if needed, then run the main job
 #   make test   create the environment if needed, then run the whole test suite
+#   make lock   refresh requirements.lock (newest releases within pyproject.toml's ranges), then commit it
+# The environment installs exactly the versions (and file hashes) in requirements.lock, so a commit
+# installs the same Mesa, numpy, Dask, ... next month as today.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
-.PHONY: demo test lint format bench clean-venv
+.PHONY: demo test lint format bench lock clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@set -e; \
 	if [ ! -x $(PY) ]; then \
 	    base=$$(scripts/find-python); \
 	    echo "Creating $(VENV) with $$base"; \
 	    "$$base" -m venv $(VENV); \
 	fi; \
-	$(PY) -m pip install --quiet --upgrade pip; \
-	$(PY) -m pip install --quiet -e '.[test]'; \
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK); \
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .; \
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -32,6 +36,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+
+# The lock is resolved for CPython 3.13 on Linux x86-64 with the [test] extra, plus setuptools to build
+# bordersim itself (installed without build isolation, so nothing unlocked is fetched).
+lock:
+	@set -e; \
+	if [ ! -x $(PY) ]; then "$$(scripts/find-python)" -m venv $(VENV); fi; \
+	$(PY) -m pip install --quiet uv; \
+	echo "setuptools>=68" | $(VENV)/bin/uv pip compile pyproject.toml - --extra test --upgrade \
+	    --generate-hashes --python-version 3.13 --python-platform x86_64-unknown-linux-gnu \
+	    --custom-compile-command "make lock" --quiet --output-file $(LOCK); \
+	echo "$(LOCK) refreshed: run make test (it installs from the new lock), then commit $(LOCK)"
 
 clean-venv:
 	rm -rf $(VENV)

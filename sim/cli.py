@@ -42,6 +42,36 @@ def _port(text: str) -> int:
     return port
 
 
+#: Dependencies whose versions ``bordersim --version`` prints (the ones that shape results or runs).
+KEY_DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara")
+
+
+def version_text(own_version: str) -> str:
+    """``bordersim X`` and, on the next line, the versions of Python and the key dependencies."""
+    import platform
+    from importlib import metadata
+
+    parts = []
+    for name in KEY_DEPENDENCIES:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} not installed")
+    return f"bordersim {own_version}\n" + ", ".join([*parts, f"python {platform.python_version()}"])
+
+
+class _VersionAction(argparse.Action):
+    """``--version`` printing its text as written (argparse's own action re-wraps it into one paragraph)."""
+
+    def __init__(self, option_strings, version: str, dest=argparse.SUPPRESS, help: str | None = None):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+        self.version = version
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(self.version)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sim import __version__
 
@@ -49,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bordersim",
         description="Agent-based simulation of border enforcement against human trafficking.",
     )
-    parser.add_argument("--version", action="version", version=f"bordersim {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        version=version_text(__version__),
+        help="print bordersim's version and the versions of Python and the key dependencies",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check scenario or experiment files and print OK or the errors")
@@ -92,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; Ctrl-C and SIGTERM stop it cleanly (:mod:`sim.signals`) with status 130 or 143."""
+    from sim.signals import exit_status, signal_name, stop_on_signals
+
+    with stop_on_signals():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:
+            print(f"\ninterrupted ({signal_name(exc)})", file=sys.stderr)
+            return exit_status(exc)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args) or EXIT_OK)
@@ -99,9 +146,6 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except OSError as exc:  # an output folder that cannot be created, a full disk, a file that vanished
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc} (check the paths given, e.g. --out)", file=sys.stderr)
@@ -185,7 +229,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    from sim.viz.app import serve
+    from sim.viz.serve import serve
 
     return serve(host=args.host, port=args.port)
 

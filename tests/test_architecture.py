@@ -15,6 +15,7 @@ SIM = ROOT / "sim"
 
 #: Layers in order; a module may import its own layer and those before it, never those after.
 LAYERS = (
+    ("process handling", ("sim.signals",)),  # signals and child processes: needs nothing, used by every command
     ("scenario", ("sim.schema", "sim.scenario", "sim.docs")),
     ("world", ("sim.world",)),
     ("outcomes", ("sim.metrics",)),

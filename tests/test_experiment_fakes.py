@@ -8,9 +8,12 @@ processes import them by ``tests.test_experiment_fakes:<name>``.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,8 +66,31 @@ def slow_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | 
     return fake_run(scenario, overrides, seed, days, progress)
 
 
+def paced_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+    """``fake_run`` taking ``$BORDERSIM_TEST_RUN_S`` seconds (default 0): slow in a process a test stops, instant
+    when the same experiment (same fingerprint) is resumed in the test's own process."""
+    time.sleep(float(os.environ.get("BORDERSIM_TEST_RUN_S", "0")))
+    return fake_run(scenario, overrides, seed, days, progress)
+
+
 def failing_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
     """``fake_run`` that raises for one task: replication 1 (of root seed 7) under full data sharing."""
     if seed == FAIL_SEED and dict(overrides or {}).get("agencies.sharing") == "full":
         raise ValueError("simulated model failure")
+    return fake_run(scenario, overrides, seed, days, progress)
+
+
+def dying_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+    """``fake_run``, except that it kills its own process part-way (SIGKILL, as the out-of-memory killer or an
+    operator would) when told so by a file beside the scenario: ``die-once`` (the first call to remove the file
+    dies) or ``die-always``. Files, not environment variables: worker processes may have started before."""
+    control = Path(scenario).parent
+    try:
+        (control / "die-once").unlink()
+        die = True
+    except FileNotFoundError:
+        die = (control / "die-always").exists()
+    if die:
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)
     return fake_run(scenario, overrides, seed, days, progress)

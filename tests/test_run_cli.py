@@ -102,3 +102,16 @@ def test_bad_set_exits_2_naming_key_and_value(tmp_path, capsys):
     assert status == 2
     assert "patrols.cuont" in err, err
     assert not (tmp_path / "outcomes.json").exists()
+
+
+def test_version_names_bordersim_and_the_key_dependencies(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert first.startswith("bordersim ")
+    for name in ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara", "python"):
+        assert f"{name} " in second
+    assert "not installed" not in second

@@ -22,12 +22,14 @@ import multiprocessing
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 from sim.metrics import OUTCOMES, PERSON_STATES
+from sim.signals import ignore_interrupts_in_worker
 
 #: Columns naming a run in every table.
 KEY_COLUMNS = ("policy", "sweep_point", "replication", "seed")
@@ -167,40 +169,87 @@ class SerialBackend:
         """Nothing runs in the background."""
 
 
+class WorkerDiedError(RuntimeError):
+    """Worker processes kept dying (out of memory, killed); the runs finished so far are saved."""
+
+
 class ProcessBackend:
     """Runs tasks in local worker processes, at most ``max_in_flight`` submitted at a time.
+
+    If a worker process dies (killed, out of memory), the pool is broken for every task in it:
+    a new pool is started and the tasks not yet collected are submitted again, as Dask reschedules
+    the tasks of a lost worker; after ``max_restarts`` such restarts :class:`WorkerDiedError` stops
+    the experiment (the runs finished so far are saved; ``--resume`` finishes it).
 
     Args:
         workers: number of worker processes.
         max_in_flight: tasks submitted but not yet collected (default: twice the workers).
+        max_restarts: pools started anew after a worker died, at most.
     """
 
     name = "local processes"
 
-    def __init__(self, workers: int, max_in_flight: int | None = None):
+    def __init__(self, workers: int, max_in_flight: int | None = None, max_restarts: int = 3):
         self.workers = workers
         self.max_in_flight = max_in_flight or 2 * workers
+        self.max_restarts = max_restarts
+        self.restarts = 0
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # Workers ignore a terminal's Ctrl-C (abort() stops them) and die with the coordinator if it is killed.
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=ignore_interrupts_in_worker
+        )
 
     def imap_unordered(self, tasks: Iterable[RunTask]) -> Iterator[dict[str, Any]]:
+        from concurrent.futures.process import BrokenProcessPool
+
         pending: dict[Future, RunTask] = {}
+        again: deque[RunTask] = deque()  # tasks of a broken pool, submitted again first
         source = iter(tasks)
         exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < self.max_in_flight:
-                task = next(source, None)
+        while True:
+            broken = False
+            while len(pending) < self.max_in_flight:
+                task = again.popleft() if again else next(source, None)
                 if task is None:
                     exhausted = True
                     break
-                pending[self._pool.submit(execute_task, task)] = task
-            if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
-                yield _collect(future, task)
+                try:
+                    pending[self._pool.submit(execute_task, task)] = task
+                except BrokenProcessPool:
+                    again.appendleft(task)
+                    broken = True
+                    break
+            if not pending and not again and exhausted:
+                return
+            if not broken:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    if isinstance(future.exception(), BrokenProcessPool):
+                        broken = True
+                    else:
+                        yield _collect(future, pending.pop(future))
+            if broken:  # a worker died: collect what finished before, redo the rest in a new pool
+                for future in [f for f in pending if f.done() and not isinstance(f.exception(), BrokenProcessPool)]:
+                    yield _collect(future, pending.pop(future))
+                again.extendleft(reversed(pending.values()))
+                pending = {}
+                self._restart()
+
+    def _restart(self) -> None:
+        """A worker died: stop what is left of the pool and start a new one (at most ``max_restarts`` times)."""
+        self.restarts += 1
+        if self.restarts > self.max_restarts:
+            raise WorkerDiedError(
+                f"worker processes died {self.restarts} times (out of memory, or killed); "
+                "the runs finished so far are saved"
+            )
+        self.abort()
+        self._pool = self._new_pool()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -221,15 +270,9 @@ class ProcessBackend:
 
 
 def _collect(future: Any, task: RunTask) -> dict[str, Any]:
-    from concurrent.futures.process import BrokenProcessPool
-
     try:
         return future.result()
-    except BrokenProcessPool as exc:
-        raise RuntimeError(
-            "a worker process died (out of memory or killed); finished runs are saved: run again with --resume"
-        ) from exc
-    except Exception as exc:
+    except Exception as exc:  # e.g. Dask's KilledWorker: the task's workers died too often
         return failed_record(task, exc)
 
 

@@ -3,7 +3,9 @@
 Validates the experiment file, picks the backend, runs (or resumes) the experiment with a
 progress bar on stderr, prints a summary table of the outcomes of interest and says where the
 report is. Exit status: 0 all runs succeeded, 1 some runs failed (recorded in ``runs.parquet``
-with their error), 2 bad input, 130 interrupted (finish with ``--resume``).
+with their error, or worker processes kept dying), 2 bad input, another experiment writing into the
+same folder, or a folder that cannot be written (full disk, read-only), 130 interrupted by Ctrl-C and 143 by
+SIGTERM. In every case but bad input the runs finished so far are kept, and ``--resume`` finishes the rest.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 from sim.experiment.spec import BASELINE, Experiment, load_experiment
 from sim.metrics import OUTCOME_BY_NAME
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 #: Marks next to a mean in the summary table (explained under the table and in the report).
 MARKS = {"better": "+", "worse": "!", "higher": "^", "lower": "v"}
@@ -30,25 +32,37 @@ def default_out_dir(experiment: Experiment) -> Path:
 
 def experiment_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim experiment``; returns the exit status."""
-    from sim.experiment.backends import make_backend
+    from sim.experiment.backends import WorkerDiedError, make_backend
     from sim.experiment.execute import run_experiment
+    from sim.signals import exit_status, signal_name
 
     experiment = load_experiment(args.spec)
     out_dir = Path(args.out) if args.out else default_out_dir(experiment)
     quiet = bool(getattr(args, "quiet", False))
     backend = make_backend(args.workers, args.scheduler)
-    if not quiet:
-        runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
-        where = f"{backend.name} ({backend.workers} workers)"
-        print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
     try:
+        if not quiet:
+            runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
+            where = f"{backend.name} ({backend.workers} workers)"
+            print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
         result = run_experiment(experiment, out_dir, backend, resume=args.resume, progress=not quiet)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
         backend.abort()
-        resume = ["bordersim", "experiment", args.spec, "--resume"] + (["--out", str(out_dir)] if args.out else [])
-        print(f"\ninterrupted; finished runs are saved in {out_dir}. Finish with:", file=sys.stderr)
-        print("  " + " ".join(shlex.quote(w) for w in resume), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}.", file=sys.stderr)
+        print(resume_hint(args, out_dir), file=sys.stderr)
+        return exit_status(exc)
+    except OSError as exc:  # full disk, read-only or unwritable folder: say so, keep what is written
+        backend.abort()
+        print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
+        print(f"The runs finished until then are saved in {out_dir}.", file=sys.stderr)
+        print(resume_hint(args, out_dir, "make room or make the folder writable, then"), file=sys.stderr)
+        return EXIT_INPUT
+    except WorkerDiedError as exc:
+        backend.abort()
+        print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
+        hint = "check the memory the runs need (fewer --workers use less), then"
+        print(resume_hint(args, out_dir, hint), file=sys.stderr)
+        return EXIT_FAILED
     finally:
         backend.close()
     print(format_summary(result.summary, experiment))
@@ -70,6 +84,30 @@ def experiment_command(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def resume_hint(args: argparse.Namespace, out_dir: Path, before: str = "") -> str:
+    """``Finish with:`` and the command that resumes this experiment, after what to do first if anything."""
+    words = ["bordersim", "experiment", args.spec, "--resume"] + (["--out", str(out_dir)] if args.out else [])
+    lead = f"{before[0].upper()}{before[1:]} finish with:" if before else "Finish with:"
+    return f"{lead}\n  " + " ".join(shlex.quote(w) for w in words)
+
+
+def write_error(exc: OSError, out_dir: Path) -> str:
+    """One line on why the results folder could not be written: the reason, and the file if known."""
+    import errno
+    import os
+
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "no permission to write there",
+        errno.EPERM: "no permission to write there",
+    }
+    reason = reasons.get(exc.errno or -1) or (os.strerror(exc.errno) if exc.errno else str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"cannot write the results in {out_dir}: {reason}{where}"
 
 
 def format_summary(summary: pd.DataFrame, experiment: Experiment) -> str:

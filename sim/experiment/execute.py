@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.experiment.backends import DaskBackend, ProcessBackend, RunTask, SerialBackend
 from sim.experiment.spec import Experiment
-from sim.experiment.store import ResultStore
+from sim.experiment.store import ResultStore, stem_name
 from sim.schema import InputError, Problem
 
 Backend = SerialBackend | ProcessBackend | DaskBackend
@@ -106,20 +106,34 @@ def run_experiment(
         experiment: the validated experiment.
         out_dir: the results folder.
         backend: where runs execute; closed by the caller.
-        resume: finish the runs missing from ``out_dir`` instead of refusing a non-empty folder.
+        resume: finish the runs missing from ``out_dir`` instead of refusing a non-empty folder; damaged
+            parts (truncated or corrupt) are reported on stderr, deleted and recomputed.
         progress: show a progress bar with ETA on stderr.
 
     The report is written by the caller (:func:`sim.experiment.report.write_report`).
 
     Raises:
         InputError: ``out_dir`` already holds results and ``resume`` is false, or holds the results
-            of a different experiment.
+            of a different experiment, or another experiment is writing into it
+            (:class:`sim.experiment.store.FolderInUseError`).
+        OSError: the folder cannot be written (full disk, read-only, no permission); the runs
+            finished until then are saved and ``resume`` finishes the rest.
     """
     store = ResultStore(out_dir)
+    with store.lock():
+        return _run_locked(experiment, store, backend, resume=resume, progress=progress)
+
+
+def _run_locked(
+    experiment: Experiment, store: ResultStore, backend: Backend, *, resume: bool, progress: bool
+) -> ExperimentResult:
     manifest = _start_manifest(experiment, store, resume, backend)
     store.prepare()
     tasks = build_tasks(experiment)
-    done = store.completed_keys()
+    check = store.check_parts()
+    if check.damaged:
+        print(damaged_parts_message(store, check.damaged, tasks), file=sys.stderr)
+    done = check.done
     todo = [t for t in tasks if t.key not in done]
     _execute(todo, store, backend, total=len(tasks), already=len(done), progress=progress, name=experiment.name)
     runs = store.consolidate(canonical_order(experiment))
@@ -131,6 +145,17 @@ def run_experiment(
     manifest.update(finished=_now(), runs_total=len(tasks), runs_failed=failed)
     store.write_json("manifest.json", manifest)
     return ExperimentResult(store.out_dir, runs, summary, len(tasks), failed)
+
+
+def damaged_parts_message(store: ResultStore, damaged: list[str], tasks: list[RunTask], shown: int = 5) -> str:
+    """Which damaged parts were found (and deleted) in the results folder, and which runs are recomputed."""
+    key_of_stem = {stem_name(t.key): t.key for t in tasks}
+    runs = [key_of_stem.get(stem, f"unknown run (parts/{stem}.*)") for stem in damaged]
+    listed = ", ".join(runs[:shown]) + (f" and {len(runs) - shown} more" if len(runs) > shown else "")
+    return (
+        f"{store.out_dir}: {len(damaged)} damaged result part(s) found (truncated or corrupt, as a crash or a full "
+        f"disk can leave them) and deleted; recomputing: {listed}"
+    )
 
 
 def _execute(

@@ -2,11 +2,18 @@
 
 Each finished run is written at once as its own small *part* under ``<out>/parts/``: the daily
 time series and the crossings first, then the run's row, which is the commit marker. Every file is
-written under a temporary name and renamed into place (an atomic step), so a run is either
-entirely present or absent, even if the process is killed outright. On ``--resume``,
-:meth:`ResultStore.completed_keys` checks every part (readable, row counts as recorded), deletes
-partial or corrupt ones and temporary files, and reports which runs are done, so each run ends up
-recorded exactly once. The coordinating process holds no results in memory between runs.
+written under a temporary name, flushed to the disk and renamed into place (an atomic step), so a
+run is either entirely present or absent, even if the process is killed outright or the machine
+loses power. On ``--resume``, :meth:`ResultStore.check_parts` reads every part in full (parquet
+page checksums verified, row counts as recorded, the run's name matching its file), deletes
+partial or corrupt ones and temporary files, and reports which runs are done and which parts were
+damaged, so each run ends up recorded exactly once. The coordinating process holds no results in
+memory between runs.
+
+One experiment at a time writes into a folder: :meth:`ResultStore.lock` holds an exclusive lock on
+``experiment.lock`` in it (``flock``: released by the kernel when the process ends, however it ends),
+and a second experiment started on the same folder stops at once with :class:`FolderInUseError`, naming
+the folder and the process holding it.
 
 :meth:`ResultStore.consolidate` then writes ``runs.parquet``, ``timeseries.parquet`` and
 ``crossings.parquet`` with rows in a canonical order (policy as in the file, sweep point,
@@ -16,10 +23,15 @@ data whatever order the runs finished in, and whether or not the experiment was 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +40,43 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.backends import KEY_COLUMNS, run_key
+from sim.schema import InputError, Problem
 
 TABLES = ("timeseries", "crossings")
 _ROWS = {"timeseries": "_timeseries_rows", "crossings": "_crossings_rows"}
 _SORT_WITHIN_RUN = {"timeseries": ["day"], "crossings": []}
+#: The lock file that keeps two experiments from writing into one folder at once.
+LOCK_NAME = "experiment.lock"
+
+
+class FolderInUseError(InputError):
+    """Another process is running an experiment into the same results folder (exit status 2 from the CLI)."""
+
+    def __init__(self, out_dir: Path, holder: dict[str, Any]):
+        self.out_dir = out_dir
+        self.holder = holder
+        who = f"process {holder.get('pid', '?')}"
+        if holder.get("host"):
+            who += f" on {holder['host']}"
+        since = f" since {holder['started']}" if holder.get("started") else ""
+        message = (
+            f"another experiment is writing into this folder ({who}{since}; lock file {LOCK_NAME}); "
+            "wait for it to finish (then --resume finishes anything left), or choose another --out"
+        )
+        super().__init__([Problem(str(out_dir), "", message)])
+
+
+@dataclass
+class PartsCheck:
+    """What :meth:`ResultStore.check_parts` found.
+
+    Attributes:
+        done: keys of the runs entirely and correctly on disk.
+        damaged: file stems (``parts/<stem>.*.parquet``) of the parts found truncated or corrupt and deleted.
+    """
+
+    done: set[str] = field(default_factory=set)
+    damaged: list[str] = field(default_factory=list)
 
 
 class ResultStore:
@@ -49,7 +94,36 @@ class ResultStore:
         self.parts_dir.mkdir(parents=True, exist_ok=True)
 
     def _stem(self, key: str) -> Path:
-        return self.parts_dir / hashlib.sha1(key.encode()).hexdigest()[:20]
+        return self.parts_dir / stem_name(key)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder's lock for the duration of the block (the folder is created if missing).
+
+        Raises:
+            FolderInUseError: another process holds the lock; the message names the folder and its pid.
+        """
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / LOCK_NAME
+        handle = path.open("a+", encoding="utf-8")
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                try:
+                    holder = json.loads(handle.read() or "{}")
+                except json.JSONDecodeError:
+                    holder = {}
+                raise FolderInUseError(self.out_dir, holder) from None
+            holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now()}
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(holder))
+            handle.flush()
+            yield
+        finally:
+            handle.close()  # closing releases the lock; the file stays (removing it would race a newcomer)
 
     def write(self, record: dict[str, Any]) -> None:
         """Write one finished run (a record from :func:`sim.experiment.backends.execute_task`)."""
@@ -64,24 +138,36 @@ class ResultStore:
 
     def completed_keys(self) -> set[str]:
         """Keys of the runs entirely on disk; partial, corrupt and temporary files are deleted."""
+        return self.check_parts().done
+
+    def check_parts(self) -> PartsCheck:
+        """Check every part on disk: which runs are done, which parts were damaged (and are now deleted).
+
+        A part is damaged if any of its files cannot be read in full (truncated, a page checksum
+        that does not match, not parquet at all), holds other row counts than its run row records,
+        or names a different run than its file name. Temporary files of interrupted writes are deleted
+        without a word: they were never part of the results.
+        """
+        found = PartsCheck()
         if not self.parts_dir.exists():
-            return set()
+            return found
         for tmp in self.parts_dir.glob("*.tmp"):
             tmp.unlink()
-        done: set[str] = set()
         stems = {p.name.split(".", 1)[0] for p in self.parts_dir.glob("*.parquet")}
         for name in sorted(stems):
             stem = self.parts_dir / name
             key = _valid_part_key(stem)
             if key is None:
+                found.damaged.append(name)
                 for suffix in ("run", *TABLES):
                     _path(stem, suffix).unlink(missing_ok=True)
             else:
-                done.add(key)
-        return done
+                found.done.add(key)
+        return found
 
     def is_empty(self) -> bool:
-        return not self.out_dir.exists() or not any(self.out_dir.iterdir())
+        """True if the folder is missing or holds nothing but its lock file."""
+        return not self.out_dir.exists() or all(p.name == LOCK_NAME for p in self.out_dir.iterdir())
 
     def consolidate(self, order: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
         """Write the three result tables in canonical order; return the runs table.
@@ -107,6 +193,7 @@ class ResultStore:
         target = self.out_dir / name
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+        _flush_to_disk(tmp)
         os.replace(tmp, target)
         return target
 
@@ -120,28 +207,49 @@ class ResultStore:
             return None
 
 
+def stem_name(key: str) -> str:
+    """The file stem of a run's part (``parts/<stem>.run.parquet`` etc.): a hash of the run's key."""
+    return hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
 def _path(stem: Path, table: str) -> Path:
     return stem.with_name(f"{stem.name}.{table}.parquet")
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _flush_to_disk(path: Path) -> None:
+    """Flush a file's data to the disk, so that renaming it into place cannot leave an empty file after a crash."""
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
 def _write_atomic(table: pa.Table, target: Path) -> None:
     tmp = target.with_name(target.name + ".tmp")
-    pq.write_table(table, tmp)
+    pq.write_table(table, tmp, write_page_checksum=True)
+    _flush_to_disk(tmp)
     os.replace(tmp, target)
+
+
+def _read_verified(path: Path) -> pa.Table:
+    return pq.read_table(path, page_checksum_verification=True)
 
 
 def _valid_part_key(stem: Path) -> str | None:
     """The run key of a complete, readable part, or None if it is partial or corrupt."""
     try:
-        row = pq.read_table(_path(stem, "run")).to_pylist()
+        row = _read_verified(_path(stem, "run")).to_pylist()
         if len(row) != 1:
             return None
         row = row[0]
         for table in TABLES:
             expected = int(row.get(_ROWS[table], 0))
-            if expected and pq.read_metadata(_path(stem, table)).num_rows != expected:
+            if expected and _read_verified(_path(stem, table)).num_rows != expected:
                 return None
-        return run_key(row["policy"], int(row["sweep_point"]), int(row["replication"]))
+        key = run_key(row["policy"], int(row["sweep_point"]), int(row["replication"]))
+        return key if stem_name(key) == stem.name else None
     except (OSError, pa.ArrowException, KeyError, TypeError, ValueError):
         return None
 

@@ -8,7 +8,7 @@ and the seed; Reset rebuilds the model with them, Step and Play advance it (Sola
 Every lever offers "as in the scenario" (no override) besides its values, so switching scenarios
 keeps each scenario's own settings unless a lever is set.
 
-Run it with ``bordersim app`` (which calls :func:`serve`) or ``solara run sim.viz.app``. Each browser
+Run it with ``bordersim app`` (which calls :func:`sim.viz.serve.serve`) or ``solara run sim.viz.app``. Each browser
 session gets its own model; importing this module builds none.
 """
 
@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -274,19 +271,3 @@ def Page():  # noqa: N802
 
 
 CHART_COMPONENTS = [_chart(t) for t in CHARTS]
-
-
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the app with Solara's server (``solara run sim.viz.app``) until interrupted; return its exit status.
-
-    Telemetry is switched off and nothing is fetched from the internet.
-    """
-    solara_bin = Path(sys.executable).with_name("solara")
-    command = [str(solara_bin)] if solara_bin.exists() else [sys.executable, "-m", "solara"]
-    command += ["run", "sim.viz.app", "--host", host, "--port", str(port), "--no-open", "--production"]
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    print(f"bordersim app: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
