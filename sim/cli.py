@@ -138,7 +138,7 @@ def validate_path(path: Path, overrides: list[str]) -> str:
 
     loaded = load_scenario(path, overrides)
     world = build_world(loaded)
-    warn_if_long(loaded.spec)
+    warn_if_long(loaded.spec, where=str(path))
     return (
         f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m, "
         f"{len(world.sensors)} sensors, blind spots {world.blind_spot_share:.0%} of the border"

@@ -20,10 +20,11 @@ from typing import Any
 from sim.metrics import OUTCOMES
 from sim.schema import InputError, Problem, check_run_options
 
-#: Measured cost of a run (``benchmarks/bench_model.py``, desert_sector, 90 simulated days at 30-minute steps,
-#: base and x4 scale): the wall time of a step is about a fixed part plus a part per live agent.
-STEP_OVERHEAD_US = 400.0
-AGENT_STEP_US = 2.5
+#: Measured cost of a run: the wall time of a step is a fixed part plus a part per live agent, fitted to
+#: the base and x4-scale runs of ``benchmarks/bench_model.py`` (desert_sector, 90 simulated days at 30-minute
+#: steps, stepped without counting agents): 399 us a step at 358 live agents, 904 us at 1,236.
+STEP_OVERHEAD_US = 200.0
+AGENT_STEP_US = 0.6
 #: Runs estimated to take longer than this (s) are announced on standard error before they start.
 LONG_RUN_SECONDS = 600.0
 
@@ -72,13 +73,18 @@ def estimate_run_size(scenario, days: float | None = None) -> RunSize:
     return RunSize(steps=steps, mean_agents=mean_agents, seconds=seconds)
 
 
-def warn_if_long(scenario, days: float | None = None) -> RunSize:
-    """Print a warning with the estimate on standard error when a run would take very long."""
+def warn_if_long(scenario, days: float | None = None, where: str = "") -> RunSize:
+    """Print a warning with the estimate on standard error when a run would take very long.
+
+    ``where`` (a file name) starts the line when given.
+    """
     size = estimate_run_size(scenario, days)
     if size.seconds > LONG_RUN_SECONDS:
+        what = f"a run of {scenario.time.days if days is None else days:g} days" if where else "this run"
         print(
-            f"warning: this run will take very long: {size.describe()}. A longer time.step_minutes, fewer days "
-            "(--days) or less recruitment (victims.recruitment_per_day) makes it shorter.",
+            f"warning: {where + ': ' if where else ''}{what} will take very long: {size.describe()}. A longer "
+            "time.step_minutes, fewer days (--days) or less recruitment (victims.recruitment_per_day) makes it "
+            "shorter.",
             file=sys.stderr,
         )
     return size
