@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean-venv
+.PHONY: demo test lint format bench fuzz clean-venv
 
 $(STAMP): pyproject.toml
 	@set -e; \
@@ -35,3 +35,8 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Property-based fuzzing of scenario files with the large Hypothesis profile (the test suite runs the
+# small, derandomized "ci" profile).
+fuzz: $(STAMP)
+	BORDERSIM_HYPOTHESIS_PROFILE=large $(PY) -m pytest -n 2 -q -p no:cacheprovider --hypothesis-show-statistics tests/test_property_scenarios.py
