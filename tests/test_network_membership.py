@@ -19,6 +19,7 @@ from sim.model import BorderModel
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome
 from sim.runner import run
+from sim.scenario import MAX_DAYS
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.toml"
@@ -94,7 +95,7 @@ def test_a_replacement_is_hired_only_below_strength():
 
 def test_a_member_back_from_prison_is_the_same_agent():
     """Short sentences, no replacements: the convicted member comes back through the scheduled release."""
-    overrides = {"legal.sentence_years": 0.02, "traffickers.replacement_days": 1e6, "patrols.count": 0}
+    overrides = {"legal.sentence_years": 0.02, "traffickers.replacement_days": MAX_DAYS, "patrols.count": 0}
     model = BorderModel(CLASSROOM, seed=2, overrides=overrides)
     network = model.networks[0]
     member = next(m for m in network.members if m.status is TraffickerStatus.IDLE and m.group is None)
