@@ -99,6 +99,15 @@ MAX_DETENTION_PLACES = 1_000_000
 MAX_SENTENCE_YEARS = 100.0
 #: Time served as a share of the sentence: ten times the sentence.
 MAX_TIME_SERVED_SHARE = 10.0
+#: Slowest speed of anyone moving (km/h): 100 m an hour; slower is standing still, and a speed that small
+#: times a terrain factor would underflow to zero and cut routes the land allows.
+MIN_SPEED_KMH = 0.1
+#: Slowest wading speed factor in the border river: 1 % of the speed on open flat ground.
+MIN_SPEED_FACTOR = 0.01
+#: Shortest service life of a sensor (years): about a month; capital costs are spread over it.
+MIN_LIFETIME_YEARS = 0.1
+#: Shortest secondary inspection of a vehicle (min): six seconds.
+MIN_INSPECTION_MINUTES = 0.1
 #: Fastest walking speed factor of a land cover, relative to open flat ground (roads are 1.2).
 MAX_SPEED_FACTOR = 3.0
 
@@ -260,7 +269,7 @@ class Terrain:
             "border (border.mode = 'river'): people wade and swim across; elsewhere water is impassable."
         ),
         source="assumption",
-        gt=0,
+        ge=MIN_SPEED_FACTOR,
         le=1,
     )
     steep_exposure_per_hour: float = spec(
@@ -414,7 +423,7 @@ class Sensor:
         10.0,
         doc="Service life over which the capital cost is spread.",
         unit="years",
-        gt=0,
+        ge=MIN_LIFETIME_YEARS,
         source="assumption",
         le=MAX_LIFETIME_YEARS,
     )
@@ -464,7 +473,7 @@ class ExtraTowers:
         10.0,
         doc="Service life over which the capital cost is spread.",
         unit="years",
-        gt=0,
+        ge=MIN_LIFETIME_YEARS,
         source="assumption",
         le=MAX_LIFETIME_YEARS,
     )
@@ -522,13 +531,18 @@ class Patrols:
         source=INPUT,
     )
     speed_kmh: float = spec(
-        15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200, source="assumption"
+        15.0,
+        doc="Patrol speed while patrolling (vehicle on tracks).",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=200,
+        source="assumption",
     )
     response_speed_kmh: float = spec(
         40.0,
         doc="Speed on roads when responding to an alert; off-road it is scaled by drive_speed_factors.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=300,
         source="assumption",
     )
@@ -626,7 +640,7 @@ class Patrols:
             "vehicle); terrain slows it as it slows the group."
         ),
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=100,
         source="assumption",
     )
@@ -784,7 +798,7 @@ class Traffickers:
         3.5,
         doc="Walking speed of a group on open ground.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=15,
         source="assumption: a group on foot, below Tobler's (1993) 5 km/h for one walker on the flat",
     )
@@ -842,7 +856,7 @@ class Traffickers:
         50.0,
         doc="Speed of a vehicle carrying a group between staging area, port and destination, on roads.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=200,
         source="assumption",
     )
@@ -854,7 +868,12 @@ class Traffickers:
         le=MAX_FACTOR,
     )
     tunnel_speed_kmh: float = spec(
-        2.0, doc="Speed of a group through a tunnel, crouching.", unit="km/h", gt=0, le=15, source="assumption"
+        2.0,
+        doc="Speed of a group through a tunnel, crouching.",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=15,
+        source="assumption",
     )
     fee: float = spec(
         3000.0,
@@ -1101,7 +1120,7 @@ class Checkpoints:
         12.0,
         doc="Mean secondary-inspection time per vehicle.",
         unit="min",
-        gt=0,
+        ge=MIN_INSPECTION_MINUTES,
         source="assumption",
         le=MAX_INSPECTION_MINUTES,
     )

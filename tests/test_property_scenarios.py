@@ -253,13 +253,11 @@ def map_extent(raw: dict) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------------------------------ strategies
-@dataclasses.dataclass
 class Case:
     """A drawn scenario: the shipped one it starts from, the raw dict, and the changes (its short repr)."""
 
-    base: str
-    raw: dict
-    changes: list[str]
+    def __init__(self, base: str, raw: dict, changes: list[str]):
+        self.base, self.raw, self.changes = base, raw, changes
 
     def __repr__(self) -> str:
         return f"Case({self.base!r}, changes={self.changes!r})"
@@ -476,6 +474,9 @@ def test_bordersim_validate_exits_0_or_2_naming_keys(tmp_path_factory, case):
         ("classroom", {"surveillance.tech_tier_factors": [1e300, 1e300, 1e300]}, "surveillance.tech_tier_factors"),
         ("classroom", {"terrain.steep_exposure_per_hour": 1e300}, "terrain.steep_exposure_per_hour"),
         ("classroom", {"terrain.ascii_elevation_m": {".": 1e300}}, "terrain.ascii_elevation_m"),
+        ("desert_sector", {"traffickers.walk_speed_kmh": 5e-324}, "traffickers.walk_speed_kmh"),
+        ("desert_sector", {"ports[0].at": [-1.8e19, 0.0]}, "ports[0].at"),
+        ("classroom", {"staging[0].at": [1e307, 1.0], "terrain.cell_m": 10}, "staging[0].at"),
     ],
 )
 def test_files_that_used_to_crash_a_run_are_refused_naming_the_key(base, overrides, key):
