@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 settings.register_profile(
     "ci",
-    max_examples=200,
+    max_examples=300,
     derandomize=True,
     deadline=None,
     database=None,
