@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: demo test lint format bench lock clean-venv
+.PHONY: demo test lint format bench fuzz lock clean-venv
 
 $(STAMP): pyproject.toml $(LOCK)
 	@set -e; \
@@ -50,3 +50,8 @@ lock:
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Property-based fuzzing of scenario files with the large Hypothesis profile (the test suite runs the
+# small, derandomized "ci" profile).
+fuzz: $(STAMP)
+	BORDERSIM_HYPOTHESIS_PROFILE=large $(PY) -m pytest -n 2 -q -p no:cacheprovider --hypothesis-show-statistics tests/test_property_scenarios.py

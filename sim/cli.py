@@ -176,11 +176,13 @@ def validate_path(path: Path, overrides: list[str]) -> str:
 
         spec = load_experiment(path)
         return f"experiment '{spec.name}', {len(spec.policies)} policies x {spec.replications} replications"
+    from sim.runner import warn_if_long
     from sim.scenario import load_scenario
     from sim.world import build_world
 
     loaded = load_scenario(path, overrides)
     world = build_world(loaded)
+    warn_if_long(loaded.spec, where=str(path))
     return (
         f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m, "
         f"{len(world.sensors)} sensors, blind spots {world.blind_spot_share:.0%} of the border"

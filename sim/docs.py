@@ -45,10 +45,23 @@ costs in an abstract **currency**. The unit of each key is in the tables below.
 
 A position is `at = [x_km, y_km]`: `x` east from the west edge of the map, `y` south from the north
 edge (north is up on every map). With `terrain.cell_m = 1000` a position is also a (column, row)
-cell index, so `at = [14.5, 7.5]` is the centre of column 14, row 7. Ports must lie on the border
-line (within one cell); sensors and places must lie on the map; every staging area needs a passable
-path to a destination. These checks need the terrain and are made when the world is built
-(`bordersim validate` builds it).
+cell index, so `at = [14.5, 7.5]` is the centre of column 14, row 7. Sensors and places must lie on
+the map. Ports must lie on the border line (within one cell) on a passable cell (land or a bridge).
+Every route a group may take must exist over passable cells: groups go from any staging area (origin
+side) to any destination (destination side), on foot across any passable cell of the border line or
+through any tunnel, so every staging area needs a passable path to every destination, a tunnel's
+entrance (origin side, passable) must be reachable from every staging area and its exit (destination
+side, passable) must reach every destination, and the border line's passable cells must connect to
+the staging areas. These checks need the terrain and are made when the world is built (`bordersim
+validate` builds it); each failure names the key and why.
+
+## Bounds and run size
+
+Every rate, count, share, weight, cost and duration has an upper bound far beyond any real sector (the
+reasons are next to the bounds in `sim/scenario.py`): a scenario that validates runs. A step is at
+least a minute. `bordersim validate` and `bordersim run` estimate a run's size up front (steps times
+live agents, at the cost measured by `benchmarks/bench_model.py`) and warn on standard error when it
+would take more than ten minutes.
 
 ## Grid size
 

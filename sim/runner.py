@@ -20,6 +20,75 @@ from typing import Any
 from sim.metrics import OUTCOMES
 from sim.schema import InputError, Problem, check_run_options
 
+#: Measured cost of a run: the wall time of a step is a fixed part plus a part per live agent, fitted to
+#: the base and x4-scale runs of ``benchmarks/bench_model.py`` (desert_sector, 90 simulated days at 30-minute
+#: steps, stepped without counting agents): 399 us a step at 358 live agents, 904 us at 1,236.
+STEP_OVERHEAD_US = 200.0
+AGENT_STEP_US = 0.6
+#: Runs estimated to take longer than this (s) are announced on standard error before they start.
+LONG_RUN_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class RunSize:
+    """The size of a run, known before it starts: steps, mean live agents and the estimated wall time."""
+
+    steps: int
+    mean_agents: float
+    seconds: float
+
+    @property
+    def agent_steps(self) -> float:
+        return self.steps * self.mean_agents
+
+    def describe(self) -> str:
+        minutes = self.seconds / 60.0
+        took = f"{minutes:,.0f} minutes" if minutes < 120 else f"{minutes / 60.0:,.1f} hours"
+        return (
+            f"{self.steps:,} steps x about {self.mean_agents:,.0f} agents = {self.agent_steps:,.3g} agent-steps, "
+            f"about {took} at {AGENT_STEP_US:g} us per agent-step and {STEP_OVERHEAD_US:g} us per step"
+        )
+
+
+def estimate_run_size(scenario, days: float | None = None) -> RunSize:
+    """Steps, mean live agents and wall time of a run of a validated :class:`~sim.scenario.Scenario`.
+
+    Live agents are the fixed ones (sensors, checkpoints, patrols, networks and their members) plus the
+    people taken across, who stay agents once taken on: at most ``crossers.per_day`` a day, so half the
+    run's total on average. The estimate is an upper one: networks work below capacity when trade looks unprofitable.
+    """
+    days = scenario.time.days if days is None else days
+    steps = math.ceil(days * 24.0 * 60.0 / scenario.time.step_minutes - 1e-9)
+    s = scenario
+    fixed = (
+        len(s.surveillance.sensors)
+        + s.surveillance.extra_towers.count
+        + len(s.ports)
+        + s.patrols.count
+        + s.traffickers.networks * (1 + s.traffickers.members_per_network)
+    )
+    people = s.crossers.per_day * days / 2.0 if s.traffickers.networks else 0.0
+    mean_agents = fixed + people
+    seconds = steps * (STEP_OVERHEAD_US + AGENT_STEP_US * mean_agents) / 1e6
+    return RunSize(steps=steps, mean_agents=mean_agents, seconds=seconds)
+
+
+def warn_if_long(scenario, days: float | None = None, where: str = "") -> RunSize:
+    """Print a warning with the estimate on standard error when a run would take very long.
+
+    ``where`` (a file name) starts the line when given.
+    """
+    size = estimate_run_size(scenario, days)
+    if size.seconds > LONG_RUN_SECONDS:
+        what = f"a run of {scenario.time.days if days is None else days:g} days" if where else "this run"
+        print(
+            f"warning: {where + ': ' if where else ''}{what} will take very long: {size.describe()}. A longer "
+            "time.step_minutes, fewer days (--days) or fewer people (crossers.per_day) makes it "
+            "shorter.",
+            file=sys.stderr,
+        )
+    return size
+
 
 @dataclass
 class RunResult:
@@ -139,6 +208,10 @@ def run_command(args: argparse.Namespace) -> int:
         if Path(args.out).is_file():
             raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the run's files")])
         Path(args.out).mkdir(parents=True, exist_ok=True)
+    from sim.scenario import load_scenario
+
+    check_run_options(args.days, args.seed)
+    warn_if_long(load_scenario(args.scenario, args.overrides).spec, args.days)
     result = run(args.scenario, args.overrides, seed=args.seed, days=args.days, progress=not args.quiet)
     name = result.outcomes["scenario"]
     out = Path(args.out) if args.out else Path("results") / f"run-{name}-seed{args.seed}"

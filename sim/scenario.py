@@ -24,12 +24,92 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.schema import INPUT, Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
+from sim.schema import INPUT, MAX_RUN_DAYS, Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
 
 #: Largest grid accepted, in cells: refused before anything is allocated (about 100 MB of layers).
 MAX_CELLS = 4_000_000
 
 Position = tuple[float, float]
+
+# Upper bounds of magnitudes. Each is far beyond any real sector, so no meaningful scenario meets it, and
+# each keeps the model's arithmetic finite (Poisson draws, sums of weights, route costs) and a run's size
+# within reach. The schema refuses values beyond them with the key named.
+
+#: Shortest model step (min): detection is integrated within a step, so shorter steps change nothing but
+#: the run time (a one-minute step already makes 1,440 steps a simulated day).
+MIN_STEP_MINUTES = 1.0
+#: Longest run and any duration in days: ten years (the longest ``--days``).
+MAX_DAYS = MAX_RUN_DAYS
+#: Any duration in hours: ten years.
+MAX_HOURS = MAX_DAYS * 24.0
+#: Map extents and spatial spreads (km): longer than the longest land border modelled as one sector
+#: (Canada-United States, 8,891 km, is the longest of all; Mexico-United States 3,145 km).
+MAX_EXTENT_KM = 5000.0
+#: Deepest border zone (km): the United States' 100-mile enforcement zone is 160 km deep.
+MAX_ZONE_KM = 200.0
+#: Elevations (m): from below the Dead Sea shore (-430 m) to above Everest (8,849 m).
+MIN_ELEVATION_M, MAX_ELEVATION_M = -500.0, 9000.0
+#: Detection and trail-loss hazards (per hour): at 1,000 an hour the expected time to the event is 3.6
+#: seconds, far within any step; higher rates are the same as certainty.
+MAX_RATE_PER_HOUR = 1000.0
+#: Death hazard on foot (per person-hour): 1 an hour kills 63 % of people within the hour.
+MAX_HAZARD_PER_HOUR = 1.0
+#: Victims recruited in a day, or people through a tunnel in a day: ten thousand is an order of magnitude
+#: above the largest irregular flows recorded across a whole border (about 10,000 encounters a day at the
+#: Mexico-United States border at its 2023 peak), and every victim is an agent.
+MAX_PEOPLE_PER_DAY = 10_000.0
+#: Legitimate vehicles an hour at one port: the busiest land port (San Ysidro) handles about 70,000
+#: northbound vehicles a day over some 25 lanes, about 3,000 an hour at the peak.
+MAX_VEHICLES_PER_HOUR = 5000.0
+#: Mean travellers per vehicle: a full coach carries about 50 to 80.
+MAX_TRAVELLERS_PER_VEHICLE = 100.0
+#: Secondary inspection of one vehicle (min): a day, beyond which the vehicle is impounded, not inspected.
+MAX_INSPECTION_MINUTES = 1440.0
+#: Relative weight of a staging area or destination: a ratio beyond 1,000 to 1 is a place left out.
+MAX_WEIGHT = 1000.0
+#: Mast height (m): aerostats fly their radars at up to about 4,600 m.
+MAX_MAST_HEIGHT_M = 5000.0
+#: Sensor range (m): the longest-range aerostat radars see about 370 km (low-flying aircraft).
+MAX_SENSOR_RANGE_M = 500_000.0
+#: A patrol's detection range (m): thermal imagers on vehicles see people at some 10-20 km.
+MAX_PATROL_RANGE_M = 50_000.0
+#: Any cost item (currency): a trillion, above the annual budget of any border agency (US Customs and
+#: Border Protection, about 2e10 dollars a year).
+MAX_COST = 1e12
+#: Service life of a sensor (years): a century.
+MAX_LIFETIME_YEARS = 100.0
+#: Multipliers (tech-tier factors, road detour): ten times the standard.
+MAX_FACTOR = 10.0
+#: Weight of detection risk in route costs (h per expected detection): ten thousand hours, over a year of
+#: walking, traded for one expected detection.
+MAX_RISK_AVERSION = 10_000.0
+#: Weight of the exposure hazard in route costs (h per expected death): the terrain's hazards are 1e-5 to
+#: 3e-3 an hour, so a million makes the deadliest ground cost thousands of hours; more changes no route.
+MAX_HARDSHIP_AVERSION = 1e6
+#: Logit sharpness (1/h): at 100 an hour a crossing six minutes dearer is chosen e^10 times less often, as
+#: good as always the cheapest.
+MAX_LOGIT_BETA = 100.0
+#: Pseudo-observations of a network's priors: a prior worth a thousand trips never moves within a run.
+MAX_PRIOR = 1000.0
+#: Investigators of one agency.
+MAX_INVESTIGATORS = 10_000
+#: Pretrial detention places: a million, above the whole prison population of most countries.
+MAX_DETENTION_PLACES = 1_000_000
+#: Mean sentence (years): a life sentence.
+MAX_SENTENCE_YEARS = 100.0
+#: Time served as a share of the sentence: ten times the sentence.
+MAX_TIME_SERVED_SHARE = 10.0
+#: Slowest speed of anyone moving (km/h): 100 m an hour; slower is standing still, and a speed that small
+#: times a terrain factor would underflow to zero and cut routes the land allows.
+MIN_SPEED_KMH = 0.1
+#: Slowest wading speed factor in the border river: 1 % of the speed on open flat ground.
+MIN_SPEED_FACTOR = 0.01
+#: Shortest service life of a sensor (years): about a month; capital costs are spread over it.
+MIN_LIFETIME_YEARS = 0.1
+#: Shortest secondary inspection of a vehicle (min): six seconds.
+MIN_INSPECTION_MINUTES = 0.1
+#: Fastest walking speed factor of a land cover, relative to open flat ground (roads are 1.2).
+MAX_SPEED_FACTOR = 3.0
 
 LAND_COVERS = ("open", "desert", "scrub", "forest", "mountain", "water", "road", "urban")
 
@@ -85,9 +165,14 @@ class Meta:
 @dataclass(frozen=True)
 class Time:
     step_minutes: float = spec(
-        30.0, doc="Simulated time per model step. Keep it at an hour or less.", unit="min", gt=0, le=60, source=INPUT
+        30.0,
+        doc="Simulated time per model step. Keep it at an hour or less.",
+        unit="min",
+        ge=MIN_STEP_MINUTES,
+        le=60,
+        source=INPUT,
     )
-    days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=3650, source=INPUT)
+    days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=MAX_DAYS, source=INPUT)
 
 
 @dataclass(frozen=True)
@@ -99,7 +184,9 @@ class Procedural:
         source=INPUT,
     )
     ridges: int = spec(3, doc="Number of mountain ridges.", ge=0, le=20, source=INPUT)
-    ridge_height_m: float = spec(600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0, source=INPUT)
+    ridge_height_m: float = spec(
+        600.0, doc="Peak height of ridges above the plain.", unit="m", ge=0, source=INPUT, le=MAX_ELEVATION_M
+    )
     roughness: float = spec(0.5, doc="Amplitude of small-scale relief (0 flat, 1 rugged).", ge=0, le=1, source=INPUT)
     river: bool = spec(False, doc="Carve a meandering west-east river.", source=INPUT)
     river_width_m: float = spec(
@@ -137,6 +224,7 @@ class Terrain:
         unit="km",
         gt=0,
         source=INPUT,
+        le=MAX_EXTENT_KM,
     )
     height_km: float | None = spec(
         None,
@@ -144,6 +232,7 @@ class Terrain:
         unit="km",
         gt=0,
         source=INPUT,
+        le=MAX_EXTENT_KM,
     )
     seed: int = spec(
         1,
@@ -163,6 +252,8 @@ class Terrain:
         default_factory=dict,
         doc="Elevation per ASCII character (defaults: mountain 800, others 0-100).",
         unit="m",
+        ge=MIN_ELEVATION_M,
+        le=MAX_ELEVATION_M,
         source=INPUT,
     )
     elevation_file: str = spec(
@@ -180,7 +271,7 @@ class Terrain:
             "border (border.mode = 'river'): people wade and swim across; elsewhere water is impassable."
         ),
         source="assumption",
-        gt=0,
+        ge=MIN_SPEED_FACTOR,
         le=1,
     )
     steep_exposure_per_hour: float = spec(
@@ -192,6 +283,7 @@ class Terrain:
         unit="per hour",
         source="assumption: of the order of the desert's heat hazard (GAO-06-770)",
         ge=0,
+        le=MAX_HAZARD_PER_HOUR,
     )
     land_cover: dict[str, dict[str, float]] = spec(
         default_factory=lambda: copy.deepcopy(LAND_COVER_TABLE),
@@ -247,6 +339,7 @@ class Border:
         unit="km",
         gt=0,
         source=INPUT,
+        le=MAX_ZONE_KM,
     )
 
 
@@ -256,7 +349,12 @@ class Port:
     at: Position = spec(doc="Position [x_km, y_km]; must be on the border (within one cell).", unit="km", source=INPUT)
     lanes: int = spec(4, doc="Inspection lanes open.", ge=1, le=100, source=INPUT)
     legit_vehicles_per_hour: float = spec(
-        60.0, doc="Legitimate vehicles arriving (each carries travellers).", unit="per hour", ge=0, source=INPUT
+        60.0,
+        doc="Legitimate vehicles arriving (each carries travellers).",
+        unit="per hour",
+        ge=0,
+        source=INPUT,
+        le=MAX_VEHICLES_PER_HOUR,
     )
     agency: str = spec("customs", doc="Agency that runs the checkpoint.", source=INPUT)
 
@@ -266,7 +364,7 @@ class Place:
     name: str = spec(doc="Name of the place.", source=INPUT)
     at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
     weight: float = spec(
-        1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0, source=INPUT
+        1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0, source=INPUT, le=MAX_WEIGHT
     )
 
 
@@ -279,15 +377,21 @@ class Sensor:
     )
     at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
     mast_height_m: float = spec(
-        30.0, doc="Height of the sensor above ground (aerostats: 500+).", unit="m", ge=0, source=INPUT
+        30.0,
+        doc="Height of the sensor above ground (aerostats: 500+).",
+        unit="m",
+        ge=0,
+        source=INPUT,
+        le=MAX_MAST_HEIGHT_M,
     )
-    range_m: float = spec(8000.0, doc="Maximum detection range.", unit="m", gt=0, source=INPUT)
+    range_m: float = spec(8000.0, doc="Maximum detection range.", unit="m", gt=0, source=INPUT, le=MAX_SENSOR_RANGE_M)
     detection_rate_per_hour: float = spec(
         2.0,
         doc="Detection hazard for an unconcealed person in range and in view.",
         unit="per hour",
         ge=0,
         source="assumption",
+        le=MAX_RATE_PER_HOUR,
     )
     tech_tier: int = spec(
         2,
@@ -303,6 +407,7 @@ class Sensor:
         unit="currency/year",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     capital_cost: float = spec(
         1_000_000.0,
@@ -314,9 +419,15 @@ class Sensor:
         unit="currency",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     lifetime_years: float = spec(
-        10.0, doc="Service life over which the capital cost is spread.", unit="years", gt=0, source="assumption"
+        10.0,
+        doc="Service life over which the capital cost is spread.",
+        unit="years",
+        ge=MIN_LIFETIME_YEARS,
+        source="assumption",
+        le=MAX_LIFETIME_YEARS,
     )
 
 
@@ -332,15 +443,22 @@ class ExtraTowers:
         le=200,
         source=INPUT,
     )
-    mast_height_m: float = spec(30.0, doc="Mast height of each extra tower.", unit="m", ge=0, source=INPUT)
-    range_m: float = spec(8000.0, doc="Range of each extra tower.", unit="m", gt=0, source=INPUT)
+    mast_height_m: float = spec(
+        30.0, doc="Mast height of each extra tower.", unit="m", ge=0, source=INPUT, le=MAX_MAST_HEIGHT_M
+    )
+    range_m: float = spec(8000.0, doc="Range of each extra tower.", unit="m", gt=0, source=INPUT, le=MAX_SENSOR_RANGE_M)
     detection_rate_per_hour: float = spec(
-        2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0, source="assumption"
+        2.0, doc="Detection rate of each extra tower.", unit="per hour", ge=0, source="assumption", le=MAX_RATE_PER_HOUR
     )
     tech_tier: int = spec(2, doc="Technology tier of each extra tower.", ge=1, le=3, source=INPUT)
     agency: str = spec("border_patrol", doc="Agency that owns the extra towers.", source=INPUT)
     cost_per_year: float = spec(
-        250_000.0, doc="Annual operating cost of each extra tower.", unit="currency/year", ge=0, source="assumption"
+        250_000.0,
+        doc="Annual operating cost of each extra tower.",
+        unit="currency/year",
+        ge=0,
+        source="assumption",
+        le=MAX_COST,
     )
     capital_cost: float = spec(
         1_000_000.0,
@@ -351,11 +469,19 @@ class ExtraTowers:
         unit="currency",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     lifetime_years: float = spec(
-        10.0, doc="Service life over which the capital cost is spread.", unit="years", gt=0, source="assumption"
+        10.0,
+        doc="Service life over which the capital cost is spread.",
+        unit="years",
+        ge=MIN_LIFETIME_YEARS,
+        source="assumption",
+        le=MAX_LIFETIME_YEARS,
     )
-    candidate_spacing_km: float = spec(2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT)
+    candidate_spacing_km: float = spec(
+        2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT, le=MAX_EXTENT_KM
+    )
 
 
 @dataclass(frozen=True)
@@ -368,6 +494,7 @@ class Surveillance:
         unit="per hour",
         ge=0,
         source="assumption",
+        le=MAX_RATE_PER_HOUR,
     )
     tech_tier_factors: tuple[float, float, float] = spec(
         (0.6, 1.0, 1.4),
@@ -377,6 +504,7 @@ class Surveillance:
         ),
         ge=0,
         source="assumption",
+        le=MAX_FACTOR,
     )
     target_height_m: float = spec(
         1.7,
@@ -405,18 +533,28 @@ class Patrols:
         source=INPUT,
     )
     speed_kmh: float = spec(
-        15.0, doc="Patrol speed while patrolling (vehicle on tracks).", unit="km/h", gt=0, le=200, source="assumption"
+        15.0,
+        doc="Patrol speed while patrolling (vehicle on tracks).",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=200,
+        source="assumption",
     )
     response_speed_kmh: float = spec(
         40.0,
         doc="Speed on roads when responding to an alert; off-road it is scaled by drive_speed_factors.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=300,
         source="assumption",
     )
     detection_range_m: float = spec(
-        1500.0, doc="Range within which a patrol can detect a group.", unit="m", gt=0, source="assumption"
+        1500.0,
+        doc="Range within which a patrol can detect a group.",
+        unit="m",
+        gt=0,
+        source="assumption",
+        le=MAX_PATROL_RANGE_M,
     )
     detection_rate_per_hour: float = spec(
         3.0,
@@ -424,6 +562,7 @@ class Patrols:
         unit="per hour",
         ge=0,
         source="assumption",
+        le=MAX_RATE_PER_HOUR,
     )
     shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24, source="assumption")
     on_duty_share: float = spec(
@@ -445,6 +584,7 @@ class Patrols:
         unit="km",
         gt=0,
         source="assumption",
+        le=MAX_EXTENT_KM,
     )
     randomized_half_life_hours: float = spec(
         168.0,
@@ -452,6 +592,7 @@ class Patrols:
         unit="h",
         gt=0,
         source="assumption",
+        le=MAX_HOURS,
     )
     hotspot_half_life_hours: float = spec(
         72.0,
@@ -459,6 +600,7 @@ class Patrols:
         unit="h",
         gt=0,
         source="assumption",
+        le=MAX_HOURS,
     )
     hotspot_spread_km: float = spec(
         1.0,
@@ -466,9 +608,10 @@ class Patrols:
         unit="km",
         ge=0,
         source="assumption",
+        le=MAX_EXTENT_KM,
     )
     cost_per_hour: float = spec(
-        120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0, source="assumption"
+        120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0, source="assumption", le=MAX_COST
     )
     sector: tuple[float, float] | None = spec(
         None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km", source=INPUT
@@ -499,7 +642,7 @@ class Patrols:
             "vehicle); terrain slows it as it slows the group."
         ),
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=100,
         source="assumption",
     )
@@ -509,6 +652,7 @@ class Patrols:
         unit="per hour",
         ge=0,
         source="assumption",
+        le=MAX_RATE_PER_HOUR,
     )
     capture_probability: float = spec(
         0.8,
@@ -530,20 +674,26 @@ class Patrols:
         unit="h",
         gt=0,
         source="assumption",
+        le=MAX_HOURS,
     )
 
 
 @dataclass(frozen=True)
 class Agency:
     name: str = spec(doc="Identifier of the agency, e.g. border_patrol, customs, police.", source=INPUT)
-    patrol_share: float = spec(1.0, doc="Relative share of the patrol roster this agency owns.", ge=0, source=INPUT)
-    investigators: int = spec(2, doc="Investigators following up arrests to the rest of a network.", ge=0, source=INPUT)
+    patrol_share: float = spec(
+        1.0, doc="Relative share of the patrol roster this agency owns.", ge=0, source=INPUT, le=1
+    )
+    investigators: int = spec(
+        2, doc="Investigators following up arrests to the rest of a network.", ge=0, source=INPUT, le=MAX_INVESTIGATORS
+    )
     cost_per_investigator_per_year: float = spec(
         150_000.0,
         doc="Annual cost of one investigator: salary, overheads, equipment.",
         unit="currency/year",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     jurisdiction: str = spec(
         "national",
@@ -574,7 +724,7 @@ class Agencies:
         source=INPUT,
     )
     sharing_latency_hours: float = spec(
-        72.0, doc="Delay before another agency sees an entry.", unit="h", ge=0, source=INPUT
+        72.0, doc="Delay before another agency sees an entry.", unit="h", ge=0, source=INPUT, le=MAX_HOURS
     )
     share_fraction: float = spec(
         1.0, doc="Share of entries that may be shared at all (privacy and legal limits).", ge=0, le=1, source=INPUT
@@ -588,6 +738,7 @@ class Agencies:
         unit="currency/year",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     investigation_yield: float = spec(
         0.02,
@@ -598,6 +749,7 @@ class Agencies:
         unit="per investigator per intel entry",
         ge=0,
         source="assumption",
+        le=1,
     )
     intel_memory_hours: float = spec(
         720.0,
@@ -608,6 +760,7 @@ class Agencies:
         unit="h",
         source="assumption: a month",
         gt=0,
+        le=MAX_HOURS,
     )
 
 
@@ -625,6 +778,7 @@ class Tunnel:
         unit="per day",
         gt=0,
         source="assumption",
+        le=MAX_PEOPLE_PER_DAY,
     )
 
 
@@ -646,7 +800,7 @@ class Traffickers:
         3.5,
         doc="Walking speed of a group on open ground.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=15,
         source="assumption: a group on foot, below Tobler's (1993) 5 km/h for one walker on the flat",
     )
@@ -656,6 +810,7 @@ class Traffickers:
         unit="h per unit risk",
         ge=0,
         source="assumption",
+        le=MAX_RISK_AVERSION,
     )
     hardship_aversion: float = spec(
         4.0,
@@ -669,17 +824,30 @@ class Traffickers:
         unit="h per unit hazard",
         ge=0,
         source="assumption; pattern: GAO-06-770",
+        le=MAX_HARDSHIP_AVERSION,
     )
     logit_beta: float = spec(
-        0.5, doc="Sharpness of the logit choice among candidate crossings.", unit="1/h", ge=0, source="assumption"
+        0.5,
+        doc="Sharpness of the logit choice among candidate crossings.",
+        unit="1/h",
+        ge=0,
+        source="assumption",
+        le=MAX_LOGIT_BETA,
     )
     candidate_crossings: int = spec(
         12, doc="Candidate crossing points evaluated per plan.", ge=1, le=200, source="assumption"
     )
     risk_kernel_km: float = spec(
-        4.0, doc="Spatial spread of perceived risk after an interdiction.", unit="km", gt=0, source="assumption"
+        4.0,
+        doc="Spatial spread of perceived risk after an interdiction.",
+        unit="km",
+        gt=0,
+        source="assumption",
+        le=MAX_EXTENT_KM,
     )
-    risk_memory_days: float = spec(20.0, doc="Half-life of perceived risk.", unit="days", gt=0, source="assumption")
+    risk_memory_days: float = spec(
+        20.0, doc="Half-life of perceived risk.", unit="days", gt=0, source="assumption", le=MAX_DAYS
+    )
     vehicle_share: float = spec(
         0.2,
         doc=(
@@ -712,7 +880,7 @@ class Traffickers:
         50.0,
         doc="Speed of a vehicle carrying a group between staging area, port and destination, on roads.",
         unit="km/h",
-        gt=0,
+        ge=MIN_SPEED_KMH,
         le=200,
         source="assumption",
     )
@@ -721,9 +889,15 @@ class Traffickers:
         doc=("Road distance as a multiple of the straight-line distance for vehicle journeys."),
         ge=1,
         source="assumption: a typical circuity of roads",
+        le=MAX_FACTOR,
     )
     tunnel_speed_kmh: float = spec(
-        2.0, doc="Speed of a group through a tunnel, crouching.", unit="km/h", gt=0, le=15, source="assumption"
+        2.0,
+        doc="Speed of a group through a tunnel, crouching.",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=15,
+        source="assumption",
     )
     fee: float = spec(
         3000.0,
@@ -731,9 +905,15 @@ class Traffickers:
         unit="currency",
         ge=0,
         source="assumption: between about 2,000 dollars (UNODC 2010) and 6,000-7,000 in recent reports",
+        le=MAX_COST,
     )
     revenue_per_victim: float = spec(
-        12000.0, doc="Revenue from exploiting one delivered victim.", unit="currency", ge=0, source="assumption"
+        12000.0,
+        doc="Revenue from exploiting one delivered victim.",
+        unit="currency",
+        ge=0,
+        source="assumption",
+        le=MAX_COST,
     )
     sentence_cost: float = spec(
         200_000.0,
@@ -741,6 +921,7 @@ class Traffickers:
         unit="currency",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     replacement_days: float = spec(
         60.0,
@@ -749,6 +930,7 @@ class Traffickers:
         unit="days",
         gt=0,
         source="assumption",
+        le=MAX_DAYS,
     )
     prior_trips: float = spec(
         2.0,
@@ -759,6 +941,7 @@ class Traffickers:
         unit="trips",
         source="assumption",
         gt=0,
+        le=MAX_PRIOR,
     )
     prior_arrests: float = spec(
         0.0,
@@ -766,6 +949,7 @@ class Traffickers:
         unit="arrests",
         source="assumption",
         ge=0,
+        le=MAX_PRIOR,
     )
     prior_verdicts: float = spec(
         2.0,
@@ -773,6 +957,7 @@ class Traffickers:
         unit="verdicts",
         source="assumption",
         gt=0,
+        le=MAX_PRIOR,
     )
     prior_convictions: float = spec(
         1.0,
@@ -780,6 +965,7 @@ class Traffickers:
         unit="convictions",
         source="assumption",
         ge=0,
+        le=MAX_PRIOR,
     )
     prior_victims_sent: float = spec(
         3.0,
@@ -787,6 +973,7 @@ class Traffickers:
         unit="victims",
         source="assumption",
         gt=0,
+        le=MAX_PRIOR,
     )
     prior_deliveries: float = spec(
         2.0,
@@ -794,6 +981,7 @@ class Traffickers:
         unit="victims",
         source="assumption",
         ge=0,
+        le=MAX_PRIOR,
     )
     activity_floor: float = spec(
         0.05,
@@ -843,6 +1031,7 @@ class Victims:
         unit="days",
         ge=0,
         source="assumption",
+        le=MAX_DAYS,
     )
     screening_training: float = spec(
         0.5,
@@ -914,6 +1103,7 @@ class Victims:
         unit="days",
         ge=0,
         source="assumption",
+        le=MAX_DAYS,
     )
     late_testimony_factor: float = spec(
         0.7,
@@ -944,6 +1134,7 @@ class Victims:
         unit="days",
         ge=0,
         source="assumption: about six months of shelter and case management",
+        le=MAX_DAYS,
     )
     cost_per_support_day: float = spec(
         100.0,
@@ -951,6 +1142,7 @@ class Victims:
         unit="currency/day",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     cost_per_support_day_strong: float = spec(
         200.0,
@@ -961,6 +1153,7 @@ class Victims:
         unit="currency/day",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
 
     def testify_chance(self, protection: str) -> float:
@@ -983,6 +1176,7 @@ class Crossers:
         ),
         unit="per day",
         ge=0,
+        le=MAX_PEOPLE_PER_DAY,
         source="assumption",
     )
     return_days: float = spec(
@@ -1035,9 +1229,16 @@ class Checkpoints:
         le=1,
         source="assumption",
     )
-    travellers_per_vehicle: float = spec(2.0, doc="Mean legitimate travellers per vehicle.", ge=1, source="assumption")
+    travellers_per_vehicle: float = spec(
+        2.0, doc="Mean legitimate travellers per vehicle.", ge=1, source="assumption", le=MAX_TRAVELLERS_PER_VEHICLE
+    )
     inspection_minutes: float = spec(
-        12.0, doc="Mean secondary-inspection time per vehicle.", unit="min", gt=0, source="assumption"
+        12.0,
+        doc="Mean secondary-inspection time per vehicle.",
+        unit="min",
+        ge=MIN_INSPECTION_MINUTES,
+        source="assumption",
+        le=MAX_INSPECTION_MINUTES,
     )
     cost_per_inspection: float = spec(
         40.0,
@@ -1045,6 +1246,7 @@ class Checkpoints:
         unit="currency",
         ge=0,
         source="assumption",
+        le=MAX_COST,
     )
     overloaded_wait_hours: float = spec(
         24.0,
@@ -1056,6 +1258,7 @@ class Checkpoints:
         unit="h",
         source="assumption",
         ge=0,
+        le=MAX_HOURS,
     )
 
     def find_chance(self, technology: str) -> float:
@@ -1066,7 +1269,9 @@ class Checkpoints:
 @dataclass(frozen=True)
 class Legal:
     courts: int = spec(2, doc="Courts hearing trafficking cases in parallel.", ge=0, le=1000, source=INPUT)
-    trial_days_mean: float = spec(30.0, doc="Mean court time per case.", unit="days", gt=0, source="assumption")
+    trial_days_mean: float = spec(
+        30.0, doc="Mean court time per case.", unit="days", gt=0, source="assumption", le=MAX_DAYS
+    )
     trial_distribution: str = spec(
         "exponential",
         doc="Distribution of court time: exponential (queueing theory), lognormal (sd = mean), or fixed.",
@@ -1079,6 +1284,7 @@ class Legal:
         unit="days",
         ge=0,
         source="assumption",
+        le=MAX_DAYS,
     )
     cross_jurisdiction_delay_days: float = spec(
         120.0,
@@ -1086,6 +1292,7 @@ class Legal:
         unit="days",
         ge=0,
         source="assumption",
+        le=MAX_DAYS,
     )
     cross_jurisdiction_share: float = spec(
         0.3,
@@ -1124,7 +1331,7 @@ class Legal:
         source="assumption",
     )
     evidence_half_life_days: float = spec(
-        180.0, doc="Half-life of evidence strength.", unit="days", gt=0, source="assumption"
+        180.0, doc="Half-life of evidence strength.", unit="days", gt=0, source="assumption", le=MAX_DAYS
     )
     base_conviction_probability: float = spec(
         0.55, doc="Conviction probability with full-strength evidence and no witness.", ge=0, le=1, source="assumption"
@@ -1136,7 +1343,11 @@ class Legal:
         0.1, doc="Added evidence strength from shared intel.", ge=0, le=1, source="assumption"
     )
     detention_capacity: int = spec(
-        40, doc="Pretrial detention places; beyond it the accused are released.", ge=0, source=INPUT
+        40,
+        doc="Pretrial detention places; beyond it the accused are released.",
+        ge=0,
+        source=INPUT,
+        le=MAX_DETENTION_PLACES,
     )
     abscond_probability: float = spec(
         0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1, source="assumption"
@@ -1146,6 +1357,7 @@ class Legal:
         doc="Mean sentence on a conviction for trafficking (a guide whose group held identified victims).",
         unit="years",
         gt=0,
+        le=MAX_SENTENCE_YEARS,
         source=INPUT,
     )
     smuggling_sentence_years: float = spec(
@@ -1153,6 +1365,7 @@ class Legal:
         doc="Mean sentence on a conviction for smuggling (no identified trafficking victim in the group).",
         unit="years",
         gt=0,
+        le=MAX_SENTENCE_YEARS,
         source="assumption: of the order of US federal alien-smuggling sentences (about 15 months median)",
     )
     time_served_min_share: float = spec(
@@ -1163,12 +1376,17 @@ class Legal:
         ),
         ge=0,
         source="assumption",
+        le=MAX_TIME_SERVED_SHARE,
     )
     time_served_max_share: float = spec(
-        1.5, doc="Longest time served as a share of sentence_years.", ge=0, source="assumption"
+        1.5,
+        doc="Longest time served as a share of sentence_years.",
+        ge=0,
+        source="assumption",
+        le=MAX_TIME_SERVED_SHARE,
     )
     cost_per_court_per_year: float = spec(
-        800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0, source="assumption"
+        800_000.0, doc="Annual cost of one court.", unit="currency/year", ge=0, source="assumption", le=MAX_COST
     )
     cost_per_detention_day: float = spec(
         110.0,
@@ -1176,6 +1394,7 @@ class Legal:
         unit="currency/day",
         ge=0,
         source="assumption: close to the prison cost per day",
+        le=MAX_COST,
     )
     cost_per_prison_year: float = spec(
         39_000.0,
@@ -1187,6 +1406,7 @@ class Legal:
         unit="currency/year",
         ge=0,
         source="Federal Bureau of Prisons, Federal Register 2021 (US federal prisons, fiscal 2020)",
+        le=MAX_COST,
     )
 
 
@@ -1426,10 +1646,11 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
                     f"terrain.land_cover.{name}.{prop}",
                     f"unknown property {prop!r}; allowed: {', '.join(LAND_COVER_PROPERTIES)}",
                 )
-            elif prop == "concealment" and isinstance(value, float) and value > 1:
+            elif isinstance(value, float) and value > LAND_COVER_MAXIMA[prop][0]:
+                top, what = LAND_COVER_MAXIMA[prop]
                 b.fail(
-                    f"terrain.land_cover.{name}.concealment",
-                    f"given {value:g}, out of range; allowed: a number >= 0 and <= 1 (a factor on detection hazards)",
+                    f"terrain.land_cover.{name}.{prop}",
+                    f"given {value:g}, out of range; allowed: a number >= 0 and <= {top:g} ({what})",
                 )
     for name in s.patrols.drive_speed_factors:
         if name not in LAND_COVERS:
@@ -1458,6 +1679,14 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
         )
     if s.legal.courts == 0 and s.traffickers.networks > 0:
         pass  # allowed: cases accumulate, the report shows the backlog growing
+
+
+#: Largest value of each land-cover property, and what the property is (``terrain.land_cover``).
+LAND_COVER_MAXIMA = {
+    "speed_factor": (MAX_SPEED_FACTOR, "a factor on walking speed over open flat ground"),
+    "concealment": (1.0, "a factor on detection hazards"),
+    "exposure_per_hour": (MAX_HAZARD_PER_HOUR, "hazard of death per person-hour on foot"),
+}
 
 
 def to_dict(scenario: Scenario) -> dict:

@@ -19,6 +19,7 @@ from sim.model import BorderModel
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome
 from sim.runner import run
+from sim.scenario import MAX_DAYS
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.toml"
@@ -98,7 +99,7 @@ def test_a_member_back_from_prison_is_the_same_agent():
     overrides = {
         "legal.sentence_years": 0.02,
         "legal.smuggling_sentence_years": 0.02,
-        "traffickers.replacement_days": 1e6,
+        "traffickers.replacement_days": MAX_DAYS,
         "patrols.count": 0,
     }
     model = BorderModel(CLASSROOM, seed=2, overrides=overrides)

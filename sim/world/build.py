@@ -38,7 +38,9 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
         InputError: every impossible combination found, each naming the key, the value and
             what is allowed (places or sensors off the map, a port off the border, a staging
             area on the destination side, a destination on the origin side, places on
-            impassable cells, no passable path from a staging area to any destination).
+            impassable cells, a tunnel's ends on the wrong side or in water, a staging area that cannot reach
+            every destination, a tunnel that staging areas cannot reach or whose exit reaches no destination,
+            a border line with passable cells cut off from the staging areas).
     """
     border = border_line(scenario, layers, file)
     places = Places(scenario, layers, border, file)
@@ -48,7 +50,7 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
     tunnels = [places.tunnel(i, t) for i, t in enumerate(scenario.traffickers.tunnels)]
     sensors = [places.sensor(i, s) for i, s in enumerate(scenario.surveillance.sensors)]
     if not places.problems:
-        places.check_paths(staging, destinations)
+        places.check_paths(staging, destinations, tunnels, ports)
     if places.problems:
         raise InputError(places.problems)
 

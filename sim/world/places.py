@@ -15,7 +15,7 @@ from sim.schema import Problem
 from sim.world.border import BorderLine
 from sim.world.core import NamedCell, SensorSite
 from sim.world.surveillance import tier_factor
-from sim.world.terrain import TerrainLayers
+from sim.world.terrain import LAND_COVER, TerrainLayers
 
 
 class Places:
@@ -30,14 +30,19 @@ class Places:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.file, key, message))
 
+    def cover(self, cell: tuple[int, int]) -> str:
+        """Name of the land cover of a cell, e.g. 'water'."""
+        return LAND_COVER[int(self.layers.landcover[cell])].name
+
     def cell(self, key: str, at: tuple[float, float]) -> tuple[int, int] | None:
         height, width = self.layers.shape
         x, y = at
-        row, col = int(np.floor(y / self.layers.cell_km)), int(np.floor(x / self.layers.cell_km))
-        if not (0 <= row < height and 0 <= col < width):
+        # Compared in km first: a position far off the map has no cell index (it would overflow).
+        cell_km = self.layers.cell_km
+        if not (0 <= x < width * cell_km and 0 <= y < height * cell_km):
             self.fail(key, f"given {list(at)}, outside the map; allowed: positions within {self.extent}")
             return None
-        return row, col
+        return min(int(np.floor(y / cell_km)), height - 1), min(int(np.floor(x / cell_km)), width - 1)
 
     def port(self, i: int, port) -> NamedCell:
         key = f"ports[{i}].at"
@@ -45,6 +50,12 @@ class Places:
         if cell is None:
             return NamedCell(port.name, (0, 0))
         row, col = cell
+        if not self.layers.passable[cell]:
+            self.fail(
+                key,
+                f"given {list(port.at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell on land or a "
+                "bridge, where vehicles and people can pass",
+            )
         near = self.border.row[max(0, col - 1) : col + 2]
         if np.abs(near - row).min() > 1:
             line_y = (self.border.row[col] + 0.5) * self.layers.cell_km
@@ -66,20 +77,34 @@ class Places:
             kind = "a staging area" if origin else "a destination"
             self.fail(key, f"given {list(place.at)}, {where}; {kind} must be on the {side} side of the border")
         elif not self.layers.passable[cell]:
-            self.fail(key, f"given {list(place.at)}, on an impassable cell (water); allowed: a cell people can walk on")
+            self.fail(
+                key,
+                f"given {list(place.at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell people can "
+                "walk on",
+            )
         return cell
 
     def tunnel(self, i: int, tunnel) -> tuple[str, tuple[int, int], tuple[int, int], float]:
+        """A tunnel's entrance (origin side) and exit (destination side), each on the map and passable."""
         base = f"traffickers.tunnels[{i}]"
-        entrance = self.cell(f"{base}.entrance", tunnel.entrance)
-        exit_ = self.cell(f"{base}.exit", tunnel.exit)
-        if entrance is not None and not self.border.origin[entrance]:
-            self.fail(
-                f"{base}.entrance", f"given {list(tunnel.entrance)}; a tunnel entrance must be on the origin side"
-            )
-        if exit_ is not None and not self.border.destination[exit_]:
-            self.fail(f"{base}.exit", f"given {list(tunnel.exit)}; a tunnel exit must be on the destination side")
-        return tunnel.name, entrance or (0, 0), exit_ or (0, 0), tunnel.capacity_per_day
+        ends = []
+        for end, at, origin in (("entrance", tunnel.entrance, True), ("exit", tunnel.exit, False)):
+            key = f"{base}.{end}"
+            cell = self.cell(key, at)
+            ends.append(cell or (0, 0))
+            if cell is None:
+                continue
+            want, side = (self.border.origin, "origin") if origin else (self.border.destination, "destination")
+            if not want[cell]:
+                where = "on the border line" if self.border.mask[cell] else "on the other side"
+                self.fail(key, f"given {list(at)}, {where}; a tunnel {end} must be on the {side} side of the border")
+            elif not self.layers.passable[cell]:
+                self.fail(
+                    key,
+                    f"given {list(at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell people can walk to "
+                    "and from",
+                )
+        return tunnel.name, ends[0], ends[1], tunnel.capacity_per_day
 
     def sensor(self, i: int, sensor) -> SensorSite:
         cell = self.cell(f"surveillance.sensors[{i}].at", sensor.at) or (0, 0)
@@ -94,16 +119,73 @@ class Places:
             capital_cost_per_year=sensor.capital_cost / sensor.lifetime_years,
         )
 
-    def check_paths(self, staging: list[tuple[int, int]], destinations: list[tuple[int, int]]) -> None:
-        """Every staging area must reach some destination over passable cells (8-connected)."""
+    def check_paths(
+        self,
+        staging: list[tuple[int, int]],
+        destinations: list[tuple[int, int]],
+        tunnels: list[tuple[str, tuple[int, int], tuple[int, int], float]],
+        ports: list[NamedCell],
+    ) -> None:
+        """Every route a group may take must exist over passable cells (8-connected, as routes are planned).
+
+        A group leaves any staging area for any destination (each drawn by weight, apart), on foot through a
+        crossing drawn along the whole border line, or through any tunnel. So every staging area must reach
+        every destination, every tunnel entrance must be reachable from every staging area, every tunnel exit
+        must reach every destination, and the border line must have passable cells (outside the ports'
+        columns), each reachable from the staging areas.
+        """
         if not staging or not destinations:
             return
         labels, _ = ndimage.label(self.layers.passable, structure=np.ones((3, 3), dtype=bool))
-        reachable = {int(labels[cell]) for cell in destinations}
+        s = self.scenario
         for i, cell in enumerate(staging):
-            if int(labels[cell]) not in reachable:
+            for j, target in enumerate(destinations):
+                if labels[cell] != labels[target]:
+                    self.fail(
+                        f"staging[{i}].at",
+                        f"given {list(s.staging[i].at)}; no passable path leads from it to destinations[{j}] "
+                        f"({s.destinations[j].name!r}), and groups go from every staging area to every destination "
+                        "(it is enclosed by water or other impassable cells); allowed: a place connected to every "
+                        "destination",
+                    )
+        for i, (_name, entrance, exit_, _capacity) in enumerate(tunnels):
+            tunnel = s.traffickers.tunnels[i]
+            cut_off = [s.staging[k].name for k, cell in enumerate(staging) if labels[cell] != labels[entrance]]
+            if cut_off:
                 self.fail(
-                    f"staging[{i}].at",
-                    f"given {list(self.scenario.staging[i].at)}; no passable path leads from it to any destination "
-                    "(it is enclosed by water or other impassable cells); allowed: a place connected to a destination",
+                    f"traffickers.tunnels[{i}].entrance",
+                    f"given {list(tunnel.entrance)}; no passable path leads to it from the staging area(s) "
+                    f"{', '.join(map(repr, cut_off))}; allowed: a place every staging area can walk to",
                 )
+            cut_off = [s.destinations[k].name for k, cell in enumerate(destinations) if labels[cell] != labels[exit_]]
+            if cut_off:
+                self.fail(
+                    f"traffickers.tunnels[{i}].exit",
+                    f"given {list(tunnel.exit)}; no passable path leads from it to the destination(s) "
+                    f"{', '.join(map(repr, cut_off))}; allowed: a place from which every destination can be reached",
+                )
+        self._check_crossings(labels, staging[0], ports)
+
+    def _check_crossings(self, labels: np.ndarray, staging: tuple[int, int], ports: list[NamedCell]) -> None:
+        """Candidate crossings are drawn along the whole line: its passable cells must be reachable."""
+        cols = np.arange(self.layers.shape[1])
+        rows = self.border.row
+        ok = self.layers.passable[rows, cols] & ~np.isin(cols, [p.cell[1] for p in ports])
+        if not ok.any():
+            self.fail(
+                "border",
+                "no passable cell on the border line outside the ports' columns: people on foot cannot cross; "
+                "allowed: a border line with land (or a wadable river) people can walk across",
+            )
+            return
+        cut_off = ok & (labels[rows, cols] != labels[staging])
+        if cut_off.any():
+            xs = (cols[cut_off] + 0.5) * self.layers.cell_km
+            self.fail(
+                "border",
+                f"{int(cut_off.sum())} passable cell(s) of the border line (x = {xs.min():g} to {xs.max():g} km) "
+                "cannot be reached from the staging areas (enclosed by water or other impassable cells), but "
+                "crossing points are drawn along the whole line; allowed: a line whose passable cells connect to "
+                "the staging areas and destinations (make the enclosing land passable, or the enclosed line "
+                "impassable)",
+            )

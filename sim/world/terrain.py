@@ -635,7 +635,9 @@ def _road_mask(
     height_km = extent_km[0]
     y = np.arange(-1, int(np.ceil(height_km / _ROAD_STEP_KM)) + 2) * _ROAD_STEP_KM
     walk = np.cumsum(rng.choice([-1.0, 0.0, 0.0, 0.0, 0.0, 1.0], size=y.size)) * _ROAD_STEP_KM
-    x_anchor, y_anchor = anchor_km
+    # An anchor off the map (a port the place checks will refuse) is moved to the nearest point on it.
+    x_anchor = min(max(float(anchor_km[0]), 0.0), width * cell_km)
+    y_anchor = min(max(float(anchor_km[1]), 0.0), height_km)
     course = x_anchor + np.interp(row_km, y, walk) - np.interp(y_anchor, y, walk)
     cols = np.clip(np.floor(course / cell_km).astype(np.int64), 0, width - 1)
     anchor_row = min(row_km.size - 1, int(y_anchor / cell_km))

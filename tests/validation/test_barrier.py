@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from sim.scenario import load_scenario
+from sim.scenario import MAX_RATE_PER_HOUR, load_scenario
 from sim.world import build_world
 from sim.world.surveillance import segment_means
 
@@ -24,7 +24,7 @@ CELL_KM = 0.2
 WIDTH, HEIGHT, BORDER_ROW = 300, 40, 20
 RANGE_KM = 4.0
 TOWER_COLS = (50, 150, 250)
-CERTAIN_RATE = 1e6  # per hour: any cell in range and in view is covered whatever its concealment
+CERTAIN_RATE = MAX_RATE_PER_HOUR  # per hour, the highest allowed: any cell in range and in view is covered
 
 
 def barrier_world(ridge_col: int | None = None, tower_cols=TOWER_COLS, cell_km=CELL_KM, width=WIDTH, height=HEIGHT):
