@@ -125,7 +125,9 @@ class Enforcement:
 
     # -- the courts' callbacks ------------------------------------------------------------------------------
     def on_verdict(self, case) -> None:
-        """A verdict: the network learns of it; a conviction starts a sentence of the time served."""
+        """A verdict: the network learns of it; a conviction starts a sentence of the time served.
+
+        The mean sentence is the case's (``legal.sentence_years``, less the plea discount for a plea)."""
         model = self.model
         trafficker = case.accused
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
@@ -133,7 +135,7 @@ class Enforcement:
             # Time served varies around the mean sentence (remission, parole).
             legal = model.spec.legal
             share = model.rng.uniform(legal.time_served_min_share, legal.time_served_max_share)
-            days = 365.0 * legal.sentence_years * share
+            days = 365.0 * case.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 model.accounts.sentences.append((model.days, days))
                 model.schedule_event(trafficker.end_sentence, after=model.hours_to_steps(24 * days))
