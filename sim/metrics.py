@@ -323,6 +323,14 @@ OUTCOMES: tuple[Outcome, ...] = (
         "are for smuggling.",
         count("convicted_of_trafficking"),
     ),
+    Outcome(
+        "convictions_by_plea",
+        "people",
+        N,
+        "Traffickers convicted by a guilty plea, without trial (counted in traffickers_convicted too).",
+        count("courts.pleas"),
+        short="by plea",
+    ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
     Outcome(

@@ -25,6 +25,9 @@ OVERLAP = {
     "agencies.members[2].patrol_share": 1.0,
     "agencies.share_fraction": 1.0,
     "traffickers.mode_risk_sensitivity": 0.0,  # the same mix of modes under both policies
+    # Every case tried, as when the effect was sized: with pleas nine arrests in ten end in a conviction,
+    # networks are deterred and the thinner traffic leaves the effect on interdictions within noise.
+    "legal.plea_share": 0.0,
 }
 # Every person a trafficking victim: the victims' mechanisms at full strength.
 ALL_VICTIMS = {"victims.trafficked_share": 1.0}
@@ -60,6 +63,7 @@ def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate(
         "legal.witness_bonus": 0.05,
         "legal.trial_days_mean": 5.0,
         "legal.cross_jurisdiction_share": 0.0,
+        "legal.plea_share": 0.0,  # every case tried: the delay before the trial is what costs convictions
     }
     slow = evidence | {"legal.courts": 2, "legal.procedural_delay_days": 120.0}
     fast = evidence | {"legal.courts": 4, "legal.procedural_delay_days": 10.0}
@@ -79,7 +83,8 @@ def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate(
 
 
 def test_strong_protection_raises_testimony_and_the_conviction_rate():
-    base = ALL_VICTIMS | {"legal.courts": 4, "legal.procedural_delay_days": 20.0}
+    # Testimony acts at trial: every case tried.
+    base = ALL_VICTIMS | {"legal.courts": 4, "legal.procedural_delay_days": 20.0, "legal.plea_share": 0.0}
     none = [run(DESERT, base | {"victims.protection": "none"}, seed=s, days=240).outcomes for s in SEEDS]
     strong = [run(DESERT, base | {"victims.protection": "strong"}, seed=s, days=240).outcomes for s in SEEDS]
     testify_none = sum(o["victims_testifying"] for o in none)
@@ -195,6 +200,7 @@ def test_a_foreign_agency_s_cases_always_take_the_cross_jurisdiction_delay(
         "legal.cross_jurisdiction_share": share,
         "legal.international_cooperation": cooperation,
         "agencies.members[0].jurisdiction": jurisdiction,
+        "legal.plea_share": 0.0,  # the delays are those of a case going to trial
     }
     model = BorderModel(SCENARIOS / "classroom.toml", seed=1, overrides=overrides)
     cases = []

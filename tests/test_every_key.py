@@ -74,6 +74,7 @@ BUSY = {
     "legal.courts": 2,
     "legal.cross_jurisdiction_share": 0.5,
     "legal.cross_jurisdiction_delay_days": 1.0,
+    "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
 TWO_PLACES = {
@@ -173,6 +174,17 @@ CONFIGS = {
     # Sentences of days: time served ends within the run.
     "short_sentences": Config(
         CLASSROOM, BUSY | {"legal.sentence_years": 0.005, "legal.smuggling_sentence_years": 0.005}
+    ),
+    # Every case pleads, within half a day, to a sentence of days.
+    "pleas": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "legal.plea_share": 1.0,
+            "legal.plea_procedure_days": 0.5,
+            "legal.sentence_years": 0.005,
+            "legal.smuggling_sentence_years": 0.005,
+        },
     ),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
@@ -419,6 +431,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.sentence_years": Perturb(0.01),
     "legal.time_served_min_share": Perturb(0.0, "short_sentences"),
     "legal.time_served_max_share": Perturb(3.0, "short_sentences"),
+    "legal.plea_share": Perturb(0.9),
+    "legal.plea_procedure_days": Perturb(2.0, "pleas"),
+    "legal.plea_sentence_discount": Perturb(0.9, "pleas"),
     "legal.cost_per_court_per_year": Perturb(10_000_000.0),
     "legal.cost_per_detention_day": Perturb(5000.0),
     "legal.cost_per_prison_year": Perturb(1_000_000.0),

@@ -67,6 +67,7 @@ BASE = Legal(
     witness_bonus=0.3,
     detention_capacity=10_000,
     abscond_probability=0.0,
+    plea_share=0.0,  # every case goes to trial (pleas: tests/test_pleas.py)
 )
 
 

@@ -41,7 +41,10 @@ def economic_activity(network) -> float:
 def convict(model: BorderModel, member: Trafficker) -> None:
     """Arrest ``member`` and hand the model a conviction, as the courts would at the verdict."""
     member.arrested()
-    model.enforcement.on_verdict(SimpleNamespace(accused=member, outcome=CaseOutcome.CONVICTED, case_id=-1))
+    case = SimpleNamespace(
+        accused=member, outcome=CaseOutcome.CONVICTED, case_id=-1, sentence_years=model.spec.legal.sentence_years
+    )
+    model.enforcement.on_verdict(case)
 
 
 def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():

@@ -173,6 +173,7 @@ QUICK = Legal(
     cross_jurisdiction_delay_days=120.0,
     abscond_probability=0.0,
     detention_capacity=10**6,
+    plea_share=0.0,
 )
 
 
@@ -207,6 +208,7 @@ def test_time_to_verdict_estimate_matches_erlang_c_and_littles_law():
         cross_jurisdiction_share=0.0,
         abscond_probability=0.0,
         detention_capacity=10**6,
+        plea_share=0.0,
     )
     rate, days = 0.12, 20_000.0
     courts = [court_run(legal, seed, days, rate) for seed in range(4)]
@@ -218,7 +220,7 @@ def test_time_to_verdict_estimate_matches_erlang_c_and_littles_law():
 
 
 def test_court_utilisation_and_the_overload_warning():
-    legal = Legal(courts=2, trial_days_mean=30.0, procedural_delay_days=10.0, abscond_probability=0.0)
+    legal = Legal(courts=2, trial_days_mean=30.0, procedural_delay_days=10.0, abscond_probability=0.0, plea_share=0.0)
     over = court_run(legal, seed=1, days=2000, rate=0.1)  # rho = 0.1 x 30 / 2 = 1.5
     under = court_run(dataclasses.replace(legal, courts=4), seed=1, days=2000, rate=0.1)  # rho = 0.75
     assert over.utilisation == pytest.approx(1.5, rel=0.1) and under.utilisation == pytest.approx(0.75, rel=0.1)
@@ -231,6 +233,7 @@ def test_court_utilisation_and_the_overload_warning():
 
 def test_run_summary_and_report_warn_of_overloaded_courts(tmp_path, capsys):
     slow = ["--set", "legal.courts=1", "--set", "legal.trial_days_mean=200", "--set", "crossers.per_day=12"]
+    slow += ["--set", "legal.plea_share=0"]
     assert main(["run", CLASSROOM, "--days", "20", "--seed", "1", *slow, "--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "warning: courts overloaded" in printed and "utilisation rho" in printed, printed

@@ -25,6 +25,8 @@ def verdict(model: BorderModel, case, outcome: CaseOutcome) -> None:
     """Close ``case`` with ``outcome`` as the court would, and tell the model."""
     del model.courts.open_cases[case.case_id]
     case.outcome = outcome
+    if outcome is CaseOutcome.CONVICTED:
+        case.sentence_years = model.spec.legal.sentence_years
     model.enforcement.on_verdict(case)
 
 

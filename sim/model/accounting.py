@@ -124,6 +124,7 @@ class Accounts:
         m.update(
             {
                 "courts.convicted": courts.convicted,
+                "courts.pleas": courts.pleas,
                 "courts.acquitted": courts.acquitted,
                 "courts.absconded": courts.absconded,
                 "courts.backlog": courts.backlog,

@@ -133,8 +133,15 @@ class Enforcement:
         shared = model.intel.sharing != "none" and model.intel.knows_network(agency, network_id, model.hours) > 1
         # A foreign agency's cases are heard abroad or need the other side's cooperation: always cross-jurisdiction.
         foreign = model.intel.agencies[agency].jurisdiction == "foreign"
+        legal = model.spec.legal
         case = self.courts.file_case(
-            trafficker, network_id, evidence, witness, shared, cross_jurisdiction=True if foreign else None
+            trafficker,
+            network_id,
+            evidence,
+            witness,
+            shared,
+            cross_jurisdiction=True if foreign else None,
+            sentence_years=legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years,
         )
         self.charges[case.case_id] = charge
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
@@ -157,8 +164,8 @@ class Enforcement:
     def on_verdict(self, case) -> None:
         """A verdict: the network learns of it; a conviction starts a sentence of the time served.
 
-        The sentence is the charge's: ``legal.sentence_years`` for trafficking, ``legal.smuggling_sentence_years``
-        for smuggling.
+        The mean sentence is the case's: the charge's (``legal.sentence_years`` for trafficking,
+        ``legal.smuggling_sentence_years`` for smuggling), less the plea discount for a plea.
         """
         model = self.model
         trafficker = case.accused
@@ -169,8 +176,7 @@ class Enforcement:
             # Time served varies around the mean sentence (remission, parole).
             legal = model.spec.legal
             share = model.rng.uniform(legal.time_served_min_share, legal.time_served_max_share)
-            years = legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years
-            days = 365.0 * years * share
+            days = 365.0 * case.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 model.accounts.sentences.append((model.days, days))
                 model.schedule_event(trafficker.end_sentence, after=model.hours_to_steps(24 * days))

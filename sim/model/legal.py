@@ -14,8 +14,14 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   Erlang (1917), whose mean wait is given by :func:`sim.model.queueing.erlang_c_wait`). With no
   courts the backlog only grows.
 * **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to
-  verdict; shared intelligence adds a fixed bonus. The conviction probability is
-  ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``.
+  verdict; shared intelligence adds a fixed bonus. The conviction probability at trial is
+  ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``; a conviction carries
+  ``sentence_years`` (:attr:`Case.sentence_years`).
+* **Pleas.** At filing a case is resolved by a guilty plea with probability ``plea_share``, whatever the
+  evidence. It skips the procedure, the queue and the trial: after ``plea_procedure_days`` it closes as a
+  conviction (no court time: a plea hearing takes hours, not days), with the sentence reduced by
+  ``plea_sentence_discount``. Only the other cases reach the courts, so pleas lower the courts' load by the
+  plea share. A released accused may abscond before the plea as before a trial.
 * **Pretrial detention.** At most ``detention_capacity`` accused are detained at once; an accused
   arrested when every place is taken is released at arrest. A released accused absconds with
   ``abscond_probability``, at a time drawn uniformly over the pretrial procedure (at once when the
@@ -32,10 +38,11 @@ Time to verdict. The mean over the cases decided so far (:attr:`CourtSystem.mean
 leaves out every case still open, the long ones first, so in a finite run it is biased low and grows
 with the run length. :meth:`CourtSystem.days_to_verdict_estimate` is the Kaplan-Meier (1958) estimate
 instead: cases still open are censored at their present age and absconded cases at the abscond, and the
-mean is the area under the survival curve up to the longest time observed. It estimates the time to
-verdict of a case that goes to trial without run-length bias as long as the courts keep up. When they do
-not, the queue grows without bound and so does any estimate: :attr:`CourtSystem.utilisation` (cases
-reaching the courts per day over ``courts / trial_days_mean``) says so.
+mean is the area under the survival curve up to the longest time observed. Plea convictions are verdicts
+like the others, so it is the mean over pleas and trials. It estimates the time to verdict without
+run-length bias as long as the courts keep up. When they do not, the queue grows without bound and so
+does any estimate: :attr:`CourtSystem.utilisation` (cases reaching the courts per day, pleas left out,
+over ``courts / trial_days_mean``) says so.
 
 Units. The model clock runs in model time units; ``steps_per_day`` converts. Every public figure and
 every case timestamp is in days since the start of the model clock.
@@ -98,12 +105,17 @@ class Case:
         shared_evidence: Shared intelligence adds to the evidence.
         cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
         detained: The accused holds a pretrial detention place (``False``: released at arrest).
-        pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay).
+        pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay, or the
+            plea procedure for a plea).
+        by_plea: The case is resolved by a guilty plea (no queue, no trial).
         queued_day: When the case joined the court queue (``None`` if it never did).
         trial_start_day: When its trial started.
         closed_day: When it closed (verdict or abscond).
         evidence_at_verdict: Evidence strength after decay and bonus, at the verdict.
-        conviction_probability: Probability of conviction used at the verdict.
+        conviction_probability: Probability of conviction used at the verdict (1 for a plea).
+        charged_years: Mean sentence of the charge, as filed (``sentence_years`` unless the model says otherwise).
+        sentence_years: Mean sentence of a conviction (``None`` unless convicted): ``charged_years``, less
+            ``plea_sentence_discount`` for a plea.
         outcome: ``pending`` while open, then ``convicted``, ``acquitted`` or ``absconded``.
         stage: ``procedure``, ``queue``, ``trial`` or ``closed``.
     """
@@ -118,11 +130,14 @@ class Case:
     cross_jurisdiction: bool
     detained: bool
     pretrial_days: float
+    by_plea: bool = False
     queued_day: float | None = None
     trial_start_day: float | None = None
     closed_day: float | None = None
     evidence_at_verdict: float | None = None
     conviction_probability: float | None = None
+    charged_years: float | None = None
+    sentence_years: float | None = None
     outcome: CaseOutcome = CaseOutcome.PENDING
     stage: CaseStage = CaseStage.PROCEDURE
     _court: CourtSystem | None = field(default=None, repr=False)
@@ -150,6 +165,9 @@ class Case:
     # case in a dict, so these bound methods stay alive exactly as long as the case is open.
     def _end_procedure(self) -> None:
         self._court._join_queue(self)
+
+    def _end_plea(self) -> None:
+        self._court._plea_verdict(self)
 
     def _end_trial(self) -> None:
         self._court._deliver_verdict(self)
@@ -209,6 +227,7 @@ class CourtSystem:
         self.filed = 0
         self.convicted = 0
         self.acquitted = 0
+        self.pleas = 0  # convictions by plea (counted in convicted too)
         self.absconded = 0
         self.released = 0
         self._sum_days_to_verdict = 0.0
@@ -222,7 +241,7 @@ class CourtSystem:
         self._counts = [0, 0, 0]
         self._areas = [0.0, 0.0, 0.0]
         self._detention_area = 0.0  # accused-days in pretrial detention
-        self.bound_for_trial = 0  # cases filed whose accused will not abscond: they reach the court queue
+        self.bound_for_trial = 0  # cases filed, not by plea, whose accused will not abscond: they reach the queue
         # Closed cases for the survival estimate: days from arrest to closing, and whether it was a verdict.
         self._closed_days: list[float] = []
         self._closed_verdict: list[bool] = []
@@ -265,6 +284,7 @@ class CourtSystem:
         witness: bool = False,
         shared_evidence: bool = False,
         cross_jurisdiction: bool | None = None,
+        sentence_years: float | None = None,
     ) -> Case:
         """Open a case at the arrest of ``accused``, now.
 
@@ -276,10 +296,11 @@ class CourtSystem:
             shared_evidence: Intelligence shared between agencies adds ``shared_evidence_bonus``.
             cross_jurisdiction: Whether the case needs another jurisdiction; ``None`` draws it with
                 ``cross_jurisdiction_share``.
+            sentence_years: Mean sentence of the charge on conviction; ``None``: ``legal.sentence_years``.
 
         Returns:
-            The new case (open; in ``procedure``, or already queued or in trial when the procedure takes
-            no time).
+            The new case (open, in ``procedure``; already queued, in trial or, for a plea, convicted when
+            the procedure takes no time).
 
         Raises:
             ValueError: ``evidence`` is outside 0..1.
@@ -293,6 +314,11 @@ class CourtSystem:
         pretrial_days = legal.procedural_delay_days
         if cross_jurisdiction:
             pretrial_days += self.cross_jurisdiction_delay_days
+        # No draw at a share of 0 or 1, so that a scenario without pleas draws exactly what it did before.
+        share = legal.plea_share
+        by_plea = share >= 1.0 or (share > 0.0 and bool(self.rng.random() < share))
+        if by_plea:
+            pretrial_days = legal.plea_procedure_days
         detained = self._detained_now < legal.detention_capacity
         case = Case(
             case_id=self._next_id,
@@ -305,6 +331,8 @@ class CourtSystem:
             cross_jurisdiction=cross_jurisdiction,
             detained=detained,
             pretrial_days=pretrial_days,
+            by_plea=by_plea,
+            charged_years=legal.sentence_years if sentence_years is None else sentence_years,
             _court=self,
         )
         self._next_id += 1
@@ -318,6 +346,12 @@ class CourtSystem:
             if self.rng.random() < legal.abscond_probability:
                 self._schedule(case._abscond, self.rng.random() * pretrial_days)
                 return case
+        if by_plea:
+            if pretrial_days > 0:
+                self._schedule(case._end_plea, pretrial_days)
+            else:
+                self._plea_verdict(case)
+            return case
         self.bound_for_trial += 1
         if pretrial_days > 0:
             self._schedule(case._end_procedure, pretrial_days)
@@ -390,22 +424,42 @@ class CourtSystem:
         return min(max(p, 0.0), 1.0)
 
     def _deliver_verdict(self, case: Case) -> None:
+        """The end of a trial: convicted with the case's conviction probability, or acquitted."""
         now = self._advance_clock()
         case.evidence_at_verdict = evidence = self.evidence_now(case)
         case.conviction_probability = self._probability(evidence, case.witness)
         if self.rng.random() < case.conviction_probability:
             case.outcome = CaseOutcome.CONVICTED
+            case.sentence_years = case.charged_years
             self.convicted += 1
         else:
             case.outcome = CaseOutcome.ACQUITTED
             self.acquitted += 1
+        self._decide(case, now)
+        self._start_trials()
+        if self.on_verdict is not None:
+            self.on_verdict(case)
+
+    def _plea_verdict(self, case: Case) -> None:
+        """The end of the plea procedure: convicted, with the discounted sentence; no court is needed."""
+        now = self._advance_clock()
+        legal = self.legal
+        case.evidence_at_verdict = self.evidence_now(case)
+        case.conviction_probability = 1.0
+        case.outcome = CaseOutcome.CONVICTED
+        case.sentence_years = case.charged_years * (1.0 - legal.plea_sentence_discount)
+        self.convicted += 1
+        self.pleas += 1
+        self._decide(case, now)
+        if self.on_verdict is not None:
+            self.on_verdict(case)
+
+    def _decide(self, case: Case, now: float) -> None:
+        """Close a case at its verdict: the time to verdict, the detention place, the books."""
         self._sum_days_to_verdict += now - case.arrest_day
         if case.detained:
             self._detained_now -= 1
         self._close(case, now)
-        self._start_trials()
-        if self.on_verdict is not None:
-            self.on_verdict(case)
 
     def _abscond(self, case: Case) -> None:
         now = self._advance_clock()
@@ -513,7 +567,8 @@ class CourtSystem:
 
     @property
     def arrivals_per_day(self) -> float:
-        """Cases reaching the court queue per day: the filing rate of cases whose accused does not abscond."""
+        """Cases reaching the court queue per day: the filing rate of cases not resolved by plea whose accused
+        does not abscond."""
         elapsed = self.elapsed_days
         return self.bound_for_trial / elapsed if elapsed > 0 else math.nan
 
@@ -589,6 +644,7 @@ class CourtSystem:
             "released": self.released,
             "decided": self.decided,
             "convicted": self.convicted,
+            "pleas": self.pleas,
             "acquitted": self.acquitted,
             "absconded": self.absconded,
             "mean_days_to_verdict": self.mean_days_to_verdict,

@@ -87,7 +87,7 @@ class BatchRecorder:
 
 
 def mmc_legal(courts: int, service_rate_per_month: float) -> Legal:
-    """Courts as an M/M/c queue: no procedure, exponential trials, no pretrial release."""
+    """Courts as an M/M/c queue: no procedure, no pleas, exponential trials, no pretrial release."""
     return Legal(
         courts=courts,
         trial_days_mean=DAYS_PER_MONTH / service_rate_per_month,
@@ -96,6 +96,7 @@ def mmc_legal(courts: int, service_rate_per_month: float) -> Legal:
         cross_jurisdiction_share=0.0,
         detention_capacity=10**9,
         abscond_probability=0.0,
+        plea_share=0.0,
     )
 
 
@@ -207,6 +208,7 @@ def test_littles_law_holds_with_procedure_release_and_absconding():
         cross_jurisdiction_share=0.3,
         detention_capacity=40,
         abscond_probability=0.4,
+        plea_share=0.0,  # with pleas: tests/test_pleas.py
     )
     model = mesa.Model(rng=7)
     court = CourtSystem(model, legal, steps_per_day=1.0)
