@@ -23,8 +23,14 @@ WATCHED = {
 
 
 def test_tunnel_groups_pass_unseen_by_sensors_underground():
-    overrides = BUSY | WATCHED | {"traffickers.vehicle_share": 0.0, "traffickers.tunnel_share": 1.0}
-    model = BorderModel(CLASSROOM, seed=1, overrides=overrides | {"traffickers.tunnels": TUNNEL})
+    fixed_mode = {
+        "traffickers.vehicle_share": 0.0,
+        "traffickers.tunnel_share": 1.0,
+        "traffickers.mode_risk_sensitivity": 0,
+    }
+    overrides = BUSY | WATCHED | fixed_mode
+    roomy = [TUNNEL[0] | {"capacity_per_day": 1000}]  # room for everyone, people trying again included
+    model = BorderModel(CLASSROOM, seed=1, overrides=overrides | {"traffickers.tunnels": roomy})
     world = model.world
     origin, target = world.staging[0].cell, world.destinations[0].cell
     _, entrance, exit_, _ = world.tunnels[0]
@@ -59,6 +65,7 @@ def run_with_tunnels(tunnels: list[dict], seed: int = 1, days: int = 8) -> tuple
         "traffickers.group_size_mean": 2.0,
         "traffickers.vehicle_share": 0.0,
         "traffickers.tunnel_share": 1.0,
+        "traffickers.mode_risk_sensitivity": 0.0,  # every group sent to a tunnel, whatever it has seen
         "traffickers.tunnels": tunnels,
     }
     model = BorderModel(CLASSROOM, seed=seed, overrides=overrides)

@@ -99,6 +99,7 @@ def test_the_charge_follows_the_evidence_of_trafficking(share, charge):
         "legal.trial_days_mean": 0.5,
         "legal.courts": 4,
         "legal.base_conviction_probability": 1.0,
+        "legal.plea_share": 0.0,
     }
     model = stepped(CLASSROOM, overrides, days=15)
     out = model.outcomes()
