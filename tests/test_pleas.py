@@ -86,7 +86,8 @@ def test_without_pleas_every_case_is_tried_and_the_plea_keys_do_nothing():
         k: v for k, v in out.items() if k not in provenance
     }
     assert out["convictions_by_plea"] == 0 and out["traffickers_convicted"] > 0
-    with_pleas = run(CLASSROOM, BUSY | {"legal.plea_share": 0.5}, seed=1, days=30).outcomes
+    with_pleas = run(CLASSROOM, BUSY | {"legal.plea_share": 0.5, "legal.plea_procedure_days": 2.0}, seed=1, days=30)
+    with_pleas = with_pleas.outcomes
     assert with_pleas["convictions_by_plea"] > 0
 
 
