@@ -152,14 +152,30 @@ class Network(mesa.Agent):
                 return member
         return None
 
+    def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
+        """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
+
+        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`); the lead time is the
+        route cost from the staging area to the crossing, in hours (walking time, plus the route's risk
+        terms, which are small on the blind ground groups favour). Zeros when the network does not watch.
+        """
+        watch = self.model.patrol_watch
+        if not watch.enabled:
+            return np.zeros(len(candidates))
+        to_line_h, _ = self.model.planner.tree(staging_cell)
+        lead_h = to_line_h[candidates[:, 0], candidates[:, 1]]
+        return watch.expected_presence(candidates[:, 1], lead_h)
+
     def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
-        """Logit choice among candidate border crossings: static route cost + aversion x remembered risk."""
+        """Logit choice among candidate border crossings: static route cost + aversion x remembered risk
+        (+ patrol aversion x expected patrols in sight, when the network watches)."""
         model = self.model
         cfg = model.spec.traffickers
         candidates = model.crossings.sample_crossing_candidates(cfg.candidate_crossings)
         static = model.planner.cost_via(staging_cell, destination_cell, candidates)
         points = (candidates[:, ::-1] + 0.5) * model.world.cell_km
         cost = static + cfg.risk_aversion * self.perceived_risk(points)
+        cost = cost + cfg.patrol_aversion * self.expected_patrols(staging_cell, candidates)
         ok = np.isfinite(cost)
         if not ok.any():
             raise RuntimeError("no reachable crossing point")
