@@ -103,6 +103,7 @@ class Network(mesa.Agent):
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
+        self._hours_to_line: dict[tuple, float] = {}
         # Observed outcomes; the traffickers.prior_* pseudo-counts act as a weak prior.
         self.trips, self.arrests_seen = cfg.prior_trips, cfg.prior_arrests
         self.verdicts, self.convictions_seen = cfg.prior_verdicts, cfg.prior_convictions
@@ -155,16 +156,23 @@ class Network(mesa.Agent):
     def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
         """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
 
-        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`); the lead time is the
-        route cost from the staging area to the crossing, in hours (walking time, plus the route's risk
-        terms, which are small on the blind ground groups favour). Zeros when the network does not watch.
+        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`), ``lead`` hours ahead:
+        the walking time from the staging area to the crossing along the route the group would take. Zeros
+        when the network does not watch.
         """
         watch = self.model.patrol_watch
         if not watch.enabled:
             return np.zeros(len(candidates))
-        to_line_h, _ = self.model.planner.tree(staging_cell)
-        lead_h = to_line_h[candidates[:, 0], candidates[:, 1]]
+        lead_h = np.array([self.hours_to_line(staging_cell, (int(r), int(c))) for r, c in candidates])
         return watch.expected_presence(candidates[:, 1], lead_h)
+
+    def hours_to_line(self, staging_cell, crossing) -> float:
+        """Walking time (h) from a staging area to a border crossing along the least-cost path (cached)."""
+        key = (staging_cell, crossing)
+        if key not in self._hours_to_line:
+            planner = self.model.planner
+            self._hours_to_line[key] = planner.profile(planner.path(staging_cell, crossing)).total_time
+        return self._hours_to_line[key]
 
     def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
         """Logit choice among candidate border crossings: static route cost + aversion x remembered risk
