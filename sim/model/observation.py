@@ -62,12 +62,15 @@ class PatrolWatch:
 
     def record(self, seen: np.ndarray, t0_h: float, t1_h: float) -> None:
         """Record patrols seen at ``seen`` (P, 2) km as present from ``t0_h`` to ``t1_h``."""
-        d2 = ((self.border_xy[:, None, :] - seen[None, :, :]) ** 2).sum(axis=2)
-        count = (d2 <= self.range_km**2).sum(axis=1)  # patrols in sight of each column's border point
-        for hour in range(int(np.floor(t0_h)), int(np.ceil(t1_h - 1e-9))):
+        bx, by = self.border_xy[:, 0:1], self.border_xy[:, 1:2]
+        in_sight = (bx - seen[:, 0]) ** 2 + (by - seen[:, 1]) ** 2 <= self.range_km**2  # (columns, P)
+        count = in_sight.sum(axis=1)  # patrols in sight of each column's border point
+        hour = int(t0_h)
+        while hour < t1_h - 1e-9:
             self._advance_to(hour)
             overlap = min(t1_h, hour + 1.0) - max(t0_h, float(hour))
             self.hourly[hour % len(self.hourly)] += count * overlap
+            hour += 1
 
     def _advance_to(self, hour: int) -> None:
         """Start filling ``hour``: clear the slots of the hours that fall out of the window."""
