@@ -983,6 +983,38 @@ class Traffickers:
         ge=0,
         le=MAX_PRIOR,
     )
+    watch_days: float = spec(
+        0.0,
+        doc=(
+            "Window over which lookouts watch the patrols near the border (hourly presence within watch_range_km "
+            "of each border column) before networks choose crossings; 0: networks do not watch."
+        ),
+        unit="days",
+        ge=0,
+        le=60,
+        source=(
+            "assumption: off by default; smugglers' lookouts and scouts watch patrols (Slack & Whiteford 2011), "
+            "the observing adversary of Stackelberg security games (Pita et al. 2008)"
+        ),
+    )
+    watch_range_km: float = spec(
+        2.0,
+        doc="Distance from a border point within which lookouts see a patrol.",
+        unit="km",
+        gt=0,
+        le=20,
+        source="assumption: a lookout on high ground sees a vehicle on the line a couple of kilometres away",
+    )
+    patrol_aversion: float = spec(
+        10.0,
+        doc=(
+            "Weight of the patrol presence networks expect near a candidate crossing when the group would reach "
+            "it (from what they watched) against travel time in crossing costs."
+        ),
+        unit="h per patrol",
+        ge=0,
+        source="assumption: one patrol in sight of the crossing is worth a long detour",
+    )
     activity_floor: float = spec(
         0.05,
         doc=(

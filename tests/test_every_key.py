@@ -196,6 +196,8 @@ CONFIGS = {
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
     "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
+    # Networks watch a fixed beat for a day before they choose crossings.
+    "lookouts": Config(CLASSROOM, BUSY | {"patrols.strategy": "fixed", "traffickers.watch_days": 1.0}),
     "delayed_sharing": Config(
         CLASSROOM,
         BUSY | TWO_PATROLLING_AGENCIES | {"agencies.sharing": "delayed", "agencies.sharing_latency_hours": 48},
@@ -369,6 +371,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.candidate_crossings": Perturb(3),
     "traffickers.risk_kernel_km": Perturb(20.0),
     "traffickers.risk_memory_days": Perturb(0.5),
+    "traffickers.watch_days": Perturb(2.0, "lookouts"),
+    "traffickers.watch_range_km": Perturb(6.0, "lookouts"),
+    "traffickers.patrol_aversion": Perturb(40.0, "lookouts"),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
     "traffickers.vehicle_speed_kmh": Perturb(5.0, "inspected"),

@@ -35,6 +35,7 @@ from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
+from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
 from sim.scenario import LoadedScenario, load_scenario
@@ -91,6 +92,7 @@ class BorderModel(mesa.Model):
         self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
         self.patrol_force = PatrolForce(self)
         self.patrol_force.deploy()
+        self.patrol_watch = PatrolWatch(self)
         self.networks = [Network(self, i) for i in range(s.traffickers.networks)]
         for network in self.networks:
             for _ in range(s.traffickers.members_per_network):
@@ -115,7 +117,7 @@ class BorderModel(mesa.Model):
         1. patrol shifts change (who is on duty);
         2. networks take on people (migrants, and victims at the base rate) and send out full groups;
         3. groups on foot or in tunnels move along their routes; exposure deaths; where they cross the line;
-        4. patrols move toward their waypoints;
+        4. patrols move toward their waypoints (traffickers who watch note where they are);
         5. detection integrated over the step (sensors along each group's path, patrols over the
            relative motion), at a moment drawn within the step; alerts dispatched from that moment,
            pursuits that end within the step settled at once, later ones scheduled as events;
@@ -135,6 +137,7 @@ class BorderModel(mesa.Model):
         for group in moving:
             group.guide.advance(dt)
         patrol_path = self.patrol_force.move(dt)
+        self.patrol_watch.observe(self.hours, self.hours + dt)
         self.detection.detect(moving, patrol_path)
         for group in moving:
             self.crossings.settle(group)

@@ -105,6 +105,7 @@ class Network(mesa.Agent):
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
+        self._hours_to_line: dict[tuple, float] = {}
         # Observed outcomes; the traffickers.prior_* pseudo-counts act as a weak prior.
         self.trips, self.arrests_seen = cfg.prior_trips, cfg.prior_arrests
         self.verdicts, self.convictions_seen = cfg.prior_verdicts, cfg.prior_convictions
@@ -161,14 +162,37 @@ class Network(mesa.Agent):
                 return member
         return None
 
+    def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
+        """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
+
+        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`), ``lead`` hours ahead:
+        the walking time from the staging area to the crossing along the route the group would take. Zeros
+        when the network does not watch.
+        """
+        watch = self.model.patrol_watch
+        if not watch.enabled:
+            return np.zeros(len(candidates))
+        lead_h = np.array([self.hours_to_line(staging_cell, (int(r), int(c))) for r, c in candidates])
+        return watch.expected_presence(candidates[:, 1], lead_h)
+
+    def hours_to_line(self, staging_cell, crossing) -> float:
+        """Walking time (h) from a staging area to a border crossing along the least-cost path (cached)."""
+        key = (staging_cell, crossing)
+        if key not in self._hours_to_line:
+            planner = self.model.planner
+            self._hours_to_line[key] = planner.profile(planner.path(staging_cell, crossing)).total_time
+        return self._hours_to_line[key]
+
     def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
-        """Logit choice among candidate border crossings: static route cost + aversion x remembered risk."""
+        """Logit choice among candidate border crossings: static route cost + aversion x remembered risk
+        (+ patrol aversion x expected patrols in sight, when the network watches)."""
         model = self.model
         cfg = model.spec.traffickers
         candidates = model.crossings.sample_crossing_candidates(cfg.candidate_crossings)
         static = model.planner.cost_via(staging_cell, destination_cell, candidates)
         points = (candidates[:, ::-1] + 0.5) * model.world.cell_km
         cost = static + cfg.risk_aversion * self.perceived_risk(points)
+        cost = cost + cfg.patrol_aversion * self.expected_patrols(staging_cell, candidates)
         ok = np.isfinite(cost)
         if not ok.any():
             raise RuntimeError("no reachable crossing point")

@@ -1,0 +1,123 @@
+"""What the traffickers' lookouts see of the patrols: presence along the border and how it persists.
+
+Smuggling organisations post lookouts (scouts on high ground, people in border towns) who watch the patrols
+and report where they are (Slack & Whiteford 2011); in Stackelberg security games the adversary observes the
+defender's patrols before choosing where to strike, which is why a predictable patrol loses to a randomized
+one (Pita et al. 2008). :class:`PatrolWatch` is that observation, and nothing more: every hour it records how
+many on-duty patrols are within ``traffickers.watch_range_km`` of the border point of each border column,
+over a sliding window of ``traffickers.watch_days``. It never reads a patrol's strategy or waypoint.
+
+From the record the networks expect patrol presence at a column ``lead_h`` hours ahead by a linear forecast
+(the best linear predictor of a stationary series, e.g. Box & Jenkins 1976)::
+
+    expected(c, lead) = mean(c) + rho(lead) * (now(c) - mean(c))
+
+where ``mean(c)`` is the column's average presence over the window, ``now(c)`` the presence in the last
+full hour, and ``rho(lag)`` the autocorrelation of presence at that lag, pooled over columns and estimated
+from the same window. A patrol that keeps to a beat and a shift cycle makes presence persistent and
+periodic, so what the lookouts see now tells them where it will be; a randomized patrol makes ``rho``
+fall to zero within a few hours, leaving only its average, which it chooses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.border_model import BorderModel
+
+#: Longest forecast lead (h) for which the autocorrelation is estimated; beyond it rho is taken as 0.
+MAX_LEAD_H = 72
+
+
+class PatrolWatch:
+    """Hourly patrol presence per border column over a sliding window, and forecasts from it.
+
+    Presence is in patrols (mean number of on-duty units within the watch range of the column's border
+    point during the hour). Off (``watch_days`` = 0) it records nothing and every forecast is 0.
+    """
+
+    def __init__(self, model: BorderModel):
+        self.model = model
+        w, cfg = model.world, model.spec.traffickers
+        self.window_h = round(cfg.watch_days * 24.0)
+        self.enabled = self.window_h > 0
+        self.range_km = cfg.watch_range_km
+        self.border_xy = np.stack([(np.arange(w.width) + 0.5) * w.cell_km, (w.border_row + 0.5) * w.cell_km], axis=1)
+        #: Ring buffer of patrol-hours per (hour, border column): the full hours of the window and the hour being
+        #: filled; hour h lives in row h % len(hourly).
+        self.hourly = np.zeros((self.window_h + 1, w.width))
+        self.current_hour = 0  # the hour being filled (hours since the start of the run)
+        self._rho_cache: tuple[int, np.ndarray] | None = None
+
+    # -- observing ------------------------------------------------------------------------------
+    def observe(self, t0_h: float, t1_h: float) -> None:
+        """Record where the on-duty patrols are now as their presence from ``t0_h`` to ``t1_h`` (model hours)."""
+        if not self.enabled:
+            return
+        force = self.model.patrol_force
+        self.record(force.pos[force.on_duty()], t0_h, t1_h)
+
+    def record(self, seen: np.ndarray, t0_h: float, t1_h: float) -> None:
+        """Record patrols seen at ``seen`` (P, 2) km as present from ``t0_h`` to ``t1_h``."""
+        bx, by = self.border_xy[:, 0:1], self.border_xy[:, 1:2]
+        in_sight = (bx - seen[:, 0]) ** 2 + (by - seen[:, 1]) ** 2 <= self.range_km**2  # (columns, P)
+        count = in_sight.sum(axis=1)  # patrols in sight of each column's border point
+        hour = int(t0_h)
+        while hour < t1_h - 1e-9:
+            self._advance_to(hour)
+            overlap = min(t1_h, hour + 1.0) - max(t0_h, float(hour))
+            self.hourly[hour % len(self.hourly)] += count * overlap
+            hour += 1
+
+    def _advance_to(self, hour: int) -> None:
+        """Start filling ``hour``: clear the slots of the hours that fall out of the window."""
+        while self.current_hour < hour:
+            self.current_hour += 1
+            self.hourly[self.current_hour % len(self.hourly)] = 0.0
+
+    def _series(self) -> np.ndarray:
+        """Full hours observed within the window, oldest first (T, columns)."""
+        full = min(self.current_hour, self.window_h)
+        hours = np.arange(self.current_hour - full, self.current_hour)
+        return self.hourly[hours % len(self.hourly)]
+
+    # -- what the networks make of it --------------------------------------------------------------
+    def mean_presence(self) -> np.ndarray:
+        """Average presence (patrols) per border column over the full hours of the window; 0 before any."""
+        series = self._series()
+        if len(series) == 0:
+            return np.zeros(self.hourly.shape[1])
+        return series.mean(axis=0)
+
+    def autocorrelation(self) -> np.ndarray:
+        """rho(lag) for lags 0..MAX_LEAD_H h, pooled over columns; recomputed once per observed hour."""
+        if self._rho_cache is not None and self._rho_cache[0] == self.current_hour:
+            return self._rho_cache[1]
+        series = self._series()
+        rho = np.zeros(MAX_LEAD_H + 1)
+        if len(series) >= 2:
+            x = series - series.mean(axis=0)
+            n = len(x)
+            spectrum = np.fft.rfft(x, n=2 * n, axis=0)
+            acov = np.fft.irfft(spectrum * spectrum.conj(), n=2 * n, axis=0)[:n].sum(axis=1)
+            lags = min(n - 1, MAX_LEAD_H) + 1
+            if acov[0] > 1e-12:
+                rho[:lags] = acov[:lags] / acov[0]
+        self._rho_cache = (self.current_hour, rho)
+        return rho
+
+    def expected_presence(self, cols: np.ndarray, lead_h: np.ndarray) -> np.ndarray:
+        """Expected patrols in sight of the border at columns ``cols``, ``lead_h`` hours from now."""
+        if not self.enabled:
+            return np.zeros(len(cols))
+        series = self._series()
+        if len(series) == 0:
+            return np.zeros(len(cols))
+        mean = series.mean(axis=0)[cols]
+        now = series[-1, cols]
+        lag = np.clip(np.round(np.nan_to_num(lead_h, posinf=MAX_LEAD_H + 1)), 0, MAX_LEAD_H + 1).astype(int)
+        rho = np.append(self.autocorrelation(), 0.0)[lag]
+        return np.maximum(mean + rho * (now - mean), 0.0)

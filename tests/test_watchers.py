@@ -1,0 +1,88 @@
+"""Traffickers who watch the patrols (``traffickers.watch_days``): off by default, an hourly record of patrol
+presence along the border with a forecast from it, and what watching does to fixed and randomized patrols."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import BorderModel
+from sim.model.observation import MAX_LEAD_H
+from sim.runner import run
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
+BUSY = {"crossers.per_day": 12.0}
+
+
+def crossings_digest(overrides: dict, seed: int = 3, days: float = 10) -> tuple[dict, str]:
+    result = run(CLASSROOM, BUSY | overrides, seed=seed, days=days)
+    keys = ("crossings_attempted", "crossings_succeeded", "interdictions", "detections", "apprehension_rate")
+    return {k: result.outcomes[k] for k in keys}, hashlib.sha256(repr(result.crossings).encode()).hexdigest()
+
+
+def test_without_watching_the_lookouts_record_nothing_and_the_watch_keys_are_inert():
+    """watch_days = 0 (the default): no record is kept, and the other watch keys change nothing, crossing by
+    crossing; watching changes the crossings."""
+    outcomes, log = crossings_digest({"patrols.strategy": "fixed"})
+    assert outcomes["crossings_attempted"] >= 5
+    inert = {"patrols.strategy": "fixed", "traffickers.watch_range_km": 9.0, "traffickers.patrol_aversion": 99.0}
+    assert crossings_digest(inert) == (outcomes, log)
+    model = BorderModel(CLASSROOM, seed=3, overrides=BUSY | {"patrols.strategy": "fixed"})
+    for _ in range(round(2 * model.steps_per_day)):
+        model.step()
+    assert model.patrol_watch.mean_presence().max() == 0.0
+    watching = crossings_digest({"patrols.strategy": "fixed", "traffickers.watch_days": 2.0})
+    assert watching[1] != log
+
+
+def watch_for(hours: int, strategy: str, watch_days: float = 2.0, seed: int = 1) -> BorderModel:
+    model = BorderModel(
+        CLASSROOM,
+        seed=seed,
+        overrides={"patrols.strategy": strategy, "traffickers.watch_days": watch_days, "traffickers.networks": 0},
+    )
+    for _ in range(round(hours / model.step_hours)):
+        model.step()
+    return model
+
+
+def test_presence_is_highest_where_a_patrol_stands_and_leaves_the_window():
+    """A patrol standing still at one column is the highest presence there, one patrol for every hour seen;
+    once it has gone for longer than the window, the record holds nothing of it."""
+    model = watch_for(0, "fixed", watch_days=1.0)
+    watch = model.patrol_watch
+    col = 12
+    here = watch.border_xy[col][None, :]
+    for hour in range(30):
+        watch.record(here, hour, hour + 1.0)
+    watch.record(np.empty((0, 2)), 30.0, 31.0)  # hour 30, with nobody in sight
+    watch.record(np.empty((0, 2)), 31.0, 31.5)  # hour 30 is complete
+    presence = watch.mean_presence()
+    assert presence[col] == presence.max()
+    assert presence[col] == 23 / 24  # in sight for 23 of the 24 full hours in the window
+    assert presence[np.abs(np.arange(len(presence)) - col) * model.world.cell_km > watch.range_km].max() == 0
+    # It has just gone: what the lookouts see now (nobody) is what they expect in the next hour.
+    assert watch.expected_presence(np.array([col]), np.array([0.0]))[0] == 0.0
+    for hour in range(31, 31 + 24):
+        watch.record(np.empty((0, 2)), hour, hour + 1.0)
+    watch.record(np.empty((0, 2)), 55.0, 55.5)
+    assert watch.mean_presence().max() == 0.0
+    assert watch.expected_presence(np.array([col]), np.array([5.0]))[0] == 0.0
+
+
+def test_a_fixed_beat_is_predictable_to_watchers_and_randomized_patrols_are_not():
+    """Watching four days: the beats' shift cycle (8 h on in every 10.7 h) shows as a peak of autocorrelation
+    at that lag; randomized patrols leave none after a couple of hours."""
+    fixed = watch_for(96, "fixed").patrol_watch.autocorrelation()
+    randomized = watch_for(96, "randomized").patrol_watch.autocorrelation()
+    assert len(fixed) == MAX_LEAD_H + 1
+    print(f"\nautocorrelation of presence at 10-11 h: fixed {fixed[10:12].round(2)}, randomized {randomized[10:12]}")
+    assert fixed[10:12].max() > 0.3
+    assert np.abs(randomized[3:25]).max() < 0.2
+
+
+def apprehension(strategy: str, watch_days: float, seeds: range, days: float) -> np.ndarray:
+    overrides = BUSY | {"patrols.strategy": strategy, "traffickers.watch_days": watch_days}
+    return np.array([run(CLASSROOM, overrides, seed=s, days=days).outcomes["apprehension_rate"] for s in seeds])
