@@ -127,6 +127,22 @@ def test_existing_output_needs_resume(tmp_path):
     assert_same(before, tables(tmp_path / "out"))  # nothing left to run; the same data
 
 
+def test_a_changed_choice_of_outcomes_reuses_the_runs_and_a_changed_run_does_not(tmp_path):
+    """Every run stores every outcome: asking for other outcomes of interest resumes from the runs done; a change
+    that changes the runs (here the run length) is refused with a clear message."""
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run")
+    run_experiment(load_experiment(spec), tmp_path / "out", SerialBackend(), progress=False)
+    before = tables(tmp_path / "out")
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace('"cost"]', '"cost", "detections"]'), encoding="utf-8")
+    result = run_experiment(load_experiment(spec), tmp_path / "out", SerialBackend(), resume=True, progress=False)
+    assert_same(before, tables(tmp_path / "out"))
+    assert "detections" in set(result.summary["outcome"])
+    spec.write_text(text.replace("days = 4", "days = 5"), encoding="utf-8")
+    with pytest.raises(InputError, match="different version of this experiment"):
+        run_experiment(load_experiment(spec), tmp_path / "out", SerialBackend(), resume=True, progress=False)
+
+
 def test_killed_experiment_resumes_each_run_exactly_once(tmp_path):
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:slow_run", replications=4)
     out = tmp_path / "killed"

@@ -86,9 +86,18 @@ def canonical_order(experiment: Experiment):
     return order
 
 
+#: Keys of the [experiment] table that do not change any run: every run stores every outcome, so the
+#: outcomes of interest and the description can change and the runs already done still serve.
+_NOT_IN_RUNS = ("outcomes", "description")
+
+
 def fingerprint(experiment: Experiment) -> str:
-    """Hash of what determines the results: the experiment file's content and the scenario file's."""
-    text = json.dumps(experiment.raw, sort_keys=True, default=str) + experiment.scenario_path.read_text("utf-8")
+    """Hash of what determines the runs: the experiment file's content (less the outcomes of interest and the
+    description) and the scenario file's."""
+    raw = dict(experiment.raw)
+    if isinstance(raw.get("experiment"), dict):
+        raw["experiment"] = {k: v for k, v in raw["experiment"].items() if k not in _NOT_IN_RUNS}
+    text = json.dumps(raw, sort_keys=True, default=str) + experiment.scenario_path.read_text("utf-8")
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
