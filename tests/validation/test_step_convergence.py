@@ -4,7 +4,7 @@ Detection is a hazard integrated over sub-steps of at most 7.5 minutes, a detect
 moment the cumulative hazard reaches its exponential draw, the response is measured from that moment,
 and patrols pick their next waypoint as soon as they reach one. So the step decides only how often
 the model looks, not what happens. Each step length runs the shipped benchmark scenario
-(``desert_sector``, whose 30-minute step this test justifies) with the same ten seeds for 45 days, and
+(``desert_sector``, whose 30-minute step this test justifies) with the same sixteen seeds for 45 days, and
 every main outcome must agree with the 30-minute reference within an interval of the difference of the
 two means wide enough that all fifteen comparisons (five outcomes at three step lengths) together fail
 by chance one time in twenty (Bonferroni: 5% / 15 per comparison, two-sided).
@@ -22,7 +22,7 @@ import pytest
 from sim.runner import run
 
 DESERT = Path(__file__).resolve().parents[2] / "scenarios" / "desert_sector.toml"
-SEEDS = range(1, 11)
+SEEDS = range(1, 17)
 DAYS = 45
 REFERENCE_MINUTES = 30
 OUTCOMES = ("crossings_attempted", "crossings_succeeded", "interdictions", "apprehension_rate", "detections")
