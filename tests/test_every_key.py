@@ -191,6 +191,18 @@ CONFIGS = {
     # Most groups drive through the port, whatever they have seen there.
     "ports": Config(CLASSROOM, BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0}),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
+    # Deadly ground: every land cover's exposure hazard raised so that deaths happen within a short run.
+    "deadly": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "victims.exposure_scale": 100.0,
+            "victims.day_exposure_factor": 1.0,
+            "terrain.land_cover": {
+                c: {"exposure_per_hour": 1e-3} for c in ("open", "scrub", "forest", "road", "urban")
+            },
+        },
+    ),
     "tunnel": Config(CLASSROOM, BUSY | {"traffickers.tunnels": [TUNNEL], "traffickers.tunnel_share": 0.7}),
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
@@ -277,6 +289,10 @@ PERTURBATIONS: dict[str, Perturb] = {
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),
+    "time.start_hour": Perturb(12.0),
+    "time.start_day_of_year": Perturb(196, "deadly"),
+    "time.dusk_hour": Perturb(12.0),
+    "time.dawn_hour": Perturb(18.0),
     # border
     "border.mode": Perturb("row"),
     "border.y_km": Perturb(6.0, "procedural"),
@@ -315,6 +331,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
+    "surveillance.night_detection_factor": Perturb(10.0, "extra_tower"),
     "crossers.return_days": Perturb(3.0, "mixed"),
     "crossers.retry_probability": Perturb(0.0, "mixed"),
     "crossers.switch_network_probability": Perturb(1.0, "mixed"),
@@ -333,6 +350,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.response_speed_kmh": Perturb(10.0),
     "patrols.detection_range_m": Perturb(4000.0),
     "patrols.detection_rate_per_hour": Perturb(10.0),
+    "patrols.night_detection_factor": Perturb(0.0),
     "patrols.shift_hours": Perturb(4.0),
     "patrols.on_duty_share": Perturb(0.3),
     "patrols.randomized_floor": Perturb(0.9, "randomized"),
@@ -379,6 +397,11 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.vehicle_speed_kmh": Perturb(5.0, "inspected"),
     "traffickers.road_detour_factor": Perturb(3.0, "inspected"),
     "traffickers.tunnel_speed_kmh": Perturb(0.5, "tunnel"),
+    "traffickers.dropoff_km": Perturb(0.5),
+    "traffickers.dropoff_spread_km": Perturb(6.0),
+    "traffickers.pickup_km": Perturb(0.0),
+    "traffickers.night_crossing_share": Perturb(0.0),
+    "traffickers.night_start_hour": Perturb(3.0),
     "traffickers.prior_trips": Perturb(100.0),
     "traffickers.prior_arrests": Perturb(2.0),
     "traffickers.prior_verdicts": Perturb(100.0),
@@ -404,6 +427,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.late_identification_days": Perturb(3.0, "late_soon"),
     "victims.late_testimony_factor": Perturb(0.0, "late_soon"),
     "victims.exposure_scale": Perturb(100.0),
+    "victims.day_exposure_factor": Perturb(10.0, "deadly"),
+    "victims.summer_exposure_factor": Perturb(10.0, "deadly"),
     "victims.support_days": Perturb(1.0, "support_basic"),
     "victims.cost_per_support_day": Perturb(1000.0, "support_basic"),
     "victims.cost_per_support_day_strong": Perturb(1000.0, "support_strong"),

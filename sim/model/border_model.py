@@ -31,6 +31,7 @@ from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint
 from sim.model.agents.trafficker import Network, Trafficker
+from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
@@ -76,6 +77,7 @@ class BorderModel(mesa.Model):
             self.grid.add_property_layer(PropertyLayer.from_data(name, getattr(self.world, name).astype(float)))
 
         # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
+        self.clock = Clock(s)
         self.accounts = Accounts(self)
         self.planner = RoutePlanner(
             self.world,
@@ -133,7 +135,7 @@ class BorderModel(mesa.Model):
         expected = self.spec.crossers.per_day * dt / 24.0 / max(1, len(self.networks))
         for network in self.networks:
             network.recruit(expected)
-        moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None]
+        moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None and not g.riding]
         for group in moving:
             group.guide.advance(dt)
         patrol_path = self.patrol_force.move(dt)
