@@ -158,3 +158,34 @@ def test_exposure_is_higher_by_day_and_in_summer():
     group.walk_from_h = midnight - 1.0
     by_night = model.crossings.exposure_hazard(group, 0.0, 2.0)
     assert by_day == pytest.approx(v.day_exposure_factor * by_night, rel=0.01)
+
+
+def test_pursuits_and_the_books_refer_to_the_walk(monkeypatch):
+    """Pursuits infer the group's departure as the start of its walk; the model's invariants hold throughout."""
+    from sim.model.patrol_force import PatrolForce
+    from tests.test_model_invariants import check_invariants
+
+    inferred: list[tuple[float, float]] = []
+    original = PatrolForce.pursue
+
+    def pursue(self, patrol, alert, goal):
+        group = alert.group
+        if alert.route_h < group.route.total_time:
+            inferred.append((alert.when_h - alert.route_h, group.walk_from_h, group.depart_h))
+        return original(self, patrol, alert, goal)
+
+    monkeypatch.setattr(PatrolForce, "pursue", pursue)
+    model = BorderModel(DESERT, seed=2)
+    problems: list[str] = []
+    dropped = 0
+    for step in range(int(20 * 24 / model.step_hours)):
+        model.step()
+        dropped += sum(g.walk is not None for g in model.crossings.groups.values())
+        if step % 6 == 0:
+            problems += check_invariants(model)
+    assert not problems, problems[:5]
+    assert dropped > 0, "no group rode to a drop-off"
+    assert len(inferred) >= 5
+    for departure, walk_from, depart in inferred:
+        assert departure == pytest.approx(walk_from, abs=1e-6)
+        assert depart == pytest.approx(walk_from, abs=1e-6)

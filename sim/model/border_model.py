@@ -118,7 +118,8 @@ class BorderModel(mesa.Model):
 
         1. patrol shifts change (who is on duty);
         2. networks take on people (migrants, and victims at the base rate) and send out full groups;
-        3. groups on foot or in tunnels move along their routes; exposure deaths; where they cross the line;
+        3. groups on foot or in tunnels move along their routes (rides to drop-offs and from pick-ups are events);
+           exposure deaths (by the clock: day or night, season); where they cross the line;
         4. patrols move toward their waypoints (traffickers who watch note where they are);
         5. detection integrated over the step (sensors along each group's path, patrols over the
            relative motion), at a moment drawn within the step; alerts dispatched from that moment,

@@ -151,7 +151,7 @@ class Crossings:
             model.schedule_event(group.guide.reach_dropoff, after=model.hours_to_steps(start_h - model.hours))
         else:
             group.route = walk
-            group.walk_from_h = model.hours - model.step_hours  # it walks this whole step
+            group.walk_from_h = group.depart_h = model.hours - model.step_hours  # it walks this whole step
 
     def drop_off(self, group: Group) -> None:
         """The vehicle leaves the group at the start of its walk: route time 0 is now."""
