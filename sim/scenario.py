@@ -173,6 +173,32 @@ class Time:
         source=INPUT,
     )
     days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=MAX_DAYS, source=INPUT)
+    start_hour: float = spec(
+        0.0, doc="Time of day at which a run starts (0 = midnight).", unit="h", ge=0, lt=24, source=INPUT
+    )
+    start_day_of_year: int = spec(
+        1,
+        doc="Day of the year on which a run starts (1 = 1 January); sets the season of exposure deaths.",
+        ge=1,
+        le=365,
+        source=INPUT,
+    )
+    dusk_hour: float = spec(
+        19.0,
+        doc="Hour at which night begins: detection by patrols and sensors falls, heat exposure eases.",
+        unit="h",
+        ge=0,
+        lt=24,
+        source="assumption: sunset in the south-western desert, 17:30-19:30 over the year, as a fixed hour",
+    )
+    dawn_hour: float = spec(
+        6.0,
+        doc="Hour at which night ends (the day begins).",
+        unit="h",
+        ge=0,
+        lt=24,
+        source="assumption: sunrise in the south-western desert, 5:15-7:30 over the year, as a fixed hour",
+    )
 
 
 @dataclass(frozen=True)
@@ -517,6 +543,16 @@ class Surveillance:
         le=10,
         source="assumption (a standing adult's height)",
     )
+    night_detection_factor: float = spec(
+        0.8,
+        doc=(
+            "Factor on fixed sensors' detection hazard at night (between time.dusk_hour and time.dawn_hour). "
+            "Towers carry thermal imaging, so they lose less at night than patrols (patrols.night_detection_factor)."
+        ),
+        ge=0,
+        le=MAX_FACTOR,
+        source="assumption: surveillance towers with infrared cameras (CBP Integrated Fixed Towers) work at night",
+    )
 
 
 @dataclass(frozen=True)
@@ -563,6 +599,16 @@ class Patrols:
         ge=0,
         source="assumption",
         le=MAX_RATE_PER_HOUR,
+    )
+    night_detection_factor: float = spec(
+        0.5,
+        doc=(
+            "Factor on patrols' detection hazard at night (between time.dusk_hour and time.dawn_hour): agents "
+            "see less in the dark, night-vision devices and scopes recover part of it."
+        ),
+        ge=0,
+        le=MAX_FACTOR,
+        source="assumption; pattern: crossings on foot cluster at night, when they are harder to see",
     )
     shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24, source="assumption")
     on_duty_share: float = spec(
@@ -891,6 +937,55 @@ class Traffickers:
         source="assumption: a typical circuity of roads",
         le=MAX_FACTOR,
     )
+    dropoff_km: float = spec(
+        6.0,
+        doc=(
+            "Walking distance before the border at which a vehicle drops a group on foot: the group rides from "
+            "the staging area (straight line x road_detour_factor at vehicle_speed_kmh) to the point of its "
+            "route this far before the line, or walks from the staging area if that is closer."
+        ),
+        unit="km",
+        ge=0,
+        le=MAX_EXTENT_KM,
+        source="assumption; pattern: groups are driven to the line and walk the crossing stretch",
+    )
+    dropoff_spread_km: float = spec(
+        3.0,
+        doc="Each group's walking distance to the line is drawn uniformly within dropoff_km plus or minus this.",
+        unit="km",
+        ge=0,
+        le=MAX_EXTENT_KM,
+        source="assumption",
+    )
+    pickup_km: float = spec(
+        5.0,
+        doc=(
+            "Walking distance beyond the border zone (on the destination side) at which a vehicle picks the group "
+            "up and drives it to its destination; at the destination itself if that is closer."
+        ),
+        unit="km",
+        ge=0,
+        le=MAX_EXTENT_KM,
+        source="assumption; pattern: load-up points on roads past the patrolled zone",
+    )
+    night_crossing_share: float = spec(
+        0.7,
+        doc=(
+            "Share of groups on foot that wait for night: when the walk from the drop-off would reach the line "
+            "in daylight, the drop-off waits until night_start_hour."
+        ),
+        ge=0,
+        le=1,
+        source="assumption; pattern: crossings on foot cluster at night",
+    )
+    night_start_hour: float = spec(
+        19.0,
+        doc="Hour at which groups that wait for night are dropped off.",
+        unit="h",
+        ge=0,
+        lt=24,
+        source="assumption: at dusk (time.dusk_hour)",
+    )
     tunnel_speed_kmh: float = spec(
         2.0,
         doc="Speed of a group through a tunnel, crouching.",
@@ -1156,6 +1251,28 @@ class Victims:
         ge=0,
         le=100,
         source="assumption",
+    )
+    day_exposure_factor: float = spec(
+        3.0,
+        doc=(
+            "Exposure hazard by day relative to night (between time.dawn_hour and time.dusk_hour the hazard is "
+            "this many times the night's); the two are scaled so that a full day averages the terrain's hazard "
+            "(times exposure_scale), so the factor moves deaths to the hours of heat without changing a "
+            "day's mean."
+        ),
+        ge=0,
+        le=MAX_FACTOR,
+        source="assumption; pattern: heat exposure causes about 61% of border-crossing deaths (GAO-06-770)",
+    )
+    summer_exposure_factor: float = spec(
+        3.0,
+        doc=(
+            "Exposure hazard in mid-July relative to mid-January: a cosine over the year peaking on day 196, "
+            "scaled so that a year averages the terrain's hazard (times exposure_scale)."
+        ),
+        ge=1,
+        le=MAX_FACTOR,
+        source="assumption; pattern: deaths peak in the summer months (GAO-06-770; Eschbach et al. 1999)",
     )
     support_days: float = spec(
         180.0,

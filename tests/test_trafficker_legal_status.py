@@ -86,6 +86,10 @@ def test_the_whole_legal_cycle_keeps_the_bookkeeping_sound(monkeypatch):
         "patrols.count": 8,
         "crossers.per_day": 24,  # busy, all on foot: guides are often out when their verdict comes
         "traffickers.vehicle_share": 0.0,
+        # Long walks, from the staging area to the destination by day and night: guides are out for long.
+        "traffickers.dropoff_km": 1000.0,
+        "traffickers.pickup_km": 1000.0,
+        "traffickers.night_crossing_share": 0.0,
     }
     model = BorderModel(SMALL_PROCEDURAL, seed=1, overrides=no_detention)
     problems = []

@@ -31,6 +31,7 @@ from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint
 from sim.model.agents.trafficker import Network, Trafficker
+from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
@@ -76,6 +77,7 @@ class BorderModel(mesa.Model):
             self.grid.add_property_layer(PropertyLayer.from_data(name, getattr(self.world, name).astype(float)))
 
         # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
+        self.clock = Clock(s)
         self.accounts = Accounts(self)
         self.planner = RoutePlanner(
             self.world,
@@ -116,7 +118,8 @@ class BorderModel(mesa.Model):
 
         1. patrol shifts change (who is on duty);
         2. networks take on people (migrants, and victims at the base rate) and send out full groups;
-        3. groups on foot or in tunnels move along their routes; exposure deaths; where they cross the line;
+        3. groups on foot or in tunnels move along their routes (rides to drop-offs and from pick-ups are events);
+           exposure deaths (by the clock: day or night, season); where they cross the line;
         4. patrols move toward their waypoints (traffickers who watch note where they are);
         5. detection integrated over the step (sensors along each group's path, patrols over the
            relative motion), at a moment drawn within the step; alerts dispatched from that moment,
@@ -133,7 +136,7 @@ class BorderModel(mesa.Model):
         expected = self.spec.crossers.per_day * dt / 24.0 / max(1, len(self.networks))
         for network in self.networks:
             network.recruit(expected)
-        moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None]
+        moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None and not g.riding]
         for group in moving:
             group.guide.advance(dt)
         patrol_path = self.patrol_force.move(dt)

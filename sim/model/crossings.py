@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
 
 
+#: Longest piece of a walk over which the exposure factor of the clock is taken as constant (h).
+EXPOSURE_SUBSTEP_H = 0.25
+
+
 class Crossings:
     """Groups in transit and the record of every finished attempt."""
 
@@ -92,10 +96,81 @@ class Crossings:
             self._start_vehicle(group, origin)
         elif tunnel_route is not None:
             group.route = tunnel_route
+            group.walk_from_h = model.hours - model.step_hours  # it walks this whole step
         else:
             crossing = network.choose_crossing(origin, target)
-            group.route = model.planner.route(origin, crossing, target)
+            self._start_on_foot(group, model.planner.route(origin, crossing, target))
         return group
+
+    # -- on foot: a ride to the drop-off, the walk, a ride from the pick-up -------------------------------------
+    def walking_stretch(self, route: Route) -> tuple[int, int]:
+        """Indices of the first and last cell a group walks on a route staging -> crossing -> destination.
+
+        The walk starts a distance drawn within ``traffickers.dropoff_km`` +/- ``dropoff_spread_km`` (along the
+        path) before the line, or at the staging area if that is closer; it ends ``pickup_km`` beyond where
+        the path leaves the border zone, or at the destination if that is closer.
+        """
+        model, w = self.model, self.model.world
+        cfg = model.spec.traffickers
+        n, b = len(route.rows), route.border_index
+        if b < 0:
+            return 0, n - 1
+        km = route.km_along(w.cell_km)
+        walk_km = max(0.0, cfg.dropoff_km + cfg.dropoff_spread_km * (2.0 * model.rng.random() - 1.0))
+        i0 = min(int(np.searchsorted(km, km[b] - walk_km, side="left")), b)
+        beyond = ~w.zone_mask[route.rows[b:], route.cols[b:]]
+        z = b + int(np.argmax(beyond)) if beyond.any() else n - 1
+        i1 = min(int(np.searchsorted(km, km[z] + cfg.pickup_km, side="left")), n - 1)
+        return i0, i1
+
+    def _start_on_foot(self, group: Group, route: Route) -> None:
+        """Cut the walk from the network's route; ride to the drop-off (waiting for night, maybe), or walk now.
+
+        The ride is a scheduled event at ``vehicle_speed_kmh`` over the straight line times
+        ``road_detour_factor``, unseen by detectors (an assumption: off the line, in traffic). A share
+        ``traffickers.night_crossing_share`` of groups whose walk would reach the line in daylight wait to be
+        dropped off at ``traffickers.night_start_hour``.
+        """
+        model, w = self.model, self.model.world
+        cfg = model.spec.traffickers
+        i0, i1 = self.walking_stretch(route)
+        n = len(route.rows)
+        walk = route if (i0, i1) == (0, n - 1) else route.between(i0, i1)
+        group.pickup = i1 < n - 1
+        start_h = model.hours
+        if i0 > 0:
+            drop_xy = w.km_of((int(route.rows[i0]), int(route.cols[i0])))
+            dist = float(np.hypot(group.x_km - drop_xy[0], group.y_km - drop_xy[1]))
+            start_h += cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+        if walk.border_index >= 0 and cfg.night_crossing_share > 0:
+            at_line = start_h + float(walk.enter_time[walk.border_index])
+            if not model.clock.is_night(at_line) and model.rng.random() < cfg.night_crossing_share:
+                start_h = model.clock.next_hour(start_h, cfg.night_start_hour)
+        if start_h > model.hours:
+            group.walk = walk
+            model.schedule_event(group.guide.reach_dropoff, after=model.hours_to_steps(start_h - model.hours))
+        else:
+            group.route = walk
+            group.walk_from_h = group.depart_h = model.hours - model.step_hours  # it walks this whole step
+
+    def drop_off(self, group: Group) -> None:
+        """The vehicle leaves the group at the start of its walk: route time 0 is now."""
+        model = self.model
+        group.route, group.walk = group.walk, None
+        group.walk_from_h = group.depart_h = model.hours
+        group.elapsed_h = group.step_start_h = 0.0
+        group.x_km, group.y_km = group.route.position_at(0.0, model.world.cell_km)
+        group.guide.cell = model.grid[(int(group.route.rows[0]), int(group.route.cols[0]))]
+
+    def pick_up(self, group: Group) -> None:
+        """At the end of the walk a vehicle drives the group on to its destination (a scheduled event)."""
+        model, w = self.model, self.model.world
+        cfg = model.spec.traffickers
+        group.riding = True
+        tx, ty = w.km_of(w.destinations[group.destination].cell)
+        dist = float(np.hypot(group.x_km - tx, group.y_km - ty))
+        hours = cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+        model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
 
     def _book_tunnel(self, origin: Cell, target: Cell, people: int) -> Route | None:
         """Book ``people`` through a tunnel with room for them; the route through it, or None if all are full.
@@ -160,14 +235,15 @@ class Crossings:
         """
         model = self.model
         route = group.route
-        t0, t1 = group.elapsed_h, min(group.elapsed_h + dt, route.total_time)
+        t0 = group.elapsed_h
+        t1 = min(max(model.hours - group.walk_from_h, t0), t0 + dt, route.total_time)
         group.step_start_h, group.elapsed_h = t0, t1
         group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
         if cell != group.guide.cell.coordinate:
             group.guide.cell = model.grid[cell]
-        self._exposure_deaths(group, route.exposure_hazard_at(t1) - route.exposure_hazard_at(t0))
+        self._exposure_deaths(group, self.exposure_hazard(group, t0, t1))
         if not group.active:
             return
         self.note_border_passage(group, t1)
@@ -180,7 +256,10 @@ class Crossings:
         if not group.crossed and group.crossing_xy is not None and t >= route.zone_exit_time:
             self.crossed(group)
         if t >= route.total_time:
-            self.deliver(group)
+            if group.pickup:
+                self.pick_up(group)
+            else:
+                self.deliver(group)
 
     def note_border_passage(self, group: Group, route_h: float) -> None:
         """Record where a foot or tunnel group crossed the line, once it is at route time ``route_h``."""
@@ -210,6 +289,18 @@ class Crossings:
         counters["people_crossed"] += len(group.alive)
         if group.mode == "foot":
             counters["foot_crossings_succeeded"] += 1
+
+    def exposure_hazard(self, group: Group, t0: float, t1: float) -> float:
+        """Exposure hazard along the route from route time ``t0`` to ``t1``, times the clock's factor (day or
+        night, season) at the middle of each piece of at most :data:`EXPOSURE_SUBSTEP_H`."""
+        if t1 <= t0:
+            return 0.0
+        route = group.route
+        n = max(1, int(np.ceil((t1 - t0) / EXPOSURE_SUBSTEP_H - 1e-9)))
+        ts = np.linspace(t0, t1, n + 1)
+        cum = np.array([route.exposure_hazard_at(float(t)) for t in ts])
+        mid_wall = group.walk_from_h + 0.5 * (ts[:-1] + ts[1:])
+        return float((np.diff(cum) * self.model.clock.exposure_factor(mid_wall)).sum())
 
     def _exposure_deaths(self, group: Group, hazard: float) -> None:
         if hazard <= 0:

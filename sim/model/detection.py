@@ -113,6 +113,9 @@ class Detection:
         short one does. A detection happens at the moment the cumulative hazard reaches an
         exponential draw, so where and when the alert is raised, and the response measured from it,
         do not depend on the step.
+
+        At night (:class:`~sim.model.clock.Clock`) both hazards are scaled by their
+        ``night_detection_factor``, taken at the middle of each sub-step.
         """
         model = self.model
         groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
@@ -123,15 +126,24 @@ class Detection:
         dt = model.step_hours
         n_sub = len(patrol_path) - 1
         frac = np.linspace(0.0, 1.0, n_sub + 1)
-        # Route time of every group at the sub-step boundaries (a group that arrived stops moving).
+        sub_h = dt / n_sub
+        # Route time of every group at the sub-step boundaries: model time less the moment its walk began,
+        # within what it walked this step (a group that arrived stops moving; one dropped off during the
+        # step walks from then on).
+        wall = model.hours - dt + frac * dt  # (K+1,)
+        walk_from = np.array([g.walk_from_h for g in groups])
         t0 = np.array([g.step_start_h for g in groups])
         t1 = np.array([g.elapsed_h for g in groups])
-        times = np.minimum(t0[:, None] + frac[None, :] * dt, t1[:, None])  # (G, K+1)
+        times = np.clip(wall[None, :] - walk_from[:, None], t0[:, None], t1[:, None])  # (G, K+1)
+        # Share of each sub-step a group was on foot (0 before its drop-off), and night at its middle.
+        walking = np.clip((wall[None, 1:] - np.maximum(wall[None, :-1], walk_from[:, None])) / sub_h, 0.0, 1.0)
+        mid_wall = 0.5 * (wall[:-1] + wall[1:])
+        clock = model.clock
         xy = np.array([[g.route.position_at(t, cell_km) for t in row] for g, row in zip(groups, times, strict=True)])
         sensor_cum = np.array(
             [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
         )
-        sensor_inc = np.diff(sensor_cum, axis=1)  # (G, K)
+        sensor_inc = np.diff(sensor_cum, axis=1) * clock.sensor_factor(mid_wall)[None, :]  # (G, K)
         patrol_inc = np.zeros((len(groups), n_sub, len(force.patrols)))  # (G, K, P)
         on_duty = force.on_duty()
         if on_duty.any():
@@ -148,9 +160,9 @@ class Detection:
             for i in [i for i, g in enumerate(groups) if g.route.tunnel_index >= 0]:
                 mid_t = 0.5 * (times[i, :-1] + times[i, 1:])
                 conceal[i] = np.where([groups[i].in_tunnel(t) for t in mid_t], 0.0, conceal[i])
-            sub_h = dt / n_sub
+            seen = conceal * walking * clock.patrol_factor(mid_wall)[None, :]  # (G, K)
             patrol_inc[:, :, on_duty] = (
-                kernel.transpose(1, 0, 2) * (cfg.detection_rate_per_hour * sub_h) * conceal[:, :, None]
+                kernel.transpose(1, 0, 2) * (cfg.detection_rate_per_hour * sub_h) * seen[:, :, None]
             )
         step_inc = sensor_inc + patrol_inc.sum(axis=2)  # (G, K)
         total = step_inc.sum(axis=1)
@@ -163,8 +175,8 @@ class Detection:
             k = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, n_sub - 1))
             within = (target - cum[k]) / step_inc[g, k] if step_inc[g, k] > 0 else 0.0
             f = frac[k] + float(np.clip(within, 0.0, 1.0)) * (frac[k + 1] - frac[k])
-            route_h = float(min(t0[g] + f * dt, t1[g]))
-            when_h = model.hours - dt + f * dt
+            when_h = max(model.hours - dt + f * dt, float(walk_from[g]))
+            route_h = float(np.clip(when_h - walk_from[g], t0[g], t1[g]))
             # Attribute the detection to a detector in proportion to its hazard in that sub-step.
             shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
             who = int(model.rng.choice(len(shares), p=shares / shares.sum()))

@@ -45,6 +45,41 @@ class Route:
     total_time: float
     tunnel_index: int = -1  # index of the cell whose step is underground (-1: no tunnel)
 
+    def between(self, i0: int, i1: int) -> Route:
+        """The part of the route from cell ``i0`` to cell ``i1`` (inclusive), with its profiles re-based.
+
+        Times and cumulative hazards start again from zero at ``i0``; the border index, the tunnel index and
+        the time the group leaves the border zone are counted within the part (a line or tunnel outside it:
+        -1; a zone exit beyond it: the part's end).
+        """
+        n = len(self.rows)
+        if not 0 <= i0 <= i1 < n:
+            raise ValueError(f"cannot slice cells {i0}..{i1} of a route of {n} cells")
+        sl = slice(i0, i1 + 1)
+        t0 = float(self.enter_time[i0])
+        enter = self.enter_time[sl] - t0
+        border = self.border_index - i0 if i0 <= self.border_index <= i1 else -1
+        zone_exit = min(max(self.zone_exit_time - t0, 0.0), float(enter[-1]))
+        tunnel = self.tunnel_index - i0 if i0 <= self.tunnel_index <= i1 else -1
+        return Route(
+            rows=self.rows[sl],
+            cols=self.cols[sl],
+            enter_time=enter,
+            cum_sensor=self.cum_sensor[sl] - self.cum_sensor[i0],
+            cum_exposure=self.cum_exposure[sl] - self.cum_exposure[i0],
+            sensor_rate=self.sensor_rate[sl],
+            exposure_rate=self.exposure_rate[sl],
+            border_index=border,
+            zone_exit_time=zone_exit,
+            total_time=float(enter[-1]),
+            tunnel_index=tunnel if tunnel < i1 - i0 else -1,
+        )
+
+    def km_along(self, cell_km: float) -> np.ndarray:
+        """Walking distance (km) from the first cell to each cell of the path."""
+        step = np.hypot(np.diff(self.rows), np.diff(self.cols)) * cell_km
+        return np.concatenate(([0.0], np.cumsum(step)))
+
     def index_at(self, t: float) -> int:
         return int(np.searchsorted(self.enter_time, t, side="right") - 1)
 

@@ -58,8 +58,12 @@ class Group:
     guide: Trafficker
     victims: list[Person]  # everyone the guide takes across, migrants and victims
     mode: str  # foot | vehicle | tunnel
-    depart_h: float
-    route: Route | None = None
+    depart_h: float  # model time the group set out (on foot from a drop-off: when its walk began)
+    route: Route | None = None  # the stretch walked (None while riding to a drop-off, and for vehicles)
+    walk_from_h: float = 0.0  # model time at which route time 0 falls
+    walk: Route | None = None  # the stretch to walk from the drop-off, while riding there
+    pickup: bool = False  # the walk ends at a pick-up short of the destination, and a vehicle drives on
+    riding: bool = False  # picked up after the walk, on the road to the destination
     elapsed_h: float = 0.0
     step_start_h: float = 0.0  # route time at the start of the current step
     sightings: int = 0  # detections of this group so far
@@ -383,6 +387,11 @@ class Trafficker(CellAgent):
             self.status = TraffickerStatus.GUIDING
         else:
             self.status = TraffickerStatus.IDLE
+
+    def reach_dropoff(self) -> None:
+        """Event: the vehicle drops the group near the line; the walk begins."""
+        if self.group is not None and self.group.active:
+            self.model.crossings.drop_off(self.group)
 
     def reach_port(self) -> None:
         """Event: the vehicle carrying this trafficker's group reaches the port."""
