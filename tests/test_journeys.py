@@ -73,7 +73,7 @@ def test_walks_start_near_the_line_and_cross_at_night():
 
         def noted(group, blind_spot, model=model, record=record):
             if group.mode == "foot" and group.route is not None:
-                at_line = group.walk_from_h + group.route.enter_time[group.route.border_index]
+                at_line = group.depart_h + group.route.enter_time[group.route.border_index]
                 at_night.append(bool(model.clock.is_night(at_line)))
             record(group, blind_spot)
 
@@ -104,7 +104,7 @@ def detection_hazard(start_hour: float, monkeypatch) -> float:
     model.step()  # model time: the end of the first step
     route = a_route(model)
     guide = model.networks[0].members[0]
-    group = Group(0, 0, guide, [], "foot", depart_h=0.0, route=route, walk_from_h=0.0)
+    group = Group(0, 0, guide, [], "foot", depart_h=0.0, route=route)
     group.step_start_h, group.elapsed_h = 0.0, model.step_hours
     xy = np.array([route.position_at(t, model.world.cell_km) for t in np.linspace(0.0, model.step_hours, 5)])
     n_patrols = len(model.patrol_force.patrols)
@@ -153,9 +153,9 @@ def test_exposure_is_higher_by_day_and_in_summer():
     assert ratio == pytest.approx(v.summer_exposure_factor, rel=0.01)
     route = a_route(model)
     group = Group(0, 0, model.networks[0].members[0], [], "foot", depart_h=0.0, route=route)
-    group.walk_from_h = noon - 1.0
+    group.depart_h = noon - 1.0
     by_day = model.crossings.exposure_hazard(group, 0.0, 2.0)
-    group.walk_from_h = midnight - 1.0
+    group.depart_h = midnight - 1.0
     by_night = model.crossings.exposure_hazard(group, 0.0, 2.0)
     assert by_day == pytest.approx(v.day_exposure_factor * by_night, rel=0.01)
 
@@ -171,7 +171,7 @@ def test_pursuits_and_the_books_refer_to_the_walk(monkeypatch):
     def pursue(self, patrol, alert, goal):
         group = alert.group
         if alert.route_h < group.route.total_time:
-            inferred.append((alert.when_h - alert.route_h, group.walk_from_h, group.depart_h))
+            inferred.append((alert.when_h - alert.route_h, group.depart_h))
         return original(self, patrol, alert, goal)
 
     monkeypatch.setattr(PatrolForce, "pursue", pursue)
@@ -186,6 +186,5 @@ def test_pursuits_and_the_books_refer_to_the_walk(monkeypatch):
     assert not problems, problems[:5]
     assert dropped > 0, "no group rode to a drop-off"
     assert len(inferred) >= 5
-    for departure, walk_from, depart in inferred:
-        assert departure == pytest.approx(walk_from, abs=1e-6)
-        assert depart == pytest.approx(walk_from, abs=1e-6)
+    for departure, depart in inferred:
+        assert departure == pytest.approx(depart, abs=1e-6)

@@ -96,7 +96,7 @@ class Crossings:
             self._start_vehicle(group, origin)
         elif tunnel_route is not None:
             group.route = tunnel_route
-            group.walk_from_h = model.hours - model.step_hours  # it walks this whole step
+            group.depart_h = self.step_start_h()  # it walks this whole step
         else:
             crossing = network.choose_crossing(origin, target)
             self._start_on_foot(group, model.planner.route(origin, crossing, target))
@@ -139,9 +139,7 @@ class Crossings:
         group.pickup = i1 < n - 1
         start_h = model.hours
         if i0 > 0:
-            drop_xy = w.km_of((int(route.rows[i0]), int(route.cols[i0])))
-            dist = float(np.hypot(group.x_km - drop_xy[0], group.y_km - drop_xy[1]))
-            start_h += cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+            start_h += self.ride_hours((group.x_km, group.y_km), w.km_of((int(route.rows[i0]), int(route.cols[i0]))))
         if walk.border_index >= 0 and cfg.night_crossing_share > 0:
             at_line = start_h + float(walk.enter_time[walk.border_index])
             if not model.clock.is_night(at_line) and model.rng.random() < cfg.night_crossing_share:
@@ -151,25 +149,37 @@ class Crossings:
             model.schedule_event(group.guide.reach_dropoff, after=model.hours_to_steps(start_h - model.hours))
         else:
             group.route = walk
-            group.walk_from_h = group.depart_h = model.hours - model.step_hours  # it walks this whole step
+            group.depart_h = self.step_start_h()  # it walks this whole step
 
     def drop_off(self, group: Group) -> None:
         """The vehicle leaves the group at the start of its walk: route time 0 is now."""
         model = self.model
         group.route, group.walk = group.walk, None
-        group.walk_from_h = group.depart_h = model.hours
+        group.depart_h = model.hours
         group.elapsed_h = group.step_start_h = 0.0
         group.x_km, group.y_km = group.route.position_at(0.0, model.world.cell_km)
         group.guide.cell = model.grid[(int(group.route.rows[0]), int(group.route.cols[0]))]
 
     def pick_up(self, group: Group) -> None:
         """At the end of the walk a vehicle drives the group on to its destination (a scheduled event)."""
-        model, w = self.model, self.model.world
-        cfg = model.spec.traffickers
         group.riding = True
-        tx, ty = w.km_of(w.destinations[group.destination].cell)
-        dist = float(np.hypot(group.x_km - tx, group.y_km - ty))
-        hours = cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
+        self.drive_to_destination(group)
+
+    # -- rides ----------------------------------------------------------------------------------------------
+    def step_start_h(self) -> float:
+        """Model time at the start of the current step (during a step Mesa's clock is already at its end)."""
+        return self.model.hours - self.model.step_hours
+
+    def ride_hours(self, a_km: tuple[float, float], b_km: tuple[float, float]) -> float:
+        """Hours by road between two points: the straight line times ``road_detour_factor`` at
+        ``vehicle_speed_kmh``."""
+        cfg = self.model.spec.traffickers
+        return cfg.road_detour_factor * float(np.hypot(a_km[0] - b_km[0], a_km[1] - b_km[1])) / cfg.vehicle_speed_kmh
+
+    def drive_to_destination(self, group: Group) -> None:
+        """From where the group is, by road to its destination, where it arrives (a scheduled event)."""
+        model, w = self.model, self.model.world
+        hours = self.ride_hours((group.x_km, group.y_km), w.km_of(w.destinations[group.destination].cell))
         model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
 
     def _book_tunnel(self, origin: Cell, target: Cell, people: int) -> Route | None:
@@ -179,14 +189,15 @@ class Crossings:
         group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random.
         """
         model = self.model
-        today = int(model.hours // 24.0)
+        start_h = self.step_start_h()  # a group set out this step walks from its start
+        today = int(start_h // 24.0)
         for key in [k for k in self._tunnel_people if k[1] < today]:
             del self._tunnel_people[key]
         options = []
         speed = model.spec.traffickers.tunnel_speed_kmh
         for i, (_name, entrance, exit_, capacity) in enumerate(model.world.tunnels):
             route = model.planner.tunnel_route(origin, entrance, exit_, target, speed)
-            day = int((model.hours + route.enter_time[route.tunnel_index]) // 24.0)
+            day = int((start_h + route.enter_time[route.tunnel_index]) // 24.0)
             if self._tunnel_people[i, day] + people <= capacity:
                 options.append((i, day, route))
         if not options:
@@ -199,11 +210,9 @@ class Crossings:
     def _start_vehicle(self, group: Group, origin: Cell) -> None:
         """Drive to the nearest port hidden in a vehicle; the journey is a scheduled event."""
         model, w = self.model, self.model.world
-        dist = [float(np.hypot(*np.subtract(w.km_of(origin), w.km_of(p.cell)))) for p in w.ports]
-        group.port = int(np.argmin(dist))
-        cfg = model.spec.traffickers
-        drive_h = cfg.road_detour_factor * dist[group.port] / cfg.vehicle_speed_kmh
-        hours = drive_h + model.checkpoints[group.port].queue_wait_h
+        rides = [self.ride_hours(w.km_of(origin), w.km_of(p.cell)) for p in w.ports]
+        group.port = int(np.argmin(rides))
+        hours = rides[group.port] + model.checkpoints[group.port].queue_wait_h
         model.schedule_event(group.guide.reach_port, after=model.hours_to_steps(hours))
 
     def vehicle_at_port(self, group: Group) -> None:
@@ -221,11 +230,7 @@ class Crossings:
             model.enforcement.interdict(group, None, cause="port")
             return
         self.crossed(group)
-        tx, ty = w.km_of(w.destinations[group.destination].cell)
-        dist = float(np.hypot(group.x_km - tx, group.y_km - ty))
-        cfg = model.spec.traffickers
-        hours = cfg.road_detour_factor * dist / cfg.vehicle_speed_kmh
-        model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
+        self.drive_to_destination(group)
 
     # -- on foot and in tunnels -------------------------------------------------------------------------
     def advance(self, group: Group, dt: float) -> None:
@@ -236,7 +241,7 @@ class Crossings:
         model = self.model
         route = group.route
         t0 = group.elapsed_h
-        t1 = min(max(model.hours - group.walk_from_h, t0), t0 + dt, route.total_time)
+        t1 = min(max(model.hours - group.depart_h, t0), t0 + dt, route.total_time)
         group.step_start_h, group.elapsed_h = t0, t1
         group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
@@ -299,7 +304,7 @@ class Crossings:
         n = max(1, int(np.ceil((t1 - t0) / EXPOSURE_SUBSTEP_H - 1e-9)))
         ts = np.linspace(t0, t1, n + 1)
         cum = np.array([route.exposure_hazard_at(float(t)) for t in ts])
-        mid_wall = group.walk_from_h + 0.5 * (ts[:-1] + ts[1:])
+        mid_wall = group.depart_h + 0.5 * (ts[:-1] + ts[1:])
         return float((np.diff(cum) * self.model.clock.exposure_factor(mid_wall)).sum())
 
     def _exposure_deaths(self, group: Group, hazard: float) -> None:

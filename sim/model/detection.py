@@ -131,7 +131,7 @@ class Detection:
         # within what it walked this step (a group that arrived stops moving; one dropped off during the
         # step walks from then on).
         wall = model.hours - dt + frac * dt  # (K+1,)
-        walk_from = np.array([g.walk_from_h for g in groups])
+        walk_from = np.array([g.depart_h for g in groups])
         t0 = np.array([g.step_start_h for g in groups])
         t1 = np.array([g.elapsed_h for g in groups])
         times = np.clip(wall[None, :] - walk_from[:, None], t0[:, None], t1[:, None])  # (G, K+1)

@@ -67,44 +67,34 @@ class Places:
         return NamedCell(port.name, cell)
 
     def side(self, key: str, place, origin: bool) -> tuple[int, int]:
-        cell = self.cell(key, place.at)
-        if cell is None:
-            return 0, 0
-        want = self.border.origin if origin else self.border.destination
-        if not want[cell]:
-            side, other = ("origin", "destination") if origin else ("destination", "origin")
-            where = "on the border line" if self.border.mask[cell] else f"on the {other} side"
-            kind = "a staging area" if origin else "a destination"
-            self.fail(key, f"given {list(place.at)}, {where}; {kind} must be on the {side} side of the border")
-        elif not self.layers.passable[cell]:
-            self.fail(
-                key,
-                f"given {list(place.at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell people can "
-                "walk on",
-            )
-        return cell
+        """A staging area (origin side) or a destination (destination side): on the map, its side, passable."""
+        kind = "a staging area" if origin else "a destination"
+        return self.on_side(key, place.at, origin, kind) or (0, 0)
 
     def tunnel(self, i: int, tunnel) -> tuple[str, tuple[int, int], tuple[int, int], float]:
         """A tunnel's entrance (origin side) and exit (destination side), each on the map and passable."""
         base = f"traffickers.tunnels[{i}]"
-        ends = []
-        for end, at, origin in (("entrance", tunnel.entrance, True), ("exit", tunnel.exit, False)):
-            key = f"{base}.{end}"
-            cell = self.cell(key, at)
-            ends.append(cell or (0, 0))
-            if cell is None:
-                continue
-            want, side = (self.border.origin, "origin") if origin else (self.border.destination, "destination")
-            if not want[cell]:
-                where = "on the border line" if self.border.mask[cell] else "on the other side"
-                self.fail(key, f"given {list(at)}, {where}; a tunnel {end} must be on the {side} side of the border")
-            elif not self.layers.passable[cell]:
-                self.fail(
-                    key,
-                    f"given {list(at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell people can walk to "
-                    "and from",
-                )
-        return tunnel.name, ends[0], ends[1], tunnel.capacity_per_day
+        entrance = self.on_side(f"{base}.entrance", tunnel.entrance, True, "a tunnel entrance")
+        exit_ = self.on_side(f"{base}.exit", tunnel.exit, False, "a tunnel exit")
+        return tunnel.name, entrance or (0, 0), exit_ or (0, 0), tunnel.capacity_per_day
+
+    def on_side(self, key: str, at: tuple[float, float], origin: bool, kind: str) -> tuple[int, int] | None:
+        """The cell of a place that must lie on one side of the border on passable ground; a problem otherwise.
+        None when the place is off the map."""
+        cell = self.cell(key, at)
+        if cell is None:
+            return None
+        want = self.border.origin if origin else self.border.destination
+        if not want[cell]:
+            side, other = ("origin", "destination") if origin else ("destination", "origin")
+            where = "on the border line" if self.border.mask[cell] else f"on the {other} side"
+            self.fail(key, f"given {list(at)}, {where}; {kind} must be on the {side} side of the border")
+        elif not self.layers.passable[cell]:
+            self.fail(
+                key,
+                f"given {list(at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell people can walk on",
+            )
+        return cell
 
     def sensor(self, i: int, sensor) -> SensorSite:
         cell = self.cell(f"surveillance.sensors[{i}].at", sensor.at) or (0, 0)

@@ -58,9 +58,8 @@ class Group:
     guide: Trafficker
     victims: list[Person]  # everyone the guide takes across, migrants and victims
     mode: str  # foot | vehicle | tunnel
-    depart_h: float  # model time the group set out (on foot from a drop-off: when its walk began)
+    depart_h: float  # model time at which route time 0 falls: the start of the walk (vehicles: the departure)
     route: Route | None = None  # the stretch walked (None while riding to a drop-off, and for vehicles)
-    walk_from_h: float = 0.0  # model time at which route time 0 falls
     walk: Route | None = None  # the stretch to walk from the drop-off, while riding there
     pickup: bool = False  # the walk ends at a pick-up short of the destination, and a vehicle drives on
     riding: bool = False  # picked up after the walk, on the road to the destination
