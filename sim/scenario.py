@@ -83,8 +83,8 @@ MAX_FACTOR = 10.0
 #: Weight of detection risk in route costs (h per expected detection): ten thousand hours, over a year of
 #: walking, traded for one expected detection.
 MAX_RISK_AVERSION = 10_000.0
-#: Weight of the exposure hazard in route costs (h per expected death): the terrain's hazards are 1e-5 to
-#: 3e-3 an hour, so a million makes the deadliest ground cost thousands of hours; more changes no route.
+#: Weight of the exposure hazard in route costs (h per expected death): the terrain's hazards are 1e-6 to
+#: 3e-4 an hour, so a million makes the deadliest ground cost hundreds of hours; more changes little.
 MAX_HARDSHIP_AVERSION = 1e6
 #: Logit sharpness (1/h): at 100 an hour a crossing six minutes dearer is chosen e^10 times less often, as
 #: good as always the cheapest.
@@ -120,14 +120,14 @@ LAND_COVER_PROPERTIES = ("speed_factor", "concealment", "exposure_per_hour")
 #: concealment (multiplier on detection hazards) and exposure hazard of death per person-hour on foot,
 #: by land cover. Sources in :mod:`sim.world.terrain`.
 LAND_COVER_TABLE = {
-    "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-5},
-    "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-4},
-    "scrub": {"speed_factor": 0.7, "concealment": 0.6, "exposure_per_hour": 1e-5},
-    "forest": {"speed_factor": 0.5, "concealment": 0.35, "exposure_per_hour": 1e-5},
-    "mountain": {"speed_factor": 0.35, "concealment": 0.5, "exposure_per_hour": 1.5e-4},
-    "water": {"speed_factor": 0.0, "concealment": 0.8, "exposure_per_hour": 3e-3},
-    "road": {"speed_factor": 1.2, "concealment": 1.0, "exposure_per_hour": 1e-5},
-    "urban": {"speed_factor": 0.9, "concealment": 0.5, "exposure_per_hour": 1e-5},
+    "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-6},
+    "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-5},
+    "scrub": {"speed_factor": 0.7, "concealment": 0.6, "exposure_per_hour": 1e-6},
+    "forest": {"speed_factor": 0.5, "concealment": 0.35, "exposure_per_hour": 1e-6},
+    "mountain": {"speed_factor": 0.35, "concealment": 0.5, "exposure_per_hour": 1.5e-5},
+    "water": {"speed_factor": 0.0, "concealment": 0.8, "exposure_per_hour": 3e-4},
+    "road": {"speed_factor": 1.2, "concealment": 1.0, "exposure_per_hour": 1e-6},
+    "urban": {"speed_factor": 0.9, "concealment": 0.5, "exposure_per_hour": 1e-6},
 }
 
 #: Responding patrols' speed per land cover, as a share of the road speed (``patrols.drive_speed_factors``).
@@ -301,13 +301,13 @@ class Terrain:
         le=1,
     )
     steep_exposure_per_hour: float = spec(
-        2e-4,
+        2e-5,
         doc=(
             "Hazard of death per person-hour on foot added by slope, rising linearly to this value at a 50 % "
             "grade and staying there on steeper ground (falls, exhaustion)."
         ),
         unit="per hour",
-        source="assumption: of the order of the desert's heat hazard (GAO-06-770)",
+        source="assumption: the desert's heat hazard (calibrated, see terrain.land_cover)",
         ge=0,
         le=MAX_HAZARD_PER_HOUR,
     )
@@ -320,8 +320,9 @@ class Terrain:
             "Land covers and properties left out keep their defaults (the table below)."
         ),
         source=(
-            "speed: terrain coefficients (Soule & Goldman 1972); exposure: desert and river death series "
-            "(Eschbach et al. 1999), order of magnitude; concealment: assumption"
+            "speed: terrain coefficients (Soule & Goldman 1972); exposure: relative values from the desert and "
+            "river death series (Eschbach et al. 1999; GAO-06-770), level calibrated to 0.29 recorded deaths per "
+            "1,000 encounters (IOM 2022 / CBP FY2022) in desert_sector; concealment: assumption"
         ),
         ge=0,
     )
@@ -864,7 +865,7 @@ class Traffickers:
             "Weight of the exposure hazard its people would run (terrain exposure times victims.exposure_scale, "
             "summed along the path) against travel time in route costs (assumption: a network prices a "
             "person's death hazard like the group's detection hazard, risk_aversion; at the terrain's hazards "
-            "of 1e-5 to 3e-3 per hour this barely bends routes, as flows displaced into the desert despite the "
+            "of 1e-6 to 3e-4 per hour this barely bends routes, as flows displaced into the desert despite the "
             "deaths suggest, GAO-06-770)."
         ),
         unit="h per unit hazard",

@@ -312,6 +312,7 @@ class Crossings:
             return
         alive = group.alive
         p = float(detection_probability(hazard))
+        self.model.accounts.counters["exposure_death_risk"] += len(alive) * p
         deaths = int(self.model.rng.binomial(len(alive), p))
         for person in alive[:deaths]:
             person.set_state(PersonState.DIED)
