@@ -1111,6 +1111,21 @@ class Traffickers:
         ge=0,
         source="assumption: one patrol in sight of the crossing is worth a long detour",
     )
+    max_hold_hours: float = spec(
+        8.0,
+        doc=(
+            "Longest a group on foot waits short of the line, in cover, while the lookouts report a patrol in "
+            "sight of its crossing (watch_range_km, the last step); it crosses when they report it clear, or "
+            "when its wait is used up. Acts only when networks watch (watch_days > 0); 0: groups never wait."
+        ),
+        unit="h",
+        ge=0,
+        le=72,
+        source=(
+            "assumption: a shift's length; guides hold short of the line until lookouts with radios report the "
+            "patrols gone (Slack & Whiteford 2011; Spener 2009)"
+        ),
+    )
     activity_floor: float = spec(
         0.05,
         doc=(
