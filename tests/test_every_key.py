@@ -390,7 +390,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.candidate_crossings": Perturb(3),
     "traffickers.risk_kernel_km": Perturb(20.0),
     "traffickers.risk_memory_days": Perturb(0.5),
-    "traffickers.watch_days": Perturb(4.0, "lookouts"),
+    "traffickers.watch_days": Perturb(0.1, "lookouts"),
     "traffickers.watch_range_km": Perturb(6.0, "lookouts"),
     "traffickers.patrol_aversion": Perturb(40.0, "lookouts"),
     "traffickers.max_hold_hours": Perturb(0.0, "lookouts"),
