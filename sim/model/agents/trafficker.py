@@ -176,7 +176,7 @@ class Network(mesa.Agent):
         if not watch.enabled:
             return np.zeros(len(candidates))
         lead_h = np.array([self.hours_to_line(staging_cell, (int(r), int(c))) for r, c in candidates])
-        return watch.expected_presence(candidates[:, 1], lead_h)
+        return watch.expected_presence(candidates, lead_h)
 
     def hours_to_line(self, staging_cell, crossing) -> float:
         """Walking time (h) from a staging area to a border crossing along the least-cost path (cached)."""
