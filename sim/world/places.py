@@ -177,8 +177,8 @@ class Places:
             self.fail(
                 "border",
                 f"{int(cut_off.sum())} passable cell(s) of the border line ({km.min():g} to {km.max():g} km along "
-                f"the line from its start, the first at [{at[0]:g}, {at[1]:g}] km) cannot be reached from the staging areas (enclosed by water or other "
-                "impassable cells), but crossing points are drawn along the whole line; allowed: a line whose "
-                "passable cells connect to the staging areas and destinations (make the enclosing land passable, "
-                "or the enclosed line impassable)",
+                f"the line from its start, the first at [{at[0]:g}, {at[1]:g}] km) cannot be reached from the "
+                "staging areas (enclosed by water or other impassable cells), but crossing points are drawn along "
+                "the whole line; allowed: a line whose passable cells connect to the staging areas and destinations "
+                "(make the enclosing land passable, or the enclosed line impassable)",
             )
