@@ -22,7 +22,7 @@ from sim.cli import EXIT_INPUT, main
 from sim.model import BorderModel
 from sim.scenario import load_scenario
 from sim.world import build_world
-from sim.world.border import cell_lengths, share_of_length
+from sim.world.border import along_km, cell_lengths, position_along_km, share_of_length
 from tests.test_model_invariants import check_invariants
 
 WIDTH, HEIGHT = 20, 14  # km, and cells of 1 km
@@ -330,3 +330,18 @@ def test_points_off_the_map_or_on_the_wrong_side_are_refused(tmp_path, capsys, c
     assert status == EXIT_INPUT, output
     for fragment in (str(path), key, message):
         assert fragment in output, f"{fragment!r} missing from:\n{output}"
+
+
+def test_positions_along_the_line(diagonal, tmp_path):
+    """A line cell's centre lies its distance along the line from the start; on a straight west-east line a
+    point's position along the line is its x."""
+    cells = diagonal.border_cells
+    x, y = (cells[:, 1] + 0.5) * diagonal.cell_km, (cells[:, 0] + 0.5) * diagonal.cell_km
+    along = position_along_km(cells, diagonal.border_facing, diagonal.cell_km, x, y)
+    np.testing.assert_allclose(along, along_km(cells, diagonal.cell_km))
+    assert along[-1] + 0.5 * diagonal.cell_km == pytest.approx(cell_lengths(cells).sum() * diagonal.cell_km)
+    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', "y_km = 7.5")
+    world = build_world(load_scenario(write_scenario(tmp_path, text=straight)))
+    points_x, points_y = np.array([0.0, 3.3, 12.75, 19.99]), np.array([7.5, 7.2, 7.9, 7.5])
+    along = position_along_km(world.border_cells, world.border_facing, world.cell_km, points_x, points_y)
+    np.testing.assert_allclose(along, points_x)

@@ -305,14 +305,14 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
 def _along_border(experiment: Experiment, crossings: pd.DataFrame) -> np.ndarray:
     """Where each crossing met the border, in km along the line of the baseline's world (x_km if it cannot be
     built)."""
-    try:
-        from sim.scenario import load_scenario
-        from sim.world import build_world
-        from sim.world.border import position_along_km
+    from sim.scenario import load_scenario
+    from sim.schema import InputError
+    from sim.world import build_world
+    from sim.world.border import position_along_km
 
-        baseline = experiment.policy(experiment.policy_names[0])
-        world = build_world(load_scenario(experiment.scenario_path, experiment.run_overrides(baseline)))
-    except Exception:  # the profile is still drawn, along x
+    try:
+        world = build_world(load_scenario(experiment.scenario_path, experiment.baseline_overrides))
+    except (InputError, OSError):  # the scenario changed or went since the runs: the profile is drawn along x
         return crossings["x_km"].to_numpy(dtype=float)
     x, y = crossings["x_km"].to_numpy(dtype=float), crossings["y_km"].to_numpy(dtype=float)
     return position_along_km(world.border_cells, world.border_facing, world.cell_km, x, y)
