@@ -345,3 +345,19 @@ def test_positions_along_the_line(diagonal, tmp_path):
     points_x, points_y = np.array([0.0, 3.3, 12.75, 19.99]), np.array([7.5, 7.2, 7.9, 7.5])
     along = position_along_km(world.border_cells, world.border_facing, world.cell_km, points_x, points_y)
     np.testing.assert_allclose(along, points_x)
+
+
+def test_a_line_with_one_cell_per_column_that_jumps_rows_gets_the_cells_between(tmp_path):
+    """An ASCII line jumping three rows between two columns: the cells between join it (in the western column),
+    so the sides do not meet through the jump; elsewhere its cells are its '=' cells, west to east."""
+    rows = [list("......") for _ in range(7)]
+    for col, row in enumerate([1, 1, 4, 4, 5, 5]):
+        rows[row][col] = "="
+    text = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', 'mode = "ascii"')
+    text = text.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), "\n".join("".join(r) for r in rows))
+    text = text[: text.index("[[ports]]")] + "[traffickers]\nnetworks = 0\n"
+    world = build_world(load_scenario(write_scenario(tmp_path, text=text)))
+    assert world.border_cells.tolist() == [[1, 0], [1, 1], [2, 1], [3, 1], [4, 2], [4, 3], [5, 4], [5, 5]]
+    grown = ndimage.binary_dilation(world.origin_mask, structure=ndimage.generate_binary_structure(2, 1))
+    assert not (grown & world.destination_mask).any()  # no edge between the sides
+    assert world.origin_mask[6].all() and world.destination_mask[0].all()
