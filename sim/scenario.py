@@ -339,9 +339,10 @@ class Border:
         "row",
         doc=(
             "How the border line is drawn: a straight west-east line (the row of cells at border.y_km), "
-            "the river's centre line, or the '=' cells of the ASCII map (one per column)."
+            "the river's centre line, the '=' cells of the ASCII map (one per column), or a line of any shape "
+            "read from a GeoJSON file (border.file)."
         ),
-        choices=("row", "river", "ascii"),
+        choices=("row", "river", "ascii", "geojson"),
         source=INPUT,
     )
     y_km: float | None = spec(
@@ -356,7 +357,10 @@ class Border:
     )
     origin_side: str = spec(
         "south",
-        doc="Side traffickers start from (staging areas); the other is destination.",
+        doc=(
+            "Side traffickers start from (staging areas); the other is destination. Used when "
+            "border.origin_point_km is not given (modes row, river, ascii)."
+        ),
         choices=("south", "north"),
         source=INPUT,
     )
@@ -367,6 +371,25 @@ class Border:
         gt=0,
         source=INPUT,
         le=MAX_ZONE_KM,
+    )
+    file: str = spec(
+        "",
+        doc=(
+            "Mode 'geojson': a GeoJSON file (relative to this file) holding the border as a LineString or "
+            "MultiLineString (or a Feature or FeatureCollection of them) in the scenario's km: x east of the west "
+            "edge, y south of the north edge. The line must run from one map edge to another (its ends within half "
+            "a cell of the edge) without leaving the map or crossing itself."
+        ),
+        source=INPUT,
+    )
+    origin_point_km: Position | None = spec(
+        None,
+        doc=(
+            "A point [x_km, y_km] on the origin side: the side of the line holding it is where traffickers start. "
+            "Required with mode 'geojson'; in the other modes it replaces origin_side."
+        ),
+        unit="km",
+        source=INPUT,
     )
 
 
@@ -1083,7 +1106,7 @@ class Traffickers:
         0.0,
         doc=(
             "Window over which lookouts watch the patrols near the border (hourly presence within watch_range_km "
-            "of each border column) before networks choose crossings; 0: networks do not watch."
+            "of each border-line cell) before networks choose crossings; 0: networks do not watch."
         ),
         unit="days",
         ge=0,
@@ -1789,6 +1812,20 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             "border.y_km",
             f"given {s.border.y_km:g} but border.mode is {s.border.mode!r}; y_km places a straight border "
             "(mode 'row') only: remove it",
+        )
+    if s.border.mode == "geojson" and not s.border.file:
+        b.fail("border.file", "border.mode is 'geojson' but no file is given; allowed: a GeoJSON file with the line")
+    if s.border.file and s.border.mode != "geojson":
+        b.fail(
+            "border.file",
+            f"given {s.border.file!r} but border.mode is {s.border.mode!r}; a border file is read in mode 'geojson' "
+            "only: remove it, or set border.mode = 'geojson'",
+        )
+    if s.border.mode == "geojson" and s.border.origin_point_km is None:
+        b.fail(
+            "border.origin_point_km",
+            "border.mode is 'geojson' but no origin point is given; allowed: a point [x_km, y_km] on the side of the "
+            "line where traffickers start",
         )
     if t.source == "ascii" and not t.ascii.strip():
         b.fail(

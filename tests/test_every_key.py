@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,18 @@ def raster_scenario(folder: Path) -> dict:
             "ascii": "\n".join(["." * cols] * rows),
         },
         "surveillance": {"sensors": [{"kind": "tower", "at": [8.5, 5.5], "range_m": 6000.0}]},
+    }
+
+
+def geojson_scenario(folder: Path) -> dict:
+    """The procedural map with a diagonal border read from a GeoJSON file (two files, to swap)."""
+    for name, (west, east) in (("border.geojson", (4.0, 16.0)), ("border2.geojson", (7.0, 13.0))):
+        line = {"type": "LineString", "coordinates": [[0.0, west], [30.0, east]]}
+        (folder / name).write_text(json.dumps(line))
+    return {
+        **PROCEDURAL,
+        "scenario": {"name": "geojson"},
+        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point_km": [5.0, 18.0]},
     }
 
 
@@ -239,6 +252,7 @@ CONFIGS = {
     "procedural": Config("procedural", NO_TRAFFIC),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
+    "geojson": Config("geojson", NO_TRAFFIC),
 }
 
 
@@ -299,6 +313,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "border.y_km": Perturb(6.0, "procedural"),
     "border.origin_side": Perturb("north", "procedural"),
     "border.zone_km": Perturb(1.0),
+    "border.file": Perturb(lambda raw: str(Path(raw["border"]["file"]).with_name("border2.geojson")), "geojson"),
+    "border.origin_point_km": Perturb([25.0, 2.0], "geojson"),
     # ports, places
     "ports[].at": Perturb([20.5, 7.5]),
     "ports[].lanes": Perturb(1, "ports"),
@@ -489,7 +505,11 @@ def test_every_key_has_a_perturbation():
 
 @pytest.fixture(scope="session")
 def raw_scenarios(tmp_path_factory) -> dict[str, dict]:
-    return {"procedural": PROCEDURAL, "raster": raster_scenario(tmp_path_factory.mktemp("rasters"))}
+    return {
+        "procedural": PROCEDURAL,
+        "raster": raster_scenario(tmp_path_factory.mktemp("rasters")),
+        "geojson": geojson_scenario(tmp_path_factory.mktemp("geojson")),
+    }
 
 
 _CACHE: dict[tuple[str, str], Any] = {}
@@ -508,8 +528,10 @@ def world_digest(world: World) -> tuple:
         world.concealment,
         world.exposure,
         world.passable,
-        world.border_row,
+        world.border_cells,
         world.border_mask,
+        world.border_facing,
+        world.border_drawn_km,
         world.zone_mask,
         world.origin_mask,
         world.coverage,

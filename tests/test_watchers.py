@@ -72,12 +72,12 @@ def test_presence_is_highest_where_a_patrol_stands_and_leaves_the_window():
     assert presence[col] == 23 / 24  # in sight for 23 of the 24 full hours in the window
     assert presence[np.abs(np.arange(len(presence)) - col) * model.world.cell_km > watch.range_km].max() == 0
     # It has just gone: what the lookouts see now (nobody) is what they expect in the next hour.
-    assert watch.expected_presence(np.array([col]), np.array([0.0]))[0] == 0.0
+    assert watch.expected_presence(model.world.border_cells[[col]], np.array([0.0]))[0] == 0.0
     for hour in range(31, 31 + 24):
         watch.record(np.empty((0, 2)), hour, hour + 1.0)
     watch.record(np.empty((0, 2)), 55.0, 55.5)
     assert watch.mean_presence().max() == 0.0
-    assert watch.expected_presence(np.array([col]), np.array([5.0]))[0] == 0.0
+    assert watch.expected_presence(model.world.border_cells[[col]], np.array([5.0]))[0] == 0.0
 
 
 def test_a_fixed_beat_is_predictable_to_watchers_and_randomized_patrols_are_not():

@@ -20,6 +20,7 @@ from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerSt
 from sim.model.detection import detection_probability
 from sim.model.routing import Route
 from sim.world import Cell
+from sim.world.border import foot_crossings
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -44,18 +45,17 @@ class Crossings:
         self._approach: dict[tuple[Cell, Cell], tuple[float, float]] = {}
         self.staging_weights = np.array([p.weight for p in w.staging], dtype=float)
         self.destination_weights = np.array([p.weight for p in w.destinations], dtype=float)
-        cols = np.arange(w.width)
-        rows = w.border_row
-        ok = w.passable[rows, cols] & ~np.isin(cols, [p.cell[1] for p in w.ports])
-        #: Border-line cells a group on foot may cross at (row, col): passable, not a port.
-        self.border_cells = np.stack([rows[ok], cols[ok]], axis=1)
+        ok = foot_crossings(w.border_cells, w.border_facing, w.passable, [p.cell for p in w.ports])
+        #: Border-line cells a group on foot may cross at (row, col), in order along the line: passable, not
+        #: the line cell across from a port.
+        self.border_cells = w.border_cells[ok]
 
     # -- choices offered to the traffickers ------------------------------------------------------------
     def pick_weighted(self, weights: np.ndarray) -> int:
         return int(self.model.rng.choice(len(weights), p=weights / weights.sum()))
 
     def sample_crossing_candidates(self, k: int) -> np.ndarray:
-        """k border cells evenly spread along the border, with a random offset (row, col)."""
+        """k border cells evenly spread along the border (in the line's order), with a random offset (row, col)."""
         n = len(self.border_cells)
         k = min(k, n)
         offset = self.model.rng.random() * n / k
@@ -294,7 +294,7 @@ class Crossings:
             or group.crossing_xy is not None
             or t1 < route.enter_time[b]
             or group.held_h >= cfg.max_hold_hours
-            or model.patrol_watch.in_sight_now(int(route.cols[b])) <= 0.0
+            or model.patrol_watch.in_sight_now((int(route.rows[b]), int(route.cols[b]))) <= 0.0
         ):
             return t1, 0.0
         stop = max(t0, float(route.enter_time[b - 1]))

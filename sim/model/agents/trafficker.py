@@ -184,9 +184,8 @@ class Network(mesa.Agent):
         at_line = now + ride + walk
         waited = np.array([clock.next_hour(now + r, cfg.night_start_hour) for r in ride]) + walk
         wait_share = np.where(clock.is_night(at_line), 0.0, cfg.night_crossing_share)
-        cols = candidates[:, 1]
-        return (1.0 - wait_share) * watch.expected_presence(cols, at_line - now) + wait_share * (
-            watch.expected_presence(cols, waited - now)
+        return (1.0 - wait_share) * watch.expected_presence(candidates, at_line - now) + wait_share * (
+            watch.expected_presence(candidates, waited - now)
         )
 
     def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
