@@ -98,4 +98,5 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
         blind_spot_share=float(blind[border.mask].mean()),
         river_mask=layers.river_mask,
         destination_mask=border.destination,
+        geo=layers.geo,
     )
