@@ -72,6 +72,16 @@ def test_a_lonlat_raster_is_reprojected_inside_its_footprint_with_the_elevation_
     np.testing.assert_allclose(world.elevation, gf.lonlat_elevation(lon, lat), atol=1.5)
 
 
+def test_the_maps_corner_is_the_same_ground_at_every_cell_size(tmp_path):
+    """Positions in km are measured from the corner: it must not move with terrain.cell_m (nor lose a cell)."""
+    dem = gf.lonlat_dem(tmp_path)
+    frames = [world_of(scenario(dem, cell_m=cell_m)).geo for cell_m in (150.0, 200.0, 350.0)]
+    assert len({(f.left_m, f.top_m) for f in frames}) == 1
+    spans = [(f.width * f.cell_m, f.height * f.cell_m) for f in frames]
+    for (width_m, height_m), frame in zip(spans, frames, strict=True):
+        assert max(w for w, _ in spans) - width_m < frame.cell_m and max(h for _, h in spans) - height_m < frame.cell_m
+
+
 @pytest.mark.parametrize("dem", [gf.utm_dem, gf.lonlat_dem])
 def test_positions_round_trip_within_half_a_cell(tmp_path, dem):
     world = world_of(scenario(dem(tmp_path), crs="EPSG:32613"))

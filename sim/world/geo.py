@@ -8,7 +8,8 @@ in the scenario's CRS.
 
 Reading (:func:`load_geotiff_terrain`): the elevation raster defines the map. Its footprint is
 projected into the target CRS (``terrain.crs``, by default the UTM zone of the raster's centre), the
-largest north-up rectangle inside it is snapped to whole ``terrain.cell_m`` cells, and the elevation
+largest north-up rectangle inside it is divided into whole ``terrain.cell_m`` cells from its north-west
+corner (the origin of positions in km, the same ground at any cell size), and the elevation
 (and the land-cover raster, which must cover it) are warped onto that grid with GDAL
 (:func:`rasterio.warp.reproject`): elevation by bilinear interpolation, or by the mean of the source
 pixels when a cell spans more than 1.5 source pixels (bilinear would sample a few and alias); land cover
@@ -306,18 +307,19 @@ def _footprint(src, dst_crs):
 
 
 def _grid_of(footprint, dst_crs, cell_m: float, path: Path, file: str) -> GeoFrame:
-    """The largest north-up grid of whole ``cell_m`` cells, on multiples of ``cell_m``, inside the footprint.
+    """The largest north-up grid of whole ``cell_m`` cells inside the footprint, from its north-west corner.
 
     The footprint of a raster projected into another CRS is a slightly turned quadrilateral with curved
-    edges; the grid is bounded by the innermost point of each edge, so no cell lies outside the data.
+    edges; the grid starts at the innermost point of its west and north edges, so no cell lies outside the
+    data, and its corner (the origin of positions in km) is the same ground whatever ``cell_m``. Columns
+    and rows that would reach past the east or south edge are left out (less than a cell each way).
     """
     xs, ys = (np.asarray(c) for c in footprint.exterior.xy)
     n = _EDGE_POINTS
     top_edge, right_edge, bottom_edge, left_edge = (slice(k * n, (k + 1) * n + 1) for k in range(4))
     left, right = float(xs[left_edge].max()), float(xs[right_edge].min())
     top, bottom = float(ys[top_edge].min()), float(ys[bottom_edge].max())
-    left = math.ceil(left / cell_m - 1e-6) * cell_m
-    top = math.floor(top / cell_m + 1e-6) * cell_m
+    left, top = round(left, 3), round(top, 3)  # to the millimetre: the same corner for the same data
     width = math.floor((right - left) / cell_m + 1e-6)
     height = math.floor((top - bottom) / cell_m + 1e-6)
     span = f"{max(right - left, 0.0) / 1000:.3g} x {max(top - bottom, 0.0) / 1000:.3g} km"
