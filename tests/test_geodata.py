@@ -185,6 +185,26 @@ def test_a_short_run_of_the_example_writes_its_crossings_in_lonlat_on_the_map(tm
         assert abs(x_km - feature["properties"]["x_km"]) < 1e-4 and abs(y_km - feature["properties"]["y_km"]) < 1e-4
 
 
+def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
+    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the river border's cells."""
+    from shapely.geometry import shape
+
+    from sim.world.geo import geometry_to_local_km
+
+    world = build_world(load_scenario(EXAMPLE))
+    data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
+    line = geometry_to_local_km(shape(data["features"][0]["geometry"]), world.geo, geojson_crs(data))
+    x_km, y_km = (np.asarray(c) for c in line.xy)
+    on_map = (x_km > 0) & (x_km < world.width * world.cell_km)
+    rows = (y_km[on_map] / world.cell_km).astype(int)
+    cols = (x_km[on_map] / world.cell_km).astype(int)
+    assert on_map.sum() > 50 and x_km.min() < 0 and x_km.max() > world.width * world.cell_km
+    from scipy import ndimage
+
+    cells_from_border = ndimage.distance_transform_edt(~world.border_mask)
+    assert cells_from_border[rows, cols].max() <= 2  # within two 250 m cells of the river border's cells
+
+
 def test_the_example_files_are_made_byte_for_byte_by_the_script(tmp_path):
     import runpy
 

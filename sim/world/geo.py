@@ -158,6 +158,19 @@ def _transformer(source: str, target: str):
     return Transformer.from_crs(crs(source), crs(target), always_xy=True)
 
 
+def geometry_to_local_km(geometry, frame: GeoFrame, crs_of_input: str | None = LONLAT):
+    """A shapely geometry (a border line, a sector's polygon) from ``crs_of_input`` into the model's km.
+
+    ``crs_of_input`` as in :meth:`GeoFrame.to_local_km`; for a GeoJSON file, :func:`geojson_crs` of its data.
+    """
+    import shapely
+
+    def to_km(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(frame.to_local_km(xy[:, 0], xy[:, 1], crs_of_input))
+
+    return shapely.transform(geometry, to_km)
+
+
 def geojson_crs(data: dict) -> str:
     """The CRS of a GeoJSON object: its (pre-RFC 7946) ``crs`` member if named, else WGS 84 lon/lat.
 
