@@ -43,7 +43,7 @@ def _port(text: str) -> int:
 
 
 #: Dependencies whose versions ``bordersim --version`` prints (the ones that shape results or runs).
-KEY_DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara")
+KEY_DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara", "rasterio", "pyproj")
 
 
 def version_text(own_version: str) -> str:

@@ -1949,8 +1949,11 @@ def _check_geotiff_keys(s: Scenario, b: Builder) -> None:
     if t.landcover_codes and not t.landcover_file:
         b.fail("terrain.landcover_codes", "given, but terrain.landcover_file is not: there are no codes to map")
     for code, name in t.landcover_codes.items():
-        if not code.lstrip("-").isdigit():
-            b.fail(f"terrain.landcover_codes.{code}", f'given the code {code!r}; allowed: whole numbers, e.g. "10"')
+        if not (code.isascii() and code.isdigit()):
+            b.fail(
+                f"terrain.landcover_codes.{code}",
+                f'given the code {code!r}; allowed: whole numbers 0 or more, as the raster holds them, e.g. "10"',
+            )
         if name not in LAND_COVERS:
             b.fail(
                 f"terrain.landcover_codes.{code}",

@@ -336,3 +336,12 @@ def test_an_experiment_writes_a_crossing_density_per_policy_on_the_scenarios_gri
     assert density[8, 4] == 1.0 and density[40, 80] == 0.5 and density.sum() == 1.5  # 2 and 1 attempts in 2 runs
     with rasterio.open(paths[1]) as src:
         assert src.transform.a == 200.0 and src.read(1)[11, 5] == 1.0 and src.read(1).sum() == 1.0  # 1 run ok
+
+
+def test_a_land_cover_table_of_unknown_names_or_codes_that_are_not_whole_numbers(tmp_path):
+    raw = scenario(tmp_path / "dem.tif", landcover_file="lc.tif", landcover_codes={"-1": "open", "10": "swamp"})
+    with pytest.raises(InputError) as info:
+        load_scenario(raw)
+    message = str(info.value)
+    assert "terrain.landcover_codes.-1: given the code '-1'; allowed: whole numbers 0 or more" in message
+    assert "terrain.landcover_codes.10: given 'swamp'; allowed: one of 'open'" in message
