@@ -190,7 +190,9 @@ def validate_path(path: Path, overrides: list[str]) -> str:
     world = build_world(loaded)
     warn_if_long(loaded.spec, where=str(path))
     return (
-        f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m, "
+        f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m"
+        + (f" in {world.geo.name}" if world.geo else "")
+        + ", "
         f"{len(world.sensors)} sensors, blind spots {world.blind_spot_share:.0%} of the border"
     )
 
