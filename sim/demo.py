@@ -5,7 +5,8 @@
    with statistics and a report in ``results/policy_comparison/``;
 3. print where the maps and the report are.
 
-Running it again resumes (or simply re-reports) the same experiment: nothing is computed twice.
+Running it again resumes (or simply re-reports) the same experiment: nothing is computed twice. Results made
+by another version of the experiment, its scenario or the model are moved aside (``.stale-N``) and it runs afresh.
 """
 
 from __future__ import annotations
@@ -35,6 +36,25 @@ def draw_scenario_maps(out_dir: Path) -> list[Path]:
     return images
 
 
+def set_aside_stale_results(experiment, out_dir: Path) -> Path | None:
+    """Move earlier results that cannot be resumed (another version of the experiment, scenario or model) to
+    ``<out_dir>.stale-N`` beside it, so the demo runs afresh and nothing is lost; the new folder, or None."""
+    from sim.experiment.execute import stale_results
+    from sim.experiment.store import ResultStore
+
+    if not out_dir.is_dir():
+        return None
+    why = stale_results(experiment, ResultStore(out_dir).read_json("manifest.json"))
+    if why is None:
+        return None
+    n = 1
+    while (aside := out_dir.with_name(f"{out_dir.name}.stale-{n}")).exists():
+        n += 1
+    out_dir.rename(aside)
+    print(f"  {out_dir} held {why}: moved to {aside}; running afresh")
+    return aside
+
+
 def run_demo() -> int:
     from sim.experiment.cli import default_out_dir, experiment_command
     from sim.experiment.spec import load_experiment
@@ -44,6 +64,7 @@ def run_demo() -> int:
     draw_scenario_maps(results / "maps")
     experiment = load_experiment(EXPERIMENT)
     out_dir = default_out_dir(experiment)
+    set_aside_stale_results(experiment, out_dir)
     resume = out_dir.exists() and any(out_dir.iterdir())
     print(f"\n2. Policy comparison: {EXPERIMENT.relative_to(ROOT)}" + (" (resuming)" if resume else ""))
     args = argparse.Namespace(

@@ -139,6 +139,17 @@ OUTCOMES: tuple[Outcome, ...] = (
         short="died",
     ),
     Outcome(
+        "exposure_death_risk",
+        "people",
+        L,
+        "Expected deaths from exposure in transit: the sum, over every piece of every walk, of the people alive "
+        "times their probability of dying on it. The same mean as the exposure deaths counted in "
+        "deaths_in_transit, without the chance of the draws: the figure to compare policies on when deaths are "
+        "few.",
+        value("exposure_death_risk", 6),
+        short="death risk",
+    ),
+    Outcome(
         "victims_misidentified",
         "people",
         L,

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import hashlib
 import io
 import json
 import math
 import sys
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,30 @@ from sim.schema import InputError, Problem, check_run_options
 
 if TYPE_CHECKING:
     from sim.world.geo import GeoFrame
+
+#: What determines a run's results, besides its (scenario, overrides, seed, days): the source of these parts
+#: of the package, and the numerical libraries (a new numpy can change the random streams).
+_MODEL_SOURCES = ("model", "world", "scenario.py", "schema.py", "metrics.py", "runner.py")
+_MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx", "shapely", "rasterio", "pyproj")
+
+
+@functools.cache
+def model_version() -> str:
+    """A hash of the code and library versions that make a run's results: results made under another
+    ``model_version`` may differ for the same (scenario, overrides, seed, days)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for part in _MODEL_SOURCES:
+        files = sorted((root / part).rglob("*.py")) if (root / part).is_dir() else [root / part]
+        for path in files:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _MODEL_LIBRARIES:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} missing".encode())
+    return digest.hexdigest()[:16]
+
 
 #: Measured cost of a run: the wall time of a step is a fixed part plus a part per live agent, fitted to
 #: the base and x4-scale runs of ``benchmarks/bench_model.py`` (desert_sector, 90 simulated days at 30-minute

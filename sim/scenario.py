@@ -83,8 +83,8 @@ MAX_FACTOR = 10.0
 #: Weight of detection risk in route costs (h per expected detection): ten thousand hours, over a year of
 #: walking, traded for one expected detection.
 MAX_RISK_AVERSION = 10_000.0
-#: Weight of the exposure hazard in route costs (h per expected death): the terrain's hazards are 1e-5 to
-#: 3e-3 an hour, so a million makes the deadliest ground cost thousands of hours; more changes no route.
+#: Weight of the exposure hazard in route costs (h per expected death): the terrain's hazards are 1e-6 to
+#: 3e-4 an hour, so a million makes the deadliest ground cost hundreds of hours; more changes little.
 MAX_HARDSHIP_AVERSION = 1e6
 #: Logit sharpness (1/h): at 100 an hour a crossing six minutes dearer is chosen e^10 times less often, as
 #: good as always the cheapest.
@@ -120,14 +120,14 @@ LAND_COVER_PROPERTIES = ("speed_factor", "concealment", "exposure_per_hour")
 #: concealment (multiplier on detection hazards) and exposure hazard of death per person-hour on foot,
 #: by land cover. Sources in :mod:`sim.world.terrain`.
 LAND_COVER_TABLE = {
-    "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-5},
-    "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-4},
-    "scrub": {"speed_factor": 0.7, "concealment": 0.6, "exposure_per_hour": 1e-5},
-    "forest": {"speed_factor": 0.5, "concealment": 0.35, "exposure_per_hour": 1e-5},
-    "mountain": {"speed_factor": 0.35, "concealment": 0.5, "exposure_per_hour": 1.5e-4},
-    "water": {"speed_factor": 0.0, "concealment": 0.8, "exposure_per_hour": 3e-3},
-    "road": {"speed_factor": 1.2, "concealment": 1.0, "exposure_per_hour": 1e-5},
-    "urban": {"speed_factor": 0.9, "concealment": 0.5, "exposure_per_hour": 1e-5},
+    "open": {"speed_factor": 1.0, "concealment": 1.0, "exposure_per_hour": 1e-6},
+    "desert": {"speed_factor": 0.8, "concealment": 1.0, "exposure_per_hour": 2e-5},
+    "scrub": {"speed_factor": 0.7, "concealment": 0.6, "exposure_per_hour": 1e-6},
+    "forest": {"speed_factor": 0.5, "concealment": 0.35, "exposure_per_hour": 1e-6},
+    "mountain": {"speed_factor": 0.35, "concealment": 0.5, "exposure_per_hour": 1.5e-5},
+    "water": {"speed_factor": 0.0, "concealment": 0.8, "exposure_per_hour": 3e-4},
+    "road": {"speed_factor": 1.2, "concealment": 1.0, "exposure_per_hour": 1e-6},
+    "urban": {"speed_factor": 0.9, "concealment": 0.5, "exposure_per_hour": 1e-6},
 }
 
 #: Responding patrols' speed per land cover, as a share of the road speed (``patrols.drive_speed_factors``).
@@ -343,13 +343,13 @@ class Terrain:
         le=1,
     )
     steep_exposure_per_hour: float = spec(
-        2e-4,
+        2e-5,
         doc=(
             "Hazard of death per person-hour on foot added by slope, rising linearly to this value at a 50 % "
             "grade and staying there on steeper ground (falls, exhaustion)."
         ),
         unit="per hour",
-        source="assumption: of the order of the desert's heat hazard (GAO-06-770)",
+        source="assumption: the desert's heat hazard (calibrated, see terrain.land_cover)",
         ge=0,
         le=MAX_HAZARD_PER_HOUR,
     )
@@ -362,8 +362,9 @@ class Terrain:
             "Land covers and properties left out keep their defaults (the table below)."
         ),
         source=(
-            "speed: terrain coefficients (Soule & Goldman 1972); exposure: desert and river death series "
-            "(Eschbach et al. 1999), order of magnitude; concealment: assumption"
+            "speed: terrain coefficients (Soule & Goldman 1972); exposure: relative values from the desert and "
+            "river death series (Eschbach et al. 1999; GAO-06-770), level calibrated to 0.29 recorded deaths per "
+            "1,000 encounters (IOM 2022 / CBP FY2022) in desert_sector; concealment: assumption"
         ),
         ge=0,
     )
@@ -380,9 +381,10 @@ class Border:
         "row",
         doc=(
             "How the border line is drawn: a straight west-east line (the row of cells at border.y_km), "
-            "the river's centre line, or the '=' cells of the ASCII map (one per column)."
+            "the river's centre line, the '=' cells of the ASCII map (one per column), or a line of any shape "
+            "read from a GeoJSON file (border.file)."
         ),
-        choices=("row", "river", "ascii"),
+        choices=("row", "river", "ascii", "geojson"),
         source=INPUT,
     )
     y_km: float | None = spec(
@@ -397,7 +399,10 @@ class Border:
     )
     origin_side: str = spec(
         "south",
-        doc="Side traffickers start from (staging areas); the other is destination.",
+        doc=(
+            "Side traffickers start from (staging areas); the other is destination. Used when "
+            "border.origin_point_km is not given (modes row, river, ascii)."
+        ),
         choices=("south", "north"),
         source=INPUT,
     )
@@ -408,6 +413,25 @@ class Border:
         gt=0,
         source=INPUT,
         le=MAX_ZONE_KM,
+    )
+    file: str = spec(
+        "",
+        doc=(
+            "Mode 'geojson': a GeoJSON file (relative to this file) holding the border as a LineString or "
+            "MultiLineString (or a Feature or FeatureCollection of them) in the scenario's km: x east of the west "
+            "edge, y south of the north edge. The line must run from one map edge to another (its ends within half "
+            "a cell of the edge) without leaving the map or crossing itself."
+        ),
+        source=INPUT,
+    )
+    origin_point_km: Position | None = spec(
+        None,
+        doc=(
+            "A point [x_km, y_km] on the origin side: the side of the line holding it is where traffickers start. "
+            "Required with mode 'geojson'; in the other modes it replaces origin_side."
+        ),
+        unit="km",
+        source=INPUT,
     )
 
 
@@ -925,7 +949,7 @@ class Traffickers:
             "Weight of the exposure hazard its people would run (terrain exposure times victims.exposure_scale, "
             "summed along the path) against travel time in route costs (assumption: a network prices a "
             "person's death hazard like the group's detection hazard, risk_aversion; at the terrain's hazards "
-            "of 1e-5 to 3e-3 per hour this barely bends routes, as flows displaced into the desert despite the "
+            "of 1e-6 to 3e-4 per hour this barely bends routes, as flows displaced into the desert despite the "
             "deaths suggest, GAO-06-770)."
         ),
         unit="h per unit hazard",
@@ -1143,7 +1167,7 @@ class Traffickers:
         0.0,
         doc=(
             "Window over which lookouts watch the patrols near the border (hourly presence within watch_range_km "
-            "of each border column) before networks choose crossings; 0: networks do not watch."
+            "of each border-line cell) before networks choose crossings; 0: networks do not watch."
         ),
         unit="days",
         ge=0,
@@ -1170,6 +1194,21 @@ class Traffickers:
         unit="h per patrol",
         ge=0,
         source="assumption: one patrol in sight of the crossing is worth a long detour",
+    )
+    max_hold_hours: float = spec(
+        8.0,
+        doc=(
+            "Longest a group on foot waits short of the line, in cover, while the lookouts report a patrol in "
+            "sight of its crossing (watch_range_km, the last step); it crosses when they report it clear, or "
+            "when its wait is used up. Acts only when networks watch (watch_days > 0); 0: groups never wait."
+        ),
+        unit="h",
+        ge=0,
+        le=72,
+        source=(
+            "assumption: a shift's length; guides hold short of the line until lookouts with radios report the "
+            "patrols gone (Slack & Whiteford 2011; Spener 2009)"
+        ),
     )
     activity_floor: float = spec(
         0.05,
@@ -1834,6 +1873,20 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             "border.y_km",
             f"given {s.border.y_km:g} but border.mode is {s.border.mode!r}; y_km places a straight border "
             "(mode 'row') only: remove it",
+        )
+    if s.border.mode == "geojson" and not s.border.file:
+        b.fail("border.file", "border.mode is 'geojson' but no file is given; allowed: a GeoJSON file with the line")
+    if s.border.file and s.border.mode != "geojson":
+        b.fail(
+            "border.file",
+            f"given {s.border.file!r} but border.mode is {s.border.mode!r}; a border file is read in mode 'geojson' "
+            "only: remove it, or set border.mode = 'geojson'",
+        )
+    if s.border.mode == "geojson" and s.border.origin_point_km is None:
+        b.fail(
+            "border.origin_point_km",
+            "border.mode is 'geojson' but no origin point is given; allowed: a point [x_km, y_km] on the side of the "
+            "line where traffickers start",
         )
     if t.source == "ascii" and not t.ascii.strip():
         b.fail(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,18 @@ def geotiff_scenario(folder: Path) -> dict:
     }
 
 
+def geojson_scenario(folder: Path) -> dict:
+    """The procedural map with a diagonal border read from a GeoJSON file (two files, to swap)."""
+    for name, (west, east) in (("border.geojson", (4.0, 16.0)), ("border2.geojson", (7.0, 13.0))):
+        line = {"type": "LineString", "coordinates": [[0.0, west], [30.0, east]]}
+        (folder / name).write_text(json.dumps(line))
+    return {
+        **PROCEDURAL,
+        "scenario": {"name": "geojson"},
+        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point_km": [5.0, 18.0]},
+    }
+
+
 @dataclass(frozen=True)
 class Config:
     """A base scenario with overrides; a run lasts its ``time.days``."""
@@ -269,6 +282,7 @@ CONFIGS = {
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
     "geotiff": Config("geotiff", NO_TRAFFIC),
+    "geojson": Config("geojson", NO_TRAFFIC),
 }
 
 
@@ -332,6 +346,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "border.y_km": Perturb(6.0, "procedural"),
     "border.origin_side": Perturb("north", "procedural"),
     "border.zone_km": Perturb(1.0),
+    "border.file": Perturb(lambda raw: str(Path(raw["border"]["file"]).with_name("border2.geojson")), "geojson"),
+    "border.origin_point_km": Perturb([25.0, 2.0], "geojson"),
     # ports, places
     "ports[].at": Perturb([20.5, 7.5]),
     "ports[].lanes": Perturb(1, "ports"),
@@ -423,9 +439,10 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.candidate_crossings": Perturb(3),
     "traffickers.risk_kernel_km": Perturb(20.0),
     "traffickers.risk_memory_days": Perturb(0.5),
-    "traffickers.watch_days": Perturb(2.0, "lookouts"),
+    "traffickers.watch_days": Perturb(0.1, "lookouts"),
     "traffickers.watch_range_km": Perturb(6.0, "lookouts"),
     "traffickers.patrol_aversion": Perturb(40.0, "lookouts"),
+    "traffickers.max_hold_hours": Perturb(0.0, "lookouts"),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
     "traffickers.vehicle_speed_kmh": Perturb(5.0, "inspected"),
@@ -525,6 +542,7 @@ def raw_scenarios(tmp_path_factory) -> dict[str, dict]:
         "procedural": PROCEDURAL,
         "raster": raster_scenario(tmp_path_factory.mktemp("rasters")),
         "geotiff": geotiff_scenario(tmp_path_factory.mktemp("geotiffs")),
+        "geojson": geojson_scenario(tmp_path_factory.mktemp("geojson")),
     }
 
 
@@ -544,8 +562,10 @@ def world_digest(world: World) -> tuple:
         world.concealment,
         world.exposure,
         world.passable,
-        world.border_row,
+        world.border_cells,
         world.border_mask,
+        world.border_facing,
+        world.border_drawn_km,
         world.zone_mask,
         world.origin_mask,
         world.coverage,

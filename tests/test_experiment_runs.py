@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -221,3 +222,28 @@ def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path)
     assert result.total == 30
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert markdown.count("Shown for the first sweep point (crossers.per_day = 1.0) of 5") == 3
+
+
+def test_results_of_another_version_of_the_model_are_not_resumed_and_the_demo_sets_them_aside(tmp_path):
+    """A results folder records the model version (code and numerical libraries) its runs were made with:
+    resuming under another one is refused with a clear message, and the demo moves such results aside (nothing
+    lost) and runs afresh instead of re-reporting them."""
+    from sim.demo import set_aside_stale_results
+    from sim.runner import model_version
+
+    spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run")
+    exp = load_experiment(spec)
+    out = tmp_path / "out"
+    run_experiment(exp, out, SerialBackend(), progress=False)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["model_version"] == model_version()
+    assert set_aside_stale_results(exp, out) is None  # the same model: resumable, left where it is
+    manifest["model_version"] = "0123456789abcdef"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(InputError, match="another version of the model"):
+        run_experiment(exp, out, SerialBackend(), resume=True, progress=False)
+    before = tables(out)
+    aside = set_aside_stale_results(exp, out)
+    assert aside == tmp_path / "out.stale-1" and not out.exists()
+    assert_same(before, tables(aside))

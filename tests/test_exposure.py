@@ -15,15 +15,20 @@ SEEDS = range(3)
 
 
 def test_exposure_scale_sets_the_deaths_in_transit():
-    """Paired seeds, routes held fixed (no hardship term): no hazard, no deaths; twenty times it, many more."""
+    """Paired seeds, routes held fixed (no hardship term): no hazard, no deaths; the expected deaths scale with
+    the hazard, and at a hundred times it many are drawn."""
     fixed_routes = {"traffickers.hardship_aversion": 0.0}
-    deaths = {}
-    for scale in (0.0, 1.5, 30.0):
+    deaths, risk = {}, {}
+    for scale in (0.0, 1.5, 100.0):
         overrides = fixed_routes | {"victims.exposure_scale": scale}
-        deaths[scale] = sum(run(RIVER_PORT, overrides, seed=s, days=30).outcomes["deaths_in_transit"] for s in SEEDS)
-    assert deaths[0.0] == 0, f"without exposure hazard {deaths[0.0]} people died"
-    assert deaths[30.0] >= 15, f"at 30 times the terrain's hazard only {deaths[30.0]} deaths in 3 x 30 days"
-    assert deaths[1.5] < deaths[30.0] / 3, f"deaths by exposure scale: {deaths}"
+        outcomes = [run(RIVER_PORT, overrides, seed=s, days=30).outcomes for s in SEEDS]
+        deaths[scale] = sum(o["deaths_in_transit"] for o in outcomes)
+        risk[scale] = sum(o["exposure_death_risk"] for o in outcomes)
+    assert deaths[0.0] == 0 and risk[0.0] == 0, f"without exposure hazard {deaths[0.0]} people died"
+    assert deaths[100.0] >= 10, f"at 100 times the terrain's hazard only {deaths[100.0]} deaths in 3 x 30 days"
+    # Expected deaths grow with the scale; less than in proportion only as people die and walks shorten.
+    ratio = risk[100.0] / risk[1.5]
+    assert 0.8 * 100 / 1.5 <= ratio <= 1.01 * 100 / 1.5, f"expected deaths by exposure scale: {risk}"
 
 
 def sampled_routes(overrides: dict) -> tuple[BorderModel, list]:
@@ -47,7 +52,7 @@ def terrain_exposure(model: BorderModel, route) -> float:
 
 def test_exposure_scale_bends_routes_through_the_hardship_price():
     """With a hardship price, a deadlier river sends routes around its worst cells; without one, nothing moves."""
-    for aversion, expect_change in ((4.0, True), (0.0, False)):
+    for aversion, expect_change in ((40.0, True), (0.0, False)):
         base_model, base = sampled_routes({"traffickers.hardship_aversion": aversion, "victims.exposure_scale": 1.5})
         harsh_model, harsh = sampled_routes({"traffickers.hardship_aversion": aversion, "victims.exposure_scale": 60})
         pairs = zip(base, harsh, strict=True)

@@ -240,6 +240,6 @@ def test_extent_in_km_gives_cells_rounded_up_and_border_row_from_y_km():
     raw = {**raw_procedural(width_km=10, height_km=7.2, cell_m=500), "border": {"y_km": 3.4}}
     world = build_world(load_scenario(raw))
     assert (world.height, world.width) == (15, 20)  # 7.2 km of 0.5 km cells: 14.4, rounded up
-    assert (world.border_row == 6).all()  # y = 3.4 km lies in row 6 (3.0-3.5 km)
+    assert (world.border_cells[:, 0] == 6).all()  # y = 3.4 km lies in row 6 (3.0-3.5 km)
     at_1km = build_world(load_scenario(raw, {"terrain.cell_m": 1000}))
-    assert (at_1km.height, at_1km.width) == (8, 10) and (at_1km.border_row == 3).all()
+    assert (at_1km.height, at_1km.width) == (8, 10) and (at_1km.border_cells[:, 0] == 3).all()

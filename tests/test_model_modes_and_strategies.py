@@ -35,7 +35,7 @@ def test_tunnel_groups_pass_unseen_by_sensors_underground():
     origin, target = world.staging[0].cell, world.destinations[0].cell
     _, entrance, exit_, _ = world.tunnels[0]
     tunnel = model.planner.tunnel_route(origin, entrance, exit_, target, model.spec.traffickers.tunnel_speed_kmh)
-    border_cell = (int(world.border_row[entrance[1]]), entrance[1])
+    border_cell = tuple(int(v) for v in world.border_cells[world.border_facing[entrance]])  # across from it
     foot = model.planner.route(origin, border_cell, target)
 
     def hazard_between_rows(route, north, south):

@@ -95,7 +95,7 @@ def test_observer_on_a_hill_sees_down_both_slopes():
 
 def test_straight_border_sides_and_zone():
     world = world_of(flat_map(10, 20), border={"mode": "row", "zone_km": 2.0})
-    assert (world.border_row == 5).all()
+    assert world.border_cells.tolist() == [[5, c] for c in range(20)]  # west to east
     assert world.border_mask[5].all() and world.border_mask.sum() == 20
     assert world.origin_mask[6:].all() and not world.origin_mask[:6].any()
     assert world.destination_mask[:5].all() and not world.destination_mask[5:].any()
@@ -112,7 +112,7 @@ def test_ascii_border_line():
     for col, row in enumerate([1, 2, 2, 3]):
         rows[row][col] = "="
     world = world_of("\n".join("".join(r) for r in rows), border={"mode": "ascii"})
-    assert world.border_row.tolist() == [1, 2, 2, 3]
+    assert world.border_cells.tolist() == [[1, 0], [2, 1], [2, 2], [3, 3]]
 
 
 def test_ascii_border_needs_one_cell_per_column():
@@ -126,7 +126,7 @@ def test_river_border_follows_the_river_centre():
     text = "......\n~~....\n~~~~~~\n..~~~~\n......"
     world = world_of(text, border={"mode": "river"})
     # centre rows 1.5, 1.5, 2.5, 2.5, 2.5, 2.5, halves rounded south
-    assert world.border_row.tolist() == [2, 2, 3, 3, 3, 3]
+    assert world.border_cells.tolist() == [[2, 0], [2, 1], [3, 2], [3, 3], [3, 4], [3, 5]]
     assert world.passable[2].all()  # the border river can be waded
 
 

@@ -120,7 +120,7 @@ def test_tobler_slope_slows_walking_and_adds_exposure():
     up = np.exp(-3.5 * 0.15) / np.exp(-3.5 * 0.05)
     down = np.exp(-3.5 * 0.05) / np.exp(-3.5 * 0.05)
     assert layers.speed_factor[2, 2] == pytest.approx(0.5 * (up + down), rel=1e-5)
-    assert layers.exposure[2, 2] == pytest.approx(1e-5 + 2e-4 * 0.1 / 0.5, rel=1e-5)
+    assert layers.exposure[2, 2] == pytest.approx(1e-6 + 2e-5 * 0.1 / 0.5, rel=1e-5)
     flat = derive_layers(np.zeros((5, 5)), np.zeros((5, 5), dtype=np.int8), cell_km=1.0)
     assert (flat.speed_factor == 1.0).all()
 
@@ -138,7 +138,7 @@ def test_water_impassable_except_border_river():
         np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river, river_is_border=True, river_wading_speed_factor=0.05
     )
     assert slow.speed_factor[2, 0] == pytest.approx(0.05)
-    assert wet.exposure[2, 0] == pytest.approx(3e-3)
+    assert wet.exposure[2, 0] == pytest.approx(3e-4)
 
 
 def raster_scenario(tmp_path, **files) -> object:

@@ -108,7 +108,8 @@ WALLED_IN = """
 
 def test_a_border_cell_cut_off_from_the_staging_areas_is_refused():
     found = problems_of({"terrain.ascii": WALLED_IN})
-    assert any(k == "border" and "1 passable cell(s) of the border line (x = 10.5 to 10.5 km)" in m for k, m in found)
+    cut_off = "1 passable cell(s) of the border line (10.5 to 10.5 km along the line from its start, the first at "
+    assert any(k == "border" and cut_off + "[10.5, 4.5] km)" in m for k, m in found)
 
 
 def test_the_run_size_is_estimated_and_a_long_run_announced(capsys):

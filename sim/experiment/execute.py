@@ -25,6 +25,7 @@ import pandas as pd
 from sim.experiment.backends import DaskBackend, ProcessBackend, RunTask, SerialBackend
 from sim.experiment.spec import Experiment
 from sim.experiment.store import ResultStore, stem_name
+from sim.runner import model_version
 from sim.schema import InputError, Problem
 
 Backend = SerialBackend | ProcessBackend | DaskBackend
@@ -196,6 +197,21 @@ def _execute(
             bar.update(1)
 
 
+def stale_results(experiment: Experiment, manifest: dict[str, Any] | None) -> str | None:
+    """Why the results a folder's manifest describes cannot be resumed for ``experiment`` (None if they can,
+    or if there is no manifest): another version of the experiment or scenario file, or of the model."""
+    if manifest is None:
+        return None
+    if manifest.get("fingerprint") != fingerprint(experiment):
+        return "results of a different version of this experiment (the experiment or scenario file changed since)"
+    if manifest.get("model_version") != model_version():
+        return (
+            f"results of another version of the model ({manifest.get('model_version', 'unrecorded')}; this one is "
+            f"{model_version()}): its code or numerical libraries changed since, so the same runs may differ"
+        )
+    return None
+
+
 def _start_manifest(experiment: Experiment, store: ResultStore, resume: bool, backend: Backend) -> dict[str, Any]:
     previous = store.read_json("manifest.json")
     print_path = str(store.out_dir)
@@ -210,17 +226,9 @@ def _start_manifest(experiment: Experiment, store: ResultStore, resume: bool, ba
             ]
         )
     mark = fingerprint(experiment)
-    if resume and previous is not None and previous.get("fingerprint") != mark:
-        raise InputError(
-            [
-                Problem(
-                    print_path,
-                    "",
-                    "holds results of a different version of this experiment (the experiment or scenario file "
-                    "changed since); choose another --out or delete the folder",
-                )
-            ]
-        )
+    stale = stale_results(experiment, previous) if resume else None
+    if stale is not None:
+        raise InputError([Problem(print_path, "", f"holds {stale}; choose another --out or delete the folder")])
     manifest = previous if (resume and previous) else _new_manifest(experiment, mark)
     if resume and previous:
         manifest.setdefault("resumed", []).append(_now())
@@ -254,6 +262,7 @@ def _new_manifest(experiment: Experiment, mark: str) -> dict[str, Any]:
         "experiment_file": str(experiment.path),
         "spec": experiment.raw,
         "fingerprint": mark,
+        "model_version": model_version(),
         "scenario": {
             "path": str(experiment.scenario_path),
             "sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),

@@ -302,6 +302,22 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
     return fig
 
 
+def _along_border(experiment: Experiment, crossings: pd.DataFrame) -> np.ndarray:
+    """Where each crossing met the border, in km along the line of the baseline's world (x_km if it cannot be
+    built)."""
+    from sim.scenario import load_scenario
+    from sim.schema import InputError
+    from sim.world import build_world
+    from sim.world.border import position_along_km
+
+    try:
+        world = build_world(load_scenario(experiment.scenario_path, experiment.baseline_overrides))
+    except (InputError, OSError):  # the scenario changed or went since the runs: the profile is drawn along x
+        return crossings["x_km"].to_numpy(dtype=float)
+    x, y = crossings["x_km"].to_numpy(dtype=float), crossings["y_km"].to_numpy(dtype=float)
+    return position_along_km(world.border_cells, world.border_facing, world.cell_km, x, y)
+
+
 def _draw_world(ax: Any, experiment: Experiment, policy: str, point: int = 0) -> None:
     """The scenario under this policy at this sweep point as the background (terrain, sensors, blind spots)."""
     try:
@@ -326,10 +342,12 @@ def _draw_world(ax: Any, experiment: Experiment, policy: str, point: int = 0) ->
 
 
 def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dict[str, str]) -> Figure:
-    """Crossing attempts and deaths per run in 2-km bins along the border (west to east); sweep points by style."""
+    """Crossing attempts and deaths per run in 2-km bins along the border (from its start: the west end of a
+    line from west to east); sweep points by style. Where the scenario cannot be built, by x_km."""
     points = line_points(experiment)
     runs_per = crossings.groupby(["policy", "sweep_point"])["replication"].nunique()
-    span = float(crossings["x_km"].max()) if len(crossings) else 1.0
+    crossings = crossings.assign(along_km=_along_border(experiment, crossings))
+    span = float(crossings["along_km"].max()) if len(crossings) else 1.0
     bins = np.arange(0.0, span + 2.0, 2.0)
     fig = Figure(figsize=(11, 6), layout="constrained")
     panels = (
@@ -347,14 +365,14 @@ def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dic
                     weights = mine["deaths"] if "deaths" in mine else (mine["result"] == "died").astype(float)
                 elif what is not None:
                     mine = mine[mine["result"] == what]
-                counts, _ = np.histogram(mine["x_km"], bins=bins, weights=weights)
+                counts, _ = np.histogram(mine["along_km"], bins=bins, weights=weights)
                 per_run = counts / max(1, int(runs_per.get((policy, point), 1)))
                 label = _label(policy) if k == 0 else None
                 ax.stairs(per_run, bins, color=colours[policy], lw=1.6, ls=LINE_STYLES[k], label=label)
         ax.set_ylabel("per run")
         ax.set_title(title, fontsize=9, loc="left")
         ax.grid(alpha=0.3)
-    fig.axes[-1].set_xlabel("position along the border (km east of the west edge)")
+    fig.axes[-1].set_xlabel("position along the border (km from its start)")
     _add_sweep_styles(experiment, fig.axes[0], points)
     fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     return fig

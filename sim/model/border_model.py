@@ -140,7 +140,7 @@ class BorderModel(mesa.Model):
         for group in moving:
             group.guide.advance(dt)
         patrol_path = self.patrol_force.move(dt)
-        self.patrol_watch.observe(self.hours, self.hours + dt)
+        self.patrol_watch.observe(patrol_path, self.hours - dt, self.hours)  # Mesa's clock is at the step's end
         self.detection.detect(moving, patrol_path)
         for group in moving:
             self.crossings.settle(group)

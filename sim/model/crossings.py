@@ -20,6 +20,7 @@ from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerSt
 from sim.model.detection import detection_probability
 from sim.model.routing import Route
 from sim.world import Cell
+from sim.world.border import foot_crossings
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -41,20 +42,20 @@ class Crossings:
         self.log: list[dict] = []
         # People booked through each tunnel on each day of the run: {(tunnel index, day): people}.
         self._tunnel_people: Counter = Counter()
+        self._approach: dict[tuple[Cell, Cell], tuple[float, float]] = {}
         self.staging_weights = np.array([p.weight for p in w.staging], dtype=float)
         self.destination_weights = np.array([p.weight for p in w.destinations], dtype=float)
-        cols = np.arange(w.width)
-        rows = w.border_row
-        ok = w.passable[rows, cols] & ~np.isin(cols, [p.cell[1] for p in w.ports])
-        #: Border-line cells a group on foot may cross at (row, col): passable, not a port.
-        self.border_cells = np.stack([rows[ok], cols[ok]], axis=1)
+        ok = foot_crossings(w.border_cells, w.border_facing, w.passable, [p.cell for p in w.ports])
+        #: Border-line cells a group on foot may cross at (row, col), in order along the line: passable, not
+        #: the line cell across from a port.
+        self.border_cells = w.border_cells[ok]
 
     # -- choices offered to the traffickers ------------------------------------------------------------
     def pick_weighted(self, weights: np.ndarray) -> int:
         return int(self.model.rng.choice(len(weights), p=weights / weights.sum()))
 
     def sample_crossing_candidates(self, k: int) -> np.ndarray:
-        """k border cells evenly spread along the border, with a random offset (row, col)."""
+        """k border cells evenly spread along the border (in the line's order), with a random offset (row, col)."""
         n = len(self.border_cells)
         k = min(k, n)
         offset = self.model.rng.random() * n / k
@@ -122,6 +123,23 @@ class Crossings:
         z = b + int(np.argmax(beyond)) if beyond.any() else n - 1
         i1 = min(int(np.searchsorted(km, km[z] + cfg.pickup_km, side="left")), n - 1)
         return i0, i1
+
+    def approach_hours(self, staging_cell: Cell, crossing: Cell) -> tuple[float, float]:
+        """(ride, walk) hours a group on foot expects from a staging area to a border crossing (cached).
+
+        The plan :meth:`walking_stretch` carries out, at the mean drop-off distance: by road to the point
+        ``traffickers.dropoff_km`` before the line along the least-cost path (the staging area if it is
+        closer), then on foot to the line.
+        """
+        key = (staging_cell, crossing)
+        if key not in self._approach:
+            model, w = self.model, self.model.world
+            path = model.planner.profile(model.planner.path(staging_cell, crossing))
+            km = path.km_along(w.cell_km)
+            i0 = min(int(np.searchsorted(km, km[-1] - model.spec.traffickers.dropoff_km, side="left")), len(km) - 1)
+            ride = self.ride_hours(w.km_of(staging_cell), w.km_of((int(path.rows[i0]), int(path.cols[i0]))))
+            self._approach[key] = (ride if i0 > 0 else 0.0, float(path.enter_time[-1] - path.enter_time[i0]))
+        return self._approach[key]
 
     def _start_on_foot(self, group: Group, route: Route) -> None:
         """Cut the walk from the network's route; ride to the drop-off (waiting for night, maybe), or walk now.
@@ -242,16 +260,49 @@ class Crossings:
         route = group.route
         t0 = group.elapsed_h
         t1 = min(max(model.hours - group.depart_h, t0), t0 + dt, route.total_time)
+        t1, waited = self._hold_short_of_line(group, t0, t1)
         group.step_start_h, group.elapsed_h = t0, t1
         group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
         if cell != group.guide.cell.coordinate:
             group.guide.cell = model.grid[cell]
-        self._exposure_deaths(group, self.exposure_hazard(group, t0, t1))
+        hazard = self.exposure_hazard(group, t0, t1)
+        if waited > 0:  # waiting in place: the exposure of the cell it waits in, by the clock
+            rate = float(model.world.exposure[cell]) * model.spec.victims.exposure_scale
+            hazard += rate * waited * float(model.clock.exposure_factor(model.hours - 0.5 * waited))
+        self._exposure_deaths(group, hazard)
         if not group.active:
             return
         self.note_border_passage(group, t1)
+
+    def _hold_short_of_line(self, group: Group, t0: float, t1: float) -> tuple[float, float]:
+        """Where a group on foot stops this step, and how long it waits: (route time, hours waited).
+
+        When networks watch, a group that would reach the line this step while the lookouts report a patrol in
+        sight of its crossing stops in the cell before the line and waits out the step, up to
+        ``traffickers.max_hold_hours`` in all. Its route time 0 moves later by the wait, so the walk resumes
+        where it stopped.
+        """
+        model, route = self.model, group.route
+        cfg = model.spec.traffickers
+        b = route.border_index
+        if (
+            not model.patrol_watch.enabled
+            or group.mode != "foot"
+            or b <= 0
+            or group.crossing_xy is not None
+            or t1 < route.enter_time[b]
+            or group.held_h >= cfg.max_hold_hours
+            or model.patrol_watch.in_sight_now((int(route.rows[b]), int(route.cols[b]))) <= 0.0
+        ):
+            return t1, 0.0
+        stop = max(t0, float(route.enter_time[b - 1]))
+        waited = min(t1 - stop, cfg.max_hold_hours - group.held_h)
+        stop = t1 - waited
+        group.held_h += waited
+        group.depart_h += waited
+        return stop, waited
 
     def settle(self, group: Group) -> None:
         """After detection: a group still free beyond the border zone has crossed; at its destination, arrives."""
@@ -312,6 +363,7 @@ class Crossings:
             return
         alive = group.alive
         p = float(detection_probability(hazard))
+        self.model.accounts.counters["exposure_death_risk"] += len(alive) * p
         deaths = int(self.model.rng.binomial(len(alive), p))
         for person in alive[:deaths]:
             person.set_state(PersonState.DIED)
@@ -383,6 +435,7 @@ class Crossings:
                 "network": group.network_id,
                 "victims": len(group.victims),
                 "deaths": sum(v.state is PersonState.DIED for v in group.victims),
+                "held_h": round(group.held_h, 3),
             }
         )
         counters = model.accounts.counters

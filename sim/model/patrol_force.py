@@ -17,6 +17,7 @@ import numpy as np
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert, DriveTimes, track
 from sim.world import Cell
+from sim.world.border import along_km, cell_lengths, line_tangents
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -41,6 +42,7 @@ class PatrolForce:
         self.waypoint = np.zeros((0, 2))
         self.patrols: list[Patrol] = []
         self._setup_area()
+        self._setup_line()
 
     # -- set-up -----------------------------------------------------------------------------------------
     def _setup_area(self) -> None:
@@ -55,9 +57,36 @@ class PatrolForce:
             area = w.zone_mask & w.passable
         self.cells = np.argwhere(area)
 
+    def _setup_line(self) -> None:
+        """Positions along the border line (km from its start) and, for each line cell, the cell just behind
+        it on the destination side and the line's direction there (fixed beats)."""
+        w = self.model.world
+        cells = w.border_cells
+        #: Distance along the line (km) to each line cell's centre, and where each cell's stretch begins.
+        self.line_km = along_km(cells, w.cell_km)
+        lengths = cell_lengths(cells)
+        self.line_starts = np.concatenate(([0.0], np.cumsum(lengths)[:-1]))  # in cells
+        self.line_length_km = float(lengths.sum()) * w.cell_km
+        self.line_tangent = line_tangents(cells)  # (d_row, d_col) along the line
+        self.behind = np.array([self._behind(k) for k in range(len(cells))], dtype=np.int64).reshape(-1, 2)
+
+    def _behind(self, k: int) -> tuple[int, int]:
+        """The cell just behind line cell ``k`` on the destination side: across the line from it (square to its
+        direction), else any edge neighbour on that side, else the line cell itself."""
+        w = self.model.world
+        r, c = (int(v) for v in w.border_cells[k])
+        dr, dc = self.line_tangent[k]
+        across = [(round(dc), round(-dr)), (round(-dc), round(dr))]
+        for step_r, step_c in [*across, (-1, 0), (1, 0), (0, -1), (0, 1)]:
+            rr, cc = r + step_r, c + step_c
+            if (step_r or step_c) and 0 <= rr < w.height and 0 <= cc < w.width and w.destination_mask[rr, cc]:
+                return rr, cc
+        return r, c
+
     def deploy(self) -> None:
         """Create the units: ``patrols.count`` apportioned to the agencies by ``patrol_share`` (largest
-        remainder), each with a stretch of the line for fixed beats, a start point and a first waypoint."""
+        remainder), each with a stretch of the line (km along it) for fixed beats, a start point and a first
+        waypoint."""
         model, s = self.model, self.model.spec
         n = s.patrols.count
         shares = np.array([a.patrol_share for a in s.agencies.members], dtype=float)
@@ -67,8 +96,8 @@ class PatrolForce:
         for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
             counts[i] += 1
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
-        west, east = self.extent()
-        edges = np.linspace(west, east, n + 1)
+        start, end = self.extent()
+        edges = np.linspace(start, end, n + 1)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
         for i, agency in enumerate(owners):
@@ -79,11 +108,19 @@ class PatrolForce:
             self.new_waypoint(patrol)
 
     def extent(self) -> tuple[float, float]:
-        """West and east ends (km) of the stretch the force patrols."""
+        """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
+        line, or with ``patrols.sector`` the stretch from the first to the last line cell within the sector."""
+        w = self.model.world
         sector = self.model.spec.patrols.sector
         if sector is not None:
-            return sector
-        return 0.0, self.model.world.width * self.model.world.cell_km
+            x = (w.border_cells[:, 1] + 0.5) * w.cell_km
+            inside = np.flatnonzero((x >= sector[0]) & (x <= sector[1]))
+            if inside.size:
+                lengths = cell_lengths(w.border_cells)
+                return float(self.line_starts[inside[0]] * w.cell_km), float(
+                    (self.line_starts[inside[-1]] + lengths[inside[-1]]) * w.cell_km
+                )
+        return 0.0, self.line_length_km
 
     # -- shifts and movement ------------------------------------------------------------------------
     def update_shifts(self) -> None:
@@ -163,13 +200,16 @@ class PatrolForce:
         i = int(np.argmin(((cells - point) ** 2).sum(axis=1)))
         return cells[i].copy()
 
-    def beat_y_km(self, x_km: float) -> float:
-        """A point on the destination side just behind the border line at ``x_km`` (fixed beats)."""
+    def beat_point(self, along: float) -> np.ndarray:
+        """A point (x_km, y_km) on the destination side just behind the border line, ``along`` km along it
+        (fixed beats): behind the line cell whose stretch holds it, moved along the line's direction to it."""
         w = self.model.world
-        col = int(np.clip(x_km / w.cell_km, 0, w.width - 1))
-        step = -1 if self.model.spec.border.origin_side == "south" else 1
-        row = int(np.clip(w.border_row[col] + step, 0, w.height - 1))
-        return (row + 0.5) * w.cell_km
+        k = int(np.searchsorted(self.line_starts, along / w.cell_km, side="right")) - 1
+        k = min(max(k, 0), len(self.behind) - 1)
+        shift = along - self.line_km[k]
+        r, c = self.behind[k]
+        d_row, d_col = self.line_tangent[k]
+        return np.array([(c + 0.5) * w.cell_km + shift * d_col, (r + 0.5) * w.cell_km + shift * d_row])
 
     def randomized_weights(self, agency: str) -> np.ndarray:
         """Mixed strategy over patrol cells: estimated crossing risk with a uniform floor (recomputed daily)."""
@@ -221,8 +261,9 @@ class PatrolForce:
         """Where a responder drives: (cell, route index of the trail there, seen on the origin side).
 
         A group seen on the destination side is followed from where it was seen. A group seen on the
-        origin side is awaited at the nearest point of the line on the patrols' side; its trail is
-        found where it crossed. None when no cell there can be reached by vehicle.
+        origin side is awaited across the line from where it was seen (at the line cell facing that point,
+        ``World.border_facing``), at the first cell on the way straight on over the line that a vehicle can
+        reach; its trail is found where it crossed. None when no cell there can be reached by vehicle.
         """
         w, route = self.model.world, alert.group.route
         cell = w.cell_of(alert.x_km, alert.y_km)
@@ -232,12 +273,15 @@ class PatrolForce:
             if i < 0:
                 return None
             return (int(route.rows[i]), int(route.cols[i])), i, False
-        col = cell[1]
-        step = -1 if self.model.spec.border.origin_side == "south" else 1
-        row = int(w.border_row[col])
-        while 0 <= row < w.height and w.zone_mask[row, col] and not drivable[row, col]:
-            row += step
-        if not (0 <= row < w.height and drivable[row, col]):
+        line = w.border_cells[w.border_facing[cell]]
+        d = line - np.asarray(cell)
+        d = d / np.abs(d).max()  # one cell a step along the longer axis
+        t = 0
+        row, col = int(line[0]), int(line[1])
+        while 0 <= row < w.height and 0 <= col < w.width and w.zone_mask[row, col] and not drivable[row, col]:
+            t += 1
+            row, col = int(line[0] + round(t * d[0])), int(line[1] + round(t * d[1]))
+        if not (0 <= row < w.height and 0 <= col < w.width and drivable[row, col]):
             return None
         return (row, col), -1, True
 

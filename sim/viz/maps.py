@@ -170,12 +170,10 @@ def draw_blind_spots(ax: Axes, world: World) -> list[Artist]:
 
 
 def border_polyline_km(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """The border line through the centres of its cells, west to east, in km."""
-    xs, _ = _cell_centres_km(world)
-    rows = np.asarray(world.border_row, dtype=float)
-    xs = np.concatenate([[0.0], xs, [world.width * world.cell_km]])
-    ys = (np.concatenate([[rows[0]], rows, [rows[-1]]]) + 0.5) * world.cell_km
-    return xs, ys
+    """The border line as drawn, from one map edge to another, in km (x, y): through the centres of its cells
+    for the modes with one cell per column, the file's line for a GeoJSON border."""
+    drawn = np.asarray(world.border_drawn_km, dtype=float)
+    return drawn[:, 0], drawn[:, 1]
 
 
 def draw_border(ax: Axes, world: World) -> list[Artist]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.scenario import LoadedScenario, Scenario
 from sim.schema import InputError
-from sim.world.border import border_line
+from sim.world.border import border_line, share_of_length
 from sim.world.core import NamedCell, World
 from sim.world.places import Places
 from sim.world.surveillance import LINE_OF_SIGHT_KINDS, site_extra_towers, viewshed
@@ -28,10 +28,10 @@ def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World
     else:
         scenario, file = loaded, "<scenario>"
     layers = build_terrain(scenario, base_dir=base_dir, file=file)
-    return assemble(scenario, layers, file=file)
+    return assemble(scenario, layers, file=file, base_dir=base_dir)
 
 
-def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>") -> World:
+def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>", base_dir: str = ".") -> World:
     """Border, places, sensors (with extra towers), coverage and blind spots: the :class:`World`.
 
     Raises:
@@ -40,9 +40,10 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
             area on the destination side, a destination on the origin side, places on
             impassable cells, a tunnel's ends on the wrong side or in water, a staging area that cannot reach
             every destination, a tunnel that staging areas cannot reach or whose exit reaches no destination,
-            a border line with passable cells cut off from the staging areas).
+            a border line with passable cells cut off from the staging areas, a border file that cannot be
+            read or a line that does not cross the map).
     """
-    border = border_line(scenario, layers, file)
+    border = border_line(scenario, layers, file, base_dir)
     places = Places(scenario, layers, border, file)
     ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
     staging = [places.side(f"staging[{i}].at", p, origin=True) for i, p in enumerate(scenario.staging)]
@@ -82,8 +83,10 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
         concealment=layers.concealment,
         exposure=layers.exposure,
         passable=layers.passable,
-        border_row=border.row,
+        border_cells=border.cells,
         border_mask=border.mask,
+        border_facing=border.facing,
+        border_drawn_km=border.drawn_km,
         zone_mask=border.zone,
         origin_mask=border.origin,
         ports=ports,
@@ -95,7 +98,7 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
         sensors=sensors + extra,
         coverage=coverage,
         blind_spot_mask=blind,
-        blind_spot_share=float(blind[border.mask].mean()),
+        blind_spot_share=share_of_length(border.cells, blind[border.cells[:, 0], border.cells[:, 1]]),
         river_mask=layers.river_mask,
         destination_mask=border.destination,
         geo=layers.geo,

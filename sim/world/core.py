@@ -4,7 +4,8 @@ This module holds the types only; :func:`sim.world.build.build_world` makes them
 
 Conventions used by every module:
 - rasters are numpy arrays indexed ``[row, col]`` with shape ``(height, width)``; row 0 is north;
-- a position in km ``(x_km, y_km)`` maps to cell ``(row, col) = (int(y_km / cell_km), int(x_km / cell_km))``;
+- positions are in km, x east of the west edge and y south of the north edge; ``(x_km, y_km)`` maps to
+  cell ``(row, col) = (int(y_km / cell_km), int(x_km / cell_km))``;
 - rates are per hour; ``coverage`` is the summed detection hazard of fixed sensors times concealment.
 """
 
@@ -55,8 +56,10 @@ class World:
     concealment: np.ndarray  # multiplier on detection hazards, 0..1 (1 = fully exposed)
     exposure: np.ndarray  # hazard of death per person-hour on foot
     passable: np.ndarray  # bool
-    border_row: np.ndarray  # int, per column: row of the border line
+    border_cells: np.ndarray  # (n, 2) int (row, col): the line's cells in order along it, one cell a step
     border_mask: np.ndarray  # bool, cells on the border line
+    border_facing: np.ndarray  # int (height, width): index into border_cells of the line cell across from each cell
+    border_drawn_km: np.ndarray  # (m, 2) float (x_km, y_km): the line as drawn, from one map edge to another
     zone_mask: np.ndarray  # bool, cells within border.zone_km of the border line
     origin_mask: np.ndarray  # bool, cells on the origin side (not including the border line)
     ports: list[NamedCell]

@@ -12,7 +12,7 @@ from scipy import ndimage
 
 from sim.scenario import Scenario
 from sim.schema import Problem
-from sim.world.border import BorderLine
+from sim.world.border import BorderLine, along_km, foot_crossings
 from sim.world.core import NamedCell, SensorSite
 from sim.world.surveillance import tier_factor
 from sim.world.terrain import LAND_COVER, TerrainLayers
@@ -62,13 +62,15 @@ class Places:
                 f"given {list(port.at)}, on an impassable cell ({self.cover(cell)}); allowed: a cell on land or a "
                 "bridge, where vehicles and people can pass",
             )
-        near = self.border.row[max(0, col - 1) : col + 2]
-        if np.abs(near - row).min() > 1:
-            line_y = (self.border.row[col] + 0.5) * self.layers.cell_km
+        near = self.border.mask[max(0, row - 1) : row + 2, max(0, col - 1) : col + 2]
+        if not near.any():
+            line_r, line_c = (int(v) for v in self.border.cells[self.border.facing[cell]])
+            cell_km = self.layers.cell_km
             self.fail(
                 key,
-                f"given {list(port.at)}, {abs(int(self.border.row[col]) - row)} cells from the border; a port must be "
-                f"within one cell of the border line (at x = {port.at[0]:g} km the line is at y = {line_y:g} km)",
+                f"given {list(port.at)}, {max(abs(line_r - row), abs(line_c - col))} cells from the border; a port "
+                f"must be within one cell of the border line (the line cell across from it is at "
+                f"[{(line_c + 0.5) * cell_km:g}, {(line_r + 0.5) * cell_km:g}] km)",
             )
         return NamedCell(port.name, cell)
 
@@ -127,8 +129,8 @@ class Places:
         A group leaves any staging area for any destination (each drawn by weight, apart), on foot through a
         crossing drawn along the whole border line, or through any tunnel. So every staging area must reach
         every destination, every tunnel entrance must be reachable from every staging area, every tunnel exit
-        must reach every destination, and the border line must have passable cells (outside the ports'
-        columns), each reachable from the staging areas.
+        must reach every destination, and the border line must have passable cells (apart from the line
+        cells across from the ports), each reachable from the staging areas.
         """
         if not staging or not destinations:
             return
@@ -164,24 +166,25 @@ class Places:
 
     def _check_crossings(self, labels: np.ndarray, staging: tuple[int, int], ports: list[NamedCell]) -> None:
         """Candidate crossings are drawn along the whole line: its passable cells must be reachable."""
-        cols = np.arange(self.layers.shape[1])
-        rows = self.border.row
-        ok = self.layers.passable[rows, cols] & ~np.isin(cols, [p.cell[1] for p in ports])
+        rows, cols = self.border.cells[:, 0], self.border.cells[:, 1]
+        ok = foot_crossings(self.border.cells, self.border.facing, self.layers.passable, [p.cell for p in ports])
         if not ok.any():
             self.fail(
                 "border",
-                "no passable cell on the border line outside the ports' columns: people on foot cannot cross; "
+                "no passable cell on the border line apart from the ports' cells: people on foot cannot cross; "
                 "allowed: a border line with land (or a wadable river) people can walk across",
             )
             return
         cut_off = ok & (labels[rows, cols] != labels[staging])
         if cut_off.any():
-            xs = (cols[cut_off] + 0.5) * self.layers.cell_km
+            km = along_km(self.border.cells, self.layers.cell_km)[cut_off]
+            first_r, first_c = self.border.cells[np.argmax(cut_off)]
+            at = [(first_c + 0.5) * self.layers.cell_km, (first_r + 0.5) * self.layers.cell_km]
             self.fail(
                 "border",
-                f"{int(cut_off.sum())} passable cell(s) of the border line (x = {xs.min():g} to {xs.max():g} km) "
-                "cannot be reached from the staging areas (enclosed by water or other impassable cells), but "
-                "crossing points are drawn along the whole line; allowed: a line whose passable cells connect to "
-                "the staging areas and destinations (make the enclosing land passable, or the enclosed line "
-                "impassable)",
+                f"{int(cut_off.sum())} passable cell(s) of the border line ({km.min():g} to {km.max():g} km along "
+                f"the line from its start, the first at [{at[0]:g}, {at[1]:g}] km) cannot be reached from the "
+                "staging areas (enclosed by water or other impassable cells), but crossing points are drawn along "
+                "the whole line; allowed: a line whose passable cells connect to the staging areas and destinations "
+                "(make the enclosing land passable, or the enclosed line impassable)",
             )

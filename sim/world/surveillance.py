@@ -20,13 +20,17 @@ world from it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.scenario import Scenario
 from sim.schema import InputError, Problem
-from sim.world.border import BorderLine
 from sim.world.core import SensorSite
 from sim.world.terrain import WATER, TerrainLayers
+
+if TYPE_CHECKING:
+    from sim.world.border import BorderLine
 
 #: Effective Earth radius with standard atmospheric refraction (m).
 EFFECTIVE_EARTH_RADIUS_M = 4.0 / 3.0 * 6_371_000.0
@@ -159,8 +163,9 @@ def site_extra_towers(
 
     Candidates lie on a grid of ``candidate_spacing_km`` inside the border zone on the destination
     side (agencies build on their own territory), off water. Each step picks the candidate whose
-    viewshed turns the most currently blind border-line cells into covered ones; ties go to the
-    candidate seeing the most blind border-line cells, then to the first in row-major order.
+    viewshed turns the longest stretch of currently blind border line into covered line (each line
+    cell standing for its length along the line, :meth:`BorderLine.cell_lengths`); ties go to
+    the candidate seeing the longest blind stretch, then to the first in row-major order.
     Greedy selection is the classic (1 - 1/e)-approximation of maximum coverage (Nemhauser,
     Wolsey & Fisher 1978). Candidate viewsheds are computed only for border-line cells in range.
 
@@ -173,7 +178,6 @@ def site_extra_towers(
     extra = scenario.surveillance.extra_towers
     if extra.count == 0:
         return []
-    width = layers.shape[1]
     cell_m = layers.cell_km * 1000.0
     spacing = max(1, round(extra.candidate_spacing_km / layers.cell_km))
     grid = np.zeros(layers.shape, dtype=bool)
@@ -192,9 +196,9 @@ def site_extra_towers(
             ]
         )
     rate = extra.detection_rate_per_hour * tier_factor(scenario, extra.tech_tier)
-    line_cols = np.arange(width)
-    line_rows = border.row
-    seen = np.zeros((len(candidates), width), dtype=bool)
+    line_rows, line_cols = border.cells[:, 0], border.cells[:, 1]
+    length = border.cell_lengths()
+    seen = np.zeros((len(candidates), len(line_rows)), dtype=bool)
     for k, (r, c) in enumerate(candidates):
         near = np.flatnonzero(np.hypot(line_rows - r, line_cols - c) * cell_m <= extra.range_m)
         if near.size:
@@ -202,7 +206,7 @@ def site_extra_towers(
                 layers.elevation,
                 (r, c),
                 line_rows[near],
-                near,
+                line_cols[near],
                 mast_height_m=extra.mast_height_m,
                 cell_m=cell_m,
                 target_height_m=scenario.surveillance.target_height_m,
@@ -215,9 +219,11 @@ def site_extra_towers(
     for _ in range(extra.count):
         blind = line_rate * concealment < threshold
         fixed = blind & ((line_rate + rate) * concealment >= threshold)
-        score = (seen @ fixed.astype(np.int64)) * (width + 1) + seen @ blind.astype(np.int64)
-        score = np.where(available, score, -1)
-        best = int(np.argmax(score))
+        # Lengths in cells, rounded so equal stretches summed in another order still tie.
+        gain = np.where(available, np.round(seen @ (fixed * length), 9), -1.0)
+        seen_blind = np.round(seen @ (blind * length), 9)
+        tied = np.flatnonzero(gain == gain.max())
+        best = int(tied[np.argmax(seen_blind[tied])])
         available[best] = False
         line_rate = line_rate + seen[best] * rate
         cell = (int(candidates[best][0]), int(candidates[best][1]))

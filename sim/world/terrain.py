@@ -25,13 +25,17 @@ where they come from:
 - *Concealment* multiplies a detector's rate: cover hides people from cameras and radar-cued
   cameras (forest 0.35, scrub 0.6), broken ground and buildings give partial cover (0.5), open
   ground, desert and roads none (1.0); people in water are conspicuous but low (0.8).
-- *Exposure hazard* per person-hour on foot is an order-of-magnitude calibration: recorded deaths
-  of migrants in the Sonoran desert (Eschbach et al. 1999, "Death at the border"; Pima County
-  medical examiner series) imply a risk of a few in a thousand for a crossing of 20-40 walking
-  hours in summer heat, hence 2e-4 per hour in desert; mountains (cold, falls) 1.5e-4; drowning
-  dominates river deaths on the Rio Grande, hence 3e-3 per hour in the water; 1e-5 elsewhere.
-  Steep ground adds up to 2e-4 per hour (falls, exhaustion) at grades of 50 % and more
-  (``terrain.steep_exposure_per_hour``).
+- *Exposure hazard* per person-hour on foot: the relative values follow the death series (Eschbach et
+  al. 1999, "Death at the border"; GAO-06-770): heat in the desert and cold and falls in the mountains
+  kill more than other ground, drowning most of all, and steep ground adds up to
+  ``terrain.steep_exposure_per_hour`` at grades of 50 % and more. The level is calibrated to the
+  field's deaths per apprehension: 686 recorded deaths on the US-Mexico border (IOM Missing Migrants,
+  2022) over about 2.4 million encounters (CBP, FY2022), 0.29 per 1,000. With ``desert_sector``'s
+  walks (the crossing stretch, mostly at night) and its apprehension share, 2e-5 per hour in desert,
+  1.5e-5 in mountains, 3e-4 in water and 1e-6 elsewhere give about 0.36 expected deaths per 1,000
+  apprehended people (``tests/validation/test_deaths_field_range.py``). Recorded deaths undercount
+  (remains are never found), so the true hazard may be a few times higher; ``victims.exposure_scale``
+  scales it.
 """
 
 from __future__ import annotations

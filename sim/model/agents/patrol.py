@@ -40,7 +40,7 @@ class Patrol(CellAgent):
         super().__init__(model)
         self.index = index
         self.agency = agency
-        self.beat = beat  # west-east stretch (km) for the fixed strategy
+        self.beat = beat  # stretch of the border line (km along it from its start) for the fixed strategy
         self.status = PatrolStatus.PATROLLING
         self.target: Group | None = None
         self.pursuit: Pursuit | None = None
@@ -57,8 +57,8 @@ class Patrol(CellAgent):
         strategy = model.spec.patrols.strategy
         if strategy == "fixed":
             self._beat_east = not self._beat_east
-            x = self.beat[1] if self._beat_east else self.beat[0]
-            return np.array([x, model.patrol_force.beat_y_km(x)])
+            along = self.beat[1] if self._beat_east else self.beat[0]
+            return model.patrol_force.beat_point(along)
         if strategy == "hotspot":
             point = self._hotspot()
             if point is not None:

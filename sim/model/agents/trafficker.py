@@ -75,6 +75,7 @@ class Group:
     y_km: float = 0.0
     crossing_xy: tuple[float, float] | None = None
     blind_spot: bool = False
+    held_h: float = 0.0  # hours waited short of the line for the lookouts' all-clear
 
     @property
     def alive(self) -> list[Person]:
@@ -108,7 +109,6 @@ class Network(mesa.Agent):
         self.target_size: dict[int, int] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
-        self._hours_to_line: dict[tuple, float] = {}
         # Observed outcomes; the traffickers.prior_* pseudo-counts act as a weak prior.
         self.trips, self.arrests_seen = cfg.prior_trips, cfg.prior_arrests
         self.verdicts, self.convictions_seen = cfg.prior_verdicts, cfg.prior_convictions
@@ -168,23 +168,25 @@ class Network(mesa.Agent):
     def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
         """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
 
-        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`), ``lead`` hours ahead:
-        the walking time from the staging area to the crossing along the route the group would take. Zeros
-        when the network does not watch.
+        From what its lookouts watched (:class:`~sim.model.observation.PatrolWatch`), for the hour the group
+        would reach the line: after the ride to the drop-off and the walk from it
+        (:meth:`~sim.model.crossings.Crossings.approach_hours`). A group that would reach the line by day
+        waits for night with ``traffickers.night_crossing_share``, so by day the expectation is the mixture
+        of the two arrival times. Zeros when the network does not watch.
         """
-        watch = self.model.patrol_watch
+        model = self.model
+        watch = model.patrol_watch
         if not watch.enabled:
             return np.zeros(len(candidates))
-        lead_h = np.array([self.hours_to_line(staging_cell, (int(r), int(c))) for r, c in candidates])
-        return watch.expected_presence(candidates[:, 1], lead_h)
-
-    def hours_to_line(self, staging_cell, crossing) -> float:
-        """Walking time (h) from a staging area to a border crossing along the least-cost path (cached)."""
-        key = (staging_cell, crossing)
-        if key not in self._hours_to_line:
-            planner = self.model.planner
-            self._hours_to_line[key] = planner.profile(planner.path(staging_cell, crossing)).total_time
-        return self._hours_to_line[key]
+        cfg, clock, now = model.spec.traffickers, model.clock, model.hours
+        approach = np.array([model.crossings.approach_hours(staging_cell, (int(r), int(c))) for r, c in candidates])
+        ride, walk = approach[:, 0], approach[:, 1]
+        at_line = now + ride + walk
+        waited = np.array([clock.next_hour(now + r, cfg.night_start_hour) for r in ride]) + walk
+        wait_share = np.where(clock.is_night(at_line), 0.0, cfg.night_crossing_share)
+        return (1.0 - wait_share) * watch.expected_presence(candidates, at_line - now) + wait_share * (
+            watch.expected_presence(candidates, waited - now)
+        )
 
     def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
         """Logit choice among candidate border crossings: static route cost + aversion x remembered risk
