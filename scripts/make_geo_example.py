@@ -13,7 +13,7 @@ data a real scenario uses (docs/geodata.md), in the same formats:
   for roads burned in from a road map, 8-bit with nodata 0, covering 1 km more than the elevation on each
   side (it is cropped);
 - ``border.geojson``: the border, the river's centre line, as a GeoJSON LineString in EPSG:32613 (a
-  named ``crs`` member, as GDAL and QGIS write projected GeoJSON), extended 1 km beyond the map's edges.
+  named ``crs`` member, as GDAL and QGIS write projected GeoJSON), from the map's west edge to its east edge.
 
 Run from the repository root: ``python scripts/make_geo_example.py`` (options: ``--out FOLDER``).
 """
@@ -120,7 +120,7 @@ def write(path: Path, data: np.ndarray, transform: Affine, nodata: int) -> None:
 
 
 def border_geojson() -> dict:
-    xs = np.arange(LEFT - 1_000.0, LEFT + WIDTH_M + 1_000.0 + 1.0, 500.0)
+    xs = np.arange(LEFT, LEFT + WIDTH_M + 1.0, 500.0)  # clipped to the map: west edge to east edge
     ys = river_centre(xs)
     to_lonlat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
     lon, lat = to_lonlat.transform(xs[[0, -1]], ys[[0, -1]])

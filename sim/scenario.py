@@ -327,7 +327,7 @@ class Terrain:
             "How the positions of places and sensors (ports, staging, destinations, tunnels' ends, sensors' at) "
             "are given: 'km' [x_km, y_km] east and south of the map's north-west corner; 'lonlat' [longitude, "
             "latitude] in degrees (WGS 84); 'crs' [easting, northing] in terrain.crs. 'lonlat' and 'crs' need "
-            "terrain.source = 'geotiff'. border.y_km and patrols.sector stay in km."
+            "terrain.source = 'geotiff'. border.y_km, border.origin_point_km and patrols.sector stay in km."
         ),
         choices=("km", "lonlat", "crs"),
         source=INPUT,
@@ -420,7 +420,8 @@ class Border:
             "Mode 'geojson': a GeoJSON file (relative to this file) holding the border as a LineString or "
             "MultiLineString (or a Feature or FeatureCollection of them) in the scenario's km: x east of the west "
             "edge, y south of the north edge. The line must run from one map edge to another (its ends within half "
-            "a cell of the edge) without leaving the map or crossing itself."
+            "a cell of the edge) without leaving the map or crossing itself. In a GeoTIFF scenario the file is in "
+            "longitude and latitude (RFC 7946), or in the CRS its 'crs' member names, and is projected onto the map."
         ),
         source=INPUT,
     )

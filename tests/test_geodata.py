@@ -198,7 +198,8 @@ def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
     on_map = (x_km > 0) & (x_km < world.width * world.cell_km)
     rows = (y_km[on_map] / world.cell_km).astype(int)
     cols = (x_km[on_map] / world.cell_km).astype(int)
-    assert on_map.sum() > 50 and x_km.min() < 0 and x_km.max() > world.width * world.cell_km
+    assert on_map.sum() > 50  # from the west edge to the east edge, in the file's CRS to the millimetre
+    assert abs(x_km.min()) < 1e-6 and abs(x_km.max() - world.width * world.cell_km) < 1e-6
     from scipy import ndimage
 
     cells_from_border = ndimage.distance_transform_edt(~world.border_mask)
@@ -348,3 +349,24 @@ def test_a_land_cover_table_of_unknown_names_or_codes_that_are_not_whole_numbers
     message = str(info.value)
     assert "terrain.landcover_codes.-1: given the code '-1'; allowed: whole numbers 0 or more" in message
     assert "terrain.landcover_codes.10: given 'swamp'; allowed: one of 'open'" in message
+
+
+def test_a_border_file_in_the_scenarios_crs_or_in_lonlat_is_put_on_the_grid(tmp_path):
+    """border.mode = "geojson" in a GeoTIFF scenario: the example's line (EPSG:32613, a named crs) and the same
+    line in longitude and latitude (RFC 7946, no crs member) give the same cells, along the river border's."""
+    from pyproj import Transformer
+    from scipy import ndimage
+
+    data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
+    to_lonlat = Transformer.from_crs("EPSG:32613", "EPSG:4326", always_xy=True)
+    coords = data["features"][0]["geometry"]["coordinates"]
+    lonlat = {"type": "LineString", "coordinates": [list(to_lonlat.transform(x, y)) for x, y in coords]}
+    (tmp_path / "border_lonlat.geojson").write_text(json.dumps(lonlat))
+    line = {"border.mode": "geojson", "border.origin_point_km": [6.0, 22.0], "ports": []}
+    masks = []
+    for path in (EXAMPLE.parent / "border.geojson", tmp_path / "border_lonlat.geojson"):
+        world = build_world(load_scenario(EXAMPLE, line | {"border.file": str(path)}))
+        masks.append(world.border_mask)
+    np.testing.assert_array_equal(masks[0], masks[1])
+    river = build_world(load_scenario(EXAMPLE, {"ports": []})).border_mask
+    assert ndimage.distance_transform_edt(~river)[masks[0]].max() <= 2  # within two cells of the river's line
