@@ -43,7 +43,7 @@ def _port(text: str) -> int:
 
 
 #: Dependencies whose versions ``bordersim --version`` prints (the ones that shape results or runs).
-KEY_DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara")
+KEY_DEPENDENCIES = ("mesa", "numpy", "scipy", "pandas", "matplotlib", "dask", "solara", "rasterio", "pyproj")
 
 
 def version_text(own_version: str) -> str:
@@ -93,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("map", help="draw a scenario's terrain, border, sensors, coverage and blind spots")
     p.add_argument("scenario")
-    p.add_argument("--out", required=True, help="output image (.png, .svg or .pdf)")
+    p.add_argument("--out", required=True, help="output image (.png, .svg or .pdf), or a folder for --format geotiff")
+    p.add_argument(
+        "--format",
+        choices=("image", "geotiff"),
+        default="image",
+        help="image: one map (default); geotiff: coverage.tif, blind_spots.tif and border_zone.tif for a GIS",
+    )
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
 
     p = sub.add_parser("run", help="run one simulation and write outcomes.json and timeseries.csv")
@@ -184,7 +190,9 @@ def validate_path(path: Path, overrides: list[str]) -> str:
     world = build_world(loaded)
     warn_if_long(loaded.spec, where=str(path))
     return (
-        f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m, "
+        f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m"
+        + (f" in {world.geo.name}" if world.geo else "")
+        + ", "
         f"{len(world.sensors)} sensors, blind spots {world.blind_spot_share:.0%} of the border"
     )
 
@@ -194,6 +202,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     from sim.viz.maps import draw_map
     from sim.world import build_world
 
+    if args.format == "geotiff":
+        return _map_layers(args)
     suffix = Path(args.out).suffix.lower()
     if suffix not in MAP_FORMATS:
         raise InputError(
@@ -209,6 +219,21 @@ def cmd_map(args: argparse.Namespace) -> int:
     world = build_world(loaded)
     out = draw_map(world, args.out)
     print(f"map written to {out}")
+    return EXIT_OK
+
+
+def _map_layers(args: argparse.Namespace) -> int:
+    """``bordersim map --format geotiff``: the world's layers as GeoTIFFs in the folder ``--out``."""
+    from sim.scenario import load_scenario
+    from sim.world import build_world
+    from sim.world.geo import LOCAL_FRAME_NOTE, write_world_layers
+
+    if Path(args.out).is_file():
+        raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the GeoTIFF layers")])
+    world = build_world(load_scenario(args.scenario, args.overrides))
+    paths = write_world_layers(world, Path(args.out))
+    print("layers written: " + ", ".join(str(p) for p in paths))
+    print(f"coordinates: {world.geo.name}" if world.geo else f"note: {LOCAL_FRAME_NOTE}")
     return EXIT_OK
 
 

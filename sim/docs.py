@@ -70,7 +70,10 @@ is allocated. Use larger cells (`terrain.cell_m`) for larger regions. A procedur
 km (`terrain.width_km`, `terrain.height_km`) and has `width_km / cell_m` columns and `height_km /
 cell_m` rows, rounded up, so changing only `terrain.cell_m` gives the same land at another
 resolution. An ASCII map or raster file is given in cells: its extent is its number of cells times
-`terrain.cell_m`.
+`terrain.cell_m`. A GeoTIFF map is placed on Earth: its extent is the elevation raster's, and
+`terrain.cell_m` sets the resolution onto which the rasters are reprojected; positions may be given in
+longitude and latitude (`terrain.positions`). See [geodata.md](geodata.md), which also measures how
+build time and memory grow with the cells.
 
 ## Overrides
 

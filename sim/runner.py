@@ -18,15 +18,18 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.metrics import OUTCOMES
 from sim.schema import InputError, Problem, check_run_options
 
+if TYPE_CHECKING:
+    from sim.world.geo import GeoFrame
+
 #: What determines a run's results, besides its (scenario, overrides, seed, days): the source of these parts
 #: of the package, and the numerical libraries (a new numpy can change the random streams).
 _MODEL_SOURCES = ("model", "world", "scenario.py", "schema.py", "metrics.py", "runner.py")
-_MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx")
+_MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx", "shapely", "rasterio", "pyproj")
 
 
 @functools.cache
@@ -124,6 +127,7 @@ class RunResult:
     outcomes: dict[str, Any]
     timeseries: list[dict] = field(default_factory=list)
     crossings: list[dict] = field(default_factory=list)
+    geo: GeoFrame | None = None  # where the map lies on Earth (GeoTIFF scenarios), for crossings.geojson
 
 
 def run(
@@ -181,7 +185,7 @@ def run(
     outcomes["extra_tower_sites_km"] = [[round(x, 3), round(y, 3)] for x, y in model.world.extra_tower_sites_km]
     outcomes["version"] = __version__
     timeseries = [_clean(row) for row in model.accounts.timeseries]
-    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(model.crossings.log))
+    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(model.crossings.log), geo=model.world.geo)
 
 
 def _clean(row: dict) -> dict:
@@ -198,7 +202,13 @@ def _progress(total: int, enabled: bool, name: str):
 
 
 def write_result(result: RunResult, out: Path) -> None:
-    """Write ``outcomes.json``, ``timeseries.csv`` and ``crossings.csv`` (deterministic bytes)."""
+    """Write ``outcomes.json``, ``timeseries.csv``, ``crossings.csv`` and ``crossings.geojson`` (deterministic bytes).
+
+    ``crossings.geojson`` holds the same records as points: in longitude and latitude for a scenario placed on
+    Earth (GeoTIFF terrain), else in the local frame of :func:`sim.world.geo.crossings_geojson`.
+    """
+    from sim.world.geo import crossings_geojson
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "outcomes.json").write_text(json.dumps(result.outcomes, indent=2, sort_keys=True) + "\n")
     for name, rows in (("timeseries.csv", result.timeseries), ("crossings.csv", result.crossings)):
@@ -208,6 +218,7 @@ def write_result(result: RunResult, out: Path) -> None:
             writer.writeheader()
             writer.writerows(rows)
         (out / name).write_text(buffer.getvalue())
+    (out / "crossings.geojson").write_text(json.dumps(crossings_geojson(result.crossings, result.geo)) + "\n")
 
 
 def summary_table(outcomes: dict[str, Any]) -> str:
@@ -244,5 +255,8 @@ def run_command(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"run-{name}-seed{args.seed}"
     write_result(result, out)
     print(summary_table(result.outcomes))
-    print(f"\nwritten: {out / 'outcomes.json'}, {out / 'timeseries.csv'}, {out / 'crossings.csv'}")
+    files = ", ".join(
+        str(out / name) for name in ("outcomes.json", "timeseries.csv", "crossings.csv", "crossings.geojson")
+    )
+    print(f"\nwritten: {files}")
     return 0

@@ -236,8 +236,11 @@ class Procedural:
 @dataclass(frozen=True)
 class Terrain:
     source: str = spec(
-        doc="Where the land comes from: an ASCII map in this file, a seeded generator, or raster files.",
-        choices=("ascii", "procedural", "raster"),
+        doc=(
+            "Where the land comes from: an ASCII map in this file, a seeded generator, raster files without "
+            "coordinates (.npy, .csv), or GeoTIFF files placed on Earth (see docs/geodata.md)."
+        ),
+        choices=("ascii", "procedural", "raster", "geotiff"),
         source=INPUT,
     )
     cell_m: float = spec(1000.0, doc="Side of one grid cell.", unit="m", ge=10, le=100_000, source=INPUT)
@@ -283,11 +286,50 @@ class Terrain:
         source=INPUT,
     )
     elevation_file: str = spec(
-        "", doc="Raster source: elevation in metres (.npy or .csv), relative to this file.", source=INPUT
+        "",
+        doc=(
+            "Raster or GeoTIFF source: elevation in metres (.npy or .csv for 'raster', a GeoTIFF with a CRS for "
+            "'geotiff', where it defines the map's extent), relative to this file."
+        ),
+        source=INPUT,
     )
     landcover_file: str = spec(
         "",
-        doc="Raster source: land-cover codes 0-7 (open, desert, scrub, forest, mountain, water, road, urban).",
+        doc=(
+            "Raster or GeoTIFF source: land-cover codes, bordersim's 0-7 (open, desert, scrub, forest, mountain, "
+            "water, road, urban) or, for 'geotiff', any codes mapped by landcover_codes. A GeoTIFF must cover the "
+            "elevation GeoTIFF (a larger one is cropped)."
+        ),
+        source=INPUT,
+    )
+    landcover_codes: dict[str, str] = spec(
+        default_factory=dict,
+        doc=(
+            "GeoTIFF source: the land-cover raster's codes mapped to bordersim's land covers, e.g. for ESA "
+            'WorldCover { "10" = "forest", "20" = "scrub", "30" = "open", "40" = "open", "50" = "urban", '
+            '"60" = "desert", "80" = "water" } (docs/geodata.md has a full table). Empty: the raster holds '
+            "bordersim's codes 0-7."
+        ),
+        source=INPUT,
+    )
+    crs: str = spec(
+        "",
+        doc=(
+            "GeoTIFF source: the projected coordinate reference system (in metres) of the model's grid, e.g. "
+            "'EPSG:32613'; the rasters are reprojected onto it. Empty: the UTM zone (WGS 84) of the elevation "
+            "raster's centre."
+        ),
+        source=INPUT,
+    )
+    positions: str = spec(
+        "km",
+        doc=(
+            "How the positions of places and sensors (ports, staging, destinations, tunnels' ends, sensors' at) "
+            "are given: 'km' [x_km, y_km] east and south of the map's north-west corner; 'lonlat' [longitude, "
+            "latitude] in degrees (WGS 84); 'crs' [easting, northing] in terrain.crs. 'lonlat' and 'crs' need "
+            "terrain.source = 'geotiff'. border.y_km, border.origin_point_km and patrols.sector stay in km."
+        ),
+        choices=("km", "lonlat", "crs"),
         source=INPUT,
     )
     river_wading_speed_factor: float = spec(
@@ -378,7 +420,8 @@ class Border:
             "Mode 'geojson': a GeoJSON file (relative to this file) holding the border as a LineString or "
             "MultiLineString (or a Feature or FeatureCollection of them) in the scenario's km: x east of the west "
             "edge, y south of the north edge. The line must run from one map edge to another (its ends within half "
-            "a cell of the edge) without leaving the map or crossing itself."
+            "a cell of the edge) without leaving the map or crossing itself. In a GeoTIFF scenario the file is in "
+            "longitude and latitude (RFC 7946), or in the CRS its 'crs' member names, and is projected onto the map."
         ),
         source=INPUT,
     )
@@ -396,7 +439,14 @@ class Border:
 @dataclass(frozen=True)
 class Port:
     name: str = spec(doc="Name of the port of entry.", source=INPUT)
-    at: Position = spec(doc="Position [x_km, y_km]; must be on the border (within one cell).", unit="km", source=INPUT)
+    at: Position = spec(
+        doc=(
+            "Position [x_km, y_km]; must be on the border (within one cell). In a GeoTIFF scenario, as "
+            "terrain.positions says."
+        ),
+        unit="km",
+        source=INPUT,
+    )
     lanes: int = spec(4, doc="Inspection lanes open.", ge=1, le=100, source=INPUT)
     legit_vehicles_per_hour: float = spec(
         60.0,
@@ -412,7 +462,9 @@ class Port:
 @dataclass(frozen=True)
 class Place:
     name: str = spec(doc="Name of the place.", source=INPUT)
-    at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
+    at: Position = spec(
+        doc="Position [x_km, y_km]. In a GeoTIFF scenario, as terrain.positions says.", unit="km", source=INPUT
+    )
     weight: float = spec(
         1.0, doc="Relative share of recruitment (staging) or demand (destination).", gt=0, source=INPUT, le=MAX_WEIGHT
     )
@@ -425,7 +477,9 @@ class Sensor:
         choices=("tower", "ground", "aerostat", "camera"),
         source=INPUT,
     )
-    at: Position = spec(doc="Position [x_km, y_km].", unit="km", source=INPUT)
+    at: Position = spec(
+        doc="Position [x_km, y_km]. In a GeoTIFF scenario, as terrain.positions says.", unit="km", source=INPUT
+    )
     mast_height_m: float = spec(
         30.0,
         doc="Height of the sensor above ground (aerostats: 500+).",
@@ -837,8 +891,16 @@ class Agencies:
 @dataclass(frozen=True)
 class Tunnel:
     name: str = spec(doc="Name of the tunnel.", source=INPUT)
-    entrance: Position = spec(doc="Origin-side entrance [x_km, y_km].", unit="km", source=INPUT)
-    exit: Position = spec(doc="Destination-side exit [x_km, y_km].", unit="km", source=INPUT)
+    entrance: Position = spec(
+        doc="Origin-side entrance [x_km, y_km]. In a GeoTIFF scenario, as terrain.positions says.",
+        unit="km",
+        source=INPUT,
+    )
+    exit: Position = spec(
+        doc="Destination-side exit [x_km, y_km]. In a GeoTIFF scenario, as terrain.positions says.",
+        unit="km",
+        source=INPUT,
+    )
     capacity_per_day: float = spec(
         20.0,
         doc=(
@@ -1836,6 +1898,7 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             "terrain.elevation_file",
             "terrain.source is 'raster' but neither elevation_file nor landcover_file is given",
         )
+    _check_geotiff_keys(s, b)
     if t.source == "ascii" and s.border.mode == "ascii" and "=" not in t.ascii:
         b.fail("border.mode", "given 'ascii' but the ASCII map has no '=' border cells")
     names = [a.name for a in s.agencies.members]
@@ -1918,6 +1981,53 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
         )
     if s.legal.courts == 0 and s.traffickers.networks > 0:
         pass  # allowed: cases accumulate, the report shows the backlog growing
+
+
+def _check_geotiff_keys(s: Scenario, b: Builder) -> None:
+    """The GeoTIFF keys: given only for a GeoTIFF source, a land-cover table of whole codes to land covers,
+    positions in longitude and latitude within their ranges."""
+    t = s.terrain
+    if t.source == "geotiff" and not t.elevation_file:
+        b.fail(
+            "terrain.elevation_file",
+            "terrain.source is 'geotiff' but no elevation_file is given; the elevation GeoTIFF defines the map",
+        )
+    if t.source != "geotiff":
+        given = [k for k in ("landcover_codes", "crs") if getattr(t, k)] + (["positions"] * (t.positions != "km"))
+        for key in given:
+            b.fail(
+                f"terrain.{key}",
+                f"given {getattr(t, key)!r} but terrain.source is {t.source!r}; allowed only with terrain.source = "
+                "'geotiff' (a map placed on Earth): remove it",
+            )
+    if t.landcover_codes and not t.landcover_file:
+        b.fail("terrain.landcover_codes", "given, but terrain.landcover_file is not: there are no codes to map")
+    for code, name in t.landcover_codes.items():
+        if not (code.isascii() and code.isdigit()):
+            b.fail(
+                f"terrain.landcover_codes.{code}",
+                f'given the code {code!r}; allowed: whole numbers 0 or more, as the raster holds them, e.g. "10"',
+            )
+        if name not in LAND_COVERS:
+            b.fail(
+                f"terrain.landcover_codes.{code}",
+                f"given {name!r}; allowed: one of {', '.join(map(repr, LAND_COVERS))}",
+            )
+    if t.positions == "lonlat":
+        places = [(f"ports[{i}].at", p.at) for i, p in enumerate(s.ports)]
+        places += [(f"staging[{i}].at", p.at) for i, p in enumerate(s.staging)]
+        places += [(f"destinations[{i}].at", p.at) for i, p in enumerate(s.destinations)]
+        places += [(f"surveillance.sensors[{i}].at", x.at) for i, x in enumerate(s.surveillance.sensors)]
+        for i, tunnel in enumerate(s.traffickers.tunnels):
+            places += [(f"traffickers.tunnels[{i}].entrance", tunnel.entrance)]
+            places += [(f"traffickers.tunnels[{i}].exit", tunnel.exit)]
+        for key, (lon, lat) in places:
+            if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                b.fail(
+                    key,
+                    f"given {[lon, lat]}; terrain.positions is 'lonlat', so allowed: [longitude, latitude] with "
+                    "longitude -180 to 180 and latitude -90 to 90 (degrees)",
+                )
 
 
 #: Largest value of each land-cover property, and what the property is (``terrain.land_cover``).

@@ -141,6 +141,8 @@ def _type_name(typ: Any) -> str:
         inner = typing.get_args(typ)[1]
         if typing.get_origin(inner) is dict:
             return "a table of names to tables of names to numbers"
+        if inner is str:
+            return "a table of names to text strings"
         return "a table of names to numbers"
     if origin is tuple:
         args = typing.get_args(typ)

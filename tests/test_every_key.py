@@ -120,6 +120,35 @@ def raster_scenario(folder: Path) -> dict:
     }
 
 
+#: A transverse Mercator whose origin is the GeoTIFFs' south-west corner: a position in km from the map's
+#: north-west corner, read as metres in this CRS, still lies on the map (in another cell).
+GEO_CRS = "+proj=tmerc +lat_0=31.4 +lon_0=-106.3 +k=1 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+
+
+def geotiff_scenario(folder: Path) -> dict:
+    """A 16 x 12 km map from GeoTIFFs of elevation and ESA WorldCover codes in :data:`GEO_CRS`."""
+    from affine import Affine
+
+    from tests.geodata_files import WORLDCOVER_CODES, write_tif
+
+    rng = np.random.default_rng(8)
+    transform = Affine(200.0, 0, 0.0, 0, -200.0, 12_000.0)
+    elevation = 500.0 + 300.0 * rng.uniform(0, 1, (60, 80)).astype(np.float32)
+    write_tif(folder / "dem.tif", elevation.astype(np.float32), GEO_CRS, transform)
+    write_tif(folder / "lc.tif", rng.choice(np.array([10, 20, 60], np.uint8), (60, 80)), GEO_CRS, transform)
+    return {
+        "scenario": {"name": "geotiff"},
+        "terrain": {
+            "source": "geotiff",
+            "elevation_file": str(folder / "dem.tif"),
+            "landcover_file": str(folder / "lc.tif"),
+            "landcover_codes": WORLDCOVER_CODES,
+            "crs": GEO_CRS,
+        },
+        "surveillance": {"sensors": [{"kind": "tower", "at": [8.5, 5.5], "range_m": 6000.0}]},
+    }
+
+
 def geojson_scenario(folder: Path) -> dict:
     """The procedural map with a diagonal border read from a GeoJSON file (two files, to swap)."""
     for name, (west, east) in (("border.geojson", (4.0, 16.0)), ("border2.geojson", (7.0, 13.0))):
@@ -252,6 +281,7 @@ CONFIGS = {
     "procedural": Config("procedural", NO_TRAFFIC),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
+    "geotiff": Config("geotiff", NO_TRAFFIC),
     "geojson": Config("geojson", NO_TRAFFIC),
 }
 
@@ -301,6 +331,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "terrain.river_wading_speed_factor": Perturb(0.5, "river_border"),
     "terrain.steep_exposure_per_hour": Perturb(0.05),
     "terrain.land_cover": Perturb({"open": {"concealment": 0.5}}),
+    "terrain.landcover_codes": Perturb({"10": "open", "20": "scrub", "60": "desert"}, "geotiff"),
+    "terrain.crs": Perturb("EPSG:32613", "geotiff"),
+    "terrain.positions": Perturb("crs", "geotiff"),
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),
@@ -508,6 +541,7 @@ def raw_scenarios(tmp_path_factory) -> dict[str, dict]:
     return {
         "procedural": PROCEDURAL,
         "raster": raster_scenario(tmp_path_factory.mktemp("rasters")),
+        "geotiff": geotiff_scenario(tmp_path_factory.mktemp("geotiffs")),
         "geojson": geojson_scenario(tmp_path_factory.mktemp("geojson")),
     }
 

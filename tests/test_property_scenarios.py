@@ -41,7 +41,7 @@ from sim.cli import main as bordersim
 from sim.cli import validate_path
 from sim.model import BorderModel
 from sim.runner import estimate_run_size
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import LAND_COVERS, Scenario, load_scenario
 from sim.schema import InputError, read_toml
 from sim.world import build_world
 from tests.test_model_invariants import check_invariants
@@ -216,6 +216,9 @@ def allowed_value(leaf: Leaf, extent: tuple[float, float]) -> st.SearchStrategy:
             min_size=1,
             max_size=2,
         )
+    if leaf.path == "terrain.landcover_codes":  # raster codes to land-cover names, some of them wrong
+        codes, names = st.sampled_from(["10", "20", "60", "-1", "x"]), st.sampled_from([*LAND_COVERS, "swamp"])
+        return st.dictionaries(codes, names, max_size=3)
     if origin is dict:
         return st.dictionaries(st.sampled_from(DICT_ENTRIES[leaf.path]), number_in(meta, integer=False), max_size=3)
     raise AssertionError(f"no strategy for {leaf.path} ({typ})")

@@ -14,7 +14,7 @@ from sim.scenario import load_scenario
 from sim.world import build_world
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-SCENARIOS = sorted(SCENARIO_DIR.glob("*.toml"))
+SCENARIOS = sorted([*SCENARIO_DIR.glob("*.toml"), *SCENARIO_DIR.glob("*/*.toml")])  # a folder holds its data files
 
 
 def test_the_shipped_scenarios_are_there():

@@ -32,7 +32,7 @@ from sim.model.patrol_force import PatrolForce
 from tests.test_model_invariants import check_invariants
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-SCENARIOS = sorted(SCENARIO_DIR.glob("*.toml"))
+SCENARIOS = sorted([*SCENARIO_DIR.glob("*.toml"), *SCENARIO_DIR.glob("*/*.toml")])  # a folder holds its data files
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,12 @@ RUNS = {
             "checkpoints.screening_share": 0.15,
             "surveillance.extra_towers.count": 2,
         },
+    ),
+    # GeoTIFF terrain placed on Earth (scenarios/geo_example/): the diagonal river border and its port.
+    "geo_example": Run(
+        seed=1,
+        days=14,
+        overrides={"crossers.per_day": 30, "traffickers.vehicle_share": 0.5, "checkpoints.screening_share": 0.3},
     ),
 }
 DEFAULT_RUN = Run()

@@ -76,6 +76,17 @@ def experiment_command(args: argparse.Namespace) -> int:
         print(f"warning: the report could not be written: {type(exc).__name__}: {exc}", file=sys.stderr)
     else:
         print(f"report: {out_dir / 'report.html'} (and report.md); data: {out_dir}/*.parquet, summary.csv")
+    from sim.experiment.layers import DENSITY_FOLDER, write_crossing_density
+
+    try:
+        layers = write_crossing_density(experiment, result.out_dir, result.runs)
+    except Exception as exc:  # the data and statistics are saved; say what went wrong with the layers
+        print(
+            f"warning: the crossing-density layers could not be written: {type(exc).__name__}: {exc}", file=sys.stderr
+        )
+    else:
+        if layers:
+            print(f"crossing density (GeoTIFF, one per policy): {out_dir / DENSITY_FOLDER}/*.tif")
     if result.failed:
         print(
             f"{result.failed} of {result.total} runs failed; their errors are in {out_dir / 'runs.parquet'} "

@@ -30,7 +30,19 @@ from sim.schema import InputError, Problem
 
 Backend = SerialBackend | ProcessBackend | DaskBackend
 
-_PACKAGES = ("bordersim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "dask", "distributed")
+_PACKAGES = (
+    "bordersim",
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "dask",
+    "distributed",
+    "rasterio",
+    "pyproj",
+)
 
 
 @dataclass

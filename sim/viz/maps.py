@@ -28,6 +28,7 @@ from matplotlib.colors import LightSource, LinearSegmentedColormap, ListedColorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from sim.scenario import LAND_COVERS
 from sim.world import World
@@ -330,7 +331,8 @@ def legend_marker(
 def draw_base(ax: Axes, world: World, *, coverage: bool = True, labels: bool = True) -> BaseMapArtists:
     """Draw the base map (terrain, coverage, blind spots, border, places, sensors) onto ``ax``.
 
-    Axes are in km, x east from the west edge and y south from the north edge (north up).
+    Axes are in km, x east from the west edge and y south from the north edge (north up); a world placed on
+    Earth (GeoTIFF terrain) has its ticks labelled in eastings and northings of its CRS instead.
 
     Args:
         ax: the Matplotlib axes to draw on.
@@ -353,6 +355,8 @@ def draw_base(ax: Axes, world: World, *, coverage: bool = True, labels: bool = T
     ax.set_aspect("equal")
     ax.set_xlabel("km east of the west edge")
     ax.set_ylabel("km south of the north edge")
+    if world.geo is not None:
+        label_axes_in_crs(ax, world)
     features, landcover = legend_handles(world)
     return BaseMapArtists(
         terrain=terrain,
@@ -366,6 +370,26 @@ def draw_base(ax: Axes, world: World, *, coverage: bool = True, labels: bool = T
         feature_handles=features,
         landcover_handles=landcover,
     )
+
+
+def label_axes_in_crs(ax: Axes, world: World) -> None:
+    """Ticks at round eastings and northings (km) of the scenario's CRS, for a world placed on Earth.
+
+    The axes stay in the model's km (so everything drawn on them keeps its place); only the ticks move to
+    round values of the CRS and say them.
+    """
+    geo = world.geo
+    assert geo is not None
+    west, north = geo.left_m / 1000.0, geo.top_m / 1000.0
+    east, south = west + world.width * world.cell_km, north - world.height * world.cell_km
+    eastings = MaxNLocator(nbins=8, steps=[1, 2, 5, 10]).tick_values(west, east)
+    eastings = eastings[(eastings >= west) & (eastings <= east)]
+    northings = MaxNLocator(nbins=6, steps=[1, 2, 5, 10]).tick_values(south, north)
+    northings = northings[(northings >= south) & (northings <= north)]
+    ax.set_xticks(eastings - west, labels=[f"{e:g}" for e in eastings])
+    ax.set_yticks(north - northings, labels=[f"{n:g}" for n in northings])
+    ax.set_xlabel(f"easting (km), {geo.name}")
+    ax.set_ylabel("northing (km)")
 
 
 def nice_length(span_km: float) -> float:

@@ -39,6 +39,7 @@ from shapely.ops import linemerge, split
 
 from sim.scenario import Border, Scenario
 from sim.schema import InputError, Problem
+from sim.world.geo import GeoFrame, geojson_crs, geometry_to_local_km
 from sim.world.surveillance import path_cells
 from sim.world.terrain import TerrainLayers
 
@@ -83,7 +84,7 @@ def border_line(
     height, width = layers.shape
     if b.mode == "geojson":
         path = Path(base_dir) / b.file
-        line_km = file_to_local_km(read_border_file(path, file))
+        line_km = file_to_local_km(read_border_file(path, file), layers.geo, path)
         return border_from_geometry(line_km, layers.shape, layers.cell_km, b, file, source=str(path))
     if b.mode == "row":
         extent_km = height * layers.cell_km
@@ -200,13 +201,16 @@ def read_border_file(path: Path, file: str = "<scenario>", key: str = "border.fi
     return shapely.force_2d(merged)
 
 
-def file_to_local_km(line: BaseGeometry) -> BaseGeometry:
+def file_to_local_km(line: BaseGeometry, geo: GeoFrame | None = None, path: Path | None = None) -> BaseGeometry:
     """A border file's geometry in the scenario's km (x east of the west edge, y south of the north edge).
 
-    Border files are written in these km, so this is the identity; it is the one place where a transform from
-    a file's coordinate system would go.
+    In a scenario not placed on Earth, border files are written in these km, so this is the identity. In a
+    GeoTIFF scenario (``geo``, the grid's frame) the file is in longitude and latitude (RFC 7946), or in the
+    CRS its ``crs`` member names (:func:`sim.world.geo.geojson_crs`), and is projected onto the grid.
     """
-    return line
+    if geo is None or path is None:
+        return line
+    return geometry_to_local_km(line, geo, geojson_crs(json.loads(path.read_text(encoding="utf-8"))))
 
 
 def border_from_geometry(

@@ -101,4 +101,5 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
         blind_spot_share=share_of_length(border.cells, blind[border.cells[:, 0], border.cells[:, 1]]),
         river_mask=layers.river_mask,
         destination_mask=border.destination,
+        geo=layers.geo,
     )

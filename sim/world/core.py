@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.scenario import Scenario
+from sim.world.geo import GeoFrame
 
 Cell = tuple[int, int]  # (row, col)
 
@@ -71,6 +72,7 @@ class World:
     blind_spot_share: float  # share of the border line's length that is blind
     river_mask: np.ndarray | None = None  # bool, the river's cells (bridges included); None without a river
     destination_mask: np.ndarray | None = None  # bool, destination side (not including the border line)
+    geo: GeoFrame | None = None  # where the grid lies on Earth (GeoTIFF maps); None for maps not placed on Earth
 
     @property
     def height(self) -> int:

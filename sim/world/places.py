@@ -26,6 +26,9 @@ class Places:
         self.problems: list[Problem] = []
         height, width = layers.shape
         self.extent = f"x 0-{width * layers.cell_km:g} km, y 0-{height * layers.cell_km:g} km"
+        self.positions = scenario.terrain.positions  # 'km', or in a GeoTIFF scenario 'lonlat' or 'crs'
+        if self.positions != "km" and layers.geo is not None:
+            self.extent = layers.geo.describe_extent(self.positions) + f" ({self.extent})"
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.file, key, message))
@@ -37,6 +40,9 @@ class Places:
     def cell(self, key: str, at: tuple[float, float]) -> tuple[int, int] | None:
         height, width = self.layers.shape
         x, y = at
+        if self.positions != "km" and self.layers.geo is not None:
+            xs, ys = self.layers.geo.to_local_km(x, y, None if self.positions == "crs" else self.positions)
+            x, y = float(xs), float(ys)
         # Compared in km first: a position far off the map has no cell index (it would overflow).
         cell_km = self.layers.cell_km
         if not (0 <= x < width * cell_km and 0 <= y < height * cell_km):

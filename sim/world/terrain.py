@@ -1,11 +1,13 @@
 """Terrain rasters: elevation, land cover and what follows from them for people on foot.
 
-Three sources give the land (``terrain.source``):
+Four sources give the land (``terrain.source``):
 
 - ``ascii``: a map in the scenario file, one character a cell (readable in a classroom);
 - ``procedural``: a seeded generator of basins, mountain ridges, a meandering river, highways and
   towns, working in km (the same ``terrain.seed`` always gives the same land, at any cell size);
-- ``raster``: ``.npy`` or ``.csv`` files of elevation (m) and land-cover codes.
+- ``raster``: ``.npy`` or ``.csv`` files of elevation (m) and land-cover codes;
+- ``geotiff``: GeoTIFF files of elevation and land cover placed on Earth, reprojected onto a grid in a
+  projected CRS (:mod:`sim.world.geo`, which also keeps the grid's :class:`~sim.world.geo.GeoFrame`).
 
 From elevation and land cover :func:`build_terrain` derives the layers the model reads:
 walking speed factor (land cover times Tobler's hiking function of the slope), concealment
@@ -48,6 +50,7 @@ from scipy import ndimage
 
 from sim.scenario import LAND_COVER_TABLE, LAND_COVERS, MAX_CELLS, Scenario, Terrain, procedural_shape
 from sim.schema import InputError, Problem
+from sim.world.geo import GeoFrame, load_geotiff_terrain
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class TerrainLayers:
     cell_km: float
     river_mask: np.ndarray | None = None  # bool, the river's cells (bridges included); None if no river
     ascii_border: np.ndarray | None = None  # bool, '=' cells of an ASCII map
+    geo: GeoFrame | None = None  # where the grid lies on Earth (GeoTIFF maps only)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -133,16 +137,19 @@ def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<
             :data:`sim.scenario.MAX_CELLS` cells.
     """
     t = scenario.terrain
-    ascii_border = None
+    ascii_border = geo = None
     if t.source == "ascii":
         elevation, landcover, ascii_border = parse_ascii(t.ascii, t.ascii_elevation_m, file)
         river = _largest_water_body(landcover)
     elif t.source == "raster":
         elevation, landcover = load_rasters(t, Path(base_dir), file)
         river = _largest_water_body(landcover)
+    elif t.source == "geotiff":
+        elevation, landcover, geo = load_geotiff_terrain(t, Path(base_dir), file)
+        river = _largest_water_body(landcover)
     else:
         elevation, landcover, river = generate_procedural(scenario)
-    return derive_layers(
+    layers = derive_layers(
         elevation,
         landcover,
         cell_km=t.cell_m / 1000.0,
@@ -153,6 +160,8 @@ def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<
         steep_exposure_per_hour=t.steep_exposure_per_hour,
         land_cover=t.land_cover,
     )
+    layers.geo = geo
+    return layers
 
 
 def derive_layers(

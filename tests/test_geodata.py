@@ -1,0 +1,372 @@
+"""GeoTIFF terrain, positions in lon/lat and CRS coordinates, GIS layers out, and clear errors for bad geodata.
+
+Every raster is written into a temporary folder by :mod:`tests.geodata_files`: a plane of known elevation
+in UTM zone 13N and in longitude and latitude (EPSG:4326), and a land cover in ESA WorldCover codes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from sim.cli import main
+from sim.runner import run, write_result
+from sim.scenario import load_scenario
+from sim.schema import InputError
+from sim.world import build_world
+from sim.world.geo import LOCAL_FRAME_NOTE, crossings_geojson, geojson_crs, write_world_layers
+from tests import geodata_files as gf
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "geo_example" / "geo_example.toml"
+
+
+def scenario(dem: Path, **terrain) -> dict:
+    """A GeoTIFF scenario without traffic: the terrain keys given, a straight border through the middle."""
+    return {
+        "scenario": {"name": "geo"},
+        "terrain": {"source": "geotiff", "elevation_file": str(dem), "cell_m": 200.0, **terrain},
+        "traffickers": {"networks": 0},
+        "patrols": {"count": 0},
+    }
+
+
+def world_of(raw: dict):
+    return build_world(load_scenario(raw))
+
+
+def problems(raw: dict) -> str:
+    with pytest.raises(InputError) as info:
+        world_of(raw)
+    return str(info.value)
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def test_a_utm_raster_keeps_its_grid_and_each_cell_holds_the_elevation_of_its_place(tmp_path):
+    world = world_of(scenario(gf.utm_dem(tmp_path)))
+    geo = world.geo
+    assert geo.crs.to_epsg() == 32613, "the default CRS is the UTM zone of the data's centre"
+    assert (geo.left_m, geo.top_m, world.width, world.height) == (gf.UTM_LEFT, gf.UTM_TOP, 30, 20)
+    cols, rows = np.meshgrid(np.arange(world.width), np.arange(world.height))
+    east, north = geo.from_local_km((cols + 0.5) * world.cell_km, (rows + 0.5) * world.cell_km)
+    np.testing.assert_allclose(world.elevation, gf.utm_elevation(east, north), atol=0.01)
+
+
+def test_a_lonlat_raster_is_reprojected_inside_its_footprint_with_the_elevation_of_each_place(tmp_path):
+    world = world_of(scenario(gf.lonlat_dem(tmp_path)))
+    geo = world.geo
+    assert geo.crs.to_epsg() == 32613
+    west, south, east, north = geo.lonlat_bounds()
+    assert west >= gf.LL_WEST and east <= gf.LL_WEST + gf.LL_SHAPE[1] * gf.LL_PIXEL
+    assert north <= gf.LL_NORTH and south >= gf.LL_NORTH - gf.LL_SHAPE[0] * gf.LL_PIXEL
+    assert world.width >= 25 and world.height >= 20, "the grid fills most of the 5.7 x 4.4 km footprint"
+    cols, rows = np.meshgrid(np.arange(world.width), np.arange(world.height))
+    lon, lat = geo.from_local_km((cols + 0.5) * world.cell_km, (rows + 0.5) * world.cell_km, "lonlat")
+    np.testing.assert_allclose(world.elevation, gf.lonlat_elevation(lon, lat), atol=1.5)
+
+
+def test_the_maps_corner_is_the_same_ground_at_every_cell_size(tmp_path):
+    """Positions in km are measured from the corner: it must not move with terrain.cell_m (nor lose a cell)."""
+    dem = gf.lonlat_dem(tmp_path)
+    frames = [world_of(scenario(dem, cell_m=cell_m)).geo for cell_m in (150.0, 200.0, 350.0)]
+    assert len({(f.left_m, f.top_m) for f in frames}) == 1
+    spans = [(f.width * f.cell_m, f.height * f.cell_m) for f in frames]
+    for (width_m, height_m), frame in zip(spans, frames, strict=True):
+        assert max(w for w, _ in spans) - width_m < frame.cell_m and max(h for _, h in spans) - height_m < frame.cell_m
+
+
+@pytest.mark.parametrize("dem", [gf.utm_dem, gf.lonlat_dem])
+def test_positions_round_trip_within_half_a_cell(tmp_path, dem):
+    world = world_of(scenario(dem(tmp_path), crs="EPSG:32613"))
+    geo, rng = world.geo, np.random.default_rng(1)
+    x_km = rng.uniform(0, world.width * world.cell_km, 200)
+    y_km = rng.uniform(0, world.height * world.cell_km, 200)
+    for system in ("lonlat", "EPSG:4326", None, "EPSG:3857"):
+        xs, ys = geo.from_local_km(x_km, y_km, system)
+        back_x, back_y = geo.to_local_km(xs, ys, system)
+        np.testing.assert_allclose(back_x, x_km, atol=1e-6)
+        np.testing.assert_allclose(back_y, y_km, atol=1e-6)
+    lon, lat = geo.from_local_km(x_km, y_km, "lonlat")
+    for x, y, point_lon, point_lat in zip(x_km, y_km, lon, lat, strict=True):
+        centre = world.km_of(world.cell_of(*map(float, geo.to_local_km(point_lon, point_lat, "lonlat"))))
+        assert abs(centre[0] - x) <= world.cell_km / 2 + 1e-9 and abs(centre[1] - y) <= world.cell_km / 2 + 1e-9
+
+
+def test_places_in_lonlat_and_in_crs_coordinates_land_in_the_cell_under_them(tmp_path):
+    base = scenario(gf.utm_dem(tmp_path))
+    sensor_km = (2.1, 1.3)  # 2.1 km east of the west edge, 1.3 km south of the north edge: cell (6, 10)
+    east, north = gf.UTM_LEFT + 2100.0, gf.UTM_TOP - 1300.0
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(gf.UTM, "EPSG:4326", always_xy=True).transform(east, north)
+    cells = []
+    for positions, at in (("km", sensor_km), ("crs", (east, north)), ("lonlat", (lon, lat))):
+        raw = base | {"surveillance": {"sensors": [{"kind": "tower", "at": list(at)}]}}
+        raw["terrain"] = base["terrain"] | {"positions": positions}
+        cells.append(world_of(raw).sensors[0].cell)
+    assert cells == [(6, 10)] * 3
+
+
+def test_land_cover_codes_are_mapped_and_a_larger_raster_cropped(tmp_path):
+    raw = scenario(
+        gf.utm_dem(tmp_path), landcover_file=str(gf.utm_landcover(tmp_path)), landcover_codes=gf.WORLDCOVER_CODES
+    )
+    world = world_of(raw)
+    names = ("open", "desert", "scrub", "forest")
+    assert world.landcover[:, 0].tolist() == [names.index("desert")] * world.height
+    assert world.landcover[:, world.width // 2].tolist() == [names.index("scrub")] * world.height
+    assert world.landcover[:, -1].tolist() == [names.index("forest")] * world.height
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+def test_layers_reopen_with_the_worlds_transform_and_crs(tmp_path):
+    raw = scenario(gf.utm_dem(tmp_path))
+    raw["surveillance"] = {"sensors": [{"kind": "tower", "at": [3.0, 2.0], "range_m": 2000.0}]}
+    world = world_of(raw)
+    paths = write_world_layers(world, tmp_path / "layers")
+    assert [p.name for p in paths] == ["coverage.tif", "blind_spots.tif", "border_zone.tif"]
+    expected = {
+        "coverage.tif": world.coverage,
+        "blind_spots.tif": world.blind_spot_mask,
+        "border_zone.tif": world.zone_mask.astype(np.uint8) + world.border_mask,
+    }
+    for path in paths:
+        with rasterio.open(path) as src:
+            assert src.crs.to_epsg() == 32613
+            assert src.transform.almost_equals(world.geo.transform)
+            assert (src.width, src.height) == (world.width, world.height)
+            np.testing.assert_array_equal(src.read(1), expected[path.name])
+
+
+def test_a_world_not_on_earth_writes_its_layers_in_the_local_frame_without_a_crs(tmp_path):
+    world = build_world(load_scenario(ROOT / "scenarios" / "classroom.toml"))
+    (path, *_) = write_world_layers(world, tmp_path)
+    with rasterio.open(path) as src:
+        assert src.crs is None
+        assert src.transform == Affine(world.cell_km * 1000, 0, 0, 0, -world.cell_km * 1000, 0)
+        assert src.tags()["frame"] == LOCAL_FRAME_NOTE
+    collection = crossings_geojson([{"x_km": 1.5, "y_km": 2.0}], None)
+    assert collection["features"][0]["geometry"]["coordinates"] == [1500.0, -2000.0]
+    assert collection["frame"] == LOCAL_FRAME_NOTE
+
+
+def test_map_command_writes_geotiff_layers_and_labels_the_map_in_eastings(tmp_path, capsys):
+    assert main(["map", str(EXAMPLE), "--format", "geotiff", "--out", str(tmp_path / "layers")]) == 0
+    assert "EPSG:32613" in capsys.readouterr().out
+    with rasterio.open(tmp_path / "layers" / "blind_spots.tif") as src:
+        assert src.crs.to_epsg() == 32613 and src.transform.c == 370_000.0 and src.transform.f == 3_494_000.0
+    from sim.viz.maps import draw_map_figure
+
+    ax = draw_map_figure(build_world(load_scenario(EXAMPLE))).axes[0]
+    assert ax.get_xlabel().startswith("easting (km), EPSG:32613")
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["370", "375"]
+
+
+def test_a_short_run_of_the_example_writes_its_crossings_in_lonlat_on_the_map(tmp_path):
+    result = run(EXAMPLE, seed=2, days=4)
+    assert result.outcomes["crossings_attempted"] > 0
+    write_result(result, tmp_path)
+    collection = json.loads((tmp_path / "crossings.geojson").read_text())
+    assert len(collection["features"]) == len(result.crossings) > 0
+    west, south, east, north = result.geo.lonlat_bounds()
+    for feature in collection["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert west <= lon <= east and south <= lat <= north
+        x_km, y_km = result.geo.to_local_km(lon, lat, "lonlat")
+        assert abs(x_km - feature["properties"]["x_km"]) < 1e-4 and abs(y_km - feature["properties"]["y_km"]) < 1e-4
+
+
+def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
+    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the river border's cells."""
+    from shapely.geometry import shape
+
+    from sim.world.geo import geometry_to_local_km
+
+    world = build_world(load_scenario(EXAMPLE))
+    data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
+    line = geometry_to_local_km(shape(data["features"][0]["geometry"]), world.geo, geojson_crs(data))
+    x_km, y_km = (np.asarray(c) for c in line.xy)
+    on_map = (x_km > 0) & (x_km < world.width * world.cell_km)
+    rows = (y_km[on_map] / world.cell_km).astype(int)
+    cols = (x_km[on_map] / world.cell_km).astype(int)
+    assert on_map.sum() > 50  # from the west edge to the east edge, in the file's CRS to the millimetre
+    assert abs(x_km.min()) < 1e-6 and abs(x_km.max() - world.width * world.cell_km) < 1e-6
+    from scipy import ndimage
+
+    cells_from_border = ndimage.distance_transform_edt(~world.border_mask)
+    assert cells_from_border[rows, cols].max() <= 2  # within two 250 m cells of the river border's cells
+
+
+def test_the_example_files_are_remade_by_the_script(tmp_path):
+    import runpy
+
+    runpy.run_path(str(ROOT / "scripts" / "make_geo_example.py"), run_name="make")["main"](["--out", str(tmp_path)])
+    for name in ("elevation.tif", "landcover.tif"):  # the same pixels, CRS, grid and nodata (bytes vary with GDAL)
+        with rasterio.open(tmp_path / name) as made, rasterio.open(EXAMPLE.parent / name) as shipped:
+            assert made.profile == shipped.profile, name
+            np.testing.assert_array_equal(made.read(1), shipped.read(1))
+    assert (tmp_path / "border.geojson").read_bytes() == (EXAMPLE.parent / "border.geojson").read_bytes()
+    total = sum((EXAMPLE.parent / name).stat().st_size for name in ("elevation.tif", "landcover.tif"))
+    assert total < 300_000
+    border = json.loads((EXAMPLE.parent / "border.geojson").read_text())
+    assert geojson_crs(border) == "EPSG:32613" and geojson_crs({"type": "FeatureCollection"}) == "lonlat"
+
+
+# ------------------------------------------------------------------------------------------ bad geodata
+
+
+def test_a_missing_file_and_a_file_that_is_not_a_geotiff(tmp_path):
+    assert "missing.tif: file not found" in problems(scenario(tmp_path / "missing.tif"))
+    text = tmp_path / "notes.tif"
+    text.write_text("elevation,1,2\n")
+    assert "notes.tif: is not a GeoTIFF" in problems(scenario(text))
+    from PIL import Image
+
+    png = tmp_path / "dem.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(png)
+    message = problems(scenario(png))
+    assert "terrain.elevation_file" in message and "dem.png: is a PNG raster, not a GeoTIFF" in message
+
+
+def test_a_raster_without_a_crs(tmp_path):
+    transform = Affine(100.0, 0, gf.UTM_LEFT, 0, -100.0, gf.UTM_TOP)
+    path = gf.write_tif(tmp_path / "nocrs.tif", np.ones((20, 20), np.float32), None, transform)
+    message = problems(scenario(path))
+    assert "terrain.elevation_file" in message and "nocrs.tif: has no coordinate reference system" in message
+
+
+def test_nodata_holes_in_the_elevation(tmp_path):
+    """A cell with no elevation data at all is a hole (one with some takes the mean of the data it has)."""
+    data = np.full((20, 30), 500.0, np.float32)
+    data[4:10, 10:16] = -9999.0  # 3 x 3 cells of 200 m without data, and a ring of cells with some
+    transform = Affine(100.0, 0, gf.UTM_LEFT, 0, -100.0, gf.UTM_TOP)
+    path = gf.write_tif(tmp_path / "holes.tif", data, gf.UTM, transform, nodata=-9999.0)
+    message = problems(scenario(path))
+    assert "holes.tif: " in message and "have no elevation (nodata)" in message and "longitude -106." in message
+
+
+def test_an_undeclared_nodata_value_is_refused_as_an_impossible_elevation(tmp_path):
+    data = np.full((20, 30), 500.0, np.float32)
+    data[0, 0] = -32768.0
+    path = gf.write_tif(tmp_path / "dem.tif", data, gf.UTM, Affine(100.0, 0, gf.UTM_LEFT, 0, -100.0, gf.UTM_TOP))
+    assert "undeclared nodata value" in problems(scenario(path, cell_m=100.0))
+
+
+def test_a_land_cover_code_missing_from_the_table(tmp_path):
+    raw = scenario(
+        gf.utm_dem(tmp_path),
+        landcover_file=str(gf.utm_landcover(tmp_path)),
+        landcover_codes={"10": "forest", "60": "desert"},
+    )
+    message = problems(raw)
+    assert "terrain.landcover_codes" in message and "landcover.tif has land-cover codes 20 (" in message
+
+
+def test_a_land_cover_raster_that_does_not_cover_the_elevation(tmp_path):
+    landcover = gf.utm_landcover(tmp_path, margin_px=0, shift_m=1000.0)
+    raw = scenario(gf.utm_dem(tmp_path), landcover_file=str(landcover), landcover_codes=gf.WORLDCOVER_CODES)
+    message = problems(raw)
+    assert "terrain.landcover_file" in message and "its extent does not match" in message
+    assert "leaves 16.7% of the map uncovered" in message
+
+
+def test_places_outside_the_map_or_on_the_wrong_side(tmp_path):
+    """The border runs west-east through the middle (northing 3,478,000); the origin is south of it."""
+    from pyproj import Transformer
+
+    to_lonlat = Transformer.from_crs(gf.UTM, "EPSG:4326", always_xy=True)
+    north = [round(v, 6) for v in to_lonlat.transform(383_000.0, 3_479_500.0)]
+    south = [round(v, 6) for v in to_lonlat.transform(383_000.0, 3_476_500.0)]
+    raw = scenario(gf.utm_dem(tmp_path), positions="lonlat")
+    raw["traffickers"] = {"networks": 1}
+    raw["staging"] = [{"name": "far", "at": [-100.0, 31.43]}, {"name": "north", "at": north}]
+    raw["destinations"] = [{"name": "south", "at": south}]
+    message = problems(raw)
+    assert "staging[0].at: given [-100.0, 31.43], outside the map; allowed: positions within longitude" in message
+    assert f"staging[1].at: given {north}, on the destination side" in message
+    assert f"destinations[0].at: given {south}, on the origin side" in message
+
+
+def test_bad_geodata_keys_exit_with_status_2_from_the_command_line(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[scenario]\nname = "bad"\n[terrain]\nsource = "procedural"\nwidth_km = 10\nheight_km = 10\n'
+        'positions = "lonlat"\ncrs = "EPSG:32613"\n'
+    )
+    assert main(["run", str(path), "--days", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "terrain.positions: given 'lonlat' but terrain.source is 'procedural'" in err
+    assert "terrain.crs: given 'EPSG:32613'" in err
+    raw = scenario(gf.utm_dem(tmp_path), crs="EPSG:4326")
+    assert "terrain.crs: given 'EPSG:4326' (WGS 84), not projected" in problems(raw)
+    assert "terrain.crs: given 'EPSG:99999', not a known CRS" in problems(
+        scenario(gf.utm_dem(tmp_path), crs="EPSG:99999")
+    )
+
+
+def test_an_experiment_writes_a_crossing_density_per_policy_on_the_scenarios_grid(tmp_path):
+    """Crossing points binned per cell and divided by the policy's successful runs, with the scenario's CRS."""
+    import pandas as pd
+
+    from sim.experiment.layers import write_crossing_density
+    from sim.experiment.spec import load_experiment
+
+    spec = tmp_path / "exp.toml"
+    spec.write_text(
+        f'[experiment]\nname = "d"\nscenario = "{EXAMPLE}"\ndays = 2\nreplications = 2\nroot_seed = 1\n'
+        'outcomes = ["interdictions"]\n[policies.finer]\n"terrain.cell_m" = 200\n'
+    )
+    experiment = load_experiment(spec)
+    rows = [("baseline", 1.1, 2.2), ("baseline", 1.2, 2.1), ("baseline", 20.0, 10.0), ("finer", 1.1, 2.2)]
+    crossings = pd.DataFrame(rows, columns=["policy", "x_km", "y_km"]).assign(sweep_point=0)
+    crossings.to_parquet(tmp_path / "crossings.parquet")
+    runs = pd.DataFrame(
+        {"policy": ["baseline", "baseline", "finer", "finer"], "sweep_point": 0, "status": ["ok", "ok", "ok", "failed"]}
+    )
+    paths = write_crossing_density(experiment, tmp_path, runs)
+    assert [p.name for p in paths] == ["baseline.tif", "finer.tif"]
+    with rasterio.open(paths[0]) as src:
+        density = src.read(1)
+        assert src.crs.to_epsg() == 32613 and src.transform.a == 250.0 and src.transform.c == 370_000.0
+    assert density[8, 4] == 1.0 and density[40, 80] == 0.5 and density.sum() == 1.5  # 2 and 1 attempts in 2 runs
+    with rasterio.open(paths[1]) as src:
+        assert src.transform.a == 200.0 and src.read(1)[11, 5] == 1.0 and src.read(1).sum() == 1.0  # 1 run ok
+
+
+def test_a_land_cover_table_of_unknown_names_or_codes_that_are_not_whole_numbers(tmp_path):
+    raw = scenario(tmp_path / "dem.tif", landcover_file="lc.tif", landcover_codes={"-1": "open", "10": "swamp"})
+    with pytest.raises(InputError) as info:
+        load_scenario(raw)
+    message = str(info.value)
+    assert "terrain.landcover_codes.-1: given the code '-1'; allowed: whole numbers 0 or more" in message
+    assert "terrain.landcover_codes.10: given 'swamp'; allowed: one of 'open'" in message
+
+
+def test_a_border_file_in_the_scenarios_crs_or_in_lonlat_is_put_on_the_grid(tmp_path):
+    """border.mode = "geojson" in a GeoTIFF scenario: the example's line (EPSG:32613, a named crs) and the same
+    line in longitude and latitude (RFC 7946, no crs member) give the same cells, along the river border's."""
+    from pyproj import Transformer
+    from scipy import ndimage
+
+    data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
+    to_lonlat = Transformer.from_crs("EPSG:32613", "EPSG:4326", always_xy=True)
+    coords = data["features"][0]["geometry"]["coordinates"]
+    lonlat = {"type": "LineString", "coordinates": [list(to_lonlat.transform(x, y)) for x, y in coords]}
+    (tmp_path / "border_lonlat.geojson").write_text(json.dumps(lonlat))
+    line = {"border.mode": "geojson", "border.origin_point_km": [6.0, 22.0], "ports": []}
+    masks = []
+    for path in (EXAMPLE.parent / "border.geojson", tmp_path / "border_lonlat.geojson"):
+        world = build_world(load_scenario(EXAMPLE, line | {"border.file": str(path)}))
+        masks.append(world.border_mask)
+    np.testing.assert_array_equal(masks[0], masks[1])
+    river = build_world(load_scenario(EXAMPLE, {"ports": []})).border_mask
+    assert ndimage.distance_transform_edt(~river)[masks[0]].max() <= 2  # within two cells of the river's line
