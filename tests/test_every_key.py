@@ -69,6 +69,7 @@ BUSY = {
     "crossers.per_day": 20.0,
     "victims.trafficked_share": 1.0,  # every person a victim: the victims' mechanisms at full strength
     "traffickers.networks": 3,
+    "traffickers.members_per_network": 8,  # five guides each: groups are not held back by a busy guide
     "legal.procedural_delay_days": 0.5,
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
@@ -236,6 +237,17 @@ CONFIGS = {
     "come_forward": Config(
         CLASSROOM, BUSY | {"victims.protection": "strong", "victims.come_forward_days": 0.5, "time.days": 8.0}
     ),
+    # Every arrest leads up the network, an organiser lost is never replaced and a headless network is
+    # dismantled within hours.
+    "dismantling": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "agencies.investigation_yield": 1.0,
+            "traffickers.organiser_replacement_days": 3650.0,
+            "traffickers.dismantle_days": 0.25,
+        },
+    ),
     "procedural": Config("procedural", NO_TRAFFIC),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
@@ -332,7 +344,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
-    "surveillance.night_detection_factor": Perturb(10.0, "extra_tower"),
+    "surveillance.night_detection_factor": Perturb(10.0, "extra_towers"),
     "crossers.return_days": Perturb(3.0, "mixed"),
     "crossers.retry_probability": Perturb(0.0, "mixed"),
     "crossers.switch_network_probability": Perturb(1.0, "mixed"),
@@ -381,7 +393,14 @@ PERTURBATIONS: dict[str, Perturb] = {
     "agencies.intel_memory_hours": Perturb(1.0, "hotspot"),
     # traffickers
     "traffickers.networks": Perturb(1),
-    "traffickers.members_per_network": Perturb(2),
+    "traffickers.members_per_network": Perturb(6),
+    "traffickers.organisers": Perturb(2),
+    "traffickers.recruiters": Perturb(0, "investigated"),
+    "traffickers.drivers": Perturb(0),
+    "traffickers.cross_link_probability": Perturb(0.0),
+    "traffickers.organiser_replacement_days": Perturb(0.1, "investigated"),
+    "traffickers.dismantle_days": Perturb(0.25, "investigated"),
+    "traffickers.takeover_days": Perturb(0.0, "dismantling"),
     "traffickers.group_size_mean": Perturb(2.0),
     "traffickers.walk_speed_kmh": Perturb(2.0),
     "traffickers.risk_aversion": Perturb(40.0),
@@ -459,9 +478,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
-    "legal.sentence_years": Perturb(0.01, "short_sentences"),
-    "legal.time_served_min_share": Perturb(0.0, "short_sentences"),
-    "legal.time_served_max_share": Perturb(3.0, "short_sentences"),
+    "legal.sentence_years": Perturb(0.001, "short_sentences"),
+    "legal.time_served_min_share": Perturb(0.0, "pleas"),
+    "legal.time_served_max_share": Perturb(3.0, "pleas"),
     "legal.plea_share": Perturb(0.9),
     "legal.plea_procedure_days": Perturb(2.0, "pleas"),
     "legal.plea_sentence_discount": Perturb(0.9, "pleas"),
