@@ -147,14 +147,16 @@ def test_a_member_back_to_a_network_at_full_strength_leaves_the_trade():
 
 
 def test_faster_replacement_keeps_networks_stronger_and_busier():
-    """Paired seeds (12), desert_sector over 90 days, ``replacement_days`` 7 against 60.
+    """Paired seeds (12), desert_sector over 90 days, ``replacement_days`` and ``organiser_replacement_days`` 7
+    against 60.
 
     Faster replacement must keep more members active on average on every seed (the mechanism), and
     raise crossing attempts: paired mean difference positive with t > 3 over the seeds.
     """
     active, attempts = {}, {}
     for days in (7, 60):
-        runs = [run(DESERT, {"traffickers.replacement_days": days}, seed=s, days=90) for s in range(1, 13)]
+        every_role = {"traffickers.replacement_days": days, "traffickers.organiser_replacement_days": days}
+        runs = [run(DESERT, every_role, seed=s, days=90) for s in range(1, 13)]
         active[days] = [statistics.mean(row["network_active_members"] for row in r.timeseries) for r in runs]
         attempts[days] = [r.outcomes["crossings_attempted"] for r in runs]
     assert all(fast > slow for fast, slow in zip(active[7], active[60], strict=True)), active

@@ -165,7 +165,9 @@ class Network(mesa.Agent):
         self.successor: Network | None = None  # the newcomer that took over the trade, once dismantled
         self.forming: dict[int, list[Person]] = {}
         self.target_size: dict[int, int] = {}
-        self.planned_mode: dict[int, str] = {}  # mode of a full group waiting for its crew, by staging area
+        #: Full groups waiting for their crew, by staging area: (size, mode) each, the first people of the
+        #: forming list in that order.
+        self.planned: dict[int, list[tuple[int, str]]] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
         self._hours_to_line: dict[tuple, float] = {}
@@ -214,24 +216,42 @@ class Network(mesa.Agent):
             person = Person(model, self.network_id, staging, trafficked=bool(model.rng.random() < share))
             self.forming.setdefault(staging, []).append(person)
         for staging, waiting in self.forming.items():
-            if staging not in self.target_size:
-                self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
-            if len(waiting) >= self.target_size[staging]:
-                if staging not in self.planned_mode:
-                    self.planned_mode[staging] = self.choose_mode()
-                mode = self.planned_mode[staging]
-                crew = self.free_member(CREW[mode]) if mode else None
-                if crew is None:
-                    continue
-                self.forming[staging] = []
-                del self.target_size[staging], self.planned_mode[staging]
-                crew.lead(waiting, staging, mode)
+            plans = self.planned.setdefault(staging, [])
+            planned = sum(size for size, _ in plans)
+            while True:  # full groups among the people not yet in one: each gets its mode
+                if staging not in self.target_size:
+                    self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
+                if len(waiting) - planned < self.target_size[staging]:
+                    break
+                size = self.target_size.pop(staging)
+                plans.append((size, self.choose_mode()))
+                planned += size
+            if plans:
+                self.dispatch(staging, waiting, plans)
 
-    def free_member(self, role: Role) -> Trafficker | None:
-        """A member of the role free to travel (idle, or released awaiting trial, and not on a trip)."""
+    def dispatch(self, staging: int, waiting: list[Person], plans: list[tuple[int, str]]) -> None:
+        """Send the full groups at a staging area whose crew is free, in the order they filled; the others
+        wait (their people stay first on the forming list)."""
+        start, kept, staying, leaving = 0, [], [], []
+        for size, mode in plans:
+            people = waiting[start : start + size]
+            start += size
+            crew = self.free_member(CREW[mode], taken=[c for c, _, _ in leaving]) if mode else None
+            if crew is None:
+                kept.append((size, mode))
+                staying += people
+            else:
+                leaving.append((crew, people, mode))
+        self.forming[staging] = staying + waiting[start:]
+        self.planned[staging] = kept
+        for crew, people, mode in leaving:
+            crew.lead(people, staging, mode)
+
+    def free_member(self, role: Role, taken: list[Trafficker] | tuple = ()) -> Trafficker | None:
+        """A member of the role free to travel (idle, or released awaiting trial, not on a trip, not taken)."""
         for member in self.members:
             free = member.status in (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
-            if free and member.role is role and member.group is None:
+            if free and member.role is role and member.group is None and member not in taken:
                 return member
         return None
 
@@ -472,7 +492,7 @@ class Network(mesa.Agent):
             for person in waiting:
                 person.network_id = newcomer.network_id
             newcomer.forming.setdefault(staging, []).extend(waiting)
-        self.forming, self.target_size, self.planned_mode = {}, {}, {}
+        self.forming, self.target_size, self.planned = {}, {}, {}
         model.accounts.counters["networks_founded"] += 1
 
     def operator(self) -> Network:
