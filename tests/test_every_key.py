@@ -148,6 +148,7 @@ INSPECTED = {
     "agencies.members[0].investigators": 20,
     "agencies.members[1].investigators": 0,
     "traffickers.mode_risk_sensitivity": 0.0,  # vehicles keep their share although inspection finds them
+    "traffickers.drivers": 4,  # most groups go by vehicle: drivers, not guides, take them
 }
 # Support services begin a week after a rescue; late identification a month after a misidentification.
 SUPPORT = {"time.days": 12.0}
@@ -190,7 +191,10 @@ CONFIGS = {
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
     # Most groups drive through the port, whatever they have seen there.
-    "ports": Config(CLASSROOM, BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0}),
+    "ports": Config(
+        CLASSROOM,
+        BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0, "traffickers.drivers": 4},
+    ),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
     # Deadly ground: every land cover's exposure hazard raised so that deaths happen within a short run.
     "deadly": Config(
@@ -354,7 +358,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.debt_bondage_per_fee": Perturb(1e-3, "mixed"),
     "victims.come_forward_probability": Perturb({"strong": 1.0}, "come_forward"),
     "victims.come_forward_days": Perturb(100.0, "come_forward"),
-    "legal.smuggling_sentence_years": Perturb(0.005, "mixed"),
+    "legal.smuggling_sentence_years": Perturb(0.0001, "no_detention"),
     "traffickers.mode_risk_sensitivity": Perturb(50.0, "inspected"),
     # patrols
     "patrols.count": Perturb(8),
@@ -374,7 +378,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.cost_per_hour": Perturb(500.0),
     "patrols.sector": Perturb([0.0, 12.0]),
     "patrols.drive_speed_factors": Perturb({"open": 0.1, "desert": 0.1, "scrub": 0.1}),
-    "patrols.max_response_hours": Perturb(0.25),
+    "patrols.max_response_hours": Perturb(0.05, "watched"),
     "patrols.tracking_speed_kmh": Perturb(1.0),
     "patrols.trail_loss_per_hour": Perturb(3.0),
     "patrols.capture_probability": Perturb(0.2),
@@ -466,7 +470,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_days_mean": Perturb(3.0),
     "legal.trial_distribution": Perturb("fixed"),
     "legal.procedural_delay_days": Perturb(2.0),
-    "legal.cross_jurisdiction_delay_days": Perturb(3.0),
+    "legal.cross_jurisdiction_delay_days": Perturb(0.0),
     "legal.cross_jurisdiction_share": Perturb(1.0),
     "legal.international_cooperation": Perturb(True),
     "legal.cooperation_delay_factor": Perturb(1.0, "cooperation"),
