@@ -385,6 +385,33 @@ OUTCOMES: tuple[Outcome, ...] = (
         value("networks.mean_fee", 2),
     ),
     Outcome(
+        "networks_dismantled",
+        "networks",
+        H,
+        "Networks dismantled: left with no organiser at large for traffickers.dismantle_days (their trade passes "
+        "to a newcomer after traffickers.takeover_days).",
+        count("networks_dismantled"),
+        short="dismantled",
+    ),
+    Outcome(
+        "organisers_convicted",
+        "people",
+        H,
+        "Convictions of network organisers (counted in traffickers_convicted too); organisers never travel with "
+        "a group, so only investigations reach them.",
+        count("organisers_convicted"),
+    ),
+    Outcome(
+        "mean_days_to_dismantle",
+        "days",
+        L,
+        "Mean days from a network's first arrest to its dismantling, Kaplan-Meier estimate over the networks "
+        "with an arrest (those still standing are censored at their time since it), restricted to the longest "
+        "time observed; empty while no network has been dismantled.",
+        value("networks.days_to_dismantle", 2),
+        daily=False,
+    ),
+    Outcome(
         "cost_enforcement",
         "currency",
         L,

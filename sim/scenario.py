@@ -919,8 +919,8 @@ class Traffickers:
     networks: int = spec(3, doc="Number of trafficking networks.", ge=0, le=200, source=INPUT)
     members_per_network: int = spec(
         6,
-        doc="Members (guides, drivers, recruiters) per network at full strength; a network works at capacity "
-        "min(1, active members / this).",
+        doc="Members per network at full strength, every role counted: traffickers.organisers, recruiters and "
+        "drivers as given, guides the rest (none when the other roles take every place).",
         ge=1,
         le=500,
         source="assumption",
@@ -1105,12 +1105,14 @@ class Traffickers:
         le=MAX_COST,
     )
     replacement_days: float = spec(
-        60.0,
-        doc="Mean time to find a replacement after a member's arrest (exponential); hired only if the network "
-        "is still below strength then.",
+        14.0,
+        doc="Mean time to find a replacement after the arrest of a guide, driver or recruiter (exponential); "
+        "hired only if the network is still below strength in that role then, and only while it has an "
+        "organiser at large (a headless network keeps searching). Exposed roles are taken by local people "
+        "for whom smuggling is side work, so they are found quickly.",
         unit="days",
         gt=0,
-        source="assumption",
+        source="assumption; pattern: Triandafyllidou (2016); UNODC (2018) Global Study on Smuggling of Migrants",
         le=MAX_DAYS,
     )
     prior_trips: float = spec(
@@ -1220,6 +1222,91 @@ class Traffickers:
         source="assumption",
         ge=0,
         le=1,
+    )
+    organisers: int = spec(
+        1,
+        doc=(
+            "Organisers per network at full strength: they plan the crossings and hire, never travel with a "
+            "group, and are reached only by investigation. The network plans at min(1, organisers at large / "
+            "this) of its activity; with none at large it sends no group, recruits and hires no one."
+        ),
+        ge=1,
+        le=100,
+        source=(
+            "assumption; pattern: UNODC (2011) Smuggling of Migrants, a Global Review (someone at the top whom "
+            "migrants rarely see); Europol (2016) Migrant Smuggling in the EU"
+        ),
+    )
+    recruiters: int = spec(
+        1,
+        doc=(
+            "Recruiters per network at full strength: intermediaries who find the clients; the network takes "
+            "people on at min(1, recruiters at large / this) of its rate (with 0 the organisers recruit, at the "
+            "full rate). They never travel with a group."
+        ),
+        ge=0,
+        le=100,
+        source="assumption; pattern: UNODC (2011); Triandafyllidou (2016)",
+    )
+    drivers: int = spec(
+        1,
+        doc=(
+            "Drivers per network at full strength: a group hidden in a vehicle through a port needs a free "
+            "driver, who travels with it; with none free the network sends no vehicle (the rides of groups on "
+            "foot to drop-offs and from pick-ups are hired, not members). The rest of members_per_network are "
+            "guides, who lead the groups on foot and through tunnels."
+        ),
+        ge=0,
+        le=100,
+        source="assumption; pattern: Spener (2009) Clandestine Crossings; UNODC (2018)",
+    )
+    cross_link_probability: float = spec(
+        0.1,
+        doc=(
+            "Who works with whom: each organiser knows the other organisers; each recruiter one organiser; "
+            "each guide and driver one recruiter (an organiser when there is none); and any two members below "
+            "the organisers also know each other with this probability (a tree with cross-links). "
+            "Investigations climb these links."
+        ),
+        ge=0,
+        le=1,
+        source="assumption; pattern: Campana (2018) Out of Africa, European Journal of Criminology; Morselli (2009)",
+    )
+    organiser_replacement_days: float = spec(
+        180.0,
+        doc=(
+            "Mean time for a network to find a new organiser after one is arrested (exponential): a trusted "
+            "member promoted or a boss from outside. Hard to replace: contacts, capital and trust."
+        ),
+        unit="days",
+        gt=0,
+        le=MAX_DAYS,
+        source="assumption; pattern: Morselli (2009) Inside Criminal Networks; Duijn et al. (2014)",
+    )
+    dismantle_days: float = spec(
+        90.0,
+        doc=(
+            "A network with no organiser at large for this long is dismantled: its members at large leave the "
+            "trade (those held, awaiting trial or in prison as their cases close) and its trade passes to a "
+            "newcomer after traffickers.takeover_days. Until then it only stops working (splintered)."
+        ),
+        unit="days",
+        gt=0,
+        le=MAX_DAYS,
+        source="assumption",
+    )
+    takeover_days: float = spec(
+        30.0,
+        doc=(
+            "Delay after a network is dismantled until a newcomer network, at full strength, takes over its "
+            "trade: its share of the demand and the people waiting at its staging areas (market displacement)."
+        ),
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source=(
+            "assumption; pattern: Reuter (1983) Disorganized Crime; Duijn, Kashirin and Sloot (2014) Scientific Reports"
+        ),
     )
     tunnels: list[Tunnel] = spec(default_factory=list, doc="Tunnels: [[traffickers.tunnels]] tables.")
 
@@ -1934,6 +2021,13 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
                 f"given {getattr(tr, part):g}; allowed: at most traffickers.{whole} ({getattr(tr, whole):g}), "
                 "a count among them",
             )
+    roles = tr.organisers + tr.recruiters + tr.drivers
+    if roles > tr.members_per_network:
+        b.fail(
+            "traffickers.members_per_network",
+            f"given {tr.members_per_network}; it must be at least traffickers.organisers + recruiters + drivers "
+            f"({tr.organisers} + {tr.recruiters} + {tr.drivers} = {roles}); guides take the places left",
+        )
     if s.patrols.sector is not None and s.patrols.sector[0] >= s.patrols.sector[1]:
         b.fail(
             "patrols.sector", f"given {list(s.patrols.sector)}; the first value (west) must be below the second (east)"

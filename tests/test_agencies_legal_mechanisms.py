@@ -42,14 +42,19 @@ def paired(
 
 
 def test_full_sharing_beats_none_on_interdictions_when_agencies_overlap():
-    none = [run(DESERT, OVERLAP | {"agencies.sharing": "none"}, seed=s, days=90).outcomes for s in SEEDS]
-    full = [run(DESERT, OVERLAP | {"agencies.sharing": "full"}, seed=s, days=90).outcomes for s in SEEDS]
+    # Alert routing alone: with investigations on, shared records also take networks' organisers, and the
+    # thinner traffic that follows lowers the count of interdictions (tests/test_network_structure.py).
+    # Eight seeds: over three the gain (about a fifth) is within the noise of the counts.
+    routing = OVERLAP | {"agencies.investigation_yield": 0.0}
+    seeds = range(11, 19)
+    none = [run(DESERT, routing | {"agencies.sharing": "none"}, seed=s, days=90).outcomes for s in seeds]
+    full = [run(DESERT, routing | {"agencies.sharing": "full"}, seed=s, days=90).outcomes for s in seeds]
     by_sensor_none = sum(o["interdictions_by_sensor"] for o in none)
     by_sensor_full = sum(o["interdictions_by_sensor"] for o in full)
     total_none = sum(o["interdictions"] for o in none)
     total_full = sum(o["interdictions"] for o in full)
     assert by_sensor_none == 0, "without sharing, towers' alerts reach no patrol here"
-    assert by_sensor_full >= 5, f"full sharing: {by_sensor_full} sensor-led interdictions over {len(SEEDS)} runs"
+    assert by_sensor_full >= 5, f"full sharing: {by_sensor_full} sensor-led interdictions over {len(seeds)} runs"
     assert total_full > total_none * 1.1, (
         f"interdictions: none {total_none}, full {total_full} (+{(total_full / max(total_none, 1) - 1):.0%})"
     )

@@ -70,6 +70,7 @@ BUSY = {
     "crossers.per_day": 20.0,
     "victims.trafficked_share": 1.0,  # every person a victim: the victims' mechanisms at full strength
     "traffickers.networks": 3,
+    "traffickers.members_per_network": 8,  # five guides each: groups are not held back by a busy guide
     "legal.procedural_delay_days": 0.5,
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
@@ -189,6 +190,7 @@ INSPECTED = {
     "agencies.members[0].investigators": 20,
     "agencies.members[1].investigators": 0,
     "traffickers.mode_risk_sensitivity": 0.0,  # vehicles keep their share although inspection finds them
+    "traffickers.drivers": 4,  # most groups go by vehicle: drivers, not guides, take them
 }
 # Support services begin a week after a rescue; late identification a month after a misidentification.
 SUPPORT = {"time.days": 12.0}
@@ -231,7 +233,10 @@ CONFIGS = {
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
     # Most groups drive through the port, whatever they have seen there.
-    "ports": Config(CLASSROOM, BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0}),
+    "ports": Config(
+        CLASSROOM,
+        BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0, "traffickers.drivers": 4},
+    ),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
     # Deadly ground: every land cover's exposure hazard raised so that deaths happen within a short run.
     "deadly": Config(
@@ -277,6 +282,17 @@ CONFIGS = {
     # Victims who arrive come forward within hours, under strong protection.
     "come_forward": Config(
         CLASSROOM, BUSY | {"victims.protection": "strong", "victims.come_forward_days": 0.5, "time.days": 8.0}
+    ),
+    # Every arrest leads up the network, an organiser lost is never replaced and a headless network is
+    # dismantled within hours.
+    "dismantling": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "agencies.investigation_yield": 1.0,
+            "traffickers.organiser_replacement_days": 3650.0,
+            "traffickers.dismantle_days": 0.25,
+        },
     ),
     "procedural": Config("procedural", NO_TRAFFIC),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
@@ -381,7 +397,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
-    "surveillance.night_detection_factor": Perturb(10.0, "extra_tower"),
+    "surveillance.night_detection_factor": Perturb(10.0, "extra_towers"),
     "crossers.return_days": Perturb(3.0, "mixed"),
     "crossers.retry_probability": Perturb(0.0, "mixed"),
     "crossers.switch_network_probability": Perturb(1.0, "mixed"),
@@ -391,7 +407,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.debt_bondage_per_fee": Perturb(1e-3, "mixed"),
     "victims.come_forward_probability": Perturb({"strong": 1.0}, "come_forward"),
     "victims.come_forward_days": Perturb(100.0, "come_forward"),
-    "legal.smuggling_sentence_years": Perturb(0.005, "mixed"),
+    "legal.smuggling_sentence_years": Perturb(0.0001, "no_detention"),
     "traffickers.mode_risk_sensitivity": Perturb(50.0, "inspected"),
     # patrols
     "patrols.count": Perturb(8),
@@ -411,7 +427,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.cost_per_hour": Perturb(500.0),
     "patrols.sector": Perturb([0.0, 12.0]),
     "patrols.drive_speed_factors": Perturb({"open": 0.1, "desert": 0.1, "scrub": 0.1}),
-    "patrols.max_response_hours": Perturb(0.25),
+    "patrols.max_response_hours": Perturb(0.05, "watched"),
     "patrols.tracking_speed_kmh": Perturb(1.0),
     "patrols.trail_loss_per_hour": Perturb(3.0),
     "patrols.capture_probability": Perturb(0.2),
@@ -430,7 +446,14 @@ PERTURBATIONS: dict[str, Perturb] = {
     "agencies.intel_memory_hours": Perturb(1.0, "hotspot"),
     # traffickers
     "traffickers.networks": Perturb(1),
-    "traffickers.members_per_network": Perturb(2),
+    "traffickers.members_per_network": Perturb(6),
+    "traffickers.organisers": Perturb(2),
+    "traffickers.recruiters": Perturb(0, "investigated"),
+    "traffickers.drivers": Perturb(0),
+    "traffickers.cross_link_probability": Perturb(0.0),
+    "traffickers.organiser_replacement_days": Perturb(0.1, "investigated"),
+    "traffickers.dismantle_days": Perturb(0.25, "investigated"),
+    "traffickers.takeover_days": Perturb(0.0, "dismantling"),
     "traffickers.group_size_mean": Perturb(2.0),
     "traffickers.walk_speed_kmh": Perturb(2.0),
     "traffickers.risk_aversion": Perturb(40.0),
@@ -497,7 +520,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_days_mean": Perturb(3.0),
     "legal.trial_distribution": Perturb("fixed"),
     "legal.procedural_delay_days": Perturb(2.0),
-    "legal.cross_jurisdiction_delay_days": Perturb(3.0),
+    "legal.cross_jurisdiction_delay_days": Perturb(0.0),
     "legal.cross_jurisdiction_share": Perturb(1.0),
     "legal.international_cooperation": Perturb(True),
     "legal.cooperation_delay_factor": Perturb(1.0, "cooperation"),
@@ -509,9 +532,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
-    "legal.sentence_years": Perturb(0.01, "short_sentences"),
-    "legal.time_served_min_share": Perturb(0.0, "short_sentences"),
-    "legal.time_served_max_share": Perturb(3.0, "short_sentences"),
+    "legal.sentence_years": Perturb(0.001, "short_sentences"),
+    "legal.time_served_min_share": Perturb(0.0, "pleas"),
+    "legal.time_served_max_share": Perturb(3.0, "pleas"),
     "legal.plea_share": Perturb(0.9),
     "legal.plea_procedure_days": Perturb(2.0, "pleas"),
     "legal.plea_sentence_discount": Perturb(0.9, "pleas"),

@@ -26,6 +26,7 @@ from sim.model import BorderModel
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
+from tests.test_network_structure import network_structure_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD = (TraffickerStatus.DETAINED, TraffickerStatus.CONVICTED)
@@ -57,7 +58,7 @@ SMALL_PROCEDURAL = {
     "surveillance": {"sensors": [{"kind": "tower", "at": [5.0, 7.0], "range_m": 4000}]},
     "patrols": {"count": 4},
     "agencies": {"members": [{"name": "border_patrol", "patrol_share": 1.0}, {"name": "customs", "patrol_share": 0.0}]},
-    "traffickers": {"networks": 2, "members_per_network": 3, "vehicle_share": 0.2},
+    "traffickers": {"networks": 2, "members_per_network": 4, "vehicle_share": 0.2},
     "crossers": {"per_day": 12},
 }
 
@@ -168,6 +169,9 @@ def check_invariants(model: BorderModel) -> list[str]:
                 problems.append(f"step {step}: {member.status.value} member {member.unique_id} off the map")
             if member.status is TraffickerStatus.DETAINED and not any(c.detained for c in cases):
                 problems.append(f"step {step}: member {member.unique_id} detained without an open detained case")
+
+    # Networks: graphs and rosters agree, roles add up (tests/test_network_structure.py).
+    problems += network_structure_problems(model)
 
     # Counts: none negative; finished attempts never exceed attempts.
     for name, value in outcomes.items():

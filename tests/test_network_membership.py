@@ -1,9 +1,9 @@
 """A network's strength, roster and capacity: replacement, members back from prison, leaving the trade.
 
-A network works at capacity ``min(1, active members / traffickers.members_per_network)`` times its
-economic activity; members in prison stay on the roster without diluting it; a replacement is hired
-only while the network is below strength; a member who has served a sentence comes back as the same
-agent, or leaves the trade if their place has been filled.
+A network plans at ``min(1, organisers at large / traffickers.organisers)`` of its economic activity; members
+in prison stay on the roster without diluting it; a replacement is hired only while the network is below
+strength in the role; a member who has served a sentence comes back as the same agent, or leaves the trade
+if their place has been filled.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from sim.model import BorderModel
-from sim.model.agents.trafficker import Trafficker, TraffickerStatus
+from sim.model.agents.trafficker import Role, Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome
 from sim.runner import run
 from sim.scenario import MAX_DAYS
@@ -48,7 +48,8 @@ def convict(model: BorderModel, member: Trafficker) -> None:
 
 
 def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():
-    model = BorderModel(CLASSROOM, seed=1)
+    two_organisers = {"traffickers.organisers": 2, "traffickers.members_per_network": 5}
+    model = BorderModel(CLASSROOM, seed=1, overrides=two_organisers)
     network = model.networks[0]
     strength = model.spec.traffickers.members_per_network
     # Some observed history, so that the deterrence term is strictly between its bounds.
@@ -63,37 +64,46 @@ def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():
     assert network.activity == pytest.approx(expected, abs=1e-12)
 
     # Members serving sentences stay on the roster but do not dilute the capacity of those at work.
-    for _ in range(3 * strength):
-        Trafficker(model, network).begin_sentence()
+    for role in (Role.ORGANISER, Role.GUIDE, Role.RECRUITER):
+        Trafficker(model, network, role).begin_sentence()
     network.update_economics()
-    assert len(network.members) == 4 * strength
+    assert len(network.members) == strength + 3
     assert network.activity == pytest.approx(expected, abs=1e-12)
 
-    # Above strength (a member back after their place was filled): capacity stays capped at 1.
-    Trafficker(model, network)
+    # Above strength (an organiser back after their place was filled): capacity stays capped at 1.
+    Trafficker(model, network, Role.ORGANISER)
     network.update_economics()
-    assert network.active_members() == strength + 1
+    assert network.at_large(Role.ORGANISER) == 3
     assert network.activity == pytest.approx(expected, abs=1e-12)
 
-    # Half the strength held: half the throughput.
-    held = strength // 2 + 1
-    for member in [m for m in network.members if m.status is TraffickerStatus.IDLE][:held]:
+    # Guides held: the same planned activity (guides limit trips by being free, not the plan).
+    for member in [m for m in network.members if m.role is Role.GUIDE and m.status is TraffickerStatus.IDLE]:
         member.arrested()
     network.update_economics()
-    assert network.active_members() == strength + 1 - held
-    assert network.activity == pytest.approx(expected * (strength + 1 - held) / strength, abs=1e-12)
+    assert network.activity == pytest.approx(expected, abs=1e-12)
+
+    # Two of the three organisers held: half the planned throughput (one at large of a strength of two).
+    for member in [m for m in network.members if m.role is Role.ORGANISER and m.status is TraffickerStatus.IDLE][:2]:
+        member.arrested()
+    network.update_economics()
+    assert network.at_large(Role.ORGANISER) == 1
+    assert network.activity == pytest.approx(expected / 2, abs=1e-12)
 
 
-def test_a_replacement_is_hired_only_below_strength():
+def test_a_replacement_is_hired_only_below_strength_in_the_role():
     model = BorderModel(CLASSROOM, seed=1)
     network = model.networks[0]
     strength = model.spec.traffickers.members_per_network
-    network.replace_member()
+    for role in Role:
+        network.replace_member(role)
     assert len(network.members) == strength, "no hire at full strength"
-    network.members[0].arrested()
-    network.replace_member()
+    guide = next(m for m in network.members if m.role is Role.GUIDE)
+    guide.arrested()
+    network.replace_member(Role.ORGANISER)
+    assert len(network.members) == strength, "no organiser hired for a guide's place"
+    network.replace_member(Role.GUIDE)
     assert len(network.members) == strength + 1 and network.active_members() == strength
-    network.replace_member()
+    network.replace_member(Role.GUIDE)
     assert len(network.members) == strength + 1, "the place is filled: no second hire"
 
 
@@ -126,9 +136,9 @@ def test_a_member_back_to_a_network_at_full_strength_leaves_the_trade():
     model = BorderModel(CLASSROOM, seed=2)
     network = model.networks[0]
     strength = model.spec.traffickers.members_per_network
-    member = network.members[0]
+    member = next(m for m in network.members if m.role is Role.GUIDE)
     convict(model, member)
-    network.replace_member()  # their place is filled
+    network.replace_member(Role.GUIDE)  # their place is filled
     assert network.active_members() == strength
     member.end_sentence()
     assert member.status is TraffickerStatus.LEFT
@@ -137,14 +147,16 @@ def test_a_member_back_to_a_network_at_full_strength_leaves_the_trade():
 
 
 def test_faster_replacement_keeps_networks_stronger_and_busier():
-    """Paired seeds (12), desert_sector over 90 days, ``replacement_days`` 7 against 60.
+    """Paired seeds (12), desert_sector over 90 days, ``replacement_days`` and ``organiser_replacement_days`` 7
+    against 60.
 
     Faster replacement must keep more members active on average on every seed (the mechanism), and
     raise crossing attempts: paired mean difference positive with t > 3 over the seeds.
     """
     active, attempts = {}, {}
     for days in (7, 60):
-        runs = [run(DESERT, {"traffickers.replacement_days": days}, seed=s, days=90) for s in range(1, 13)]
+        every_role = {"traffickers.replacement_days": days, "traffickers.organiser_replacement_days": days}
+        runs = [run(DESERT, every_role, seed=s, days=90) for s in range(1, 13)]
         active[days] = [statistics.mean(row["network_active_members"] for row in r.timeseries) for r in runs]
         attempts[days] = [r.outcomes["crossings_attempted"] for r in runs]
     assert all(fast > slow for fast, slow in zip(active[7], active[60], strict=True)), active

@@ -45,6 +45,7 @@ def test_the_base_rate_and_the_screening_errors_are_the_scenario_s():
         "victims.trafficked_share": 0.4,
         "victims.screening_training": 0.7,
         "victims.screening_specificity": 0.8,
+        "agencies.investigation_yield": 0.0,  # no network loses its organisers: traffic, and screenings, stay many
     }
     model = stepped(CLASSROOM, overrides, days=40)
     people = list(model.agents_by_type[Person])

@@ -160,6 +160,7 @@ def test_blind_spot_crossings_are_caught_far_less_often_than_covered_ones():
             "traffickers.members_per_network=20",
             "traffickers.replacement_days=1",
             "traffickers.activity_floor=1",
+            "agencies.investigation_yield=0",  # no network loses its organisers
             "legal.plea_share=0",
         ]
     )

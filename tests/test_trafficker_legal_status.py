@@ -83,6 +83,7 @@ def test_the_whole_legal_cycle_keeps_the_bookkeeping_sound(monkeypatch):
         "legal.sentence_years": 0.05,
         "legal.smuggling_sentence_years": 0.05,
         "traffickers.replacement_days": 2.0,
+        "agencies.investigation_yield": 0.0,  # no network loses its organisers: guides keep going out
         "patrols.count": 8,
         "crossers.per_day": 24,  # busy, all on foot: guides are often out when their verdict comes
         "traffickers.vehicle_share": 0.0,

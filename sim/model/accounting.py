@@ -16,6 +16,7 @@ import numpy as np
 from sim.metrics import OUTCOMES
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES
+from sim.model.legal import kaplan_meier_mean
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -133,10 +134,22 @@ class Accounts:
                 "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in model.checkpoints),
                 "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
                 "networks.mean_fee": float(np.mean([n.fee for n in networks])) if networks else 0.0,
+                "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )
         m.update({f"cost.{item}": value for item, value in self.cost_items().items()})
         return m
+
+    def days_to_dismantle(self) -> float:
+        """Mean days from a network's first arrest to its dismantling: the Kaplan-Meier (1958) restricted mean
+        over the networks with an arrest, those still standing censored at their time since it; NaN until one
+        is dismantled (the mean is undefined with no event)."""
+        now = self.model.days
+        pursued = [n for n in self.model.networks if n.first_arrest_day is not None]
+        if not any(n.dismantled_day is not None for n in pursued):
+            return float("nan")
+        times = [(n.dismantled_day if n.dismantled_day is not None else now) - n.first_arrest_day for n in pursued]
+        return kaplan_meier_mean(np.array(times), np.array([n.dismantled_day is not None for n in pursued]))
 
     def outcomes(self) -> dict[str, float]:
         """Every outcome in :data:`sim.metrics.OUTCOMES`, now."""

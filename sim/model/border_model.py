@@ -30,7 +30,7 @@ from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint
-from sim.model.agents.trafficker import Network, Trafficker
+from sim.model.agents.trafficker import Network
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
@@ -95,10 +95,10 @@ class BorderModel(mesa.Model):
         self.patrol_force = PatrolForce(self)
         self.patrol_force.deploy()
         self.patrol_watch = PatrolWatch(self)
-        self.networks = [Network(self, i) for i in range(s.traffickers.networks)]
+        n = s.traffickers.networks
+        self.networks = [Network(self, i, demand_share=1.0 / n) for i in range(n)]
         for network in self.networks:
-            for _ in range(s.traffickers.members_per_network):
-                Trafficker(self, network)
+            network.staff()
 
     # ------------------------------------------------------------------ time
     @property
@@ -133,7 +133,7 @@ class BorderModel(mesa.Model):
         self.in_step = True
         self.accounts.forget_old_events()
         self.patrol_force.update_shifts()
-        expected = self.spec.crossers.per_day * dt / 24.0 / max(1, len(self.networks))
+        expected = self.spec.crossers.per_day * dt / 24.0  # each network takes its demand_share of it
         for network in self.networks:
             network.recruit(expected)
         moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None and not g.riding]

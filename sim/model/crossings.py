@@ -405,6 +405,8 @@ class Crossings:
         network = model.networks[person.network_id] if model.networks else None
         if not person.trafficked and len(model.networks) > 1 and rng.random() < cfg.crossers.switch_network_probability:
             network = model.networks[int(rng.integers(len(model.networks)))]
+        if network is not None:
+            network = network.operator()  # a network dismantled and taken over: its successor
         if network is None:
             person.set_state(PersonState.STOPPED)
             return

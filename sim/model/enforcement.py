@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
-from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
+from sim.model.agents.trafficker import ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome, CourtSystem
 
 if TYPE_CHECKING:
@@ -98,12 +98,13 @@ class Enforcement:
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
             self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness, charge)
-            self.investigate(network, agency)
+            self.investigate(group.guide, agency)
         return True
 
     def victim_comes_forward(self, person: Person) -> None:
         """A victim at the destination comes forward: rescued (into support under protection); one who
-        testifies leads investigators to a member of the network, charged with trafficking."""
+        testifies leads investigators to a member of the network they met (a guide, driver or recruiter),
+        charged with trafficking."""
         model = self.model
         victims = model.spec.victims
         counters = model.accounts.counters
@@ -115,7 +116,8 @@ class Enforcement:
         if not person.testifies:
             return
         counters["victims_testifying"] += 1
-        free = [m for m in network.members if m.status is TraffickerStatus.IDLE]
+        # Victims met the guides, drivers and recruiters, never the organisers.
+        free = [m for m in network.members if m.status is TraffickerStatus.IDLE and m.role is not Role.ORGANISER]
         if free:
             agency = model.spec.agencies.members[0].name
             member = free[int(model.rng.integers(len(free)))]
@@ -125,9 +127,9 @@ class Enforcement:
         """Arrest a member and file the case on a charge; the network starts looking for a replacement."""
         model = self.model
         trafficker.arrested()
-        days = model.rng.exponential(model.spec.traffickers.replacement_days)
-        model.schedule_event(trafficker.network.replace_member, after=model.hours_to_steps(24 * days))
+        trafficker.network.member_lost(trafficker)
         model.accounts.counters["traffickers_arrested"] += 1
+        model.accounts.counters[f"{trafficker.role.value}s_arrested"] += 1
         network_id = trafficker.network.network_id
         model.intel.log(model.hours, agency, "arrest", *model.world.km_of(trafficker.cell.coordinate), network_id)
         shared = model.intel.sharing != "none" and model.intel.knows_network(agency, network_id, model.hours) > 1
@@ -147,18 +149,55 @@ class Enforcement:
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
             trafficker.begin_sentence()
 
-    def investigate(self, network: Network, agency: str) -> None:
-        """An arrest can lead investigators to another member; usable intel (more with sharing) helps."""
+    def investigate(self, arrested: Trafficker, agency: str) -> None:
+        """Investigators climb the network's graph from an arrested member (Sparrow 1991; Morselli 2009).
+
+        At each rung they identify one of the member's links at large and not on a trip, the highest role
+        first (organisers, then recruiters, then guides and drivers; ties at random), with probability
+        ``1 - exp(-agencies.investigation_yield x investigators x records)``, the records being those the
+        agency can see about the member and their links (:meth:`visible_records`). An identified member is
+        arrested with evidence ``legal.evidence_by_investigation`` on a charge of trafficking when the
+        network's victims have been identified, else of smuggling; the climb goes on from them. It stops at
+        the first failure or when no link is left to follow (each member is arrested at most once a climb).
+        Counted: ``investigations`` and
+        ``investigations_reaching_organiser`` (an organiser arrested on the way).
+        """
         model = self.model
+        counters = model.accounts.counters
         investigators = model.intel.agencies[agency].investigators
-        leads = model.intel.knows_network(agency, network.network_id, model.hours)
-        p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * leads)
-        if model.rng.random() < p:
-            free = [m for m in network.members if m.status is TraffickerStatus.IDLE]
-            if free:
-                evidence = model.spec.legal.evidence_by_investigation
-                charge = "trafficking" if network.victims_identified else "smuggling"
-                self.arrest(free[int(model.rng.integers(len(free)))], agency, evidence, False, charge)
+        network = arrested.network
+        member, reached = arrested, False
+        climbed = {arrested}  # each member at most once a climb (one released at arrest is at large again)
+        counters["investigations"] += 1
+        while True:
+            records = self.visible_records(agency, member)
+            p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * records)
+            if model.rng.random() >= p:
+                break
+            links = [m for m in network.reachable_links(member) if m not in climbed]
+            if not links:
+                break
+            top = max(ROLE_RANK[m.role] for m in links)
+            prizes = [m for m in links if ROLE_RANK[m.role] == top]
+            member = prizes[int(model.rng.integers(len(prizes)))] if len(prizes) > 1 else prizes[0]
+            evidence = model.spec.legal.evidence_by_investigation
+            charge = "trafficking" if network.victims_identified else "smuggling"
+            climbed.add(member)
+            self.arrest(member, agency, evidence, False, charge)
+            counters["members_identified"] += 1
+            reached |= member.role is Role.ORGANISER
+        counters["investigations_reaching_organiser"] += reached
+
+    def visible_records(self, agency: str, member: Trafficker) -> int:
+        """Records the investigating agency can see about this member and their links.
+
+        For now every record of the member's network that the agency can use, its own and those shared with
+        it (:meth:`IntelExchange.knows_network <sim.model.intel.IntelExchange.knows_network>`): the sharing
+        rule, latency and ``share_fraction`` decide how many. A count of the records linked to the member
+        itself replaces it here and nowhere else.
+        """
+        model = self.model
+        return model.intel.knows_network(agency, member.network.network_id, model.hours)
 
     # -- the courts' callbacks ------------------------------------------------------------------------------
     def on_verdict(self, case) -> None:
@@ -173,6 +212,7 @@ class Enforcement:
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
             model.accounts.counters[f"convicted_of_{charge}"] += 1
+            model.accounts.counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
             # Time served varies around the mean sentence (remission, parole).
             legal = model.spec.legal
             share = model.rng.uniform(legal.time_served_min_share, legal.time_served_max_share)

@@ -36,6 +36,8 @@ def port_only(p: float) -> dict:
         "traffickers.vehicle_share": 1.0,
         "traffickers.mode_risk_sensitivity": 0.0,
         "traffickers.members_per_network": 60,
+        "traffickers.drivers": 57,  # every group goes by vehicle: drivers, not guides, take them
+        "agencies.investigation_yield": 0.0,  # no network loses its organisers or recruiters
         "traffickers.group_size_mean": 1.0,  # one person a vehicle: attempts independent across people
         "traffickers.replacement_days": 0.5,
         "legal.detention_capacity": 0,  # guides caught at the port await trial at liberty: no shortage of guides

@@ -11,11 +11,29 @@ Deterrence and prices (Becker 1968; Gathmann 2008): each network tracks the arre
 rates it observes; the expected penalty per trip is passed on in fees, and activity shrinks when
 the penalty eats the expected revenue. Arrested and convicted members are replaced only over time.
 
-Membership: a network's strength is ``traffickers.members_per_network``; it works at capacity
-``min(1, active members / strength)``. An arrest schedules a replacement, hired only if the network is
-still below strength when it comes. A member who has served a sentence comes back as the same agent
-(:meth:`Network.member_released`). The roster (:attr:`Network.members`) holds exactly the people tied
-to the network: active, detained and imprisoned members; those who leave the trade are struck off.
+Roles and structure (UNODC 2011, Smuggling of Migrants: a Global Review; Europol 2016; Spener 2009;
+Campana 2018): a network's strength is ``traffickers.members_per_network``, of which
+``traffickers.organisers`` plan the crossings and hire, ``recruiters`` find the clients, ``drivers`` take
+groups hidden in vehicles through the ports, and the rest are guides, who lead groups on foot and through
+tunnels. Organisers and recruiters never travel with a group: only investigation reaches them. Who works
+with whom is a graph (:attr:`Network.graph`, networkx, nodes the members): organisers know each other,
+each recruiter knows one organiser, each guide and driver one recruiter (an organiser when there is none),
+and members below the organisers also know each other with ``traffickers.cross_link_probability``.
+Investigations climb it (:meth:`sim.model.enforcement.Enforcement.investigate`).
+
+Capacity: the network plans at ``min(1, organisers at large / organisers)`` of its economic activity and
+takes people on at ``min(1, recruiters at large / recruiters)`` of its rate; a group needs a free guide (on
+foot, by tunnel) or a free driver (by vehicle). An arrest opens a vacancy (:class:`Vacancy`), filled after
+an exponential delay (``replacement_days`` for guides, drivers and recruiters, ``organiser_replacement_days``
+for organisers) if the network is still below strength in that role, and only while an organiser is at
+large to hire. With no organiser at large the network is headless: it sends no group, recruits and hires no
+one. Headless for ``dismantle_days`` it is dismantled: its members at large leave the trade and, after
+``takeover_days``, a newcomer network takes over its share of the demand and the people waiting at its
+staging areas (market displacement; Reuter 1983, Duijn et al. 2014).
+
+A member who has served a sentence comes back as the same agent (:meth:`Network.member_released`). The
+roster (:attr:`Network.members`) holds exactly the people tied to the network: active, detained and
+imprisoned members; those who leave the trade are struck off the roster and the graph.
 """
 
 from __future__ import annotations
@@ -25,6 +43,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import mesa
+import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent
 
@@ -45,6 +64,20 @@ class TraffickerStatus(Enum):
 
 
 ACTIVE_STATUSES = (TraffickerStatus.IDLE, TraffickerStatus.GUIDING, TraffickerStatus.RELEASED)
+
+
+class Role(Enum):
+    ORGANISER = "organiser"  # plans crossings and hires; never travels with a group
+    RECRUITER = "recruiter"  # finds the clients; never travels with a group
+    DRIVER = "driver"  # drives groups hidden in vehicles through a port
+    GUIDE = "guide"  # leads groups on foot and through tunnels
+
+
+#: The member who travels with a group, by mode.
+CREW = {"foot": Role.GUIDE, "tunnel": Role.GUIDE, "vehicle": Role.DRIVER}
+
+#: Rank of each role as a prize of an investigation: the higher, the more a network loses with it.
+ROLE_RANK = {Role.GUIDE: 0, Role.DRIVER: 0, Role.RECRUITER: 1, Role.ORGANISER: 2}
 #: Ways across, in the order a mode is drawn.
 MODES = ("tunnel", "vehicle", "foot")
 
@@ -88,25 +121,54 @@ class Group:
         return route is not None and route.tunnel_index >= 0 and route.index_at(t) == route.tunnel_index
 
 
+@dataclass(eq=False)
+class Vacancy:
+    """A place in a network left by an arrest, until it is filled (a scheduled event on :meth:`fill`)."""
+
+    network: Network
+    role: Role
+
+    def fill(self) -> None:
+        self.network.fill(self)
+
+
 class Network(mesa.Agent):
     """A trafficking network: recruits, plans crossings, remembers interdictions, sets its fee.
 
-    ``members`` is the roster: every member who is active, detained or serving a sentence, each once.
-    New members join only while fewer than ``traffickers.members_per_network`` are active, so the
-    roster exceeds that strength only by the members held in custody, plus the few who came back after
-    their place had been filled: from pretrial custody (acquitted, or released to await trial), or from
-    prison with a case still open against them.
+    ``members`` is the roster: every member who is active, detained or serving a sentence, each once;
+    ``graph`` holds the same members as nodes, linked by who works with whom. New members join only
+    while fewer than the role's strength are at large, so the roster exceeds the strength only by the
+    members held in custody, plus the few who came back after their place had been filled: from pretrial
+    custody (acquitted, or released to await trial), or from prison with a case still open against them.
     """
 
-    def __init__(self, model: BorderModel, network_id: int):
+    def __init__(self, model: BorderModel, network_id: int, demand_share: float = 1.0):
         super().__init__(model)
         cfg = model.spec.traffickers
         self.network_id = network_id
         self.fee = cfg.fee
         self.activity = 1.0
         self.members: list[Trafficker] = []
+        self.graph = nx.Graph()
+        #: Strength by role: organisers, recruiters and drivers as set, guides the rest.
+        self.strength = {
+            Role.ORGANISER: cfg.organisers,
+            Role.RECRUITER: cfg.recruiters,
+            Role.DRIVER: cfg.drivers,
+            Role.GUIDE: cfg.members_per_network - cfg.organisers - cfg.recruiters - cfg.drivers,
+        }
+        #: Share of the demand (``crossers.per_day``) that comes to this network; passed on when it is taken over.
+        self.demand_share = demand_share
+        self.vacancies: list[Vacancy] = []
+        self.headless_since_h: float | None = None  # model time since when no organiser is at large
+        self.first_arrest_day: float | None = None
+        self.dismantled_day: float | None = None
+        self.successor: Network | None = None  # the newcomer that took over the trade, once dismantled
         self.forming: dict[int, list[Person]] = {}
         self.target_size: dict[int, int] = {}
+        #: Full groups waiting for their crew, by staging area: (size, mode) each, the first people of the
+        #: forming list in that order.
+        self.planned: dict[int, list[tuple[int, str]]] = {}
         self._risk_xy = np.empty((0, 2))
         self._risk_time = np.empty(0)
         # Observed outcomes; the traffickers.prior_* pseudo-counts act as a weak prior.
@@ -138,32 +200,87 @@ class Network(mesa.Agent):
     def recruit(self, expected: float) -> None:
         """Take on a Poisson number of people at the network's staging areas; send full groups.
 
-        Each is a trafficking victim with ``victims.trafficked_share``, else a smuggled migrant.
+        ``expected`` is the whole demand of the step; the network takes its ``demand_share`` of it, times its
+        activity and its recruiters' share (:meth:`recruiting`). Each is a trafficking victim with
+        ``victims.trafficked_share``, else a smuggled migrant. When a group is full its mode is drawn
+        (:meth:`choose_mode`); it leaves as soon as a member of the mode's crew is free (a guide on foot or
+        by tunnel, a driver by vehicle). A headless network does neither.
         """
         model = self.model
-        n = int(model.rng.poisson(expected * self.activity))
+        if self.headless():  # no one to plan: no recruiting, no departures (dismantled networks are headless)
+            return
+        n = int(model.rng.poisson(expected * self.demand_share * self.activity * self.recruiting()))
         share = model.spec.victims.trafficked_share
         for _ in range(n):
             staging = model.crossings.pick_weighted(model.crossings.staging_weights)
             person = Person(model, self.network_id, staging, trafficked=bool(model.rng.random() < share))
             self.forming.setdefault(staging, []).append(person)
         for staging, waiting in self.forming.items():
-            if staging not in self.target_size:
-                self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
-            if len(waiting) >= self.target_size[staging]:
-                guide = self.idle_member()
-                if guide is None:
-                    continue
-                self.forming[staging] = []
-                del self.target_size[staging]
-                guide.lead(waiting, staging)
+            plans = self.planned.setdefault(staging, [])
+            planned = sum(size for size, _ in plans)
+            while True:  # full groups among the people not yet in one: each gets its mode
+                if staging not in self.target_size:
+                    self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
+                if len(waiting) - planned < self.target_size[staging]:
+                    break
+                size = self.target_size.pop(staging)
+                plans.append((size, self.choose_mode()))
+                planned += size
+            if plans:
+                self.dispatch(staging, waiting, plans)
 
-    def idle_member(self) -> Trafficker | None:
+    def dispatch(self, staging: int, waiting: list[Person], plans: list[tuple[int, str]]) -> None:
+        """Send the full groups at a staging area whose crew is free, in the order they filled; the others
+        wait (their people stay first on the forming list)."""
+        start, kept, staying, leaving = 0, [], [], []
+        for size, mode in plans:
+            people = waiting[start : start + size]
+            start += size
+            crew = self.free_member(CREW[mode], taken=[c for c, _, _ in leaving]) if mode else None
+            if crew is None:
+                kept.append((size, mode))
+                staying += people
+            else:
+                leaving.append((crew, people, mode))
+        self.forming[staging] = staying + waiting[start:]
+        self.planned[staging] = kept
+        for crew, people, mode in leaving:
+            crew.lead(people, staging, mode)
+
+    def free_member(self, role: Role, taken: list[Trafficker] | tuple = ()) -> Trafficker | None:
+        """A member of the role free to travel (idle, or released awaiting trial, not on a trip, not taken)."""
         for member in self.members:
             free = member.status in (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
-            if free and member.group is None:
+            if free and member.role is role and member.group is None and member not in taken:
                 return member
         return None
+
+    def choose_mode(self) -> str:
+        """Tunnel, vehicle through a port, or foot, by expected risk, when a group is full.
+
+        Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
+        the rest) times ``exp(-mode_risk_sensitivity x rate)``, the rate being the share of the network's
+        own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
+        when the line hardens, foot crossings fail more and flows shift to the ports, and back. A mode whose
+        crew the network does not have by design (no drivers, or no guides) weighs nothing; "" when none is
+        left. The group then waits at its staging area until a member of the mode's crew is free.
+        """
+        model = self.model
+        cfg, world = model.spec.traffickers, model.world
+        tunnel = min(cfg.tunnel_share, 1.0) if world.tunnels else 0.0
+        vehicle = min(cfg.vehicle_share, 1.0 - tunnel) if world.ports else 0.0
+        shares = {"tunnel": tunnel, "vehicle": vehicle, "foot": max(0.0, 1.0 - tunnel - vehicle)}
+        weights = np.array(
+            [
+                w * np.exp(-cfg.mode_risk_sensitivity * self.mode_risk(m)) if self.strength[CREW[m]] else 0.0
+                for m, w in shares.items()
+            ]
+        )
+        if not weights.sum() > 0:
+            return ""
+        u = model.rng.random() * weights.sum()
+        last = int(np.flatnonzero(weights)[-1])  # (u at the very top edge by rounding: the last mode weighed)
+        return MODES[min(int(np.searchsorted(np.cumsum(weights), u, side="right")), last)]
 
     def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
         """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
@@ -243,74 +360,204 @@ class Network(mesa.Agent):
     def active_members(self) -> int:
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
 
-    def capacity(self) -> float:
-        """Share of its nominal throughput the network can run: ``min(1, active / members_per_network)``.
+    def at_large(self, role: Role) -> int:
+        """Members of a role who are active: idle, guiding, or released awaiting trial."""
+        return sum(m.role is role and m.status in ACTIVE_STATUSES for m in self.members)
 
-        Members beyond the strength (back from custody after their place was filled) add nothing.
+    def headless(self) -> bool:
+        """No organiser at large: the network plans no crossing and hires no one."""
+        return self.at_large(Role.ORGANISER) == 0
+
+    def capacity(self) -> float:
+        """Share of its planned throughput the network can run: ``min(1, organisers at large / organisers)``.
+
+        Organisers beyond the strength (back from custody after their place was filled) add nothing; guides
+        and drivers limit throughput by being free or not when a group is ready.
         """
-        return min(1.0, self.active_members() / self.model.spec.traffickers.members_per_network)
+        return min(1.0, self.at_large(Role.ORGANISER) / self.strength[Role.ORGANISER])
+
+    def recruiting(self) -> float:
+        """Share of its recruitment rate the network runs: ``min(1, recruiters at large / recruiters)``, 1 when
+        it has no recruiters by design (the organisers recruit)."""
+        if self.strength[Role.RECRUITER] == 0:
+            return 1.0
+        return min(1.0, self.at_large(Role.RECRUITER) / self.strength[Role.RECRUITER])
+
+    def staff(self) -> None:
+        """Hire the full strength, top down (organisers, recruiters, drivers, guides), so links can form."""
+        for role in Role:
+            for _ in range(self.strength[role]):
+                Trafficker(self.model, self, role)
+
+    def link(self, member: Trafficker) -> None:
+        """Add a newcomer to the graph of who works with whom (see :attr:`graph`).
+
+        An organiser knows the other organisers at large; a recruiter one organiser at large; a guide or a
+        driver one recruiter at large (an organiser when none is); a member below the organisers also knows
+        each other such member at large with ``traffickers.cross_link_probability``.
+        """
+        graph, rng = self.graph, self.model.rng
+        graph.add_node(member, role=member.role.value)
+        at_large = [m for m in self.members if m is not member and m.status in ACTIVE_STATUSES]
+        organisers = [m for m in at_large if m.role is Role.ORGANISER]
+        if member.role is Role.ORGANISER:
+            graph.add_edges_from((member, m) for m in organisers)
+            return
+        recruiters = [m for m in at_large if m.role is Role.RECRUITER]
+        above = organisers if member.role is Role.RECRUITER or not recruiters else recruiters
+        if above:
+            graph.add_edge(member, above[int(rng.integers(len(above)))])
+        p = self.model.spec.traffickers.cross_link_probability
+        peers = [m for m in at_large if m.role is not Role.ORGANISER]
+        if p > 0 and peers:
+            linked = rng.random(len(peers)) < p
+            graph.add_edges_from((member, m) for m, k in zip(peers, linked, strict=True) if k)
+
+    def reachable_links(self, member: Trafficker) -> list[Trafficker]:
+        """The members linked to ``member`` whom investigators could arrest now: at large and not on a trip."""
+        free = (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
+        return [m for m in self.graph.neighbors(member) if m.status in free and m.group is None]
+
+    # -- losses, replacement, dismantling, takeover -----------------------------------------------
+    def member_lost(self, member: Trafficker) -> None:
+        """A member was arrested: a vacancy opens in their role; the first arrest starts the network's clock."""
+        if self.first_arrest_day is None:
+            self.first_arrest_day = self.model.days
+        self.open_vacancy(member.role)
+
+    def open_vacancy(self, role: Role) -> None:
+        """Search for someone to fill a place of ``role``: found after an exponential delay."""
+        model, cfg = self.model, self.model.spec.traffickers
+        mean = cfg.organiser_replacement_days if role is Role.ORGANISER else cfg.replacement_days
+        vacancy = Vacancy(self, role)
+        self.vacancies.append(vacancy)
+        model.schedule_event(vacancy.fill, after=model.hours_to_steps(24 * model.rng.exponential(mean)))
+
+    def fill(self, vacancy: Vacancy) -> None:
+        """Event: someone is found for a vacancy. Hired if the network still needs the role; a headless
+        network (no organiser at large) cannot hire anyone but an organiser, and searches again."""
+        if vacancy in self.vacancies:
+            self.vacancies.remove(vacancy)
+        if self.dismantled_day is not None:
+            return
+        if vacancy.role is not Role.ORGANISER and self.headless():
+            self.open_vacancy(vacancy.role)
+            return
+        self.replace_member(vacancy.role)
+
+    def replace_member(self, role: Role = Role.GUIDE) -> None:
+        """Hire someone in ``role`` if the network is below strength in it."""
+        if self.at_large(role) < self.strength[role]:
+            Trafficker(self.model, self, role)
+
+    def organisers_changed(self) -> None:
+        """An organiser's status changed: note when the network became headless and check on it later."""
+        if self.dismantled_day is not None:
+            return
+        if not self.headless():
+            self.headless_since_h = None
+        elif self.headless_since_h is None:
+            model = self.model
+            self.headless_since_h = model.hours
+            days = model.spec.traffickers.dismantle_days
+            model.schedule_event(self.check_dismantled, after=model.hours_to_steps(24 * days))
+
+    def check_dismantled(self) -> None:
+        """Event: a network headless for ``traffickers.dismantle_days`` without a break is dismantled."""
+        since = self.headless_since_h
+        days = self.model.spec.traffickers.dismantle_days
+        if since is not None and self.model.hours - since >= 24 * days - 1e-6 and self.dismantled_day is None:
+            self.dismantle()
+
+    def dismantle(self) -> None:
+        """The network collapses: its free members leave the trade (those held, awaiting trial or on a trip
+        when their cases and trips end); a newcomer takes over its trade after ``takeover_days``."""
+        model = self.model
+        self.dismantled_day = model.days
+        self.vacancies.clear()
+        model.accounts.counters["networks_dismantled"] += 1
+        for member in list(self.members):
+            member.leave_if_done()
+        days = model.spec.traffickers.takeover_days
+        model.schedule_event(self.hand_over, after=model.hours_to_steps(24 * days))
+
+    def hand_over(self) -> None:
+        """Event: a newcomer network at full strength takes over the trade (market displacement): this
+        network's share of the demand and the people waiting at its staging areas."""
+        model = self.model
+        newcomer = Network(model, len(model.networks), demand_share=self.demand_share)
+        model.networks.append(newcomer)
+        newcomer.staff()
+        self.demand_share = 0.0
+        self.successor = newcomer
+        for staging, waiting in self.forming.items():
+            for person in waiting:
+                person.network_id = newcomer.network_id
+            newcomer.forming.setdefault(staging, []).extend(waiting)
+        self.forming, self.target_size, self.planned = {}, {}, {}
+        model.accounts.counters["networks_founded"] += 1
+
+    def operator(self) -> Network:
+        """The network that runs this one's trade now: itself, or the newcomer that took it over."""
+        network = self
+        while network.successor is not None:
+            network = network.successor
+        return network
 
     def member_released(self, member: Trafficker) -> None:
         """A member has served their sentence: the same person rejoins, or leaves the trade.
 
-        They rejoin (at their home staging area) if the network is below strength, or if a case is still
-        open against them (the courts still deal with them as a member). Otherwise their place has been
-        filled and they leave the trade: struck off the roster and out of the model (an assumption: the
-        network keeps its strength rather than growing past it).
+        They rejoin (at their home staging area) if the network is below strength in their role, or if a
+        case is still open against them (the courts still deal with them as a member). Otherwise their
+        place has been filled, or the network is gone, and they leave the trade: struck off the roster and
+        out of the model (an assumption: the network keeps its strength rather than growing past it).
         """
-        below_strength = self.active_members() < self.model.spec.traffickers.members_per_network
+        below_strength = self.at_large(member.role) < self.strength[member.role] and self.dismantled_day is None
         if below_strength or self.model.courts.open_cases_of(member):
             member.rejoin()
         else:
             member.leave_trade()
 
-    def replace_member(self) -> None:
-        """Event, some time after a member was lost to arrest: hire someone if the network is below strength."""
-        if self.active_members() < self.model.spec.traffickers.members_per_network:
-            Trafficker(self.model, self)
-
 
 class Trafficker(CellAgent):
-    """A network member: guides groups; may be arrested, detained, released, convicted."""
+    """A network member in a role: guides and drivers take groups across; organisers and recruiters stay at
+    their staging area. Any may be arrested, detained, released, convicted."""
 
-    def __init__(self, model: BorderModel, network: Network):
+    def __init__(self, model: BorderModel, network: Network, role: Role = Role.GUIDE):
         super().__init__(model)
         self.network = network
-        self.status = TraffickerStatus.IDLE
+        self.role = role
+        self._status = TraffickerStatus.IDLE
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
         self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights)
         self.cell = model.grid[model.world.staging[self.home_staging].cell]
         network.members.append(self)
+        network.link(self)
+        if role is Role.ORGANISER:
+            network.organisers_changed()
 
-    def lead(self, people: list[Person], staging: int) -> None:
-        """Set out with a group: choose destination and mode; the network chooses the crossing point."""
+    @property
+    def status(self) -> TraffickerStatus:
+        return self._status
+
+    @status.setter
+    def status(self, status: TraffickerStatus) -> None:
+        """Every change of an organiser's status tells the network, which may become headless or recover."""
+        self._status = status
+        if self.role is Role.ORGANISER:
+            self.network.organisers_changed()
+
+    def lead(self, people: list[Person], staging: int, mode: str) -> None:
+        """Set out with a group by the mode the network chose; choose the destination; the network chooses
+        the crossing point."""
         destination = self.choose_destination()
-        mode = self.choose_mode()
         self.model.crossings.start_group(self, people, staging, destination, mode)
 
     def choose_destination(self) -> int:
         """A destination drawn by the destinations' weights."""
         crossings = self.model.crossings
         return crossings.pick_weighted(crossings.destination_weights)
-
-    def choose_mode(self) -> str:
-        """Tunnel, vehicle through a port, or foot, by expected risk.
-
-        Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
-        the rest) times ``exp(-mode_risk_sensitivity x rate)``, the rate being the share of the network's
-        own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
-        when the line hardens, foot crossings fail more and flows shift to the ports, and back.
-        """
-        model = self.model
-        cfg, world = model.spec.traffickers, model.world
-        tunnel = min(cfg.tunnel_share, 1.0) if world.tunnels else 0.0
-        vehicle = min(cfg.vehicle_share, 1.0 - tunnel) if world.ports else 0.0
-        shares = {"tunnel": tunnel, "vehicle": vehicle, "foot": max(0.0, 1.0 - tunnel - vehicle)}
-        network = self.network
-        weights = np.array([w * np.exp(-cfg.mode_risk_sensitivity * network.mode_risk(m)) for m, w in shares.items()])
-        u = model.rng.random() * weights.sum()
-        return MODES[min(int(np.searchsorted(np.cumsum(weights), u, side="right")), len(MODES) - 1)]
 
     def advance(self, dt_h: float) -> None:
         """Move the group along its route for one step (foot and tunnel groups)."""
@@ -327,6 +574,8 @@ class Trafficker(CellAgent):
         self.cell = self.model.grid[self.model.world.staging[self.home_staging].cell]
         if self.sentence_pending:
             self.begin_sentence()
+        else:
+            self.leave_if_done()
 
     def arrested(self) -> None:
         self.status = TraffickerStatus.DETAINED
@@ -366,10 +615,19 @@ class Trafficker(CellAgent):
         self.update_legal_status()
 
     def leave_trade(self) -> None:
-        """Out of the trade for good: struck off the network's roster and removed from the model."""
+        """Out of the trade for good: struck off the network's roster and graph, and removed from the model."""
         self.status = TraffickerStatus.LEFT
         self.network.members.remove(self)
+        self.network.graph.remove_node(self)
         self.remove()
+
+    def leave_if_done(self) -> None:
+        """In a dismantled network, a member free of cases, sentences and trips leaves the trade."""
+        if self.network.dismantled_day is None or self.group is not None or self.sentence_pending:
+            return
+        free = self.status in (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
+        if free and not self.model.courts.open_cases_of(self):
+            self.leave_trade()
 
     def update_legal_status(self) -> None:
         """Status after one of this member's cases changed, from all the cases still open against them.
@@ -388,6 +646,7 @@ class Trafficker(CellAgent):
             self.status = TraffickerStatus.GUIDING
         else:
             self.status = TraffickerStatus.IDLE
+            self.leave_if_done()
 
     def reach_dropoff(self) -> None:
         """Event: the vehicle drops the group near the line; the walk begins."""
