@@ -335,8 +335,9 @@ class Terrain:
     river_wading_speed_factor: float = spec(
         0.15,
         doc=(
-            "Walking speed factor (relative to open flat ground) in the river's water cells when the river is the "
-            "border (border.mode = 'river'): people wade and swim across; elsewhere water is impassable."
+            "Walking speed factor (relative to open flat ground) in the border river's water cells: the water "
+            "body the border line runs in (border.mode = 'river', or a 'geojson' line along a river; water cells "
+            "8-connected to water cells of the line): people wade and swim across; elsewhere water is impassable."
         ),
         source="assumption",
         ge=MIN_SPEED_FACTOR,

@@ -361,3 +361,54 @@ def test_a_line_with_one_cell_per_column_that_jumps_rows_gets_the_cells_between(
     grown = ndimage.binary_dilation(world.origin_mask, structure=ndimage.generate_binary_structure(2, 1))
     assert not (grown & world.destination_mask).any()  # no edge between the sides
     assert world.origin_mask[6].all() and world.destination_mask[0].all()
+
+
+# --------------------------------------------------------------------------- a line along a river
+
+
+def river_map() -> tuple[str, np.ndarray, np.ndarray]:
+    """The open map with a river (cells within 1.2 km of the diagonal line, a bridge at the port) and a pond
+    in the north away from it: (ASCII text, river water, pond)."""
+    x, y = np.meshgrid(np.arange(WIDTH) + 0.5, np.arange(HEIGHT) + 0.5)
+    river = shapely.distance(LineString(DIAGONAL), shapely.points(x, y)) <= 1.2
+    river[8, 9] = False  # the bridge at the port
+    pond = np.zeros_like(river)
+    pond[0:2, 5:7] = True
+    grid = np.where(river | pond, "~", ".")
+    grid[8, 9] = "#"
+    return "\n".join("".join(row) for row in grid), river, pond
+
+
+def test_a_line_along_a_river_makes_that_river_the_border_river(tmp_path):
+    """The water the line runs in (8-connected to its water cells) is waded at the wading factor and is the
+    world's river; a pond away from the line stays impassable; people on foot cross the line in the river."""
+    text, river, pond = river_map()
+    scenario = SCENARIO.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), text)
+    path = write_scenario(
+        tmp_path, text=scenario.replace("cell_m = 1000", "cell_m = 1000\nriver_wading_speed_factor = 0.1")
+    )
+    world = build_world(load_scenario(path))
+    np.testing.assert_array_equal(world.river_mask, river)
+    assert world.border_mask[river].any() and not world.border_mask[pond].any()
+    np.testing.assert_allclose(world.speed_factor[river], 0.1)
+    assert not world.passable[pond].any()
+    assert world.passable[world.border_mask].all()
+    model = BorderModel(load_scenario(path), seed=2)
+    while model.days < 3.0:
+        model.step()
+    met = [
+        world.cell_of(r["x_km"], r["y_km"]) for r in model.crossings.log if r["mode"] == "foot" and r["reached_line"]
+    ]
+    assert met and all(world.border_mask[c] for c in met)
+    assert sum(bool(river[c]) for c in met) >= 2  # waded: with the river impassable, only the bridge is left
+
+
+def test_water_on_a_line_that_runs_in_no_river_of_its_own_stays_impassable(tmp_path):
+    """The same map with a straight line: the river it crosses is not the border river (a straight line is not
+    taken to run in water), so the river stays impassable, as before."""
+    text, river, _ = river_map()
+    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', "y_km = 12.5")
+    straight = straight.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), text)
+    straight = straight[: straight.index("[[ports]]")] + "[traffickers]\nnetworks = 0\n"
+    world = build_world(load_scenario(write_scenario(tmp_path, text=straight)))
+    assert not world.passable[river].any()
