@@ -327,7 +327,8 @@ class Terrain:
             "How the positions of places and sensors (ports, staging, destinations, tunnels' ends, sensors' at) "
             "are given: 'km' [x_km, y_km] east and south of the map's north-west corner; 'lonlat' [longitude, "
             "latitude] in degrees (WGS 84); 'crs' [easting, northing] in terrain.crs. 'lonlat' and 'crs' need "
-            "terrain.source = 'geotiff'. border.y_km, border.origin_point_km and patrols.sector stay in km."
+            "terrain.source = 'geotiff'. border.origin_point is given in the same way; border.y_km and patrols.sector "
+            "stay in km."
         ),
         choices=("km", "lonlat", "crs"),
         source=INPUT,
@@ -402,7 +403,7 @@ class Border:
         "south",
         doc=(
             "Side traffickers start from (staging areas); the other is destination. Used when "
-            "border.origin_point_km is not given (modes row, river, ascii)."
+            "border.origin_point is not given (modes row, river, ascii)."
         ),
         choices=("south", "north"),
         source=INPUT,
@@ -426,11 +427,12 @@ class Border:
         ),
         source=INPUT,
     )
-    origin_point_km: Position | None = spec(
+    origin_point: Position | None = spec(
         None,
         doc=(
             "A point [x_km, y_km] on the origin side: the side of the line holding it is where traffickers start. "
-            "Required with mode 'geojson'; in the other modes it replaces origin_side."
+            "Required with mode 'geojson'; in the other modes it replaces origin_side. In a GeoTIFF scenario, as "
+            "terrain.positions says (like every place's at). It must be on the map and off the line."
         ),
         unit="km",
         source=INPUT,
@@ -1884,11 +1886,11 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             f"given {s.border.file!r} but border.mode is {s.border.mode!r}; a border file is read in mode 'geojson' "
             "only: remove it, or set border.mode = 'geojson'",
         )
-    if s.border.mode == "geojson" and s.border.origin_point_km is None:
+    if s.border.mode == "geojson" and s.border.origin_point is None:
         b.fail(
-            "border.origin_point_km",
-            "border.mode is 'geojson' but no origin point is given; allowed: a point [x_km, y_km] on the side of the "
-            "line where traffickers start",
+            "border.origin_point",
+            "border.mode is 'geojson' but no origin point is given; allowed: a point on the side of the line where "
+            "traffickers start, given like every place's at (terrain.positions: [x_km, y_km] by default)",
         )
     if t.source == "ascii" and not t.ascii.strip():
         b.fail(

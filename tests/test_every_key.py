@@ -157,7 +157,7 @@ def geojson_scenario(folder: Path) -> dict:
     return {
         **PROCEDURAL,
         "scenario": {"name": "geojson"},
-        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point_km": [5.0, 18.0]},
+        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point": [5.0, 18.0]},
     }
 
 
@@ -347,7 +347,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "border.origin_side": Perturb("north", "procedural"),
     "border.zone_km": Perturb(1.0),
     "border.file": Perturb(lambda raw: str(Path(raw["border"]["file"]).with_name("border2.geojson")), "geojson"),
-    "border.origin_point_km": Perturb([25.0, 2.0], "geojson"),
+    "border.origin_point": Perturb([25.0, 2.0], "geojson"),
     # ports, places
     "ports[].at": Perturb([20.5, 7.5]),
     "ports[].lanes": Perturb(1, "ports"),

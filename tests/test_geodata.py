@@ -19,7 +19,9 @@ from sim.runner import run, write_result
 from sim.scenario import load_scenario
 from sim.schema import InputError
 from sim.world import build_world
+from sim.world.border import border_line
 from sim.world.geo import LOCAL_FRAME_NOTE, crossings_geojson, geojson_crs, write_world_layers
+from sim.world.terrain import build_terrain
 from tests import geodata_files as gf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -296,6 +298,38 @@ def test_places_outside_the_map_or_on_the_wrong_side(tmp_path):
     assert f"destinations[0].at: given {south}, on the origin side" in message
 
 
+def example_with_line(**overrides) -> object:
+    """The example with its border line read from border.geojson (no port, so that only the point is checked)."""
+    line = {"border.mode": "geojson", "border.file": "border.geojson", "ports": []}
+    return load_scenario(EXAMPLE, line | overrides)
+
+
+def refused(loaded) -> str:
+    with pytest.raises(InputError) as info:
+        build_world(loaded)
+    return str(info.value)
+
+
+def test_the_origin_point_is_given_like_every_place_and_refused_in_the_units_written():
+    """border.origin_point in lon/lat and the same point in the CRS give the same sides; a point off the map or
+    on the line is refused naming the key and the point as written, with the map or the line cell in lon/lat."""
+    lonlat = build_world(example_with_line(**{"border.origin_point": [-106.30398, 31.37593]}))
+    in_crs = example_with_line(**{"terrain.positions": "crs", "border.origin_point": [376000.0, 3472000.0]})
+    layers = build_terrain(in_crs.spec, base_dir=in_crs.base_dir)  # the border alone: the places are in lon/lat
+    np.testing.assert_array_equal(lonlat.origin_mask, border_line(in_crs.spec, layers, base_dir=in_crs.base_dir).origin)
+    rancho = lonlat.staging[1].cell  # Rancho Seco, on the south-west bank, at the same point
+    assert lonlat.origin_mask[rancho]
+    message = refused(example_with_line(**{"border.origin_point": [-100.0, 31.43]}))
+    assert "border.origin_point: given [-100.0, 31.43], outside the map; allowed: a point within longitude" in message
+    row, col = (int(v) for v in lonlat.border_cells[len(lonlat.border_cells) // 2])
+    lon, lat = (float(v) for v in lonlat.geo.from_local_km((col + 0.5) * 0.25, (row + 0.5) * 0.25, "lonlat"))
+    message = refused(example_with_line(**{"border.origin_point": [lon, lat]}))
+    assert f"border.origin_point: given {[lon, lat]}, on the border line" in message
+    assert "(longitude, latitude;" in message
+    message = refused(example_with_line(**{"terrain.positions": "crs", "border.origin_point": [300000.0, 3472000.0]}))
+    assert "given [300000.0, 3472000.0], outside the map; allowed: a point within eastings" in message
+
+
 def test_bad_geodata_keys_exit_with_status_2_from_the_command_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
     path.write_text(
@@ -362,7 +396,7 @@ def test_a_border_file_in_the_scenarios_crs_or_in_lonlat_is_put_on_the_grid(tmp_
     coords = data["features"][0]["geometry"]["coordinates"]
     lonlat = {"type": "LineString", "coordinates": [list(to_lonlat.transform(x, y)) for x, y in coords]}
     (tmp_path / "border_lonlat.geojson").write_text(json.dumps(lonlat))
-    line = {"border.mode": "geojson", "border.origin_point_km": [6.0, 22.0], "ports": []}
+    line = {"border.mode": "geojson", "border.origin_point": [-106.30398, 31.37593], "ports": []}
     masks = []
     for path in (EXAMPLE.parent / "border.geojson", tmp_path / "border_lonlat.geojson"):
         world = build_world(load_scenario(EXAMPLE, line | {"border.file": str(path)}))

@@ -158,6 +158,37 @@ def _transformer(source: str, target: str):
     return Transformer.from_crs(crs(source), crs(target), always_xy=True)
 
 
+def position_to_km(at: Any, positions: str, frame: GeoFrame | None) -> tuple[float, float]:
+    """A scenario position (``terrain.positions``: ``"km"``, ``"lonlat"`` or ``"crs"``) as the model's
+    ``(x_km, y_km)``. Positions are in km when the map is not placed on Earth (``frame`` None)."""
+    x, y = float(at[0]), float(at[1])
+    if positions == "km" or frame is None:
+        return x, y
+    xs, ys = frame.to_local_km(x, y, None if positions == "crs" else positions)
+    return float(xs), float(ys)
+
+
+def describe_position(x_km: float, y_km: float, positions: str, frame: GeoFrame | None) -> str:
+    """A point of the map in the units the scenario gives positions in: ``[x, y] km``, ``[lon, lat]
+    (longitude, latitude)`` or ``[easting, northing] m in <CRS>`` (with its km in brackets)."""
+    km = f"[{x_km:g}, {y_km:g}] km"
+    if positions == "km" or frame is None:
+        return km
+    if positions == LONLAT:
+        lon, lat = frame.from_local_km(x_km, y_km, LONLAT)
+        return f"[{float(lon):.5f}, {float(lat):.5f}] (longitude, latitude; {km})"
+    east, north = frame.from_local_km(x_km, y_km)
+    return f"[{float(east):.0f}, {float(north):.0f}] m in {frame.name} ({km})"
+
+
+def describe_extent(positions: str, frame: GeoFrame | None, shape: tuple[int, int], cell_km: float) -> str:
+    """The map's extent in the units of the scenario's positions (and in km)."""
+    km = f"x 0-{shape[1] * cell_km:g} km, y 0-{shape[0] * cell_km:g} km"
+    if positions == "km" or frame is None:
+        return km
+    return f"{frame.describe_extent(positions)} ({km})"
+
+
 def geometry_to_local_km(geometry, frame: GeoFrame, crs_of_input: str | None = LONLAT):
     """A shapely geometry (a border line, a sector's polygon) from ``crs_of_input`` into the model's km.
 
