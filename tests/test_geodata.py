@@ -330,6 +330,18 @@ def test_the_origin_point_is_given_like_every_place_and_refused_in_the_units_wri
     assert "given [300000.0, 3472000.0], outside the map; allowed: a point within eastings" in message
 
 
+def test_a_ports_error_gives_the_line_cell_in_the_units_of_its_position():
+    """A port in lon/lat off the line: the line cell across from it is given in lon/lat (and km), not in km alone;
+    in CRS positions in eastings and northings."""
+    message = refused(load_scenario(EXAMPLE, {"ports[0].at": [-106.22689, 31.51201]}))
+    assert "ports[0].at: given [-106.22689, 31.51201]" in message
+    assert "the line cell across from it is at [-106." in message and "(longitude, latitude;" in message
+    world = build_world(load_scenario(EXAMPLE))
+    east, north = (float(v) for v in world.geo.from_local_km(*world.km_of(world.destinations[0].cell)))
+    message = refused(load_scenario(EXAMPLE, {"terrain.positions": "crs", "ports[0].at": [east, north]}))
+    assert "the line cell across from it is at [" in message and " m in EPSG:32613" in message
+
+
 def test_bad_geodata_keys_exit_with_status_2_from_the_command_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
     path.write_text(
