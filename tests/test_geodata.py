@@ -26,6 +26,8 @@ from tests import geodata_files as gf
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "geo_example" / "geo_example.toml"
+#: The example with the border drawn along the centre of its river instead of from border.geojson.
+RIVER_MODE = {"border.mode": "river", "border.file": ""}
 
 
 def scenario(dem: Path, **terrain) -> dict:
@@ -188,12 +190,13 @@ def test_a_short_run_of_the_example_writes_its_crossings_in_lonlat_on_the_map(tm
 
 
 def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
-    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the river border's cells."""
+    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the cells of the river border
+    (border.mode = "river", the centre line of the land cover's river)."""
     from shapely.geometry import shape
 
     from sim.world.geo import geometry_to_local_km
 
-    world = build_world(load_scenario(EXAMPLE))
+    world = build_world(load_scenario(EXAMPLE, RIVER_MODE))
     data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
     line = geometry_to_local_km(shape(data["features"][0]["geometry"]), world.geo, geojson_crs(data))
     x_km, y_km = (np.asarray(c) for c in line.xy)
@@ -206,6 +209,27 @@ def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
 
     cells_from_border = ndimage.distance_transform_edt(~world.border_mask)
     assert cells_from_border[rows, cols].max() <= 2  # within two 250 m cells of the river border's cells
+
+
+def test_the_example_runs_on_its_diagonal_border_line_along_the_river():
+    """The example reads its line from border.geojson: not a west-east row, the river it runs in is the border
+    river (waded; the map has no other water), the port is on a line cell, and the sides are as the map shows:
+    staging areas on the south-west bank with border.origin_point, destinations on the north-east bank."""
+    world = build_world(load_scenario(EXAMPLE))
+    assert world.scenario.border.mode == "geojson"
+    rows = world.border_cells[:, 0]
+    assert rows.max() - rows.min() > 40 and len(world.border_cells) > world.width  # a diagonal, 4-connected
+    water = world.landcover == 5
+    np.testing.assert_array_equal(world.river_mask, water)
+    assert world.passable[water].all() and (world.landcover[world.border_mask] == 5).mean() > 0.9
+    assert world.border_mask[world.ports[0].cell]
+    assert all(world.origin_mask[s.cell] for s in world.staging)
+    assert all(world.destination_mask[d.cell] for d in world.destinations)
+    x, y = world.geo.to_local_km(-106.26205, 31.38537, "lonlat")  # border.origin_point
+    assert world.origin_mask[world.cell_of(float(x), float(y))]
+    for c in range(world.width):  # in every column: south of the line the origin side, north the destination
+        on_line = np.flatnonzero(world.border_mask[:, c])
+        assert world.origin_mask[on_line.max() + 1 :, c].all() and world.destination_mask[: on_line.min(), c].all()
 
 
 def test_the_example_files_are_remade_by_the_script(tmp_path):
@@ -338,7 +362,12 @@ def test_a_ports_error_gives_the_line_cell_in_the_units_of_its_position():
     assert "the line cell across from it is at [-106." in message and "(longitude, latitude;" in message
     world = build_world(load_scenario(EXAMPLE))
     east, north = (float(v) for v in world.geo.from_local_km(*world.km_of(world.destinations[0].cell)))
-    message = refused(load_scenario(EXAMPLE, {"terrain.positions": "crs", "ports[0].at": [east, north]}))
+    message = refused(
+        load_scenario(
+            EXAMPLE,
+            {"terrain.positions": "crs", "border.origin_point": [380000.0, 3473000.0], "ports[0].at": [east, north]},
+        )
+    )
     assert "the line cell across from it is at [" in message and " m in EPSG:32613" in message
 
 
@@ -414,5 +443,5 @@ def test_a_border_file_in_the_scenarios_crs_or_in_lonlat_is_put_on_the_grid(tmp_
         world = build_world(load_scenario(EXAMPLE, line | {"border.file": str(path)}))
         masks.append(world.border_mask)
     np.testing.assert_array_equal(masks[0], masks[1])
-    river = build_world(load_scenario(EXAMPLE, {"ports": []})).border_mask
+    river = build_world(load_scenario(EXAMPLE, RIVER_MODE | {"ports": []})).border_mask
     assert ndimage.distance_transform_edt(~river)[masks[0]].max() <= 2  # within two cells of the river's line
