@@ -312,6 +312,19 @@ class Terrain:
         ),
         source=INPUT,
     )
+    water_share: float = spec(
+        0.25,
+        doc=(
+            "GeoTIFF source, when land cover is coarsened (a model cell spans more than 1.5 land-cover pixels): a "
+            "cell is water if at least this share of its area is water pixels, or if water is its most common "
+            "class; a cell whose most common class is road stays road (a bridge). With 0.25 a channel at least "
+            "1.05 cells wide stays one 8-connected body at any angle (the most common class alone needs 1.45 "
+            "cells); 1 keeps the most common class alone (docs/geodata.md)."
+        ),
+        source="assumption",
+        gt=0,
+        le=1,
+    )
     crs: str = spec(
         "",
         doc=(

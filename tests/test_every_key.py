@@ -283,6 +283,12 @@ CONFIGS = {
     "raster": Config("raster", NO_TRAFFIC),
     "geotiff": Config("geotiff", NO_TRAFFIC),
     "geojson": Config("geojson", NO_TRAFFIC),
+    # Land cover coarsened (500 m cells over 200 m pixels) with a class mapped to water.
+    "geotiff_water": Config(
+        "geotiff",
+        NO_TRAFFIC
+        | {"terrain.cell_m": 500.0, "terrain.landcover_codes": {"10": "forest", "20": "water", "60": "desert"}},
+    ),
 }
 
 
@@ -334,6 +340,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "terrain.landcover_codes": Perturb({"10": "open", "20": "scrub", "60": "desert"}, "geotiff"),
     "terrain.crs": Perturb("EPSG:32613", "geotiff"),
     "terrain.positions": Perturb("crs", "geotiff"),
+    "terrain.water_share": Perturb(1.0, "geotiff_water"),
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),

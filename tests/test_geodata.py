@@ -247,6 +247,52 @@ def test_the_example_files_are_remade_by_the_script(tmp_path):
     assert geojson_crs(border) == "EPSG:32613" and geojson_crs({"type": "FeatureCollection"}) == "lonlat"
 
 
+def thin_river_landcover(folder: Path, width_m: float, road_x: float | None = None) -> Path:
+    """ESA WorldCover codes on 50 m pixels over the UTM raster: bare ground (60) with a straight river (80)
+    ``width_m`` wide from the west edge to the east edge, rising 2 km eastward (about 18 degrees), and a road
+    (200) 300 m wide across it at easting ``road_x``."""
+    pixel, margin = 50.0, 4
+    shape = (UTM_ROWS * 2, UTM_COLS * 2)
+    x, y = gf._centres(gf.UTM_LEFT, gf.UTM_TOP, pixel, shape, margin=margin)
+    x0, y0, x1, y1 = gf.UTM_LEFT, gf.UTM_TOP - 3_000.0, gf.UTM_LEFT + 6_000.0, gf.UTM_TOP - 1_000.0
+    length = np.hypot(x1 - x0, y1 - y0)
+    distance = np.abs((x - x0) * (y1 - y0) - (y - y0) * (x1 - x0)) / length
+    codes = np.where(distance <= width_m / 2, 80, 60).astype(np.uint8)
+    if road_x is not None:
+        codes[np.abs(x - road_x) < 150.0] = 200
+    left, top = gf.UTM_LEFT - margin * pixel, gf.UTM_TOP + margin * pixel
+    return gf.write_tif(folder / "river.tif", codes, gf.UTM, Affine(pixel, 0, left, 0, -pixel, top), nodata=0)
+
+
+UTM_ROWS, UTM_COLS = gf.UTM_SHAPE
+RIVER_CODES = {"60": "desert", "80": "water", "200": "road"}
+
+
+def water_crosses(landcover: np.ndarray) -> bool:
+    """Whether the water is one 8-connected body from the west edge to the east edge."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(landcover == 5, structure=np.ones((3, 3), dtype=bool))
+    return bool(set(labels[:, 0][labels[:, 0] > 0]) & set(labels[:, -1][labels[:, -1] > 0]))
+
+
+@pytest.mark.parametrize("cells_wide", [0.7, 0.9])
+def test_a_river_narrower_than_a_cell_keeps_its_channel_when_land_cover_is_coarsened(tmp_path, cells_wide):
+    """A river 0.7 or 0.9 cells of 400 m wide over 50 m pixels: the most common class alone (water_share = 1)
+    breaks it into pieces; with the share rule (default 0.25) it is one body from edge to edge (the road across
+    it, a bridge, aside), it only adds water, and the road burned across it stays a road."""
+    dem = gf.utm_dem(tmp_path)
+    river = thin_river_landcover(tmp_path, width_m=cells_wide * 400.0, road_x=gf.UTM_LEFT + 3_000.0)
+    terrain = {"landcover_file": str(river), "landcover_codes": RIVER_CODES, "cell_m": 400.0}
+    mode_only = world_of(scenario(dem, **terrain, water_share=1.0)).landcover
+    shared = world_of(scenario(dem, **terrain)).landcover
+    assert not water_crosses(np.where(mode_only == 6, 5, mode_only))
+    assert water_crosses(np.where(shared == 6, 5, shared))
+    assert ((mode_only == 5) <= (shared == 5)).all() and (shared == 5).sum() > (mode_only == 5).sum()
+    np.testing.assert_array_equal(shared == 6, mode_only == 6)  # the bridge
+    assert (shared == 6).any()
+
+
 # ------------------------------------------------------------------------------------------ bad geodata
 
 

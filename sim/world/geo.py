@@ -243,8 +243,46 @@ def load_geotiff_terrain(
     landcover_path = base_dir / t.landcover_file
     with _open_geotiff(landcover_path, "terrain.landcover_file", file) as src:
         _check_covers(src, frame, landcover_path, elevation_path, file)
-        codes = _warp(src, frame, "landcover", _footprint(src, frame.crs))
-    return elevation, map_landcover_codes(codes, t.landcover_codes, landcover_path, file), frame
+        footprint = _footprint(src, frame.crs)
+        codes = _warp(src, frame, "landcover", footprint)
+        landcover = map_landcover_codes(codes, t.landcover_codes, landcover_path, file)
+        share = _water_share(src, frame, footprint, t.landcover_codes)
+    if share is not None:
+        water, road = LAND_COVERS.index("water"), LAND_COVERS.index("road")
+        landcover[(share >= t.water_share) & (landcover != road)] = water
+    return elevation, landcover, frame
+
+
+def _water_share(src, frame: GeoFrame, footprint, table: dict[str, str]) -> np.ndarray | None:
+    """Share of each cell's area covered by water pixels (float32) when land cover is coarsened, else None.
+
+    A thin river loses to the classes beside it in the most common class of a coarse cell; with its share
+    it keeps a channel (``terrain.water_share``). The band is read whole (a sector's raster).
+    """
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject
+
+    pixel_m = math.sqrt(footprint.area / (src.width * src.height))
+    if frame.cell_m <= COARSEN_AT * pixel_m:
+        return None
+    water_codes = (
+        [int(code) for code, name in table.items() if name == "water"] if table else [LAND_COVERS.index("water")]
+    )
+    if not water_codes:
+        return None
+    band = src.read(1)
+    water = np.isin(band, water_codes).astype(np.float32)
+    share = np.zeros((frame.height, frame.width), dtype=np.float32)
+    reproject(
+        source=water,
+        destination=share,
+        src_transform=src.transform,
+        src_crs=src.crs,
+        dst_transform=frame.transform,
+        dst_crs=frame.crs_wkt,
+        resampling=Resampling.average,
+    )
+    return share
 
 
 def _open_geotiff(path: Path, key: str, file: str):
