@@ -312,6 +312,19 @@ class Terrain:
         ),
         source=INPUT,
     )
+    water_share: float = spec(
+        0.25,
+        doc=(
+            "GeoTIFF source, when land cover is coarsened (a model cell spans more than 1.5 land-cover pixels): a "
+            "cell is water if at least this share of its area is water pixels, or if water is its most common "
+            "class; a cell whose most common class is road stays road (a bridge). With 0.25 a channel at least "
+            "1.05 cells wide stays one 8-connected body at any angle (the most common class alone needs 1.45 "
+            "cells); 1 keeps the most common class alone (docs/geodata.md)."
+        ),
+        source="assumption",
+        gt=0,
+        le=1,
+    )
     crs: str = spec(
         "",
         doc=(
@@ -327,7 +340,8 @@ class Terrain:
             "How the positions of places and sensors (ports, staging, destinations, tunnels' ends, sensors' at) "
             "are given: 'km' [x_km, y_km] east and south of the map's north-west corner; 'lonlat' [longitude, "
             "latitude] in degrees (WGS 84); 'crs' [easting, northing] in terrain.crs. 'lonlat' and 'crs' need "
-            "terrain.source = 'geotiff'. border.y_km, border.origin_point_km and patrols.sector stay in km."
+            "terrain.source = 'geotiff'. border.origin_point is given in the same way; border.y_km and patrols.sector "
+            "stay in km."
         ),
         choices=("km", "lonlat", "crs"),
         source=INPUT,
@@ -335,8 +349,9 @@ class Terrain:
     river_wading_speed_factor: float = spec(
         0.15,
         doc=(
-            "Walking speed factor (relative to open flat ground) in the river's water cells when the river is the "
-            "border (border.mode = 'river'): people wade and swim across; elsewhere water is impassable."
+            "Walking speed factor (relative to open flat ground) in the border river's water cells: the water "
+            "body the border line runs in (border.mode = 'river', or a 'geojson' line along a river; water cells "
+            "8-connected to water cells of the line): people wade and swim across; elsewhere water is impassable."
         ),
         source="assumption",
         ge=MIN_SPEED_FACTOR,
@@ -401,7 +416,7 @@ class Border:
         "south",
         doc=(
             "Side traffickers start from (staging areas); the other is destination. Used when "
-            "border.origin_point_km is not given (modes row, river, ascii)."
+            "border.origin_point is not given (modes row, river, ascii)."
         ),
         choices=("south", "north"),
         source=INPUT,
@@ -425,11 +440,12 @@ class Border:
         ),
         source=INPUT,
     )
-    origin_point_km: Position | None = spec(
+    origin_point: Position | None = spec(
         None,
         doc=(
             "A point [x_km, y_km] on the origin side: the side of the line holding it is where traffickers start. "
-            "Required with mode 'geojson'; in the other modes it replaces origin_side."
+            "Required with mode 'geojson'; in the other modes it replaces origin_side. In a GeoTIFF scenario, as "
+            "terrain.positions says (like every place's at). It must be on the map and off the line."
         ),
         unit="km",
         source=INPUT,
@@ -1970,11 +1986,11 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
             f"given {s.border.file!r} but border.mode is {s.border.mode!r}; a border file is read in mode 'geojson' "
             "only: remove it, or set border.mode = 'geojson'",
         )
-    if s.border.mode == "geojson" and s.border.origin_point_km is None:
+    if s.border.mode == "geojson" and s.border.origin_point is None:
         b.fail(
-            "border.origin_point_km",
-            "border.mode is 'geojson' but no origin point is given; allowed: a point [x_km, y_km] on the side of the "
-            "line where traffickers start",
+            "border.origin_point",
+            "border.mode is 'geojson' but no origin point is given; allowed: a point on the side of the line where "
+            "traffickers start, given like every place's at (terrain.positions: [x_km, y_km] by default)",
         )
     if t.source == "ascii" and not t.ascii.strip():
         b.fail(

@@ -46,7 +46,7 @@ ascii = '''
 [border]
 mode = "geojson"
 file = "line.geojson"
-origin_point_km = [2.0, 12.0]
+origin_point = [2.0, 12.0]
 zone_km = 2
 
 [[ports]]
@@ -165,10 +165,10 @@ def test_the_line_cell_across_from_every_cell_is_the_nearest(diagonal):
 
 def test_origin_side_by_point_or_by_north_south_on_a_straight_line(tmp_path):
     """The same straight line: naming a point in the north makes the north the origin side."""
-    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', "y_km = 7.5")
+    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point = [2.0, 12.0]', "y_km = 7.5")
     south = build_world(load_scenario(write_scenario(tmp_path, text=straight)))
     assert south.origin_mask[8:].all() and not south.origin_mask[:8].any()
-    flipped = straight.replace("y_km = 7.5", "y_km = 7.5\norigin_point_km = [3.0, 1.0]")
+    flipped = straight.replace("y_km = 7.5", "y_km = 7.5\norigin_point = [3.0, 1.0]")
     flipped = flipped.replace("at = [4.5, 12.5]", "at = [4.5, 1.5]").replace("at = [17.5, 1.5]", "at = [17.5, 12.5]")
     north = build_world(load_scenario(write_scenario(tmp_path, text=flipped)))
     np.testing.assert_array_equal(north.origin_mask, south.destination_mask)
@@ -305,8 +305,8 @@ def test_a_bad_border_file_is_refused_naming_file_and_key(tmp_path, capsys, case
 
 
 BAD_PLACES = [
-    ("origin point outside", ("[2.0, 12.0]", "[2.0, 30.0]"), "border.origin_point_km", "outside the map"),
-    ("origin point on the line", ("[2.0, 12.0]", "[9.3, 8.1]"), "border.origin_point_km", "on the border line"),
+    ("origin point outside", ("[2.0, 12.0]", "[2.0, 30.0]"), "border.origin_point", "outside the map"),
+    ("origin point on the line", ("[2.0, 12.0]", "[9.3, 8.1]"), "border.origin_point", "on the border line"),
     ("staging across", ("at = [4.5, 12.5]", "at = [15.5, 2.5]"), "staging[0].at", "on the destination side"),
     ("destination across", ("at = [17.5, 1.5]", "at = [3.5, 12.5]"), "destinations[0].at", "on the origin side"),
     ("port off the line", ("at = [9.3, 8.1]", "at = [9.3, 12.5]"), "ports[0].at", "within one cell of the border"),
@@ -316,7 +316,7 @@ BAD_PLACES = [
         "traffickers.tunnels[0].entrance",
         "on the destination side",
     ),
-    ("no origin point", ("origin_point_km = [2.0, 12.0]\n", ""), "border.origin_point_km", "no origin point"),
+    ("no origin point", ("origin_point = [2.0, 12.0]\n", ""), "border.origin_point", "no origin point"),
     ("no file", ('file = "line.geojson"\n', ""), "border.file", "no file is given"),
     ("file without geojson", ('mode = "geojson"', 'mode = "row"'), "border.file", "in mode 'geojson' only"),
 ]
@@ -340,7 +340,7 @@ def test_positions_along_the_line(diagonal, tmp_path):
     along = position_along_km(cells, diagonal.border_facing, diagonal.cell_km, x, y)
     np.testing.assert_allclose(along, along_km(cells, diagonal.cell_km))
     assert along[-1] + 0.5 * diagonal.cell_km == pytest.approx(cell_lengths(cells).sum() * diagonal.cell_km)
-    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', "y_km = 7.5")
+    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point = [2.0, 12.0]', "y_km = 7.5")
     world = build_world(load_scenario(write_scenario(tmp_path, text=straight)))
     points_x, points_y = np.array([0.0, 3.3, 12.75, 19.99]), np.array([7.5, 7.2, 7.9, 7.5])
     along = position_along_km(world.border_cells, world.border_facing, world.cell_km, points_x, points_y)
@@ -353,7 +353,7 @@ def test_a_line_with_one_cell_per_column_that_jumps_rows_gets_the_cells_between(
     rows = [list("......") for _ in range(7)]
     for col, row in enumerate([1, 1, 4, 4, 5, 5]):
         rows[row][col] = "="
-    text = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point_km = [2.0, 12.0]', 'mode = "ascii"')
+    text = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point = [2.0, 12.0]', 'mode = "ascii"')
     text = text.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), "\n".join("".join(r) for r in rows))
     text = text[: text.index("[[ports]]")] + "[traffickers]\nnetworks = 0\n"
     world = build_world(load_scenario(write_scenario(tmp_path, text=text)))
@@ -361,3 +361,54 @@ def test_a_line_with_one_cell_per_column_that_jumps_rows_gets_the_cells_between(
     grown = ndimage.binary_dilation(world.origin_mask, structure=ndimage.generate_binary_structure(2, 1))
     assert not (grown & world.destination_mask).any()  # no edge between the sides
     assert world.origin_mask[6].all() and world.destination_mask[0].all()
+
+
+# --------------------------------------------------------------------------- a line along a river
+
+
+def river_map() -> tuple[str, np.ndarray, np.ndarray]:
+    """The open map with a river (cells within 1.2 km of the diagonal line, a bridge at the port) and a pond
+    in the north away from it: (ASCII text, river water, pond)."""
+    x, y = np.meshgrid(np.arange(WIDTH) + 0.5, np.arange(HEIGHT) + 0.5)
+    river = shapely.distance(LineString(DIAGONAL), shapely.points(x, y)) <= 1.2
+    river[8, 9] = False  # the bridge at the port
+    pond = np.zeros_like(river)
+    pond[0:2, 5:7] = True
+    grid = np.where(river | pond, "~", ".")
+    grid[8, 9] = "#"
+    return "\n".join("".join(row) for row in grid), river, pond
+
+
+def test_a_line_along_a_river_makes_that_river_the_border_river(tmp_path):
+    """The water the line runs in (8-connected to its water cells) is waded at the wading factor and is the
+    world's river; a pond away from the line stays impassable; people on foot cross the line in the river."""
+    text, river, pond = river_map()
+    scenario = SCENARIO.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), text)
+    path = write_scenario(
+        tmp_path, text=scenario.replace("cell_m = 1000", "cell_m = 1000\nriver_wading_speed_factor = 0.1")
+    )
+    world = build_world(load_scenario(path))
+    np.testing.assert_array_equal(world.river_mask, river)
+    assert world.border_mask[river].any() and not world.border_mask[pond].any()
+    np.testing.assert_allclose(world.speed_factor[river], 0.1)
+    assert not world.passable[pond].any()
+    assert world.passable[world.border_mask].all()
+    model = BorderModel(load_scenario(path), seed=2)
+    while model.days < 3.0:
+        model.step()
+    met = [
+        world.cell_of(r["x_km"], r["y_km"]) for r in model.crossings.log if r["mode"] == "foot" and r["reached_line"]
+    ]
+    assert met and all(world.border_mask[c] for c in met)
+    assert sum(bool(river[c]) for c in met) >= 2  # waded: with the river impassable, only the bridge is left
+
+
+def test_water_on_a_line_that_runs_in_no_river_of_its_own_stays_impassable(tmp_path):
+    """The same map with a straight line: the river it crosses is not the border river (a straight line is not
+    taken to run in water), so the river stays impassable, as before."""
+    text, river, _ = river_map()
+    straight = SCENARIO.replace('mode = "geojson"\nfile = "line.geojson"\norigin_point = [2.0, 12.0]', "y_km = 12.5")
+    straight = straight.replace(chr(10).join("." * WIDTH for _ in range(HEIGHT)), text)
+    straight = straight[: straight.index("[[ports]]")] + "[traffickers]\nnetworks = 0\n"
+    world = build_world(load_scenario(write_scenario(tmp_path, text=straight)))
+    assert not world.passable[river].any()

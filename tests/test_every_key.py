@@ -158,7 +158,7 @@ def geojson_scenario(folder: Path) -> dict:
     return {
         **PROCEDURAL,
         "scenario": {"name": "geojson"},
-        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point_km": [5.0, 18.0]},
+        "border": {"mode": "geojson", "file": str(folder / "border.geojson"), "origin_point": [5.0, 18.0]},
     }
 
 
@@ -299,6 +299,12 @@ CONFIGS = {
     "raster": Config("raster", NO_TRAFFIC),
     "geotiff": Config("geotiff", NO_TRAFFIC),
     "geojson": Config("geojson", NO_TRAFFIC),
+    # Land cover coarsened (500 m cells over 200 m pixels) with a class mapped to water.
+    "geotiff_water": Config(
+        "geotiff",
+        NO_TRAFFIC
+        | {"terrain.cell_m": 500.0, "terrain.landcover_codes": {"10": "forest", "20": "water", "60": "desert"}},
+    ),
 }
 
 
@@ -350,6 +356,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "terrain.landcover_codes": Perturb({"10": "open", "20": "scrub", "60": "desert"}, "geotiff"),
     "terrain.crs": Perturb("EPSG:32613", "geotiff"),
     "terrain.positions": Perturb("crs", "geotiff"),
+    "terrain.water_share": Perturb(1.0, "geotiff_water"),
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),
@@ -363,7 +370,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "border.origin_side": Perturb("north", "procedural"),
     "border.zone_km": Perturb(1.0),
     "border.file": Perturb(lambda raw: str(Path(raw["border"]["file"]).with_name("border2.geojson")), "geojson"),
-    "border.origin_point_km": Perturb([25.0, 2.0], "geojson"),
+    "border.origin_point": Perturb([25.0, 2.0], "geojson"),
     # ports, places
     "ports[].at": Perturb([20.5, 7.5]),
     "ports[].lanes": Perturb(1, "ports"),

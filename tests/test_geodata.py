@@ -19,11 +19,15 @@ from sim.runner import run, write_result
 from sim.scenario import load_scenario
 from sim.schema import InputError
 from sim.world import build_world
+from sim.world.border import border_line
 from sim.world.geo import LOCAL_FRAME_NOTE, crossings_geojson, geojson_crs, write_world_layers
+from sim.world.terrain import build_terrain
 from tests import geodata_files as gf
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "geo_example" / "geo_example.toml"
+#: The example with the border drawn along the centre of its river instead of from border.geojson.
+RIVER_MODE = {"border.mode": "river", "border.file": ""}
 
 
 def scenario(dem: Path, **terrain) -> dict:
@@ -186,12 +190,13 @@ def test_a_short_run_of_the_example_writes_its_crossings_in_lonlat_on_the_map(tm
 
 
 def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
-    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the river border's cells."""
+    """The GeoJSON line (EPSG:32613), put on the map through the frame, runs along the cells of the river border
+    (border.mode = "river", the centre line of the land cover's river)."""
     from shapely.geometry import shape
 
     from sim.world.geo import geometry_to_local_km
 
-    world = build_world(load_scenario(EXAMPLE))
+    world = build_world(load_scenario(EXAMPLE, RIVER_MODE))
     data = json.loads((EXAMPLE.parent / "border.geojson").read_text())
     line = geometry_to_local_km(shape(data["features"][0]["geometry"]), world.geo, geojson_crs(data))
     x_km, y_km = (np.asarray(c) for c in line.xy)
@@ -204,6 +209,27 @@ def test_the_examples_border_line_in_its_crs_lies_on_the_rivers_border_cells():
 
     cells_from_border = ndimage.distance_transform_edt(~world.border_mask)
     assert cells_from_border[rows, cols].max() <= 2  # within two 250 m cells of the river border's cells
+
+
+def test_the_example_runs_on_its_diagonal_border_line_along_the_river():
+    """The example reads its line from border.geojson: not a west-east row, the river it runs in is the border
+    river (waded; the map has no other water), the port is on a line cell, and the sides are as the map shows:
+    staging areas on the south-west bank with border.origin_point, destinations on the north-east bank."""
+    world = build_world(load_scenario(EXAMPLE))
+    assert world.scenario.border.mode == "geojson"
+    rows = world.border_cells[:, 0]
+    assert rows.max() - rows.min() > 40 and len(world.border_cells) > world.width  # a diagonal, 4-connected
+    water = world.landcover == 5
+    np.testing.assert_array_equal(world.river_mask, water)
+    assert world.passable[water].all() and (world.landcover[world.border_mask] == 5).mean() > 0.9
+    assert world.border_mask[world.ports[0].cell]
+    assert all(world.origin_mask[s.cell] for s in world.staging)
+    assert all(world.destination_mask[d.cell] for d in world.destinations)
+    x, y = world.geo.to_local_km(-106.26205, 31.38537, "lonlat")  # border.origin_point
+    assert world.origin_mask[world.cell_of(float(x), float(y))]
+    for c in range(world.width):  # in every column: south of the line the origin side, north the destination
+        on_line = np.flatnonzero(world.border_mask[:, c])
+        assert world.origin_mask[on_line.max() + 1 :, c].all() and world.destination_mask[: on_line.min(), c].all()
 
 
 def test_the_example_files_are_remade_by_the_script(tmp_path):
@@ -219,6 +245,52 @@ def test_the_example_files_are_remade_by_the_script(tmp_path):
     assert total < 300_000
     border = json.loads((EXAMPLE.parent / "border.geojson").read_text())
     assert geojson_crs(border) == "EPSG:32613" and geojson_crs({"type": "FeatureCollection"}) == "lonlat"
+
+
+def thin_river_landcover(folder: Path, width_m: float, road_x: float | None = None) -> Path:
+    """ESA WorldCover codes on 50 m pixels over the UTM raster: bare ground (60) with a straight river (80)
+    ``width_m`` wide from the west edge to the east edge, rising 2 km eastward (about 18 degrees), and a road
+    (200) 300 m wide across it at easting ``road_x``."""
+    pixel, margin = 50.0, 4
+    shape = (UTM_ROWS * 2, UTM_COLS * 2)
+    x, y = gf._centres(gf.UTM_LEFT, gf.UTM_TOP, pixel, shape, margin=margin)
+    x0, y0, x1, y1 = gf.UTM_LEFT, gf.UTM_TOP - 3_000.0, gf.UTM_LEFT + 6_000.0, gf.UTM_TOP - 1_000.0
+    length = np.hypot(x1 - x0, y1 - y0)
+    distance = np.abs((x - x0) * (y1 - y0) - (y - y0) * (x1 - x0)) / length
+    codes = np.where(distance <= width_m / 2, 80, 60).astype(np.uint8)
+    if road_x is not None:
+        codes[np.abs(x - road_x) < 150.0] = 200
+    left, top = gf.UTM_LEFT - margin * pixel, gf.UTM_TOP + margin * pixel
+    return gf.write_tif(folder / "river.tif", codes, gf.UTM, Affine(pixel, 0, left, 0, -pixel, top), nodata=0)
+
+
+UTM_ROWS, UTM_COLS = gf.UTM_SHAPE
+RIVER_CODES = {"60": "desert", "80": "water", "200": "road"}
+
+
+def water_crosses(landcover: np.ndarray) -> bool:
+    """Whether the water is one 8-connected body from the west edge to the east edge."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(landcover == 5, structure=np.ones((3, 3), dtype=bool))
+    return bool(set(labels[:, 0][labels[:, 0] > 0]) & set(labels[:, -1][labels[:, -1] > 0]))
+
+
+@pytest.mark.parametrize("cells_wide", [0.7, 0.9])
+def test_a_river_narrower_than_a_cell_keeps_its_channel_when_land_cover_is_coarsened(tmp_path, cells_wide):
+    """A river 0.7 or 0.9 cells of 400 m wide over 50 m pixels: the most common class alone (water_share = 1)
+    breaks it into pieces; with the share rule (default 0.25) it is one body from edge to edge (the road across
+    it, a bridge, aside), it only adds water, and the road burned across it stays a road."""
+    dem = gf.utm_dem(tmp_path)
+    river = thin_river_landcover(tmp_path, width_m=cells_wide * 400.0, road_x=gf.UTM_LEFT + 3_000.0)
+    terrain = {"landcover_file": str(river), "landcover_codes": RIVER_CODES, "cell_m": 400.0}
+    mode_only = world_of(scenario(dem, **terrain, water_share=1.0)).landcover
+    shared = world_of(scenario(dem, **terrain)).landcover
+    assert not water_crosses(np.where(mode_only == 6, 5, mode_only))
+    assert water_crosses(np.where(shared == 6, 5, shared))
+    assert ((mode_only == 5) <= (shared == 5)).all() and (shared == 5).sum() > (mode_only == 5).sum()
+    np.testing.assert_array_equal(shared == 6, mode_only == 6)  # the bridge
+    assert (shared == 6).any()
 
 
 # ------------------------------------------------------------------------------------------ bad geodata
@@ -296,6 +368,55 @@ def test_places_outside_the_map_or_on_the_wrong_side(tmp_path):
     assert f"destinations[0].at: given {south}, on the origin side" in message
 
 
+def example_with_line(**overrides) -> object:
+    """The example with its border line read from border.geojson (no port, so that only the point is checked)."""
+    line = {"border.mode": "geojson", "border.file": "border.geojson", "ports": []}
+    return load_scenario(EXAMPLE, line | overrides)
+
+
+def refused(loaded) -> str:
+    with pytest.raises(InputError) as info:
+        build_world(loaded)
+    return str(info.value)
+
+
+def test_the_origin_point_is_given_like_every_place_and_refused_in_the_units_written():
+    """border.origin_point in lon/lat and the same point in the CRS give the same sides; a point off the map or
+    on the line is refused naming the key and the point as written, with the map or the line cell in lon/lat."""
+    lonlat = build_world(example_with_line(**{"border.origin_point": [-106.30398, 31.37593]}))
+    in_crs = example_with_line(**{"terrain.positions": "crs", "border.origin_point": [376000.0, 3472000.0]})
+    layers = build_terrain(in_crs.spec, base_dir=in_crs.base_dir)  # the border alone: the places are in lon/lat
+    np.testing.assert_array_equal(lonlat.origin_mask, border_line(in_crs.spec, layers, base_dir=in_crs.base_dir).origin)
+    rancho = lonlat.staging[1].cell  # Rancho Seco, on the south-west bank, at the same point
+    assert lonlat.origin_mask[rancho]
+    message = refused(example_with_line(**{"border.origin_point": [-100.0, 31.43]}))
+    assert "border.origin_point: given [-100.0, 31.43], outside the map; allowed: a point within longitude" in message
+    row, col = (int(v) for v in lonlat.border_cells[len(lonlat.border_cells) // 2])
+    lon, lat = (float(v) for v in lonlat.geo.from_local_km((col + 0.5) * 0.25, (row + 0.5) * 0.25, "lonlat"))
+    message = refused(example_with_line(**{"border.origin_point": [lon, lat]}))
+    assert f"border.origin_point: given {[lon, lat]}, on the border line" in message
+    assert "(longitude, latitude;" in message
+    message = refused(example_with_line(**{"terrain.positions": "crs", "border.origin_point": [300000.0, 3472000.0]}))
+    assert "given [300000.0, 3472000.0], outside the map; allowed: a point within eastings" in message
+
+
+def test_a_ports_error_gives_the_line_cell_in_the_units_of_its_position():
+    """A port in lon/lat off the line: the line cell across from it is given in lon/lat (and km), not in km alone;
+    in CRS positions in eastings and northings."""
+    message = refused(load_scenario(EXAMPLE, {"ports[0].at": [-106.22689, 31.51201]}))
+    assert "ports[0].at: given [-106.22689, 31.51201]" in message
+    assert "the line cell across from it is at [-106." in message and "(longitude, latitude;" in message
+    world = build_world(load_scenario(EXAMPLE))
+    east, north = (float(v) for v in world.geo.from_local_km(*world.km_of(world.destinations[0].cell)))
+    message = refused(
+        load_scenario(
+            EXAMPLE,
+            {"terrain.positions": "crs", "border.origin_point": [380000.0, 3473000.0], "ports[0].at": [east, north]},
+        )
+    )
+    assert "the line cell across from it is at [" in message and " m in EPSG:32613" in message
+
+
 def test_bad_geodata_keys_exit_with_status_2_from_the_command_line(tmp_path, capsys):
     path = tmp_path / "bad.toml"
     path.write_text(
@@ -362,11 +483,11 @@ def test_a_border_file_in_the_scenarios_crs_or_in_lonlat_is_put_on_the_grid(tmp_
     coords = data["features"][0]["geometry"]["coordinates"]
     lonlat = {"type": "LineString", "coordinates": [list(to_lonlat.transform(x, y)) for x, y in coords]}
     (tmp_path / "border_lonlat.geojson").write_text(json.dumps(lonlat))
-    line = {"border.mode": "geojson", "border.origin_point_km": [6.0, 22.0], "ports": []}
+    line = {"border.mode": "geojson", "border.origin_point": [-106.30398, 31.37593], "ports": []}
     masks = []
     for path in (EXAMPLE.parent / "border.geojson", tmp_path / "border_lonlat.geojson"):
         world = build_world(load_scenario(EXAMPLE, line | {"border.file": str(path)}))
         masks.append(world.border_mask)
     np.testing.assert_array_equal(masks[0], masks[1])
-    river = build_world(load_scenario(EXAMPLE, {"ports": []})).border_mask
+    river = build_world(load_scenario(EXAMPLE, RIVER_MODE | {"ports": []})).border_mask
     assert ndimage.distance_transform_edt(~river)[masks[0]].max() <= 2  # within two cells of the river's line

@@ -131,11 +131,11 @@ def test_water_impassable_except_border_river():
     river = landcover == WATER
     dry = derive_layers(np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river)
     assert not dry.passable[2].any() and dry.passable[[0, 1, 3, 4]].all()
-    wet = derive_layers(np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river, river_is_border=True)
+    wet = derive_layers(np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river, border_river=river)
     assert wet.passable.all()
     assert wet.speed_factor[2, 0] == pytest.approx(0.15)  # terrain.river_wading_speed_factor
     slow = derive_layers(
-        np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river, river_is_border=True, river_wading_speed_factor=0.05
+        np.zeros((5, 5)), landcover, cell_km=1.0, river_mask=river, border_river=river, river_wading_speed_factor=0.05
     )
     assert slow.speed_factor[2, 0] == pytest.approx(0.05)
     assert wet.exposure[2, 0] == pytest.approx(3e-4)

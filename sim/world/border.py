@@ -9,7 +9,8 @@ GeoJSON file (``"geojson"``). Whatever the mode, the border is:
 - the two sides, told apart by geometry: the map minus the line falls into pieces (4-connected
   components, so no piece reaches across a diagonal step of the line), and each piece belongs to
   the side of the drawn line holding most of its cell centres. The origin side is the side holding
-  ``border.origin_point_km``, or without it the side ``border.origin_side`` (north or south).
+  ``border.origin_point`` (given as every position, in ``terrain.positions``), or without it the side
+  ``border.origin_side`` (north or south).
 
 Lines from the first three modes have one cell per column, west to east, as they always had (a
 column where the line jumps more than one row gets the cells between, so the line has no gap). A
@@ -39,7 +40,14 @@ from shapely.ops import linemerge, split
 
 from sim.scenario import Border, Scenario
 from sim.schema import InputError, Problem
-from sim.world.geo import GeoFrame, geojson_crs, geometry_to_local_km
+from sim.world.geo import (
+    GeoFrame,
+    describe_extent,
+    describe_position,
+    geojson_crs,
+    geometry_to_local_km,
+    position_to_km,
+)
 from sim.world.surveillance import path_cells
 from sim.world.terrain import TerrainLayers
 
@@ -81,11 +89,14 @@ def border_line(
             origin point off the map or on the line.
     """
     b = scenario.border
+    positions = scenario.terrain.positions
     height, width = layers.shape
     if b.mode == "geojson":
         path = Path(base_dir) / b.file
         line_km = file_to_local_km(read_border_file(path, file), layers.geo, path)
-        return border_from_geometry(line_km, layers.shape, layers.cell_km, b, file, source=str(path))
+        return border_from_geometry(
+            line_km, layers.shape, layers.cell_km, b, file, source=str(path), positions=positions, geo=layers.geo
+        )
     if b.mode == "row":
         extent_km = height * layers.cell_km
         if b.y_km is not None and b.y_km >= extent_km:
@@ -105,14 +116,20 @@ def border_line(
         rows = _river_centre(layers, file)
     else:
         rows = _ascii_border_rows(layers, file)
-    return border_from_rows(rows, layers.shape, layers.cell_km, b, file)
+    return border_from_rows(rows, layers.shape, layers.cell_km, b, file, positions=positions, geo=layers.geo)
 
 
 # --------------------------------------------------------------------------- one row per column
 
 
 def border_from_rows(
-    rows: np.ndarray, shape: tuple[int, int], cell_km: float, b: Border, file: str = "<scenario>"
+    rows: np.ndarray,
+    shape: tuple[int, int],
+    cell_km: float,
+    b: Border,
+    file: str = "<scenario>",
+    positions: str = "km",
+    geo: GeoFrame | None = None,
 ) -> BorderLine:
     """The border of a line given as one row per column (west to east), drawn through the cells' centres
     and on to the west and east edges. Where the line jumps more than one row between two columns, the
@@ -134,7 +151,7 @@ def border_from_rows(
     drawn = np.vstack([[0.0, centres[0, 1]], centres, [width * cell_km, centres[-1, 1]]])
     facing = np.broadcast_to(main[None, :], shape).copy()
     facing[ordered[:, 0], ordered[:, 1]] = np.arange(len(ordered))  # a line cell faces itself
-    return _finish(ordered, drawn, facing, shape, cell_km, b, file, key="border.mode")
+    return _finish(ordered, drawn, facing, shape, cell_km, b, file, key="border.mode", positions=positions, geo=geo)
 
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -221,8 +238,11 @@ def border_from_geometry(
     file: str = "<scenario>",
     key: str = "border.file",
     source: str = "",
+    positions: str = "km",
+    geo: GeoFrame | None = None,
 ) -> BorderLine:
-    """The border of a line of any shape given in the scenario's km.
+    """The border of a line of any shape given in the scenario's km (``positions`` and ``geo``: how
+    ``border.origin_point`` is given, :func:`sim.world.geo.position_to_km`).
 
     The line must run from one map edge to another: its ends within half a cell of the edge (they are
     extended straight to it), every point on the map, meeting the edge nowhere between its ends and not
@@ -289,7 +309,7 @@ def border_from_geometry(
     mask = index >= 0
     _, (near_r, near_c) = ndimage.distance_transform_edt(~mask, return_indices=True)
     facing = index[near_r, near_c]
-    return _finish(cells, coords, facing, shape, cell_km, b, file, key=key)
+    return _finish(cells, coords, facing, shape, cell_km, b, file, key=key, positions=positions, geo=geo)
 
 
 def _rasterise(coords: np.ndarray, shape: tuple[int, int], cell_km: float) -> np.ndarray:
@@ -343,6 +363,8 @@ def _finish(
     b: Border,
     file: str,
     key: str,
+    positions: str = "km",
+    geo: GeoFrame | None = None,
 ) -> BorderLine:
     """Mask, sides and zone of a line given by its ordered cells and its drawn polyline (km)."""
     height, width = shape
@@ -355,29 +377,31 @@ def _finish(
         raise InputError(
             [Problem(file, key, f"the border line divides the map into {len(halves)} parts; allowed: a line in two")]
         )
-    if b.origin_point_km is not None:
-        x, y = b.origin_point_km
-        point_key = "border.origin_point_km"
+    if b.origin_point is not None:
+        given = list(b.origin_point)  # as written, in terrain.positions
+        x, y = position_to_km(b.origin_point, positions, geo)
+        point_key = "border.origin_point"
         if not (0 <= x < w_km and 0 <= y < h_km):
             raise InputError(
                 [
                     Problem(
                         file,
                         point_key,
-                        f"given {[x, y]}, outside the map; allowed: a point within x 0-{w_km:g} km, y 0-{h_km:g} km "
-                        "on the origin side of the line",
+                        f"given {given}, outside the map; allowed: a point within "
+                        f"{describe_extent(positions, geo, shape, cell_km)} on the origin side of the line",
                     )
                 ]
             )
         cell = (min(int(y / cell_km), height - 1), min(int(x / cell_km), width - 1))
         if mask[cell]:
+            centre = describe_position((cell[1] + 0.5) * cell_km, (cell[0] + 0.5) * cell_km, positions, geo)
             raise InputError(
                 [
                     Problem(
                         file,
                         point_key,
-                        f"given {[x, y]}, on the border line (cell row {cell[0]}, column {cell[1]}); allowed: a point "
-                        "off the line, on the side where traffickers start",
+                        f"given {given}, on the border line (its cell, row {cell[0]}, column {cell[1]}, is centred at "
+                        f"{centre}); allowed: a point off the line, on the side where traffickers start",
                     )
                 ]
             )

@@ -18,7 +18,7 @@ from sim.world.border import border_line, share_of_length
 from sim.world.core import NamedCell, World
 from sim.world.places import Places
 from sim.world.surveillance import LINE_OF_SIGHT_KINDS, site_extra_towers, viewshed
-from sim.world.terrain import TerrainLayers, build_terrain
+from sim.world.terrain import TerrainLayers, build_terrain, with_border_river
 
 
 def build_world(loaded: LoadedScenario | Scenario, base_dir: str = ".") -> World:
@@ -44,6 +44,8 @@ def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>"
             read or a line that does not cross the map).
     """
     border = border_line(scenario, layers, file, base_dir)
+    if scenario.border.mode in ("river", "geojson"):
+        layers = with_border_river(layers, border.mask, scenario.terrain)  # the water the line runs in is waded
     places = Places(scenario, layers, border, file)
     ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
     staging = [places.side(f"staging[{i}].at", p, origin=True) for i, p in enumerate(scenario.staging)]

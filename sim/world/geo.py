@@ -158,6 +158,37 @@ def _transformer(source: str, target: str):
     return Transformer.from_crs(crs(source), crs(target), always_xy=True)
 
 
+def position_to_km(at: Any, positions: str, frame: GeoFrame | None) -> tuple[float, float]:
+    """A scenario position (``terrain.positions``: ``"km"``, ``"lonlat"`` or ``"crs"``) as the model's
+    ``(x_km, y_km)``. Positions are in km when the map is not placed on Earth (``frame`` None)."""
+    x, y = float(at[0]), float(at[1])
+    if positions == "km" or frame is None:
+        return x, y
+    xs, ys = frame.to_local_km(x, y, None if positions == "crs" else positions)
+    return float(xs), float(ys)
+
+
+def describe_position(x_km: float, y_km: float, positions: str, frame: GeoFrame | None) -> str:
+    """A point of the map in the units the scenario gives positions in: ``[x, y] km``, ``[lon, lat]
+    (longitude, latitude)`` or ``[easting, northing] m in <CRS>`` (with its km in brackets)."""
+    km = f"[{x_km:g}, {y_km:g}] km"
+    if positions == "km" or frame is None:
+        return km
+    if positions == LONLAT:
+        lon, lat = frame.from_local_km(x_km, y_km, LONLAT)
+        return f"[{float(lon):.5f}, {float(lat):.5f}] (longitude, latitude; {km})"
+    east, north = frame.from_local_km(x_km, y_km)
+    return f"[{float(east):.0f}, {float(north):.0f}] m in {frame.name} ({km})"
+
+
+def describe_extent(positions: str, frame: GeoFrame | None, shape: tuple[int, int], cell_km: float) -> str:
+    """The map's extent in the units of the scenario's positions (and in km)."""
+    km = f"x 0-{shape[1] * cell_km:g} km, y 0-{shape[0] * cell_km:g} km"
+    if positions == "km" or frame is None:
+        return km
+    return f"{frame.describe_extent(positions)} ({km})"
+
+
 def geometry_to_local_km(geometry, frame: GeoFrame, crs_of_input: str | None = LONLAT):
     """A shapely geometry (a border line, a sector's polygon) from ``crs_of_input`` into the model's km.
 
@@ -212,8 +243,46 @@ def load_geotiff_terrain(
     landcover_path = base_dir / t.landcover_file
     with _open_geotiff(landcover_path, "terrain.landcover_file", file) as src:
         _check_covers(src, frame, landcover_path, elevation_path, file)
-        codes = _warp(src, frame, "landcover", _footprint(src, frame.crs))
-    return elevation, map_landcover_codes(codes, t.landcover_codes, landcover_path, file), frame
+        footprint = _footprint(src, frame.crs)
+        codes = _warp(src, frame, "landcover", footprint)
+        landcover = map_landcover_codes(codes, t.landcover_codes, landcover_path, file)
+        share = _water_share(src, frame, footprint, t.landcover_codes)
+    if share is not None:
+        water, road = LAND_COVERS.index("water"), LAND_COVERS.index("road")
+        landcover[(share >= t.water_share) & (landcover != road)] = water
+    return elevation, landcover, frame
+
+
+def _water_share(src, frame: GeoFrame, footprint, table: dict[str, str]) -> np.ndarray | None:
+    """Share of each cell's area covered by water pixels (float32) when land cover is coarsened, else None.
+
+    A thin river loses to the classes beside it in the most common class of a coarse cell; with its share
+    it keeps a channel (``terrain.water_share``). The band is read whole (a sector's raster).
+    """
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject
+
+    pixel_m = math.sqrt(footprint.area / (src.width * src.height))
+    if frame.cell_m <= COARSEN_AT * pixel_m:
+        return None
+    water_codes = (
+        [int(code) for code, name in table.items() if name == "water"] if table else [LAND_COVERS.index("water")]
+    )
+    if not water_codes:
+        return None
+    band = src.read(1)
+    water = np.isin(band, water_codes).astype(np.float32)
+    share = np.zeros((frame.height, frame.width), dtype=np.float32)
+    reproject(
+        source=water,
+        destination=share,
+        src_transform=src.transform,
+        src_crs=src.crs,
+        dst_transform=frame.transform,
+        dst_crs=frame.crs_wkt,
+        resampling=Resampling.average,
+    )
+    return share
 
 
 def _open_geotiff(path: Path, key: str, file: str):

@@ -14,6 +14,7 @@ from sim.scenario import Scenario
 from sim.schema import Problem
 from sim.world.border import BorderLine, along_km, foot_crossings
 from sim.world.core import NamedCell, SensorSite
+from sim.world.geo import describe_extent, describe_position, position_to_km
 from sim.world.surveillance import tier_factor
 from sim.world.terrain import LAND_COVER, TerrainLayers
 
@@ -24,11 +25,13 @@ class Places:
     def __init__(self, scenario: Scenario, layers: TerrainLayers, border: BorderLine, file: str):
         self.scenario, self.layers, self.border, self.file = scenario, layers, border, file
         self.problems: list[Problem] = []
-        height, width = layers.shape
-        self.extent = f"x 0-{width * layers.cell_km:g} km, y 0-{height * layers.cell_km:g} km"
         self.positions = scenario.terrain.positions  # 'km', or in a GeoTIFF scenario 'lonlat' or 'crs'
-        if self.positions != "km" and layers.geo is not None:
-            self.extent = layers.geo.describe_extent(self.positions) + f" ({self.extent})"
+        self.extent = describe_extent(self.positions, layers.geo, layers.shape, layers.cell_km)
+
+    def where(self, cell: tuple[int, int]) -> str:
+        """The centre of a cell in the units the scenario's positions are given in."""
+        cell_km = self.layers.cell_km
+        return describe_position((cell[1] + 0.5) * cell_km, (cell[0] + 0.5) * cell_km, self.positions, self.layers.geo)
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.file, key, message))
@@ -39,10 +42,7 @@ class Places:
 
     def cell(self, key: str, at: tuple[float, float]) -> tuple[int, int] | None:
         height, width = self.layers.shape
-        x, y = at
-        if self.positions != "km" and self.layers.geo is not None:
-            xs, ys = self.layers.geo.to_local_km(x, y, None if self.positions == "crs" else self.positions)
-            x, y = float(xs), float(ys)
+        x, y = position_to_km(at, self.positions, self.layers.geo)
         # Compared in km first: a position far off the map has no cell index (it would overflow).
         cell_km = self.layers.cell_km
         if not (0 <= x < width * cell_km and 0 <= y < height * cell_km):
@@ -65,12 +65,11 @@ class Places:
         near = self.border.mask[max(0, row - 1) : row + 2, max(0, col - 1) : col + 2]
         if not near.any():
             line_r, line_c = (int(v) for v in self.border.cells[self.border.facing[cell]])
-            cell_km = self.layers.cell_km
             self.fail(
                 key,
                 f"given {list(port.at)}, {max(abs(line_r - row), abs(line_c - col))} cells from the border; a port "
                 f"must be within one cell of the border line (the line cell across from it is at "
-                f"[{(line_c + 0.5) * cell_km:g}, {(line_r + 0.5) * cell_km:g}] km)",
+                f"{self.where((line_r, line_c))})",
             )
         return NamedCell(port.name, cell)
 
@@ -178,12 +177,11 @@ class Places:
         cut_off = ok & (labels[rows, cols] != labels[staging])
         if cut_off.any():
             km = along_km(self.border.cells, self.layers.cell_km)[cut_off]
-            first_r, first_c = self.border.cells[np.argmax(cut_off)]
-            at = [(first_c + 0.5) * self.layers.cell_km, (first_r + 0.5) * self.layers.cell_km]
+            first = tuple(int(v) for v in self.border.cells[np.argmax(cut_off)])
             self.fail(
                 "border",
                 f"{int(cut_off.sum())} passable cell(s) of the border line ({km.min():g} to {km.max():g} km along "
-                f"the line from its start, the first at [{at[0]:g}, {at[1]:g}] km) cannot be reached from the "
+                f"the line from its start, the first at {self.where(first)}) cannot be reached from the "
                 "staging areas (enclosed by water or other impassable cells), but crossing points are drawn along "
                 "the whole line; allowed: a line whose passable cells connect to the staging areas and destinations "
                 "(make the enclosing land passable, or the enclosed line impassable)",

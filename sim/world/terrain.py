@@ -20,8 +20,11 @@ where they come from:
 - *Speed factors* relative to open ground follow the terrain coefficients used in military and
   search-and-rescue mobility tables (e.g. Soule & Goldman 1972, "Terrain coefficients for energy
   cost prediction"; roads about 1.2, loose sand about 0.8, brush 0.7, forest 0.5, broken
-  mountain ground about 0.35). Water is impassable on foot, except the border river in
-  ``border.mode = "river"``: people wade or swim it slowly (0.15, ``terrain.river_wading_speed_factor``).
+  mountain ground about 0.35). Water is impassable on foot, except the border river: the water body
+  the border line runs in (water cells 8-connected to water cells of the line, :func:`border_river`,
+  in ``border.mode = "river"``, the river the line is drawn along, and ``"geojson"``; a straight or
+  ASCII line is not taken to run in water). People wade or
+  swim it slowly (0.15, ``terrain.river_wading_speed_factor``).
 - *Concealment* multiplies a detector's rate: cover hides people from cameras and radar-cued
   cameras (forest 0.35, scrub 0.6), broken ground and buildings give partial cover (0.5), open
   ground, desert and roads none (1.0); people in water are conspicuous but low (0.8).
@@ -115,7 +118,8 @@ class TerrainLayers:
     exposure: np.ndarray  # float32, hazard of death per person-hour on foot
     passable: np.ndarray  # bool
     cell_km: float
-    river_mask: np.ndarray | None = None  # bool, the river's cells (bridges included); None if no river
+    river_mask: np.ndarray | None = None  # bool, the map's river (bridges included), or once the border is drawn
+    # (:func:`with_border_river`) the border river; None if none
     ascii_border: np.ndarray | None = None  # bool, '=' cells of an ASCII map
     geo: GeoFrame | None = None  # where the grid lies on Earth (GeoTIFF maps only)
 
@@ -125,7 +129,8 @@ class TerrainLayers:
 
 
 def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<scenario>") -> TerrainLayers:
-    """Build the terrain layers of a scenario.
+    """Build the terrain layers of a scenario (no water waded yet: :func:`with_border_river` does that
+    once the border line is drawn).
 
     Args:
         scenario: a validated scenario.
@@ -154,7 +159,6 @@ def build_terrain(scenario: Scenario, base_dir: str | Path = ".", file: str = "<
         landcover,
         cell_km=t.cell_m / 1000.0,
         river_mask=river,
-        river_is_border=scenario.border.mode == "river",
         ascii_border=ascii_border,
         river_wading_speed_factor=t.river_wading_speed_factor,
         steep_exposure_per_hour=t.steep_exposure_per_hour,
@@ -170,7 +174,7 @@ def derive_layers(
     *,
     cell_km: float,
     river_mask: np.ndarray | None = None,
-    river_is_border: bool = False,
+    border_river: np.ndarray | None = None,
     ascii_border: np.ndarray | None = None,
     river_wading_speed_factor: float = _TERRAIN_DEFAULTS["river_wading_speed_factor"],
     steep_exposure_per_hour: float = _TERRAIN_DEFAULTS["steep_exposure_per_hour"],
@@ -180,6 +184,8 @@ def derive_layers(
 
     ``river_wading_speed_factor``, ``steep_exposure_per_hour`` and ``land_cover`` are the ``terrain`` keys
     of the same names (their defaults when left out; a partial ``land_cover`` keeps the other defaults).
+    ``border_river`` (bool) marks the border river: its water is waded at ``river_wading_speed_factor``;
+    other water is impassable. ``river_mask`` is kept as the layers' river.
 
     Slope slows walking after Tobler (1993, "Three presentations on geographical analysis and
     modeling"): ``v = 6 exp(-3.5 |s + 0.05|)`` km/h for a gradient ``s``. A raster cell is crossed
@@ -196,8 +202,8 @@ def derive_layers(
     exposure = cover["exposure_per_hour"][landcover] + np.float32(steep_exposure_per_hour) * np.clip(
         slope / 0.5, 0.0, 1.0
     )
-    if river_is_border and river_mask is not None:
-        wading = river_mask & (landcover == WATER)
+    if border_river is not None:
+        wading = border_river & (landcover == WATER)
         speed = np.where(wading, np.float32(river_wading_speed_factor), speed)
     passable = speed > 0
     exposure = np.where(passable, exposure, np.float32(0.0))
@@ -307,6 +313,43 @@ def parse_ascii(
 def _allowed_chars_text() -> str:
     parts = [f"{lc.char!r} {lc.name}" for lc in LAND_COVER]
     return ", ".join([*parts, f"{BORDER_CHAR!r} border on open ground"])
+
+
+def border_river(landcover: np.ndarray, line: np.ndarray, river: np.ndarray | None = None) -> np.ndarray | None:
+    """The water body the border line runs in: water cells 8-connected to water cells of the line (``line``,
+    bool), and the cells of the map's river (``river``, bridges included) of which that water is part; None if
+    no line cell is water."""
+    water = landcover == WATER
+    labels, _ = ndimage.label(water, structure=np.ones((3, 3), dtype=bool))
+    on_line = np.unique(labels[line & water])
+    if on_line.size == 0:
+        return None
+    wet = np.isin(labels, on_line) & water
+    if river is not None and (river & wet).any():
+        wet |= river & ~water  # the map's river's bridges
+    return wet
+
+
+def with_border_river(layers: TerrainLayers, line: np.ndarray, t: Terrain) -> TerrainLayers:
+    """The layers once the border line (``line``, bool) is drawn: the border river (:func:`border_river`) waded
+    at ``t.river_wading_speed_factor`` and kept as ``river_mask``; the same layers with no river if the line
+    meets no water."""
+    river = border_river(layers.landcover, line, layers.river_mask)
+    if river is None:
+        return dataclasses.replace(layers, river_mask=None)
+    out = derive_layers(
+        layers.elevation,
+        layers.landcover,
+        cell_km=layers.cell_km,
+        river_mask=river,
+        border_river=river,
+        ascii_border=layers.ascii_border,
+        river_wading_speed_factor=t.river_wading_speed_factor,
+        steep_exposure_per_hour=t.steep_exposure_per_hour,
+        land_cover=t.land_cover,
+    )
+    out.geo = layers.geo
+    return out
 
 
 def _largest_water_body(landcover: np.ndarray) -> np.ndarray | None:
