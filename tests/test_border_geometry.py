@@ -71,7 +71,7 @@ count = 3
 
 [traffickers]
 networks = 2
-members_per_network = 3
+members_per_network = 6   # an organiser, a recruiter, a driver and three guides
 vehicle_share = 0.2
 
 [crossers]
