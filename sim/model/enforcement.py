@@ -78,9 +78,20 @@ class Enforcement:
             return False
         counters[f"interdictions_by_{cause}"] += 1
         model.accounts.note_event("interdiction", group.x_km, group.y_km)
+        entry = model.intel.log(
+            model.hours,
+            agency,
+            "interdiction",
+            group.x_km,
+            group.y_km,
+            group.network_id,
+            at_port=cause == "port",
+            member_id=group.guide.unique_id,
+            vehicle=group.mode == "vehicle",
+        )
         witness = identified = False
         for person in caught:
-            person.screen()
+            self.screen(person, agency, entry.shareable)
             if person.state is PersonState.RESCUED:
                 identified = True
                 network.victims_identified += 1
@@ -91,15 +102,56 @@ class Enforcement:
                     model.schedule_event(person.enter_support, after=model.hours_to_steps(intake_hours))
             else:
                 model.schedule_event(person.released, after=model.hours_to_steps(24 * person.hold_days()))
-        model.intel.log(
-            model.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id, at_port=cause == "port"
-        )
         crossings.finish(group, "interdicted", guide_held=guide_caught)
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
             self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness, charge)
             self.investigate(network, agency)
         return True
+
+    def screen(self, person: Person, agency: str, shareable: bool) -> None:
+        """Screen an apprehended person, with the records the agency can see, and record their identity.
+
+        The person is searched among the identity records the agency can see
+        (:meth:`~sim.model.intel.IntelExchange.search`): a victim with a victim record (identified before,
+        by this agency or, shared, by another) is recognised as a victim even when the screening misses her;
+        a false match with someone else's record holds a detained person ``agencies.false_match_hold_days``
+        longer, on suspicion, until the identity is cleared (a wrongful detention). Then the agency records the person's identity: a victim
+        record if identified as a victim, else a crosser record (shared as the interdiction's entry is).
+        """
+        model = self.model
+        intel, counters = model.intel, model.accounts.counters
+        found = intel.search(agency, person.unique_id, model.hours, site="screening")
+        victim_records = [r for r in found.matches if r.kind == "victim"]
+        if found.matches:
+            counters["repeat_crossers_recognised"] += 1
+        recognised = person.screen(known_victim=bool(victim_records))
+        if recognised:
+            counters["victims_recognised_from_records"] += 1
+            if any(r.agency != agency for r in victim_records):
+                counters["victims_recognised_from_shared_records"] += 1
+        if found.false_match and person.state is PersonState.DETAINED:
+            person.suspected = True
+            intel.counts["false_match_detentions"] += 1
+        victim = person.state is PersonState.RESCUED
+        intel.record_person(model.hours, agency, person.unique_id, person.network_id, victim, shareable)
+
+    def handed_over(self, person: Person) -> None:
+        """A person returned to the origin side is received by the partner agency there (the first agency of
+        jurisdiction ``foreign``, if any), which screens them with ``victims.screening_training`` and records
+        the identity: a victim it identifies gets a victim record, shared with the other side under the
+        sharing rule and the cooperation lever. The referral does not keep her from being trafficked again
+        (``victims.re_trafficking_probability``): the other side can recognise her by the record next time.
+        """
+        model = self.model
+        partner = next((a for a in model.intel.agencies.values() if a.jurisdiction == "foreign"), None)
+        if partner is None:
+            return
+        identified = person.trafficked and bool(model.rng.random() < model.spec.victims.screening_training)
+        if identified:
+            model.accounts.counters["victims_identified_at_return"] += 1
+        shareable = model.intel.draw_shareable()
+        model.intel.record_person(model.hours, partner.name, person.unique_id, person.network_id, identified, shareable)
 
     def victim_comes_forward(self, person: Person) -> None:
         """A victim at the destination comes forward: rescued (into support under protection); one who
@@ -122,25 +174,47 @@ class Enforcement:
             self.arrest(member, agency, model.spec.legal.evidence_by_investigation, True, "trafficking")
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
-        """Arrest a member and file the case on a charge; the network starts looking for a replacement."""
+        """Arrest a member and file the case on a charge; the network starts looking for a replacement.
+
+        The arrested member is searched among the identity records the agency can see: an earlier arrest
+        record of theirs makes them a recognised repeat offender (``legal.prior_record_evidence_bonus`` on the
+        evidence; a false match with another member's record does the same, wrongly). The records linked to
+        them that the agency can see and another agency holds are linked cases, adding to the evidence
+        (``legal.shared_evidence_bonus``); if any is held in the other jurisdiction, the case needs it and is a
+        cross-jurisdiction case, with the cooperation lever's delay. Then the arrest's own records are made.
+        """
         model = self.model
+        intel, counters = model.intel, model.accounts.counters
         trafficker.arrested()
         days = model.rng.exponential(model.spec.traffickers.replacement_days)
         model.schedule_event(trafficker.network.replace_member, after=model.hours_to_steps(24 * days))
-        model.accounts.counters["traffickers_arrested"] += 1
+        counters["traffickers_arrested"] += 1
         network_id = trafficker.network.network_id
-        model.intel.log(model.hours, agency, "arrest", *model.world.km_of(trafficker.cell.coordinate), network_id)
-        shared = model.intel.sharing != "none" and model.intel.knows_network(agency, network_id, model.hours) > 1
-        # A foreign agency's cases are heard abroad or need the other side's cooperation: always cross-jurisdiction.
-        foreign = model.intel.agencies[agency].jurisdiction == "foreign"
+        member_id = trafficker.unique_id
+        found = intel.search(agency, member_id, model.hours, site="arrest")
+        priors = [r for r in found.matches if r.kind == "identity"]
+        if priors:
+            counters["repeat_offenders_recognised"] += 1
+            if any(r.agency != agency for r in priors):
+                counters["repeat_offenders_recognised_from_shared_records"] += 1
         legal = model.spec.legal
+        if priors or found.false_match == "offender":
+            evidence = min(1.0, evidence + legal.prior_record_evidence_bonus)
+        linked = intel.visible_linked(agency, member_id, model.hours)
+        others = sum(r.agency != agency for r in linked)
+        cross = any(intel.foreign(r.agency, agency) for r in linked)
+        counters["cases_linked_across_agencies"] += others > 0
+        counters["cases_cross_jurisdiction"] += cross
+        x_km, y_km = model.world.km_of(trafficker.cell.coordinate)
+        intel.log(model.hours, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
         case = self.courts.file_case(
             trafficker,
             network_id,
             evidence,
             witness,
-            shared,
-            cross_jurisdiction=True if foreign else None,
+            shared_evidence=others,
+            cross_jurisdiction=cross,
+            cross_jurisdiction_days=intel.cooperation_delay_days,
             sentence_years=legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years,
         )
         self.charges[case.case_id] = charge
@@ -148,14 +222,17 @@ class Enforcement:
             trafficker.begin_sentence()
 
     def investigate(self, network: Network, agency: str) -> None:
-        """An arrest can lead investigators to another member; usable intel (more with sharing) helps."""
+        """An arrest can lead investigators to another member; the records they can see about the network's
+        members (their own, and others' under sharing and cooperation) help."""
         model = self.model
         investigators = model.intel.agencies[agency].investigators
-        leads = model.intel.knows_network(agency, network.network_id, model.hours)
+        leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in network.members)
         p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * leads)
+        model.accounts.counters["investigations"] += 1
         if model.rng.random() < p:
             free = [m for m in network.members if m.status is TraffickerStatus.IDLE]
             if free:
+                model.accounts.counters["investigations_succeeded"] += 1
                 evidence = model.spec.legal.evidence_by_investigation
                 charge = "trafficking" if network.victims_identified else "smuggling"
                 self.arrest(free[int(model.rng.integers(len(free)))], agency, evidence, False, charge)
