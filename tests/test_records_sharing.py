@@ -15,9 +15,12 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.experiment.report import value_of_information, voi_overview
+from sim.experiment.stats import ratio_estimate, summarise
 from sim.model import BorderModel
 from sim.model.intel import IntelExchange
 from sim.scenario import Agencies, Agency
@@ -262,3 +265,68 @@ def test_a_case_takes_the_cooperation_delay_exactly_when_it_uses_evidence_from_a
         else:
             assert crossing > 0, f"{cooperation}: no case used evidence from across the border"
         assert intel.cooperation_delay_days == extra
+
+
+# ------------------------------------------------------------------------------------------ value of information
+
+
+def test_ratio_estimate_is_the_ratio_of_means_with_a_delta_method_interval():
+    rng = np.random.default_rng(4)
+    records = rng.uniform(800, 1200, 400)
+    gains = 0.005 * records + rng.normal(0, 1.0, 400)  # five more per 1,000 records, with noise
+    est = ratio_estimate(gains, records, scale=1000.0)
+    assert est.ratio == pytest.approx(1000 * gains.mean() / records.mean())
+    assert est.ci_low < 5.0 < est.ci_high and est.ci_high - est.ci_low < 1.0, est
+    assert math.isnan(ratio_estimate([1.0, 2.0], [0.0, 0.0]).ratio), "undefined when nothing was shared"
+
+
+class StandIn:
+    """An experiment as the report reads it: outcomes, policies, a sweep, replications."""
+
+    def __init__(self):
+        self.outcomes = ("traffickers_convicted", "false_matches", "cost")
+        self.policy_names = ["baseline", "full"]
+        self.sweep = {}
+        self.replications = 8
+
+    def sweep_points(self):
+        return [{}]
+
+
+def voi_runs(gain: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Eight paired replications: sharing adds ``gain`` convictions and about 30 false matches a run."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for rep in range(8):
+        base = {"traffickers_convicted": 20 + rng.normal(0, 3), "false_matches": 1.0, "cost": 1e7}
+        rows.append({"policy": "baseline", "replication": rep, "records_shared": 0.0, **base})
+        full = {
+            "traffickers_convicted": base["traffickers_convicted"] + gain + rng.normal(0, 0.5),
+            "false_matches": 30.0 + rep,
+            "cost": 1e7 + 2e5,
+        }
+        rows.append({"policy": "full", "replication": rep, "records_shared": 500.0 + 10 * rep, **full})
+    runs = pd.DataFrame(rows).assign(status="ok", sweep_point=0)
+    return runs, summarise(runs, StandIn().policy_names, list(StandIn().outcomes))
+
+
+def test_the_report_says_where_sharing_pays_and_what_it_costs():
+    runs, summary = voi_runs(gain=6.0)
+    (entry,) = value_of_information(StandIn(), runs, summary)
+    text = " ".join(entry["text"])
+    assert "pays in traffickers convicted" in text and "costs false matches" in text, text
+    convicted = next(r for r in entry["rows"] if r["outcome"] == "traffickers_convicted")
+    per_1000 = convicted["per_1000_records"]
+    assert per_1000.ci_low < 1000 * 6.0 / 535 < per_1000.ci_high, per_1000
+    per_million = convicted["per_million_cost"]
+    assert per_million.ratio == pytest.approx(convicted["diff"].mean / 0.2), "per million of extra cost"
+    assert "pays (at least one outcome significantly better" in voi_overview(StandIn(), [entry])
+
+
+def test_the_report_says_plainly_where_sharing_does_not_pay_and_why():
+    runs, summary = voi_runs(gain=0.0)
+    (entry,) = value_of_information(StandIn(), runs, summary)
+    text = " ".join(entry["text"])
+    assert "It does not pay here: no outcome improved significantly" in text, text
+    assert "too small to tell from chance with 8 replications" in text and "for the worse" in text, text
+    assert "it does not pay in 1: full" in voi_overview(StandIn(), [entry])

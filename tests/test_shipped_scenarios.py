@@ -76,6 +76,16 @@ RUNS = {
             "surveillance.extra_towers.count": 2,
         },
     ),
+    # Agencies on both banks in a joint team, real-time sharing: alerts and records cross the river.
+    "two_nations": Run(
+        seed=1,
+        days=30,
+        overrides={
+            "crossers.per_day": 30,
+            "agencies.sharing": "full",
+            "agencies.cooperation": "joint_team",
+        },
+    ),
 }
 DEFAULT_RUN = Run()
 

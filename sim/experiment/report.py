@@ -804,6 +804,28 @@ def _voi_text(experiment: Experiment, entry: dict[str, Any]) -> list[str]:
     return lines
 
 
+def voi_overview(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
+    """One sentence over every sharing policy and sweep point: where sharing pays and where it does not."""
+    if not voi:
+        return ""
+
+    def where(entry: dict[str, Any]) -> str:
+        point = f" ({sweep_label(experiment, entry['point'])})" if experiment.sweep else ""
+        return _label(entry["policy"]) + point
+
+    pays = [where(e) for e in voi if any(r["verdict"] == "better" for r in e["rows"])]
+    not_pays = [where(e) for e in voi if not any(r["verdict"] == "better" for r in e["rows"])]
+    costly = [where(e) for e in voi if any(r["verdict"] == "worse" for r in e["rows"])]
+    parts = [
+        f"Sharing pays (at least one outcome significantly better than sharing nothing) in {len(pays)} of "
+        f"{len(voi)} cases" + (f": {', '.join(pays)}" if pays else ""),
+        f"it does not pay in {len(not_pays)}" + (f": {', '.join(not_pays)}" if not_pays else ""),
+        f"and it makes at least one outcome significantly worse in {len(costly)}"
+        + (f": {', '.join(costly)}" if costly else ""),
+    ]
+    return "; ".join(parts) + "."
+
+
 def _voi_table_rows(entry: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     out = []
     for r in entry["rows"]:
@@ -829,6 +851,7 @@ def _html_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
         return ""
     esc = html.escape
     out = ["<h2>Value of information: where sharing pays and what it costs</h2>", f"<p>{esc(VOI_INTRO)}</p>"]
+    out.append(f"<p><b>{esc(voi_overview(experiment, voi))}</b></p>")
     for entry in voi:
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         out.append(f"<h3>{esc(title)}</h3>")
@@ -843,6 +866,7 @@ def _markdown_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> list[str
     if not voi:
         return []
     lines = ["", "## Value of information: where sharing pays and what it costs", "", VOI_INTRO]
+    lines += ["", f"**{voi_overview(experiment, voi)}**"]
     for entry in voi:
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         lines += ["", f"### {title}", ""]
