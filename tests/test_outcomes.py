@@ -156,7 +156,8 @@ class Arrivals:
 
     def arrive(self) -> None:
         cross = bool(self.model.rng.random() < self.cross_share)
-        self.court.file_case(accused=None, network_id=0, cross_jurisdiction=cross, cross_jurisdiction_days=self.cross_days)
+        days = self.cross_days
+        self.court.file_case(accused=None, network_id=0, cross_jurisdiction=cross, cross_jurisdiction_days=days)
         self.model.schedule_event(self.arrive, after=self.model.rng.exponential(self.gap))
 
 

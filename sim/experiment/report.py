@@ -714,6 +714,7 @@ def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd
     ok = runs[runs["status"] == "ok"]
     outcomes = [o for o in experiment.outcomes if o not in (RECORDS_SHARED, VOI_COST)]
     verdicts = summary.set_index(["sweep_point", "policy", "outcome"])
+    family = int(summary["p_value"].notna().sum())  # the comparisons Holm's correction counts
     result = []
     for point in sorted(ok["sweep_point"].unique()):
         at = ok[ok["sweep_point"] == point]
@@ -748,6 +749,7 @@ def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd
                 "records": float(records.mean()),
                 "extra_cost": estimate(extra_cost),
                 "rows": rows,
+                "family": family,
             }
             entry["text"] = _voi_text(experiment, entry)
             result.append(entry)
@@ -792,15 +794,23 @@ def _voi_text(experiment: Experiment, entry: dict[str, Any]) -> list[str]:
         why = []
         if entry["records"] < 1:
             why.append("it shares almost no records")
-        leaning = [r for r in unclear if OUTCOME_BY_NAME[r["outcome"]].direction is not Direction.NEUTRAL]
+
+        def good_way(r: dict[str, Any]) -> bool:
+            higher = OUTCOME_BY_NAME[r["outcome"]].higher_is_better
+            diff = r["diff"].mean
+            return higher is not None and diff != 0 and not math.isnan(diff) and (diff > 0) == higher
+
+        leaning = [r for r in unclear if good_way(r)]
         if leaning:
             why.append(
-                "the changes it makes are too small to tell from chance with "
-                f"{experiment.replications} replications: " + "; ".join(say(r) for r in leaning[:4])
+                f"what it gains is too small to tell from chance with {experiment.replications} replications "
+                f"once the {entry['family']} comparisons are corrected for: " + "; ".join(say(r) for r in leaning)
             )
+        else:
+            why.append("no outcome moved in the better direction")
         if costs:
-            why.append("and what it does change is for the worse")
-        lines.append(f"It does not pay here: no outcome improved significantly; {', '.join(why) or 'nothing moved'}.")
+            why.append("and what it changes significantly is for the worse")
+        lines.append(f"It does not pay here: no outcome improved significantly; {', '.join(why)}.")
     return lines
 
 

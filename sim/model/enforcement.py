@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
-from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
+from sim.model.agents.trafficker import ACTIVE_STATUSES, Group, Network, Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome, CourtSystem
 
 if TYPE_CHECKING:
@@ -116,8 +116,9 @@ class Enforcement:
         (:meth:`~sim.model.intel.IntelExchange.search`): a victim with a victim record (identified before,
         by this agency or, shared, by another) is recognised as a victim even when the screening misses her;
         a false match with someone else's record holds a detained person ``agencies.false_match_hold_days``
-        longer, on suspicion, until the identity is cleared (a wrongful detention). Then the agency records the person's identity: a victim
-        record if identified as a victim, else a crosser record (shared as the interdiction's entry is).
+        longer, on suspicion, until the identity is cleared (a wrongful detention). Then the agency records the
+        person's identity: a victim record if identified as a victim, else a crosser record (shared as the
+        interdiction's entry is).
         """
         model = self.model
         intel, counters = model.intel, model.accounts.counters
@@ -223,10 +224,11 @@ class Enforcement:
 
     def investigate(self, network: Network, agency: str) -> None:
         """An arrest can lead investigators to another member; the records they can see about the network's
-        members (their own, and others' under sharing and cooperation) help."""
+        members still at large (their own, and others' under sharing and cooperation) help."""
         model = self.model
         investigators = model.intel.agencies[agency].investigators
-        leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in network.members)
+        at_large = [m for m in network.members if m.status in ACTIVE_STATUSES]
+        leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in at_large)
         p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * leads)
         model.accounts.counters["investigations"] += 1
         if model.rng.random() < p:
