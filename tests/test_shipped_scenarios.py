@@ -76,14 +76,16 @@ RUNS = {
             "surveillance.extra_towers.count": 2,
         },
     ),
-    # Agencies on both banks in a joint team, real-time sharing: alerts and records cross the river.
+    # Agencies on both banks in a joint team, real-time sharing: alerts and records cross the river (two towers
+    # sited where the border is blind raise alerts that every agency's boats answer).
     "two_nations": Run(
         seed=1,
         days=30,
         overrides={
-            "crossers.per_day": 30,
+            "crossers.per_day": 40,
             "agencies.sharing": "full",
             "agencies.cooperation": "joint_team",
+            "surveillance.extra_towers.count": 2,
         },
     ),
 }
