@@ -224,11 +224,12 @@ class Enforcement:
 
     def investigate(self, network: Network, agency: str) -> None:
         """An arrest can lead investigators to another member; the records they can see about the network's
-        members still at large (their own, and others' under sharing and cooperation) help."""
+        members at large or awaiting trial in custody (the arrested member among them: their phone, identity
+        and places), their own and others' under sharing and cooperation, help."""
         model = self.model
         investigators = model.intel.agencies[agency].investigators
-        at_large = [m for m in network.members if m.status in ACTIVE_STATUSES]
-        leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in at_large)
+        members = [m for m in network.members if m.status in ACTIVE_STATUSES or m.status is TraffickerStatus.DETAINED]
+        leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in members)
         p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * leads)
         model.accounts.counters["investigations"] += 1
         if model.rng.random() < p:
