@@ -791,8 +791,8 @@ class Agencies:
         doc=(
             "After an arrest, the agency's investigators find another member of the network with probability "
             "1 - exp(-investigation_yield x investigators x linked records), the linked records being those about "
-            "the network's members at large or awaiting trial in custody, the arrested one among them, that the "
-            "agency can see (its own, and others' under sharing and cooperation)."
+            "the arrested member and the network's members at large that the agency can see (its own, and others' "
+            "under sharing and cooperation)."
         ),
         unit="per investigator per linked record",
         ge=0,

@@ -491,7 +491,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5),
     "legal.base_conviction_probability": Perturb(0.05),
-    "legal.witness_bonus": Perturb(0.9, "late_identification"),
+    "legal.witness_bonus": Perturb(0.0, "late_identification"),
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
     "legal.prior_record_evidence_bonus": Perturb(0.9, "repeat_offenders"),
     "legal.detention_capacity": Perturb(0),

@@ -106,7 +106,7 @@ class Enforcement:
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
             self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness, charge)
-            self.investigate(network, agency)
+            self.investigate(network, agency, group.guide)
         return True
 
     def screen(self, person: Person, agency: str, shareable: bool) -> None:
@@ -222,13 +222,13 @@ class Enforcement:
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
             trafficker.begin_sentence()
 
-    def investigate(self, network: Network, agency: str) -> None:
-        """An arrest can lead investigators to another member; the records they can see about the network's
-        members at large or awaiting trial in custody (the arrested member among them: their phone, identity
-        and places), their own and others' under sharing and cooperation, help."""
+    def investigate(self, network: Network, agency: str, arrested: Trafficker | None = None) -> None:
+        """An arrest can lead investigators to another member; the records they can see about the arrested member
+        (their phone, identity and places) and the network's members at large, their own and others' under
+        sharing and cooperation, help."""
         model = self.model
         investigators = model.intel.agencies[agency].investigators
-        members = [m for m in network.members if m.status in ACTIVE_STATUSES or m.status is TraffickerStatus.DETAINED]
+        members = [m for m in network.members if m.status in ACTIVE_STATUSES or m is arrested]
         leads = sum(model.intel.linked_records(agency, m.unique_id, model.hours) for m in members)
         p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * leads)
         model.accounts.counters["investigations"] += 1
