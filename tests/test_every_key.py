@@ -448,7 +448,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.prior_verdicts": Perturb(100.0),
     "traffickers.prior_convictions": Perturb(0.0),
     "traffickers.prior_victims_sent": Perturb(100.0),
-    "traffickers.prior_deliveries": Perturb(0.0, "mixed"),
+    "traffickers.prior_deliveries": Perturb(0.0, "investigated"),
     "traffickers.activity_floor": Perturb(1.0),
     "traffickers.fee": Perturb(100.0),
     "traffickers.revenue_per_victim": Perturb(100.0),
