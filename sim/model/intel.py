@@ -336,8 +336,8 @@ class IntelExchange:
 
     def _no_false_match_log(self, sizes: Counter) -> tuple[float, float]:
         """log P(no false match) over the comparisons with ``sizes``, and the share of its hazard from offenders."""
-        log_bio = math.log1p(-self.config.biometric_false_match_rate)
-        log_name = math.log1p(-self.config.false_match_rate)
+        log_bio = _log_no_match(self.config.biometric_false_match_rate)
+        log_name = _log_no_match(self.config.false_match_rate)
         terms = {key: n * (log_bio if key[1] else log_name) for key, n in sizes.items() if n > 0}
         total = sum(terms.values())
         offender = sum(v for (off, _), v in terms.items() if off)
@@ -382,3 +382,8 @@ class IntelExchange:
         held = sum(len(a.records) for a in self.agencies.values())
         keys = ("created", "shared", "false_matches", "false_match_detentions")
         return {f"records.{k}": self.counts[k] for k in keys} | {"records.held": held}
+
+
+def _log_no_match(rate: float) -> float:
+    """log(1 - rate) of one comparison, floored at -50 so that a rate of 1 (every comparison matches) stays finite."""
+    return max(-50.0, math.log1p(-rate)) if rate < 1.0 else -50.0
