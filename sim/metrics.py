@@ -90,6 +90,7 @@ COST_ITEMS: dict[str, str] = {
     "port_inspections": "cost_enforcement",
     "investigators": "cost_enforcement",
     "intelligence_sharing": "cost_enforcement",
+    "joint_team": "cost_enforcement",
     "courts": "cost_justice",
     "pretrial_detention": "cost_justice",
     "prisons": "cost_justice",
@@ -366,8 +367,46 @@ OUTCOMES: tuple[Outcome, ...] = (
         "wrongful_detentions",
         "people",
         L,
-        "Legitimate travellers wrongly detained at checkpoints.",
-        count("checkpoints.wrongful_detentions"),
+        "Innocent people detained: legitimate travellers wrongly detained at checkpoints (inspection false "
+        "positives, and false matches with a trafficker's record), and screened people held longer after a false "
+        "identity match. A civil-liberties cost.",
+        count("checkpoints.wrongful_detentions", "records.false_match_detentions"),
+    ),
+    Outcome(
+        "false_matches",
+        "people",
+        L,
+        "Identity searches that matched someone else's record (screened people, arrested members, travellers at "
+        "secondary inspection): innocent people put under suspicion, or in detention (those count in "
+        "wrongful_detentions too). A civil-liberties cost; it grows with the records an agency can search.",
+        count("records.false_matches"),
+    ),
+    Outcome(
+        "repeat_offenders_recognised",
+        "people",
+        H,
+        "Arrested members recognised from an earlier arrest record the arresting agency can see (its own, or "
+        "shared): stronger evidence.",
+        count("repeat_offenders_recognised"),
+        short="repeat offenders",
+    ),
+    Outcome(
+        "victims_recognised_from_shared_records",
+        "people",
+        H,
+        "Apprehended victims the screening missed, recognised as victims from another agency's victim record "
+        "(identified earlier by it, e.g. at a return on the other side).",
+        count("victims_recognised_from_shared_records"),
+        label="victims recognised from shared records",
+        short="victims known",
+    ),
+    Outcome(
+        "records_shared",
+        "records",
+        N,
+        "Records (identities, phones, places, vehicles) made shareable to at least one other agency under the "
+        "sharing rule, share_fraction and cooperation: the quantity behind a sharing policy's value of information.",
+        count("records.shared"),
     ),
     Outcome(
         "network_active_members",
@@ -416,7 +455,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "currency",
         L,
         "Patrol hours, sensors (operation, and capital spread over their service life), port inspections, "
-        "investigators and intelligence sharing.",
+        "investigators, intelligence sharing and any joint investigation team.",
         cost("cost_enforcement"),
         label="cost of enforcement",
     ),

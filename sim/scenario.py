@@ -838,10 +838,10 @@ class Agency:
     jurisdiction: str = spec(
         "national",
         doc=(
-            "Jurisdiction whose courts hear its cases. A national agency's cases need another jurisdiction's "
-            "cooperation with probability legal.cross_jurisdiction_share; a foreign agency's cases (heard abroad, "
-            "or needing the other side's cooperation) always do: they take legal.cross_jurisdiction_delay_days "
-            "(times legal.cooperation_delay_factor under legal.international_cooperation)."
+            "Jurisdiction the agency belongs to: national, or foreign (a partner across the border). Its records "
+            "reach agencies of the other jurisdiction only under agencies.cooperation, after that lever's delay, "
+            "and a case that uses evidence held by an agency of the other jurisdiction takes that delay in its "
+            "procedure (a cross-jurisdiction case)."
         ),
         choices=("national", "foreign"),
         source=INPUT,
@@ -884,9 +884,11 @@ class Agencies:
         0.02,
         doc=(
             "After an arrest, the agency's investigators find another member of the network with probability "
-            "1 - exp(-investigation_yield x investigators x usable intel entries on the network)."
+            "1 - exp(-investigation_yield x investigators x linked records), the linked records being those about "
+            "the arrested member and the network's members at large that the agency can see (its own, and others' "
+            "under sharing and cooperation)."
         ),
-        unit="per investigator per intel entry",
+        unit="per investigator per linked record",
         ge=0,
         source="assumption",
         le=1,
@@ -894,13 +896,118 @@ class Agencies:
     intel_memory_hours: float = spec(
         720.0,
         doc=(
-            "How long an intel entry guides patrols (hotspot and randomized strategies) and counts as usable "
-            "intel for investigations; older entries are forgotten (they stay counted in the agency totals)."
+            "How long an intel entry (a detection, interdiction or arrest, with its position) guides patrols "
+            "(hotspot and randomized strategies); older entries are forgotten for targeting (they stay counted in "
+            "the agency totals). Records about people and members last agencies.retention_days."
         ),
         unit="h",
         source="assumption: a month",
         gt=0,
         le=MAX_HOURS,
+    )
+    cooperation: str = spec(
+        "treaty",
+        doc=(
+            "Cross-border cooperation between the national and the foreign agencies: none (records never cross "
+            "the border), treaty (records and evidence cross by mutual legal assistance after "
+            "treaty_delay_days) or joint_team (a joint investigation team: after joint_team_delay_days, and real-time "
+            "alerts cross too under full sharing). Sharing must be delayed or full for anything to cross. Acts only "
+            "when agencies of both jurisdictions exist."
+        ),
+        choices=("none", "treaty", "joint_team"),
+        source=INPUT,
+    )
+    treaty_delay_days: float = spec(
+        120.0,
+        doc=(
+            "Delay before a record crosses the border under a treaty, and extra procedure of a case that needs "
+            "the other side's evidence (a formal mutual legal assistance request). Requests to the United States "
+            "took about 10 months on average (President's Review Group 2013); a bilateral treaty between "
+            "neighbours is taken as faster."
+        ),
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source="assumption: about four months, below the 10 months of MLAT requests to the US (Review Group 2013)",
+    )
+    joint_team_delay_days: float = spec(
+        1.0,
+        doc=(
+            "Delay before a record crosses the border in a joint investigation team, and extra procedure of a "
+            "case needing the other side's evidence: members of a team share information and evidence directly, "
+            "without formal requests (Eurojust and Europol, JIT Practical Guide 2017)."
+        ),
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source="assumption: a day, as direct exchange in a JIT (Eurojust/Europol JIT Practical Guide 2017)",
+    )
+    joint_team_cost_per_year: float = spec(
+        150_000.0,
+        doc="Annual cost of a joint investigation team (liaison officers, meetings) when cooperation is joint_team.",
+        unit="currency/year",
+        ge=0,
+        le=MAX_COST,
+        source="assumption: about one investigator's cost",
+    )
+    retention_days: float = spec(
+        548.0,
+        doc=(
+            "Records (identities, vehicles, phones, places) are deleted this many days after they were made: "
+            "neither their owner nor anyone else sees them after. The EU's Eurodac keeps the fingerprints of "
+            "people apprehended crossing irregularly for 18 months (Regulation (EU) No 603/2013, Art. 16)."
+        ),
+        unit="days",
+        gt=0,
+        le=MAX_DAYS,
+        source="Regulation (EU) No 603/2013, Art. 16 (Eurodac, 2013: 18 months for irregular crossers)",
+    )
+    biometric_capture_share: float = spec(
+        0.5,
+        doc=(
+            "Share of identity records (arrested members, screened people) taken with biometrics (fingerprints, "
+            "face); the rest identify by name and documents. Biometric records are matched with "
+            "biometric_false_match_rate, the others with false_match_rate."
+        ),
+        ge=0,
+        le=1,
+        source=INPUT,
+    )
+    false_match_rate: float = spec(
+        1e-5,
+        doc=(
+            "Chance that one comparison of a person with a name-and-document identity record of someone else "
+            "matches wrongly. Every search (a screened person, an arrested member, a traveller at secondary "
+            "inspection) is compared with every identity record the searching agency can see."
+        ),
+        unit="per comparison",
+        ge=0,
+        le=1,
+        source="assumption: ten times the biometric rate; name matching confuses common names and aliases",
+    )
+    biometric_false_match_rate: float = spec(
+        1e-6,
+        doc=(
+            "Chance that one comparison with a biometric identity record of someone else matches wrongly: "
+            "operational face and fingerprint systems are run at thresholds of about one false match in a "
+            "million comparisons (NIST FRVT 1:1 reports miss rates at FMR = 1e-6; NIST FpVTE 2012)."
+        ),
+        unit="per comparison",
+        ge=0,
+        le=1,
+        source="NIST FRVT 1:1 (operating point FMR = 1e-6) and NIST FpVTE 2012: order of magnitude",
+    )
+    false_match_hold_days: float = spec(
+        2.0,
+        doc=(
+            "Extra days a screened person held for return is held after a false match with someone else's "
+            "record, until the identity is cleared; every such person, and every traveller at a port detained on "
+            "a false match with a trafficker's record, counts as a wrongful detention."
+        ),
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source="assumption: a couple of days to clear an identity",
     )
 
 
@@ -1639,36 +1746,6 @@ class Legal:
         source="assumption",
         le=MAX_DAYS,
     )
-    cross_jurisdiction_delay_days: float = spec(
-        120.0,
-        doc="Extra delay for cases needing another jurisdiction's cooperation.",
-        unit="days",
-        ge=0,
-        source="assumption",
-        le=MAX_DAYS,
-    )
-    cross_jurisdiction_share: float = spec(
-        0.3,
-        doc="Share of a national agency's cases that cross jurisdictions (a foreign agency's all do).",
-        ge=0,
-        le=1,
-        source="assumption",
-    )
-    international_cooperation: bool = spec(
-        False,
-        doc="A cooperation agreement multiplies the cross-jurisdiction delay by cooperation_delay_factor.",
-        source=INPUT,
-    )
-    cooperation_delay_factor: float = spec(
-        0.25,
-        doc=(
-            "Factor on the cross-jurisdiction delay under international_cooperation: mutual legal assistance "
-            "under an agreement takes a fraction of the time of ad hoc requests."
-        ),
-        ge=0,
-        le=1,
-        source="assumption: about a quarter",
-    )
     evidence_in_the_act: float = spec(
         0.8,
         doc="Evidence strength at arrest of a guide caught with a group in the act.",
@@ -1693,7 +1770,24 @@ class Legal:
         0.3, doc="Added conviction probability with a testifying victim.", ge=0, le=1, source="assumption"
     )
     shared_evidence_bonus: float = spec(
-        0.1, doc="Added evidence strength from shared intel.", ge=0, le=1, source="assumption"
+        0.1,
+        doc=(
+            "Evidence strength added to a case by records about the accused held by other agencies (linked "
+            "cases): shared_evidence_bonus x (1 - 0.5^n) for n such records the arresting agency can see."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    prior_record_evidence_bonus: float = spec(
+        0.1,
+        doc=(
+            "Evidence strength added at arrest when the arresting agency recognises the accused from an earlier "
+            "arrest record it can see (a repeat offender), or wrongly believes so after a false match."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
     )
     detention_capacity: int = spec(
         40,

@@ -67,7 +67,6 @@ def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate(
         "legal.base_conviction_probability": 0.95,
         "legal.witness_bonus": 0.05,
         "legal.trial_days_mean": 5.0,
-        "legal.cross_jurisdiction_share": 0.0,
         "legal.plea_share": 0.0,  # every case tried: the delay before the trial is what costs convictions
     }
     slow = evidence | {"legal.courts": 2, "legal.procedural_delay_days": 120.0}
@@ -178,45 +177,3 @@ def test_the_cost_is_its_items_priced_as_the_scenario_says():
     assert out["cost"] == pytest.approx(out["cost_enforcement"] + out["cost_justice"] + out["cost_victim_support"])
     dearer = run_model(overrides | {"patrols.cost_per_hour": 2 * s.patrols.cost_per_hour}, days=10).outcomes()
     assert dearer["cost_enforcement"] == pytest.approx(2 * out["cost_enforcement"], abs=0.02)
-
-
-@pytest.mark.parametrize(
-    ("jurisdiction", "share", "cooperation", "expected_days"),
-    [
-        ("national", 0.0, False, 2.0),
-        ("national", 1.0, False, 42.0),
-        ("foreign", 0.0, False, 42.0),
-        ("foreign", 0.0, True, 12.0),
-    ],
-)
-def test_a_foreign_agency_s_cases_always_take_the_cross_jurisdiction_delay(
-    jurisdiction, share, cooperation, expected_days
-):
-    """A national agency's cases take the cross-jurisdiction delay with its share; a foreign agency's always.
-
-    Cooperation multiplies it by legal.cooperation_delay_factor (0.25). All arrests here are border_patrol's
-    (it owns every patrol).
-    """
-    overrides = {
-        "crossers.per_day": 20.0,
-        "traffickers.vehicle_share": 0.0,  # every arrest by border_patrol's patrols, none at customs' port
-        "legal.procedural_delay_days": 2.0,
-        "legal.cross_jurisdiction_delay_days": 40.0,
-        "legal.cross_jurisdiction_share": share,
-        "legal.international_cooperation": cooperation,
-        "agencies.members[0].jurisdiction": jurisdiction,
-        "legal.plea_share": 0.0,  # the delays are those of a case going to trial
-    }
-    model = BorderModel(SCENARIOS / "classroom.toml", seed=1, overrides=overrides)
-    cases = []
-    file_case = model.courts.file_case
-
-    def record(*args, **kwargs):
-        cases.append(file_case(*args, **kwargs))
-        return cases[-1]
-
-    model.courts.file_case = record
-    for _ in range(round(6 * model.steps_per_day)):
-        model.step()
-    assert len(cases) >= 3, f"only {len(cases)} cases filed in 6 days"
-    assert {case.pretrial_days for case in cases} == {expected_days}, [case.pretrial_days for case in cases]

@@ -74,8 +74,6 @@ BUSY = {
     "legal.procedural_delay_days": 0.5,
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
-    "legal.cross_jurisdiction_share": 0.5,
-    "legal.cross_jurisdiction_delay_days": 1.0,
     "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
@@ -176,6 +174,7 @@ TWO_PATROLLING_AGENCIES = {
     "patrols.count": 8,
     "patrols.strategy": "hotspot",
 }
+CROSS_BORDER = TWO_PATROLLING_AGENCIES | {"agencies.sharing": "full", "agencies.members[1].jurisdiction": "foreign"}
 # Strong towers and groups that ignore them: groups are seen by sensors and patrols sent to them.
 WATCHED = {
     "surveillance.sensors[0].detection_rate_per_hour": 20.0,
@@ -210,7 +209,36 @@ CONFIGS = {
     "support_strong": Config(CLASSROOM, BUSY | SUPPORT | {"victims.protection": "strong"}),
     "late_identification": Config(CLASSROOM, BUSY | LATE),
     "late_soon": Config(CLASSROOM, BUSY | LATE_SOON),
-    "cooperation": Config(CLASSROOM, BUSY | {"legal.international_cooperation": True}),
+    # The second agency is a foreign partner; every record may be shared at once, across the border under the
+    # cooperation lever.
+    "cross_border": Config(CLASSROOM, BUSY | CROSS_BORDER),
+    "joint_team": Config(CLASSROOM, BUSY | CROSS_BORDER | {"agencies.cooperation": "joint_team"}),
+    # Identity matching that errs often: false matches within a short run.
+    "matching": Config(
+        CLASSROOM,
+        BUSY
+        | TWO_PATROLLING_AGENCIES
+        | {
+            "agencies.sharing": "full",
+            "agencies.false_match_rate": 0.3,
+            "agencies.biometric_false_match_rate": 0.0,
+            "victims.trafficked_share": 0.0,  # every person apprehended is held until returned
+            "crossers.return_days": 0.5,
+            "time.days": 8.0,
+        },
+    ),
+    # No pretrial places: the accused guide again and are arrested again, recognised by their records.
+    "repeat_offenders": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "time.days": 10.0,
+            "legal.detention_capacity": 0,
+            "legal.abscond_probability": 0.0,
+            "legal.procedural_delay_days": 4.0,
+            "legal.evidence_in_the_act": 0.1,
+        },
+    ),
     # Every arrest leads investigators to another member, and evidence alone decides verdicts.
     "investigated": Config(
         CLASSROOM, BUSY | {"agencies.investigation_yield": 1.0, "legal.base_conviction_probability": 1.0}
@@ -272,6 +300,9 @@ CONFIGS = {
             "agencies.sharing": "full",
             "legal.evidence_half_life_days": 0.3,
             "legal.base_conviction_probability": 1.0,
+            "patrols.guide_capture_probability": 0.4,  # guides escape, leaving records with one agency or the other
+            "patrols.count": 12,
+            "time.days": 12.0,
         },
     ),
     # Migrants and victims, returned within hours: screening errors, retries, re-trafficking, debt bondage.
@@ -444,13 +475,22 @@ PERTURBATIONS: dict[str, Perturb] = {
     "agencies.members[].patrol_share": Perturb(1.0, "watched", item=1),  # customs gets no sensor alerts
     "agencies.members[].investigators": Perturb(30),
     "agencies.members[].cost_per_investigator_per_year": Perturb(1_000_000.0),
-    "agencies.members[].jurisdiction": Perturb("foreign"),
+    "agencies.members[].jurisdiction": Perturb("foreign", "full_sharing", item=1),
     "agencies.sharing": Perturb("full"),
     "agencies.sharing_latency_hours": Perturb(0.0, "delayed_sharing"),
     "agencies.share_fraction": Perturb(0.0, "full_sharing"),
     "agencies.sharing_cost_per_year": Perturb(1_000_000.0, "full_sharing"),
     "agencies.investigation_yield": Perturb(1.0),
     "agencies.intel_memory_hours": Perturb(1.0, "hotspot"),
+    "agencies.cooperation": Perturb("joint_team", "cross_border"),
+    "agencies.treaty_delay_days": Perturb(0.0, "cross_border"),
+    "agencies.joint_team_delay_days": Perturb(4.0, "joint_team"),
+    "agencies.joint_team_cost_per_year": Perturb(1_000_000.0, "joint_team"),
+    "agencies.retention_days": Perturb(0.05, "repeat_offenders"),
+    "agencies.biometric_capture_share": Perturb(1.0, "matching"),
+    "agencies.false_match_rate": Perturb(0.2, "full_sharing"),
+    "agencies.biometric_false_match_rate": Perturb(0.2, "full_sharing"),
+    "agencies.false_match_hold_days": Perturb(10.0, "matching"),
     # traffickers
     "traffickers.networks": Perturb(1),
     "traffickers.members_per_network": Perturb(6),
@@ -488,7 +528,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.prior_verdicts": Perturb(100.0),
     "traffickers.prior_convictions": Perturb(0.0),
     "traffickers.prior_victims_sent": Perturb(100.0),
-    "traffickers.prior_deliveries": Perturb(0.0, "mixed"),
+    "traffickers.prior_deliveries": Perturb(0.0, "investigated"),
     "traffickers.activity_floor": Perturb(1.0),
     "traffickers.fee": Perturb(100.0),
     "traffickers.revenue_per_victim": Perturb(100.0),
@@ -507,7 +547,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.late_identification_probability": Perturb(1.0, "late_soon"),
     "victims.late_identification_days": Perturb(3.0, "late_soon"),
     "victims.late_testimony_factor": Perturb(0.0, "late_soon"),
-    "victims.exposure_scale": Perturb(100.0),
+    "victims.exposure_scale": Perturb(1.0, "deadly"),
     "victims.day_exposure_factor": Perturb(10.0, "deadly"),
     "victims.summer_exposure_factor": Perturb(10.0, "deadly"),
     "victims.support_days": Perturb(1.0, "support_basic"),
@@ -527,16 +567,13 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_days_mean": Perturb(3.0),
     "legal.trial_distribution": Perturb("fixed"),
     "legal.procedural_delay_days": Perturb(2.0),
-    "legal.cross_jurisdiction_delay_days": Perturb(0.0),
-    "legal.cross_jurisdiction_share": Perturb(1.0),
-    "legal.international_cooperation": Perturb(True),
-    "legal.cooperation_delay_factor": Perturb(1.0, "cooperation"),
     "legal.evidence_in_the_act": Perturb(0.1),
     "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5),
     "legal.base_conviction_probability": Perturb(0.05),
-    "legal.witness_bonus": Perturb(0.9, "late_identification"),
+    "legal.witness_bonus": Perturb(0.0, "late_identification"),
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
+    "legal.prior_record_evidence_bonus": Perturb(0.9, "repeat_offenders"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
     "legal.sentence_years": Perturb(0.001, "short_sentences"),

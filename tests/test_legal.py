@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 import math
 
 import mesa
@@ -61,7 +62,6 @@ BASE = Legal(
     courts=2,
     trial_days_mean=30.0,
     procedural_delay_days=60.0,
-    cross_jurisdiction_share=0.0,
     evidence_half_life_days=180.0,
     base_conviction_probability=0.55,
     witness_bonus=0.3,
@@ -146,18 +146,23 @@ def test_detention_capacity_holds_the_first_accused_and_releases_the_rest():
     assert late.detained, "places free again after the verdicts"
 
 
-def test_international_cooperation_shortens_cross_jurisdiction_cases():
-    legal = dataclasses.replace(BASE, courts=4, cross_jurisdiction_share=1.0, cross_jurisdiction_delay_days=120.0)
-    alone_days, _, _ = pooled(legal)
-    coop_days, _, _ = pooled(dataclasses.replace(legal, international_cooperation=True))
-    assert alone_days - coop_days == pytest.approx(90.0, abs=10.0), (
-        f"cooperation cuts the 120-day delay to 30: {coop_days:.1f} vs {alone_days:.1f} days to verdict"
-    )
+def test_a_cross_jurisdiction_case_takes_its_extra_procedure():
+    """The model says whether a case needs the other jurisdiction's evidence and how long that takes (the
+    cooperation lever's delay); the court adds it to the procedure, and only for such a case."""
     model = mesa.Model(rng=5)
-    cooperating = CourtSystem(model, dataclasses.replace(legal, international_cooperation=True), steps_per_day=1.0)
-    assert cooperating.file_case(1, 0).pretrial_days == pytest.approx(60.0 + 30.0)
-    assert CourtSystem(model, legal, steps_per_day=1.0).file_case(2, 0).pretrial_days == pytest.approx(180.0)
-    assert cooperating.file_case(3, 0, cross_jurisdiction=False).pretrial_days == pytest.approx(60.0)
+    court = CourtSystem(model, dataclasses.replace(BASE, courts=4), steps_per_day=1.0)
+    assert court.file_case(1, 0, cross_jurisdiction=True, cross_jurisdiction_days=30.0).pretrial_days == 90.0
+    assert court.file_case(2, 0, cross_jurisdiction=True, cross_jurisdiction_days=120.0).pretrial_days == 180.0
+    assert court.file_case(3, 0, cross_jurisdiction=False, cross_jurisdiction_days=120.0).pretrial_days == 60.0
+    assert court.file_case(4, 0).pretrial_days == 60.0 and not court.open_cases[4].cross_jurisdiction
+
+
+def test_linked_records_add_evidence_that_rises_with_their_number():
+    model = mesa.Model(rng=5)
+    court = CourtSystem(model, BASE, steps_per_day=1.0)
+    evidence = [court.evidence_now(court.file_case(n, 0, evidence=0.5, shared_evidence=n)) for n in range(5)]
+    assert evidence == pytest.approx([0.5 + BASE.shared_evidence_bonus * (1 - 0.5**n) for n in range(5)])
+    assert all(b > a for a, b in itertools.pairwise(evidence))
 
 
 def test_callbacks_receive_the_right_cases():
@@ -193,7 +198,7 @@ def test_case_timeline_in_days_with_sub_daily_steps():
     model = mesa.Model(rng=8)
     court = CourtSystem(model, legal, steps_per_day=48.0)
     model.run_for(48 * 5)  # arrest on day 5
-    first = court.file_case("x", 1, evidence=0.8, shared_evidence=True)
+    first = court.file_case("x", 1, evidence=0.8, shared_evidence=3)
     second = court.file_case("y", 1, evidence=0.8)
     model.run_for(48 * 100)
     assert (first.arrest_day, first.queued_day, first.trial_start_day, first.closed_day) == pytest.approx(
@@ -201,7 +206,7 @@ def test_case_timeline_in_days_with_sub_daily_steps():
     )
     assert (second.queued_day, second.trial_start_day, second.closed_day) == pytest.approx((45.0, 65.0, 85.0))
     assert second.wait_days == pytest.approx(20.0) and first.wait_days == pytest.approx(0.0)
-    assert first.evidence_at_verdict == pytest.approx(0.8 * 0.5 ** (60.0 / 180.0) + 0.1)
+    assert first.evidence_at_verdict == pytest.approx(0.8 * 0.5 ** (60.0 / 180.0) + 0.1 * (1 - 0.5**3))
     assert second.evidence_at_verdict == pytest.approx(0.8 * 0.5 ** (80.0 / 180.0))
     assert court.mean_days_to_verdict == pytest.approx(70.0) and court.mean_wait_days == pytest.approx(10.0)
     # Day 5 to 105: one case in procedure 40 days, the other also 40; in queue 20; in trial 40.
@@ -246,7 +251,7 @@ def test_trial_durations_have_the_requested_mean(distribution):
 
 
 def test_same_seed_same_results_and_another_seed_differs():
-    legal = dataclasses.replace(BASE, detention_capacity=3, abscond_probability=0.3, cross_jurisdiction_share=0.3)
+    legal = dataclasses.replace(BASE, detention_capacity=3, abscond_probability=0.3)
 
     def fingerprint(seed):
         court = run_court(legal, seed, days=2000.0, rate_per_day=0.05, witness_share=0.4, evidence=0.9)

@@ -146,21 +146,27 @@ def test_kaplan_meier_mean_agrees_with_scipy():
 
 
 class Arrivals:
-    """Poisson filings at ``rate`` a day."""
+    """Poisson filings at ``rate`` a day; a share ``cross_share`` of them need another jurisdiction's evidence,
+    which adds ``cross_days`` to their procedure."""
 
-    def __init__(self, model: mesa.Model, court: CourtSystem, rate: float):
+    def __init__(self, model: mesa.Model, court: CourtSystem, rate: float, cross_share: float, cross_days: float):
         self.model, self.court, self.gap = model, court, 1.0 / rate
+        self.cross_share, self.cross_days = cross_share, cross_days
         model.schedule_event(self.arrive, after=model.rng.exponential(self.gap))
 
     def arrive(self) -> None:
-        self.court.file_case(accused=None, network_id=0)
+        cross = bool(self.model.rng.random() < self.cross_share)
+        days = self.cross_days
+        self.court.file_case(accused=None, network_id=0, cross_jurisdiction=cross, cross_jurisdiction_days=days)
         self.model.schedule_event(self.arrive, after=self.model.rng.exponential(self.gap))
 
 
-def court_run(legal: Legal, seed: int, days: float, rate: float) -> CourtSystem:
+def court_run(
+    legal: Legal, seed: int, days: float, rate: float, cross_share: float = 0.0, cross_days: float = 0.0
+) -> CourtSystem:
     model = mesa.Model(rng=seed)
     court = CourtSystem(model, legal, steps_per_day=1.0, keep_history=False)
-    model.arrivals = Arrivals(model, court, rate)
+    model.arrivals = Arrivals(model, court, rate, cross_share, cross_days)
     model.run_until(days)
     return court
 
@@ -169,8 +175,6 @@ QUICK = Legal(
     courts=6,
     trial_days_mean=15.0,
     procedural_delay_days=30.0,
-    cross_jurisdiction_share=0.3,
-    cross_jurisdiction_delay_days=120.0,
     abscond_probability=0.0,
     detention_capacity=10**6,
     plea_share=0.0,
@@ -178,11 +182,11 @@ QUICK = Legal(
 
 
 def test_time_to_verdict_estimate_does_not_grow_with_the_run_length():
-    # Courts at utilisation 0.75; a case takes 45 days, or 165 when it crosses jurisdictions.
+    # Courts at utilisation 0.75; a case takes 45 days, or 165 when it needs another jurisdiction's evidence.
     seeds = range(40)
 
     def estimates(days: float) -> np.ndarray:
-        courts = [court_run(QUICK, seed, days, rate=0.3) for seed in seeds]
+        courts = [court_run(QUICK, seed, days, rate=0.3, cross_share=0.3, cross_days=120.0) for seed in seeds]
         return np.array([[c.days_to_verdict_estimate(), c.mean_days_to_verdict] for c in courts])
 
     short, long = estimates(180.0), estimates(540.0)
@@ -205,7 +209,6 @@ def test_time_to_verdict_estimate_matches_erlang_c_and_littles_law():
         courts=3,
         trial_days_mean=20.0,
         procedural_delay_days=0.0,
-        cross_jurisdiction_share=0.0,
         abscond_probability=0.0,
         detention_capacity=10**6,
         plea_share=0.0,
@@ -267,8 +270,9 @@ COST_BASE = {
     "legal.courts": 3,
     "legal.trial_days_mean": 5.0,
     "legal.procedural_delay_days": 5.0,
-    "legal.cross_jurisdiction_share": 0.0,
     "agencies.sharing": "delayed",
+    "agencies.members[1].jurisdiction": "foreign",  # customs as a partner across the border, in a joint team
+    "agencies.cooperation": "joint_team",
     "surveillance.extra_towers.count": 1,
 }
 
@@ -283,6 +287,7 @@ UNIT_COSTS = [
     ("checkpoints.cost_per_inspection", 80.0, {}),
     ("agencies.members[0].cost_per_investigator_per_year", 300_000.0, {}),
     ("agencies.sharing_cost_per_year", 400_000.0, {}),
+    ("agencies.joint_team_cost_per_year", 300_000.0, {}),
     ("legal.cost_per_court_per_year", 1_600_000.0, {}),
     ("legal.cost_per_detention_day", 220.0, {}),
     ("legal.cost_per_prison_year", 78_000.0, {}),

@@ -29,7 +29,6 @@ BUSY = {
     "legal.procedural_delay_days": 2.0,
     "legal.trial_days_mean": 2.0,
     "legal.courts": 2,
-    "legal.cross_jurisdiction_delay_days": 3.0,
 }
 
 
@@ -68,7 +67,6 @@ CLOCKWORK = Legal(
     trial_days_mean=20.0,
     trial_distribution="fixed",
     procedural_delay_days=60.0,
-    cross_jurisdiction_share=0.0,
     detention_capacity=10**6,
     abscond_probability=0.0,
     plea_share=0.7,
@@ -175,7 +173,6 @@ def test_littles_law_holds_with_pleas_release_and_absconding():
         trial_days_mean=3.0,
         trial_distribution="lognormal",
         procedural_delay_days=30.0,
-        cross_jurisdiction_share=0.3,
         detention_capacity=5,
         abscond_probability=0.4,
         plea_share=0.6,

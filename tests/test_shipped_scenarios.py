@@ -83,6 +83,18 @@ RUNS = {
         days=14,
         overrides={"crossers.per_day": 30, "traffickers.vehicle_share": 0.5, "checkpoints.screening_share": 0.3},
     ),
+    # Agencies on both banks in a joint team, real-time sharing: alerts and records cross the river (two towers
+    # sited where the border is blind raise alerts that every agency's boats answer).
+    "two_nations": Run(
+        seed=1,
+        days=30,
+        overrides={
+            "crossers.per_day": 40,
+            "agencies.sharing": "full",
+            "agencies.cooperation": "joint_team",
+            "surveillance.extra_towers.count": 2,
+        },
+    ),
 }
 DEFAULT_RUN = Run()
 

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter
 
 from sim.experiment.spec import BASELINE, Experiment
-from sim.experiment.stats import estimate
+from sim.experiment.stats import estimate, ratio_estimate
 from sim.metrics import OUTCOME_BY_NAME, Direction
 
 #: The trade-off view: security gained against deaths, wrongful detentions and money.
@@ -473,6 +473,7 @@ def _sections(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame)
     seeds = experiment.seeds()
     return {
         "policies": policies,
+        "voi": value_of_information(experiment, runs, summary),
         "warnings": court_warnings(experiment, runs),
         "failed": failed,
         "seeds": seeds,
@@ -560,6 +561,7 @@ def _html(experiment: Experiment, sections: dict[str, Any], figures: list, pngs:
         parts += [f"<li>{esc(line)}</li>" for line in sections["warnings"]]
         parts.append("</ul>")
     parts.append(_html_table(experiment, sections["summary"]))
+    parts.append(_html_voi(experiment, sections["voi"]))
     for slug, title, _ in figures:
         data = base64.b64encode(pngs[slug]).decode("ascii")
         parts.append(f"<h2>{esc(title)}</h2><p class='caption'>{esc(caption(experiment, slug))}</p>")
@@ -653,6 +655,7 @@ def _markdown(experiment: Experiment, sections: dict[str, Any], figures: list) -
                 extra = f"<br>{change}" + (f" **{verdict}**" if verdict else "") if change else ""
                 row += f" {mean}{extra} |"
             lines.append(row)
+    lines += _markdown_voi(experiment, sections["voi"])
     for slug, title, _ in figures:
         lines += ["", f"## {title}", "", caption(experiment, slug), "", f"![{title}](report_{slug}.png)"]
     failed = sections["failed"]
@@ -696,6 +699,209 @@ def caption(experiment: Experiment, slug: str) -> str:
         f"{len(experiment.sweep_points())}; every point's data is in timeseries.parquet and crossings.parquet "
         "(column sweep_point)."
     )
+
+
+# ----------------------------------------------------------------------------------- value of information
+
+#: The measure of how much a policy shares: records made shareable to another agency, per run.
+RECORDS_SHARED = "records_shared"
+#: The cost outcome the value of information is taken per unit of, and that unit (currency).
+VOI_COST, VOI_COST_UNIT = "cost", 1e6
+
+VOI_INTRO = (
+    "A sharing policy's value of information: for each outcome, its change against the no-sharing baseline "
+    "(replication by replication, on the same seeds), per 1,000 records it shared and per million of extra "
+    "cost, as ratios of mean paired differences with 95% delta-method intervals. Shown for every policy that "
+    "shares records where the baseline shares none. Whether the policy pays is read from the Holm-corrected "
+    "tests of the results table: an outcome counts as a gain or a cost only when its change is significant."
+)
+
+
+def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per sweep point and sharing policy: the paired change in each outcome of interest against a baseline that
+    shares nothing, per 1,000 shared records and per million of extra cost, and what the statistics say of it.
+
+    A policy qualifies at a sweep point when its runs shared records (:data:`RECORDS_SHARED` > 0 on average)
+    and the baseline's shared none. Returns one dict per qualifying (point, policy): ``point``, ``policy``,
+    ``records`` (mean records shared per run), ``extra_cost`` (mean paired cost difference), ``rows`` (per
+    outcome: diff with interval, per 1,000 records and per million cost with intervals, verdict) and ``text``
+    (sentences generated from the statistics: where the policy pays, what it costs, or why it does not pay).
+    """
+    if runs.empty or summary.empty or RECORDS_SHARED not in runs.columns:
+        return []
+    ok = runs[runs["status"] == "ok"]
+    outcomes = [o for o in experiment.outcomes if o not in (RECORDS_SHARED, VOI_COST)]
+    verdicts = summary.set_index(["sweep_point", "policy", "outcome"])
+    family = int(summary["p_value"].notna().sum())  # the comparisons Holm's correction counts
+    result = []
+    for point in sorted(ok["sweep_point"].unique()):
+        at = ok[ok["sweep_point"] == point]
+        base = at[at["policy"] == BASELINE].set_index("replication")
+        if base.empty or base[RECORDS_SHARED].mean() != 0:
+            continue
+        for policy in experiment.policy_names:
+            mine = at[at["policy"] == policy].set_index("replication")
+            common = mine.index.intersection(base.index)
+            if policy == BASELINE or len(common) == 0 or not mine.loc[common, RECORDS_SHARED].mean() > 0:
+                continue
+            records = mine.loc[common, RECORDS_SHARED].to_numpy(dtype=float)
+            extra_cost = (mine.loc[common, VOI_COST] - base.loc[common, VOI_COST]).to_numpy(dtype=float)
+            rows = []
+            for outcome in outcomes:
+                diff = (mine.loc[common, outcome] - base.loc[common, outcome]).to_numpy(dtype=float)
+                row = verdicts.loc[(point, policy, outcome)] if (point, policy, outcome) in verdicts.index else None
+                per_records = ratio_estimate(diff, records, scale=1000.0)
+                per_cost = ratio_estimate(diff, extra_cost, scale=VOI_COST_UNIT) if extra_cost.mean() > 0 else None
+                rows.append(
+                    {
+                        "outcome": outcome,
+                        "diff": estimate(diff),
+                        "per_1000_records": per_records,
+                        "per_million_cost": per_cost,
+                        "verdict": "no clear difference" if row is None else str(row["verdict"]),
+                    }
+                )
+            entry = {
+                "point": int(point),
+                "policy": policy,
+                "records": float(records.mean()),
+                "extra_cost": estimate(extra_cost),
+                "rows": rows,
+                "family": family,
+            }
+            entry["text"] = _voi_text(experiment, entry)
+            result.append(entry)
+    return result
+
+
+def _interval(est: Any, scale_words: str = "") -> str:
+    value = getattr(est, "mean", getattr(est, "ratio", math.nan))
+    return f"{_signed(value)} [{_signed(est.ci_low)} – {_signed(est.ci_high)}]{scale_words}"
+
+
+def _voi_text(experiment: Experiment, entry: dict[str, Any]) -> list[str]:
+    """Plain sentences from the statistics of one (point, policy): gains, costs, or why it does not pay."""
+    gains = [r for r in entry["rows"] if r["verdict"] == "better"]
+    costs = [r for r in entry["rows"] if r["verdict"] == "worse"]
+    unclear = [r for r in entry["rows"] if r["verdict"] not in ("better", "worse")]
+    where = f" with {sweep_label(experiment, entry['point'])}" if experiment.sweep else ""
+    name = _label(entry["policy"])
+    extra = entry["extra_cost"]
+    lines = []
+    shared = f"It shared {format_number(entry['records'])} records a run"
+    money = (
+        f"and cost {_interval(extra)} more than sharing nothing"
+        if extra.mean > 0
+        else "at no extra cost over sharing nothing"
+    )
+    lines.append(f"{name}{where}: {shared} {money}.")
+
+    def say(r: dict[str, Any]) -> str:
+        meta = OUTCOME_BY_NAME[r["outcome"]]
+        text = f"{meta.label} {_interval(r['diff'])} {meta.unit}"
+        per = r["per_1000_records"]
+        if not math.isnan(per.ratio):
+            text += f" ({_signed(per.ratio)} per 1,000 records shared)"
+        return text
+
+    if gains:
+        lines.append("It pays in " + "; ".join(say(r) for r in gains) + ".")
+    if costs:
+        lines.append("It costs " + "; ".join(say(r) for r in costs) + ".")
+    if not gains:
+        why = []
+        if entry["records"] < 1:
+            why.append("it shares almost no records")
+
+        def good_way(r: dict[str, Any]) -> bool:
+            higher = OUTCOME_BY_NAME[r["outcome"]].higher_is_better
+            diff = r["diff"].mean
+            return higher is not None and diff != 0 and not math.isnan(diff) and (diff > 0) == higher
+
+        leaning = [r for r in unclear if good_way(r)]
+        if leaning:
+            why.append(
+                f"what it gains is too small to tell from chance with {experiment.replications} replications "
+                f"once the {entry['family']} comparisons are corrected for: " + "; ".join(say(r) for r in leaning)
+            )
+        else:
+            why.append("no outcome moved in the better direction")
+        if costs:
+            why.append("and what it changes significantly is for the worse")
+        lines.append(f"It does not pay here: no outcome improved significantly; {', '.join(why)}.")
+    return lines
+
+
+def voi_overview(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
+    """One sentence over every sharing policy and sweep point: where sharing pays and where it does not."""
+    if not voi:
+        return ""
+
+    def where(entry: dict[str, Any]) -> str:
+        point = f" ({sweep_label(experiment, entry['point'])})" if experiment.sweep else ""
+        return _label(entry["policy"]) + point
+
+    pays = [where(e) for e in voi if any(r["verdict"] == "better" for r in e["rows"])]
+    not_pays = [where(e) for e in voi if not any(r["verdict"] == "better" for r in e["rows"])]
+    costly = [where(e) for e in voi if any(r["verdict"] == "worse" for r in e["rows"])]
+    parts = [
+        f"Sharing pays (at least one outcome significantly better than sharing nothing) in {len(pays)} of "
+        f"{len(voi)} cases" + (f": {', '.join(pays)}" if pays else ""),
+        f"it does not pay in {len(not_pays)}" + (f": {', '.join(not_pays)}" if not_pays else ""),
+        f"and it makes at least one outcome significantly worse in {len(costly)}"
+        + (f": {', '.join(costly)}" if costly else ""),
+    ]
+    return "; ".join(parts) + "."
+
+
+def _voi_table_rows(entry: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    out = []
+    for r in entry["rows"]:
+        meta = OUTCOME_BY_NAME[r["outcome"]]
+        per_cost = r["per_million_cost"]
+        out.append(
+            (
+                f"{meta.label} ({meta.unit})",
+                _interval(r["diff"]),
+                _interval(r["per_1000_records"]),
+                "n/a (no extra cost)" if per_cost is None else _interval(per_cost),
+                "" if r["verdict"] == "no clear difference" else r["verdict"],
+            )
+        )
+    return out
+
+
+VOI_HEAD = ("outcome", "change vs no sharing", "per 1,000 records shared", "per million of extra cost", "verdict")
+
+
+def _html_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
+    if not voi:
+        return ""
+    esc = html.escape
+    out = ["<h2>Value of information: where sharing pays and what it costs</h2>", f"<p>{esc(VOI_INTRO)}</p>"]
+    out.append(f"<p><b>{esc(voi_overview(experiment, voi))}</b></p>")
+    for entry in voi:
+        title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
+        out.append(f"<h3>{esc(title)}</h3>")
+        out += [f"<p>{esc(line)}</p>" for line in entry["text"]]
+        head = "".join(f"<th>{esc(h)}</th>" for h in VOI_HEAD)
+        rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _voi_table_rows(entry))
+        out.append(f"<table><tr>{head}</tr>{rows}</table>")
+    return "\n".join(out)
+
+
+def _markdown_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> list[str]:
+    if not voi:
+        return []
+    lines = ["", "## Value of information: where sharing pays and what it costs", "", VOI_INTRO]
+    lines += ["", f"**{voi_overview(experiment, voi)}**"]
+    for entry in voi:
+        title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
+        lines += ["", f"### {title}", ""]
+        lines += [f"{line}" for line in entry["text"]]
+        lines += ["", "| " + " | ".join(VOI_HEAD) + " |", "|---" * len(VOI_HEAD) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in _voi_table_rows(entry)]
+    return lines
 
 
 _CAPTIONS = {

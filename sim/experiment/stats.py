@@ -194,3 +194,38 @@ def _summary_row(
     cmp = paired_comparison(mine.loc[common, outcome].to_numpy(), base.loc[common, outcome].to_numpy())
     row.update(diff=cmp.mean_diff, diff_ci_low=cmp.ci_low, diff_ci_high=cmp.ci_high, t=cmp.t, p_value=cmp.p_value)
     return row
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """A ratio of two paired means, ``mean(numerator) / mean(denominator)`` times a scale, with a delta-method
+    t interval (NaN when undefined: fewer than two pairs, or a denominator whose mean is zero)."""
+
+    n: int
+    ratio: float
+    ci_low: float
+    ci_high: float
+
+
+def ratio_estimate(
+    numerator: np.ndarray | list[float], denominator: np.ndarray | list[float], scale: float = 1.0
+) -> RatioEstimate:
+    """Estimate ``scale x E[numerator] / E[denominator]`` from paired samples, with a 95% confidence interval.
+
+    The ratio of means (not the mean of ratios, which single replications with small denominators would
+    dominate). Its standard error is the delta method's, ``sd(numerator - R x denominator) / (sqrt(n) x
+    |mean(denominator)|)`` (Cochran 1977, the ratio estimator), and the interval uses Student's t with
+    n - 1 degrees of freedom, like :func:`estimate`.
+    """
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    n = int(a.size)
+    if n == 0 or b.mean() == 0:
+        return RatioEstimate(n, math.nan, math.nan, math.nan)
+    ratio = float(a.mean() / b.mean())
+    if n < 2:
+        return RatioEstimate(n, scale * ratio, math.nan, math.nan)
+    se = float(np.std(a - ratio * b, ddof=1)) / (math.sqrt(n) * abs(float(b.mean())))
+    half = float(sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * se
+    return RatioEstimate(n, scale * ratio, scale * (ratio - half), scale * (ratio + half))

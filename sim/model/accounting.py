@@ -107,6 +107,7 @@ class Accounts:
             "port_inspections": sum(cp.inspections for cp in checkpoints) * s.checkpoints.cost_per_inspection,
             "investigators": sum(a.investigators * a.cost_per_investigator_per_year for a in agencies.members) * years,
             "intelligence_sharing": (agencies.sharing != "none") * agencies.sharing_cost_per_year * years,
+            "joint_team": model.intel.has_joint_team * agencies.joint_team_cost_per_year * years,
             "courts": model.courts.cost(now),
             "pretrial_detention": float(model.courts.detention_days) * s.legal.cost_per_detention_day,
             "prisons": prison_days / 365.0 * s.legal.cost_per_prison_year,
@@ -116,7 +117,7 @@ class Accounts:
     # -- outcomes ---------------------------------------------------------------------------------------
     def measures(self) -> dict[str, float]:
         """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
-        ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*`` and ``cost.<item>``."""
+        ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``."""
         model, courts = self.model, self.model.courts
         networks = model.networks
         m: dict[str, float] = Counter(self.counters)
@@ -137,6 +138,7 @@ class Accounts:
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )
+        m.update(model.intel.measures())
         m.update({f"cost.{item}": value for item, value in self.cost_items().items()})
         return m
 

@@ -243,7 +243,15 @@ class Crossings:
             model.accounts.counters["detections"] += 1
             model.accounts.note_event("detection", group.x_km, group.y_km)
             model.intel.log(
-                model.hours, checkpoint.agency, "detection", group.x_km, group.y_km, group.network_id, at_port=True
+                model.hours,
+                checkpoint.agency,
+                "detection",
+                group.x_km,
+                group.y_km,
+                group.network_id,
+                at_port=True,
+                member_id=group.guide.unique_id,
+                vehicle=True,
             )
             model.enforcement.interdict(group, None, cause="port")
             return

@@ -223,4 +223,5 @@ class Detection:
         model.accounts.counters["detections"] += 1
         model.accounts.note_event("detection", alert.x_km, alert.y_km)
         if group.sightings == 1:
-            model.intel.log(alert.when_h, agency, "detection", alert.x_km, alert.y_km, group.network_id)
+            x_km, y_km, guide = alert.x_km, alert.y_km, group.guide.unique_id
+            model.intel.log(alert.when_h, agency, "detection", x_km, y_km, group.network_id, member_id=guide)

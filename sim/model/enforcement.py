@@ -78,9 +78,20 @@ class Enforcement:
             return False
         counters[f"interdictions_by_{cause}"] += 1
         model.accounts.note_event("interdiction", group.x_km, group.y_km)
+        entry = model.intel.log(
+            model.hours,
+            agency,
+            "interdiction",
+            group.x_km,
+            group.y_km,
+            group.network_id,
+            at_port=cause == "port",
+            member_id=group.guide.unique_id,
+            vehicle=group.mode == "vehicle",
+        )
         witness = identified = False
         for person in caught:
-            person.screen()
+            self.screen(person, agency, entry.shareable)
             if person.state is PersonState.RESCUED:
                 identified = True
                 network.victims_identified += 1
@@ -91,15 +102,57 @@ class Enforcement:
                     model.schedule_event(person.enter_support, after=model.hours_to_steps(intake_hours))
             else:
                 model.schedule_event(person.released, after=model.hours_to_steps(24 * person.hold_days()))
-        model.intel.log(
-            model.hours, agency, "interdiction", group.x_km, group.y_km, group.network_id, at_port=cause == "port"
-        )
         crossings.finish(group, "interdicted", guide_held=guide_caught)
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
             self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness, charge)
             self.investigate(group.guide, agency)
         return True
+
+    def screen(self, person: Person, agency: str, shareable: bool) -> None:
+        """Screen an apprehended person, with the records the agency can see, and record their identity.
+
+        The person is searched among the identity records the agency can see
+        (:meth:`~sim.model.intel.IntelExchange.search`): a victim with a victim record (identified before,
+        by this agency or, shared, by another) is recognised as a victim even when the screening misses her;
+        a false match with someone else's record holds a detained person ``agencies.false_match_hold_days``
+        longer, on suspicion, until the identity is cleared (a wrongful detention). Then the agency records the
+        person's identity: a victim record if identified as a victim, else a crosser record (shared as the
+        interdiction's entry is).
+        """
+        model = self.model
+        intel, counters = model.intel, model.accounts.counters
+        found = intel.search(agency, person.unique_id, model.hours, site="screening")
+        victim_records = [r for r in found.matches if r.kind == "victim"]
+        if found.matches:
+            counters["repeat_crossers_recognised"] += 1
+        recognised = person.screen(known_victim=bool(victim_records))
+        if recognised:
+            counters["victims_recognised_from_records"] += 1
+            if any(r.agency != agency for r in victim_records):
+                counters["victims_recognised_from_shared_records"] += 1
+        if found.false_match and person.state is PersonState.DETAINED:
+            person.suspected = True
+            intel.counts["false_match_detentions"] += 1
+        victim = person.state is PersonState.RESCUED
+        intel.record_person(model.hours, agency, person.unique_id, person.network_id, victim, shareable)
+
+    def handed_over(self, person: Person) -> None:
+        """A person returned to the origin side is received by the partner agency there (the first agency of
+        jurisdiction ``foreign``, if any), which screens them with ``victims.screening_training`` and records
+        the identity: a victim it identifies gets a victim record, shared with the other side under the
+        sharing rule and the cooperation lever. The referral does not keep her from being trafficked again
+        (``victims.re_trafficking_probability``): the other side can recognise her by the record next time.
+        """
+        model = self.model
+        partner = next((a for a in model.intel.agencies.values() if a.jurisdiction == "foreign"), None)
+        if partner is None:
+            return
+        identified = person.trafficked and bool(model.rng.random() < model.spec.victims.screening_training)
+        if identified:
+            model.accounts.counters["victims_identified_at_return"] += 1
+        shareable = model.intel.draw_shareable()
+        model.intel.record_person(model.hours, partner.name, person.unique_id, person.network_id, identified, shareable)
 
     def victim_comes_forward(self, person: Person) -> None:
         """A victim at the destination comes forward: rescued (into support under protection); one who
@@ -124,25 +177,47 @@ class Enforcement:
             self.arrest(member, agency, model.spec.legal.evidence_by_investigation, True, "trafficking")
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
-        """Arrest a member and file the case on a charge; the network starts looking for a replacement."""
+        """Arrest a member and file the case on a charge; the network starts looking for a replacement.
+
+        The arrested member is searched among the identity records the agency can see: an earlier arrest
+        record of theirs makes them a recognised repeat offender (``legal.prior_record_evidence_bonus`` on the
+        evidence; a false match with another member's record does the same, wrongly). The records linked to
+        them that the agency can see and another agency holds are linked cases, adding to the evidence
+        (``legal.shared_evidence_bonus``); if any is held in the other jurisdiction, the case needs it and is a
+        cross-jurisdiction case, with the cooperation lever's delay. Then the arrest's own records are made.
+        """
         model = self.model
+        intel, counters = model.intel, model.accounts.counters
         trafficker.arrested()
         trafficker.network.member_lost(trafficker)
-        model.accounts.counters["traffickers_arrested"] += 1
-        model.accounts.counters[f"{trafficker.role.value}s_arrested"] += 1
+        counters["traffickers_arrested"] += 1
+        counters[f"{trafficker.role.value}s_arrested"] += 1
         network_id = trafficker.network.network_id
-        model.intel.log(model.hours, agency, "arrest", *model.world.km_of(trafficker.cell.coordinate), network_id)
-        shared = model.intel.sharing != "none" and model.intel.knows_network(agency, network_id, model.hours) > 1
-        # A foreign agency's cases are heard abroad or need the other side's cooperation: always cross-jurisdiction.
-        foreign = model.intel.agencies[agency].jurisdiction == "foreign"
+        member_id = trafficker.unique_id
+        found = intel.search(agency, member_id, model.hours, site="arrest")
+        priors = [r for r in found.matches if r.kind == "identity"]
+        if priors:
+            counters["repeat_offenders_recognised"] += 1
+            if any(r.agency != agency for r in priors):
+                counters["repeat_offenders_recognised_from_shared_records"] += 1
         legal = model.spec.legal
+        if priors or found.false_match == "offender":
+            evidence = min(1.0, evidence + legal.prior_record_evidence_bonus)
+        linked = intel.visible_linked(agency, member_id, model.hours)
+        others = sum(r.agency != agency for r in linked)
+        cross = any(intel.foreign(r.agency, agency) for r in linked)
+        counters["cases_linked_across_agencies"] += others > 0
+        counters["cases_cross_jurisdiction"] += cross
+        x_km, y_km = model.world.km_of(trafficker.cell.coordinate)
+        intel.log(model.hours, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
         case = self.courts.file_case(
             trafficker,
             network_id,
             evidence,
             witness,
-            shared,
-            cross_jurisdiction=True if foreign else None,
+            shared_evidence=others,
+            cross_jurisdiction=cross,
+            cross_jurisdiction_days=intel.cooperation_delay_days,
             sentence_years=legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years,
         )
         self.charges[case.case_id] = charge
@@ -159,7 +234,7 @@ class Enforcement:
         arrested with evidence ``legal.evidence_by_investigation`` on a charge of trafficking when the
         network's victims have been identified, else of smuggling; the climb goes on from them. It stops at
         the first failure or when no link is left to follow (each member is arrested at most once a climb).
-        Counted: ``investigations`` and
+        Counted: ``investigations``, ``investigations_succeeded`` (at least one member identified) and
         ``investigations_reaching_organiser`` (an organiser arrested on the way).
         """
         model = self.model
@@ -184,20 +259,21 @@ class Enforcement:
             charge = "trafficking" if network.victims_identified else "smuggling"
             climbed.add(member)
             self.arrest(member, agency, evidence, False, charge)
+            counters["investigations_succeeded"] += len(climbed) == 2  # the first rung of this climb
             counters["members_identified"] += 1
             reached |= member.role is Role.ORGANISER
         counters["investigations_reaching_organiser"] += reached
 
     def visible_records(self, agency: str, member: Trafficker) -> int:
-        """Records the investigating agency can see about this member and their links.
-
-        For now every record of the member's network that the agency can use, its own and those shared with
-        it (:meth:`IntelExchange.knows_network <sim.model.intel.IntelExchange.knows_network>`): the sharing
-        rule, latency and ``share_fraction`` decide how many. A count of the records linked to the member
-        itself replaces it here and nowhere else.
-        """
+        """Records the investigating agency can see about this member and the members linked to them in the
+        network's graph: their identities, phones, vehicles and places
+        (:meth:`IntelExchange.linked_records <sim.model.intel.IntelExchange.linked_records>`), its own and
+        those other agencies share with it under the sharing rule, latency, ``share_fraction``, retention and
+        the cooperation lever."""
         model = self.model
-        return model.intel.knows_network(agency, member.network.network_id, model.hours)
+        intel, now = model.intel, model.hours
+        linked = [member, *member.network.graph.neighbors(member)] if member in member.network.graph else [member]
+        return sum(intel.linked_records(agency, m.unique_id, now) for m in linked)
 
     # -- the courts' callbacks ------------------------------------------------------------------------------
     def on_verdict(self, case) -> None:

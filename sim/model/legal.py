@@ -6,15 +6,17 @@ nothing between events and is exact in continuous time.
 
 Mechanisms (from the seed article's "legal and procedural obstacles"):
 
-* **Procedure.** A case first waits a fixed procedural delay (investigation, filings), plus a
-  cross-jurisdiction delay for the share of cases that need another jurisdiction's cooperation; an
-  international cooperation agreement multiplies that extra delay by ``cooperation_delay_factor``.
+* **Procedure.** A case first waits a fixed procedural delay (investigation, filings), plus, for a
+  cross-jurisdiction case (one that uses evidence held by an agency of the other jurisdiction, which the
+  model decides: :meth:`sim.model.enforcement.Enforcement.arrest`), the delay of the cooperation lever
+  that let the evidence cross (``agencies.treaty_delay_days`` or ``agencies.joint_team_delay_days``).
 * **Court queue.** Cases then join one first-come-first-served queue served by ``courts`` parallel
   courts (an M/G/c queue; with exponential trial times and no procedural delay, the M/M/c queue of
   Erlang (1917), whose mean wait is given by :func:`sim.model.queueing.erlang_c_wait`). With no
   courts the backlog only grows.
 * **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to
-  verdict; shared intelligence adds a fixed bonus. The conviction probability at trial is
+  verdict; records about the accused held by other agencies (linked cases) add
+  ``shared_evidence_bonus x (1 - 0.5^n)`` for ``n`` such records. The conviction probability at trial is
   ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``; a conviction carries
   ``sentence_years`` (:attr:`Case.sentence_years`).
 * **Pleas.** At filing a case is resolved by a guilty plea with probability ``plea_share``, whatever the
@@ -102,7 +104,8 @@ class Case:
         arrest_day: When the case was filed (the arrest).
         evidence: Evidence strength at arrest, 0..1.
         witness: A victim testifies.
-        shared_evidence: Shared intelligence adds to the evidence.
+        shared_evidence: Records about the accused held by other agencies that the case links (0: none); they
+            add ``shared_evidence_bonus x (1 - 0.5^n)`` to the evidence. ``True`` counts as one.
         cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
         detained: The accused holds a pretrial detention place (``False``: released at arrest).
         pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay, or the
@@ -126,7 +129,7 @@ class Case:
     arrest_day: float
     evidence: float
     witness: bool
-    shared_evidence: bool
+    shared_evidence: int
     cross_jurisdiction: bool
     detained: bool
     pretrial_days: float
@@ -282,8 +285,9 @@ class CourtSystem:
         network_id: int | None = None,
         evidence: float = 1.0,
         witness: bool = False,
-        shared_evidence: bool = False,
-        cross_jurisdiction: bool | None = None,
+        shared_evidence: int = 0,
+        cross_jurisdiction: bool = False,
+        cross_jurisdiction_days: float = 0.0,
         sentence_years: float | None = None,
     ) -> Case:
         """Open a case at the arrest of ``accused``, now.
@@ -293,9 +297,10 @@ class CourtSystem:
             network_id: The accused's network, for the model's own accounting.
             evidence: Evidence strength at arrest, 0..1.
             witness: A victim testifies for the prosecution.
-            shared_evidence: Intelligence shared between agencies adds ``shared_evidence_bonus``.
-            cross_jurisdiction: Whether the case needs another jurisdiction; ``None`` draws it with
-                ``cross_jurisdiction_share``.
+            shared_evidence: Linked records about the accused held by other agencies (``True`` counts as one).
+            cross_jurisdiction: The case needs evidence held in another jurisdiction.
+            cross_jurisdiction_days: Its extra procedure (the cooperation lever's delay); only with
+                ``cross_jurisdiction``.
             sentence_years: Mean sentence of the charge on conviction; ``None``: ``legal.sentence_years``.
 
         Returns:
@@ -309,11 +314,9 @@ class CourtSystem:
             raise ValueError(f"evidence must be between 0 and 1, got {evidence!r}")
         now = self._advance_clock()
         legal = self.legal
-        if cross_jurisdiction is None:
-            cross_jurisdiction = bool(self.rng.random() < legal.cross_jurisdiction_share)
         pretrial_days = legal.procedural_delay_days
         if cross_jurisdiction:
-            pretrial_days += self.cross_jurisdiction_delay_days
+            pretrial_days += cross_jurisdiction_days
         # No draw at a share of 0 or 1, so that a scenario without pleas draws exactly what it did before.
         share = legal.plea_share
         by_plea = share >= 1.0 or (share > 0.0 and bool(self.rng.random() < share))
@@ -327,7 +330,7 @@ class CourtSystem:
             arrest_day=now,
             evidence=float(evidence),
             witness=bool(witness),
-            shared_evidence=bool(shared_evidence),
+            shared_evidence=int(shared_evidence),
             cross_jurisdiction=cross_jurisdiction,
             detained=detained,
             pretrial_days=pretrial_days,
@@ -358,12 +361,6 @@ class CourtSystem:
         else:
             self._join_queue(case)
         return case
-
-    @property
-    def cross_jurisdiction_delay_days(self) -> float:
-        """Extra procedure for a cross-jurisdiction case, after any cooperation agreement."""
-        factor = self.legal.cooperation_delay_factor if self.legal.international_cooperation else 1.0
-        return self.legal.cross_jurisdiction_delay_days * factor
 
     # ------------------------------------------------------------------ stages
     def _release(self, case: Case) -> None:
@@ -405,12 +402,12 @@ class CourtSystem:
         return float(mean)
 
     def evidence_now(self, case: Case) -> float:
-        """Evidence strength of ``case`` now: decayed since arrest with the half-life, plus the sharing bonus."""
+        """Evidence strength of ``case`` now: decayed since arrest with the half-life, plus the linked-records bonus."""
         legal = self.legal
         age = self.now_day - case.arrest_day
         strength = case.evidence * 0.5 ** (age / legal.evidence_half_life_days)
         if case.shared_evidence:
-            strength += legal.shared_evidence_bonus
+            strength += legal.shared_evidence_bonus * (1.0 - 0.5**case.shared_evidence)
         return min(max(strength, 0.0), 1.0)
 
     def conviction_probability(self, case: Case) -> float:

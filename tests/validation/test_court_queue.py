@@ -34,14 +34,21 @@ STEPS_PER_DAY = 1.0 / DAYS_PER_MONTH  # one model time unit is a month
 class PoissonArrests:
     """Files a case at exponential intervals: a Poisson stream of arrests at ``rate`` per model time unit."""
 
-    def __init__(self, model: mesa.Model, court: CourtSystem, rate: float) -> None:
+    def __init__(
+        self, model: mesa.Model, court: CourtSystem, rate: float, cross_share: float = 0.0, cross_days: float = 0.0
+    ) -> None:
         self.model = model
         self.court = court
         self.mean_gap = 1.0 / rate
+        self.cross_share, self.cross_days = cross_share, cross_days  # cases needing another jurisdiction's evidence
         model.schedule_event(self.arrive, after=model.rng.exponential(self.mean_gap))
 
     def arrive(self) -> None:
-        self.court.file_case(accused=None)
+        if self.cross_share > 0:
+            cross = bool(self.model.rng.random() < self.cross_share)
+            self.court.file_case(accused=None, cross_jurisdiction=cross, cross_jurisdiction_days=self.cross_days)
+        else:
+            self.court.file_case(accused=None)
         self.model.schedule_event(self.arrive, after=self.model.rng.exponential(self.mean_gap))
 
 
@@ -93,7 +100,6 @@ def mmc_legal(courts: int, service_rate_per_month: float) -> Legal:
         trial_days_mean=DAYS_PER_MONTH / service_rate_per_month,
         trial_distribution="exponential",
         procedural_delay_days=0.0,
-        cross_jurisdiction_share=0.0,
         detention_capacity=10**9,
         abscond_probability=0.0,
         plea_share=0.0,
@@ -204,15 +210,14 @@ def test_littles_law_holds_with_procedure_release_and_absconding():
         trial_days_mean=2.0,
         trial_distribution="lognormal",
         procedural_delay_days=30.0,
-        cross_jurisdiction_delay_days=90.0,
-        cross_jurisdiction_share=0.3,
         detention_capacity=40,
         abscond_probability=0.4,
         plea_share=0.0,  # with pleas: tests/test_pleas.py
     )
     model = mesa.Model(rng=7)
     court = CourtSystem(model, legal, steps_per_day=1.0)
-    model.arrests = PoissonArrests(model, court, rate=0.8)  # here a model time unit is a day
+    # Here a model time unit is a day; three cases in ten need another jurisdiction's evidence (90 days more).
+    model.arrests = PoissonArrests(model, court, rate=0.8, cross_share=0.3, cross_days=90.0)
     model.run_until(20_000.0)
     assert court.absconded > 500 and court.decided > 10_000, court.summary()
 

@@ -48,7 +48,8 @@ class Checkpoint(FixedAgent):
         )
 
     def process_traffic(self, dt_h: float) -> None:
-        """Legitimate vehicles this step: some to secondary inspection, a few travellers wrongly detained."""
+        """Legitimate vehicles this step: some to secondary inspection, a few travellers wrongly detained (by the
+        inspection's false positives, or after a false match with a trafficker's record)."""
         rng = self.model.rng
         cfg = self.model.spec.checkpoints
         vehicles = rng.poisson(self.vehicles_per_hour * dt_h)
@@ -59,6 +60,8 @@ class Checkpoint(FixedAgent):
         if inspected:
             travellers = rng.poisson(inspected * cfg.travellers_per_vehicle)
             self.wrongful_detentions += rng.binomial(travellers, cfg.false_positive_rate)
+            # Checked against the traffickers' records the port's agency can see: false matches are detained too.
+            self.model.intel.screen_travellers(self.agency, travellers, self.model.hours)
 
     def inspect(self, group: Group) -> bool:
         """A vehicle carrying a hidden group: True if secondary inspection finds the people."""

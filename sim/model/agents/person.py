@@ -53,6 +53,7 @@ class Person(mesa.Agent):
         self.apprehensions = 0  # times apprehended so far
         self.misidentified = False  # a victim screened as an offender, on the current detention
         self.flagged = False  # a migrant screened as a victim, on the current detention
+        self.suspected = False  # held on suspicion after a false identity match, on the current detention
         self.debt_bonded = False  # a migrant who fell into debt bondage at the destination
         self.fee_paid = 0.0
         model.accounts.person_changed(self, None, PersonState.WAITING)
@@ -62,33 +63,40 @@ class Person(mesa.Agent):
         self.state = state
 
     # -- at an interdiction ---------------------------------------------------------------------------
-    def screen(self) -> None:
-        """Apprehended: screened as a victim or not (sensitivity and specificity)."""
+    def screen(self, known_victim: bool = False) -> bool:
+        """Apprehended: screened as a victim or not (sensitivity and specificity).
+
+        A victim the screening agency knows from a victim record (``known_victim``) is identified even when
+        the screening alone would miss her. Returns whether that record made the difference.
+        """
         model = self.model
         rng, counters, victims = model.rng, model.accounts.counters, model.spec.victims
         counters["people_apprehended"] += 1
         counters["people_apprehended_before" if self.apprehensions else "people_apprehended_first"] += 1
         self.apprehensions += 1
         if self.trafficked:
-            if rng.random() < victims.screening_training:
+            screened = rng.random() < victims.screening_training
+            if screened or known_victim:
                 self.set_state(PersonState.RESCUED)
                 self.testifies = bool(rng.random() < victims.testify_chance(victims.protection))
-                return
+                return not screened
             self.misidentified = True
             counters["victims_misidentified"] += 1
         elif rng.random() >= victims.screening_specificity:
             self.flagged = True
             counters["migrants_flagged_as_victims"] += 1
         self.set_state(PersonState.DETAINED)
+        return False
 
     def hold_days(self) -> float:
         """Days a detained person is held before the return to the origin side."""
         cfg = self.model.spec
+        extra = cfg.agencies.false_match_hold_days if self.suspected else 0.0
         if self.misidentified and cfg.victims.non_punishment:
-            return max(cfg.crossers.return_days, cfg.victims.late_identification_days)
+            return max(cfg.crossers.return_days, cfg.victims.late_identification_days) + extra
         if self.flagged:
-            return cfg.crossers.return_days + cfg.victims.support_intake_days
-        return cfg.crossers.return_days
+            return cfg.crossers.return_days + cfg.victims.support_intake_days + extra
+        return cfg.crossers.return_days + extra
 
     def enter_support(self) -> None:
         """Rescued victims move into support services when protection is offered."""
@@ -115,6 +123,8 @@ class Person(mesa.Agent):
             return
         if self.model.spec.victims.non_punishment and self.late_identification():
             return
+        self.suspected = False
+        self.model.enforcement.handed_over(self)
         self.model.crossings.return_person(self)
 
     # -- at the destination ---------------------------------------------------------------------------
