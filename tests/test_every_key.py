@@ -209,6 +209,10 @@ CONFIGS = {
     "support_strong": Config(CLASSROOM, BUSY | SUPPORT | {"victims.protection": "strong"}),
     "late_identification": Config(CLASSROOM, BUSY | LATE),
     "late_soon": Config(CLASSROOM, BUSY | LATE_SOON),
+    # As "late_soon", every victim identified testifies unless the factor on late testimony says otherwise.
+    "late_testimony": Config(
+        CLASSROOM, BUSY | LATE_SOON | {"victims.testify_probability": {"strong": 1.0}, "time.days": 12.0}
+    ),
     # The second agency is a foreign partner; every record may be shared at once, across the border under the
     # cooperation lever.
     "cross_border": Config(CLASSROOM, BUSY | CROSS_BORDER),
@@ -256,6 +260,18 @@ CONFIGS = {
             "legal.plea_procedure_days": 0.5,
             "legal.sentence_years": 0.005,
             "legal.smuggling_sentence_years": 0.005,
+        },
+    ),
+    # As "pleas", with migrants only: every case is a smuggling case.
+    "smuggling_pleas": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "victims.trafficked_share": 0.0,
+            "legal.plea_share": 1.0,
+            "legal.plea_procedure_days": 0.5,
+            "legal.smuggling_sentence_years": 0.005,
+            "agencies.investigation_yield": 0.0,
         },
     ),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
@@ -445,7 +461,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.debt_bondage_per_fee": Perturb(1e-3, "mixed"),
     "victims.come_forward_probability": Perturb({"strong": 1.0}, "come_forward"),
     "victims.come_forward_days": Perturb(100.0, "come_forward"),
-    "legal.smuggling_sentence_years": Perturb(0.0001, "no_detention"),
+    "legal.smuggling_sentence_years": Perturb(30.0, "smuggling_pleas"),
     "traffickers.mode_risk_sensitivity": Perturb(50.0, "inspected"),
     # patrols
     "patrols.count": Perturb(8),
@@ -528,7 +544,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.prior_verdicts": Perturb(100.0),
     "traffickers.prior_convictions": Perturb(0.0),
     "traffickers.prior_victims_sent": Perturb(100.0),
-    "traffickers.prior_deliveries": Perturb(0.0, "investigated"),
+    "traffickers.prior_deliveries": Perturb(0.0, "pleas"),
     "traffickers.activity_floor": Perturb(1.0),
     "traffickers.fee": Perturb(100.0),
     "traffickers.revenue_per_victim": Perturb(100.0),
@@ -546,7 +562,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "victims.support_intake_days": Perturb(1.0, "support_basic"),
     "victims.late_identification_probability": Perturb(1.0, "late_soon"),
     "victims.late_identification_days": Perturb(3.0, "late_soon"),
-    "victims.late_testimony_factor": Perturb(0.0, "late_soon"),
+    "victims.late_testimony_factor": Perturb(0.0, "late_testimony"),
     "victims.exposure_scale": Perturb(1.0, "deadly"),
     "victims.day_exposure_factor": Perturb(10.0, "deadly"),
     "victims.summer_exposure_factor": Perturb(10.0, "deadly"),

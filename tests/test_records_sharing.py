@@ -171,7 +171,8 @@ def test_linked_records_raise_the_share_of_investigations_that_succeed():
     counts = {}
     for sharing in ("none", "full"):
         overrides = {"agencies.sharing": sharing, "agencies.cooperation": "joint_team"}
-        measures = [run_model(overrides, 120, seed).accounts.measures() for seed in SEEDS]
+        # Eight seeds: about 200 investigations a side, enough for a gain of ten points to show.
+        measures = [run_model(overrides, 120, seed).accounts.measures() for seed in range(1, 9)]
         counts[sharing] = (
             sum(m["investigations_succeeded"] for m in measures),
             sum(m["investigations"] for m in measures),

@@ -92,7 +92,13 @@ def test_a_fixed_beat_is_predictable_to_watchers_and_randomized_patrols_are_not(
 
 
 #: Patrols are the only detectors and everyone walks: no sensors, no vehicles, no tunnels.
-PATROLS_ONLY = {"surveillance.sensors": [], "traffickers.vehicle_share": 0.0, "traffickers.tunnel_share": 0.0}
+#: Investigations off: networks keep their organisers, so the traffic does not hang on who is caught.
+PATROLS_ONLY = {
+    "surveillance.sensors": [],
+    "traffickers.vehicle_share": 0.0,
+    "traffickers.tunnel_share": 0.0,
+    "agencies.investigation_yield": 0.0,
+}
 
 
 def test_groups_wait_short_of_the_line_only_while_lookouts_see_a_patrol_and_at_most_max_hold_hours():

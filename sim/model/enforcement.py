@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
-from sim.model.agents.trafficker import ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
+from sim.model.agents.trafficker import ACTIVE_STATUSES, ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome, CourtSystem
 
 if TYPE_CHECKING:
@@ -265,14 +265,14 @@ class Enforcement:
         counters["investigations_reaching_organiser"] += reached
 
     def visible_records(self, agency: str, member: Trafficker) -> int:
-        """Records the investigating agency can see about this member and the members linked to them in the
-        network's graph: their identities, phones, vehicles and places
-        (:meth:`IntelExchange.linked_records <sim.model.intel.IntelExchange.linked_records>`), its own and
+        """Records the investigating agency can see about this member and the network's members at large
+        (everyone the member works with, directly or through others): their identities, phones, vehicles and
+        places (:meth:`IntelExchange.linked_records <sim.model.intel.IntelExchange.linked_records>`), its own and
         those other agencies share with it under the sharing rule, latency, ``share_fraction``, retention and
         the cooperation lever."""
         model = self.model
         intel, now = model.intel, model.hours
-        linked = [member, *member.network.graph.neighbors(member)] if member in member.network.graph else [member]
+        linked = [member, *(m for m in member.network.members if m is not member and m.status in ACTIVE_STATUSES)]
         return sum(intel.linked_records(agency, m.unique_id, now) for m in linked)
 
     # -- the courts' callbacks ------------------------------------------------------------------------------
