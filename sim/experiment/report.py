@@ -34,8 +34,11 @@ from sim.experiment.spec import BASELINE, Experiment
 from sim.experiment.stats import estimate, ratio_estimate
 from sim.metrics import OUTCOME_BY_NAME, Direction
 
-#: The trade-off view: security gained against deaths, wrongful detentions and money.
-TRADE_OFF = ("interdictions", "crossings_succeeded", "deaths_in_transit", "wrongful_detentions")
+#: The trade-off view: security gained against deaths, wrongful detentions and money. Deaths are the expected
+#: exposure deaths where the experiment reports them (the deaths drawn are a handful of zeros and ones a run),
+#: else the deaths drawn.
+TRADE_OFF = ("interdictions", "crossings_succeeded", "exposure_death_risk", "wrongful_detentions")
+TRADE_OFF_FALLBACK = {"exposure_death_risk": "deaths_in_transit"}
 TRADE_OFF_X = "cost"
 RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "turned_back": "#ff7f0e", "died": "#111111"}
 VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
@@ -160,7 +163,8 @@ SWEEP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure | None:
     """Cost against interdictions, successful crossings, deaths and wrongful detentions, one point per policy."""
     present = set(summary["outcome"])
-    wanted = [o for o in TRADE_OFF if o in present]
+    wanted = [o if o in present else TRADE_OFF_FALLBACK.get(o, o) for o in TRADE_OFF]
+    wanted = [o for o in wanted if o in present]
     if TRADE_OFF_X not in present or not wanted:
         return None
     fig = Figure(figsize=(4.4 * len(wanted), 3.8), layout="constrained")
