@@ -424,6 +424,24 @@ OUTCOMES: tuple[Outcome, ...] = (
         value("networks.mean_fee", 2),
     ),
     Outcome(
+        "members_identified",
+        "people",
+        H,
+        "Network members identified by investigations climbing a network's graph from an arrested member (each "
+        "is arrested and charged): the first step from records to the network's structure.",
+        count("members_identified"),
+        label="members identified by investigation",
+        short="identified",
+    ),
+    Outcome(
+        "organisers_arrested",
+        "people",
+        H,
+        "Arrests of network organisers (counted in traffickers_arrested too); only investigations reach them. "
+        "An organiser released pending trial and arrested again counts again.",
+        count("organisers_arrested"),
+    ),
+    Outcome(
         "networks_dismantled",
         "networks",
         H,
