@@ -1799,6 +1799,33 @@ class Legal:
     abscond_probability: float = spec(
         0.3, doc="Chance a released accused absconds before trial.", ge=0, le=1, source="assumption"
     )
+    detention_priority: str = spec(
+        "charge",
+        doc=(
+            "Who holds a pretrial detention place when every place is taken: arrival (the newly arrested are "
+            "released) or charge (an accused facing a heavier charge, a longer mean sentence, takes the place of "
+            "the detained accused facing the lightest charge, who is released pending trial and may abscond)."
+        ),
+        choices=("charge", "arrival"),
+        source=(
+            "pattern: courts order remand by the seriousness of the offence and the risk of flight "
+            "(18 U.S.C. 3142(g), 1984 Bail Reform Act; ECHR art. 5(3) case law); giving up a place to a heavier charge "
+            "is an assumption"
+        ),
+    )
+    organiser_sentence_factor: float = spec(
+        1.5,
+        doc=(
+            "An organiser's mean sentence on either charge, as a multiple of the charge's (legal.sentence_years or "
+            "legal.smuggling_sentence_years): the aggravating role of a leader."
+        ),
+        ge=1,
+        le=10,
+        source=(
+            "U.S. Sentencing Guidelines (2023) 3B1.1(a): +4 offence levels for an organiser or leader, about 1.5 "
+            "times the guideline range in the middle of the sentencing table"
+        ),
+    )
     sentence_years: float = spec(
         6.0,
         doc="Mean sentence on a conviction for trafficking (a guide whose group held identified victims).",

@@ -282,6 +282,18 @@ CONFIGS = {
         BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0, "traffickers.drivers": 4},
     ),
     "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
+    # One pretrial place for many accused on charges of different weight (guides, and organisers found by
+    # investigations), with a procedure long enough that the place is taken when the next one is arrested.
+    "scarce_detention": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "time.days": 8.0,
+            "legal.detention_capacity": 1,
+            "legal.procedural_delay_days": 5.0,
+            "agencies.investigation_yield": 1.0,
+        },
+    ),
     # Deadly ground: every land cover's exposure hazard raised so that deaths happen within a short run.
     "deadly": Config(
         CLASSROOM,
@@ -592,6 +604,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.prior_record_evidence_bonus": Perturb(0.9, "repeat_offenders"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
+    "legal.detention_priority": Perturb("arrival", "scarce_detention"),
+    "legal.organiser_sentence_factor": Perturb(1.0, "scarce_detention"),
     "legal.sentence_years": Perturb(0.001, "short_sentences"),
     "legal.time_served_min_share": Perturb(0.0, "pleas"),
     "legal.time_served_max_share": Perturb(3.0, "pleas"),

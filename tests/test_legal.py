@@ -146,6 +146,88 @@ def test_detention_capacity_holds_the_first_accused_and_releases_the_rest():
     assert late.detained, "places free again after the verdicts"
 
 
+def test_a_heavier_charge_takes_the_place_of_the_lightest_and_arrival_keeps_the_first_come():
+    """detention_priority = "charge": with every place taken, an accused facing a heavier charge takes the place of
+    the detained accused facing the lightest (the latest arrested among equals), who is released; one facing no
+    heavier charge than anyone held is released. "arrival" releases every newcomer."""
+    legal = dataclasses.replace(BASE, detention_capacity=2, abscond_probability=0.0, procedural_delay_days=10.0)
+    released = []
+    model = mesa.Model(rng=4)
+    court = CourtSystem(model, legal, steps_per_day=1.0, on_release=released.append)
+    light_a, light_b = court.file_case("a", 0, sentence_years=1.5), court.file_case("b", 0, sentence_years=1.5)
+    heavy_c = court.file_case("c", 0, sentence_years=6.0)
+    assert heavy_c.detained and not light_b.detained and light_a.detained
+    assert released == [light_b] and court.detained_now == 2
+    heavy_d = court.file_case("d", 0, sentence_years=9.0)
+    assert heavy_d.detained and not light_a.detained and released == [light_b, light_a]
+    heavy_e = court.file_case("e", 0, sentence_years=6.0)
+    assert not heavy_e.detained, "nobody held faces a lighter charge"
+    assert court.detained_now == 2 and sorted(c.accused for c in court.open_cases.values() if c.detained) == ["c", "d"]
+    model.run_until(2000.0)
+    assert court.decided == 5 and court.detained_now == 0
+
+    first_come = dataclasses.replace(legal, detention_priority="arrival")
+    court = CourtSystem(mesa.Model(rng=4), first_come, steps_per_day=1.0)
+    cases = [court.file_case(name, 0, sentence_years=years) for name, years in [("a", 1.5), ("b", 1.5), ("c", 6.0)]]
+    assert [c.detained for c in cases] == [True, True, False]
+
+
+def test_an_accused_released_to_free_a_place_may_abscond_over_the_rest_of_the_procedure():
+    legal = dataclasses.replace(BASE, detention_capacity=1, abscond_probability=1.0, procedural_delay_days=10.0)
+    absconded = []
+    model = mesa.Model(rng=5)
+    court = CourtSystem(model, legal, steps_per_day=1.0, on_abscond=absconded.append)
+    light = court.file_case("guide", 0, sentence_years=1.5)
+    model.run_until(4.0)
+    heavy = court.file_case("organiser", 0, sentence_years=9.0)
+    assert heavy.detained and not light.detained
+    model.run_until(2000.0)
+    assert absconded == [light] and 4.0 <= light.closed_day < 10.0, light.closed_day
+    assert light.queued_day is None and light.trial_start_day is None, "an absconded case never reaches a court"
+    assert heavy.outcome in (CaseOutcome.CONVICTED, CaseOutcome.ACQUITTED) and court.trials_started == 1
+    assert court.bound_for_trial == 1 and court.backlog == 0 and court.detained_now == 0
+    # Released after its procedure ended (waiting for a court), an accused does not abscond.
+    court = CourtSystem(mesa.Model(rng=5), dataclasses.replace(legal, courts=0), steps_per_day=1.0)
+    waiting = court.file_case("guide", 0, sentence_years=1.5)
+    court.model.run_until(20.0)
+    court.file_case("organiser", 0, sentence_years=9.0)
+    court.model.run_until(200.0)
+    assert court.absconded == 0 and waiting.stage is CaseStage.QUEUE and not waiting.detained
+
+
+def test_places_are_never_exceeded_and_detention_days_add_up_under_mixed_charges():
+    """Poisson arrests on charges of three weights into 3 places: the places held never exceed the capacity, and
+    the accused-days in detention equal the sum over cases of their time held (arrest or taking a place, to
+    the verdict or to giving it up)."""
+    legal = dataclasses.replace(BASE, detention_capacity=3, abscond_probability=0.3, procedural_delay_days=20.0)
+    model = mesa.Model(rng=6)
+    held_since, held_days, peak = {}, [0.0], [0]
+    court = CourtSystem(model, legal, steps_per_day=1.0)
+
+    def release(case):  # at a verdict, or a release (at arrest, for a case never held, or from a place)
+        since = held_since.pop(case.case_id, None)
+        if since is not None:
+            held_days[0] += court.now_day - since
+
+    court.on_release = court.on_verdict = release
+    rng = np.random.default_rng(6)
+
+    class MixedArrests:
+        def arrive(self):
+            case = court.file_case(None, 0, sentence_years=float(rng.choice([1.5, 6.0, 9.0])))
+            if case.detained:
+                held_since[case.case_id] = court.now_day
+            peak[0] = max(peak[0], court.detained_now)
+            model.schedule_event(self.arrive, after=float(rng.exponential(5.0)))
+
+    model.arrests = MixedArrests()
+    model.schedule_event(model.arrests.arrive, after=1.0)
+    model.run_until(3000.0)
+    assert court.released > 50 and peak[0] == 3
+    open_held = sum(court.now_day - since for since in held_since.values())
+    assert held_days[0] + open_held == pytest.approx(court.detention_days, rel=1e-9)
+
+
 def test_a_cross_jurisdiction_case_takes_its_extra_procedure():
     """The model says whether a case needs the other jurisdiction's evidence and how long that takes (the
     cooperation lever's delay); the court adds it to the procedure, and only for such a case."""

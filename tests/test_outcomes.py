@@ -327,7 +327,7 @@ def test_detention_and_prison_days_match_the_cases_and_sentences():
         model.step()
     now, courts = model.days, model.courts
     cases = courts.closed_cases + list(courts.open_cases.values())
-    held = sum((now if c.closed_day is None else c.closed_day) - c.arrest_day for c in cases if c.detained)
+    held = sum(c.days_detained(now) for c in cases)
     assert courts.released > 0 and held > 0, "some accused held, some released for want of places"
     assert courts.detention_days == pytest.approx(held, rel=1e-9)
     items = model.accounts.cost_items()

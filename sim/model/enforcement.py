@@ -218,7 +218,7 @@ class Enforcement:
             shared_evidence=others,
             cross_jurisdiction=cross,
             cross_jurisdiction_days=intel.cooperation_delay_days,
-            sentence_years=legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years,
+            sentence_years=self.charged_years(trafficker, charge),
         )
         self.charges[case.case_id] = charge
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
@@ -263,6 +263,15 @@ class Enforcement:
             counters["members_identified"] += 1
             reached |= member.role is Role.ORGANISER
         counters["investigations_reaching_organiser"] += reached
+
+    def charged_years(self, trafficker: Trafficker, charge: str) -> float:
+        """The mean sentence a member faces on a charge: the charge's (``legal.sentence_years`` for
+        trafficking, ``legal.smuggling_sentence_years`` for smuggling), times ``legal.organiser_sentence_factor``
+        for an organiser (the aggravating role of a leader). It also ranks the accused for a pretrial
+        detention place (``legal.detention_priority``)."""
+        legal = self.model.spec.legal
+        years = legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years
+        return years * legal.organiser_sentence_factor if trafficker.role is Role.ORGANISER else years
 
     def visible_records(self, agency: str, member: Trafficker) -> int:
         """Records the investigating agency can see about this member and the network's members at large

@@ -24,10 +24,15 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   conviction (no court time: a plea hearing takes hours, not days), with the sentence reduced by
   ``plea_sentence_discount``. Only the other cases reach the courts, so pleas lower the courts' load by the
   plea share. A released accused may abscond before the plea as before a trial.
-* **Pretrial detention.** At most ``detention_capacity`` accused are detained at once; an accused
-  arrested when every place is taken is released at arrest. A released accused absconds with
-  ``abscond_probability``, at a time drawn uniformly over the pretrial procedure (at once when the
-  procedure takes no time), and the case closes as ``absconded``. A place frees at the verdict.
+* **Pretrial detention.** At most ``detention_capacity`` accused are detained at once. An accused
+  arrested when every place is taken is released at arrest under ``detention_priority = "arrival"``; under
+  ``"charge"`` (the default) an accused facing a heavier charge (a longer mean sentence,
+  :attr:`Case.charged_years`) takes the place of the detained accused facing the lightest charge (the
+  latest arrested among equals), who is released pending trial, and is released only when nobody detained
+  faces a lighter charge. A released accused absconds with ``abscond_probability``, at a time drawn
+  uniformly over the rest of the pretrial procedure (at once when the procedure takes no time), and the
+  case closes as ``absconded``; one released from detention after the procedure ended does not abscond
+  (the trial is near). A place frees at the verdict.
 
 Bookkeeping. A case is *open* from filing (arrest) until it closes (verdict or abscond). Open cases
 are in exactly one stage: ``procedure``, ``queue`` (waiting for a court) or ``trial``. The number of
@@ -107,13 +112,16 @@ class Case:
         shared_evidence: Records about the accused held by other agencies that the case links (0: none); they
             add ``shared_evidence_bonus x (1 - 0.5^n)`` to the evidence. ``True`` counts as one.
         cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
-        detained: The accused holds a pretrial detention place (``False``: released at arrest).
+        detained: The accused holds a pretrial detention place (``False``: released at arrest, or later to
+            give the place to an accused facing a heavier charge).
         pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay, or the
             plea procedure for a plea).
         by_plea: The case is resolved by a guilty plea (no queue, no trial).
         queued_day: When the case joined the court queue (``None`` if it never did).
         trial_start_day: When its trial started.
         closed_day: When it closed (verdict or abscond).
+        released_day: When an accused held at arrest was released pending trial to free their place
+            (``None`` if never held, or held to the end).
         evidence_at_verdict: Evidence strength after decay and bonus, at the verdict.
         conviction_probability: Probability of conviction used at the verdict (1 for a plea).
         charged_years: Mean sentence of the charge, as filed (``sentence_years`` unless the model says otherwise).
@@ -137,6 +145,7 @@ class Case:
     queued_day: float | None = None
     trial_start_day: float | None = None
     closed_day: float | None = None
+    released_day: float | None = None
     evidence_at_verdict: float | None = None
     conviction_probability: float | None = None
     charged_years: float | None = None
@@ -144,6 +153,12 @@ class Case:
     outcome: CaseOutcome = CaseOutcome.PENDING
     stage: CaseStage = CaseStage.PROCEDURE
     _court: CourtSystem | None = field(default=None, repr=False)
+
+    def days_detained(self, now: float) -> float:
+        """Days the accused has held a pretrial detention place, up to ``now`` (days)."""
+        if self.detained:
+            return (now if self.closed_day is None else self.closed_day) - self.arrest_day
+        return 0.0 if self.released_day is None else self.released_day - self.arrest_day
 
     @property
     def is_open(self) -> bool:
@@ -167,10 +182,12 @@ class Case:
     # Event targets. Mesa holds scheduled callables by weak reference; the court keeps every open
     # case in a dict, so these bound methods stay alive exactly as long as the case is open.
     def _end_procedure(self) -> None:
-        self._court._join_queue(self)
+        if self.stage is not CaseStage.CLOSED:  # not absconded after a release from detention
+            self._court._join_queue(self)
 
     def _end_plea(self) -> None:
-        self._court._plea_verdict(self)
+        if self.stage is not CaseStage.CLOSED:
+            self._court._plea_verdict(self)
 
     def _end_trial(self) -> None:
         self._court._deliver_verdict(self)
@@ -322,7 +339,10 @@ class CourtSystem:
         by_plea = share >= 1.0 or (share > 0.0 and bool(self.rng.random() < share))
         if by_plea:
             pretrial_days = legal.plea_procedure_days
+        charged_years = legal.sentence_years if sentence_years is None else sentence_years
         detained = self._detained_now < legal.detention_capacity
+        displaced = None if detained else self._displaced_by(charged_years)
+        detained = detained or displaced is not None
         case = Case(
             case_id=self._next_id,
             accused=accused,
@@ -335,14 +355,16 @@ class CourtSystem:
             detained=detained,
             pretrial_days=pretrial_days,
             by_plea=by_plea,
-            charged_years=legal.sentence_years if sentence_years is None else sentence_years,
+            charged_years=charged_years,
             _court=self,
         )
         self._next_id += 1
         self.filed += 1
         self.open_cases[case.case_id] = case
         self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
-        if detained:
+        if displaced is not None:
+            self._release_from_detention(displaced, now)  # the place passes to the new case
+        elif detained:
             self._detained_now += 1
         else:
             self._release(case)
@@ -361,6 +383,29 @@ class CourtSystem:
         else:
             self._join_queue(case)
         return case
+
+    # ------------------------------------------------------------------ pretrial detention
+    def _displaced_by(self, charged_years: float) -> Case | None:
+        """Under ``detention_priority = "charge"``, with every place taken: the detained accused who gives up
+        their place to a new accused charged with ``charged_years`` (the lightest charge, the latest arrested
+        among equals), if their charge is lighter; else ``None``."""
+        if self.legal.detention_priority != "charge" or self._detained_now == 0:
+            return None
+        held = [c for c in self.open_cases.values() if c.detained]
+        lightest = min(held, key=lambda c: (c.charged_years, -c.arrest_day, -c.case_id))
+        return lightest if lightest.charged_years < charged_years else None
+
+    def _release_from_detention(self, case: Case, now: float) -> None:
+        """Release a detained accused pending trial to free their place: they may abscond over the rest of
+        their procedure, never once it has ended."""
+        case.detained = False
+        case.released_day = now
+        self._release(case)
+        left = case.arrest_day + case.pretrial_days - now
+        if case.stage is CaseStage.PROCEDURE and left > 0 and self.rng.random() < self.legal.abscond_probability:
+            if not case.by_plea:
+                self.bound_for_trial -= 1
+            self._schedule(case._abscond, self.rng.random() * left)
 
     # ------------------------------------------------------------------ stages
     def _release(self, case: Case) -> None:
