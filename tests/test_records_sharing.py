@@ -343,7 +343,9 @@ CHAIN = ("members_identified", "organisers_arrested", "networks_dismantled", "or
 CLASSROOM = Path(__file__).resolve().parent.parent / "scenarios" / "classroom.toml"
 
 
-def chain_experiment(tmp_path: Path, legal_lines: str = "", full: dict | None = None) -> Experiment:
+def chain_experiment(
+    tmp_path: Path, legal_lines: str = "", full: dict | None = None, stages: tuple[str, ...] = CHAIN
+) -> Experiment:
     """A real experiment on a copy of the classroom scenario (``legal_lines`` added to its [legal] table):
     sharing nothing against sharing in real time (with the ``full`` overrides besides)."""
     tmp_path.mkdir(exist_ok=True)
@@ -359,7 +361,7 @@ def chain_experiment(tmp_path: Path, legal_lines: str = "", full: dict | None = 
         days=30.0,
         replications=8,
         root_seed=3,
-        outcomes=(*CHAIN, "cost"),
+        outcomes=(*stages, "cost"),
         policies=(Policy("baseline", {}, base), Policy("full", own, {**base, **own})),
     )
 
@@ -423,13 +425,26 @@ def test_the_chain_says_when_the_gain_is_lost_at_the_first_stage_and_names_the_i
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, {"networks_dismantled": 6.0})
     text = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
-    assert text.startswith("The gain is lost at the first stage, members identified by investigation ("), text
+    assert text.startswith("The gain does not reach the first stage, members identified by investigation ("), text
     assert "): not significantly better than without sharing." in text, text
     assert "Further down the chain the change is significant again: networks dismantled (+5." in text, text
     spec = load_scenario(experiment.scenario_path, {"agencies.sharing": "full"}).spec
     assert f"agencies.investigation_yield = {spec.agencies.investigation_yield:g}" in text, text
     each = ", ".join(f"{a.name} {a.investigators}" for a in spec.agencies.members)
     assert f"agencies.members[].investigators: {each}" in text, text
+
+
+def test_a_chain_measured_from_convictions_says_the_earlier_stages_are_not_measured(tmp_path):
+    experiment = chain_experiment(tmp_path, stages=("networks_dismantled", "organisers_convicted"))
+    runs, summary = chain_runs(experiment, {})
+    (entry,) = value_of_information(experiment, runs, summary)
+    assert [r["outcome"] for r in entry["chain"]["rows"]] == ["organisers_convicted", "networks_dismantled"]
+    text = " ".join(entry["chain"]["text"])
+    assert text.startswith("The gain does not reach the first stage this experiment measures, organisers convicted"), (
+        text
+    )
+    assert "members identified by investigation and organisers arrested are not among its outcomes" in text, text
+    assert "From organisers arrested to organisers convicted:" in text, text
 
 
 def test_the_chain_quotes_the_settings_of_the_scenario_the_policy_ran(tmp_path):

@@ -1034,8 +1034,9 @@ def _step_into(stage: str, scenario: dict) -> str:
             + _settings(scenario, "legal.detention_capacity", "legal.detention_priority")
             + ", may abscond when released"
             + _settings(scenario, "legal.abscond_probability")
-            + ", and is convicted with probability legal.base_conviction_probability x evidence, the evidence of "
-            "an investigation being weaker than that of an arrest in the act"
+            + ", and is convicted with a probability that grows with the evidence (legal.base_conviction_probability "
+            "x evidence without a witness), the evidence of an investigation being weaker than that of an arrest in "
+            "the act"
             + _settings(
                 scenario,
                 "legal.base_conviction_probability",
@@ -1074,38 +1075,23 @@ def sharing_chain(
     Uses the chain's stages among the experiment's outcomes, in chain order (None when fewer than two). A stage
     holds when its change is significantly better (Holm-corrected verdict of the results table). Returns
     ``rows`` (the stages' rows of the entry: means, paired difference, verdict) and ``text``: through which
-    stages the gain holds and the first where it is lost (or that it holds all the way, or is not significant
-    from the first stage); at a break, how the model makes that stage from the one before, naming the governing
+    stages the gain holds and the first where it is lost (or that it holds all the way, or does not reach the
+    first stage); where it is lost, how the model makes that stage from the one before, naming the governing
     scenario keys with their values in the scenario this (point, policy) ran (:func:`resolved_scenario`), and the
-    measured figures that bear on it, without sharing and with it.
+    measured figures that bear on that step (``measured``: run means without sharing and with it).
     """
     by_outcome = {r["outcome"]: r for r in entry["rows"]}
     rows = [by_outcome[s] for s in SHARING_CHAIN if s in by_outcome]
     if len(rows) < 2:
         return None
-
-    def say(r: dict[str, Any]) -> str:
-        return f"{OUTCOME_BY_NAME[r['outcome']].label} ({_interval(r['diff'])})"
-
     held = next((i for i, r in enumerate(rows) if r["verdict"] != "better"), len(rows))
     if held == len(rows):
-        return {"rows": rows, "text": ["The gain holds all the way: " + ", ".join(say(r) for r in rows) + "."]}
+        return {"rows": rows, "text": ["The gain holds all the way: " + ", ".join(map(_stage, rows)) + "."]}
     lost = rows[held]
-    how = ""
-    if lost["verdict"] == "worse":
-        how = ": significantly worse than without sharing"
-    elif _is_rare(lost):
-        how = f": too rare in this scenario to tell ({_rare_words(lost)})"
-    if held:
-        first = f"The gain holds through {', '.join(say(r) for r in rows[:held])} and is lost at {say(lost)}{how}."
-    else:
-        measured_first = "" if lost["outcome"] == SHARING_CHAIN[0] else " this experiment measures"
-        how = how or ": not significantly better than without sharing"
-        first = f"The gain is lost at the first stage{measured_first}, {say(lost)}{how}."
-    text = [first]
+    text = [_where_lost(rows, held)]
     again = [r for r in rows[held + 1 :] if r["verdict"] == "better"]
     if again:
-        text.append("Further down the chain the change is significant again: " + ", ".join(say(r) for r in again) + ".")
+        text.append("Further down the chain the change is significant again: " + ", ".join(map(_stage, again)) + ".")
     index = SHARING_CHAIN.index(lost["outcome"])
     before = CHAIN_START if index == 0 else OUTCOME_BY_NAME[SHARING_CHAIN[index - 1]].label
     scenario = resolved_scenario(experiment, entry["point"], entry["policy"])
@@ -1117,10 +1103,36 @@ def sharing_chain(
         if name in measured and not math.isnan(measured[name][0] + measured[name][1])
     ]
     if figures:
-        text.append(
-            f"Measured at that step, without sharing and under {_label(entry['policy'])}: " + "; ".join(figures) + "."
-        )
+        policy = _label(entry["policy"])
+        text.append(f"Measured at that step, without sharing and under {policy}: " + "; ".join(figures) + ".")
     return {"rows": rows, "text": text}
+
+
+def _stage(row: dict[str, Any]) -> str:
+    return f"{OUTCOME_BY_NAME[row['outcome']].label} ({_interval(row['diff'])})"
+
+
+def _where_lost(rows: list[dict[str, Any]], held: int) -> str:
+    """The stages the gain holds through (the first ``held`` rows) and the stage where it is lost, with why it
+    does not count: significantly worse, too rare to tell, or (at the first stage) not significantly better."""
+    lost = rows[held]
+    how = ""
+    if lost["verdict"] == "worse":
+        how = ": significantly worse than without sharing"
+    elif _is_rare(lost):
+        how = f": too rare in this scenario to tell ({_rare_words(lost)})"
+    if held:
+        return f"The gain holds through {', '.join(map(_stage, rows[:held]))} and is lost at {_stage(lost)}{how}."
+    how = how or ": not significantly better than without sharing"
+    unmeasured = SHARING_CHAIN[: SHARING_CHAIN.index(lost["outcome"])]
+    if not unmeasured:
+        return f"The gain does not reach the first stage, {_stage(lost)}{how}."
+    names = " and ".join(OUTCOME_BY_NAME[s].label for s in unmeasured)
+    return (
+        f"The gain does not reach the first stage this experiment measures, {_stage(lost)}{how}; {names} "
+        f"{'is' if len(unmeasured) == 1 else 'are'} not among its outcomes, so whether it is lost before cannot "
+        "be told."
+    )
 
 
 def _chain_table_rows(entry: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
