@@ -19,11 +19,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.experiment.report import value_of_information, voi_overview
+from sim.experiment.report import CHAIN_TITLE, value_of_information, voi_overview, write_report
+from sim.experiment.spec import Experiment, Policy
 from sim.experiment.stats import ratio_estimate, summarise
 from sim.model import BorderModel
 from sim.model.intel import IntelExchange
-from sim.scenario import Agencies, Agency
+from sim.scenario import Agencies, Agency, load_scenario
 
 TWO_NATIONS = Path(__file__).resolve().parent.parent / "scenarios" / "two_nations.toml"
 SEEDS = (1, 2, 3, 4)
@@ -334,3 +335,157 @@ def test_the_report_says_plainly_where_sharing_does_not_pay_and_why():
     assert "too small to tell from chance with 8 replications" in text or "no outcome moved" in text, text
     assert "for the worse" in text, text
     assert "it does not pay in 1: full" in voi_overview(StandIn(), [entry])
+
+
+# ------------------------------------------------------------------------- from records to dismantled networks
+
+CHAIN = ("members_identified", "organisers_arrested", "networks_dismantled", "organisers_convicted")  # OUTCOMES order
+CLASSROOM = Path(__file__).resolve().parent.parent / "scenarios" / "classroom.toml"
+
+
+def chain_experiment(
+    tmp_path: Path, legal_lines: str = "", full: dict | None = None, stages: tuple[str, ...] = CHAIN
+) -> Experiment:
+    """A real experiment on a copy of the classroom scenario (``legal_lines`` added to its [legal] table):
+    sharing nothing against sharing in real time (with the ``full`` overrides besides)."""
+    tmp_path.mkdir(exist_ok=True)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(CLASSROOM.read_text(encoding="utf-8").replace("[legal]\n", f"[legal]\n{legal_lines}"))
+    base = {"agencies.sharing": "none"}
+    own = {"agencies.sharing": "full", **(full or {})}
+    return Experiment(
+        name="chain",
+        description="",
+        path=tmp_path / "chain.toml",
+        scenario_path=scenario,
+        days=30.0,
+        replications=8,
+        root_seed=3,
+        outcomes=(*stages, "cost"),
+        policies=(Policy("baseline", {}, base), Policy("full", own, {**base, **own})),
+    )
+
+
+def chain_runs(experiment: Experiment, gains: dict[str, float], dismantled: tuple[list, list] | None = None):
+    """Eight paired replications: sharing adds ``gains[stage]`` to each stage of the chain (with a little noise);
+    ``dismantled`` gives the networks dismantled of each replication, without and with sharing, instead."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for rep in range(8):
+        base = {stage: 20 + rng.normal(0, 3) for stage in CHAIN}
+        mine = {stage: base[stage] + gains.get(stage, 0.0) + rng.normal(0, 0.5) for stage in CHAIN}
+        if dismantled is not None:
+            base["networks_dismantled"], mine["networks_dismantled"] = dismantled[0][rep], dismantled[1][rep]
+        measured = {"days_to_verdict": 40.0 + rep, "absconded": 6.0}
+        rows.append({"policy": "baseline", "replication": rep, "records_shared": 0.0, "cost": 1e7, **base, **measured})
+        measured = {"days_to_verdict": 30.0 + rep, "absconded": 9.0}
+        mine = {"records_shared": 400.0 + rep, "cost": 1e7 + 1e5, **mine, **measured}
+        rows.append({"policy": "full", "replication": rep, **mine})
+    runs = pd.DataFrame(rows).assign(status="ok", sweep_point=0)
+    return runs, summarise(runs, experiment.policy_names, list(experiment.outcomes))
+
+
+def chain_of(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> dict:
+    (entry,) = value_of_information(experiment, runs, summary)
+    assert [r["outcome"] for r in entry["chain"]["rows"]] == [
+        "members_identified",
+        "organisers_arrested",
+        "organisers_convicted",
+        "networks_dismantled",
+    ], "the stages in chain order"
+    return entry
+
+
+def test_the_chain_says_where_the_gain_is_lost_and_what_governs_that_step(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    runs, summary = chain_runs(experiment, {"members_identified": 8.0, "organisers_arrested": 6.0})
+    entry = chain_of(experiment, runs, summary)
+    text = " ".join(entry["chain"]["text"])
+    assert "The gain holds through members identified by investigation (+8" in text, text
+    assert ", organisers arrested (+5." in text, text
+    assert "and is lost at organisers convicted (" in text, text
+    legal = load_scenario(experiment.scenario_path).spec.legal
+    assert "From organisers arrested to organisers convicted: an arrested organiser" in text, text
+    assert f"legal.abscond_probability = {legal.abscond_probability:g}" in text, text
+    assert f"legal.detention_capacity = {legal.detention_capacity}" in text, text
+    assert f"legal.evidence_by_investigation = {legal.evidence_by_investigation:g}" in text, text
+    assert "days to verdict 43.5 and 33.5 days; absconded 6.0 and 9.0 people" in text, "measured, both policies"
+    assert "dismantle_days" not in text, "only the step where the gain is lost"
+
+
+def test_the_chain_says_when_the_gain_holds_all_the_way(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    runs, summary = chain_runs(experiment, dict.fromkeys(CHAIN, 6.0))
+    text = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
+    assert text.startswith("The gain holds all the way: members identified by investigation (+6"), text
+    assert "networks dismantled (+5." in text and "lost" not in text, text
+
+
+def test_the_chain_says_when_the_gain_is_lost_at_the_first_stage_and_names_the_investigation_keys(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    runs, summary = chain_runs(experiment, {"networks_dismantled": 6.0})
+    text = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
+    assert text.startswith("The gain does not reach the first stage, members identified by investigation ("), text
+    assert "): not significantly better than without sharing." in text, text
+    assert "Further down the chain the change is significant again: networks dismantled (+5." in text, text
+    spec = load_scenario(experiment.scenario_path, {"agencies.sharing": "full"}).spec
+    assert f"agencies.investigation_yield = {spec.agencies.investigation_yield:g}" in text, text
+    each = ", ".join(f"{a.name} {a.investigators}" for a in spec.agencies.members)
+    assert f"agencies.members[].investigators: {each}" in text, text
+
+
+def test_a_chain_measured_from_convictions_says_the_earlier_stages_are_not_measured(tmp_path):
+    experiment = chain_experiment(tmp_path, stages=("networks_dismantled", "organisers_convicted"))
+    runs, summary = chain_runs(experiment, {})
+    (entry,) = value_of_information(experiment, runs, summary)
+    assert [r["outcome"] for r in entry["chain"]["rows"]] == ["organisers_convicted", "networks_dismantled"]
+    text = " ".join(entry["chain"]["text"])
+    assert text.startswith("The gain does not reach the first stage this experiment measures, organisers convicted"), (
+        text
+    )
+    assert "members identified by investigation and organisers arrested are not among its outcomes" in text, text
+    assert "From organisers arrested to organisers convicted:" in text, text
+
+
+def test_the_chain_quotes_the_settings_of_the_scenario_the_policy_ran(tmp_path):
+    gains = {"members_identified": 8.0, "organisers_arrested": 6.0}
+    default = chain_experiment(tmp_path / "a")
+    changed = chain_experiment(tmp_path / "b", legal_lines="abscond_probability = 0.77\n", full={"legal.courts": 9})
+    texts = {}
+    for name, experiment in (("default", default), ("changed", changed)):
+        runs, summary = chain_runs(experiment, gains)
+        texts[name] = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
+    assert "legal.abscond_probability = 0.77" in texts["changed"], texts["changed"]
+    assert "legal.abscond_probability = 0.77" not in texts["default"], texts["default"]
+    assert "legal.courts = 9" in texts["changed"], "the policy's own override, not the scenario's"
+    assert "legal.courts = 9" not in texts["default"], texts["default"]
+
+
+def test_the_chain_table_is_in_both_reports(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    runs, summary = chain_runs(experiment, {"members_identified": 8.0, "organisers_arrested": 6.0})
+    html_path, md_path = write_report(experiment, tmp_path, runs, summary)
+    markdown, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
+    assert f"#### {CHAIN_TITLE}" in markdown and f"<h4>{CHAIN_TITLE}</h4>" in page
+    assert "| stage | no sharing, mean a run | full, mean a run | change [95% interval] | verdict |" in markdown
+    assert "| organisers arrested (people) |" in markdown, markdown
+    assert "<td>organisers convicted (people)</td>" in page
+    assert "and is lost at organisers convicted" in markdown and "and is lost at organisers convicted" in page
+
+
+def test_a_chain_with_fewer_than_two_stages_is_left_out():
+    runs, summary = voi_runs(gain=6.0)
+    (entry,) = value_of_information(StandIn(), runs, summary)
+    assert entry["chain"] is None
+
+
+def test_a_rare_outcome_is_called_rare_not_too_small_to_tell(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    without, with_sharing = [0, 0, 1, 0, 0, 0, 1, 0], [0, 1, 1, 0, 0, 1, 1, 0]
+    runs, summary = chain_runs(experiment, {"members_identified": 0.3}, dismantled=(without, with_sharing))
+    (entry,) = value_of_information(experiment, runs, summary)
+    text = " ".join(entry["text"])
+    rare = "networks dismantled (0.250 a run without sharing, 0.500 with it)"
+    assert f"Too rare in this scenario to tell, fewer than one a run with and without sharing: {rare}" in text, text
+    chance = next(line for line in entry["text"] if "too small to tell from chance" in line)
+    assert "networks dismantled" not in chance and "members identified" in chance, chance

@@ -728,8 +728,10 @@ def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd
     A policy qualifies at a sweep point when its runs shared records (:data:`RECORDS_SHARED` > 0 on average)
     and the baseline's shared none. Returns one dict per qualifying (point, policy): ``point``, ``policy``,
     ``records`` (mean records shared per run), ``extra_cost`` (mean paired cost difference), ``rows`` (per
-    outcome: diff with interval, per 1,000 records and per million cost with intervals, verdict) and ``text``
-    (sentences generated from the statistics: where the policy pays, what it costs, or why it does not pay).
+    outcome: means without and with sharing, diff with interval, per 1,000 records and per million cost with
+    intervals, verdict), ``text`` (sentences generated from the statistics: where the policy pays, what it costs,
+    or why it does not pay) and ``chain`` (:func:`sharing_chain`: how far the gain travels from records to
+    dismantled networks, or None).
     """
     if runs.empty or summary.empty or RECORDS_SHARED not in runs.columns:
         return []
@@ -759,6 +761,8 @@ def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd
                 rows.append(
                     {
                         "outcome": outcome,
+                        "base_mean": float(base.loc[common, outcome].mean()),
+                        "policy_mean": float(mine.loc[common, outcome].mean()),
                         "diff": estimate(diff),
                         "per_1000_records": per_records,
                         "per_million_cost": per_cost,
@@ -774,6 +778,7 @@ def value_of_information(experiment: Experiment, runs: pd.DataFrame, summary: pd
                 "family": family,
             }
             entry["text"] = _voi_text(experiment, entry)
+            entry["chain"] = sharing_chain(experiment, entry, measured_means(base.loc[common], mine.loc[common]))
             result.append(entry)
     return result
 
@@ -822,7 +827,7 @@ def _voi_text(experiment: Experiment, entry: dict[str, Any]) -> list[str]:
             diff = r["diff"].mean
             return higher is not None and diff != 0 and not math.isnan(diff) and (diff > 0) == higher
 
-        leaning = [r for r in unclear if good_way(r)]
+        leaning = [r for r in unclear if good_way(r) and not _is_rare(r)]
         if leaning:
             why.append(
                 f"what it gains is too small to tell from chance with {experiment.replications} replications "
@@ -833,6 +838,13 @@ def _voi_text(experiment: Experiment, entry: dict[str, Any]) -> list[str]:
         if costs:
             why.append("and what it changes significantly is for the worse")
         lines.append(f"It does not pay here: no outcome improved significantly; {', '.join(why)}.")
+    rare = [r for r in unclear if _is_rare(r)]
+    if rare:
+        lines.append(
+            "Too rare in this scenario to tell, fewer than one a run with and without sharing: "
+            + "; ".join(f"{OUTCOME_BY_NAME[r['outcome']].label} ({_rare_words(r)})" for r in rare)
+            + "."
+        )
     return lines
 
 
@@ -884,6 +896,8 @@ def _html_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
     esc = html.escape
     out = ["<h2>Value of information: where sharing pays and what it costs</h2>", f"<p>{esc(VOI_INTRO)}</p>"]
     out.append(f"<p><b>{esc(voi_overview(experiment, voi))}</b></p>")
+    if any(entry.get("chain") for entry in voi):
+        out.append(f"<p>{esc(CHAIN_INTRO)}</p>")
     for entry in voi:
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         out.append(f"<h3>{esc(title)}</h3>")
@@ -891,6 +905,14 @@ def _html_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
         head = "".join(f"<th>{esc(h)}</th>" for h in VOI_HEAD)
         rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _voi_table_rows(entry))
         out.append(f"<table><tr>{head}</tr>{rows}</table>")
+        if entry.get("chain"):
+            out.append(f"<h4>{esc(CHAIN_TITLE)}</h4>")
+            out += [f"<p>{esc(line)}</p>" for line in entry["chain"]["text"]]
+            head = "".join(f"<th>{esc(h)}</th>" for h in _chain_head(entry))
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _chain_table_rows(entry)
+            )
+            out.append(f"<table><tr>{head}</tr>{rows}</table>")
     return "\n".join(out)
 
 
@@ -899,13 +921,236 @@ def _markdown_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> list[str
         return []
     lines = ["", "## Value of information: where sharing pays and what it costs", "", VOI_INTRO]
     lines += ["", f"**{voi_overview(experiment, voi)}**"]
+    if any(entry.get("chain") for entry in voi):
+        lines += ["", CHAIN_INTRO]
     for entry in voi:
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         lines += ["", f"### {title}", ""]
         lines += [f"{line}" for line in entry["text"]]
         lines += ["", "| " + " | ".join(VOI_HEAD) + " |", "|---" * len(VOI_HEAD) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in _voi_table_rows(entry)]
+        if entry.get("chain"):
+            lines += ["", f"#### {CHAIN_TITLE}", ""]
+            lines += entry["chain"]["text"]
+            head = _chain_head(entry)
+            lines += ["", "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+            lines += ["| " + " | ".join(row) + " |" for row in _chain_table_rows(entry)]
     return lines
+
+
+# -------------------------------------------------------------------- the chain from records to dismantling
+
+#: The chain through which sharing works, in order: records an investigating agency can see let its
+#: investigators identify members, the climb through the network reaches organisers, organisers are convicted,
+#: and a network left without an organiser at large is dismantled. A gain in records is worth something only
+#: as far as it travels down this chain.
+SHARING_CHAIN = ("members_identified", "organisers_arrested", "organisers_convicted", "networks_dismantled")
+CHAIN_TITLE = "From records to dismantled networks"
+CHAIN_INTRO = (
+    "Sharing works through a chain: the records an agency can see help its investigators identify a network's "
+    "members, their climb through the network reaches its organisers, organisers are convicted, and a network "
+    "left without an organiser at large is dismantled. Under each policy, the chain's stages that this experiment "
+    "measures show how far its gain travels: a stage holds when its change against sharing nothing is "
+    "significantly better (Holm-corrected, as in the results table); where the gain is lost, the step into that "
+    "stage is described with the scenario settings that govern it."
+)
+#: What comes before the first stage of the chain.
+CHAIN_START = "records an agency can see"
+#: Measured figures (run columns) that explain a break at a stage: quoted, baseline and policy, when the runs
+#: have them.
+CHAIN_MEASURED = {
+    "organisers_convicted": ("days_to_verdict", "absconded", "court_utilisation"),
+    "networks_dismantled": ("mean_days_to_dismantle",),
+}
+#: Units of outcomes that count events in a run: below one a run under both policies, a change cannot be told.
+COUNT_UNITS = ("people", "groups", "cases", "events", "records", "networks")
+
+
+def measured_means(base: pd.DataFrame, mine: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Means (baseline, policy) over paired replications of the measured figures :data:`CHAIN_MEASURED` names,
+    for those the runs have (runs with no value, e.g. no network dismantled, are left out of a mean)."""
+    names = {name for names in CHAIN_MEASURED.values() for name in names}
+    return {
+        name: (float(base[name].mean()), float(mine[name].mean()))
+        for name in sorted(names)
+        if name in base.columns and name in mine.columns
+    }
+
+
+def resolved_scenario(experiment: Experiment, point: int, policy: str) -> dict:
+    """The scenario one (sweep point, policy) ran, as a nested dict: the scenario file with the baseline's,
+    the sweep point's and the policy's overrides."""
+    from sim.scenario import load_scenario, to_dict
+
+    overrides = experiment.run_overrides(experiment.policy(policy), experiment.sweep_points()[point])
+    return to_dict(load_scenario(experiment.scenario_path, overrides).spec)
+
+
+def _value_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _setting(scenario: dict, key: str) -> str:
+    """``key = value`` as the scenario has it; the bare key when the scenario has no such key."""
+    value = _lookup(scenario, key)
+    return key if value is _MISSING_VALUE else f"{key} = {_value_text(value)}"
+
+
+def _settings(scenario: dict, *keys: str) -> str:
+    """`` (key = value, ...)`` for those of the keys the scenario has; empty when it has none of them."""
+    found = [_setting(scenario, k) for k in keys if _lookup(scenario, k) is not _MISSING_VALUE]
+    return f" ({', '.join(found)})" if found else ""
+
+
+def _investigators(scenario: dict) -> str:
+    members = _lookup(scenario, "agencies.members")
+    if members is _MISSING_VALUE or not members:
+        return "investigators"
+    each = ", ".join(f"{m['name']} {m['investigators']}" for m in members)
+    return f"investigators (agencies.members[].investigators: {each})"
+
+
+def _step_into(stage: str, scenario: dict) -> str:
+    """How the model turns the chain's previous stage into ``stage``, naming the governing scenario keys with
+    their values in ``scenario``."""
+    if stage == "members_identified":
+        return (
+            "after an arrest, the arresting agency's investigators identify another member of the network with "
+            "probability 1 - exp(-agencies.investigation_yield x investigators x linked records it can see), "
+            f"{_setting(scenario, 'agencies.investigation_yield')}, {_investigators(scenario)}"
+        )
+    if stage == "organisers_arrested":
+        return (
+            "each rung of the climb from the arrested member to an organiser succeeds with 1 - exp(-agencies."
+            "investigation_yield x investigators x linked records), and the climb stops at the first failure: "
+            f"{_setting(scenario, 'agencies.investigation_yield')}, {_investigators(scenario)}, "
+            f"{_setting(scenario, 'traffickers.organisers')} organiser(s) a network"
+        )
+    if stage == "organisers_convicted":
+        return (
+            "an arrested organiser waits for a verdict through the procedure and the court queue"
+            + _settings(scenario, "legal.procedural_delay_days", "legal.courts", "legal.trial_days_mean")
+            + ", is held pending trial only while a detention place is free"
+            + _settings(scenario, "legal.detention_capacity", "legal.detention_priority")
+            + ", may abscond when released"
+            + _settings(scenario, "legal.abscond_probability")
+            + ", and is convicted with a probability that grows with the evidence (legal.base_conviction_probability "
+            "x evidence without a witness), the evidence of an investigation being weaker than that of an arrest in "
+            "the act"
+            + _settings(
+                scenario,
+                "legal.base_conviction_probability",
+                "legal.evidence_by_investigation",
+                "legal.evidence_half_life_days",
+            )
+        )
+    if stage == "networks_dismantled":
+        return (
+            f"a network is dismantled only after {_setting(scenario, 'traffickers.dismantle_days')} days with no "
+            "organiser at large, and a network that lost its organiser finds a new one after "
+            f"{_setting(scenario, 'traffickers.organiser_replacement_days')} days on average "
+            f"({_setting(scenario, 'traffickers.organisers')} organiser(s) a network)"
+        )
+    raise ValueError(f"no mechanism described for the stage {stage!r}")
+
+
+def _is_rare(row: dict[str, Any]) -> bool:
+    """A count that stays below one a run both without and with sharing: too rare to tell a change."""
+    if OUTCOME_BY_NAME[row["outcome"]].unit not in COUNT_UNITS:
+        return False
+    return bool(row["base_mean"] < 1 and row["policy_mean"] < 1)
+
+
+def _rare_words(row: dict[str, Any]) -> str:
+    if row["base_mean"] == 0 and row["policy_mean"] == 0:
+        return "none in any run, with or without sharing"
+    return f"{format_number(row['base_mean'])} a run without sharing, {format_number(row['policy_mean'])} with it"
+
+
+def sharing_chain(
+    experiment: Experiment, entry: dict[str, Any], measured: dict[str, tuple[float, float]]
+) -> dict[str, Any] | None:
+    """Follow one (point, policy)'s gain down :data:`SHARING_CHAIN` and say where it stops and why.
+
+    Uses the chain's stages among the experiment's outcomes, in chain order (None when fewer than two). A stage
+    holds when its change is significantly better (Holm-corrected verdict of the results table). Returns
+    ``rows`` (the stages' rows of the entry: means, paired difference, verdict) and ``text``: through which
+    stages the gain holds and the first where it is lost (or that it holds all the way, or does not reach the
+    first stage); where it is lost, how the model makes that stage from the one before, naming the governing
+    scenario keys with their values in the scenario this (point, policy) ran (:func:`resolved_scenario`), and the
+    measured figures that bear on that step (``measured``: run means without sharing and with it).
+    """
+    by_outcome = {r["outcome"]: r for r in entry["rows"]}
+    rows = [by_outcome[s] for s in SHARING_CHAIN if s in by_outcome]
+    if len(rows) < 2:
+        return None
+    held = next((i for i, r in enumerate(rows) if r["verdict"] != "better"), len(rows))
+    if held == len(rows):
+        return {"rows": rows, "text": ["The gain holds all the way: " + ", ".join(map(_stage, rows)) + "."]}
+    lost = rows[held]
+    text = [_where_lost(rows, held)]
+    again = [r for r in rows[held + 1 :] if r["verdict"] == "better"]
+    if again:
+        text.append("Further down the chain the change is significant again: " + ", ".join(map(_stage, again)) + ".")
+    index = SHARING_CHAIN.index(lost["outcome"])
+    before = CHAIN_START if index == 0 else OUTCOME_BY_NAME[SHARING_CHAIN[index - 1]].label
+    scenario = resolved_scenario(experiment, entry["point"], entry["policy"])
+    text.append(f"From {before} to {OUTCOME_BY_NAME[lost['outcome']].label}: {_step_into(lost['outcome'], scenario)}.")
+    figures = [
+        f"{OUTCOME_BY_NAME[name].label} {format_number(measured[name][0])} and {format_number(measured[name][1])}"
+        + ("" if OUTCOME_BY_NAME[name].unit in ("ratio", "share") else f" {OUTCOME_BY_NAME[name].unit}")
+        for name in CHAIN_MEASURED.get(lost["outcome"], ())
+        if name in measured and not math.isnan(measured[name][0] + measured[name][1])
+    ]
+    if figures:
+        policy = _label(entry["policy"])
+        text.append(f"Measured at that step, without sharing and under {policy}: " + "; ".join(figures) + ".")
+    return {"rows": rows, "text": text}
+
+
+def _stage(row: dict[str, Any]) -> str:
+    return f"{OUTCOME_BY_NAME[row['outcome']].label} ({_interval(row['diff'])})"
+
+
+def _where_lost(rows: list[dict[str, Any]], held: int) -> str:
+    """The stages the gain holds through (the first ``held`` rows) and the stage where it is lost, with why it
+    does not count: significantly worse, too rare to tell, or (at the first stage) not significantly better."""
+    lost = rows[held]
+    how = ""
+    if lost["verdict"] == "worse":
+        how = ": significantly worse than without sharing"
+    elif _is_rare(lost):
+        how = f": too rare in this scenario to tell ({_rare_words(lost)})"
+    if held:
+        return f"The gain holds through {', '.join(map(_stage, rows[:held]))} and is lost at {_stage(lost)}{how}."
+    how = how or ": not significantly better than without sharing"
+    unmeasured = SHARING_CHAIN[: SHARING_CHAIN.index(lost["outcome"])]
+    if not unmeasured:
+        return f"The gain does not reach the first stage, {_stage(lost)}{how}."
+    names = " and ".join(OUTCOME_BY_NAME[s].label for s in unmeasured)
+    return (
+        f"The gain does not reach the first stage this experiment measures, {_stage(lost)}{how}; {names} "
+        f"{'is' if len(unmeasured) == 1 else 'are'} not among its outcomes, so whether it is lost before cannot "
+        "be told."
+    )
+
+
+def _chain_table_rows(entry: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (
+            f"{OUTCOME_BY_NAME[r['outcome']].label} ({OUTCOME_BY_NAME[r['outcome']].unit})",
+            format_number(r["base_mean"]),
+            format_number(r["policy_mean"]),
+            _interval(r["diff"]),
+            "" if r["verdict"] == "no clear difference" else r["verdict"],
+        )
+        for r in entry["chain"]["rows"]
+    ]
+
+
+def _chain_head(entry: dict[str, Any]) -> tuple[str, ...]:
+    policy = f"{_label(entry['policy'])}, mean a run"
+    return ("stage", "no sharing, mean a run", policy, "change [95% interval]", "verdict")
 
 
 _CAPTIONS = {
