@@ -1023,14 +1023,15 @@ def _step_into(stage: str, scenario: dict) -> str:
         return (
             "each rung of the climb from the arrested member to an organiser succeeds with 1 - exp(-agencies."
             "investigation_yield x investigators x linked records), and the climb stops at the first failure: "
-            f"{_setting(scenario, 'agencies.investigation_yield')}, {_investigators(scenario)}, "
-            f"{_setting(scenario, 'traffickers.organisers')} organiser(s) a network"
+            f"{_setting(scenario, 'agencies.investigation_yield')}, {_investigators(scenario)}; organisers a "
+            f"network: {_setting(scenario, 'traffickers.organisers')}"
         )
     if stage == "organisers_convicted":
         return (
             "an arrested organiser waits for a verdict through the procedure and the court queue"
             + _settings(scenario, "legal.procedural_delay_days", "legal.courts", "legal.trial_days_mean")
-            + ", is held pending trial only while a detention place is free"
+            + ", is held pending trial while a detention place is free or, when places go by the weight of the "
+            "charge, by taking the place of an accused facing a lighter one"
             + _settings(scenario, "legal.detention_capacity", "legal.detention_priority")
             + ", may abscond when released"
             + _settings(scenario, "legal.abscond_probability")
@@ -1047,9 +1048,10 @@ def _step_into(stage: str, scenario: dict) -> str:
     if stage == "networks_dismantled":
         return (
             f"a network is dismantled only after {_setting(scenario, 'traffickers.dismantle_days')} days with no "
-            "organiser at large, and a network that lost its organiser finds a new one after "
-            f"{_setting(scenario, 'traffickers.organiser_replacement_days')} days on average "
-            f"({_setting(scenario, 'traffickers.organisers')} organiser(s) a network)"
+            "organiser at large, unless it finds a new organiser first (after "
+            f"{_setting(scenario, 'traffickers.organiser_replacement_days')} days on average) or its organiser is "
+            f"released, acquitted or back from prison; organisers a network: "
+            f"{_setting(scenario, 'traffickers.organisers')}"
         )
     raise ValueError(f"no mechanism described for the stage {stage!r}")
 
