@@ -51,15 +51,17 @@ def test_alerts_reach_other_agencies_only_with_full_sharing():
     assert sorted(exchange("full").alert_receivers("border_patrol")) == ["border_patrol", "police"]
 
 
-def test_investigators_know_more_about_a_network_with_sharing():
+def test_investigators_see_more_records_about_a_member_with_sharing():
+    """An interdiction makes a place record linked to the guide; another agency's arrest of the same member makes
+    identity and phone records; a third member's records are not linked to them."""
     counts = {}
     for sharing in ("none", "full"):
         intel = exchange(sharing)
-        intel.log(0.0, "border_patrol", "interdiction", 1.0, 1.0, network_id=4)
-        intel.log(1.0, "police", "arrest", 2.0, 2.0, network_id=4)
-        intel.log(2.0, "police", "arrest", 2.0, 2.0, network_id=5)
-        counts[sharing] = intel.knows_network("border_patrol", 4, now_h=3.0)
-    assert counts == {"none": 1, "full": 2}
+        intel.log(0.0, "border_patrol", "interdiction", 1.0, 1.0, network_id=4, member_id=7)
+        intel.log(1.0, "police", "arrest", 2.0, 2.0, network_id=4, member_id=7)
+        intel.log(2.0, "police", "arrest", 2.0, 2.0, network_id=5, member_id=8)
+        counts[sharing] = intel.linked_records("border_patrol", 7, now_h=3.0)
+    assert counts == {"none": 1, "full": 3}
 
 
 def test_old_entries_are_pruned_for_targeting_but_counted():
@@ -72,10 +74,10 @@ def test_old_entries_are_pruned_for_targeting_but_counted():
 
 def test_finds_at_a_port_are_evidence_but_do_not_draw_patrols_to_the_port():
     intel = exchange("full")
-    intel.log(0.0, "police", "detection", 30.0, 8.0, network_id=2, at_port=True)
-    intel.log(0.0, "police", "interdiction", 30.0, 8.0, network_id=2, at_port=True)
-    intel.log(1.0, "police", "detection", 12.0, 7.0, network_id=2)
+    intel.log(0.0, "police", "detection", 30.0, 8.0, network_id=2, at_port=True, member_id=5, vehicle=True)
+    intel.log(0.0, "police", "interdiction", 30.0, 8.0, network_id=2, at_port=True, member_id=5, vehicle=True)
+    intel.log(1.0, "police", "detection", 12.0, 7.0, network_id=2, member_id=5)
     for viewer in ("police", "border_patrol"):
         points, _ = intel.visible_points(viewer, now_h=2.0)
         assert points.tolist() == [[12.0, 7.0]]
-        assert intel.knows_network(viewer, 2, now_h=2.0) == 3
+        assert intel.linked_records(viewer, 5, now_h=2.0) == 5, "two places and vehicles at the port, one place"

@@ -305,10 +305,6 @@ class IntelExchange:
             return [a for a in self.agencies if team or not self.foreign(owner, a)]
         return [owner]
 
-    def knows_network(self, investigator: str, network_id: int, now_h: float) -> int:
-        """How many entries about a network an agency can use (own plus shared)."""
-        return sum(1 for e in self._all if e.network_id == network_id and self.can_see(investigator, e, now_h))
-
     def visible_linked(self, agency: str, member_id: int, now_h: float) -> list[Record]:
         """The records linked to a member (identity, phone, places, vehicles) that ``agency`` can see now."""
         return [r for r in self._by_member.get(member_id, ()) if self.can_see(agency, r, now_h)]
