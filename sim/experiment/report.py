@@ -950,9 +950,11 @@ CHAIN_INTRO = (
     "Sharing works through a chain: the records an agency can see help its investigators identify a network's "
     "members, their climb through the network reaches its organisers, organisers are convicted, and a network "
     "left without an organiser at large is dismantled. Under each policy, the chain's stages that this experiment "
-    "measures show how far its gain travels: a stage holds when its change against sharing nothing is "
-    "significantly better (Holm-corrected, as in the results table); where the gain is lost, the step into that "
-    "stage is described with the scenario settings that govern it."
+    "measures show how far its gain travels: a stage holds when the 95% interval of its change against sharing "
+    "nothing lies clear of zero on the better side. The chain diagnoses where a gain goes; which of its stages "
+    "also survive Holm's correction over the whole results table (the verdicts that say whether a policy pays) "
+    "is said beside it. Where the gain is lost, the step into that stage is described with the scenario "
+    "settings that govern it."
 )
 #: What comes before the first stage of the chain.
 CHAIN_START = "records an agency can see"
@@ -1086,14 +1088,16 @@ def sharing_chain(
     rows = [by_outcome[s] for s in SHARING_CHAIN if s in by_outcome]
     if len(rows) < 2:
         return None
-    held = next((i for i, r in enumerate(rows) if r["verdict"] != "better"), len(rows))
+    held = next((i for i, r in enumerate(rows) if not _holds(r)), len(rows))
     if held == len(rows):
-        return {"rows": rows, "text": ["The gain holds all the way: " + ", ".join(map(_stage, rows)) + "."]}
+        text = ["The gain holds all the way: " + ", ".join(map(_stage, rows)) + "."]
+        return {"rows": rows, "text": text + _corrected(rows, entry["family"])}
     lost = rows[held]
     text = [_where_lost(rows, held)]
-    again = [r for r in rows[held + 1 :] if r["verdict"] == "better"]
+    again = [r for r in rows[held + 1 :] if _holds(r)]
     if again:
-        text.append("Further down the chain the change is significant again: " + ", ".join(map(_stage, again)) + ".")
+        text.append("Further down the chain the change is clear of zero again: " + ", ".join(map(_stage, again)) + ".")
+    text += _corrected(rows[:held] + again, entry["family"])
     index = SHARING_CHAIN.index(lost["outcome"])
     before = CHAIN_START if index == 0 else OUTCOME_BY_NAME[SHARING_CHAIN[index - 1]].label
     scenario = resolved_scenario(experiment, entry["point"], entry["policy"])
@@ -1108,6 +1112,31 @@ def sharing_chain(
         policy = _label(entry["policy"])
         text.append(f"Measured at that step, without sharing and under {policy}: " + "; ".join(figures) + ".")
     return {"rows": rows, "text": text}
+
+
+def _holds(row: dict[str, Any]) -> bool:
+    """A chain stage holds: significantly better after Holm's correction, or the 95% interval of its change lies
+    clear of zero on the better side (a count too rare to tell never holds)."""
+    if row["verdict"] == "better":
+        return True
+    higher, diff = OUTCOME_BY_NAME[row["outcome"]].higher_is_better, row["diff"]
+    if higher is None or _is_rare(row):
+        return False
+    return bool(diff.ci_low > 0) if higher else bool(diff.ci_high < 0)
+
+
+def _corrected(held: list[dict[str, Any]], family: int) -> list[str]:
+    """Which of the stages that hold also survive Holm's correction (nothing to say when all do)."""
+    loose = [r for r in held if r["verdict"] != "better"]
+    if not loose:
+        return []
+    strict = [OUTCOME_BY_NAME[r["outcome"]].label for r in held if r["verdict"] == "better"]
+    head = f"After Holm's correction over the {family} comparisons of the results table, "
+    if strict:
+        verb = "is" if len(strict) == 1 else "are"
+        names = " and ".join(strict)
+        return [f"{head}{names} {verb} significant; the other intervals are clear of zero only before it."]
+    return [f"{head}none of these stages is significant: their intervals are clear of zero only before it."]
 
 
 def _stage(row: dict[str, Any]) -> str:
@@ -1125,7 +1154,7 @@ def _where_lost(rows: list[dict[str, Any]], held: int) -> str:
         how = f": too rare in this scenario to tell ({_rare_words(lost)})"
     if held:
         return f"The gain holds through {', '.join(map(_stage, rows[:held]))} and is lost at {_stage(lost)}{how}."
-    how = how or ": not significantly better than without sharing"
+    how = how or ": its 95% interval does not lie clear of zero on the better side"
     unmeasured = SHARING_CHAIN[: SHARING_CHAIN.index(lost["outcome"])]
     if not unmeasured:
         return f"The gain does not reach the first stage, {_stage(lost)}{how}."
