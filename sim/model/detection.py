@@ -74,6 +74,8 @@ def patrol_exposure(
     lo = np.where(inside, lo, 0.0)
     hi = np.where(inside, hi, 0.0)
     width = hi - lo
+    if r2 <= 0.0:  # patrols that see nothing (a range of 0 is allowed): no exposure, not 0 / 0
+        return np.zeros_like(aa)
     integral_d2 = aa * width + ab * (hi * hi - lo * lo) + bb * (hi**3 - lo**3) / 3.0
     return np.clip(width - integral_d2 / r2, 0.0, 1.0)
 

@@ -173,3 +173,16 @@ def test_parallel_sweeps_reach_the_bound_min_one_c(coverage):
         f"parallel sweeps at C = {coverage}: detected {detected.mean():.4f}, bound min(1, C) = {expected:.4f}, "
         f"difference beyond 3 SE = {tol:.4f}"
     )
+
+
+def test_patrols_with_no_range_see_nothing_without_a_division_by_zero():
+    """A detection range of 0 is a valid input: every pair's exposure is exactly 0, with no 0 / 0 on the way
+    (a NaN would silently compare False against a random draw, and poison any sum)."""
+    rng = np.random.default_rng(1)
+    group = rng.uniform(0, 5, size=(2, 3, 2))
+    patrol = rng.uniform(0, 5, size=(2, 4, 2))
+    with np.errstate(all="raise"):
+        exposure = patrol_exposure(group[0], group[1], patrol[0], patrol[1], 0.0)
+    assert exposure.shape == (3, 4) and not exposure.any()
+    on_top = patrol_exposure(group[0], group[1], group[0][:1], group[1][:1], 0.0)
+    assert np.array_equal(on_top, np.zeros((3, 1))), "even a patrol walking with the group"
