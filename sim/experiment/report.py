@@ -20,6 +20,7 @@ import html
 import io
 import math
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -902,17 +903,11 @@ def _html_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> str:
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         out.append(f"<h3>{esc(title)}</h3>")
         out += [f"<p>{esc(line)}</p>" for line in entry["text"]]
-        head = "".join(f"<th>{esc(h)}</th>" for h in VOI_HEAD)
-        rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _voi_table_rows(entry))
-        out.append(f"<table><tr>{head}</tr>{rows}</table>")
+        out.append(_plain_html_table(VOI_HEAD, _voi_table_rows(entry)))
         if entry.get("chain"):
             out.append(f"<h4>{esc(CHAIN_TITLE)}</h4>")
             out += [f"<p>{esc(line)}</p>" for line in entry["chain"]["text"]]
-            head = "".join(f"<th>{esc(h)}</th>" for h in _chain_head(entry))
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in _chain_table_rows(entry)
-            )
-            out.append(f"<table><tr>{head}</tr>{rows}</table>")
+            out.append(_plain_html_table(_chain_head(entry), _chain_table_rows(entry)))
     return "\n".join(out)
 
 
@@ -927,15 +922,24 @@ def _markdown_voi(experiment: Experiment, voi: list[dict[str, Any]]) -> list[str
         title = _label(entry["policy"]) + (f" — {sweep_label(experiment, entry['point'])}" if experiment.sweep else "")
         lines += ["", f"### {title}", ""]
         lines += [f"{line}" for line in entry["text"]]
-        lines += ["", "| " + " | ".join(VOI_HEAD) + " |", "|---" * len(VOI_HEAD) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in _voi_table_rows(entry)]
+        lines += ["", *_plain_markdown_table(VOI_HEAD, _voi_table_rows(entry))]
         if entry.get("chain"):
             lines += ["", f"#### {CHAIN_TITLE}", ""]
             lines += entry["chain"]["text"]
-            head = _chain_head(entry)
-            lines += ["", "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
-            lines += ["| " + " | ".join(row) + " |" for row in _chain_table_rows(entry)]
+            lines += ["", *_plain_markdown_table(_chain_head(entry), _chain_table_rows(entry))]
     return lines
+
+
+def _plain_html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table of text cells (escaped) under a header row."""
+    esc = html.escape
+    cells = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + f"</tr>{cells}</table>"
+
+
+def _plain_markdown_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """The lines of a markdown table of text cells under a header row."""
+    return ["| " + " | ".join(head) + " |", "|---" * len(head) + "|", *("| " + " | ".join(r) + " |" for r in rows)]
 
 
 # -------------------------------------------------------------------- the chain from records to dismantling
@@ -1077,7 +1081,8 @@ def sharing_chain(
     """Follow one (point, policy)'s gain down :data:`SHARING_CHAIN` and say where it stops and why.
 
     Uses the chain's stages among the experiment's outcomes, in chain order (None when fewer than two). A stage
-    holds when its change is significantly better (Holm-corrected verdict of the results table). Returns
+    holds when its change is significantly better or its 95% interval lies clear of zero on the better side
+    (:func:`_holds`); which of the stages that hold survive Holm's correction is said too. Returns
     ``rows`` (the stages' rows of the entry: means, paired difference, verdict) and ``text``: through which
     stages the gain holds and the first where it is lost (or that it holds all the way, or does not reach the
     first stage); where it is lost, how the model makes that stage from the one before, naming the governing
@@ -1145,7 +1150,7 @@ def _stage(row: dict[str, Any]) -> str:
 
 def _where_lost(rows: list[dict[str, Any]], held: int) -> str:
     """The stages the gain holds through (the first ``held`` rows) and the stage where it is lost, with why it
-    does not count: significantly worse, too rare to tell, or (at the first stage) not significantly better."""
+    does not count: significantly worse, too rare to tell, or (at the first stage) an interval reaching zero."""
     lost = rows[held]
     how = ""
     if lost["verdict"] == "worse":
