@@ -9,7 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: demo test lint format bench fuzz lock clean-venv
+.PHONY: demo test test-fast lint format bench fuzz lock clean-venv
 
 $(STAMP): pyproject.toml $(LOCK)
 	@set -e; \
@@ -29,6 +29,11 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n 2 -q
+
+# The fast layer: everything but the slow statistical tests (many seeds, long runs) and the browser test.
+test-fast: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 -q -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -41,6 +41,7 @@ def paired(
     return a, b
 
 
+@pytest.mark.slow
 def test_full_sharing_beats_none_on_interdictions_when_agencies_overlap():
     # Alert routing alone: with investigations on, shared records also take networks' organisers, and the
     # thinner traffic that follows lowers the count of interdictions (tests/test_network_structure.py).
@@ -60,6 +61,7 @@ def test_full_sharing_beats_none_on_interdictions_when_agencies_overlap():
     )
 
 
+@pytest.mark.slow
 def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate():
     # Evidence counts for much and decays fast, so waiting costs convictions visibly.
     evidence = {
@@ -86,6 +88,7 @@ def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate(
     )
 
 
+@pytest.mark.slow
 def test_strong_protection_raises_testimony_and_the_conviction_rate():
     # Testimony acts at trial: every case tried.
     base = ALL_VICTIMS | {"legal.courts": 4, "legal.procedural_delay_days": 20.0, "legal.plea_share": 0.0}
@@ -106,6 +109,7 @@ def test_strong_protection_raises_testimony_and_the_conviction_rate():
     assert rate(strong) > rate(none) + 0.05, f"conviction rate: none {rate(none):.2f}, strong {rate(strong):.2f}"
 
 
+@pytest.mark.slow
 def test_non_punishment_turns_misidentified_victims_into_supported_witnesses():
     """Under non-punishment a missed victim is held for the late identification instead of being returned at once:
     more victims end in support, fewer are returned to stop or to be trafficked again."""

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from argparse import Namespace
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from sim.experiment.execute import build_tasks, run_experiment
 from sim.experiment.report import write_report
 from sim.experiment.spec import load_experiment
 from sim.schema import InputError
+from tests.waits import STATE_WAIT_S, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "classroom.toml"
@@ -150,11 +150,9 @@ def test_killed_experiment_resumes_each_run_exactly_once(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "sim.cli", "experiment", str(spec), "--workers", "1", "--out", str(out), "--quiet"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while len(list((out / "parts").glob("*.run.parquet"))) < 4 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(list((out / "parts").glob("*.run.parquet"))) >= 4, "four finished runs", proc)
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.wait()
     done_before = len(list((out / "parts").glob("*.run.parquet")))
     assert 4 <= done_before < 12, "the experiment must be killed part-way"
     assert not (out / "runs.parquet").exists()
@@ -181,11 +179,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "sim.cli", "experiment", str(spec), "--workers", workers, "--out", str(out)]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len(list((out / "parts").glob("*.run.parquet"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(list((out / "parts").glob("*.run.parquet"))) >= 3, "three finished runs", proc)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=STATE_WAIT_S)
     assert proc.returncode == 130, stderr[-2000:]
     assert "--resume" in stderr and "Traceback" not in stderr, stderr[-2000:]
 

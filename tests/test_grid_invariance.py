@@ -167,6 +167,7 @@ RUN_SEEDS = range(1, 11)
 RUN_DAYS = 45
 
 
+@pytest.mark.slow
 def test_main_outcomes_agree_at_500_and_1000_m():
     """Paired seeds at 500 and 1,000 m: every paired-difference interval contains 0.
 

@@ -146,6 +146,7 @@ def test_a_member_back_to_a_network_at_full_strength_leaves_the_trade():
     assert len(network.members) == strength
 
 
+@pytest.mark.slow
 def test_faster_replacement_keeps_networks_stronger_and_busier():
     """Paired seeds (12), desert_sector over 90 days, ``replacement_days`` and ``organiser_replacement_days`` 7
     against 60.

@@ -226,6 +226,7 @@ def organiser_share(sharing: str, seed: int) -> tuple[int, int]:
     return counters["investigations_reaching_organiser"], counters["investigations"]
 
 
+@pytest.mark.slow
 def test_investigations_reach_organisers_more_often_when_the_agency_sees_more_records():
     """Paired seeds (6), 150 days of two_nations: four agencies on both banks arrest members of the same
     networks. With full sharing each investigating agency sees the others' records about the network too, so

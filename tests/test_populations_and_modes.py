@@ -138,6 +138,7 @@ def vehicle_share(overrides: dict, seeds=(1, 2, 3, 4, 5), days: float = 120) -> 
     return np.array(shares)
 
 
+@pytest.mark.slow
 def test_flows_shift_to_the_ports_when_the_line_hardens_and_back_when_the_ports_do():
     """Paired seeds, a sensitivity of 3 so that the shift stands out of the noise of a few hundred attempts."""
     sensitive = {"traffickers.mode_risk_sensitivity": 3.0}

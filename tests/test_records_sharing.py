@@ -166,6 +166,7 @@ def test_every_record_belongs_to_one_agency_and_none_outlives_its_retention():
 # ------------------------------------------------------------------------------------------ mechanisms
 
 
+@pytest.mark.slow
 def test_linked_records_raise_the_share_of_investigations_that_succeed():
     """Investigators who see other agencies' records about a network's members (full sharing, a joint team
     across the river) find another member more often than those who see only their own."""
@@ -185,6 +186,7 @@ def test_linked_records_raise_the_share_of_investigations_that_succeed():
     assert z > 1.96, f"share of investigations that succeed: none {s0}/{n0} = {p0:.2f}, full {s1}/{n1} = {p1:.2f}"
 
 
+@pytest.mark.slow
 def test_no_sharing_means_no_recognition_across_agencies():
     """Without sharing nothing is recognised from another agency's records and no case links them; with
     full sharing and a joint team, repeat offenders, linked cases and victims are recognised across agencies."""
@@ -212,6 +214,7 @@ def test_no_sharing_means_no_recognition_across_agencies():
     assert all(v > 0 for v in totals["full"].values()), totals["full"]
 
 
+@pytest.mark.slow
 def test_a_higher_false_match_rate_raises_false_matches_and_wrongful_detentions():
     low = {"agencies.sharing": "full", "agencies.false_match_rate": 1e-5, "agencies.biometric_false_match_rate": 1e-6}
     high = low | {"agencies.false_match_rate": 1e-3, "agencies.biometric_false_match_rate": 1e-4}
@@ -230,6 +233,7 @@ def test_a_higher_false_match_rate_raises_false_matches_and_wrongful_detentions(
         assert diff.min() > 0 and test.pvalue < 0.05, f"{outcome}: paired differences {diff}, p = {test.pvalue:.3g}"
 
 
+@pytest.mark.slow
 def test_a_case_takes_the_cooperation_delay_exactly_when_it_uses_evidence_from_across_the_border():
     """A case is cross-jurisdiction when records about the accused held by the other jurisdiction's agency are
     visible to the arresting agency; its procedure then takes the lever's delay, and without cooperation never."""

@@ -134,6 +134,7 @@ def foot_outcomes(overrides: list[str]) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 def test_response_speed_matters_between_10_and_40_kmh():
     slow = foot_outcomes(["patrols.response_speed_kmh=10"])
     fast = foot_outcomes(["patrols.response_speed_kmh=40"])
@@ -145,6 +146,7 @@ def test_response_speed_matters_between_10_and_40_kmh():
     assert diff.mean() - half_width > 0, f"40 km/h should catch more: difference {diff.mean():.3f} +- {half_width:.3f}"
 
 
+@pytest.mark.slow
 def test_blind_spot_crossings_are_caught_far_less_often_than_covered_ones():
     # Crossing points drawn uniformly along the line (no risk aversion, flat logit), so groups cross
     # blind and covered stretches alike and the comparison measures detection and response there,

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +25,7 @@ from sim.experiment.backends import DaskBackend, ProcessBackend, SerialBackend, 
 from sim.experiment.execute import build_tasks, run_experiment
 from sim.experiment.spec import load_experiment
 from sim.experiment.store import LOCK_NAME, FolderInUseError, ResultStore
+from tests.waits import STATE_WAIT_S, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.toml"
@@ -272,21 +272,20 @@ def test_second_experiment_on_a_busy_folder_stops_at_once_naming_the_folder_and_
     spec = experiment_file(tmp_path, "paced_run", replications=4)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "sim.cli", "experiment", str(spec), "--workers", "1", "--out", str(out)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BORDERSIM_TEST_RUN_S": "0.3"}
+    # paced at a second a run, so that it is still running when the second one tries, however slow the machine
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BORDERSIM_TEST_RUN_S": "1.0"}
     first = subprocess.Popen(
         [*command, "--quiet"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def locked() -> bool:
             try:
-                if json.loads((out / LOCK_NAME).read_text()).get("pid") == first.pid:
-                    break
+                return json.loads((out / LOCK_NAME).read_text()).get("pid") == first.pid
             except (OSError, json.JSONDecodeError):
-                pass
-            time.sleep(0.05)
-        else:
-            pytest.fail("the first experiment did not take the folder's lock")
+                return False
+
+        wait_until(locked, "lock taken by the first experiment", first)
         for extra in ([], ["--resume"]):
             status, err = cli(capsys, "experiment", str(spec), "--workers", "1", "--out", str(out), "--quiet", *extra)
             assert status == 2
@@ -295,7 +294,7 @@ def test_second_experiment_on_a_busy_folder_stops_at_once_naming_the_folder_and_
             run_experiment(load_experiment(spec), out, SerialBackend(), resume=True, progress=False)
         assert caught.value.holder["pid"] == first.pid
         first.terminate()  # the first stops part-way (SIGTERM), keeping its runs
-        _, first_err = first.communicate(timeout=30)
+        _, first_err = first.communicate(timeout=STATE_WAIT_S)
         assert first.returncode == 143, first_err.decode()[-2000:]
     finally:
         if first.poll() is None:
@@ -316,8 +315,9 @@ def test_lock_is_free_again_after_an_experiment_and_after_a_crash(tmp_path):
         [
             sys.executable,
             "-c",
+            # holds the lock until killed below
             "import sys, time; from sim.experiment.store import ResultStore\n"
-            f"with ResultStore({str(tmp_path / 'out')!r}).lock():\n    print('locked', flush=True); time.sleep(60)",
+            f"with ResultStore({str(tmp_path / 'out')!r}).lock():\n    print('locked', flush=True); time.sleep(3600)",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

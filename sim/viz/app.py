@@ -174,13 +174,16 @@ def Counters(model: ClassroomModel):  # noqa: N802
         f"<td style='text-align:right' class='count-{name}'>{int(model.latest[name])}</td></tr>"
         for name in COUNTERS
     )
-    title = f"<b>{model.scenario_name}</b>, day {model.days:.1f}"
+    # The step count and seed are on the table as data attributes: what was drawn is one state of the
+    # model, so a reader (a test, a screen reader's script) can tell which step the counters belong to.
+    title = f"<b>{model.scenario_name}</b>, seed {model.seed}, day {model.days:.1f}"
     if model.notice:
         title = f"<p style='color:#b71c1c'>{html.escape(model.notice)}</p>{title}"
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=f"{title}<table class='bordersim-counters' style='min-width:14em'>{rows}</table>",
+    table = (
+        f"<table class='bordersim-counters' data-step='{int(model.steps)}' data-seed='{model.seed}'"
+        f" style='min-width:14em'>{rows}</table>"
     )
+    solara.HTML(tag="div", unsafe_innerHTML=f"{title}{table}")
 
 
 def chart_figure(model: ClassroomModel, title: str) -> Figure:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import pytest
 from scipy import stats
 
 from sim.runner import run
@@ -47,12 +48,14 @@ def deaths_per_thousand() -> tuple[float, float, int]:
     return figure, risk, apprehended
 
 
+@pytest.mark.slow
 def test_deaths_per_thousand_apprehended_within_a_factor_of_three_of_the_field():
     figure, _, apprehended = deaths_per_thousand()
     assert apprehended >= 300
     assert FIELD / 3 <= figure <= FIELD * 3
 
 
+@pytest.mark.slow
 def test_expected_exposure_deaths_are_the_mean_of_the_deaths_drawn():
     """At 100 times the hazard, the deaths drawn over 3 seeds are a Poisson count around the expected deaths."""
     risk = 0.0

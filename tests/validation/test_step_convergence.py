@@ -89,6 +89,7 @@ def sector_attempts(step_minutes: int) -> tuple[int, int]:
     return finished, caught
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step_minutes", [10, 60])
 def test_the_share_of_attempts_apprehended_does_not_depend_on_the_step(step_minutes):
     n_here, k_here = sector_attempts(step_minutes)
