@@ -39,6 +39,7 @@ from sim.model.intel import IntelExchange
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
+from sim.model.streams import Mechanism, RandomStreams
 from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
 from sim.world import World, build_world
@@ -49,7 +50,8 @@ class BorderModel(mesa.Model):
 
     Args:
         scenario: a scenario file path, a raw dict, or a :class:`~sim.scenario.LoadedScenario`.
-        seed: seed of the model's single random generator (``Model(rng=seed)``).
+        seed: seed of the run: Mesa's generator (``Model(rng=seed)``) and every mechanism's random streams
+            (:class:`~sim.model.streams.RandomStreams`), spawned from it by name.
         overrides: dotted-key overrides (``["patrols.count=12"]`` or ``{"patrols.count": 12}``).
         world: a prebuilt world of the same scenario (saves rebuilding terrain across runs).
     """
@@ -67,6 +69,8 @@ class BorderModel(mesa.Model):
         self.spec = s = self.loaded.spec
         self.world = world if world is not None else build_world(self.loaded)
         self.seed = seed
+        #: The random streams, one per mechanism (and per entity where its fate should not depend on others').
+        self.streams = RandomStreams(seed)
         self.step_hours = s.time.step_minutes / 60.0
         self.steps_per_day = 24.0 / self.step_hours
         self.days_done = 0
@@ -86,7 +90,9 @@ class BorderModel(mesa.Model):
             exposure_scale=s.victims.exposure_scale,
             hardship_aversion=s.traffickers.hardship_aversion,
         )
-        self.intel = IntelExchange(s.agencies, self.rng)
+        self.intel = IntelExchange(
+            s.agencies, self.streams.keyed(Mechanism.RECORDS, 0), self.streams.keyed(Mechanism.RECORDS, 1)
+        )
         self.enforcement = Enforcement(self)
         self.courts = self.enforcement.courts
         self.crossings = Crossings(self)

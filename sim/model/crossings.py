@@ -19,6 +19,7 @@ from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
 from sim.model.detection import detection_probability
 from sim.model.routing import Route
+from sim.model.streams import EntityStreams, Mechanism
 from sim.world import Cell
 from sim.world.border import foot_crossings
 
@@ -51,27 +52,42 @@ class Crossings:
         self.border_cells = w.border_cells[ok]
 
     # -- choices offered to the traffickers ------------------------------------------------------------
-    def pick_weighted(self, weights: np.ndarray) -> int:
-        return int(self.model.rng.choice(len(weights), p=weights / weights.sum()))
+    @staticmethod
+    def pick_weighted(weights: np.ndarray, u: float) -> int:
+        """The index a uniform draw ``u`` picks with probabilities proportional to ``weights`` (inversion)."""
+        cumulative = np.cumsum(weights)
+        last = int(np.flatnonzero(weights)[-1])
+        return min(int(np.searchsorted(cumulative, u * cumulative[-1], side="right")), last)
 
-    def sample_crossing_candidates(self, k: int) -> np.ndarray:
-        """k border cells evenly spread along the border (in the line's order), with a random offset (row, col)."""
+    def sample_crossing_candidates(self, k: int, u: float) -> np.ndarray:
+        """k border cells evenly spread along the border (in the line's order), offset by the uniform draw ``u``
+        (row, col)."""
         n = len(self.border_cells)
         k = min(k, n)
-        offset = self.model.rng.random() * n / k
+        offset = u * n / k
         idx = (np.arange(k) * (n / k) + offset).astype(int) % n
         return self.border_cells[idx]
 
     # -- setting out -----------------------------------------------------------------------------------
-    def start_group(self, guide: Trafficker, people: list[Person], staging: int, destination: int, mode: str) -> Group:
+    def start_group(
+        self,
+        guide: Trafficker,
+        people: list[Person],
+        staging: int,
+        destination: int,
+        mode: str,
+        streams: EntityStreams,
+    ) -> Group:
         """A guide sets out with people by the mode chosen; a crossing attempt begins.
 
-        A tunnel group walks instead if every tunnel is full on the day it would pass.
+        A tunnel group walks instead if every tunnel is full on the day it would pass. ``streams``: the group's
+        own random streams.
         """
         model, w = self.model, self.model.world
         network = guide.network
         origin, target = w.staging[staging].cell, w.destinations[destination].cell
-        tunnel_route = self._book_tunnel(origin, target, people=len(people) + 1) if mode == "tunnel" else None
+        route_rng = streams[Mechanism.ROUTES]
+        tunnel_route = self._book_tunnel(origin, target, len(people) + 1, route_rng) if mode == "tunnel" else None
         if mode == "tunnel" and tunnel_route is None:
             mode = "foot"
         group = Group(
@@ -82,6 +98,7 @@ class Crossings:
             mode=mode,
             depart_h=model.hours,
             destination=destination,
+            streams=streams,
         )
         self.next_group_id += 1
         self.groups[group.group_id] = group
@@ -99,17 +116,18 @@ class Crossings:
             group.route = tunnel_route
             group.depart_h = self.step_start_h()  # it walks this whole step
         else:
-            crossing = network.choose_crossing(origin, target)
+            crossing = network.choose_crossing(origin, target, route_rng)
             self._start_on_foot(group, model.planner.route(origin, crossing, target))
         return group
 
     # -- on foot: a ride to the drop-off, the walk, a ride from the pick-up -------------------------------------
-    def walking_stretch(self, route: Route) -> tuple[int, int]:
+    def walking_stretch(self, route: Route, u: float) -> tuple[int, int]:
         """Indices of the first and last cell a group walks on a route staging -> crossing -> destination.
 
         The walk starts a distance drawn within ``traffickers.dropoff_km`` +/- ``dropoff_spread_km`` (along the
         path) before the line, or at the staging area if that is closer; it ends ``pickup_km`` beyond where
-        the path leaves the border zone, or at the destination if that is closer.
+        the path leaves the border zone, or at the destination if that is closer. ``u``: the uniform draw that
+        places the drop-off.
         """
         model, w = self.model, self.model.world
         cfg = model.spec.traffickers
@@ -117,7 +135,7 @@ class Crossings:
         if b < 0:
             return 0, n - 1
         km = route.km_along(w.cell_km)
-        walk_km = max(0.0, cfg.dropoff_km + cfg.dropoff_spread_km * (2.0 * model.rng.random() - 1.0))
+        walk_km = max(0.0, cfg.dropoff_km + cfg.dropoff_spread_km * (2.0 * u - 1.0))
         i0 = min(int(np.searchsorted(km, km[b] - walk_km, side="left")), b)
         beyond = ~w.zone_mask[route.rows[b:], route.cols[b:]]
         z = b + int(np.argmax(beyond)) if beyond.any() else n - 1
@@ -151,7 +169,8 @@ class Crossings:
         """
         model, w = self.model, self.model.world
         cfg = model.spec.traffickers
-        i0, i1 = self.walking_stretch(route)
+        dropoff_draw, night_draw = group.streams[Mechanism.ROUTES].random(2)
+        i0, i1 = self.walking_stretch(route, dropoff_draw)
         n = len(route.rows)
         walk = route if (i0, i1) == (0, n - 1) else route.between(i0, i1)
         group.pickup = i1 < n - 1
@@ -160,7 +179,7 @@ class Crossings:
             start_h += self.ride_hours((group.x_km, group.y_km), w.km_of((int(route.rows[i0]), int(route.cols[i0]))))
         if walk.border_index >= 0 and cfg.night_crossing_share > 0:
             at_line = start_h + float(walk.enter_time[walk.border_index])
-            if not model.clock.is_night(at_line) and model.rng.random() < cfg.night_crossing_share:
+            if not model.clock.is_night(at_line) and night_draw < cfg.night_crossing_share:
                 start_h = model.clock.next_hour(start_h, cfg.night_start_hour)
         if start_h > model.hours:
             group.walk = walk
@@ -200,13 +219,15 @@ class Crossings:
         hours = self.ride_hours((group.x_km, group.y_km), w.km_of(w.destinations[group.destination].cell))
         model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
 
-    def _book_tunnel(self, origin: Cell, target: Cell, people: int) -> Route | None:
+    def _book_tunnel(self, origin: Cell, target: Cell, people: int, rng: np.random.Generator) -> Route | None:
         """Book ``people`` through a tunnel with room for them; the route through it, or None if all are full.
 
         A tunnel lets at most ``capacity_per_day`` people (victims and guides) pass in a day of the run; a
-        group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random.
+        group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random
+        (one draw from ``rng``, the group's route stream, whether or not any has room).
         """
         model = self.model
+        u = rng.random()
         start_h = self.step_start_h()  # a group set out this step walks from its start
         today = int(start_h // 24.0)
         for key in [k for k in self._tunnel_people if k[1] < today]:
@@ -220,7 +241,7 @@ class Crossings:
                 options.append((i, day, route))
         if not options:
             return None
-        i, day, route = options[int(model.rng.integers(len(options)))]
+        i, day, route = options[min(int(u * len(options)), len(options) - 1)]
         self._tunnel_people[i, day] += people
         return route
 
@@ -372,7 +393,7 @@ class Crossings:
         alive = group.alive
         p = float(detection_probability(hazard))
         self.model.accounts.counters["exposure_death_risk"] += len(alive) * p
-        deaths = int(self.model.rng.binomial(len(alive), p))
+        deaths = int(np.count_nonzero(group.streams[Mechanism.EXPOSURE].random(len(alive)) < p))
         for person in alive[:deaths]:
             person.set_state(PersonState.DIED)
         if deaths == len(alive):
@@ -401,25 +422,26 @@ class Crossings:
         A migrant who tries again goes with another network with ``crossers.switch_network_probability``,
         from a staging area drawn by weight; a victim stays with the network that holds them.
         """
-        model = self.model
-        rng, cfg = model.rng, model.spec
+        model, cfg = self.model, self.model.spec
+        # Four draws on every return, used or not: again, switch, which network, which staging area.
+        again_draw, switch_draw, network_draw, staging_draw = person.streams[Mechanism.RETURNS].random(4)
         person.group = None
         person.misidentified = person.flagged = False
         model.accounts.counters["people_returned"] += 1
         again = cfg.victims.re_trafficking_probability if person.trafficked else cfg.crossers.retry_probability
-        if rng.random() >= again:
+        if again_draw >= again:
             person.set_state(PersonState.STOPPED)
             return
         network = model.networks[person.network_id] if model.networks else None
-        if not person.trafficked and len(model.networks) > 1 and rng.random() < cfg.crossers.switch_network_probability:
-            network = model.networks[int(rng.integers(len(model.networks)))]
+        if not person.trafficked and len(model.networks) > 1 and switch_draw < cfg.crossers.switch_network_probability:
+            network = model.networks[min(int(network_draw * len(model.networks)), len(model.networks) - 1)]
         if network is not None:
             network = network.operator()  # a network dismantled and taken over: its successor
         if network is None:
             person.set_state(PersonState.STOPPED)
             return
         person.network_id = network.network_id
-        person.staging = self.pick_weighted(self.staging_weights)
+        person.staging = self.pick_weighted(self.staging_weights, staging_draw)
         person.set_state(PersonState.WAITING)
         network.forming.setdefault(person.staging, []).append(person)
 

@@ -23,6 +23,7 @@ import numpy as np
 from sim.model.agents.fixed import Sensor
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert
+from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
@@ -168,7 +169,9 @@ class Detection:
             )
         step_inc = sensor_inc + patrol_inc.sum(axis=2)  # (G, K)
         total = step_inc.sum(axis=1)
-        draws = model.rng.random(len(groups))
+        # Two draws per group and step from the group's own stream: whether (and when) it is seen, and by whom.
+        pairs = np.array([g.streams[Mechanism.DETECTION].random(2) for g in groups]).reshape(len(groups), 2)
+        draws = pairs[:, 0]
         for g in np.flatnonzero(draws < detection_probability(total)):
             group = groups[g]
             # The detection moment: where the cumulative hazard reaches -log(1 - u), within its sub-step.
@@ -181,7 +184,10 @@ class Detection:
             route_h = float(np.clip(when_h - walk_from[g], t0[g], t1[g]))
             # Attribute the detection to a detector in proportion to its hazard in that sub-step.
             shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
-            who = int(model.rng.choice(len(shares), p=shares / shares.sum()))
+            cumulative = np.cumsum(shares)
+            weighed = np.flatnonzero(shares)
+            last = int(weighed[-1]) if len(weighed) else 0
+            who = min(int(np.searchsorted(cumulative, pairs[g, 1] * cumulative[-1], side="right")), last)
             within_sub = (f - frac[k]) / (frac[k + 1] - frac[k])
             patrols_then = patrol_path[k] + (patrol_path[k + 1] - patrol_path[k]) * within_sub
             group.x_km, group.y_km = group.route.position_at(route_h, cell_km)

@@ -18,6 +18,7 @@ from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES, ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
 from sim.model.legal import CaseOutcome, CourtSystem
+from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -32,6 +33,7 @@ class Enforcement:
             model,
             model.spec.legal,
             model.steps_per_day,
+            rng=model.streams[Mechanism.COURTS],
             on_verdict=self.on_verdict,
             on_release=self.on_case_change,
             on_abscond=self.on_case_change,
@@ -64,8 +66,9 @@ class Enforcement:
             agency = model.checkpoints[group.port].agency
             p_person = p_guide = 1.0
         alive = group.alive
-        caught_mask = model.rng.random(len(alive)) < p_person
-        guide_caught = bool(model.rng.random() < p_guide)
+        rng = group.streams[Mechanism.RESPONSE]
+        caught_mask = rng.random(len(alive)) < p_person
+        guide_caught = bool(rng.random() < p_guide)
         caught = [v for v, c in zip(alive, caught_mask, strict=True) if c]
         network = group.guide.network
         network.remember_interdiction(group.x_km, group.y_km)
@@ -148,7 +151,8 @@ class Enforcement:
         partner = next((a for a in model.intel.agencies.values() if a.jurisdiction == "foreign"), None)
         if partner is None:
             return
-        identified = person.trafficked and bool(model.rng.random() < model.spec.victims.screening_training)
+        draw = person.streams[Mechanism.SCREENING].random()  # drawn for every person, victim or not
+        identified = person.trafficked and bool(draw < model.spec.victims.screening_training)
         if identified:
             model.accounts.counters["victims_identified_at_return"] += 1
         shareable = model.intel.draw_shareable()
@@ -165,7 +169,9 @@ class Enforcement:
         network = model.networks[person.network_id]
         network.victims_identified += 1
         person.set_state(PersonState.SUPPORTED if victims.protection != "none" else PersonState.RESCUED)
-        person.testifies = bool(model.rng.random() < victims.testify_chance(victims.protection))
+        person.testifies = bool(
+            person.streams[Mechanism.SCREENING].random() < victims.testify_chance(victims.protection)
+        )
         if not person.testifies:
             return
         counters["victims_testifying"] += 1
@@ -173,7 +179,7 @@ class Enforcement:
         free = [m for m in network.members if m.status is TraffickerStatus.IDLE and m.role is not Role.ORGANISER]
         if free:
             agency = model.spec.agencies.members[0].name
-            member = free[int(model.rng.integers(len(free)))]
+            member = free[int(model.streams[Mechanism.INVESTIGATIONS].integers(len(free)))]
             self.arrest(member, agency, model.spec.legal.evidence_by_investigation, True, "trafficking")
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
@@ -243,18 +249,19 @@ class Enforcement:
         network = arrested.network
         member, reached = arrested, False
         climbed = {arrested}  # each member at most once a climb (one released at arrest is at large again)
+        rng = model.streams[Mechanism.INVESTIGATIONS]
         counters["investigations"] += 1
         while True:
             records = self.visible_records(agency, member)
             p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * records)
-            if model.rng.random() >= p:
+            if rng.random() >= p:
                 break
             links = [m for m in network.reachable_links(member) if m not in climbed]
             if not links:
                 break
             top = max(ROLE_RANK[m.role] for m in links)
             prizes = [m for m in links if ROLE_RANK[m.role] == top]
-            member = prizes[int(model.rng.integers(len(prizes)))] if len(prizes) > 1 else prizes[0]
+            member = prizes[int(rng.integers(len(prizes)))] if len(prizes) > 1 else prizes[0]
             evidence = model.spec.legal.evidence_by_investigation
             charge = "trafficking" if network.victims_identified else "smuggling"
             climbed.add(member)
@@ -300,7 +307,7 @@ class Enforcement:
             model.accounts.counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
             # Time served varies around the mean sentence (remission, parole).
             legal = model.spec.legal
-            share = model.rng.uniform(legal.time_served_min_share, legal.time_served_max_share)
+            share = model.streams[Mechanism.COURTS].uniform(legal.time_served_min_share, legal.time_served_max_share)
             days = 365.0 * case.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 model.accounts.sentences.append((model.days, days))

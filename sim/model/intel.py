@@ -107,9 +107,12 @@ class Agency:
 class IntelExchange:
     """All agencies of a model and the rules by which their intel and records flow."""
 
-    def __init__(self, config: Agencies, rng: np.random.Generator):
+    def __init__(self, config: Agencies, rng: np.random.Generator, travellers_rng: np.random.Generator | None = None):
         self.config = config
+        #: Records made at events, sharing draws and searches; travellers screened at ports draw from their own
+        #: stream, so that legitimate traffic leaves the traffickers' records untouched.
         self.rng = rng
+        self.travellers_rng = travellers_rng if travellers_rng is not None else rng
         self.agencies = {
             a.name: Agency(name=a.name, investigators=a.investigators, jurisdiction=a.jurisdiction)
             for a in config.members
@@ -367,7 +370,7 @@ class IntelExchange:
         sizes = self._gallery_sizes(agency, now_h)
         offenders = Counter({key: n for key, n in sizes.items() if key[0]})
         log_none, _ = self._no_false_match_log(offenders)
-        wrong = int(self.rng.binomial(travellers, -math.expm1(log_none)))
+        wrong = int(self.travellers_rng.binomial(travellers, -math.expm1(log_none)))
         self.counts["false_matches"] += wrong
         self.counts["false_matches_at_port"] += wrong
         self.counts["false_match_detentions"] += wrong

@@ -203,7 +203,8 @@ class CourtSystem:
         model: The Mesa model whose clock and event list drive the pipeline.
         legal: The ``[legal]`` section of the scenario.
         steps_per_day: Model time units per day (``24 * 60 / step_minutes`` for a border model).
-        rng: Random generator; defaults to ``model.rng`` (use the model's only, for reproducibility).
+        rng: Random generator of the courts (a border model gives its courts' stream,
+            ``streams[Mechanism.COURTS]``); defaults to ``model.rng``.
         on_verdict: Called with the case at a verdict (``case.outcome`` is convicted or acquitted).
         on_release: Called with the case when the accused is released pretrial (inside
             :meth:`file_case`, since release happens at arrest).

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert, DriveTimes, track
+from sim.model.streams import Mechanism
 from sim.world import Cell
 from sim.world.border import along_km, cell_lengths, line_tangents
 
@@ -102,7 +103,7 @@ class PatrolForce:
         self.waypoint = np.zeros((n, 2))
         for i, agency in enumerate(owners):
             patrol = Patrol(model, i, agency, (float(edges[i]), float(edges[i + 1])))
-            self.pos[i] = self.sample_cell(None)
+            self.pos[i] = self.sample_cell(None, patrol.stream)
             patrol.cell = model.grid[model.world.cell_of(*self.pos[i])]
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
@@ -186,13 +187,18 @@ class PatrolForce:
     def new_waypoint(self, patrol: Patrol) -> None:
         self.waypoint[patrol.index] = patrol.choose_waypoint()
 
-    def sample_cell(self, weights: np.ndarray | None) -> np.ndarray:
-        """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells."""
-        rng = self.model.rng
+    def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+        """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
+        ``rng``, the patrol's stream: the cell by inversion, the point within it)."""
+        u = rng.random(3)
         n = len(self.cells)
-        i = rng.integers(n) if weights is None else rng.choice(n, p=weights)
+        if weights is None:
+            i = min(int(u[0] * n), n - 1)
+        else:
+            cumulative = np.cumsum(weights)
+            i = min(int(np.searchsorted(cumulative, u[0] * cumulative[-1], side="right")), n - 1)
         r, c = self.cells[i]
-        return (np.array([c, r]) + rng.random(2)) * self.model.world.cell_km
+        return (np.array([c, r]) + u[1:]) * self.model.world.cell_km
 
     def clip_to_area(self, point: np.ndarray) -> np.ndarray:
         """The patrol-area cell centre nearest to ``point`` (km)."""
@@ -321,7 +327,7 @@ class PatrolForce:
             zone_exit_route_h=route.zone_exit_time,
             speed_ratio=cfg.tracking_speed_kmh / model.spec.traffickers.walk_speed_kmh,
             trail_loss_per_hour=cfg.trail_loss_per_hour,
-            loss_draw=float(model.rng.random()),
+            loss_draw=float(group.streams[Mechanism.RESPONSE].random()),
         )
         model.accounts.counters["responses"] += 1
         patrol.respond(group, pursuit)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import FixedAgent
 
 from sim.model.queueing import erlang_c_wait
+from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
@@ -39,6 +40,10 @@ class Checkpoint(FixedAgent):
         self.cell = model.grid[model.world.ports[port_index].cell]
         self.inspections = 0
         self.wrongful_detentions = 0
+        # The port's legitimate traffic and its inspection's false positives draw from streams of their own, so
+        # that the false-positive rate changes nothing else.
+        self._traffic_rng = model.streams.keyed(Mechanism.TRAFFIC, port_index)
+        self._false_positive_rng = model.streams.keyed(Mechanism.FALSE_POSITIVES, port_index)
         cfg = model.spec.checkpoints
         secondary_rate = self.vehicles_per_hour * cfg.screening_share
         service_rate = 60.0 / cfg.inspection_minutes
@@ -50,7 +55,7 @@ class Checkpoint(FixedAgent):
     def process_traffic(self, dt_h: float) -> None:
         """Legitimate vehicles this step: some to secondary inspection, a few travellers wrongly detained (by the
         inspection's false positives, or after a false match with a trafficker's record)."""
-        rng = self.model.rng
+        rng = self._traffic_rng
         cfg = self.model.spec.checkpoints
         vehicles = rng.poisson(self.vehicles_per_hour * dt_h)
         if vehicles == 0:
@@ -59,15 +64,15 @@ class Checkpoint(FixedAgent):
         self.inspections += inspected
         if inspected:
             travellers = rng.poisson(inspected * cfg.travellers_per_vehicle)
-            self.wrongful_detentions += rng.binomial(travellers, cfg.false_positive_rate)
+            self.wrongful_detentions += self._false_positive_rng.binomial(travellers, cfg.false_positive_rate)
             # Checked against the traffickers' records the port's agency can see: false matches are detained too.
             self.model.intel.screen_travellers(self.agency, travellers, self.model.hours)
 
     def inspect(self, group: Group) -> bool:
         """A vehicle carrying a hidden group: True if secondary inspection finds the people."""
         cfg = self.model.spec.checkpoints
-        rng = self.model.rng
-        if rng.random() >= cfg.screening_share:
+        screened_draw, found_draw = group.streams[Mechanism.INSPECTION].random(2)
+        if screened_draw >= cfg.screening_share:
             return False
         self.inspections += 1
-        return bool(rng.random() < cfg.find_chance(cfg.technology))
+        return bool(found_draw < cfg.find_chance(cfg.technology))

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa.discrete_space import CellAgent
 
+from sim.model.streams import Mechanism
+
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
     from sim.model.border_model import BorderModel
@@ -48,7 +50,9 @@ class Patrol(CellAgent):
         cfg = model.spec.patrols
         self.shift_cycle_h = cfg.shift_hours / cfg.on_duty_share
         self.shift_offset_h = (index + 0.5) / max(1, cfg.count) * self.shift_cycle_h
-        self._beat_east = bool(model.rng.random() < 0.5)
+        #: The patrol's own random stream (its beat's direction, its waypoints).
+        self.stream = model.streams.keyed(Mechanism.PATROLS, index)
+        self._beat_east = bool(self.stream.random() < 0.5)
 
     # -- decisions -------------------------------------------------------------------------
     def choose_waypoint(self) -> np.ndarray:
@@ -65,8 +69,8 @@ class Patrol(CellAgent):
                 return point
         if strategy == "randomized":
             force = model.patrol_force
-            return force.sample_cell(force.randomized_weights(self.agency))
-        return model.patrol_force.sample_cell(None)
+            return force.sample_cell(force.randomized_weights(self.agency), self.stream)
+        return model.patrol_force.sample_cell(None, self.stream)
 
     def _hotspot(self) -> np.ndarray | None:
         """Go to a recent intel point, weighted to the freshest, with some spread.
@@ -80,8 +84,9 @@ class Patrol(CellAgent):
             return None
         cfg = model.spec.patrols
         weights = 0.5 ** (ages / cfg.hotspot_half_life_hours)
-        i = model.rng.choice(len(points), p=weights / weights.sum())
-        jitter = model.rng.normal(0.0, cfg.hotspot_spread_km, size=2)
+        cumulative = np.cumsum(weights)
+        i = min(int(np.searchsorted(cumulative, self.stream.random() * cumulative[-1], side="right")), len(points) - 1)
+        jitter = self.stream.normal(0.0, cfg.hotspot_spread_km, size=2)
         return model.patrol_force.clip_to_area(points[i] + jitter)
 
     def respond(self, group: Group, pursuit: Pursuit) -> None:

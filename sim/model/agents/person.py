@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model.streams import EntityStreams, Mechanism
+
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
 
@@ -42,8 +44,12 @@ class PersonState(Enum):
 class Person(mesa.Agent):
     """A person taken across by a network. The state changes only through :meth:`set_state`."""
 
-    def __init__(self, model: BorderModel, network_id: int, staging: int, trafficked: bool):
+    def __init__(
+        self, model: BorderModel, network_id: int, staging: int, trafficked: bool, key: tuple[int, int] = (0, 0)
+    ):
         super().__init__(model)
+        #: The person's own random streams, keyed by the network that took them on and their number there.
+        self.streams = EntityStreams(model.streams, *key)
         self.network_id = network_id
         self.staging = staging
         self.trafficked = trafficked
@@ -70,7 +76,7 @@ class Person(mesa.Agent):
         the screening alone would miss her. Returns whether that record made the difference.
         """
         model = self.model
-        rng, counters, victims = model.rng, model.accounts.counters, model.spec.victims
+        rng, counters, victims = self.streams[Mechanism.SCREENING], model.accounts.counters, model.spec.victims
         counters["people_apprehended"] += 1
         counters["people_apprehended_before" if self.apprehensions else "people_apprehended_first"] += 1
         self.apprehensions += 1
@@ -108,12 +114,13 @@ class Person(mesa.Agent):
         if self.state is not PersonState.DETAINED or not self.misidentified:
             return False
         victims = self.model.spec.victims
-        if self.model.rng.random() >= victims.late_identification_probability:
+        rng = self.streams[Mechanism.SCREENING]
+        if rng.random() >= victims.late_identification_probability:
             return False
         self.set_state(PersonState.SUPPORTED)
         self.model.networks[self.network_id].victims_identified += 1
         chance = victims.late_testimony_factor * victims.testify_chance(victims.protection)
-        self.testifies = bool(self.model.rng.random() < chance)
+        self.testifies = bool(rng.random() < chance)
         self.model.accounts.counters["victims_testifying"] += self.testifies
         return True
 
@@ -133,15 +140,17 @@ class Person(mesa.Agent):
         model = self.model
         self.set_state(PersonState.ARRIVED)
         victims = model.spec.victims
+        # Three draws on every arrival, used or not, so that a change in one leaves the others in step.
+        bondage_draw, forward_draw, forward_days = self.streams[Mechanism.DESTINATION].random(3)
         if not self.trafficked:
             p_bondage = 1.0 - np.exp(-victims.debt_bondage_per_fee * self.fee_paid)
-            if model.rng.random() >= p_bondage:
+            if bondage_draw >= p_bondage:
                 return
             self.debt_bonded = True
             model.accounts.person_retyped(self)
             self.trafficked = True
-        if model.rng.random() < victims.come_forward_chance(victims.protection):
-            days = model.rng.exponential(victims.come_forward_days)
+        if forward_draw < victims.come_forward_chance(victims.protection):
+            days = -victims.come_forward_days * np.log1p(-forward_days)  # exponential, by inversion
             model.schedule_event(self.come_forward, after=model.hours_to_steps(24 * days))
 
     def come_forward(self) -> None:

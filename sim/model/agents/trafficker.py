@@ -48,6 +48,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 from sim.model.agents.person import Person, PersonState
+from sim.model.streams import EntityStreams, Mechanism, poisson_from_uniform
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -109,6 +110,9 @@ class Group:
     crossing_xy: tuple[float, float] | None = None
     blind_spot: bool = False
     held_h: float = 0.0  # hours waited short of the line for the lookouts' all-clear
+    #: The group's own random streams (route, detection, capture, exposure, inspection), keyed by its network
+    #: and its number there.
+    streams: EntityStreams | None = None
 
     @property
     def alive(self) -> list[Person]:
@@ -178,6 +182,15 @@ class Network(mesa.Agent):
         self.victims_identified = 0  # the network's victims identified by the authorities: evidence of trafficking
         self.mode_trips = dict.fromkeys(MODES, cfg.prior_trips)
         self.mode_interdictions = dict.fromkeys(MODES, cfg.prior_arrests)
+        # The network's random streams: one draw a step for how many it takes on, two for each recruit (staging
+        # area, victim or not), two for each group (size, mode), and its members' draws (home, links, hiring).
+        streams = model.streams
+        self._intake_rng = streams.keyed(Mechanism.RECRUITMENT, network_id, 0)
+        self._recruit_rng = streams.keyed(Mechanism.RECRUITMENT, network_id, 1)
+        self._group_rng = streams.keyed(Mechanism.GROUPS, network_id)
+        self.member_rng = streams.keyed(Mechanism.NETWORKS, network_id)
+        self.recruited = 0  # people taken on so far: the next recruit's number (the key of their streams)
+        self.groups_sent = 0  # groups sent so far: the next group's number (the key of its streams)
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -207,24 +220,30 @@ class Network(mesa.Agent):
         by tunnel, a driver by vehicle). A headless network does neither.
         """
         model = self.model
+        intake = self._intake_rng.random()  # drawn every step, so the intake stays in step whatever happens
         if self.headless():  # no one to plan: no recruiting, no departures (dismantled networks are headless)
             return
-        n = int(model.rng.poisson(expected * self.demand_share * self.activity * self.recruiting()))
+        n = poisson_from_uniform(intake, expected * self.demand_share * self.activity * self.recruiting())
         share = model.spec.victims.trafficked_share
         for _ in range(n):
-            staging = model.crossings.pick_weighted(model.crossings.staging_weights)
-            person = Person(model, self.network_id, staging, trafficked=bool(model.rng.random() < share))
+            staging_draw, type_draw = self._recruit_rng.random(2)
+            staging = model.crossings.pick_weighted(model.crossings.staging_weights, staging_draw)
+            key = (self.network_id, self.recruited)
+            person = Person(model, self.network_id, staging, trafficked=bool(type_draw < share), key=key)
+            self.recruited += 1
             self.forming.setdefault(staging, []).append(person)
         for staging, waiting in self.forming.items():
             plans = self.planned.setdefault(staging, [])
             planned = sum(size for size, _ in plans)
             while True:  # full groups among the people not yet in one: each gets its mode
                 if staging not in self.target_size:
-                    self.target_size[staging] = max(1, int(model.rng.poisson(model.spec.traffickers.group_size_mean)))
+                    size_draw = self._group_rng.random()
+                    mean = model.spec.traffickers.group_size_mean
+                    self.target_size[staging] = max(1, poisson_from_uniform(size_draw, mean))
                 if len(waiting) - planned < self.target_size[staging]:
                     break
                 size = self.target_size.pop(staging)
-                plans.append((size, self.choose_mode()))
+                plans.append((size, self.choose_mode(self._group_rng.random())))
                 planned += size
             if plans:
                 self.dispatch(staging, waiting, plans)
@@ -245,7 +264,9 @@ class Network(mesa.Agent):
         self.forming[staging] = staying + waiting[start:]
         self.planned[staging] = kept
         for crew, people, mode in leaving:
-            crew.lead(people, staging, mode)
+            streams = EntityStreams(self.model.streams, self.network_id, self.groups_sent)
+            self.groups_sent += 1
+            crew.lead(people, staging, mode, streams)
 
     def free_member(self, role: Role, taken: list[Trafficker] | tuple = ()) -> Trafficker | None:
         """A member of the role free to travel (idle, or released awaiting trial, not on a trip, not taken)."""
@@ -255,7 +276,7 @@ class Network(mesa.Agent):
                 return member
         return None
 
-    def choose_mode(self) -> str:
+    def choose_mode(self, u: float) -> str:
         """Tunnel, vehicle through a port, or foot, by expected risk, when a group is full.
 
         Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
@@ -263,7 +284,8 @@ class Network(mesa.Agent):
         own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
         when the line hardens, foot crossings fail more and flows shift to the ports, and back. A mode whose
         crew the network does not have by design (no drivers, or no guides) weighs nothing; "" when none is
-        left. The group then waits at its staging area until a member of the mode's crew is free.
+        left. The group then waits at its staging area until a member of the mode's crew is free. ``u`` is the
+        uniform draw that decides (inversion over the weights).
         """
         model = self.model
         cfg, world = model.spec.traffickers, model.world
@@ -278,7 +300,7 @@ class Network(mesa.Agent):
         )
         if not weights.sum() > 0:
             return ""
-        u = model.rng.random() * weights.sum()
+        u = u * weights.sum()
         last = int(np.flatnonzero(weights)[-1])  # (u at the very top edge by rounding: the last mode weighed)
         return MODES[min(int(np.searchsorted(np.cumsum(weights), u, side="right")), last)]
 
@@ -305,12 +327,14 @@ class Network(mesa.Agent):
             watch.expected_presence(candidates, waited - now)
         )
 
-    def choose_crossing(self, staging_cell, destination_cell) -> tuple[int, int]:
+    def choose_crossing(self, staging_cell, destination_cell, rng: np.random.Generator) -> tuple[int, int]:
         """Logit choice among candidate border crossings: static route cost + aversion x remembered risk
-        (+ patrol aversion x expected patrols in sight, when the network watches)."""
+        (+ patrol aversion x expected patrols in sight, when the network watches). ``rng``: the group's route
+        stream (two draws: the candidates' offset, the choice)."""
         model = self.model
         cfg = model.spec.traffickers
-        candidates = model.crossings.sample_crossing_candidates(cfg.candidate_crossings)
+        offset_draw, choice_draw = rng.random(2)
+        candidates = model.crossings.sample_crossing_candidates(cfg.candidate_crossings, offset_draw)
         static = model.planner.cost_via(staging_cell, destination_cell, candidates)
         points = (candidates[:, ::-1] + 0.5) * model.world.cell_km
         cost = static + cfg.risk_aversion * self.perceived_risk(points)
@@ -320,7 +344,9 @@ class Network(mesa.Agent):
             raise RuntimeError("no reachable crossing point")
         utility = -cfg.logit_beta * (cost[ok] - cost[ok].min())
         p = np.exp(utility)
-        choice = model.rng.choice(np.flatnonzero(ok), p=p / p.sum())
+        choice = np.flatnonzero(ok)[
+            min(int(np.searchsorted(np.cumsum(p) / p.sum(), choice_draw, side="right")), len(p) - 1)
+        ]
         return int(candidates[choice, 0]), int(candidates[choice, 1])
 
     # -- economics -------------------------------------------------------------------------------
@@ -396,7 +422,7 @@ class Network(mesa.Agent):
         driver one recruiter at large (an organiser when none is); a member below the organisers also knows
         each other such member at large with ``traffickers.cross_link_probability``.
         """
-        graph, rng = self.graph, self.model.rng
+        graph, rng = self.graph, self.member_rng
         graph.add_node(member, role=member.role.value)
         at_large = [m for m in self.members if m is not member and m.status in ACTIVE_STATUSES]
         organisers = [m for m in at_large if m.role is Role.ORGANISER]
@@ -431,7 +457,7 @@ class Network(mesa.Agent):
         mean = cfg.organiser_replacement_days if role is Role.ORGANISER else cfg.replacement_days
         vacancy = Vacancy(self, role)
         self.vacancies.append(vacancy)
-        model.schedule_event(vacancy.fill, after=model.hours_to_steps(24 * model.rng.exponential(mean)))
+        model.schedule_event(vacancy.fill, after=model.hours_to_steps(24 * self.member_rng.exponential(mean)))
 
     def fill(self, vacancy: Vacancy) -> None:
         """Event: someone is found for a vacancy. Hired if the network still needs the role; a headless
@@ -530,7 +556,7 @@ class Trafficker(CellAgent):
         self._status = TraffickerStatus.IDLE
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
-        self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights)
+        self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights, network.member_rng.random())
         self.cell = model.grid[model.world.staging[self.home_staging].cell]
         network.members.append(self)
         network.link(self)
@@ -548,16 +574,16 @@ class Trafficker(CellAgent):
         if self.role is Role.ORGANISER:
             self.network.organisers_changed()
 
-    def lead(self, people: list[Person], staging: int, mode: str) -> None:
+    def lead(self, people: list[Person], staging: int, mode: str, streams: EntityStreams) -> None:
         """Set out with a group by the mode the network chose; choose the destination; the network chooses
-        the crossing point."""
-        destination = self.choose_destination()
-        self.model.crossings.start_group(self, people, staging, destination, mode)
+        the crossing point. ``streams``: the group's own random streams."""
+        destination = self.choose_destination(streams[Mechanism.ROUTES].random())
+        self.model.crossings.start_group(self, people, staging, destination, mode, streams)
 
-    def choose_destination(self) -> int:
-        """A destination drawn by the destinations' weights."""
+    def choose_destination(self, u: float) -> int:
+        """A destination drawn by the destinations' weights (``u``: the uniform draw that decides)."""
         crossings = self.model.crossings
-        return crossings.pick_weighted(crossings.destination_weights)
+        return crossings.pick_weighted(crossings.destination_weights, u)
 
     def advance(self, dt_h: float) -> None:
         """Move the group along its route for one step (foot and tunnel groups)."""

@@ -1,0 +1,129 @@
+"""Random streams: one per mechanism, spawned from the run's seed by name, and streams keyed by an entity.
+
+Every policy comparison rests on common random numbers: a baseline and a policy run on the same seed should
+differ only where the policy acts. With one stream drawn in step order, any change anywhere (one draw more
+at a port) shifts every later draw of every mechanism. Here each mechanism draws from a stream of its own,
+spawned from the run's seed and the mechanism's *name* (``numpy.random.SeedSequence`` with a spawn key made
+from the name), so a stream is the same whichever other mechanisms are switched on and however many draws
+they make.
+
+Where an entity's fate should not depend on what happened before it, its draws come from a stream keyed by
+the entity as well (:meth:`RandomStreams.keyed`): a network's recruits and groups by the network and the
+serial number of the recruit or group within it, a group's detection, capture and exposure by the group, a
+person's screening and return by the person, a patrol's waypoints by the patrol, a port's traffic by the
+port. Group 7 of network 2 then meets the same draws in a baseline and a policy run even when the policy
+changed what groups 1 to 6 did.
+
+Counts are drawn by inversion from one uniform (:func:`poisson_from_uniform`), so that a rate a policy
+changes a little changes the count a little, from the same draw (numpy's samplers consume a number of draws
+that depends on the rate, and the stream would fall out of step).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from enum import StrEnum
+
+import numpy as np
+from scipy import stats
+
+
+class Mechanism(StrEnum):
+    """The mechanisms that draw random numbers, each from streams of its own."""
+
+    RECRUITMENT = "recruitment"  # how many people a network takes on each step; each recruit's staging and type
+    GROUPS = "groups"  # a group's size and mode
+    ROUTES = "routes"  # destination, crossing candidates and choice, drop-off, waiting for night, tunnel
+    PATROLS = "patrols"  # each patrol's beat direction and waypoints
+    DETECTION = "detection"  # whether and by whom a group is detected in a step
+    RESPONSE = "response"  # a pursuit losing the trail; who is caught and who scatters at an interdiction
+    EXPOSURE = "exposure"  # deaths from exposure on the walk
+    TRAFFIC = "traffic"  # legitimate vehicles and travellers at a port, and their secondary inspection
+    FALSE_POSITIVES = "false_positives"  # travellers wrongly held by an inspection
+    INSPECTION = "inspection"  # secondary inspection of a vehicle carrying a hidden group
+    SCREENING = "screening"  # a person's victim screening, testimony, late identification
+    DESTINATION = "destination"  # debt bondage at the destination; a victim coming forward, and when
+    RETURNS = "returns"  # a returned person's retry, change of network and staging area
+    RECORDS = "records"  # records, biometric capture, shareability, identity matching and false matches
+    INVESTIGATIONS = "investigations"  # how far an investigation climbs a network, whom it arrests
+    NETWORKS = "networks"  # members' home staging areas and links, replacement delays
+    COURTS = "courts"  # pleas, absconding, durations, verdicts, time served
+
+
+def _name_key(mechanism: Mechanism) -> int:
+    """A stable number for a mechanism's name (CRC-32): the same in every run, version and process."""
+    return zlib.crc32(Mechanism(mechanism).value.encode())
+
+
+class RandomStreams:
+    """The random streams of one run, all spawned from its seed.
+
+    ``streams[Mechanism.DETECTION]`` is the mechanism's own stream (made on first use, then kept);
+    ``streams.keyed(Mechanism.DETECTION, network_id, serial)`` a new stream for one entity, the same for the
+    same key in every run with the same seed.
+    """
+
+    def __init__(self, seed: int):
+        self.seed = int(seed)
+        self._streams: dict[Mechanism, np.random.Generator] = {}
+
+    def __getitem__(self, mechanism: Mechanism) -> np.random.Generator:
+        stream = self._streams.get(mechanism)
+        if stream is None:
+            stream = self._streams[mechanism] = self.keyed(mechanism)
+        return stream
+
+    def keyed(self, mechanism: Mechanism, *key: int) -> np.random.Generator:
+        """A stream for one entity of a mechanism (``key``: non-negative integers naming the entity)."""
+        if not isinstance(mechanism, Mechanism):
+            raise KeyError(f"{mechanism!r} is not a declared mechanism ({', '.join(m.value for m in Mechanism)})")
+        sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(mechanism), *(int(k) for k in key)))
+        return np.random.Generator(np.random.PCG64(sequence))
+
+
+class EntityStreams:
+    """The streams of one entity, one per mechanism, made on first use (most entities never need most)."""
+
+    __slots__ = ("_key", "_made", "_streams")
+
+    def __init__(self, streams: RandomStreams, *key: int):
+        self._streams, self._key = streams, key
+        self._made: dict[Mechanism, np.random.Generator] = {}
+
+    def __getitem__(self, mechanism: Mechanism) -> np.random.Generator:
+        stream = self._made.get(mechanism)
+        if stream is None:
+            stream = self._made[mechanism] = self._streams.keyed(mechanism, *self._key)
+        return stream
+
+
+#: Above this mean a Poisson count is inverted by scipy (the loop below would take too many terms).
+_SEARCH_MAX_MEAN = 200.0
+
+
+def poisson_from_uniform(u: float, mean: float) -> int:
+    """The Poisson(``mean``) count whose distribution function first reaches ``u`` (inversion).
+
+    One uniform gives one count, and a slightly different mean gives the same or a neighbouring count from
+    the same uniform: what common random numbers need. A sequential search over the distribution function
+    for the small means of a step (a few terms, microseconds); ``scipy.stats.poisson.ppf`` above
+    :data:`_SEARCH_MAX_MEAN`, where the search would be long (scipy's call costs tens of microseconds, too
+    much for every network in every step).
+    """
+    if mean <= 0.0:
+        return 0
+    if mean > _SEARCH_MAX_MEAN:
+        return int(stats.poisson.ppf(u, mean))
+    term = cumulative = math.exp(-mean)
+    k = 0
+    while u > cumulative and term > 0.0:
+        k += 1
+        term *= mean / k
+        cumulative += term
+    return k
+
+
+def binomial_from_uniforms(u: np.ndarray, p: float) -> int:
+    """How many of ``len(u)`` trials with probability ``p`` succeed, one uniform each (common random numbers)."""
+    return int(np.count_nonzero(u < p))
