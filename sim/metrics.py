@@ -2,11 +2,16 @@
 
 Each :class:`Outcome` has a name, a unit, a direction (is higher better?), a label for tables and
 charts, a sentence saying what it measures, and how it is computed from the run's *measures*: the
-flat tally a model keeps (:meth:`sim.model.accounting.Accounts.measures`: event counters, victims by
-state, court figures, cost items, network state). The run output, the daily time series, the
-experiment statistics, the report, the animation counters and the app all read this table (after
-EMA Workbench's ``ScalarOutcome``): adding an outcome here, with what it needs in the measures, is
-all it takes. This module imports nothing of the model, so runners and reports can use it alone.
+flat figures a model reports (:meth:`sim.model.accounting.Accounts.measures`): the facts it counts
+(:data:`TALLIES`, each declared here once with what it counts) and the figures it derives (people by state,
+court figures, cost items, network state: :data:`DERIVED_MEASURES`). Each outcome names the measures it
+needs (:attr:`Outcome.needs`); a name that is not declared is refused when this module is imported, a tally
+the model writes or reads without a declaration raises, so a misspelt name never reads as 0.
+
+The run output, the daily time series, the experiment statistics, the report, the animation counters and
+the app all read this table (after EMA Workbench's ``ScalarOutcome``): adding an outcome here, with the
+measures it needs (a tally declared in :data:`TALLIES` and counted by the model), is all it takes.
+This module imports nothing of the model, so runners and reports can use it alone.
 """
 
 from __future__ import annotations
@@ -37,10 +42,18 @@ class Outcome:
     daily: bool = True  # also recorded in the daily time series
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.needs) - MEASURE_NAMES)
+        if unknown:
+            raise ValueError(f"outcome {self.name!r} needs undeclared measures: {', '.join(unknown)}")
         if not self.label:
             object.__setattr__(self, "label", self.name.replace("_", " "))
         if not self.short:
             object.__setattr__(self, "short", self.label)
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The measures the outcome is computed from (declared by the helpers that build ``compute``)."""
+        return self.compute.needs
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -52,9 +65,14 @@ class Outcome:
 # -- how outcomes are computed from the measures ---------------------------------------------------
 
 
+def _needing(compute: Callable[[Measures], float], keys: tuple[str, ...]) -> Callable[[Measures], float]:
+    compute.needs = tuple(dict.fromkeys(keys))
+    return compute
+
+
 def count(*keys: str) -> Callable[[Measures], float]:
     """The sum of some measures, as a whole number."""
-    return lambda m: int(sum(m[k] for k in keys))
+    return _needing(lambda m: int(sum(m[k] for k in keys)), keys)
 
 
 def share(numerator: str, *others: str) -> Callable[[Measures], float]:
@@ -64,12 +82,21 @@ def share(numerator: str, *others: str) -> Callable[[Measures], float]:
         whole = m[numerator] + sum(m[k] for k in others)
         return round(m[numerator] / whole, 6) if whole else 0.0
 
-    return compute
+    return _needing(compute, (numerator, *others))
+
+
+def ratio(numerator: str, denominator: str) -> Callable[[Measures], float]:
+    """``numerator / denominator``, 0 when the denominator is 0."""
+
+    def compute(m: Measures) -> float:
+        return round(m[numerator] / m[denominator], 6) if m[denominator] else 0.0
+
+    return _needing(compute, (numerator, denominator))
 
 
 def value(key: str, digits: int = 4) -> Callable[[Measures], float]:
     """A measure as it is, rounded; NaN stays NaN (an undefined figure, e.g. with no courts)."""
-    return lambda m: round(float(m[key]), digits) if math.isfinite(m[key]) else float("nan")
+    return _needing(lambda m: round(float(m[key]), digits) if math.isfinite(m[key]) else float("nan"), (key,))
 
 
 def cost(*outcomes: str) -> Callable[[Measures], float]:
@@ -79,7 +106,7 @@ def cost(*outcomes: str) -> Callable[[Measures], float]:
         parts = [sum(m[f"cost.{item}"] for item, o in COST_ITEMS.items() if o == name) for name in outcomes]
         return round(sum(round(float(p), 2) for p in parts), 2)
 
-    return compute
+    return _needing(compute, tuple(f"cost.{item}" for item, o in COST_ITEMS.items() if o in outcomes))
 
 
 #: The items of the cost (:meth:`sim.model.accounting.Accounts.cost_items`) and the cost outcome each adds to.
@@ -99,6 +126,88 @@ COST_ITEMS: dict[str, str] = {
 
 #: States of the people taken across (victims and migrants alike); everyone is in exactly one at every moment.
 PERSON_STATES = ("waiting", "in_transit", "arrived", "detained", "rescued", "supported", "died", "stopped")
+#: How a crossing attempt ends (:meth:`sim.model.crossings.Crossings.finish`).
+ATTEMPT_RESULTS = ("succeeded", "died", "turned_back", "interdicted")
+#: What led to an interdiction: a patrol's own sighting, a sensor's alert, a port's inspection.
+INTERDICTION_CAUSES = ("patrol", "sensor", "port")
+#: Roles of a network's members (:class:`sim.model.agents.trafficker.Role`).
+ROLES = ("organiser", "recruiter", "driver", "guide")
+#: Charges a case is filed on.
+CHARGES = ("trafficking", "smuggling")
+
+#: Every fact the model counts, declared once: name -> what is counted (cumulative over the run). The model's
+#: tallies (:class:`sim.model.accounting.Tallies`) accept these names and no others.
+TALLIES: dict[str, str] = {
+    "crossings_attempted": "groups that set out (crossing attempts)",
+    "crossings_succeeded": "groups that got across the border zone or reached their destination",
+    "foot_crossings_succeeded": "groups on foot that got across",
+    "foot_border_crossings": "groups on foot that reached the border line",
+    "foot_blind_spot_crossings": "groups on foot that reached the border line at a blind spot",
+    "people_crossed": "people alive in a group when it got across",
+    "people_arrived": "people who reached a destination",
+    "people_turned_back": "people who scattered at an interdiction and went back to a staging area",
+    "people_returned": "detained people returned to the origin side",
+    "people_apprehended": "apprehensions of people (a person caught twice counts twice)",
+    "people_apprehended_first": "apprehensions of people never apprehended before",
+    "people_apprehended_before": "apprehensions of people apprehended before",
+    "groups_turned_back": "interdictions in which nobody was held: everyone scattered",
+    "interdictions": "groups stopped with someone held",
+    **{f"interdictions_by_{c}": f"interdictions after a {c}'s detection" for c in INTERDICTION_CAUSES},
+    **{f"finished_{r}": f"crossing attempts that ended {r.replace('_', ' ')}" for r in ATTEMPT_RESULTS},
+    **{f"foot_finished_{r}": f"crossing attempts on foot that ended {r.replace('_', ' ')}" for r in ATTEMPT_RESULTS},
+    "detections": "detections of groups (by sensors, patrols and port inspections)",
+    "responses": "pursuits patrols set out on after an alert",
+    "patrol_hours": "patrol-unit hours on duty",
+    "exposure_death_risk": "expected deaths from exposure (the sum over every piece of every walk)",
+    "victims_misidentified": "victims screened as offenders",
+    "migrants_flagged_as_victims": "migrants screened as victims",
+    "victims_in_debt_bondage": "migrants who fell into debt bondage at the destination",
+    "victims_came_forward": "victims at the destination who came forward",
+    "victims_testifying": "victims who agreed to testify",
+    "victims_identified_at_return": "victims identified by the partner agency when returned",
+    "victims_recognised_from_records": "victims recognised from a victim record",
+    "victims_recognised_from_shared_records": "victims recognised from a victim record another agency shared",
+    "repeat_crossers_recognised": "apprehended people recognised from an earlier record",
+    "repeat_offenders_recognised": "arrested members recognised from an earlier arrest record",
+    "repeat_offenders_recognised_from_shared_records": "arrested members recognised from a shared record",
+    "traffickers_arrested": "arrests of network members",
+    **{f"{role}s_arrested": f"arrests of {role}s" for role in ROLES},
+    **{f"convicted_of_{c}": f"convictions for {c}" for c in CHARGES},
+    "organisers_convicted": "convictions of organisers",
+    "investigations": "investigations opened after an arrest",
+    "investigations_succeeded": "investigations that identified at least one more member",
+    "investigations_reaching_organiser": "investigations that arrested an organiser",
+    "members_identified": "members identified and arrested by investigations",
+    "cases_linked_across_agencies": "cases whose evidence included records another agency holds",
+    "cases_cross_jurisdiction": "cases that used evidence from across the border",
+    "networks_dismantled": "networks dismantled (headless for traffickers.dismantle_days)",
+    "networks_founded": "newcomer networks that took over a dismantled one's trade",
+}
+
+#: The measures a model derives rather than counts (:meth:`sim.model.accounting.Accounts.measures`).
+DERIVED_MEASURES: tuple[str, ...] = (
+    *(f"victims.{state}" for state in PERSON_STATES),
+    *(f"migrants.{state}" for state in PERSON_STATES),
+    "courts.convicted",
+    "courts.pleas",
+    "courts.acquitted",
+    "courts.absconded",
+    "courts.backlog",
+    "courts.days_to_verdict",
+    "courts.utilisation",
+    "checkpoints.wrongful_detentions",
+    "networks.active_members",
+    "networks.mean_fee",
+    "networks.days_to_dismantle",
+    "records.created",
+    "records.shared",
+    "records.false_matches",
+    "records.false_match_detentions",
+    "records.held",
+    *(f"cost.{item}" for item in COST_ITEMS),
+)
+#: Every measure name: the tallies and the derived measures.
+MEASURE_NAMES = frozenset(TALLIES) | frozenset(DERIVED_MEASURES)
 
 H, L, N = Direction.HIGHER_IS_BETTER, Direction.LOWER_IS_BETTER, Direction.NEUTRAL
 FINISHED = ("crossings_succeeded", "finished_turned_back")
@@ -202,7 +311,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         N,
         "Apprehensions of people per person who got across: people_apprehended / people who arrived. With every "
         "apprehended person trying again and apprehended with probability p each time, p / (1 - p).",
-        lambda m: round(m["people_apprehended"] / m["people_arrived"], 6) if m["people_arrived"] else 0.0,
+        ratio("people_apprehended", "people_arrived"),
         label="apprehensions per person across",
         daily=False,
     ),
@@ -212,9 +321,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         N,
         "Of the apprehensions of people, the share of people apprehended before (field: 28 % in FY2007, 20 % in "
         "FY2011, about 12 % in FY2016, DHS).",
-        lambda m: (
-            round(m["people_apprehended_before"] / m["people_apprehended"], 6) if m["people_apprehended"] else 0.0
-        ),
+        ratio("people_apprehended_before", "people_apprehended"),
         label="recidivism",
         daily=False,
     ),
@@ -306,9 +413,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         N,
         "Of the groups on foot that reached the border line, the share whose crossing point is a blind spot "
         "(caught ones included; vehicles at ports and tunnels left out).",
-        lambda m: (
-            round(m["foot_blind_spot_crossings"] / m["foot_border_crossings"], 6) if m["foot_border_crossings"] else 0.0
-        ),
+        ratio("foot_blind_spot_crossings", "foot_border_crossings"),
     ),
     Outcome(
         "traffickers_arrested",

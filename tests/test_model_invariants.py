@@ -20,7 +20,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mesa.discrete_space import CellAgent
 
 from sim.model import BorderModel
 from sim.model.agents.patrol import PatrolStatus
@@ -117,18 +116,18 @@ def check_invariants(model: BorderModel) -> list[str]:
         elif person.state is not PersonState.WAITING and lists:
             problems.append(f"step {step}: {person.state.value} person {person.unique_id} still on a forming list")
 
-    # Cell agents: on passable cells; patrols on the cell under their position.
+    # Agents with a cell: on passable cells; patrols on the cell under their position.
     world = model.world
     for agent in model.agents:
-        if isinstance(agent, CellAgent) and agent.cell is not None and not world.passable[agent.cell.coordinate]:
+        if getattr(agent, "cell", None) is not None and not world.passable[agent.cell]:
             problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
     force = model.patrol_force
     for patrol in force.patrols:
         under = world.cell_of(*force.pos[patrol.index])
-        if patrol.cell.coordinate != under:
+        if patrol.cell != under:
             problems.append(
                 f"step {step}: patrol {patrol.index} ({patrol.status.value}) at km {force.pos[patrol.index]} "
-                f"(cell {under}) but its Mesa cell is {patrol.cell.coordinate}"
+                f"(cell {under}) but its cell is {patrol.cell}"
             )
         if not world.passable[under]:
             problems.append(
@@ -229,7 +228,7 @@ def test_the_checker_catches_broken_bookkeeping():
     person.state = PersonState.DIED if person.state is not PersonState.DIED else PersonState.ARRIVED
     patrol = model.patrol_force.patrols[0]
     patrol.status = PatrolStatus.PATROLLING
-    elsewhere = next(tuple(c) for c in model.patrol_force.cells if tuple(c) != patrol.cell.coordinate)
+    elsewhere = next(tuple(c) for c in model.patrol_force.cells if tuple(c) != patrol.cell)
     model.patrol_force.pos[patrol.index] = model.world.km_of(elsewhere)
     member = model.networks[0].members[0]
     member.status = TraffickerStatus.LEFT  # left the trade but not struck off

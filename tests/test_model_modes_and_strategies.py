@@ -143,7 +143,7 @@ def test_every_strategy_runs_and_patrols_stay_in_their_area(strategy):
     for _ in range(round(4 * model.steps_per_day)):
         model.step()
         for patrol in model.patrol_force.patrols:
-            assert model.world.passable[patrol.cell.coordinate]
+            assert model.world.passable[patrol.cell]
     assert model.outcomes()["crossings_attempted"] > 0
     if strategy == "fixed":
         for patrol in model.patrol_force.patrols:

@@ -129,7 +129,7 @@ def test_a_member_back_from_prison_is_the_same_agent():
     back = next(m for m in network.members if m.unique_id == member_id)
     assert back is member and member in model.agents
     assert len(network.members) == roster, "nobody new joined"
-    assert member.cell.coordinate == model.world.staging[member.home_staging].cell, "back at the home staging area"
+    assert member.cell == model.world.staging[member.home_staging].cell, "back at the home staging area"
 
 
 def test_a_member_back_to_a_network_at_full_strength_leaves_the_trade():

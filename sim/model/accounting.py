@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.metrics import OUTCOMES
+from sim.metrics import OUTCOMES, TALLIES
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES
 from sim.model.legal import kaplan_meier_mean
@@ -22,12 +22,32 @@ if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
 
 
+class Tallies(dict):
+    """The facts a run counts, by name: only the names declared in :data:`sim.metrics.TALLIES`.
+
+    Every declared tally starts at 0; reading or writing a name that is not declared raises ``KeyError``
+    naming it, so a misspelt tally fails at once instead of silently counting, or reading, 0.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dict.fromkeys(TALLIES, 0))
+
+    def __missing__(self, name: str) -> float:
+        raise KeyError(f"{name!r} is not a declared tally (sim.metrics.TALLIES)")
+
+    def __setitem__(self, name: str, value: float) -> None:
+        if name not in TALLIES:
+            raise KeyError(f"{name!r} is not a declared tally (sim.metrics.TALLIES)")
+        super().__setitem__(name, value)
+
+
 class Accounts:
     """The run's tallies, its cost and its outcomes (:data:`sim.metrics.OUTCOMES`)."""
 
     def __init__(self, model: BorderModel):
         self.model = model
-        self.counters: Counter = Counter()
+        #: The facts the mechanisms count (:data:`sim.metrics.TALLIES`).
+        self.counters = Tallies()
         # People by state: trafficking victims and smuggled migrants apart.
         self.victim_counts: Counter = Counter(dict.fromkeys(PersonState, 0))
         self.migrant_counts: Counter = Counter(dict.fromkeys(PersonState, 0))
@@ -120,7 +140,7 @@ class Accounts:
         ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``."""
         model, courts = self.model, self.model.courts
         networks = model.networks
-        m: dict[str, float] = Counter(self.counters)
+        m: dict[str, float] = dict(self.counters)
         m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
         m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
         m.update(

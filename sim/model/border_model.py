@@ -18,7 +18,8 @@ are screened. Delays (pursuits, vehicle journeys, court stages, releases, member
 Mesa events scheduled on bound methods.
 
 Model time: one Mesa time unit is one step; :attr:`hours` converts. Positions of moving things
-are continuous (km); their Mesa cell is the cell under them, always a passable one.
+are continuous (km); their ``cell`` (row, col) is the cell under them, always a passable one. The model has
+no Mesa grid: nothing asks a cell for its agents or neighbours, and the terrain's layers are the world's arrays.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
-from mesa.discrete_space import OrthogonalMooreGrid, PropertyLayer
 
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint
@@ -75,10 +75,6 @@ class BorderModel(mesa.Model):
         self.steps_per_day = 24.0 / self.step_hours
         self.days_done = 0
         self.in_step = False
-
-        self.grid = OrthogonalMooreGrid((self.world.height, self.world.width), torus=False, random=self.random)
-        for name in ("elevation", "coverage", "concealment", "exposure"):
-            self.grid.add_property_layer(PropertyLayer.from_data(name, getattr(self.world, name).astype(float)))
 
         # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
         self.clock = Clock(s)

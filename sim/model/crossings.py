@@ -195,7 +195,7 @@ class Crossings:
         group.depart_h = model.hours
         group.elapsed_h = group.step_start_h = 0.0
         group.x_km, group.y_km = group.route.position_at(0.0, model.world.cell_km)
-        group.guide.cell = model.grid[(int(group.route.rows[0]), int(group.route.cols[0]))]
+        group.guide.cell = (int(group.route.rows[0]), int(group.route.cols[0]))
 
     def pick_up(self, group: Group) -> None:
         """At the end of the walk a vehicle drives the group on to its destination (a scheduled event)."""
@@ -294,8 +294,7 @@ class Crossings:
         group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
-        if cell != group.guide.cell.coordinate:
-            group.guide.cell = model.grid[cell]
+        group.guide.cell = cell
         hazard = self.exposure_hazard(group, t0, t1)
         if waited > 0:  # waiting in place: the exposure of the cell it waits in, by the clock
             rate = float(model.world.exposure[cell]) * model.spec.victims.exposure_scale

@@ -214,7 +214,7 @@ class Enforcement:
         cross = any(intel.foreign(r.agency, agency) for r in linked)
         counters["cases_linked_across_agencies"] += others > 0
         counters["cases_cross_jurisdiction"] += cross
-        x_km, y_km = model.world.km_of(trafficker.cell.coordinate)
+        x_km, y_km = model.world.km_of(trafficker.cell)
         intel.log(model.hours, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
         case = self.courts.file_case(
             trafficker,

@@ -104,7 +104,7 @@ class PatrolForce:
         for i, agency in enumerate(owners):
             patrol = Patrol(model, i, agency, (float(edges[i]), float(edges[i + 1])))
             self.pos[i] = self.sample_cell(None, patrol.stream)
-            patrol.cell = model.grid[model.world.cell_of(*self.pos[i])]
+            patrol.cell = model.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
 
@@ -170,18 +170,15 @@ class PatrolForce:
         rows = np.minimum((self.pos[:, 1] / w.cell_km).astype(int), w.height - 1)
         cols = np.minimum((self.pos[:, 0] / w.cell_km).astype(int), w.width - 1)
         for i in np.flatnonzero(moving):
-            patrol = self.patrols[i]
-            cell = (int(rows[i]), int(cols[i]))
-            if cell != patrol.cell.coordinate:
-                patrol.cell = model.grid[cell]
+            self.patrols[i].cell = (int(rows[i]), int(cols[i]))
         return path
 
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
-        """Put a patrol at a point (km); its Mesa cell follows when the point is on passable ground."""
+        """Put a patrol at a point (km); its cell follows when the point is on passable ground."""
         self.pos[patrol.index] = (x_km, y_km)
         cell = self.model.world.cell_of(x_km, y_km)
         if self.model.world.passable[cell]:
-            patrol.cell = self.model.grid[cell]
+            patrol.cell = cell
 
     # -- where to go: helpers for the patrols' strategies ------------------------------------------------
     def new_waypoint(self, patrol: Patrol) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mesa.discrete_space import FixedAgent
+import mesa
 
 from sim.model.queueing import erlang_c_wait
 from sim.model.streams import Mechanism
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sim.world import SensorSite
 
 
-class Sensor(FixedAgent):
+class Sensor(mesa.Agent):
     """A fixed sensor; its detection field is part of the world's coverage raster."""
 
     def __init__(self, model: BorderModel, site: SensorSite):
@@ -23,10 +23,10 @@ class Sensor(FixedAgent):
         self.site = site
         self.agency = site.agency
         self.alerts = 0
-        self.cell = model.grid[site.cell]
+        self.cell = site.cell  # (row, col)
 
 
-class Checkpoint(FixedAgent):
+class Checkpoint(mesa.Agent):
     """Inspection at a port: legitimate traffic, secondary inspection, concealed people."""
 
     def __init__(self, model: BorderModel, port_index: int):
@@ -37,7 +37,7 @@ class Checkpoint(FixedAgent):
         self.agency = port.agency
         self.lanes = port.lanes
         self.vehicles_per_hour = port.legit_vehicles_per_hour
-        self.cell = model.grid[model.world.ports[port_index].cell]
+        self.cell = model.world.ports[port_index].cell  # (row, col)
         self.inspections = 0
         self.wrongful_detentions = 0
         # The port's legitimate traffic and its inspection's false positives draw from streams of their own, so

@@ -17,8 +17,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
-from mesa.discrete_space import CellAgent
 
 from sim.model.streams import Mechanism
 
@@ -35,7 +35,7 @@ class PatrolStatus(Enum):
     OFF_DUTY = "off_duty"
 
 
-class Patrol(CellAgent):
+class Patrol(mesa.Agent):
     """A patrol unit of an agency. ``index`` points into the model's patrol position arrays."""
 
     def __init__(self, model: BorderModel, index: int, agency: str, beat: tuple[float, float]):

@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING
 import mesa
 import networkx as nx
 import numpy as np
-from mesa.discrete_space import CellAgent
 
 from sim.model.agents.person import Person, PersonState
 from sim.model.streams import EntityStreams, Mechanism, poisson_from_uniform
@@ -545,7 +544,7 @@ class Network(mesa.Agent):
             member.leave_trade()
 
 
-class Trafficker(CellAgent):
+class Trafficker(mesa.Agent):
     """A network member in a role: guides and drivers take groups across; organisers and recruiters stay at
     their staging area. Any may be arrested, detained, released, convicted."""
 
@@ -557,7 +556,8 @@ class Trafficker(CellAgent):
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
         self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights, network.member_rng.random())
-        self.cell = model.grid[model.world.staging[self.home_staging].cell]
+        #: The cell (row, col) the member is in; None while in prison (off the map).
+        self.cell: tuple[int, int] | None = model.world.staging[self.home_staging].cell
         network.members.append(self)
         network.link(self)
         if role is Role.ORGANISER:
@@ -597,7 +597,7 @@ class Trafficker(CellAgent):
         self.group = None
         if self.status is TraffickerStatus.GUIDING:
             self.status = TraffickerStatus.IDLE
-        self.cell = self.model.grid[self.model.world.staging[self.home_staging].cell]
+        self.cell = self.model.world.staging[self.home_staging].cell
         if self.sentence_pending:
             self.begin_sentence()
         else:
@@ -637,7 +637,7 @@ class Trafficker(CellAgent):
     def rejoin(self) -> None:
         """Back from prison to the home staging area; status from any cases still open against them."""
         self.status = TraffickerStatus.IDLE
-        self.cell = self.model.grid[self.model.world.staging[self.home_staging].cell]
+        self.cell = self.model.world.staging[self.home_staging].cell
         self.update_legal_status()
 
     def leave_trade(self) -> None:
