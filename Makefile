@@ -2,6 +2,7 @@
 #   make demo   create the environment if needed, then run the main job
 #   make test   create the environment if needed, then run the whole test suite
 #   make lock   refresh requirements.lock (newest releases within pyproject.toml's ranges), then commit it
+#   make hooks  install the git pre-commit hook: ruff's checks of make test on the files being committed
 # The environment installs exactly the versions (and file hashes) in requirements.lock, so a commit
 # installs the same Mesa, numpy, Dask, ... next month as today.
 VENV   := .venv
@@ -9,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: demo test test-fast lint format bench fuzz lock clean-venv
+.PHONY: demo test test-fast lint format bench fuzz lock clean-venv hooks
 
 $(STAMP): pyproject.toml $(LOCK)
 	@set -e; \
@@ -38,6 +39,11 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The git pre-commit hook (.pre-commit-config.yaml): ruff check and ruff format --check, as make test runs them,
+# on the Python files being committed, with the ruff in $(VENV). `git commit --no-verify` skips it once.
+hooks: $(STAMP)
+	$(VENV)/bin/pre-commit install
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 #: What determines a run's results, besides its (scenario, overrides, seed, days): the source of these parts
 #: of the package, and the numerical libraries (a new numpy can change the random streams).
-_MODEL_SOURCES = ("model", "world", "scenario.py", "schema.py", "metrics.py", "runner.py")
+_MODEL_SOURCES = ("model", "world", "scenario", "schema.py", "metrics.py", "runner.py")
 _MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx", "shapely", "rasterio", "pyproj")
 
 

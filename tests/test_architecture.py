@@ -16,7 +16,7 @@ SIM = ROOT / "sim"
 #: Layers in order; a module may import its own layer and those before it, never those after.
 LAYERS = (
     ("process handling", ("sim.signals",)),  # signals and child processes: needs nothing, used by every command
-    ("scenario", ("sim.schema", "sim.scenario", "sim.docs")),
+    ("scenario", ("sim.schema", "sim.scenario", "sim.docs")),  # sim.scenario: a package, one module per table
     ("world", ("sim.world",)),
     ("outcomes", ("sim.metrics",)),
     ("model", ("sim.model",)),
@@ -153,6 +153,66 @@ def test_the_model_wires_components_and_stays_short():
     assert {f"sim.model.{c}" for c in components} <= import_graph()["sim.model.border_model"]
 
 
+#: TOML tables of a scenario whose module is not named after them (``[scenario]`` holds the name and description;
+#: ``[[staging]]`` and ``[[destinations]]`` are both places).
+TABLE_MODULES = {"scenario": "meta", "staging": "places", "destinations": "places"}
+
+
+def scenario_tables() -> dict[str, str]:
+    """Each table of the assembled ``Scenario`` (``sim/scenario/loading.py``) and the class of its items."""
+    tree = ast.parse((SIM / "scenario" / "loading.py").read_text(encoding="utf-8"))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Scenario"]
+    tables = {}
+    for node in cls.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            ann = node.annotation
+            item = ann.slice if isinstance(ann, ast.Subscript) else ann  # list[Port] -> Port
+            tables[node.target.id] = ast.unparse(item)
+    return tables
+
+
+def test_each_scenario_table_is_declared_in_its_own_module():
+    tables = scenario_tables()
+    assert len(tables) >= 15
+    misplaced = []
+    for table, cls in tables.items():
+        path = SIM / "scenario" / f"{TABLE_MODULES.get(table, table)}.py"
+        source = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if not any(isinstance(n, ast.ClassDef) and n.name == cls for n in ast.parse(source).body):
+            misplaced.append(f"[{table}]: no class {cls} in {path.relative_to(ROOT)}")
+    assert not misplaced, misplaced
+
+
+#: Order within the scenario package: the bounds and the tables (rank 0, importing each other as they need),
+#: then the rules across tables, the whole scenario and its loading, and the package's names. A module imports
+#: tables and modules of a lower rank only.
+SCENARIO_RANKS = {"sim.scenario.cross_table": 1, "sim.scenario.loading": 2, "sim.scenario": 3}
+
+
+def in_scenario_package(module: str) -> bool:
+    return module == "sim.scenario" or module.startswith("sim.scenario.")
+
+
+def scenario_package_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports against the order within the scenario package, and imports of its modules from outside (the rest
+    of the code imports ``sim.scenario``, whose names are the interface, so the modules' layout is free)."""
+    bad = []
+    for source, targets in graph.items():
+        for target in (t for t in targets if in_scenario_package(t)):
+            if not in_scenario_package(source):
+                if target != "sim.scenario":
+                    bad.append(f"{source} imports {target}: import sim.scenario, whose names are the interface")
+            elif SCENARIO_RANKS.get(target, 0) and SCENARIO_RANKS[target] >= SCENARIO_RANKS.get(source, 0):
+                bad.append(f"{source} imports {target}, which comes after it")
+    return sorted(bad)
+
+
+def test_the_scenario_package_builds_up_from_its_tables():
+    graph = import_graph()
+    assert {"sim.scenario.terrain", "sim.scenario.cross_table", "sim.scenario.loading"} <= set(graph)
+    assert not scenario_package_violations(graph)
+
+
 # The checks above must be able to fail.
 def test_the_checks_catch_a_cycle_and_a_layer_violation():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
@@ -164,3 +224,12 @@ def test_the_checks_catch_a_cycle_and_a_layer_violation():
     source += "def f():\n    import sim.viz\n"
     assert imports_of(source, "sim.world.x", False) == {"sim.viz"}
     assert imports_of("from .core import World\n", "sim.world", True) == {"sim.world.core", "sim.world.core.World"}
+    graph = {
+        "sim.scenario.terrain": {"sim.scenario.bounds", "sim.scenario.loading"},
+        "sim.scenario.loading": {"sim.scenario.cross_table", "sim.scenario.terrain"},
+        "sim.world.core": {"sim.scenario", "sim.scenario.terrain"},
+    }
+    assert scenario_package_violations(graph) == [
+        "sim.scenario.terrain imports sim.scenario.loading, which comes after it",
+        "sim.world.core imports sim.scenario.terrain: import sim.scenario, whose names are the interface",
+    ]

@@ -160,7 +160,7 @@ def test_every_scenario_key_cited_exists_in_the_schema(odd):
     cited = cited_keys(odd)
     assert len(cited) > 50, f"only {len(cited)} scenario keys found in docs/odd.md: is the key pattern right?"
     bad = sorted(set(unknown_keys(cited)))
-    assert not bad, f"docs/odd.md cites keys that are not in sim/scenario.py: {bad}"
+    assert not bad, f"docs/odd.md cites keys that are not in sim/scenario/: {bad}"
 
 
 def test_every_leaf_key_of_the_schema_is_cited(odd):

@@ -1,0 +1,217 @@
+"""The ``[patrols]`` table: the roster, its strategy, speeds, detection, response and pursuit.
+
+Its checks: a sector runs west to east; the drive-speed table names land covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.scenario.bounds import (
+    MAX_COST,
+    MAX_EXTENT_KM,
+    MAX_FACTOR,
+    MAX_HOURS,
+    MAX_PATROL_RANGE_M,
+    MAX_RATE_PER_HOUR,
+    MIN_SPEED_KMH,
+)
+from sim.scenario.terrain import LAND_COVERS
+from sim.schema import INPUT, Builder, spec
+
+#: Responding patrols' speed per land cover, as a share of the road speed (``patrols.drive_speed_factors``).
+DRIVE_SPEED_FACTORS = {
+    "open": 0.5,
+    "desert": 0.45,
+    "scrub": 0.3,
+    "forest": 0.15,
+    "mountain": 0.06,
+    "water": 0.0,
+    "road": 1.0,
+    "urban": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class Patrols:
+    count: int = spec(8, doc="Patrol units on the roster.", ge=0, le=5000, source=INPUT)
+    strategy: str = spec(
+        "random",
+        doc=(
+            "random: uniform waypoints in the border zone; fixed: a fixed beat along the border; "
+            "hotspot: where the agency's intel shows crossings; randomized: waypoints drawn from a "
+            "mixed strategy weighted by estimated crossing risk with a floor (Stackelberg)."
+        ),
+        choices=("random", "fixed", "hotspot", "randomized"),
+        source=INPUT,
+    )
+    speed_kmh: float = spec(
+        15.0,
+        doc="Patrol speed while patrolling (vehicle on tracks).",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=200,
+        source="assumption",
+    )
+    response_speed_kmh: float = spec(
+        40.0,
+        doc="Speed on roads when responding to an alert; off-road it is scaled by drive_speed_factors.",
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=300,
+        source="assumption",
+    )
+    detection_range_m: float = spec(
+        1500.0,
+        doc="Range within which a patrol can detect a group.",
+        unit="m",
+        gt=0,
+        source="assumption",
+        le=MAX_PATROL_RANGE_M,
+    )
+    detection_rate_per_hour: float = spec(
+        3.0,
+        doc="Detection hazard for an unconcealed group at zero distance.",
+        unit="per hour",
+        ge=0,
+        source="assumption",
+        le=MAX_RATE_PER_HOUR,
+    )
+    night_detection_factor: float = spec(
+        0.5,
+        doc=(
+            "Factor on patrols' detection hazard at night (between time.dusk_hour and time.dawn_hour): agents "
+            "see less in the dark, night-vision devices and scopes recover part of it."
+        ),
+        ge=0,
+        le=MAX_FACTOR,
+        source="assumption; pattern: crossings on foot cluster at night, when they are harder to see",
+    )
+    shift_hours: float = spec(8.0, doc="Length of a shift.", unit="h", gt=0, le=24, source="assumption")
+    on_duty_share: float = spec(
+        0.75, doc="Share of the roster on duty at any time (shifts rotate).", gt=0, le=1, source="assumption"
+    )
+    randomized_floor: float = spec(
+        0.1,
+        doc="Randomized strategy: minimum share of probability spread uniformly.",
+        ge=0,
+        le=1,
+        source="assumption; mixed strategy after Pita et al. 2008",
+    )
+    randomized_kernel_km: float = spec(
+        2.0,
+        doc=(
+            "Randomized strategy: spread (standard deviation of a Gaussian) of the crossing risk an intel point "
+            "adds around it."
+        ),
+        unit="km",
+        gt=0,
+        source="assumption",
+        le=MAX_EXTENT_KM,
+    )
+    randomized_half_life_hours: float = spec(
+        168.0,
+        doc="Randomized strategy: half-life of an intel point's weight in the crossing risk.",
+        unit="h",
+        gt=0,
+        source="assumption",
+        le=MAX_HOURS,
+    )
+    hotspot_half_life_hours: float = spec(
+        72.0,
+        doc="Hotspot strategy: half-life of an intel point's weight when choosing where to go.",
+        unit="h",
+        gt=0,
+        source="assumption",
+        le=MAX_HOURS,
+    )
+    hotspot_spread_km: float = spec(
+        1.0,
+        doc=("Hotspot strategy: spread (standard deviation, each way) of the waypoint around the chosen intel point."),
+        unit="km",
+        ge=0,
+        source="assumption",
+        le=MAX_EXTENT_KM,
+    )
+    cost_per_hour: float = spec(
+        120.0, doc="Cost of one patrol unit on duty.", unit="currency/h", ge=0, source="assumption", le=MAX_COST
+    )
+    sector: tuple[float, float] | None = spec(
+        None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km", source=INPUT
+    )
+    drive_speed_factors: dict[str, float] = spec(
+        default_factory=lambda: dict(DRIVE_SPEED_FACTORS),
+        doc=(
+            "Responding patrols' speed per land cover, as a share of response_speed_kmh (road 1). Land covers "
+            "left out keep their defaults; 0 closes a land cover to vehicles. Assumption: a 4x4 off-road at "
+            "about half its road speed on open ground and desert, slower in brush and forest, on foot in mountains."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    max_response_hours: float = spec(
+        2.0,
+        doc="A dispatcher sends the nearest free patrol only if it can drive to the alert within this time.",
+        unit="h",
+        gt=0,
+        le=48,
+        source="assumption",
+    )
+    tracking_speed_kmh: float = spec(
+        6.0,
+        doc=(
+            "Speed at which a patrol follows a group's trail on open ground (sign cutting, leapfrogging by "
+            "vehicle); terrain slows it as it slows the group."
+        ),
+        unit="km/h",
+        ge=MIN_SPEED_KMH,
+        le=100,
+        source="assumption",
+    )
+    trail_loss_per_hour: float = spec(
+        0.25,
+        doc="Rate at which a followed trail is lost (rock, wind, brush).",
+        unit="per hour",
+        ge=0,
+        source="assumption",
+        le=MAX_RATE_PER_HOUR,
+    )
+    capture_probability: float = spec(
+        0.8,
+        doc="Chance that each person in a group a patrol reaches is apprehended; the others scatter.",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    guide_capture_probability: float = spec(
+        0.6,
+        doc="Chance that the guide of a group a patrol reaches is apprehended (guides flee first).",
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    transport_hours: float = spec(
+        4.0,
+        doc="Time a patrol spends processing and transporting an interdicted group before it patrols again.",
+        unit="h",
+        gt=0,
+        source="assumption",
+        le=MAX_HOURS,
+    )
+
+
+def check_patrol_sector(p: Patrols, b: Builder) -> None:
+    """A sector runs from west to east."""
+    if p.sector is not None and p.sector[0] >= p.sector[1]:
+        b.fail("patrols.sector", f"given {list(p.sector)}; the first value (west) must be below the second (east)")
+
+
+def check_drive_speed_factors(p: Patrols, b: Builder) -> None:
+    """``patrols.drive_speed_factors`` names land covers."""
+    for name in p.drive_speed_factors:
+        if name not in LAND_COVERS:
+            b.fail(
+                f"patrols.drive_speed_factors.{name}",
+                f"unknown land cover {name!r}; allowed: {', '.join(LAND_COVERS)}",
+            )
