@@ -128,3 +128,26 @@ def test_summarise_reports_the_pairing_sd_ratio_per_policy_and_outcome():
     assert expected > 1, "this shuffle pairs high with low: pairing added noise"
     assert np.isnan(table.loc[("baseline", "deaths_in_transit"), "pairing_sd_ratio"]), "no comparison"
     assert np.isnan(table.loc[("shift", "cost"), "pairing_sd_ratio"]), "neither varied"
+
+
+def test_the_printed_summary_gives_the_pairing_ratio_per_outcome_and_policy():
+    from types import SimpleNamespace
+
+    from sim.experiment.cli import format_summary
+
+    base = [10.0, 14.0, 11.0, 13.0]
+    arms = {"baseline": base, "shift": [b + 3 for b in base], "shuffled": [11.0, 10.0, 13.0, 14.0]}
+    rows = [
+        {"policy": p, "sweep_point": 0, "replication": r, "status": "ok", "interdictions": v, "deaths_in_transit": 0.0}
+        for p, values in arms.items()
+        for r, v in enumerate(values)
+    ]
+    outcomes = ["interdictions", "deaths_in_transit"]
+    experiment = SimpleNamespace(policy_names=list(arms), outcomes=outcomes, sweep={})
+    lines = format_summary(summarise(pd.DataFrame(rows), list(arms), outcomes), experiment).splitlines()
+    at = lines.index("pairing: SD of paired / SD of unpaired differences against the baseline")
+    assert lines[at + 1].split() == ["outcome", "baseline", "shift", "shuffled"]
+    expected = f"{pairing_sd_ratio(arms['shuffled'], base):.2f}"
+    assert lines[at + 3].split() == ["interdictions", "0.00", expected], "identical up to a shift: 0"
+    assert lines[at + 4].split() == ["deaths_in_transit", "n/a", "n/a"], "nothing varied"
+    assert lines[2].split() == ["interdictions", "12.0", "15.0", "^", "12.0", "groups"], "the means, marked, above it"
