@@ -91,6 +91,8 @@ def _oneline(text: str) -> str:
 def report_context(experiment: Experiment, tables: ReportTables, figures: list[ReportFigure], total: int) -> dict:
     """What the templates show, as text: every value comes from the report's tables."""
     summary = tables.summary
+    overrides = dict(tuple(tables.policies.groupby("policy", sort=False)))
+    first, points = _point_heading(experiment, 0), len(experiment.sweep_points())
     return {
         "name": experiment.name,
         "title": f"{label(experiment.name)}: what each policy changes",
@@ -100,20 +102,15 @@ def report_context(experiment: Experiment, tables: ReportTables, figures: list[R
         "sweep": bool(experiment.sweep),
         "setup": setup_lines(experiment, total, len(tables.failed)),
         "policies": [
-            (label(name), [override_text(row) for _, row in rows.iterrows()])
+            (label(name), [override_text(row) for _, row in overrides.get(name, pd.DataFrame()).iterrows()])
             for name in experiment.policy_names
-            for rows in [tables.policies[tables.policies["policy"] == name]]
         ],
         "warnings": [court_warning(experiment, row) for _, row in tables.court_load.iterrows() if row["overloaded"]],
         "policy_labels": [label(p) for p in experiment.policy_names],
         "results": [] if summary.empty else _results(experiment, summary),
         "pairing": _pairing(experiment, tables.pairing),
         "voi": _voi(experiment, tables),
-        "figures": [
-            {"slug": f.slug, "sweep": f.sweep, "points": len(experiment.sweep_points())}
-            | {"first_point": sweep_label(experiment, 0) if experiment.sweep else ""}
-            for f in figures
-        ],
+        "figures": [{"slug": f.slug, "sweep": f.sweep, "first_point": first, "points": points} for f in figures],
         "failed": [(r.policy, r.replication, r.seed, r.error) for r in tables.failed.itertuples()],
         "table_files": list(TABLE_FILES.values()),
     }
