@@ -213,6 +213,17 @@ def test_the_scenario_package_builds_up_from_its_tables():
     assert not scenario_package_violations(graph)
 
 
+def test_the_report_computes_its_tables_before_it_words_draws_or_renders_them():
+    """Within the report, analysis (tables) -> words (text) -> figures -> rendering (render): each imports only
+    those before it, so the tables never depend on how they are shown."""
+    graph = import_graph()
+    order = ["tables", "text", "figures", "render"]
+    for i, name in enumerate(order):
+        later = {f"sim.experiment.report.{m}" for m in order[i + 1 :]}
+        assert not later & graph[f"sim.experiment.report.{name}"], f"report.{name} imports a later report module"
+    assert {f"sim.experiment.report.{m}" for m in order} <= set(graph)
+
+
 # The checks above must be able to fail.
 def test_the_checks_catch_a_cycle_and_a_layer_violation():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
@@ -233,3 +244,16 @@ def test_the_checks_catch_a_cycle_and_a_layer_violation():
         "sim.scenario.terrain imports sim.scenario.loading, which comes after it",
         "sim.world.core imports sim.scenario.terrain: import sim.scenario, whose names are the interface",
     ]
+
+
+def test_the_report_templates_ship_with_the_package():
+    """An installed (not editable) bordersim renders its report from templates inside the package: pyproject's
+    package-data must name every file of sim/experiment/report/templates/."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["sim.experiment.report"]
+    package = SIM / "experiment" / "report"
+    shipped = {path for pattern in patterns for path in package.glob(pattern)}
+    templates = set((package / "templates").iterdir())
+    assert templates and templates <= shipped, sorted(str(p) for p in templates - shipped)

@@ -17,6 +17,7 @@ from sim.experiment.backends import DaskBackend, ProcessBackend, SerialBackend
 from sim.experiment.cli import experiment_command
 from sim.experiment.execute import build_tasks, run_experiment
 from sim.experiment.report import write_report
+from sim.experiment.report.figures import line_points, map_points, sweep_shown
 from sim.experiment.spec import load_experiment
 from sim.schema import InputError
 from tests.waits import STATE_WAIT_S, wait_until
@@ -192,7 +193,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, workers):
     assert len(runs) == len(set(zip(runs["policy"], runs["replication"], strict=True))) == 12
 
 
-def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path):
+def test_report_of_a_sweep_has_every_point_in_its_tables_and_figures(tmp_path):
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=3)
     text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"crossers.per_day" = [2.0, 6.0]\n'
     spec.write_text(text, encoding="utf-8")
@@ -200,15 +201,21 @@ def test_report_of_a_sweep_names_every_point_and_what_each_figure_shows(tmp_path
     result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
     write_report(exp, result.out_dir, result.runs, result.summary)
     assert result.total == 18
+    pairing = pd.read_csv(tmp_path / "out" / "pairing.csv")
+    assert pairing.groupby("sweep:crossers.per_day").size().to_dict() == {2.0: 8, 6.0: 8}, "2 policies x 4 outcomes"
+    assert {f: sweep_shown(exp, f) for f in ("outcomes", "timeseries", "crossing_maps", "border_profile")} == {
+        "outcomes": None,
+        "timeseries": "all",
+        "crossing_maps": "all",
+        "border_profile": "all",
+    }
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "simulated 3 times at each sweep point" in markdown
     for value in ("2.0", "6.0"):
         assert f"## Results by policy — crossers.per_day = {value}" in markdown
-    assert markdown.count("With the sweep: line styles tell the sweep points apart.") == 2
-    assert markdown.count("With the sweep: one row of maps per sweep point.") == 1
+        assert f"### crossers.per_day = {value}" in markdown, "a pairing table per sweep point"
 
 
-def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path):
+def test_report_of_a_large_sweep_shows_the_first_point_in_its_figures(tmp_path):
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=2)
     text = spec.read_text(encoding="utf-8") + '\n[sweep]\n"crossers.per_day" = [1.0, 2.0, 3.0, 4.0, 5.0]\n'
     spec.write_text(text, encoding="utf-8")
@@ -216,8 +223,10 @@ def test_report_of_a_large_sweep_says_its_figures_show_the_first_point(tmp_path)
     result = run_experiment(exp, tmp_path / "out", SerialBackend(), progress=False)
     write_report(exp, result.out_dir, result.runs, result.summary)
     assert result.total == 30
+    assert line_points(exp) == map_points(exp) == [0]
+    assert {sweep_shown(exp, f) for f in ("timeseries", "crossing_maps", "border_profile")} == {"first"}
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert markdown.count("Shown for the first sweep point (crossers.per_day = 1.0) of 5") == 3
+    assert markdown.count("(crossers.per_day = 1.0) of 5") == 3, "each of the three captions names the point shown"
 
 
 def test_results_of_another_version_of_the_model_are_not_resumed_and_the_demo_sets_them_aside(tmp_path):

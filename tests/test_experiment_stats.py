@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiment.stats import estimate, holm, paired_comparison, summarise, verdict
+from sim.experiment.stats import estimate, holm, paired_comparison, pairing_sd_ratio, summarise, verdict
 
 
 def test_estimate_mean_sd_and_t_interval():
@@ -86,3 +86,68 @@ def test_summarise_pairs_by_replication_and_counts_failures():
     assert fence["verdict"] == "better"
     assert table[table["policy"] == "baseline"].iloc[0]["verdict"] == "reference"
     assert np.isnan(table[table["policy"] == "baseline"].iloc[0]["p_value"])
+
+
+def test_pairing_sd_ratio_by_hand():
+    # differences -1, 1, -1, 1: var 4/3; var(a) = var(b) = 5/3, so the ratio is sqrt((4/3) / (10/3)) = sqrt(0.4)
+    assert pairing_sd_ratio([1, 2, 3, 4], [2, 1, 4, 3]) == pytest.approx(math.sqrt(0.4))
+    assert pairing_sd_ratio([1, 2, 3, 4], [1, 2, 3, 4]) == 0, "identical columns: pairing removes all the noise"
+    assert pairing_sd_ratio([3, 5, 4, 6], [1, 3, 2, 4]) == 0, "a constant shift too"
+    assert pairing_sd_ratio([1, 2, 3, 4], [-1, -2, -3, -4]) == pytest.approx(math.sqrt(2)), "opposite: worse than none"
+    assert pairing_sd_ratio([1, 2, math.nan, 4], [1, 2, 3, 4]) == 0, "pairs with a missing value are left out"
+
+
+def test_pairing_sd_ratio_of_independent_samples_is_about_one():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(10, 2, 20_000), rng.normal(12, 3, 20_000)
+    assert pairing_sd_ratio(a, b) == pytest.approx(1.0, abs=0.02)
+    shared = rng.normal(0, 3, 20_000)  # a common cause of both, as common random numbers give
+    assert pairing_sd_ratio(shared + rng.normal(0, 1, 20_000), shared + rng.normal(0, 1, 20_000)) == pytest.approx(
+        math.sqrt(2 / 20), abs=0.02
+    )
+
+
+def test_pairing_sd_ratio_is_undefined_without_variation_or_pairs():
+    assert math.isnan(pairing_sd_ratio([2, 2, 2], [5, 5, 5])), "neither varies: 0 / 0"
+    assert math.isnan(pairing_sd_ratio([1.0], [2.0]))
+    assert math.isnan(pairing_sd_ratio([], []))
+
+
+def test_summarise_reports_the_pairing_sd_ratio_per_policy_and_outcome():
+    base = [10.0, 14.0, 11.0, 13.0, 9.0]
+    arms = {"baseline": base, "shift": [b - 2 for b in base], "shuffled": [14.0, 9.0, 13.0, 10.0, 11.0]}
+    rows = [
+        {"policy": p, "sweep_point": 0, "replication": r, "status": "ok", "deaths_in_transit": v, "cost": 5.0}
+        for p, values in arms.items()
+        for r, v in enumerate(values)
+    ]
+    table = summarise(pd.DataFrame(rows), list(arms), ["deaths_in_transit", "cost"]).set_index(["policy", "outcome"])
+    assert table.loc[("shift", "deaths_in_transit"), "pairing_sd_ratio"] == 0
+    expected = pairing_sd_ratio(arms["shuffled"], base)
+    assert table.loc[("shuffled", "deaths_in_transit"), "pairing_sd_ratio"] == pytest.approx(expected)
+    assert expected > 1, "this shuffle pairs high with low: pairing added noise"
+    assert np.isnan(table.loc[("baseline", "deaths_in_transit"), "pairing_sd_ratio"]), "no comparison"
+    assert np.isnan(table.loc[("shift", "cost"), "pairing_sd_ratio"]), "neither varied"
+
+
+def test_the_printed_summary_gives_the_pairing_ratio_per_outcome_and_policy():
+    from types import SimpleNamespace
+
+    from sim.experiment.cli import format_summary
+
+    base = [10.0, 14.0, 11.0, 13.0]
+    arms = {"baseline": base, "shift": [b + 3 for b in base], "shuffled": [11.0, 10.0, 13.0, 14.0]}
+    rows = [
+        {"policy": p, "sweep_point": 0, "replication": r, "status": "ok", "interdictions": v, "deaths_in_transit": 0.0}
+        for p, values in arms.items()
+        for r, v in enumerate(values)
+    ]
+    outcomes = ["interdictions", "deaths_in_transit"]
+    experiment = SimpleNamespace(policy_names=list(arms), outcomes=outcomes, sweep={})
+    lines = format_summary(summarise(pd.DataFrame(rows), list(arms), outcomes), experiment).splitlines()
+    at = lines.index("pairing: SD of paired / SD of unpaired differences against the baseline")
+    assert lines[at + 1].split() == ["outcome", "baseline", "shift", "shuffled"]
+    expected = f"{pairing_sd_ratio(arms['shuffled'], base):.2f}"
+    assert lines[at + 3].split() == ["interdictions", "0.00", expected], "identical up to a shift: 0"
+    assert lines[at + 4].split() == ["deaths_in_transit", "n/a", "n/a"], "nothing varied"
+    assert lines[2].split() == ["interdictions", "12.0", "15.0", "^", "12.0", "groups"], "the means, marked, above it"

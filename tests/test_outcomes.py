@@ -18,6 +18,7 @@ from scipy import stats
 
 from sim.cli import main
 from sim.experiment.report import court_warnings
+from sim.experiment.report.tables import court_load
 from sim.experiment.spec import load_experiment
 from sim.metrics import COST_ITEMS, OUTCOME_BY_NAME, OUTCOMES
 from sim.model import BorderModel
@@ -258,8 +259,10 @@ def test_run_summary_and_report_warn_of_overloaded_courts(tmp_path, capsys):
             "court_utilisation": [2.0, 3.0, 0.3, 0.4],
         }
     )
-    warnings = court_warnings(experiment, runs)
-    assert len(warnings) == 1 and warnings[0].startswith("baseline") and "rho = 2.50" in warnings[0], warnings
+    load = court_load(experiment, runs).set_index("policy")
+    assert load["court_utilisation"].tolist() == pytest.approx([2.5, 0.35]), "mean over replications"
+    assert load["overloaded"].tolist() == [True, False]
+    assert len(court_warnings(experiment, runs)) == 1, "a warning for the overloaded courts only"
 
 
 # ------------------------------------------------------------------ cost

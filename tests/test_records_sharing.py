@@ -19,7 +19,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.experiment.report import CHAIN_TITLE, value_of_information, voi_overview, write_report
+from sim.experiment.report import value_of_information, voi_overview, write_report
+from sim.experiment.report.tables import TABLE_FILES, chain_measured, chain_settings, sharing_chain
+from sim.experiment.report.text import chain_text, format_number, format_ratio, signed, voi_text
 from sim.experiment.spec import Experiment, Policy
 from sim.experiment.stats import ratio_estimate, summarise
 from sim.model import BorderModel
@@ -318,27 +320,46 @@ def voi_runs(gain: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     return runs, summarise(runs, StandIn().policy_names, list(StandIn().outcomes))
 
 
-def test_the_report_says_where_sharing_pays_and_what_it_costs():
+def paired_change(runs: pd.DataFrame, outcome: str, policy: str = "full") -> float:
+    """The mean paired difference of an outcome, policy minus baseline, straight from the runs."""
+    mine = runs[runs["policy"] == policy].set_index("replication")[outcome]
+    return float((mine - runs[runs["policy"] == "baseline"].set_index("replication")[outcome]).mean())
+
+
+def test_the_value_of_information_table_says_where_sharing_pays_and_what_it_costs():
     runs, summary = voi_runs(gain=6.0)
-    (entry,) = value_of_information(StandIn(), runs, summary)
-    text = " ".join(entry["text"])
-    assert "pays in traffickers convicted" in text and "costs false matches" in text, text
-    convicted = next(r for r in entry["rows"] if r["outcome"] == "traffickers_convicted")
-    per_1000 = convicted["per_1000_records"]
-    assert per_1000.ci_low < 1000 * 6.0 / 535 < per_1000.ci_high, per_1000
-    per_million = convicted["per_million_cost"]
-    assert per_million.ratio == pytest.approx(convicted["diff"].mean / 0.2), "per million of extra cost"
-    assert "pays (at least one outcome significantly better" in voi_overview(StandIn(), [entry])
+    voi = value_of_information(StandIn(), runs, summary)
+    assert list(voi["outcome"]) == ["traffickers_convicted", "false_matches"], "not records shared or cost"
+    assert set(voi["policy"]) == {"full"} and set(voi["sweep_point"]) == {0}
+    rows = voi.set_index("outcome")
+    convicted = rows.loc["traffickers_convicted"]
+    assert convicted["verdict"] == "better" and rows.loc["false_matches", "verdict"] == "worse"
+    assert convicted["diff"] == pytest.approx(paired_change(runs, "traffickers_convicted"))
+    assert convicted["records_shared"] == pytest.approx(535.0) and convicted["extra_cost"] == pytest.approx(2e5)
+    assert convicted["per_1000_records_ci_low"] < 1000 * 6.0 / 535 < convicted["per_1000_records_ci_high"]
+    assert convicted["per_million_cost"] == pytest.approx(convicted["diff"] / 0.2), "per million of extra cost"
+    assert convicted["comparisons"] == 3, "Holm's family: the policy's three comparisons"
 
 
-def test_the_report_says_plainly_where_sharing_does_not_pay_and_why():
+def test_the_value_of_information_table_says_plainly_where_sharing_does_not_pay():
     runs, summary = voi_runs(gain=0.0)
-    (entry,) = value_of_information(StandIn(), runs, summary)
-    text = " ".join(entry["text"])
-    assert "It does not pay here: no outcome improved significantly" in text, text
-    assert "too small to tell from chance with 8 replications" in text or "no outcome moved" in text, text
-    assert "for the worse" in text, text
-    assert "it does not pay in 1: full" in voi_overview(StandIn(), [entry])
+    voi = value_of_information(StandIn(), runs, summary)
+    rows = voi.set_index("outcome")
+    assert "better" not in set(voi["verdict"]), "no outcome improved significantly"
+    assert rows.loc["false_matches", "verdict"] == "worse", "what it changes significantly is for the worse"
+    assert not rows["rare"].any()
+    assert rows.loc["traffickers_convicted", "diff"] == pytest.approx(paired_change(runs, "traffickers_convicted"))
+
+
+def test_the_sentences_quote_the_tables_numbers():
+    runs, summary = voi_runs(gain=6.0)
+    voi = value_of_information(StandIn(), runs, summary)
+    text = " ".join(voi_text(StandIn(), voi))
+    convicted = voi.set_index("outcome").loc["traffickers_convicted"]
+    for value in ("diff", "diff_ci_low", "diff_ci_high", "per_1000_records"):
+        assert signed(convicted[value]) in text, (value, text)
+    assert format_number(convicted["records_shared"]) in text, text
+    assert "in 1 of 1 cases: full;" in voi_overview(StandIn(), voi), "the overview counts the table's verdicts"
 
 
 # ------------------------------------------------------------------------- from records to dismantled networks
@@ -389,126 +410,163 @@ def chain_runs(experiment: Experiment, gains: dict[str, float], dismantled: tupl
     return runs, summarise(runs, experiment.policy_names, list(experiment.outcomes))
 
 
-def chain_of(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> dict:
-    (entry,) = value_of_information(experiment, runs, summary)
-    assert [r["outcome"] for r in entry["chain"]["rows"]] == [
+def chain_of(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The chain table of the experiment's one sharing policy, indexed by stage name."""
+    chain = sharing_chain(value_of_information(experiment, runs, summary))
+    assert set(chain["policy"]) == {"full"}
+    assert list(chain["outcome"]) == [
         "members_identified",
         "organisers_arrested",
         "organisers_convicted",
         "networks_dismantled",
     ], "the stages in chain order"
-    return entry
+    assert list(chain["stage"]) == [1, 2, 3, 4]
+    return chain.set_index("outcome")
+
+
+def settings_of(experiment: Experiment, chain: pd.DataFrame, stage: str) -> dict:
+    """The settings that govern the step into ``stage`` in the scenario the policy ran, from the settings table."""
+    settings = chain_settings(experiment, chain.reset_index())
+    mine = settings[settings["stage"] == stage]
+    return dict(zip(mine["key"], mine["value"], strict=True))
 
 
 def test_the_chain_says_where_the_gain_is_lost_and_what_governs_that_step(tmp_path):
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, {"members_identified": 8.0, "organisers_arrested": 6.0})
-    entry = chain_of(experiment, runs, summary)
-    text = " ".join(entry["chain"]["text"])
-    assert "The gain holds through members identified by investigation (+8" in text, text
-    assert ", organisers arrested (+5." in text, text
-    assert "and is lost at organisers convicted (" in text, text
+    chain = chain_of(experiment, runs, summary)
+    assert list(chain["holds"]) == [True, True, False, False], "holds through two stages, lost at the third"
+    for stage in ("members_identified", "organisers_arrested"):
+        assert chain.loc[stage, "diff"] == pytest.approx(paired_change(runs, stage))
+        assert chain.loc[stage, "diff_ci_low"] > 0
+    assert chain.loc["organisers_convicted", "diff_ci_low"] < 0 < chain.loc["organisers_convicted", "diff_ci_high"]
     legal = load_scenario(experiment.scenario_path).spec.legal
-    assert "From organisers arrested to organisers convicted: an arrested organiser" in text, text
-    assert f"legal.abscond_probability = {legal.abscond_probability:g}" in text, text
-    assert f"legal.detention_capacity = {legal.detention_capacity}" in text, text
-    assert f"legal.evidence_by_investigation = {legal.evidence_by_investigation:g}" in text, text
-    assert "days to verdict 43.5 and 33.5 days; absconded 6.0 and 9.0 people" in text, "measured, both policies"
+    settings = settings_of(experiment, chain, "organisers_convicted")
+    assert settings["legal.abscond_probability"] == legal.abscond_probability
+    assert settings["legal.detention_capacity"] == legal.detention_capacity
+    assert settings["legal.evidence_by_investigation"] == legal.evidence_by_investigation
+    measured = chain_measured(runs, chain.reset_index())
+    mine = measured[measured["stage"] == "organisers_convicted"].set_index("measure")
+    assert mine.loc["days_to_verdict", ["base_mean", "policy_mean"]].tolist() == [43.5, 33.5], "both policies"
+    assert mine.loc["absconded", ["base_mean", "policy_mean"]].tolist() == [6.0, 9.0]
+    assert "court_utilisation" not in mine.index, "only the figures the runs have"
+    text = " ".join(
+        chain_text(experiment, chain.reset_index(), chain_settings(experiment, chain.reset_index()), measured)
+    )
+    assert f"legal.abscond_probability = {legal.abscond_probability:g}" in text, "the lost step's settings, quoted"
     assert "dismantle_days" not in text, "only the step where the gain is lost"
 
 
 def test_the_chain_says_when_the_gain_holds_all_the_way(tmp_path):
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, dict.fromkeys(CHAIN, 6.0))
-    text = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
-    assert text.startswith("The gain holds all the way: members identified by investigation (+6"), text
-    assert "networks dismantled (+5." in text and "lost" not in text, text
-    assert "Holm" not in text, "every stage significant after the correction: nothing more to say"
+    chain = chain_of(experiment, runs, summary)
+    assert chain["holds"].all()
+    assert (chain["verdict"] == "better").all(), "every stage significant after the correction: nothing more to say"
+    assert chain.loc["networks_dismantled", "diff"] == pytest.approx(paired_change(runs, "networks_dismantled"))
 
 
 def test_the_chain_tells_stages_clear_of_zero_from_those_that_survive_the_correction(tmp_path):
     """Gains whose 95% intervals are clear of zero but too small to survive Holm's correction over the table
-    still carry the chain; the text says which stages are significant after the correction."""
+    still carry the chain; the table says which stages are significant after the correction."""
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, {"members_identified": 8.0, "organisers_arrested": 0.6})
-    entry = chain_of(experiment, runs, summary)
-    rows = {r["outcome"]: r for r in entry["chain"]["rows"]}
-    assert rows["members_identified"]["verdict"] == "better" and rows["organisers_arrested"]["verdict"] != "better"
-    assert rows["organisers_arrested"]["diff"].ci_low > 0, "the small gain is clear of zero before the correction"
-    text = " ".join(entry["chain"]["text"])
-    assert "The gain holds through members identified by investigation (+8" in text, text
-    assert ", organisers arrested (+0." in text and "and is lost at organisers convicted" in text, text
-    assert (
-        f"After Holm's correction over the {entry['family']} comparisons of the results table, members identified "
-        "by investigation is significant; the other intervals are clear of zero only before it." in text
-    ), text
+    chain = chain_of(experiment, runs, summary)
+    assert chain.loc["members_identified", "verdict"] == "better"
+    assert chain.loc["organisers_arrested", "verdict"] != "better"
+    assert chain.loc["organisers_arrested", "diff_ci_low"] > 0, "the small gain is clear of zero before the correction"
+    assert list(chain["holds"]) == [True, True, False, False]
+    assert set(chain["comparisons"]) == {int(summary["p_value"].notna().sum())}, "the results table's family"
 
 
 def test_the_chain_says_when_the_gain_is_lost_at_the_first_stage_and_names_the_investigation_keys(tmp_path):
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, {"networks_dismantled": 6.0})
-    text = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
-    assert text.startswith("The gain does not reach the first stage, members identified by investigation ("), text
-    assert "): its 95% interval does not lie clear of zero on the better side." in text, text
-    assert "Further down the chain the change is clear of zero again: networks dismantled (+5." in text, text
+    chain = chain_of(experiment, runs, summary)
+    assert list(chain["holds"]) == [False, False, False, True], "lost at the first stage, clear of zero again last"
+    first = chain.loc["members_identified"]
+    assert first["diff_ci_low"] < 0 < first["diff_ci_high"], "its 95% interval is not clear of zero"
     spec = load_scenario(experiment.scenario_path, {"agencies.sharing": "full"}).spec
-    assert f"agencies.investigation_yield = {spec.agencies.investigation_yield:g}" in text, text
+    settings = settings_of(experiment, chain, "members_identified")
+    assert settings["agencies.investigation_yield"] == spec.agencies.investigation_yield
     each = ", ".join(f"{a.name} {a.investigators}" for a in spec.agencies.members)
-    assert f"agencies.members[].investigators: {each}" in text, text
+    assert settings["agencies.members[].investigators"] == each
 
 
-def test_a_chain_measured_from_convictions_says_the_earlier_stages_are_not_measured(tmp_path):
+def test_a_chain_measured_from_convictions_starts_at_its_third_stage(tmp_path):
     experiment = chain_experiment(tmp_path, stages=("networks_dismantled", "organisers_convicted"))
     runs, summary = chain_runs(experiment, {})
-    (entry,) = value_of_information(experiment, runs, summary)
-    assert [r["outcome"] for r in entry["chain"]["rows"]] == ["organisers_convicted", "networks_dismantled"]
-    text = " ".join(entry["chain"]["text"])
-    assert text.startswith("The gain does not reach the first stage this experiment measures, organisers convicted"), (
-        text
-    )
-    assert "members identified by investigation and organisers arrested are not among its outcomes" in text, text
-    assert "From organisers arrested to organisers convicted:" in text, text
+    chain = sharing_chain(value_of_information(experiment, runs, summary))
+    assert list(chain["outcome"]) == ["organisers_convicted", "networks_dismantled"]
+    assert list(chain["stage"]) == [3, 4], "the first two stages are not among its outcomes"
+    assert not chain["holds"].any()
+    assert set(chain_settings(experiment, chain)["stage"]) == {"organisers_convicted", "networks_dismantled"}
 
 
 def test_the_chain_quotes_the_settings_of_the_scenario_the_policy_ran(tmp_path):
     gains = {"members_identified": 8.0, "organisers_arrested": 6.0}
     default = chain_experiment(tmp_path / "a")
     changed = chain_experiment(tmp_path / "b", legal_lines="abscond_probability = 0.77\n", full={"legal.courts": 9})
-    texts = {}
+    settings = {}
     for name, experiment in (("default", default), ("changed", changed)):
         runs, summary = chain_runs(experiment, gains)
-        texts[name] = " ".join(chain_of(experiment, runs, summary)["chain"]["text"])
-    assert "legal.abscond_probability = 0.77" in texts["changed"], texts["changed"]
-    assert "legal.abscond_probability = 0.77" not in texts["default"], texts["default"]
-    assert "legal.courts = 9" in texts["changed"], "the policy's own override, not the scenario's"
-    assert "legal.courts = 9" not in texts["default"], texts["default"]
+        settings[name] = settings_of(experiment, chain_of(experiment, runs, summary), "organisers_convicted")
+    assert settings["changed"]["legal.abscond_probability"] == 0.77
+    assert settings["default"]["legal.abscond_probability"] != 0.77
+    assert settings["changed"]["legal.courts"] == 9, "the policy's own override, not the scenario's"
+    assert settings["default"]["legal.courts"] != 9
 
 
-def test_the_chain_table_is_in_both_reports(tmp_path):
+def test_the_report_writes_its_tables_and_shows_the_chain_in_both_formats(tmp_path):
     experiment = chain_experiment(tmp_path)
     runs, summary = chain_runs(experiment, {"members_identified": 8.0, "organisers_arrested": 6.0})
     html_path, md_path = write_report(experiment, tmp_path, runs, summary)
+    for file in TABLE_FILES.values():
+        assert (tmp_path / file).exists(), file
+    chain = pd.read_csv(tmp_path / "sharing_chain.csv")
+    expected = sharing_chain(value_of_information(experiment, runs, summary))
+    pd.testing.assert_frame_equal(chain, expected, check_dtype=False)
     markdown, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
-    assert f"#### {CHAIN_TITLE}" in markdown and f"<h4>{CHAIN_TITLE}</h4>" in page
-    assert "| stage | no sharing, mean a run | full, mean a run | change [95% interval] | verdict |" in markdown
-    assert "| organisers arrested (people) |" in markdown, markdown
-    assert "<td>organisers convicted (people)</td>" in page
-    assert "and is lost at organisers convicted" in markdown and "and is lost at organisers convicted" in page
+    title = "From records to dismantled networks"
+    assert f"#### {title}" in markdown and f"<h4>{title}</h4>" in page
+    arrested = chain.set_index("outcome").loc["organisers_arrested"]
+    row = f"| organisers arrested (people) | {format_number(arrested['base_mean'])} | "
+    assert row + f"{format_number(arrested['policy_mean'])} |" in markdown, markdown
+    assert f"<td>{format_number(arrested['policy_mean'])}</td>" in page
+
+
+def test_the_report_shows_how_much_pairing_bought(tmp_path):
+    experiment = chain_experiment(tmp_path)
+    runs, summary = chain_runs(experiment, {"members_identified": 8.0})
+    html_path, md_path = write_report(experiment, tmp_path, runs, summary)
+    pairing = pd.read_csv(tmp_path / "pairing.csv").set_index("outcome")
+    assert set(pairing["policy"]) == {"full"}, "every policy but the baseline"
+    ratios = summary[summary["policy"] == "full"].set_index("outcome")["pairing_sd_ratio"]
+    pd.testing.assert_series_equal(pairing["pairing_sd_ratio"], ratios, check_names=False)
+    assert pairing["replication_share"].dropna().tolist() == pytest.approx((ratios**2).dropna().tolist())
+    assert math.isnan(pairing.loc["cost", "pairing_sd_ratio"]), "a cost that never varies: no ratio"
+    assert (pairing["pairing_sd_ratio"].dropna() < 0.5).all(), "paired stand-ins share most of their noise"
+    markdown, page = md_path.read_text(encoding="utf-8"), html_path.read_text(encoding="utf-8")
+    assert "## How much pairing bought" in markdown and "<h2>How much pairing bought</h2>" in page
+    members = format_ratio(pairing.loc["members_identified", "pairing_sd_ratio"])
+    assert f"| members identified by investigation | {members} |" in markdown
+    assert "| total cost | n/a |" in markdown and "<td>total cost</td><td>n/a</td>" in page
 
 
 def test_a_chain_with_fewer_than_two_stages_is_left_out():
     runs, summary = voi_runs(gain=6.0)
-    (entry,) = value_of_information(StandIn(), runs, summary)
-    assert entry["chain"] is None
+    assert sharing_chain(value_of_information(StandIn(), runs, summary)).empty
 
 
 def test_a_rare_outcome_is_called_rare_not_too_small_to_tell(tmp_path):
     experiment = chain_experiment(tmp_path)
     without, with_sharing = [0, 0, 1, 0, 0, 0, 1, 0], [0, 1, 1, 0, 0, 1, 1, 0]
     runs, summary = chain_runs(experiment, {"members_identified": 0.3}, dismantled=(without, with_sharing))
-    (entry,) = value_of_information(experiment, runs, summary)
-    text = " ".join(entry["text"])
-    rare = "networks dismantled (0.250 a run without sharing, 0.500 with it)"
-    assert f"Too rare in this scenario to tell, fewer than one a run with and without sharing: {rare}" in text, text
-    chance = next(line for line in entry["text"] if "too small to tell from chance" in line)
-    assert "networks dismantled" not in chance and "members identified" in chance, chance
+    rows = value_of_information(experiment, runs, summary).set_index("outcome")
+    dismantled = rows.loc["networks_dismantled"]
+    assert dismantled["rare"] and (dismantled["base_mean"], dismantled["policy_mean"]) == (0.25, 0.5)
+    members = rows.loc["members_identified"]
+    assert members["verdict"] != "better" and members["better_direction"] and not members["rare"], (
+        "a gain too small to tell from chance, not a rare one"
+    )
+    assert "better" not in set(rows["verdict"])

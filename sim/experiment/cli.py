@@ -1,8 +1,9 @@
 """``bordersim experiment SPEC [--workers N] [--scheduler ADDRESS] [--out DIR] [--resume]``.
 
 Validates the experiment file, picks the backend, runs (or resumes) the experiment with a
-progress bar on stderr, prints a summary table of the outcomes of interest and says where the
-report is. Exit status: 0 all runs succeeded, 1 some runs failed (recorded in ``runs.parquet``
+progress bar on stderr, prints a summary table of the outcomes of interest (means with significance marks,
+and how much pairing bought: the SD of paired over unpaired differences per outcome and policy) and says where
+the report is. Exit status: 0 all runs succeeded, 1 some runs failed (recorded in ``runs.parquet``
 with their error, or worker processes kept dying), 2 bad input, another experiment writing into the
 same folder, or a folder that cannot be written (full disk, read-only), 130 interrupted by Ctrl-C and 143 by
 SIGTERM. In every case but bad input the runs finished so far are kept, and ``--resume`` finishes the rest.
@@ -122,31 +123,51 @@ def write_error(exc: OSError, out_dir: Path) -> str:
 
 
 def format_summary(summary: pd.DataFrame, experiment: Experiment) -> str:
-    from sim.experiment.report import format_number
+    """A plain-text table per sweep point: outcomes down, policies across, the mean with a significance mark;
+    below it how much pairing bought, the SD of paired over unpaired differences per outcome and policy."""
+    from sim.experiment.report import format_number, format_ratio
 
-    """A plain-text table: outcomes down, policies across, mean with a significance mark."""
     if summary.empty:
         return "no successful runs to summarise"
     lines = []
+    policies = experiment.policy_names
     for point, table in summary.groupby("sweep_point", sort=True):
         if experiment.sweep:
             values = experiment.sweep_points()[int(point)]
             lines.append("sweep point " + ", ".join(f"{k} = {v}" for k, v in values.items()))
-        policies = experiment.policy_names
-        width = max(12, *(len(p) + 1 for p in policies))
-        head = f"{'outcome':<28}" + "".join(f"{p:>{width}}" for p in policies)
-        lines += [head, "-" * len(head)]
         cells = table.set_index(["outcome", "policy"])
-        for outcome in experiment.outcomes:
-            row = f"{outcome:<28}"
-            for policy in policies:
-                entry = cells.loc[(outcome, policy)]
-                mark = MARKS.get(entry["verdict"], " ") if policy != BASELINE else " "
-                row += f"{format_number(entry['mean']) + ' ' + mark:>{width}}"
-            lines.append(row + f"  {OUTCOME_BY_NAME[outcome].unit}")
+        means = {}
+        for (outcome, policy), entry in cells.iterrows():
+            mark = MARKS.get(entry["verdict"], " ") if policy != BASELINE else " "
+            means[outcome, policy] = f"{format_number(entry['mean'])} {mark}"
+        lines += _grid(experiment, means, units=True)
+        if len(policies) > 1 and "pairing_sd_ratio" in cells.columns:
+            ratios = {
+                (outcome, policy): "" if policy == BASELINE else f"{format_ratio(ratio)}  "
+                for (outcome, policy), ratio in cells["pairing_sd_ratio"].items()
+            }
+            lines.append("pairing: SD of paired / SD of unpaired differences against the baseline")
+            lines += _grid(experiment, ratios)
         lines.append("")
     lines.append(
         "Means over replications. Versus baseline (paired t-test, Holm-corrected, 5%): "
         "+ significantly better, ! significantly worse, ^/v higher/lower for outcomes with no better direction."
     )
+    lines.append(
+        "Pairing: below 1, replication i of every policy sharing its seed made the comparison less noisy; "
+        "a ratio r needs about r² as many replications as independent runs would (n/a: no variation)."
+    )
     return "\n".join(lines)
+
+
+def _grid(experiment: Experiment, cells: dict[tuple[str, str], str], units: bool = False) -> list[str]:
+    """Lines of a table with the experiment's outcomes down and its policies across, the cell of each (outcome,
+    policy) right-aligned in its column, and the outcome's unit after the row when ``units``."""
+    policies = experiment.policy_names
+    width = max(12, *(len(p) + 1 for p in policies))
+    head = f"{'outcome':<28}" + "".join(f"{p:>{width}}" for p in policies)
+    lines = [head, "-" * len(head)]
+    for outcome in experiment.outcomes:
+        row = f"{outcome:<28}" + "".join(f"{cells[outcome, policy]:>{width}}" for policy in policies)
+        lines.append(row + (f"  {OUTCOME_BY_NAME[outcome].unit}" if units else ""))
+    return lines

@@ -8,6 +8,8 @@ interval and a paired t-test (``scipy.stats.ttest_rel``). The p-values of all (p
 comparisons of an experiment are adjusted together with Holm's step-down method (Holm 1979), which
 controls the family-wise error rate without assuming independence. Whether a significant
 difference is *better* or *worse* follows the outcome's direction in :data:`sim.metrics.OUTCOMES`.
+How much the pairing bought is measured too: the SD of the paired differences over the SD the
+difference of two independent runs would have (:func:`pairing_sd_ratio`).
 """
 
 from __future__ import annotations
@@ -76,9 +78,7 @@ def paired_comparison(policy: np.ndarray | list[float], baseline: np.ndarray | l
         policy: the policy's values, replication by replication.
         baseline: the baseline's values in the same replications.
     """
-    a, b = np.asarray(policy, dtype=float), np.asarray(baseline, dtype=float)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
+    a, b = _pairs(policy, baseline)
     diff = estimate(a - b)
     if diff.n < 2:
         return PairedComparison(diff.n, diff.mean, diff.sd, diff.ci_low, diff.ci_high, math.nan, math.nan)
@@ -89,6 +89,32 @@ def paired_comparison(policy: np.ndarray | list[float], baseline: np.ndarray | l
     test = sps.ttest_rel(a, b)
     t, p = float(test.statistic), float(test.pvalue)
     return PairedComparison(diff.n, diff.mean, diff.sd, diff.ci_low, diff.ci_high, t, p)
+
+
+def _pairs(a: np.ndarray | list[float], b: np.ndarray | list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Two paired samples as float arrays, without the pairs where either value is missing (NaN)."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    return x[keep], y[keep]
+
+
+def pairing_sd_ratio(policy: np.ndarray | list[float], baseline: np.ndarray | list[float]) -> float:
+    """How much pairing (common random numbers) reduced the noise of a comparison.
+
+    The standard deviation of the paired differences (policy minus baseline, replication by replication) over
+    the standard deviation of the difference of two independent runs, ``sqrt(var(policy) + var(baseline))``,
+    both over the same pairs (sample variances, ddof 1). Below 1 the pairing made the comparison less noisy:
+    a ratio r means a paired comparison needs about r² times the replications of an unpaired one for the same
+    precision. 0 when the differences are all equal, about 1 when the two samples are independent, up to
+    about 1.4 when they move against each other; NaN with fewer than two pairs or when neither sample varies.
+    """
+    a, b = _pairs(policy, baseline)
+    if a.size < 2:
+        return math.nan
+    unpaired = math.sqrt(float(a.var(ddof=1) + b.var(ddof=1)))
+    if unpaired == 0:
+        return math.nan
+    return float((a - b).std(ddof=1)) / unpaired
 
 
 def holm(p_values: np.ndarray | list[float]) -> np.ndarray:
@@ -136,7 +162,8 @@ def summarise(runs: pd.DataFrame, policies: list[str], outcomes: list[str], base
 
     Returns:
         Columns: sweep_point, (sweep:<key>...), policy, outcome, unit, direction, n, n_failed, mean, sd,
-        ci_low, ci_high, diff, diff_ci_low, diff_ci_high, t, p_value, p_holm, verdict.
+        ci_low, ci_high, diff, diff_ci_low, diff_ci_high, t, p_value, pairing_sd_ratio (:func:`pairing_sd_ratio`,
+        NaN for the baseline), p_holm, verdict.
     """
     sweep_columns = [c for c in runs.columns if c.startswith("sweep:")]
     ok = runs[runs["status"] == "ok"]
@@ -189,10 +216,13 @@ def _summary_row(
     row.update(ci_low=est.ci_low, ci_high=est.ci_high)
     if policy == baseline or outcome not in mine:
         row.update(diff=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan, t=math.nan, p_value=math.nan)
+        row.update(pairing_sd_ratio=math.nan)
         return row
     common = mine.index.intersection(base.index)
-    cmp = paired_comparison(mine.loc[common, outcome].to_numpy(), base.loc[common, outcome].to_numpy())
+    a, b = mine.loc[common, outcome].to_numpy(), base.loc[common, outcome].to_numpy()
+    cmp = paired_comparison(a, b)
     row.update(diff=cmp.mean_diff, diff_ci_low=cmp.ci_low, diff_ci_high=cmp.ci_high, t=cmp.t, p_value=cmp.p_value)
+    row.update(pairing_sd_ratio=pairing_sd_ratio(a, b))
     return row
 
 
@@ -217,9 +247,7 @@ def ratio_estimate(
     |mean(denominator)|)`` (Cochran 1977, the ratio estimator), and the interval uses Student's t with
     n - 1 degrees of freedom, like :func:`estimate`.
     """
-    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    keep = ~(np.isnan(a) | np.isnan(b))
-    a, b = a[keep], b[keep]
+    a, b = _pairs(numerator, denominator)
     n = int(a.size)
     if n == 0 or b.mean() == 0:
         return RatioEstimate(n, math.nan, math.nan, math.nan)

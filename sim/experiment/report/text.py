@@ -1,0 +1,422 @@
+"""The report's words: numbers as text, and the sentences the report generates, each from rows of the tables of
+:mod:`sim.experiment.report.tables` (the fixed prose is in the templates, ``templates/prose.j2``).
+
+Every function here takes table rows (or the experiment, for names) and returns text; none computes a statistic.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.report.tables import (
+    CHAIN_MEASURED,
+    INVESTIGATORS,
+    SHARING_CHAIN,
+    court_load,
+    entries,
+)
+from sim.experiment.spec import Experiment
+from sim.metrics import OUTCOME_BY_NAME, Direction
+
+#: What comes before the first stage of the chain.
+CHAIN_START = "records an agency can see"
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+
+
+def format_number(value: float) -> str:
+    """A number for tables: 'n/a' for missing, thousands separators, millions as 'M'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 1:
+        return f"{value:,.1f}"
+    return f"{value:.3f}"
+
+
+def format_ratio(value: float) -> str:
+    """A ratio such as the pairing's SD ratio: two decimals, 'n/a' when undefined (NaN)."""
+    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def signed(value: float) -> str:
+    text = format_number(value)
+    return text if text.startswith("-") or text == "n/a" else "+" + text
+
+
+def interval(row: Any, column: str) -> str:
+    """``+value [+low – +high]`` of a column with its ``<column>_ci_low`` and ``<column>_ci_high``."""
+    low, high = row[f"{column}_ci_low"], row[f"{column}_ci_high"]
+    return f"{signed(row[column])} [{signed(low)} – {signed(high)}]"
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+def label(name: str) -> str:
+    """A policy's or experiment's name for display (outcomes have their declared ``label``)."""
+    return name.replace("_", " ")
+
+
+def direction_words(direction: Direction) -> str:
+    return {
+        Direction.HIGHER_IS_BETTER: "higher is better",
+        Direction.LOWER_IS_BETTER: "lower is better",
+        Direction.NEUTRAL: "neither higher nor lower is better",
+    }[direction]
+
+
+def sweep_label(experiment: Experiment, point: int) -> str:
+    """A sweep point in words, e.g. ``patrols.strategy = hotspot``."""
+    values = experiment.sweep_points()[int(point)]
+    return ", ".join(f"{k} = {v}" for k, v in values.items())
+
+
+def where(experiment: Experiment, point: int, policy: str, sep: str = " — ", end: str = "") -> str:
+    """A policy's name, with its sweep point between ``sep`` and ``end`` when the experiment sweeps."""
+    return label(policy) + (f"{sep}{sweep_label(experiment, point)}{end}" if experiment.sweep else "")
+
+
+def outcome_with_unit(outcome: str) -> str:
+    meta = OUTCOME_BY_NAME[outcome]
+    return f"{meta.label} ({meta.unit})"
+
+
+# ---------------------------------------------------------------------------------------------- set-up
+
+
+def setup_lines(experiment: Experiment, total: int, failed: int) -> list[str]:
+    """The set-up in words: scenario, days, replications and seeds, runs, the sweep."""
+    seeds = experiment.seeds()
+    shown = ", ".join(str(s) for s in seeds[:5]) + (", ..." if len(seeds) > 5 else "")
+    lines = [
+        f"Scenario: {experiment.scenario_path.name}",
+        f"Simulated days per run: {experiment.days:g}",
+        f"Replications per policy: {experiment.replications} (seeds derived from root seed "
+        f"{experiment.root_seed}: {shown}; all seeds in manifest.json)",
+        f"Runs: {total}, of which failed: {failed}",
+    ]
+    if experiment.sweep:
+        lines.append(
+            "Swept (every combination, with every policy): "
+            + "; ".join(f"{k} in {v}" for k, v in experiment.sweep.items())
+        )
+    return lines
+
+
+def override_text(row: Any) -> str:
+    """One override of the policies table in words: key, value and unit, the scenario's value, the meaning."""
+    unit = row["unit"]
+    unit_text = f" {unit}" if unit and unit != "currency" else ""
+    before = row["scenario_value"]
+    was = f" (scenario: {before}{unit_text})" if isinstance(before, str) else ""
+    meaning = f" — {row['meaning']}" if row["meaning"] else ""
+    return f"{row['key']} = {row['value']}{unit_text}{was}{meaning}"
+
+
+def court_warning(experiment: Experiment, row: Any) -> str:
+    """The warning of an overloaded row of the court-load table."""
+    policy = where(experiment, row["sweep_point"], row["policy"], sep=" (", end=")")
+    return (
+        f"{policy}: the courts are overloaded, utilisation rho = {row['court_utilisation']:.2f} (cases reaching "
+        "the courts per day over courts / trial_days_mean, mean over replications). The court backlog and "
+        "the days to verdict grow with the run length: compare them between policies, not as steady values."
+    )
+
+
+def court_warnings(experiment: Experiment, runs: pd.DataFrame) -> list[str]:
+    """A sentence for each policy (and sweep point) whose courts are overloaded (:func:`court_load`)."""
+    load = court_load(experiment, runs)
+    return [court_warning(experiment, row) for _, row in load[load["overloaded"]].iterrows()]
+
+
+# ---------------------------------------------------------------------------------------------- results
+
+
+def result_cell(row: Any, is_baseline: bool) -> tuple[str, str, str]:
+    """(mean with CI, change vs baseline with CI, verdict or nothing) of a row of the statistics table."""
+    mean = f"{format_number(row['mean'])} [{format_number(row['ci_low'])} – {format_number(row['ci_high'])}]"
+    if is_baseline:
+        return mean, "", ""
+    verdict = row["verdict"]
+    return mean, interval(row, "diff"), "" if verdict == "no clear difference" else verdict
+
+
+# ---------------------------------------------------------------------------------- value of information
+
+
+def _rare_words(row: Any) -> str:
+    if row["base_mean"] == 0 and row["policy_mean"] == 0:
+        return "none in any run, with or without sharing"
+    return f"{format_number(row['base_mean'])} a run without sharing, {format_number(row['policy_mean'])} with it"
+
+
+def _change(row: Any) -> str:
+    """An outcome's change with its interval and unit, and per 1,000 records shared when defined."""
+    meta = OUTCOME_BY_NAME[row["outcome"]]
+    text = f"{meta.label} {interval(row, 'diff')} {meta.unit}"
+    if not math.isnan(row["per_1000_records"]):
+        text += f" ({signed(row['per_1000_records'])} per 1,000 records shared)"
+    return text
+
+
+def voi_text(experiment: Experiment, rows: pd.DataFrame) -> list[str]:
+    """Plain sentences from one (point, policy)'s rows of the value-of-information table: what it shared and
+    cost, where it pays, what it costs, or why it does not pay, and which outcomes are too rare to tell."""
+    first = rows.iloc[0]
+    gains = [r for _, r in rows.iterrows() if r["verdict"] == "better"]
+    costs = [r for _, r in rows.iterrows() if r["verdict"] == "worse"]
+    unclear = [r for _, r in rows.iterrows() if r["verdict"] not in ("better", "worse")]
+    name = where(experiment, first["sweep_point"], first["policy"], sep=" with ")
+    shared = f"It shared {format_number(first['records_shared'])} records a run"
+    money = (
+        f"and cost {interval(first, 'extra_cost')} more than sharing nothing"
+        if first["extra_cost"] > 0
+        else "at no extra cost over sharing nothing"
+    )
+    lines = [f"{name}: {shared} {money}."]
+    if gains:
+        lines.append("It pays in " + "; ".join(map(_change, gains)) + ".")
+    if costs:
+        lines.append("It costs " + "; ".join(map(_change, costs)) + ".")
+    if not gains:
+        why = []
+        if first["records_shared"] < 1:
+            why.append("it shares almost no records")
+        leaning = [r for r in unclear if r["better_direction"] and not r["rare"]]
+        if leaning:
+            why.append(
+                f"what it gains is too small to tell from chance with {experiment.replications} replications "
+                f"once the {first['comparisons']} comparisons are corrected for: " + "; ".join(map(_change, leaning))
+            )
+        else:
+            why.append("no outcome moved in the better direction")
+        if costs:
+            why.append("and what it changes significantly is for the worse")
+        lines.append(f"It does not pay here: no outcome improved significantly; {', '.join(why)}.")
+    rare = [r for r in unclear if r["rare"]]
+    if rare:
+        lines.append(
+            "Too rare in this scenario to tell, fewer than one a run with and without sharing: "
+            + "; ".join(f"{OUTCOME_BY_NAME[r['outcome']].label} ({_rare_words(r)})" for r in rare)
+            + "."
+        )
+    return lines
+
+
+def voi_overview(experiment: Experiment, voi: pd.DataFrame) -> str:
+    """One sentence over every sharing policy and sweep point of the value-of-information table: where sharing
+    pays (an outcome significantly better) and where it does not, and where it makes an outcome worse."""
+    groups = entries(voi)
+    if not groups:
+        return ""
+    names = [where(experiment, point, policy, sep=" (", end=")") for (point, policy), _ in groups]
+    pays = [n for n, (_, rows) in zip(names, groups, strict=True) if (rows["verdict"] == "better").any()]
+    not_pays = [n for n in names if n not in pays]
+    costly = [n for n, (_, rows) in zip(names, groups, strict=True) if (rows["verdict"] == "worse").any()]
+    parts = [
+        f"Sharing pays (at least one outcome significantly better than sharing nothing) in {len(pays)} of "
+        f"{len(groups)} cases" + (f": {', '.join(pays)}" if pays else ""),
+        f"it does not pay in {len(not_pays)}" + (f": {', '.join(not_pays)}" if not_pays else ""),
+        f"and it makes at least one outcome significantly worse in {len(costly)}"
+        + (f": {', '.join(costly)}" if costly else ""),
+    ]
+    return "; ".join(parts) + "."
+
+
+VOI_HEAD = ("outcome", "change vs no sharing", "per 1,000 records shared", "per million of extra cost", "verdict")
+
+
+def voi_cells(rows: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The value-of-information table of one (point, policy) as text cells under :data:`VOI_HEAD`."""
+    return [
+        (
+            outcome_with_unit(r["outcome"]),
+            interval(r, "diff"),
+            interval(r, "per_1000_records"),
+            interval(r, "per_million_cost") if r["extra_cost"] > 0 else "n/a (no extra cost)",
+            "" if r["verdict"] == "no clear difference" else r["verdict"],
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+# ----------------------------------------------------------------------- the chain from records to dismantling
+
+
+def chain_head(policy: str) -> tuple[str, ...]:
+    return ("stage", "no sharing, mean a run", f"{label(policy)}, mean a run", "change [95% interval]", "verdict")
+
+
+def chain_cells(rows: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The chain table of one (point, policy) as text cells under :func:`chain_head`."""
+    return [
+        (
+            outcome_with_unit(r["outcome"]),
+            format_number(r["base_mean"]),
+            format_number(r["policy_mean"]),
+            interval(r, "diff"),
+            "" if r["verdict"] == "no clear difference" else r["verdict"],
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+def _stage(row: Any) -> str:
+    return f"{OUTCOME_BY_NAME[row['outcome']].label} ({interval(row, 'diff')})"
+
+
+def _value_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class _Settings:
+    """The settings of one step of the chain (rows of the chain-settings table) quoted as ``key = value``."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.values = dict(zip(rows["key"], rows["value"], strict=True))
+
+    def one(self, key: str) -> str:
+        """``key = value``; the bare key when the scenario has no such key."""
+        return f"{key} = {_value_text(self.values[key])}" if key in self.values else key
+
+    def some(self, *keys: str) -> str:
+        """`` (key = value, ...)`` for those of the keys the scenario has; empty when it has none of them."""
+        found = [self.one(k) for k in keys if k in self.values]
+        return f" ({', '.join(found)})" if found else ""
+
+    def investigators(self) -> str:
+        if INVESTIGATORS not in self.values:
+            return "investigators"
+        return f"investigators ({INVESTIGATORS}: {self.values[INVESTIGATORS]})"
+
+
+def step_into(stage: str, settings: pd.DataFrame) -> str:
+    """How the model turns the chain's previous stage into ``stage``, naming the governing scenario keys with
+    their values (``settings``: the chain-settings rows of that stage)."""
+    s = _Settings(settings)
+    if stage == "members_identified":
+        return (
+            "after an arrest, the arresting agency's investigators identify another member of the network with "
+            "probability 1 - exp(-agencies.investigation_yield x investigators x linked records it can see), "
+            f"{s.one('agencies.investigation_yield')}, {s.investigators()}"
+        )
+    if stage == "organisers_arrested":
+        return (
+            "each rung of the climb from the arrested member to an organiser succeeds with 1 - exp(-agencies."
+            "investigation_yield x investigators x linked records), and the climb stops at the first failure: "
+            f"{s.one('agencies.investigation_yield')}, {s.investigators()}; organisers a "
+            f"network: {s.one('traffickers.organisers')}"
+        )
+    if stage == "organisers_convicted":
+        return (
+            "an arrested organiser waits for a verdict through the procedure and the court queue"
+            + s.some("legal.procedural_delay_days", "legal.courts", "legal.trial_days_mean")
+            + ", is held pending trial while a detention place is free or, when places go by the weight of the "
+            "charge, by taking the place of an accused facing a lighter one"
+            + s.some("legal.detention_capacity", "legal.detention_priority")
+            + ", may abscond when released"
+            + s.some("legal.abscond_probability")
+            + ", and is convicted with a probability that grows with the evidence (legal.base_conviction_probability "
+            "x evidence without a witness), the evidence of an investigation being weaker than that of an arrest in "
+            "the act"
+            + s.some(
+                "legal.base_conviction_probability", "legal.evidence_by_investigation", "legal.evidence_half_life_days"
+            )
+        )
+    if stage == "networks_dismantled":
+        return (
+            f"a network is dismantled only after {s.one('traffickers.dismantle_days')} days with no "
+            "organiser at large, unless it finds a new organiser first (after "
+            f"{s.one('traffickers.organiser_replacement_days')} days on average) or its organiser is "
+            f"released, acquitted or back from prison; organisers a network: {s.one('traffickers.organisers')}"
+        )
+    raise ValueError(f"no mechanism described for the stage {stage!r}")
+
+
+def _corrected(held: list[Any], family: int) -> list[str]:
+    """Which of the stages that hold also survive Holm's correction (nothing to say when all do)."""
+    loose = [r for r in held if r["verdict"] != "better"]
+    if not loose:
+        return []
+    strict = [OUTCOME_BY_NAME[r["outcome"]].label for r in held if r["verdict"] == "better"]
+    head = f"After Holm's correction over the {family} comparisons of the results table, "
+    if strict:
+        verb = "is" if len(strict) == 1 else "are"
+        names = " and ".join(strict)
+        return [f"{head}{names} {verb} significant; the other intervals are clear of zero only before it."]
+    return [f"{head}none of these stages is significant: their intervals are clear of zero only before it."]
+
+
+def _where_lost(rows: list[Any], held: int) -> str:
+    """The stages the gain holds through (the first ``held`` rows) and the stage where it is lost, with why it
+    does not count: significantly worse, too rare to tell, or (at the first stage) an interval reaching zero."""
+    lost = rows[held]
+    how = ""
+    if lost["verdict"] == "worse":
+        how = ": significantly worse than without sharing"
+    elif lost["rare"]:
+        how = f": too rare in this scenario to tell ({_rare_words(lost)})"
+    if held:
+        return f"The gain holds through {', '.join(map(_stage, rows[:held]))} and is lost at {_stage(lost)}{how}."
+    how = how or ": its 95% interval does not lie clear of zero on the better side"
+    unmeasured = SHARING_CHAIN[: SHARING_CHAIN.index(lost["outcome"])]
+    if not unmeasured:
+        return f"The gain does not reach the first stage, {_stage(lost)}{how}."
+    names = " and ".join(OUTCOME_BY_NAME[s].label for s in unmeasured)
+    return (
+        f"The gain does not reach the first stage this experiment measures, {_stage(lost)}{how}; {names} "
+        f"{'is' if len(unmeasured) == 1 else 'are'} not among its outcomes, so whether it is lost before cannot "
+        "be told."
+    )
+
+
+def chain_text(experiment: Experiment, rows: pd.DataFrame, settings: pd.DataFrame, measured: pd.DataFrame) -> list[str]:
+    """Where one (point, policy)'s gain holds down the chain and where it is lost, and why, from its rows of the
+    chain table (``rows``, in chain order), the chain-settings table and the chain-measured table (both may hold
+    other (point, policy)s' rows too).
+
+    Says through which stages the gain holds and the first where it is lost (or that it holds all the way, or
+    does not reach the first stage), which of the stages that hold survive Holm's correction; where it is lost,
+    how the model makes that stage from the one before, naming the governing scenario keys with their values in
+    the scenario this (point, policy) ran, and the measured figures that bear on that step.
+    """
+    stages = [r for _, r in rows.iterrows()]
+    first = stages[0]
+    point, policy, family = first["sweep_point"], first["policy"], first["comparisons"]
+    held = next((i for i, r in enumerate(stages) if not r["holds"]), len(stages))
+    if held == len(stages):
+        text = ["The gain holds all the way: " + ", ".join(map(_stage, stages)) + "."]
+        return text + _corrected(stages, family)
+    lost = stages[held]
+    text = [_where_lost(stages, held)]
+    again = [r for r in stages[held + 1 :] if r["holds"]]
+    if again:
+        text.append("Further down the chain the change is clear of zero again: " + ", ".join(map(_stage, again)) + ".")
+    text += _corrected(stages[:held] + again, family)
+    index = SHARING_CHAIN.index(lost["outcome"])
+    before = CHAIN_START if index == 0 else OUTCOME_BY_NAME[SHARING_CHAIN[index - 1]].label
+    mine = _rows_of(settings, point, policy, lost["outcome"])
+    text.append(f"From {before} to {OUTCOME_BY_NAME[lost['outcome']].label}: {step_into(lost['outcome'], mine)}.")
+    figures = _rows_of(measured, point, policy, lost["outcome"]).set_index("measure")
+    quoted = [
+        f"{OUTCOME_BY_NAME[name].label} {format_number(m['base_mean'])} and {format_number(m['policy_mean'])}"
+        + ("" if m["unit"] in ("ratio", "share") else f" {m['unit']}")
+        for name in CHAIN_MEASURED.get(lost["outcome"], ())
+        if name in figures.index and not math.isnan((m := figures.loc[name])["base_mean"] + m["policy_mean"])
+    ]
+    if quoted:
+        text.append(f"Measured at that step, without sharing and under {label(policy)}: " + "; ".join(quoted) + ".")
+    return text
+
+
+def _rows_of(table: pd.DataFrame, point: int, policy: str, stage: str) -> pd.DataFrame:
+    return table[(table["sweep_point"] == point) & (table["policy"] == policy) & (table["stage"] == stage)]
