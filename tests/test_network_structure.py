@@ -120,7 +120,11 @@ def remove(model: BorderModel, role: Role, k: int) -> None:
 
 
 def free_guides(model: BorderModel) -> int:
-    return sum(m.role is Role.GUIDE and m.group is None for m in model.networks[0].members)
+    """Guides :func:`remove` can arrest: idle and not on a trip."""
+    return sum(
+        m.role is Role.GUIDE and m.group is None and m.status is TraffickerStatus.IDLE
+        for m in model.networks[0].members
+    )
 
 
 @pytest.mark.parametrize("k", [1, 2])
@@ -176,10 +180,12 @@ def test_a_headless_network_is_dismantled_and_a_newcomer_takes_its_trade_over():
         assert not problems, problems[:10]
         outcomes = model.outcomes()
         assert outcomes["networks_dismantled"] == 1
-        # By hand: 10 days for the dismantled network; the newcomer, if a testifying victim has led to an
-        # arrest in it, is censored at its time since that arrest (Kaplan-Meier restricted mean).
+        # By hand: the dismantled network from its first arrest (day 20, or earlier if a testifying victim led to
+        # one) to day 30; the newcomer, if such an arrest was made in it, censored at its time since that arrest
+        # (Kaplan-Meier restricted mean).
         newcomer = model.networks[1]
-        times, events = [10.0], [True]
+        assert old.first_arrest_day <= 20.0 + 1e-9
+        times, events = [old.dismantled_day - old.first_arrest_day], [True]
         if newcomer.first_arrest_day is not None:
             times.append(model.days - newcomer.first_arrest_day)
             events.append(False)

@@ -91,9 +91,9 @@ def test_without_pleas_every_case_is_tried_and_the_plea_keys_do_nothing():
 
 def test_all_pleas_convict_everyone_by_plea_with_the_discounted_sentence():
     """Time served at exactly the mean sentence (shares 1 to 1): 6 years tried, 6 x (1 - 0.3) by plea (smuggling
-    and trafficking charges carry the same 6 years here)."""
+    and trafficking charges carry the same 6 years here, and so do organisers)."""
     exact = {"legal.time_served_min_share": 1.0, "legal.time_served_max_share": 1.0, "legal.plea_procedure_days": 2.0}
-    exact |= {"legal.smuggling_sentence_years": 6.0}
+    exact |= {"legal.smuggling_sentence_years": 6.0, "legal.organiser_sentence_factor": 1.0}
     served = {}
     for share in (0.0, 1.0):
         model = BorderModel(CLASSROOM, seed=1, overrides=BUSY | exact | {"legal.plea_share": share})

@@ -91,7 +91,7 @@ def test_debt_bondage_rises_with_the_fee_paid():
 @pytest.mark.parametrize(("share", "charge"), [(0.0, "smuggling"), (1.0, "trafficking")])
 def test_the_charge_follows_the_evidence_of_trafficking(share, charge):
     """No victims: every case is for smuggling, every sentence a smuggling sentence. Every victim identified:
-    every case is for trafficking."""
+    every case is for trafficking. (Organisers' sentences are not raised here, so every sentence is the charge's.)"""
     overrides = BUSY | {
         "victims.trafficked_share": share,
         "victims.screening_training": 1.0,
@@ -101,6 +101,7 @@ def test_the_charge_follows_the_evidence_of_trafficking(share, charge):
         "legal.courts": 4,
         "legal.base_conviction_probability": 1.0,
         "legal.plea_share": 0.0,
+        "legal.organiser_sentence_factor": 1.0,  # an organiser faces the charge's sentence too
     }
     model = stepped(CLASSROOM, overrides, days=15)
     out = model.outcomes()

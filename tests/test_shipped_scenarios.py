@@ -271,7 +271,7 @@ def _deliveries_uncounted(set_state):
 
 def _patrols_leave_their_cell(place_patrol):
     def broken(force, patrol, x_km, y_km):
-        force.pos[patrol.index] = (x_km, y_km)  # the position moves, the Mesa cell stays behind
+        force.pos[patrol.index] = (x_km, y_km)  # the position moves, the cell stays behind
 
     return broken
 
@@ -287,7 +287,7 @@ def _scattered_victims_lost(turn_back):
 #: One mechanism broken at a time: (class, method, breaker, what the checker must then report).
 BROKEN = {
     "deliveries_uncounted": (Person, "set_state", _deliveries_uncounted, "recount of Person agents"),
-    "patrols_leave_their_cell": (PatrolForce, "place", _patrols_leave_their_cell, "but its Mesa cell is"),
+    "patrols_leave_their_cell": (PatrolForce, "place", _patrols_leave_their_cell, "but its cell is"),
     "scattered_victims_lost": (Crossings, "turn_back", _scattered_victims_lost, "not waiting at a staging area"),
 }
 
