@@ -16,7 +16,7 @@ import pytest
 import sim.model.detection as detection_module
 from sim.model import BorderModel
 from sim.model.agents.trafficker import Group
-from sim.model.streams import EntityStreams
+from sim.model.streams import Entity, EntityStreams
 from sim.scenario import load_scenario
 from sim.world import build_world
 
@@ -105,7 +105,9 @@ def detection_hazard(start_hour: float, monkeypatch) -> float:
     model.step()  # model time: the end of the first step
     route = a_route(model)
     guide = model.networks[0].members[0]
-    group = Group(0, 0, guide, [], "foot", depart_h=0.0, route=route, streams=EntityStreams(model.streams, 0, 0))
+    group = Group(
+        0, 0, guide, [], "foot", depart_h=0.0, route=route, streams=EntityStreams(model.streams, Entity.GROUP, 0, 0)
+    )
     group.step_start_h, group.elapsed_h = 0.0, model.step_hours
     xy = np.array([route.position_at(t, model.world.cell_km) for t in np.linspace(0.0, model.step_hours, 5)])
     n_patrols = len(model.patrol_force.patrols)
@@ -154,7 +156,9 @@ def test_exposure_is_higher_by_day_and_in_summer():
     assert ratio == pytest.approx(v.summer_exposure_factor, rel=0.01)
     route = a_route(model)
     guide = model.networks[0].members[0]
-    group = Group(0, 0, guide, [], "foot", depart_h=0.0, route=route, streams=EntityStreams(model.streams, 0, 0))
+    group = Group(
+        0, 0, guide, [], "foot", depart_h=0.0, route=route, streams=EntityStreams(model.streams, Entity.GROUP, 0, 0)
+    )
     group.depart_h = noon - 1.0
     by_day = model.crossings.exposure_hazard(group, 0.0, 2.0)
     group.depart_h = midnight - 1.0

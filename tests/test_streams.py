@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from sim.model import BorderModel
-from sim.model.streams import Mechanism, RandomStreams, poisson_from_uniform
+from sim.model.streams import Entity, Mechanism, RandomStreams, poisson_from_uniform
 from sim.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +32,15 @@ def test_a_mechanisms_stream_depends_on_the_seed_and_its_name_only():
 
 def test_keyed_streams_are_the_same_for_the_same_key_and_differ_between_keys():
     streams = RandomStreams(3)
-    a = streams.keyed(Mechanism.GROUPS, 2, 7).random(4)
-    assert np.array_equal(a, RandomStreams(3).keyed(Mechanism.GROUPS, 2, 7).random(4))
-    assert not np.array_equal(a, streams.keyed(Mechanism.GROUPS, 2, 8).random(4))
-    assert not np.array_equal(a, streams.keyed(Mechanism.ROUTES, 2, 7).random(4))
+    a = streams.keyed(Mechanism.GROUPS, Entity.GROUP, 2, 7).random(4)
+    assert np.array_equal(a, RandomStreams(3).keyed(Mechanism.GROUPS, Entity.GROUP, 2, 7).random(4))
+    assert not np.array_equal(a, streams.keyed(Mechanism.GROUPS, Entity.GROUP, 2, 8).random(4))
+    assert not np.array_equal(a, streams.keyed(Mechanism.ROUTES, Entity.GROUP, 2, 7).random(4))
+    assert not np.array_equal(a, streams.keyed(Mechanism.GROUPS, Entity.PERSON, 2, 7).random(4)), "kinds never collide"
     with pytest.raises(KeyError, match="not a declared mechanism"):
-        streams.keyed("weather", 1)
+        streams.keyed("weather", Entity.RUN, 1)
+    with pytest.raises(KeyError, match="not a declared kind of entity"):
+        streams.keyed(Mechanism.GROUPS, 2, 7)
 
 
 @pytest.mark.parametrize("mean", [0.0, 0.02, 0.6, 3.0, 45.0, 250.0])

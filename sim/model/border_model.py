@@ -39,7 +39,7 @@ from sim.model.intel import IntelExchange
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
-from sim.model.streams import Mechanism, RandomStreams
+from sim.model.streams import Entity, Mechanism, RandomStreams
 from sim.scenario import LoadedScenario, load_scenario
 from sim.schema import check_run_options
 from sim.world import World, build_world
@@ -87,7 +87,9 @@ class BorderModel(mesa.Model):
             hardship_aversion=s.traffickers.hardship_aversion,
         )
         self.intel = IntelExchange(
-            s.agencies, self.streams.keyed(Mechanism.RECORDS, 0), self.streams.keyed(Mechanism.RECORDS, 1)
+            s.agencies,
+            self.streams.keyed(Mechanism.RECORDS, Entity.AGENCIES, 0),
+            self.streams.keyed(Mechanism.RECORDS, Entity.AGENCIES, 1),
         )
         self.enforcement = Enforcement(self)
         self.courts = self.enforcement.courts

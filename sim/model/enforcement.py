@@ -179,7 +179,7 @@ class Enforcement:
         free = [m for m in network.members if m.status is TraffickerStatus.IDLE and m.role is not Role.ORGANISER]
         if free:
             agency = model.spec.agencies.members[0].name
-            member = free[int(model.streams[Mechanism.INVESTIGATIONS].integers(len(free)))]
+            member = free[int(person.streams[Mechanism.INVESTIGATIONS].integers(len(free)))]
             self.arrest(member, agency, model.spec.legal.evidence_by_investigation, True, "trafficking")
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
@@ -225,6 +225,7 @@ class Enforcement:
             cross_jurisdiction=cross,
             cross_jurisdiction_days=intel.cooperation_delay_days,
             sentence_years=self.charged_years(trafficker, charge),
+            rng=trafficker.streams[Mechanism.COURTS],
         )
         self.charges[case.case_id] = charge
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison
@@ -249,7 +250,7 @@ class Enforcement:
         network = arrested.network
         member, reached = arrested, False
         climbed = {arrested}  # each member at most once a climb (one released at arrest is at large again)
-        rng = model.streams[Mechanism.INVESTIGATIONS]
+        rng = arrested.streams[Mechanism.INVESTIGATIONS]  # the climb from this arrest: its own draws
         counters["investigations"] += 1
         while True:
             records = self.visible_records(agency, member)
@@ -307,7 +308,9 @@ class Enforcement:
             model.accounts.counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
             # Time served varies around the mean sentence (remission, parole).
             legal = model.spec.legal
-            share = model.streams[Mechanism.COURTS].uniform(legal.time_served_min_share, legal.time_served_max_share)
+            share = trafficker.streams[Mechanism.COURTS].uniform(
+                legal.time_served_min_share, legal.time_served_max_share
+            )
             days = 365.0 * case.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
                 model.accounts.sentences.append((model.days, days))

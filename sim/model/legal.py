@@ -153,6 +153,8 @@ class Case:
     outcome: CaseOutcome = CaseOutcome.PENDING
     stage: CaseStage = CaseStage.PROCEDURE
     _court: CourtSystem | None = field(default=None, repr=False)
+    #: The case's random stream (plea, absconding, trial length, verdict); the court system's when not given.
+    rng: np.random.Generator | None = field(default=None, repr=False)
 
     def days_detained(self, now: float) -> float:
         """Days the accused has held a pretrial detention place, up to ``now`` (days)."""
@@ -307,6 +309,7 @@ class CourtSystem:
         cross_jurisdiction: bool = False,
         cross_jurisdiction_days: float = 0.0,
         sentence_years: float | None = None,
+        rng: np.random.Generator | None = None,
     ) -> Case:
         """Open a case at the arrest of ``accused``, now.
 
@@ -320,6 +323,8 @@ class CourtSystem:
             cross_jurisdiction_days: Its extra procedure (the cooperation lever's delay); only with
                 ``cross_jurisdiction``.
             sentence_years: Mean sentence of the charge on conviction; ``None``: ``legal.sentence_years``.
+            rng: The case's own random stream (a border model gives the accused's, so that their case meets the
+                same draws whenever it is filed); ``None``: the court system's.
 
         Returns:
             The new case (open, in ``procedure``; already queued, in trial or, for a plea, convicted when
@@ -336,8 +341,9 @@ class CourtSystem:
         if cross_jurisdiction:
             pretrial_days += cross_jurisdiction_days
         # No draw at a share of 0 or 1, so that a scenario without pleas draws exactly what it did before.
+        rng = rng if rng is not None else self.rng
         share = legal.plea_share
-        by_plea = share >= 1.0 or (share > 0.0 and bool(self.rng.random() < share))
+        by_plea = share >= 1.0 or (share > 0.0 and bool(rng.random() < share))
         if by_plea:
             pretrial_days = legal.plea_procedure_days
         charged_years = legal.sentence_years if sentence_years is None else sentence_years
@@ -358,6 +364,7 @@ class CourtSystem:
             by_plea=by_plea,
             charged_years=charged_years,
             _court=self,
+            rng=rng,
         )
         self._next_id += 1
         self.filed += 1
@@ -369,8 +376,8 @@ class CourtSystem:
             self._detained_now += 1
         else:
             self._release(case)
-            if self.rng.random() < legal.abscond_probability:
-                self._schedule(case._abscond, self.rng.random() * pretrial_days)
+            if case.rng.random() < legal.abscond_probability:
+                self._schedule(case._abscond, case.rng.random() * pretrial_days)
                 return case
         if by_plea:
             if pretrial_days > 0:
@@ -403,10 +410,10 @@ class CourtSystem:
         case.released_day = now
         self._release(case)
         left = case.arrest_day + case.pretrial_days - now
-        if case.stage is CaseStage.PROCEDURE and left > 0 and self.rng.random() < self.legal.abscond_probability:
+        if case.stage is CaseStage.PROCEDURE and left > 0 and case.rng.random() < self.legal.abscond_probability:
             if not case.by_plea:
                 self.bound_for_trial -= 1
-            self._schedule(case._abscond, self.rng.random() * left)
+            self._schedule(case._abscond, case.rng.random() * left)
 
     # ------------------------------------------------------------------ stages
     def _release(self, case: Case) -> None:
@@ -429,22 +436,24 @@ class CourtSystem:
             self._trials_started += 1
             self._sum_wait_days += now - case.queued_day
             self._move(case, CaseStage.TRIAL)
-            trial_days = self.draw_trial_days()
+            trial_days = self.draw_trial_days(case.rng)
             self._sum_trial_days += trial_days
             self._schedule(case._end_trial, trial_days)
 
-    def draw_trial_days(self) -> float:
+    def draw_trial_days(self, rng: np.random.Generator | None = None) -> float:
         """Court time of one case in days, from ``trial_distribution`` with mean ``trial_days_mean``.
 
-        ``lognormal`` has a standard deviation equal to its mean (sigma^2 = ln 2).
+        ``lognormal`` has a standard deviation equal to its mean (sigma^2 = ln 2). ``rng``: the case's stream
+        (the court system's by default).
         """
+        rng = rng if rng is not None else self.rng
         mean = self.legal.trial_days_mean
         kind = self.legal.trial_distribution
         if kind == "exponential":
-            return float(self.rng.exponential(mean))
+            return float(rng.exponential(mean))
         if kind == "lognormal":
             sigma2 = math.log(2.0)
-            return float(self.rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)))
+            return float(rng.lognormal(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)))
         return float(mean)
 
     def evidence_now(self, case: Case) -> float:
@@ -471,7 +480,7 @@ class CourtSystem:
         now = self._advance_clock()
         case.evidence_at_verdict = evidence = self.evidence_now(case)
         case.conviction_probability = self._probability(evidence, case.witness)
-        if self.rng.random() < case.conviction_probability:
+        if case.rng.random() < case.conviction_probability:
             case.outcome = CaseOutcome.CONVICTED
             case.sentence_years = case.charged_years
             self.convicted += 1

@@ -8,11 +8,13 @@ from the name), so a stream is the same whichever other mechanisms are switched 
 they make.
 
 Where an entity's fate should not depend on what happened before it, its draws come from a stream keyed by
-the entity as well (:meth:`RandomStreams.keyed`): a network's recruits and groups by the network and the
-serial number of the recruit or group within it, a group's detection, capture and exposure by the group, a
-person's screening and return by the person, a patrol's waypoints by the patrol, a port's traffic by the
-port. Group 7 of network 2 then meets the same draws in a baseline and a policy run even when the policy
-changed what groups 1 to 6 did.
+the entity as well (:meth:`RandomStreams.keyed`, with the kind of entity, :class:`Entity`, and its number):
+a network's intake, recruits and groups by the network; a group's route, detection, capture and exposure by
+the network and the group's number there; a person's screening, return and fate at the destination by the
+network that took them on and their number there; a member's links, replacement, investigations and court
+cases by the network and the member's number there; a patrol's waypoints by the patrol; a port's traffic by
+the port. Group 7 of network 2 then meets the same draws in a baseline and a policy run even when the policy
+changed what groups 1 to 6 did, and member 5's case the same verdict draw whenever it comes to trial.
 
 Counts are drawn by inversion from one uniform (:func:`poisson_from_uniform`), so that a rate a policy
 changes a little changes the count a little, from the same draw (numpy's samplers consume a number of draws
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 import numpy as np
 from scipy import stats
@@ -51,6 +53,19 @@ class Mechanism(StrEnum):
     COURTS = "courts"  # pleas, absconding, durations, verdicts, time served
 
 
+class Entity(IntEnum):
+    """Kinds of entity a stream can be keyed by (the first number of the key, so that kinds never collide)."""
+
+    RUN = 0  # the mechanism's own stream of the run
+    NETWORK = 1
+    GROUP = 2
+    PERSON = 3
+    MEMBER = 4
+    PATROL = 5
+    PORT = 6
+    AGENCIES = 7
+
+
 def _name_key(mechanism: Mechanism) -> int:
     """A stable number for a mechanism's name (CRC-32): the same in every run, version and process."""
     return zlib.crc32(Mechanism(mechanism).value.encode())
@@ -59,9 +74,9 @@ def _name_key(mechanism: Mechanism) -> int:
 class RandomStreams:
     """The random streams of one run, all spawned from its seed.
 
-    ``streams[Mechanism.DETECTION]`` is the mechanism's own stream (made on first use, then kept);
-    ``streams.keyed(Mechanism.DETECTION, network_id, serial)`` a new stream for one entity, the same for the
-    same key in every run with the same seed.
+    ``streams[Mechanism.COURTS]`` is the mechanism's own stream (made on first use, then kept);
+    ``streams.keyed(Mechanism.DETECTION, Entity.GROUP, network_id, serial)`` a new stream for one entity, the
+    same for the same key in every run with the same seed.
     """
 
     def __init__(self, seed: int):
@@ -71,14 +86,17 @@ class RandomStreams:
     def __getitem__(self, mechanism: Mechanism) -> np.random.Generator:
         stream = self._streams.get(mechanism)
         if stream is None:
-            stream = self._streams[mechanism] = self.keyed(mechanism)
+            stream = self._streams[mechanism] = self.keyed(mechanism, Entity.RUN)
         return stream
 
-    def keyed(self, mechanism: Mechanism, *key: int) -> np.random.Generator:
-        """A stream for one entity of a mechanism (``key``: non-negative integers naming the entity)."""
+    def keyed(self, mechanism: Mechanism, entity: Entity, *key: int) -> np.random.Generator:
+        """A stream of a mechanism for one entity: its kind and ``key``, non-negative integers naming it."""
         if not isinstance(mechanism, Mechanism):
             raise KeyError(f"{mechanism!r} is not a declared mechanism ({', '.join(m.value for m in Mechanism)})")
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(_name_key(mechanism), *(int(k) for k in key)))
+        if not isinstance(entity, Entity):
+            raise KeyError(f"{entity!r} is not a declared kind of entity ({', '.join(e.name for e in Entity)})")
+        spawn_key = (_name_key(mechanism), int(entity), *(int(k) for k in key))
+        sequence = np.random.SeedSequence(self.seed, spawn_key=spawn_key)
         return np.random.Generator(np.random.PCG64(sequence))
 
 
@@ -87,8 +105,8 @@ class EntityStreams:
 
     __slots__ = ("_key", "_made", "_streams")
 
-    def __init__(self, streams: RandomStreams, *key: int):
-        self._streams, self._key = streams, key
+    def __init__(self, streams: RandomStreams, entity: Entity, *key: int):
+        self._streams, self._key = streams, (entity, *key)
         self._made: dict[Mechanism, np.random.Generator] = {}
 
     def __getitem__(self, mechanism: Mechanism) -> np.random.Generator:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from sim.model.queueing import erlang_c_wait
-from sim.model.streams import Mechanism
+from sim.model.streams import Entity, Mechanism
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
@@ -42,8 +42,8 @@ class Checkpoint(mesa.Agent):
         self.wrongful_detentions = 0
         # The port's legitimate traffic and its inspection's false positives draw from streams of their own, so
         # that the false-positive rate changes nothing else.
-        self._traffic_rng = model.streams.keyed(Mechanism.TRAFFIC, port_index)
-        self._false_positive_rng = model.streams.keyed(Mechanism.FALSE_POSITIVES, port_index)
+        self._traffic_rng = model.streams.keyed(Mechanism.TRAFFIC, Entity.PORT, port_index)
+        self._false_positive_rng = model.streams.keyed(Mechanism.FALSE_POSITIVES, Entity.PORT, port_index)
         cfg = model.spec.checkpoints
         secondary_rate = self.vehicles_per_hour * cfg.screening_share
         service_rate = 60.0 / cfg.inspection_minutes

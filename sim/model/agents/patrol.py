@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.streams import Mechanism
+from sim.model.streams import Entity, Mechanism
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
@@ -51,7 +51,7 @@ class Patrol(mesa.Agent):
         self.shift_cycle_h = cfg.shift_hours / cfg.on_duty_share
         self.shift_offset_h = (index + 0.5) / max(1, cfg.count) * self.shift_cycle_h
         #: The patrol's own random stream (its beat's direction, its waypoints).
-        self.stream = model.streams.keyed(Mechanism.PATROLS, index)
+        self.stream = model.streams.keyed(Mechanism.PATROLS, Entity.PATROL, index)
         self._beat_east = bool(self.stream.random() < 0.5)
 
     # -- decisions -------------------------------------------------------------------------

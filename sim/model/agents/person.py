@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.streams import EntityStreams, Mechanism
+from sim.model.streams import Entity, EntityStreams, Mechanism
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -49,7 +49,7 @@ class Person(mesa.Agent):
     ):
         super().__init__(model)
         #: The person's own random streams, keyed by the network that took them on and their number there.
-        self.streams = EntityStreams(model.streams, *key)
+        self.streams = EntityStreams(model.streams, Entity.PERSON, *key)
         self.network_id = network_id
         self.staging = staging
         self.trafficked = trafficked

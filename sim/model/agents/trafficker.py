@@ -47,7 +47,7 @@ import networkx as nx
 import numpy as np
 
 from sim.model.agents.person import Person, PersonState
-from sim.model.streams import EntityStreams, Mechanism, poisson_from_uniform
+from sim.model.streams import Entity, EntityStreams, Mechanism, poisson_from_uniform
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -130,6 +130,7 @@ class Vacancy:
 
     network: Network
     role: Role
+    rng: np.random.Generator  # the stream of the member whose place it is (a search that fails draws again)
 
     def fill(self) -> None:
         self.network.fill(self)
@@ -182,14 +183,14 @@ class Network(mesa.Agent):
         self.mode_trips = dict.fromkeys(MODES, cfg.prior_trips)
         self.mode_interdictions = dict.fromkeys(MODES, cfg.prior_arrests)
         # The network's random streams: one draw a step for how many it takes on, two for each recruit (staging
-        # area, victim or not), two for each group (size, mode), and its members' draws (home, links, hiring).
+        # area, victim or not), two for each group (size, mode); its members draw from streams of their own.
         streams = model.streams
-        self._intake_rng = streams.keyed(Mechanism.RECRUITMENT, network_id, 0)
-        self._recruit_rng = streams.keyed(Mechanism.RECRUITMENT, network_id, 1)
-        self._group_rng = streams.keyed(Mechanism.GROUPS, network_id)
-        self.member_rng = streams.keyed(Mechanism.NETWORKS, network_id)
+        self._intake_rng = streams.keyed(Mechanism.RECRUITMENT, Entity.NETWORK, network_id, 0)
+        self._recruit_rng = streams.keyed(Mechanism.RECRUITMENT, Entity.NETWORK, network_id, 1)
+        self._group_rng = streams.keyed(Mechanism.GROUPS, Entity.NETWORK, network_id)
         self.recruited = 0  # people taken on so far: the next recruit's number (the key of their streams)
         self.groups_sent = 0  # groups sent so far: the next group's number (the key of its streams)
+        self.hired = 0  # members hired so far: the next member's number (the key of their streams)
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -263,7 +264,7 @@ class Network(mesa.Agent):
         self.forming[staging] = staying + waiting[start:]
         self.planned[staging] = kept
         for crew, people, mode in leaving:
-            streams = EntityStreams(self.model.streams, self.network_id, self.groups_sent)
+            streams = EntityStreams(self.model.streams, Entity.GROUP, self.network_id, self.groups_sent)
             self.groups_sent += 1
             crew.lead(people, staging, mode, streams)
 
@@ -421,7 +422,7 @@ class Network(mesa.Agent):
         driver one recruiter at large (an organiser when none is); a member below the organisers also knows
         each other such member at large with ``traffickers.cross_link_probability``.
         """
-        graph, rng = self.graph, self.member_rng
+        graph, rng = self.graph, member.streams[Mechanism.NETWORKS]
         graph.add_node(member, role=member.role.value)
         at_large = [m for m in self.members if m is not member and m.status in ACTIVE_STATUSES]
         organisers = [m for m in at_large if m.role is Role.ORGANISER]
@@ -448,15 +449,16 @@ class Network(mesa.Agent):
         """A member was arrested: a vacancy opens in their role; the first arrest starts the network's clock."""
         if self.first_arrest_day is None:
             self.first_arrest_day = self.model.days
-        self.open_vacancy(member.role)
+        self.open_vacancy(member.role, member.streams[Mechanism.NETWORKS])
 
-    def open_vacancy(self, role: Role) -> None:
-        """Search for someone to fill a place of ``role``: found after an exponential delay."""
+    def open_vacancy(self, role: Role, rng: np.random.Generator) -> None:
+        """Search for someone to fill a place of ``role``: found after an exponential delay, drawn from ``rng``
+        (the stream of the member whose place it is, so the same loss takes as long to make good in any run)."""
         model, cfg = self.model, self.model.spec.traffickers
         mean = cfg.organiser_replacement_days if role is Role.ORGANISER else cfg.replacement_days
-        vacancy = Vacancy(self, role)
+        vacancy = Vacancy(self, role, rng)
         self.vacancies.append(vacancy)
-        model.schedule_event(vacancy.fill, after=model.hours_to_steps(24 * self.member_rng.exponential(mean)))
+        model.schedule_event(vacancy.fill, after=model.hours_to_steps(24 * rng.exponential(mean)))
 
     def fill(self, vacancy: Vacancy) -> None:
         """Event: someone is found for a vacancy. Hired if the network still needs the role; a headless
@@ -466,7 +468,7 @@ class Network(mesa.Agent):
         if self.dismantled_day is not None:
             return
         if vacancy.role is not Role.ORGANISER and self.headless():
-            self.open_vacancy(vacancy.role)
+            self.open_vacancy(vacancy.role, vacancy.rng)
             return
         self.replace_member(vacancy.role)
 
@@ -555,7 +557,13 @@ class Trafficker(mesa.Agent):
         self._status = TraffickerStatus.IDLE
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
-        self.home_staging = model.crossings.pick_weighted(model.crossings.staging_weights, network.member_rng.random())
+        #: The member's own random streams (home, links, replacement, investigations from their arrest, their
+        #: court cases), keyed by the network and their number there.
+        self.streams = EntityStreams(model.streams, Entity.MEMBER, network.network_id, network.hired)
+        network.hired += 1
+        self.home_staging = model.crossings.pick_weighted(
+            model.crossings.staging_weights, self.streams[Mechanism.NETWORKS].random()
+        )
         #: The cell (row, col) the member is in; None while in prison (off the map).
         self.cell: tuple[int, int] | None = model.world.staging[self.home_staging].cell
         network.members.append(self)
