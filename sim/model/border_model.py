@@ -36,6 +36,7 @@ from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
+from sim.model.interfaces import Timeline
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
@@ -78,7 +79,8 @@ class BorderModel(mesa.Model):
 
         # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
         self.clock = Clock(s)
-        self.accounts = Accounts(self)
+        self.timeline = Timeline(now_h=lambda: self.hours, step_hours=self.step_hours, schedule=self.schedule_in_hours)
+        self.networks: list[Network] = []  # filled below, once the components are there; grows with newcomers
         self.planner = RoutePlanner(
             self.world,
             s.traffickers.walk_speed_kmh,
@@ -94,11 +96,21 @@ class BorderModel(mesa.Model):
         self.crossings = Crossings(self)
         self.detection = Detection(self)
         self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
+        self.accounts = Accounts(
+            s,
+            self.world.sensors,
+            self.timeline,
+            self._event_step,
+            self.courts,
+            self.checkpoints,
+            self.networks,
+            self.intel,
+        )
         self.patrol_force = PatrolForce(self)
         self.patrol_force.deploy()
         self.patrol_watch = PatrolWatch(self)
         n = s.traffickers.networks
-        self.networks = [Network(self, i, demand_share=1.0 / n) for i in range(n)]
+        self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:
             network.staff()
 
@@ -113,6 +125,14 @@ class BorderModel(mesa.Model):
 
     def hours_to_steps(self, hours: float) -> float:
         return hours / self.step_hours
+
+    def schedule_in_hours(self, callback, hours: float) -> None:
+        """Run ``callback()`` ``hours`` from now (a Mesa event)."""
+        self.schedule_event(callback, after=self.hours_to_steps(hours))
+
+    def _event_step(self) -> int:
+        """The call of ``step()`` an event happening now belongs to: this one, or between steps the next."""
+        return self.steps if self.in_step else self.steps + 1
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -133,7 +153,7 @@ class BorderModel(mesa.Model):
         """
         dt = self.step_hours
         self.in_step = True
-        self.accounts.forget_old_events()
+        self.accounts.forget_old_events(self.steps)
         self.patrol_force.update_shifts()
         expected = self.spec.crossers.per_day * dt / 24.0  # each network takes its demand_share of it
         for network in self.networks:
