@@ -3,6 +3,7 @@ the world, a time line, its books and stub collaborators (:mod:`sim.model.interf
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,11 +12,16 @@ import numpy as np
 import pytest
 
 from sim.model.accounting import Accounts
+from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import PersonState
+from sim.model.agents.trafficker import Group
+from sim.model.clock import Clock
+from sim.model.detection import Detection
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
 from sim.model.legal import CourtSystem
-from sim.model.streams import Mechanism, RandomStreams
+from sim.model.routing import RoutePlanner
+from sim.model.streams import EntityStreams, Mechanism, RandomStreams
 from sim.scenario import load_scenario
 from sim.world import build_world
 
@@ -116,3 +122,104 @@ def test_accounts_keep_the_events_of_the_current_step_and_the_sentences_started(
     accounts.sentence_started(0.0, 730.0)
     clock.run_hours(24.0 * 365)
     assert accounts.cost_items()["prisons"] == pytest.approx(spec.legal.cost_per_prison_year)
+
+
+# -- Detection --------------------------------------------------------------------------------------------------
+def planner_of(spec, world) -> RoutePlanner:
+    t = spec.traffickers
+    return RoutePlanner(
+        world,
+        t.walk_speed_kmh,
+        t.risk_aversion,
+        exposure_scale=spec.victims.exposure_scale,
+        hardship_aversion=t.hardship_aversion,
+    )
+
+
+def walking_group(spec, world, depart_h: float, group_id: int = 0) -> Group:
+    """A group on foot from the first staging area over the middle of the line to the first destination."""
+    route = planner_of(spec, world).route(
+        world.staging[0].cell,
+        tuple(int(v) for v in world.border_cells[len(world.border_cells) // 2]),
+        world.destinations[0].cell,
+    )
+    guide = SimpleNamespace(unique_id=1000 + group_id)
+    group = Group(
+        group_id, 0, guide, [], "foot", depart_h, route=route, streams=EntityStreams(RandomStreams(1), 0, group_id)
+    )
+    group.x_km, group.y_km = route.position_at(0.0, world.cell_km)
+    return group
+
+
+class StubResponders:
+    """Patrols standing still at given points, recording what they are asked to do."""
+
+    def __init__(self, points, agency: str, status: PatrolStatus = PatrolStatus.PATROLLING):
+        self.patrols = [SimpleNamespace(index=i, agency=agency, status=status) for i in range(len(points))]
+        self.points = np.array(points, dtype=float).reshape(-1, 2)
+        self.pursued: list = []
+        self.dispatched: list = []
+
+    def on_duty(self) -> np.ndarray:
+        return np.ones(len(self.patrols), dtype=bool)
+
+    def response_goal(self, alert):
+        return ((0, 0), 0, False)
+
+    def pursue(self, patrol, alert, goal) -> None:
+        self.pursued.append((patrol.index, alert.group.group_id))
+
+    def dispatch(self, alert, agencies) -> None:
+        self.dispatched.append((alert.group.group_id, tuple(agencies)))
+
+    def path(self, substeps: int) -> np.ndarray:
+        return np.repeat(self.points[None], substeps + 1, axis=0)
+
+
+def detection_alone(spec, world, clock, responders, ledger, **patrols) -> Detection:
+    sensors = [SimpleNamespace(agency=site.agency, alerts=0) for site in world.sensors]
+    return Detection(
+        world,
+        dataclasses.replace(spec.patrols, **patrols),
+        spec.agencies.members[0].name,
+        Clock(spec),
+        clock.timeline,
+        sensors,
+        ledger,
+        intel_of(spec),
+        responders,
+    )
+
+
+def test_detection_by_a_patrol_on_the_path_sends_it_in_pursuit(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    clock.run_hours(STEP_H)
+    group = walking_group(spec, world, depart_h=0.0)
+    group.elapsed_h = STEP_H  # walked the whole step
+    where = group.route.position_at(0.5 * STEP_H, world.cell_km)
+    responders = StubResponders([where], spec.agencies.members[0].name)
+    detection = detection_alone(spec, world, clock, responders, ledger, detection_rate_per_hour=1e6)
+    detection.detect([group], responders.path(4))
+    assert group.detected == "patrol" and group.sightings == 1
+    assert responders.pursued == [(0, 0)] and not responders.dispatched
+    assert ledger.counters["detections"] == 1 and ledger.events[0][0] == "detection"
+
+
+def test_detection_by_an_off_duty_patrol_calls_others_in_and_a_far_patrol_sees_nothing(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    clock.run_hours(STEP_H)
+    group = walking_group(spec, world, depart_h=0.0)
+    group.elapsed_h = STEP_H
+    where = group.route.position_at(0.5 * STEP_H, world.cell_km)
+    busy = StubResponders([where], spec.agencies.members[0].name, PatrolStatus.RESPONDING)
+    detection_alone(spec, world, clock, busy, ledger, detection_rate_per_hour=1e6).detect([group], busy.path(4))
+    assert busy.dispatched and not busy.pursued
+    far = walking_group(spec, world, depart_h=0.0, group_id=1)
+    far.elapsed_h = STEP_H
+    away = StubResponders([(-100.0, -100.0)], spec.agencies.members[0].name)
+    detection = detection_alone(spec, world, clock, away, FakeLedger(), detection_rate_per_hour=1e6)
+    detection.detect([far], away.path(4))
+    assert not away.pursued  # out of the patrol's range: only a sensor can see it, and that alert is dispatched
+    assert far.sightings == 0 or (far.detected == "sensor" and away.dispatched)

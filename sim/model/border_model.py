@@ -29,7 +29,7 @@ from typing import Any
 import mesa
 
 from sim.model.accounting import Accounts
-from sim.model.agents.fixed import Checkpoint
+from sim.model.agents.fixed import Checkpoint, Sensor
 from sim.model.agents.trafficker import Network
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
@@ -94,7 +94,7 @@ class BorderModel(mesa.Model):
         self.enforcement = Enforcement(self)
         self.courts = self.enforcement.courts
         self.crossings = Crossings(self)
-        self.detection = Detection(self)
+        sensors = [Sensor(self, site) for site in self.world.sensors]
         self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
         self.accounts = Accounts(
             s,
@@ -108,6 +108,17 @@ class BorderModel(mesa.Model):
         )
         self.patrol_force = PatrolForce(self)
         self.patrol_force.deploy()
+        self.detection = Detection(
+            self.world,
+            s.patrols,
+            s.agencies.members[0].name,
+            self.clock,
+            self.timeline,
+            sensors,
+            self.accounts,
+            self.intel,
+            self.patrol_force,
+        )
         self.patrol_watch = PatrolWatch(self)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
