@@ -20,6 +20,7 @@ from sim.model.detection import Detection
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
 from sim.model.legal import CourtSystem
+from sim.model.patrol_force import PatrolForce, substeps
 from sim.model.routing import RoutePlanner
 from sim.model.streams import EntityStreams, Mechanism, RandomStreams
 from sim.scenario import load_scenario
@@ -223,3 +224,70 @@ def test_detection_by_an_off_duty_patrol_calls_others_in_and_a_far_patrol_sees_n
     detection.detect([far], away.path(4))
     assert not away.pursued  # out of the patrol's range: only a sensor can see it, and that alert is dispatched
     assert far.sightings == 0 or (far.detected == "sensor" and away.dispatched)
+
+
+# -- PatrolForce ------------------------------------------------------------------------------------------------
+class StubPatrol:
+    """A patrol unit that goes to a random point of the patrol area each time (its own stream)."""
+
+    def __init__(self, force_of, index: int, agency: str, beat: tuple[float, float], cycle_h: float):
+        self.force_of, self.index, self.agency, self.beat = force_of, index, agency, beat
+        self.status = PatrolStatus.PATROLLING
+        self.stream = np.random.default_rng(index)
+        self.shift_cycle_h, self.shift_offset_h = cycle_h, (index + 0.5) / 4 * cycle_h
+        self.cell = (0, 0)
+
+    def choose_waypoint(self) -> np.ndarray:
+        return self.force_of().sample_cell(None, self.stream)
+
+
+def patrol_force_alone(spec, world, clock, ledger) -> PatrolForce:
+    forces: list[PatrolForce] = []
+    cycle_h = spec.patrols.shift_hours / spec.patrols.on_duty_share
+    force = PatrolForce(
+        world,
+        spec.patrols,
+        spec.agencies,
+        spec.traffickers.walk_speed_kmh,
+        clock.timeline,
+        ledger,
+        intel_of(spec),
+        make_patrol=lambda i, agency, beat: StubPatrol(lambda: forces[0], i, agency, beat, cycle_h),
+    )
+    forces.append(force)
+    force.deploy()
+    return force
+
+
+def test_the_patrol_force_deploys_by_agency_share_and_moves_its_units_at_their_speed(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    force = patrol_force_alone(spec, world, clock, ledger)
+    assert len(force.patrols) == spec.patrols.count
+    shares = {a.name: a.patrol_share for a in spec.agencies.members}
+    owners = [p.agency for p in force.patrols]
+    assert set(owners) <= set(shares) and owners == sorted(owners, key=list(shares).index)
+    area = {tuple(c) for c in force.cells}
+    assert all(world.cell_of(*xy) in area for xy in force.pos)
+    start = force.pos.copy()
+    path = force.move(1.0)
+    assert path.shape == (substeps(1.0) + 1, spec.patrols.count, 2)
+    assert np.allclose(path[0], start) and np.allclose(path[-1], force.pos)
+    step_km = np.hypot(*np.diff(path, axis=0).transpose(2, 0, 1))
+    assert (step_km <= spec.patrols.speed_kmh / substeps(1.0) + 1e-9).all() and step_km.sum() > 0
+    assert all(world.passable[world.cell_of(*xy)] for xy in force.pos)
+    force.place(force.patrols[0], *force.pos[1])
+    assert np.allclose(force.pos[0], force.pos[1])
+
+
+def test_the_patrol_force_counts_the_hours_on_duty_by_shift(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    force = patrol_force_alone(spec, world, clock, ledger)
+    cycle_h = force.patrols[0].shift_cycle_h
+    steps = round(cycle_h / STEP_H)
+    for _ in range(steps):
+        clock.run_hours(STEP_H)
+        force.update_shifts()
+    expected = spec.patrols.count * spec.patrols.on_duty_share * cycle_h
+    assert ledger.counters["patrol_hours"] == pytest.approx(expected, abs=spec.patrols.count * STEP_H)

@@ -30,6 +30,7 @@ import mesa
 
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint, Sensor
+from sim.model.agents.patrol import Patrol
 from sim.model.agents.trafficker import Network
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
@@ -106,7 +107,16 @@ class BorderModel(mesa.Model):
             self.networks,
             self.intel,
         )
-        self.patrol_force = PatrolForce(self)
+        self.patrol_force = PatrolForce(
+            self.world,
+            s.patrols,
+            s.agencies,
+            s.traffickers.walk_speed_kmh,
+            self.timeline,
+            self.accounts,
+            self.intel,
+            make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
+        )
         self.patrol_force.deploy()
         self.detection = Detection(
             self.world,
