@@ -14,8 +14,9 @@ import pytest
 from sim.model.accounting import Accounts
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import PersonState
-from sim.model.agents.trafficker import Group
+from sim.model.agents.trafficker import Group, TraffickerStatus
 from sim.model.clock import Clock
+from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
@@ -291,3 +292,121 @@ def test_the_patrol_force_counts_the_hours_on_duty_by_shift(classroom):
         force.update_shifts()
     expected = spec.patrols.count * spec.patrols.on_duty_share * cycle_h
     assert ledger.counters["patrol_hours"] == pytest.approx(expected, abs=spec.patrols.count * STEP_H)
+
+
+# -- Crossings --------------------------------------------------------------------------------------------------
+class StubPerson:
+    def __init__(self, key: int):
+        self.state, self.group, self.trafficked, self.fee_paid = PersonState.WAITING, None, False, 0.0
+        self.network_id, self.staging, self.streams = 0, 0, EntityStreams(RandomStreams(2), 9, key)
+
+    def set_state(self, state: PersonState) -> None:
+        self.state = state
+
+    def arrive(self) -> None:
+        self.set_state(PersonState.ARRIVED)
+
+
+class StubNetwork:
+    network_id, fee = 0, 500.0
+
+    def __init__(self, crossing):
+        self.crossing, self.trips, self.forming = crossing, [], {}
+
+    def choose_crossing(self, origin, target, rng):
+        return self.crossing
+
+    def observe_trip(self, guide_held, delivered, people, mode, interdicted) -> None:
+        self.trips.append((guide_held, delivered, people, mode, interdicted))
+
+
+class StubGuide:
+    """A guide who hands every scheduled stage of the journey back to the crossings."""
+
+    def __init__(self, crossings_of, network):
+        self.crossings_of, self.network = crossings_of, network
+        self.status, self.group, self.unique_id, self.cell, self.home = TraffickerStatus.IDLE, None, 7, (0, 0), 0
+
+    def reach_dropoff(self) -> None:
+        self.crossings_of().drop_off(self.group)
+
+    def reach_port(self) -> None:
+        self.crossings_of().vehicle_at_port(self.group)
+
+    def reach_destination(self) -> None:
+        self.crossings_of().deliver(self.group)
+
+    def back_home(self) -> None:
+        self.home += 1
+
+
+def crossings_alone(spec, world, clock, ledger, interdict, found_at_port: bool) -> Crossings:
+    checkpoints = [
+        SimpleNamespace(agency=port.agency, queue_wait_h=0.25, inspect=lambda group: found_at_port)
+        for port in spec.ports
+    ]
+    return Crossings(
+        world,
+        spec.traffickers,
+        dataclasses.replace(spec.victims, exposure_scale=0.0),  # nobody dies of exposure here
+        spec.crossers,
+        Clock(spec),
+        clock.timeline,
+        planner_of(spec, world),
+        ledger,
+        intel_of(spec),
+        checkpoints,
+        SimpleNamespace(enabled=False, in_sight_now=lambda cell: 0.0),
+        [],
+        interdict,
+    )
+
+
+def test_crossings_take_a_group_on_foot_from_staging_to_its_destination(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    made: list[Crossings] = []
+    crossings = crossings_alone(spec, world, clock, ledger, interdict=None, found_at_port=False)
+    made.append(crossings)
+    network = StubNetwork(tuple(int(v) for v in crossings.border_cells[len(crossings.border_cells) // 2]))
+    guide, people = StubGuide(lambda: made[0], network), [StubPerson(k) for k in range(3)]
+    clock.run_hours(STEP_H)
+    group = crossings.start_group(guide, people, 0, 0, "foot", EntityStreams(RandomStreams(3), 0, 0))
+    assert ledger.counters["crossings_attempted"] == 1 and crossings.groups == {0: group}
+    assert all(p.state is PersonState.IN_TRANSIT and p.fee_paid == network.fee for p in people)
+    for _ in range(round(24 * 5 / STEP_H)):
+        if not group.active:
+            break
+        clock.run_hours(STEP_H)
+        if group.route is not None and not group.riding and group.active:
+            crossings.advance(group, STEP_H)
+            crossings.settle(group)
+    assert not group.active and not crossings.groups
+    assert all(p.state is PersonState.ARRIVED for p in people)
+    assert ledger.counters["crossings_succeeded"] == 1 and ledger.counters["people_crossed"] == 3
+    (record,) = crossings.log
+    assert record["result"] == "succeeded" and record["reached_line"] and record["victims"] == 3
+    assert network.trips == [(False, 3, 3, "foot", False)] and guide.home == 1
+
+
+def test_crossings_hand_a_vehicle_found_at_the_port_to_the_enforcement(classroom):
+    spec, world = classroom
+    clock, ledger = Clockwork(), FakeLedger()
+    interdicted: list = []
+
+    def interdict(group, patrol, cause):  # the enforcement, as a stub: everyone apprehended
+        interdicted.append((group.group_id, patrol, cause))
+        crossings.finish(group, "interdicted", guide_held=True)
+        return True
+
+    crossings = crossings_alone(spec, world, clock, ledger, interdict, found_at_port=True)
+    network = StubNetwork(None)
+    guide = StubGuide(lambda: crossings, network)
+    group = crossings.start_group(guide, [StubPerson(0)], 0, 0, "vehicle", EntityStreams(RandomStreams(3), 0, 1))
+    assert group.port >= 0 and group.route is None
+    clock.run_hours(24.0)
+    assert interdicted == [(group.group_id, None, "port")]
+    assert ledger.counters["detections"] == 1 and ledger.counters["interdictions"] == 1
+    assert ledger.events == [("detection", *world.km_of(world.ports[group.port].cell))]
+    assert crossings.log[0]["result"] == "interdicted" and crossings.log[0]["mode"] == "vehicle"
+    assert not crossings.groups and guide.home == 0  # a guide held does not go home

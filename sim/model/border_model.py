@@ -92,11 +92,11 @@ class BorderModel(mesa.Model):
         self.intel = IntelExchange(
             s.agencies, self.streams.keyed(Mechanism.RECORDS, 0), self.streams.keyed(Mechanism.RECORDS, 1)
         )
-        self.enforcement = Enforcement(self)
-        self.courts = self.enforcement.courts
-        self.crossings = Crossings(self)
         sensors = [Sensor(self, site) for site in self.world.sensors]
         self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
+        self.patrol_watch = PatrolWatch(self)
+        self.enforcement = Enforcement(self)
+        self.courts = self.enforcement.courts
         self.accounts = Accounts(
             s,
             self.world.sensors,
@@ -106,6 +106,21 @@ class BorderModel(mesa.Model):
             self.checkpoints,
             self.networks,
             self.intel,
+        )
+        self.crossings = Crossings(
+            self.world,
+            s.traffickers,
+            s.victims,
+            s.crossers,
+            self.clock,
+            self.timeline,
+            self.planner,
+            self.accounts,
+            self.intel,
+            self.checkpoints,
+            self.patrol_watch,
+            self.networks,
+            interdict=self.enforcement.interdict,
         )
         self.patrol_force = PatrolForce(
             self.world,
@@ -129,7 +144,6 @@ class BorderModel(mesa.Model):
             self.intel,
             self.patrol_force,
         )
-        self.patrol_watch = PatrolWatch(self)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:
