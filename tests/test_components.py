@@ -14,10 +14,11 @@ import pytest
 from sim.model.accounting import Accounts
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import PersonState
-from sim.model.agents.trafficker import Group, TraffickerStatus
+from sim.model.agents.trafficker import Group, Role, TraffickerStatus
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
+from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
 from sim.model.legal import CourtSystem
@@ -410,3 +411,142 @@ def test_crossings_hand_a_vehicle_found_at_the_port_to_the_enforcement(classroom
     assert ledger.events == [("detection", *world.km_of(world.ports[group.port].cell))]
     assert crossings.log[0]["result"] == "interdicted" and crossings.log[0]["mode"] == "vehicle"
     assert not crossings.groups and guide.home == 0  # a guide held does not go home
+
+
+# -- Enforcement ------------------------------------------------------------------------------------------------
+class StubJourneys:
+    """The crossings, as the enforcement sees them: attempts finished, people turned back."""
+
+    def __init__(self):
+        self.finished: list[tuple[int, str, bool]] = []
+        self.turned_back: list[int] = []
+
+    def finish(self, group, result: str, guide_held: bool = False) -> None:
+        group.active = False
+        self.finished.append((group.group_id, result, guide_held))
+
+    def turn_back(self, person, network) -> None:
+        self.turned_back.append(person.unique_id)
+
+
+class StubMember:
+    """A guide who is arrested, tried and, if convicted, serves a sentence: what happens is noted."""
+
+    def __init__(self, network):
+        self.unique_id, self.role, self.cell, self.network, self.sentence_pending = (
+            50,
+            Role.GUIDE,
+            (1, 1),
+            network,
+            False,
+        )
+        self.statuses: list[str] = []
+
+    def arrested(self) -> None:
+        self.statuses.append("arrested")
+
+    def convicted(self) -> bool:
+        self.statuses.append("convicted")
+        return True
+
+    def end_sentence(self) -> None:
+        self.statuses.append("released from prison")
+
+    def update_legal_status(self) -> None:
+        self.statuses.append("status")
+
+
+class StubCrew:
+    """A network of one guide."""
+
+    def __init__(self):
+        self.network_id, self.victims_identified, self.members, self.interdictions = 0, 0, [], []
+        self.guide = StubMember(self)
+
+    def member_lost(self, member) -> None:
+        self.members.append(member)
+
+    def remember_interdiction(self, x_km: float, y_km: float) -> None:
+        self.interdictions.append((x_km, y_km))
+
+    def reachable_links(self, member) -> list:
+        return []
+
+    def observe_verdict(self, convicted: bool) -> None:
+        self.interdictions.append("convicted" if convicted else "acquitted")
+
+
+class StubDetainee:
+    def __init__(self, key: int):
+        self.unique_id, self.network_id, self.testifies, self.releases = 100 + key, 0, False, 0
+        self.state = PersonState.IN_TRANSIT
+
+    def screen(self, known_victim: bool = False) -> bool:
+        self.state = PersonState.DETAINED
+        return False
+
+    def hold_days(self) -> float:
+        return 2.0
+
+    def released(self) -> None:
+        self.releases += 1
+
+
+def enforcement_alone(spec, world, clock, ledger, journeys, placed, **patrols) -> Enforcement:
+    courts = clock.courts(spec)
+    enforcement = Enforcement(
+        spec.legal,
+        spec.victims,
+        dataclasses.replace(spec.patrols, **patrols),
+        spec.agencies,
+        world,
+        clock.timeline,
+        RandomStreams(4),
+        ledger,
+        intel_of(spec),
+        courts,
+        journeys,
+        [SimpleNamespace(agency=port.agency) for port in spec.ports],
+        [],
+        place_patrol=lambda patrol, x, y: placed.append((patrol, x, y)),
+    )
+    courts.on_verdict = enforcement.on_verdict
+    courts.on_release = courts.on_abscond = enforcement.on_case_change
+    return enforcement
+
+
+def test_enforcement_at_a_port_holds_everyone_arrests_the_guide_and_carries_out_the_verdict(classroom):
+    spec, world = classroom
+    clock, ledger, journeys = Clockwork(), FakeLedger(), StubJourneys()
+    enforcement = enforcement_alone(spec, world, clock, ledger, journeys, placed=[])
+    crew, people = StubCrew(), [StubDetainee(k) for k in range(2)]
+    group = Group(3, 0, crew.guide, people, "vehicle", 0.0, port=0, streams=EntityStreams(RandomStreams(4), 0, 3))
+    assert enforcement.interdict(group, None, cause="port")
+    assert journeys.finished == [(3, "interdicted", True)] and not journeys.turned_back
+    assert ledger.counters["interdictions_by_port"] == 1 and ledger.counters["traffickers_arrested"] == 1
+    assert ledger.events == [("interdiction", 0.0, 0.0)] and crew.interdictions == [(0.0, 0.0)]
+    assert crew.members == [crew.guide] and crew.guide.statuses == ["arrested"]
+    assert enforcement.courts.filed == 1 and list(enforcement.charges.values()) == ["smuggling"]
+    clock.run_hours(24 * 3)
+    assert [p.releases for p in people] == [1, 1]  # held two days, then released
+    clock.run_hours(24 * 3 * 365)
+    courts = enforcement.courts
+    assert courts.convicted + courts.acquitted + courts.absconded == 1 and not enforcement.charges
+    assert ledger.counters["convicted_of_smuggling"] == courts.convicted == len(ledger.sentences)
+    assert crew.interdictions[1:] == (["convicted"] if courts.convicted else ["acquitted"] if courts.acquitted else [])
+
+
+def test_enforcement_in_the_field_lets_those_not_caught_scatter(classroom):
+    spec, world = classroom
+    clock, ledger, journeys, placed = Clockwork(), FakeLedger(), StubJourneys(), []
+    enforcement = enforcement_alone(
+        spec, world, clock, ledger, journeys, placed, capture_probability=0.0, guide_capture_probability=0.0
+    )
+    crew, people = StubCrew(), [StubDetainee(k) for k in range(2)]
+    group = Group(4, 0, crew.guide, people, "foot", 0.0, streams=EntityStreams(RandomStreams(4), 0, 4))
+    group.x_km, group.y_km = 2.0, 3.0
+    patrol = SimpleNamespace(agency=spec.agencies.members[0].name)
+    assert not enforcement.interdict(group, patrol, cause="patrol")
+    assert placed == [(patrol, 2.0, 3.0)] and journeys.turned_back == [100, 101]
+    assert journeys.finished == [(4, "turned_back", False)] and ledger.counters["groups_turned_back"] == 1
+    assert enforcement.courts.filed == 0 and not ledger.events

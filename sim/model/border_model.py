@@ -38,6 +38,7 @@ from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
+from sim.model.legal import CourtSystem
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
@@ -92,58 +93,61 @@ class BorderModel(mesa.Model):
         self.intel = IntelExchange(
             s.agencies, self.streams.keyed(Mechanism.RECORDS, 0), self.streams.keyed(Mechanism.RECORDS, 1)
         )
-        sensors = [Sensor(self, site) for site in self.world.sensors]
-        self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
+        w, streams, intel, networks = self.world, self.streams, self.intel, self.networks
+        sensors = [Sensor(self, site) for site in w.sensors]
+        self.checkpoints = checkpoints = [Checkpoint(self, i) for i in range(len(w.ports))]
         self.patrol_watch = PatrolWatch(self)
-        self.enforcement = Enforcement(self)
-        self.courts = self.enforcement.courts
-        self.accounts = Accounts(
-            s,
-            self.world.sensors,
-            self.timeline,
-            self._event_step,
-            self.courts,
-            self.checkpoints,
-            self.networks,
-            self.intel,
-        )
+        # The courts' callbacks go to the enforcement, built below.
+        self.courts = CourtSystem(self, s.legal, self.steps_per_day, rng=streams[Mechanism.COURTS], keep_history=False)
+        courts = self.courts
+        time = self.timeline
+        self.accounts = books = Accounts(s, w.sensors, time, self._event_step, courts, checkpoints, networks, intel)
         self.crossings = Crossings(
-            self.world,
+            w,
             s.traffickers,
             s.victims,
             s.crossers,
             self.clock,
-            self.timeline,
+            time,
             self.planner,
-            self.accounts,
-            self.intel,
-            self.checkpoints,
+            books,
+            intel,
+            checkpoints,
             self.patrol_watch,
-            self.networks,
-            interdict=self.enforcement.interdict,
+            networks,
+            interdict=self._interdict,
         )
-        self.patrol_force = PatrolForce(
-            self.world,
+        self.patrol_force = force = PatrolForce(
+            w,
             s.patrols,
             s.agencies,
             s.traffickers.walk_speed_kmh,
-            self.timeline,
-            self.accounts,
-            self.intel,
+            time,
+            books,
+            intel,
             make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
         )
-        self.patrol_force.deploy()
-        self.detection = Detection(
-            self.world,
+        force.deploy()
+        self.enforcement = enforcement = Enforcement(
+            s.legal,
+            s.victims,
             s.patrols,
-            s.agencies.members[0].name,
-            self.clock,
-            self.timeline,
-            sensors,
-            self.accounts,
-            self.intel,
-            self.patrol_force,
+            s.agencies,
+            w,
+            time,
+            streams,
+            books,
+            intel,
+            courts,
+            self.crossings,
+            checkpoints,
+            networks,
+            place_patrol=force.place,
         )
+        courts.on_verdict = enforcement.on_verdict
+        courts.on_release = courts.on_abscond = enforcement.on_case_change
+        first_agency = s.agencies.members[0].name  # alerted by detections no sensor owns
+        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:
@@ -164,6 +168,10 @@ class BorderModel(mesa.Model):
     def schedule_in_hours(self, callback, hours: float) -> None:
         """Run ``callback()`` ``hours`` from now (a Mesa event)."""
         self.schedule_event(callback, after=self.hours_to_steps(hours))
+
+    def _interdict(self, group, patrol, cause: str) -> bool:
+        """The crossings' call into the enforcement, which is built after them."""
+        return self.enforcement.interdict(group, patrol, cause)
 
     def _event_step(self) -> int:
         """The call of ``step()`` an event happening now belongs to: this one, or between steps the next."""
