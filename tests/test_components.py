@@ -22,6 +22,7 @@ from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
 from sim.model.legal import CourtSystem
+from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce, substeps
 from sim.model.routing import RoutePlanner
 from sim.model.streams import EntityStreams, Mechanism, RandomStreams
@@ -550,3 +551,21 @@ def test_enforcement_in_the_field_lets_those_not_caught_scatter(classroom):
     assert placed == [(patrol, 2.0, 3.0)] and journeys.turned_back == [100, 101]
     assert journeys.finished == [(4, "turned_back", False)] and ledger.counters["groups_turned_back"] == 1
     assert enforcement.courts.filed == 0 and not ledger.events
+
+
+# -- PatrolWatch ------------------------------------------------------------------------------------------------
+def test_the_lookouts_see_an_on_duty_patrol_near_the_line_and_not_one_off_duty(classroom):
+    spec, world = classroom
+    traffickers = dataclasses.replace(spec.traffickers, watch_days=1.0)
+    duty = [np.array([True])]
+    watch = PatrolWatch(world, traffickers, on_duty=lambda: duty[0])
+    cell = tuple(int(v) for v in world.border_cells[0])
+    far = tuple(int(v) for v in world.border_cells[-1])
+    at = np.array(world.km_of(cell), dtype=float)
+    path = np.repeat(at[None, None, :], 5, axis=0)  # (K + 1, P, 2): standing by the line cell for the step
+    watch.observe(path, 0.0, STEP_H)
+    assert watch.in_sight_now(cell) > 0.0
+    assert watch.in_sight_now(far) == 0.0 or np.hypot(*np.subtract(world.km_of(far), at)) <= traffickers.watch_range_km
+    duty[0] = np.array([False])
+    watch.observe(path, STEP_H, 2 * STEP_H)
+    assert watch.in_sight_now(cell) == 0.0

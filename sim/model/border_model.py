@@ -79,9 +79,10 @@ class BorderModel(mesa.Model):
         self.days_done = 0
         self.in_step = False
 
-        # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
+        # The components, each given what it needs (never the model), and the agents, created in this order:
+        # sensors, checkpoints, patrols, networks and their members.
         self.clock = Clock(s)
-        self.timeline = Timeline(now_h=lambda: self.hours, step_hours=self.step_hours, schedule=self.schedule_in_hours)
+        self.timeline = time = Timeline(lambda: self.hours, self.step_hours, schedule=self.schedule_in_hours)
         self.networks: list[Network] = []  # filled below, once the components are there; grows with newcomers
         self.planner = RoutePlanner(
             self.world,
@@ -96,12 +97,22 @@ class BorderModel(mesa.Model):
         w, streams, intel, networks = self.world, self.streams, self.intel, self.networks
         sensors = [Sensor(self, site) for site in w.sensors]
         self.checkpoints = checkpoints = [Checkpoint(self, i) for i in range(len(w.ports))]
-        self.patrol_watch = PatrolWatch(self)
-        # The courts' callbacks go to the enforcement, built below.
+        # The courts run on the model's clock and events; their callbacks go to the enforcement, built below.
         self.courts = CourtSystem(self, s.legal, self.steps_per_day, rng=streams[Mechanism.COURTS], keep_history=False)
         courts = self.courts
-        time = self.timeline
         self.accounts = books = Accounts(s, w.sensors, time, self._event_step, courts, checkpoints, networks, intel)
+        self.patrol_force = force = PatrolForce(
+            w,
+            s.patrols,
+            s.agencies,
+            s.traffickers.walk_speed_kmh,
+            time,
+            books,
+            intel,
+            make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
+        )
+        force.deploy()
+        self.patrol_watch = PatrolWatch(w, s.traffickers, force.on_duty)
         self.crossings = Crossings(
             w,
             s.traffickers,
@@ -117,17 +128,6 @@ class BorderModel(mesa.Model):
             networks,
             interdict=self._interdict,
         )
-        self.patrol_force = force = PatrolForce(
-            w,
-            s.patrols,
-            s.agencies,
-            s.traffickers.walk_speed_kmh,
-            time,
-            books,
-            intel,
-            make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
-        )
-        force.deploy()
         self.enforcement = enforcement = Enforcement(
             s.legal,
             s.victims,
