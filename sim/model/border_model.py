@@ -12,6 +12,12 @@ steps of ``time.step_minutes``. The model only wires the parts and writes out th
 - :class:`~sim.model.intel.IntelExchange` and :class:`~sim.model.routing.RoutePlanner`: what agencies
   know, and the routes traffickers can take.
 
+No component is given the model: each takes the parts of the scenario it reads, the world, its random
+streams, a :class:`~sim.model.interfaces.Timeline`, the books (:class:`~sim.model.accounting.Accounts`) and its
+collaborators through the small interfaces of :mod:`sim.model.interfaces`; the model wires them, including the
+calls that run against the order of construction (a port's interdiction from the crossings to the enforcement,
+the courts' verdicts to the enforcement).
+
 The agents (:mod:`sim.model.agents`) make the decisions: networks recruit and choose crossing
 points, guides choose destination and mode, patrols choose waypoints, checkpoints inspect, victims
 are screened. Delays (pursuits, vehicle journeys, court stages, releases, member replacement) are

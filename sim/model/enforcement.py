@@ -2,7 +2,7 @@
 
 :class:`Enforcement` settles what happens when a patrol meets a group or a checkpoint finds one
 (who is apprehended, who scatters, how people are screened and held until their return), arrests
-guides and files their cases with the courts (:class:`~sim.model.legal.CourtSystem`, which it owns)
+guides and files their cases with the courts (:class:`~sim.model.legal.CourtSystem`, which it is given)
 on a charge of trafficking when the group held identified victims and of smuggling otherwise,
 follows arrests up with investigations that intelligence and victims coming forward help, and
 carries out verdicts (time served by the charge's sentence, release).
