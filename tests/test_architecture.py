@@ -153,6 +153,95 @@ def test_the_model_wires_components_and_stays_short():
     assert {f"sim.model.{c}" for c in components} <= import_graph()["sim.model.border_model"]
 
 
+#: The model's components, each in its module: given what they need, never the model (docs/architecture.md).
+COMPONENTS = {
+    "accounting": "Accounts",
+    "crossings": "Crossings",
+    "detection": "Detection",
+    "enforcement": "Enforcement",
+    "patrol_force": "PatrolForce",
+    "observation": "PatrolWatch",
+    "intel": "IntelExchange",
+    "routing": "RoutePlanner",
+    "clock": "Clock",
+}
+#: Constructors in the model's modules that may take a ``model``, and why: the courts run on the clock and the
+#: event list of any Mesa model (their tests give them a bare ``mesa.Model``), not on the border model's parts.
+MODEL_TAKERS_ALLOWED = {"CourtSystem.__init__(model: mesa.Model)"}
+
+
+def model_modules() -> dict[str, str]:
+    """The source of each module of the model's components: ``sim/model/*.py`` but the border model (agents, in
+    ``sim/model/agents/``, take the model as Mesa requires)."""
+    return {
+        path.stem: path.read_text(encoding="utf-8")
+        for path in sorted((SIM / "model").glob("*.py"))
+        if path.name != "border_model.py"
+    }
+
+
+def border_model_names() -> set[str]:
+    """What the border model sets up: every attribute its methods assign on ``self``, and its own methods and
+    properties (its components, the scenario, the world, the streams, the time)."""
+    tree = ast.parse((SIM / "model" / "border_model.py").read_text(encoding="utf-8"))
+    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "BorderModel"]
+    names = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)} - {"__init__"}
+    for node in ast.walk(cls):
+        stored = isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+        if stored and isinstance(node.value, ast.Name) and node.value.id == "self":
+            names.add(node.attr)
+    return names
+
+
+def constructors_taking_the_model(source: str) -> list[str]:
+    """Every ``__init__`` in a module with a parameter named ``model`` or annotated with ``BorderModel``."""
+    found = []
+    for cls in [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)]:
+        for init in [f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]:
+            a = init.args
+            for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, *filter(None, (a.vararg, a.kwarg))]:
+                annotation = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                if arg.arg == "model" or "BorderModel" in annotation:
+                    found.append(f"{cls.name}.__init__({arg.arg}{': ' + annotation if annotation else ''})")
+    return found
+
+
+def reaches_through_the_model(source: str, names: set[str]) -> list[str]:
+    """Every ``model.<name>`` or ``<x>.model.<name>`` in a module's code, ``name`` one of the border model's."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            holder = node.value
+            if (isinstance(holder, ast.Name) and holder.id == "model") or (
+                isinstance(holder, ast.Attribute) and holder.attr == "model"
+            ):
+                found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_component_is_given_the_model():
+    """Each component's constructor takes the parts of the scenario, the world, the streams, the time line, the
+    books and the collaborators it needs (``sim.model.interfaces``), never the border model."""
+    modules = model_modules()
+    for module, cls in COMPONENTS.items():
+        tree = ast.parse(modules[module])
+        assert any(isinstance(n, ast.ClassDef) and n.name == cls for n in tree.body), f"no class {cls} in {module}"
+    taking = {
+        f"{module}: {init}" for module, source in modules.items() for init in constructors_taking_the_model(source)
+    }
+    allowed = {f"legal: {init}" for init in MODEL_TAKERS_ALLOWED}
+    assert taking == allowed, sorted(taking ^ allowed)
+
+
+def test_no_component_reaches_a_sibling_through_the_model():
+    """Components call each other through what they were given (calls against the order of construction through
+    the interfaces and callbacks the border model wires), never through ``model.<component>``."""
+    names = border_model_names()
+    assert {"accounts", "crossings", "enforcement", "detection", "patrol_force", "spec", "world", "hours"} <= names
+    reaching = {module: reaches_through_the_model(source, names) for module, source in model_modules().items()}
+    assert not {m: r for m, r in reaching.items() if r}
+
+
 #: TOML tables of a scenario whose module is not named after them (``[scenario]`` holds the name and description;
 #: ``[[staging]]`` and ``[[destinations]]`` are both places).
 TABLE_MODULES = {"scenario": "meta", "staging": "places", "destinations": "places"}
@@ -243,6 +332,31 @@ def test_the_checks_catch_a_cycle_and_a_layer_violation():
     assert scenario_package_violations(graph) == [
         "sim.scenario.terrain imports sim.scenario.loading, which comes after it",
         "sim.world.core imports sim.scenario.terrain: import sim.scenario, whose names are the interface",
+    ]
+
+
+def test_the_component_checks_catch_a_component_given_the_model():
+    source = (
+        "class Crossings:\n"
+        "    def __init__(self, model: BorderModel):\n"
+        "        self.model = model\n"
+        "    def finish(self, group):\n"
+        "        self.model.accounts.counters['x'] += 1\n"
+        "class Detection:\n"
+        "    def __init__(self, world, hub: 'BorderModel', *, model=None):\n"
+        "        model.patrol_force.dispatch(None, [])\n"
+        "class Fine:\n"
+        "    def __init__(self, world, timeline):\n"
+        "        self.model_time = timeline.hours\n"
+    )
+    assert constructors_taking_the_model(source) == [
+        "Crossings.__init__(model: BorderModel)",
+        "Detection.__init__(hub: 'BorderModel')",
+        "Detection.__init__(model)",
+    ]
+    assert reaches_through_the_model(source, {"accounts", "patrol_force"}) == [
+        "line 5: self.model.accounts",
+        "line 8: model.patrol_force",
     ]
 
 

@@ -4,11 +4,18 @@
 the days support and prison sentences started) and the events of the current step for displays.
 It turns them into the flat *measures* from which every outcome declared in :mod:`sim.metrics` is
 computed, and writes the daily series. It decides nothing.
+
+It is given what it reads, never the model: the scenario (for the prices), the world's sensors, the run's
+:class:`~sim.model.interfaces.Timeline`, which call of ``step()`` an event belongs to, and the courts,
+checkpoints, networks and intelligence exchange whose figures the measures include. The mechanisms report to
+it through :class:`~sim.model.interfaces.Ledger` (its counters, :meth:`Accounts.note_event`,
+:meth:`Accounts.sentence_started`); the people, as agents, through :meth:`Accounts.person_changed`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,7 +26,13 @@ from sim.model.agents.trafficker import ACTIVE_STATUSES
 from sim.model.legal import kaplan_meier_mean
 
 if TYPE_CHECKING:
-    from sim.model.border_model import BorderModel
+    from sim.model.agents.fixed import Checkpoint
+    from sim.model.agents.trafficker import Network
+    from sim.model.intel import IntelExchange
+    from sim.model.interfaces import Timeline
+    from sim.model.legal import CourtSystem
+    from sim.scenario import Scenario
+    from sim.world import SensorSite
 
 
 class Tallies(dict):
@@ -42,10 +55,29 @@ class Tallies(dict):
 
 
 class Accounts:
-    """The run's tallies, its cost and its outcomes (:data:`sim.metrics.OUTCOMES`)."""
+    """The run's tallies, its cost and its outcomes (:data:`sim.metrics.OUTCOMES`).
 
-    def __init__(self, model: BorderModel):
-        self.model = model
+    Args:
+        spec: the scenario (the prices of its resources, the victims' support).
+        sensors: the world's sensor sites (their running and capital costs).
+        timeline: model time.
+        event_step: the call of ``step()`` an event noted now belongs to (the next one between steps).
+        courts, checkpoints, networks, intel: whose figures the measures include (``networks`` may grow).
+    """
+
+    def __init__(
+        self,
+        spec: Scenario,
+        sensors: Sequence[SensorSite],
+        timeline: Timeline,
+        event_step: Callable[[], int],
+        courts: CourtSystem,
+        checkpoints: Sequence[Checkpoint],
+        networks: Sequence[Network],
+        intel: IntelExchange,
+    ):
+        self.spec, self.sensors, self.timeline, self.event_step = spec, sensors, timeline, event_step
+        self.courts, self.checkpoints, self.networks, self.intel = courts, checkpoints, networks, intel
         #: The facts the mechanisms count (:data:`sim.metrics.TALLIES`).
         self.counters = Tallies()
         # People by state: trafficking victims and smuggled migrants apart.
@@ -63,12 +95,12 @@ class Accounts:
     # -- events of the current step, for displays ---------------------------------------------------
     def note_event(self, kind: str, x_km: float, y_km: float) -> None:
         """Record a detection or interdiction for this call of ``step()`` (events between steps included)."""
-        model = self.model
         self.recent_events.append((kind, x_km, y_km))
-        self._event_steps.append(model.steps if model.in_step else model.steps + 1)
+        self._event_steps.append(self.event_step())
 
-    def forget_old_events(self) -> None:
-        keep = [i for i, step in enumerate(self._event_steps) if step == self.model.steps]
+    def forget_old_events(self, step: int) -> None:
+        """Keep only the events of call ``step`` of ``step()`` (the one starting)."""
+        keep = [i for i, noted in enumerate(self._event_steps) if noted == step]
         self.recent_events = [self.recent_events[i] for i in keep]
         self._event_steps = [self._event_steps[i] for i in keep]
 
@@ -80,7 +112,7 @@ class Accounts:
             counts[old] -= 1
         counts[new] += 1
         if new is PersonState.SUPPORTED and old is not PersonState.SUPPORTED:
-            self.support_started_days.append(self.model.days)
+            self.support_started_days.append(self.timeline.days)
         if new is PersonState.ARRIVED:
             self.counters["people_arrived"] += 1
 
@@ -89,6 +121,10 @@ class Accounts:
         self.migrant_counts[migrant.state] -= 1
         self.victim_counts[migrant.state] += 1
         self.counters["victims_in_debt_bondage"] += 1
+
+    def sentence_started(self, day: float, days: float) -> None:
+        """A prison sentence of ``days`` started on ``day`` (for the cost of prisons)."""
+        self.sentences.append((day, days))
 
     def victims_by_state(self) -> dict[str, int]:
         return {state.value: int(self.victim_counts[state]) for state in PersonState}
@@ -105,9 +141,8 @@ class Accounts:
         sentences served so far, victim-days of support up to ``victims.support_days`` each); capital
         costs of sensors are spread evenly over their service life.
         """
-        model = self.model
-        s, c = model.spec, self.counters
-        now = model.days
+        s, c = self.spec, self.counters
+        now = self.timeline.days
         years = now / 365.0
         sentences = np.array(self.sentences, dtype=float).reshape(-1, 2)
         prison_days = float(np.clip(now - sentences[:, 0], 0.0, sentences[:, 1]).sum())
@@ -119,17 +154,17 @@ class Accounts:
             else s.victims.cost_per_support_day
         )
         agencies = s.agencies
-        checkpoints = model.checkpoints
+        checkpoints, courts, sensors = self.checkpoints, self.courts, self.sensors
         return {
             "patrols": c["patrol_hours"] * s.patrols.cost_per_hour,
-            "sensors_operation": sum(x.cost_per_year for x in model.world.sensors) * years,
-            "sensors_capital": sum(x.capital_cost_per_year for x in model.world.sensors) * years,
+            "sensors_operation": sum(x.cost_per_year for x in sensors) * years,
+            "sensors_capital": sum(x.capital_cost_per_year for x in sensors) * years,
             "port_inspections": sum(cp.inspections for cp in checkpoints) * s.checkpoints.cost_per_inspection,
             "investigators": sum(a.investigators * a.cost_per_investigator_per_year for a in agencies.members) * years,
             "intelligence_sharing": (agencies.sharing != "none") * agencies.sharing_cost_per_year * years,
-            "joint_team": model.intel.has_joint_team * agencies.joint_team_cost_per_year * years,
-            "courts": model.courts.cost(now),
-            "pretrial_detention": float(model.courts.detention_days) * s.legal.cost_per_detention_day,
+            "joint_team": self.intel.has_joint_team * agencies.joint_team_cost_per_year * years,
+            "courts": courts.cost(now),
+            "pretrial_detention": float(courts.detention_days) * s.legal.cost_per_detention_day,
             "prisons": prison_days / 365.0 * s.legal.cost_per_prison_year,
             "victim_support": support_days * per_support_day,
         }
@@ -138,8 +173,7 @@ class Accounts:
     def measures(self) -> dict[str, float]:
         """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
         ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``."""
-        model, courts = self.model, self.model.courts
-        networks = model.networks
+        courts, networks = self.courts, self.networks
         m: dict[str, float] = dict(self.counters)
         m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
         m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
@@ -152,13 +186,13 @@ class Accounts:
                 "courts.backlog": courts.backlog,
                 "courts.days_to_verdict": courts.days_to_verdict_estimate(),
                 "courts.utilisation": courts.utilisation,
-                "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in model.checkpoints),
+                "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in self.checkpoints),
                 "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
                 "networks.mean_fee": float(np.mean([n.fee for n in networks])) if networks else 0.0,
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )
-        m.update(model.intel.measures())
+        m.update(self.intel.measures())
         m.update({f"cost.{item}": value for item, value in self.cost_items().items()})
         return m
 
@@ -166,8 +200,8 @@ class Accounts:
         """Mean days from a network's first arrest to its dismantling: the Kaplan-Meier (1958) restricted mean
         over the networks with an arrest, those still standing censored at their time since it; NaN until one
         is dismantled (the mean is undefined with no event)."""
-        now = self.model.days
-        pursued = [n for n in self.model.networks if n.first_arrest_day is not None]
+        now = self.timeline.days
+        pursued = [n for n in self.networks if n.first_arrest_day is not None]
         if not any(n.dismantled_day is not None for n in pursued):
             return float("nan")
         times = [(n.dismantled_day if n.dismantled_day is not None else now) - n.first_arrest_day for n in pursued]

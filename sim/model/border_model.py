@@ -12,6 +12,12 @@ steps of ``time.step_minutes``. The model only wires the parts and writes out th
 - :class:`~sim.model.intel.IntelExchange` and :class:`~sim.model.routing.RoutePlanner`: what agencies
   know, and the routes traffickers can take.
 
+No component is given the model: each takes the parts of the scenario it reads, the world, its random
+streams, a :class:`~sim.model.interfaces.Timeline`, the books (:class:`~sim.model.accounting.Accounts`) and its
+collaborators through the small interfaces of :mod:`sim.model.interfaces`; the model wires them, including the
+calls that run against the order of construction (a port's interdiction from the crossings to the enforcement,
+the courts' verdicts to the enforcement).
+
 The agents (:mod:`sim.model.agents`) make the decisions: networks recruit and choose crossing
 points, guides choose destination and mode, patrols choose waypoints, checkpoints inspect, victims
 are screened. Delays (pursuits, vehicle journeys, court stages, releases, member replacement) are
@@ -29,13 +35,16 @@ from typing import Any
 import mesa
 
 from sim.model.accounting import Accounts
-from sim.model.agents.fixed import Checkpoint
+from sim.model.agents.fixed import Checkpoint, Sensor
+from sim.model.agents.patrol import Patrol
 from sim.model.agents.trafficker import Network
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
 from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
+from sim.model.interfaces import Timeline
+from sim.model.legal import CourtSystem
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
@@ -76,9 +85,11 @@ class BorderModel(mesa.Model):
         self.days_done = 0
         self.in_step = False
 
-        # Components, then the agents (in this order: sensors, checkpoints, patrols, networks and members).
+        # The components, each given what it needs (never the model), and the agents, created in this order:
+        # sensors, checkpoints, patrols, networks and their members.
         self.clock = Clock(s)
-        self.accounts = Accounts(self)
+        self.timeline = time = Timeline(lambda: self.hours, self.step_hours, schedule=self.schedule_in_hours)
+        self.networks: list[Network] = []  # filled below, once the components are there; grows with newcomers
         self.planner = RoutePlanner(
             self.world,
             s.traffickers.walk_speed_kmh,
@@ -91,16 +102,61 @@ class BorderModel(mesa.Model):
             self.streams.keyed(Mechanism.RECORDS, Entity.AGENCIES, 0),
             self.streams.keyed(Mechanism.RECORDS, Entity.AGENCIES, 1),
         )
-        self.enforcement = Enforcement(self)
-        self.courts = self.enforcement.courts
-        self.crossings = Crossings(self)
-        self.detection = Detection(self)
-        self.checkpoints = [Checkpoint(self, i) for i in range(len(self.world.ports))]
-        self.patrol_force = PatrolForce(self)
-        self.patrol_force.deploy()
-        self.patrol_watch = PatrolWatch(self)
+        w, streams, intel, networks = self.world, self.streams, self.intel, self.networks
+        sensors = [Sensor(self, site) for site in w.sensors]
+        self.checkpoints = checkpoints = [Checkpoint(self, i) for i in range(len(w.ports))]
+        # The courts run on the model's clock and events; their callbacks go to the enforcement, built below.
+        self.courts = CourtSystem(self, s.legal, self.steps_per_day, rng=streams[Mechanism.COURTS], keep_history=False)
+        courts = self.courts
+        self.accounts = books = Accounts(s, w.sensors, time, self._event_step, courts, checkpoints, networks, intel)
+        self.patrol_force = force = PatrolForce(
+            w,
+            s.patrols,
+            s.agencies,
+            s.traffickers.walk_speed_kmh,
+            time,
+            books,
+            intel,
+            make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
+        )
+        force.deploy()
+        self.patrol_watch = PatrolWatch(w, s.traffickers, force.on_duty)
+        self.crossings = Crossings(
+            w,
+            s.traffickers,
+            s.victims,
+            s.crossers,
+            self.clock,
+            time,
+            self.planner,
+            books,
+            intel,
+            checkpoints,
+            self.patrol_watch,
+            networks,
+            interdict=self._interdict,
+        )
+        self.enforcement = enforcement = Enforcement(
+            s.legal,
+            s.victims,
+            s.patrols,
+            s.agencies,
+            w,
+            time,
+            books,
+            intel,
+            courts,
+            self.crossings,
+            checkpoints,
+            networks,
+            place_patrol=force.place,
+        )
+        courts.on_verdict = enforcement.on_verdict
+        courts.on_release = courts.on_abscond = enforcement.on_case_change
+        first_agency = s.agencies.members[0].name  # alerted by detections no sensor owns
+        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force)
         n = s.traffickers.networks
-        self.networks = [Network(self, i, demand_share=1.0 / n) for i in range(n)]
+        self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:
             network.staff()
 
@@ -115,6 +171,18 @@ class BorderModel(mesa.Model):
 
     def hours_to_steps(self, hours: float) -> float:
         return hours / self.step_hours
+
+    def schedule_in_hours(self, callback, hours: float) -> None:
+        """Run ``callback()`` ``hours`` from now (a Mesa event)."""
+        self.schedule_event(callback, after=self.hours_to_steps(hours))
+
+    def _interdict(self, group, patrol, cause: str) -> bool:
+        """The crossings' call into the enforcement, which is built after them."""
+        return self.enforcement.interdict(group, patrol, cause)
+
+    def _event_step(self) -> int:
+        """The call of ``step()`` an event happening now belongs to: this one, or between steps the next."""
+        return self.steps if self.in_step else self.steps + 1
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -135,7 +203,7 @@ class BorderModel(mesa.Model):
         """
         dt = self.step_hours
         self.in_step = True
-        self.accounts.forget_old_events()
+        self.accounts.forget_old_events(self.steps)
         self.patrol_force.update_shifts()
         expected = self.spec.crossers.per_day * dt / 24.0  # each network takes its demand_share of it
         for network in self.networks:

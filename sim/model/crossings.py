@@ -5,12 +5,20 @@
 day), drives vehicles to the nearest port and through inspection, moves groups on foot and in
 tunnels along their routes, applies exposure deaths, notes where each group meets the line, and
 ends each attempt (across, delivered, died, turned back, interdicted) with a record in :attr:`log`.
-Interdiction itself belongs to :mod:`sim.model.enforcement`.
+Interdiction itself belongs to :mod:`sim.model.enforcement`, which the crossings reach through the
+``interdict`` callback the model wires (the enforcement, built after them, calls back :meth:`Crossings.finish`
+and :meth:`Crossings.turn_back`, :class:`~sim.model.interfaces.Journeys`).
+
+It is given the world, the ``[traffickers]``, ``[victims]`` and ``[crossers]`` tables, the clock, the time line,
+the route planner, the books, the intelligence exchange, the ports' checkpoints
+(:class:`~sim.model.interfaces.PortInspection`), the lookouts (:class:`~sim.model.interfaces.Lookouts`) and the
+networks; it draws only from each group's and each person's own streams.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +32,12 @@ from sim.world import Cell
 from sim.world.border import foot_crossings
 
 if TYPE_CHECKING:
-    from sim.model.border_model import BorderModel
+    from sim.model.clock import Clock
+    from sim.model.intel import IntelExchange
+    from sim.model.interfaces import Interdict, Ledger, Lookouts, PortInspection, Timeline
+    from sim.model.routing import RoutePlanner
+    from sim.scenario import Crossers, Traffickers, Victims
+    from sim.world import World
 
 
 #: Longest piece of a walk over which the exposure factor of the clock is taken as constant (h).
@@ -32,11 +45,42 @@ EXPOSURE_SUBSTEP_H = 0.25
 
 
 class Crossings:
-    """Groups in transit and the record of every finished attempt."""
+    """Groups in transit and the record of every finished attempt.
 
-    def __init__(self, model: BorderModel):
-        self.model = model
-        w = model.world
+    Args:
+        world: the world (places, the line, tunnels, exposure, blind spots).
+        traffickers, victims, crossers: the scenario's tables of those names.
+        clock: night and the season (waiting for night, exposure).
+        timeline: model time, and the rides and walks scheduled ahead.
+        planner: the routes.
+        ledger: the books.
+        intel: the intelligence exchange (a detection at a port logged).
+        checkpoints: the ports' checkpoints, in the world's order of ports.
+        lookouts: what watching networks see of the patrols along the line.
+        networks: the networks (a returned person may go with another; the list may grow).
+        interdict: ``interdict(group, patrol, cause)``, when a port's inspection finds a group.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        traffickers: Traffickers,
+        victims: Victims,
+        crossers: Crossers,
+        clock: Clock,
+        timeline: Timeline,
+        planner: RoutePlanner,
+        ledger: Ledger,
+        intel: IntelExchange,
+        checkpoints: Sequence[PortInspection],
+        lookouts: Lookouts,
+        networks: Sequence[Network],
+        interdict: Interdict,
+    ):
+        self.world, self.cfg, self.victims_cfg, self.crossers_cfg = world, traffickers, victims, crossers
+        self.clock, self.timeline, self.planner, self.ledger, self.intel = clock, timeline, planner, ledger, intel
+        self.checkpoints, self.lookouts, self.networks, self.interdict = checkpoints, lookouts, networks, interdict
+        w = world
         self.groups: dict[int, Group] = {}
         self.next_group_id = 0
         #: One dict per finished attempt: day, where it met the line, mode, result, victims, deaths.
@@ -83,7 +127,7 @@ class Crossings:
         A tunnel group walks instead if every tunnel is full on the day it would pass. ``streams``: the group's
         own random streams.
         """
-        model, w = self.model, self.model.world
+        w = self.world
         network = guide.network
         origin, target = w.staging[staging].cell, w.destinations[destination].cell
         route_rng = streams[Mechanism.ROUTES]
@@ -96,7 +140,7 @@ class Crossings:
             guide=guide,
             victims=list(people),
             mode=mode,
-            depart_h=model.hours,
+            depart_h=self.timeline.hours,
             destination=destination,
             streams=streams,
         )
@@ -108,7 +152,7 @@ class Crossings:
             person.group = group
             person.fee_paid = network.fee
             person.set_state(PersonState.IN_TRANSIT)
-        model.accounts.counters["crossings_attempted"] += 1
+        self.ledger.counters["crossings_attempted"] += 1
         group.x_km, group.y_km = w.km_of(origin)
         if group.mode == "vehicle":
             self._start_vehicle(group, origin)
@@ -117,7 +161,7 @@ class Crossings:
             group.depart_h = self.step_start_h()  # it walks this whole step
         else:
             crossing = network.choose_crossing(origin, target, route_rng)
-            self._start_on_foot(group, model.planner.route(origin, crossing, target))
+            self._start_on_foot(group, self.planner.route(origin, crossing, target))
         return group
 
     # -- on foot: a ride to the drop-off, the walk, a ride from the pick-up -------------------------------------
@@ -129,8 +173,8 @@ class Crossings:
         the path leaves the border zone, or at the destination if that is closer. ``u``: the uniform draw that
         places the drop-off.
         """
-        model, w = self.model, self.model.world
-        cfg = model.spec.traffickers
+        w = self.world
+        cfg = self.cfg
         n, b = len(route.rows), route.border_index
         if b < 0:
             return 0, n - 1
@@ -151,10 +195,10 @@ class Crossings:
         """
         key = (staging_cell, crossing)
         if key not in self._approach:
-            model, w = self.model, self.model.world
-            path = model.planner.profile(model.planner.path(staging_cell, crossing))
+            w = self.world
+            path = self.planner.profile(self.planner.path(staging_cell, crossing))
             km = path.km_along(w.cell_km)
-            i0 = min(int(np.searchsorted(km, km[-1] - model.spec.traffickers.dropoff_km, side="left")), len(km) - 1)
+            i0 = min(int(np.searchsorted(km, km[-1] - self.cfg.dropoff_km, side="left")), len(km) - 1)
             ride = self.ride_hours(w.km_of(staging_cell), w.km_of((int(path.rows[i0]), int(path.cols[i0]))))
             self._approach[key] = (ride if i0 > 0 else 0.0, float(path.enter_time[-1] - path.enter_time[i0]))
         return self._approach[key]
@@ -167,34 +211,33 @@ class Crossings:
         ``traffickers.night_crossing_share`` of groups whose walk would reach the line in daylight wait to be
         dropped off at ``traffickers.night_start_hour``.
         """
-        model, w = self.model, self.model.world
-        cfg = model.spec.traffickers
+        w = self.world
+        cfg = self.cfg
         dropoff_draw, night_draw = group.streams[Mechanism.ROUTES].random(2)
         i0, i1 = self.walking_stretch(route, dropoff_draw)
         n = len(route.rows)
         walk = route if (i0, i1) == (0, n - 1) else route.between(i0, i1)
         group.pickup = i1 < n - 1
-        start_h = model.hours
+        start_h = self.timeline.hours
         if i0 > 0:
             start_h += self.ride_hours((group.x_km, group.y_km), w.km_of((int(route.rows[i0]), int(route.cols[i0]))))
         if walk.border_index >= 0 and cfg.night_crossing_share > 0:
             at_line = start_h + float(walk.enter_time[walk.border_index])
-            if not model.clock.is_night(at_line) and night_draw < cfg.night_crossing_share:
-                start_h = model.clock.next_hour(start_h, cfg.night_start_hour)
-        if start_h > model.hours:
+            if not self.clock.is_night(at_line) and night_draw < cfg.night_crossing_share:
+                start_h = self.clock.next_hour(start_h, cfg.night_start_hour)
+        if start_h > self.timeline.hours:
             group.walk = walk
-            model.schedule_event(group.guide.reach_dropoff, after=model.hours_to_steps(start_h - model.hours))
+            self.timeline.schedule(group.guide.reach_dropoff, start_h - self.timeline.hours)
         else:
             group.route = walk
             group.depart_h = self.step_start_h()  # it walks this whole step
 
     def drop_off(self, group: Group) -> None:
         """The vehicle leaves the group at the start of its walk: route time 0 is now."""
-        model = self.model
         group.route, group.walk = group.walk, None
-        group.depart_h = model.hours
+        group.depart_h = self.timeline.hours
         group.elapsed_h = group.step_start_h = 0.0
-        group.x_km, group.y_km = group.route.position_at(0.0, model.world.cell_km)
+        group.x_km, group.y_km = group.route.position_at(0.0, self.world.cell_km)
         group.guide.cell = (int(group.route.rows[0]), int(group.route.cols[0]))
 
     def pick_up(self, group: Group) -> None:
@@ -205,19 +248,19 @@ class Crossings:
     # -- rides ----------------------------------------------------------------------------------------------
     def step_start_h(self) -> float:
         """Model time at the start of the current step (during a step Mesa's clock is already at its end)."""
-        return self.model.hours - self.model.step_hours
+        return self.timeline.step_start_h()
 
     def ride_hours(self, a_km: tuple[float, float], b_km: tuple[float, float]) -> float:
         """Hours by road between two points: the straight line times ``road_detour_factor`` at
         ``vehicle_speed_kmh``."""
-        cfg = self.model.spec.traffickers
+        cfg = self.cfg
         return cfg.road_detour_factor * float(np.hypot(a_km[0] - b_km[0], a_km[1] - b_km[1])) / cfg.vehicle_speed_kmh
 
     def drive_to_destination(self, group: Group) -> None:
         """From where the group is, by road to its destination, where it arrives (a scheduled event)."""
-        model, w = self.model, self.model.world
+        w = self.world
         hours = self.ride_hours((group.x_km, group.y_km), w.km_of(w.destinations[group.destination].cell))
-        model.schedule_event(group.guide.reach_destination, after=model.hours_to_steps(hours))
+        self.timeline.schedule(group.guide.reach_destination, hours)
 
     def _book_tunnel(self, origin: Cell, target: Cell, people: int, rng: np.random.Generator) -> Route | None:
         """Book ``people`` through a tunnel with room for them; the route through it, or None if all are full.
@@ -226,16 +269,15 @@ class Crossings:
         group counts on the day it would enter the tunnel. Among the tunnels with room one is drawn at random
         (one draw from ``rng``, the group's route stream, whether or not any has room).
         """
-        model = self.model
         u = rng.random()
         start_h = self.step_start_h()  # a group set out this step walks from its start
         today = int(start_h // 24.0)
         for key in [k for k in self._tunnel_people if k[1] < today]:
             del self._tunnel_people[key]
         options = []
-        speed = model.spec.traffickers.tunnel_speed_kmh
-        for i, (_name, entrance, exit_, capacity) in enumerate(model.world.tunnels):
-            route = model.planner.tunnel_route(origin, entrance, exit_, target, speed)
+        speed = self.cfg.tunnel_speed_kmh
+        for i, (_name, entrance, exit_, capacity) in enumerate(self.world.tunnels):
+            route = self.planner.tunnel_route(origin, entrance, exit_, target, speed)
             day = int((start_h + route.enter_time[route.tunnel_index]) // 24.0)
             if self._tunnel_people[i, day] + people <= capacity:
                 options.append((i, day, route))
@@ -248,23 +290,23 @@ class Crossings:
     # -- vehicles ---------------------------------------------------------------------------------------
     def _start_vehicle(self, group: Group, origin: Cell) -> None:
         """Drive to the nearest port hidden in a vehicle; the journey is a scheduled event."""
-        model, w = self.model, self.model.world
+        w = self.world
         rides = [self.ride_hours(w.km_of(origin), w.km_of(p.cell)) for p in w.ports]
         group.port = int(np.argmin(rides))
-        hours = rides[group.port] + model.checkpoints[group.port].queue_wait_h
-        model.schedule_event(group.guide.reach_port, after=model.hours_to_steps(hours))
+        hours = rides[group.port] + self.checkpoints[group.port].queue_wait_h
+        self.timeline.schedule(group.guide.reach_port, hours)
 
     def vehicle_at_port(self, group: Group) -> None:
         """Secondary inspection may find the hidden people; otherwise drive on to the destination."""
-        model, w = self.model, self.model.world
-        checkpoint = model.checkpoints[group.port]
+        w = self.world
+        checkpoint = self.checkpoints[group.port]
         group.x_km, group.y_km = w.km_of(w.ports[group.port].cell)
         self.record_crossing_point(group, blind_spot=False)
         if checkpoint.inspect(group):
-            model.accounts.counters["detections"] += 1
-            model.accounts.note_event("detection", group.x_km, group.y_km)
-            model.intel.log(
-                model.hours,
+            self.ledger.counters["detections"] += 1
+            self.ledger.note_event("detection", group.x_km, group.y_km)
+            self.intel.log(
+                self.timeline.hours,
                 checkpoint.agency,
                 "detection",
                 group.x_km,
@@ -274,7 +316,7 @@ class Crossings:
                 member_id=group.guide.unique_id,
                 vehicle=True,
             )
-            model.enforcement.interdict(group, None, cause="port")
+            self.interdict(group, None, cause="port")
             return
         self.crossed(group)
         self.drive_to_destination(group)
@@ -285,20 +327,19 @@ class Crossings:
 
         Whether it has crossed (left the zone) or arrived is settled after detection (:meth:`settle`).
         """
-        model = self.model
         route = group.route
         t0 = group.elapsed_h
-        t1 = min(max(model.hours - group.depart_h, t0), t0 + dt, route.total_time)
+        t1 = min(max(self.timeline.hours - group.depart_h, t0), t0 + dt, route.total_time)
         t1, waited = self._hold_short_of_line(group, t0, t1)
         group.step_start_h, group.elapsed_h = t0, t1
-        group.x_km, group.y_km = route.position_at(t1, model.world.cell_km)
+        group.x_km, group.y_km = route.position_at(t1, self.world.cell_km)
         i = min(route.index_at(t1), len(route.rows) - 1)
         cell = (int(route.rows[i]), int(route.cols[i]))
         group.guide.cell = cell
         hazard = self.exposure_hazard(group, t0, t1)
         if waited > 0:  # waiting in place: the exposure of the cell it waits in, by the clock
-            rate = float(model.world.exposure[cell]) * model.spec.victims.exposure_scale
-            hazard += rate * waited * float(model.clock.exposure_factor(model.hours - 0.5 * waited))
+            rate = float(self.world.exposure[cell]) * self.victims_cfg.exposure_scale
+            hazard += rate * waited * float(self.clock.exposure_factor(self.timeline.hours - 0.5 * waited))
         self._exposure_deaths(group, hazard)
         if not group.active:
             return
@@ -312,17 +353,17 @@ class Crossings:
         ``traffickers.max_hold_hours`` in all. Its route time 0 moves later by the wait, so the walk resumes
         where it stopped.
         """
-        model, route = self.model, group.route
-        cfg = model.spec.traffickers
+        route = group.route
+        cfg = self.cfg
         b = route.border_index
         if (
-            not model.patrol_watch.enabled
+            not self.lookouts.enabled
             or group.mode != "foot"
             or b <= 0
             or group.crossing_xy is not None
             or t1 < route.enter_time[b]
             or group.held_h >= cfg.max_hold_hours
-            or model.patrol_watch.in_sight_now((int(route.rows[b]), int(route.cols[b]))) <= 0.0
+            or self.lookouts.in_sight_now((int(route.rows[b]), int(route.cols[b]))) <= 0.0
         ):
             return t1, 0.0
         stop = max(t0, float(route.enter_time[b - 1]))
@@ -353,8 +394,8 @@ class Crossings:
         if route.index_at(route_h) >= route.border_index:
             b = route.border_index
             border_cell = (int(route.rows[b]), int(route.cols[b]))
-            group.crossing_xy = self.model.world.km_of(border_cell)
-            self.record_crossing_point(group, blind_spot=bool(self.model.world.blind_spot_mask[border_cell]))
+            group.crossing_xy = self.world.km_of(border_cell)
+            self.record_crossing_point(group, blind_spot=bool(self.world.blind_spot_mask[border_cell]))
 
     def record_crossing_point(self, group: Group, blind_spot: bool) -> None:
         """The group meets the line (on foot, through a tunnel, or at a port); blind spots count on foot."""
@@ -362,13 +403,13 @@ class Crossings:
             group.crossing_xy = (group.x_km, group.y_km)
         group.blind_spot = blind_spot
         if group.mode == "foot":
-            counters = self.model.accounts.counters
+            counters = self.ledger.counters
             counters["foot_border_crossings"] += 1
             counters["foot_blind_spot_crossings"] += blind_spot
 
     def crossed(self, group: Group) -> None:
         group.crossed = True
-        counters = self.model.accounts.counters
+        counters = self.ledger.counters
         counters["crossings_succeeded"] += 1
         counters["people_crossed"] += len(group.alive)
         if group.mode == "foot":
@@ -384,14 +425,14 @@ class Crossings:
         ts = np.linspace(t0, t1, n + 1)
         cum = np.array([route.exposure_hazard_at(float(t)) for t in ts])
         mid_wall = group.depart_h + 0.5 * (ts[:-1] + ts[1:])
-        return float((np.diff(cum) * self.model.clock.exposure_factor(mid_wall)).sum())
+        return float((np.diff(cum) * self.clock.exposure_factor(mid_wall)).sum())
 
     def _exposure_deaths(self, group: Group, hazard: float) -> None:
         if hazard <= 0:
             return
         alive = group.alive
         p = float(detection_probability(hazard))
-        self.model.accounts.counters["exposure_death_risk"] += len(alive) * p
+        self.ledger.counters["exposure_death_risk"] += len(alive) * p
         deaths = int(np.count_nonzero(group.streams[Mechanism.EXPOSURE].random(len(alive)) < p))
         for person in alive[:deaths]:
             person.set_state(PersonState.DIED)
@@ -421,19 +462,19 @@ class Crossings:
         A migrant who tries again goes with another network with ``crossers.switch_network_probability``,
         from a staging area drawn by weight; a victim stays with the network that holds them.
         """
-        model, cfg = self.model, self.model.spec
+        victims, crossers = self.victims_cfg, self.crossers_cfg
         # Four draws on every return, used or not: again, switch, which network, which staging area.
         again_draw, switch_draw, network_draw, staging_draw = person.streams[Mechanism.RETURNS].random(4)
         person.group = None
         person.misidentified = person.flagged = False
-        model.accounts.counters["people_returned"] += 1
-        again = cfg.victims.re_trafficking_probability if person.trafficked else cfg.crossers.retry_probability
+        self.ledger.counters["people_returned"] += 1
+        again = victims.re_trafficking_probability if person.trafficked else crossers.retry_probability
         if again_draw >= again:
             person.set_state(PersonState.STOPPED)
             return
-        network = model.networks[person.network_id] if model.networks else None
-        if not person.trafficked and len(model.networks) > 1 and switch_draw < cfg.crossers.switch_network_probability:
-            network = model.networks[min(int(network_draw * len(model.networks)), len(model.networks) - 1)]
+        network = self.networks[person.network_id] if self.networks else None
+        if not person.trafficked and len(self.networks) > 1 and switch_draw < crossers.switch_network_probability:
+            network = self.networks[min(int(network_draw * len(self.networks)), len(self.networks) - 1)]
         if network is not None:
             network = network.operator()  # a network dismantled and taken over: its successor
         if network is None:
@@ -446,7 +487,6 @@ class Crossings:
 
     def finish(self, group: Group, result: str, guide_held: bool = False) -> None:
         """End a crossing attempt and record it (for displacement maps); a guide not held goes home."""
-        model = self.model
         group.active = False
         guide = group.guide
         delivered = sum(v.state is PersonState.ARRIVED for v in group.victims)
@@ -456,7 +496,7 @@ class Crossings:
         x, y = group.crossing_xy if group.crossing_xy is not None else (group.x_km, group.y_km)
         self.log.append(
             {
-                "day": round(model.days, 3),
+                "day": round(self.timeline.days, 3),
                 "x_km": round(float(x), 3),
                 "y_km": round(float(y), 3),
                 "mode": group.mode,
@@ -469,7 +509,7 @@ class Crossings:
                 "held_h": round(group.held_h, 3),
             }
         )
-        counters = model.accounts.counters
+        counters = self.ledger.counters
         if result == "interdicted":
             counters["interdictions"] += 1
         # Finished attempts by result and mode, and victims who scattered and turned back, for the rates.

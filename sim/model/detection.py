@@ -11,23 +11,31 @@ a detector that is best close by and fades to nothing at its range. With a very 
 Koopman's definite-range ("cookie-cutter") detector of sweep width ``W = 2R``.
 
 :class:`Detection` applies the rule to the groups on the move in each step and hands each
-detection, as an :class:`~sim.model.response.Alert`, to the patrol force.
+detection, as an :class:`~sim.model.response.Alert`, to the patrol force. It is given the world, the
+``[patrols]`` table, the clock, the time line, the sensor agents, the books, the intelligence exchange and the
+patrols that respond (:class:`~sim.model.interfaces.Responders`); it draws only from each group's own
+detection stream.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents.fixed import Sensor
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert
 from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
+    from sim.model.agents.fixed import Sensor
     from sim.model.agents.trafficker import Group
-    from sim.model.border_model import BorderModel
+    from sim.model.clock import Clock
+    from sim.model.intel import IntelExchange
+    from sim.model.interfaces import Ledger, Responders, Timeline
+    from sim.scenario import Patrols
+    from sim.world import World
 
 
 def patrol_exposure(
@@ -91,12 +99,41 @@ class Detection:
 
     Holds the sensor agents and, for every cell, the sensor whose agency a detection there alerts
     (the strongest in view).
+
+    Args:
+        world: the world (cells, concealment, each sensor site's view).
+        patrols: the ``[patrols]`` table (detection range and rate).
+        default_agency: the agency alerted by a detection no sensor owns.
+        clock: night factors on the hazards.
+        timeline: model time.
+        sensors: the sensor agents, one per site of the world, in the world's order.
+        ledger: the books (detections counted and noted).
+        intel: the intelligence exchange (the sighting logged, who receives alerts).
+        responders: the patrols that answer the alerts.
     """
 
-    def __init__(self, model: BorderModel):
-        self.model = model
-        w = model.world
-        self.sensors = [Sensor(model, site) for site in w.sensors]
+    def __init__(
+        self,
+        world: World,
+        patrols: Patrols,
+        default_agency: str,
+        clock: Clock,
+        timeline: Timeline,
+        sensors: Sequence[Sensor],
+        ledger: Ledger,
+        intel: IntelExchange,
+        responders: Responders,
+    ):
+        self.world, self.cfg, self.default_agency, self.clock, self.timeline = (
+            world,
+            patrols,
+            default_agency,
+            clock,
+            timeline,
+        )
+        self.ledger, self.intel, self.responders = ledger, intel, responders
+        w = world
+        self.sensors = list(sensors)
         self.sensor_owner = -np.ones(w.passable.shape, dtype=np.int64)
         best = np.zeros(w.passable.shape)
         for i, site in enumerate(w.sensors):
@@ -120,20 +157,19 @@ class Detection:
         At night (:class:`~sim.model.clock.Clock`) both hazards are scaled by their
         ``night_detection_factor``, taken at the middle of each sub-step.
         """
-        model = self.model
         groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
         if not groups:
             return
-        force = model.patrol_force
-        cell_km = model.world.cell_km
-        dt = model.step_hours
+        force, now = self.responders, self.timeline.hours
+        cell_km = self.world.cell_km
+        dt = self.timeline.step_hours
         n_sub = len(patrol_path) - 1
         frac = np.linspace(0.0, 1.0, n_sub + 1)
         sub_h = dt / n_sub
         # Route time of every group at the sub-step boundaries: model time less the moment its walk began,
         # within what it walked this step (a group that arrived stops moving; one dropped off during the
         # step walks from then on).
-        wall = model.hours - dt + frac * dt  # (K+1,)
+        wall = now - dt + frac * dt  # (K+1,)
         walk_from = np.array([g.depart_h for g in groups])
         t0 = np.array([g.step_start_h for g in groups])
         t1 = np.array([g.elapsed_h for g in groups])
@@ -141,7 +177,7 @@ class Detection:
         # Share of each sub-step a group was on foot (0 before its drop-off), and night at its middle.
         walking = np.clip((wall[None, 1:] - np.maximum(wall[None, :-1], walk_from[:, None])) / sub_h, 0.0, 1.0)
         mid_wall = 0.5 * (wall[:-1] + wall[1:])
-        clock = model.clock
+        clock = self.clock
         xy = np.array([[g.route.position_at(t, cell_km) for t in row] for g, row in zip(groups, times, strict=True)])
         sensor_cum = np.array(
             [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
@@ -150,12 +186,12 @@ class Detection:
         patrol_inc = np.zeros((len(groups), n_sub, len(force.patrols)))  # (G, K, P)
         on_duty = force.on_duty()
         if on_duty.any():
-            cfg = model.spec.patrols
+            cfg = self.cfg
             seg = xy.transpose(1, 0, 2)  # (K + 1, G, 2)
             kernel = patrol_exposure(
                 seg[:-1], seg[1:], patrol_path[:-1, on_duty], patrol_path[1:, on_duty], cfg.detection_range_m / 1000.0
             )  # (K, G, P on duty)
-            w = model.world
+            w = self.world
             mid = 0.5 * (xy[:, :-1] + xy[:, 1:])  # (G, K, 2)
             rows = np.minimum(np.maximum((mid[..., 1] / w.cell_km).astype(int), 0), w.height - 1)
             cols = np.minimum(np.maximum((mid[..., 0] / w.cell_km).astype(int), 0), w.width - 1)
@@ -180,7 +216,7 @@ class Detection:
             k = int(np.clip(np.searchsorted(cum, target, side="right") - 1, 0, n_sub - 1))
             within = (target - cum[k]) / step_inc[g, k] if step_inc[g, k] > 0 else 0.0
             f = frac[k] + float(np.clip(within, 0.0, 1.0)) * (frac[k + 1] - frac[k])
-            when_h = max(model.hours - dt + f * dt, float(walk_from[g]))
+            when_h = max(now - dt + f * dt, float(walk_from[g]))
             route_h = float(np.clip(when_h - walk_from[g], t0[g], t1[g]))
             # Attribute the detection to a detector in proportion to its hazard in that sub-step.
             shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
@@ -201,35 +237,32 @@ class Detection:
 
     def sensor_detection(self, alert: Alert) -> None:
         """A fixed sensor saw the group: its agency's (and its partners') patrols are alerted."""
-        model = self.model
         group = alert.group
-        owner = self.sensor_owner[model.world.cell_of(alert.x_km, alert.y_km)]
+        owner = self.sensor_owner[self.world.cell_of(alert.x_km, alert.y_km)]
         sensor = self.sensors[owner] if owner >= 0 else None
-        agency = sensor.agency if sensor is not None else model.spec.agencies.members[0].name
+        agency = sensor.agency if sensor is not None else self.default_agency
         if sensor is not None:
             sensor.alerts += 1
         group.detected = "sensor"
         self.note(alert, agency)
-        model.patrol_force.dispatch(alert, model.intel.alert_receivers(agency))
+        self.responders.dispatch(alert, self.intel.alert_receivers(agency))
 
     def patrol_detection(self, alert: Alert, patrol: Patrol) -> None:
         """A patrol saw the group: it pursues if it is patrolling, else it calls others in."""
-        model = self.model
         alert.group.detected = "patrol"
         self.note(alert, patrol.agency)
-        force = model.patrol_force
+        force = self.responders
         if patrol.status is PatrolStatus.PATROLLING:
             force.pursue(patrol, alert, force.response_goal(alert))
         else:
-            force.dispatch(alert, model.intel.alert_receivers(patrol.agency))
+            force.dispatch(alert, self.intel.alert_receivers(patrol.agency))
 
     def note(self, alert: Alert, agency: str) -> None:
         """Count the detection; the intel log keeps one sighting per group, the first."""
-        model = self.model
         group = alert.group
         group.sightings += 1
-        model.accounts.counters["detections"] += 1
-        model.accounts.note_event("detection", alert.x_km, alert.y_km)
+        self.ledger.counters["detections"] += 1
+        self.ledger.note_event("detection", alert.x_km, alert.y_km)
         if group.sightings == 1:
             x_km, y_km, guide = alert.x_km, alert.y_km, group.guide.unique_id
-            model.intel.log(alert.when_h, agency, "detection", x_km, y_km, group.network_id, member_id=guide)
+            self.intel.log(alert.when_h, agency, "detection", x_km, y_km, group.network_id, member_id=guide)

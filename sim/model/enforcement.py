@@ -2,14 +2,21 @@
 
 :class:`Enforcement` settles what happens when a patrol meets a group or a checkpoint finds one
 (who is apprehended, who scatters, how people are screened and held until their return), arrests
-guides and files their cases with the courts (:class:`~sim.model.legal.CourtSystem`, which it owns)
+guides and files their cases with the courts (:class:`~sim.model.legal.CourtSystem`, which it is given)
 on a charge of trafficking when the group held identified victims and of smuggling otherwise,
 follows arrests up with investigations that intelligence and victims coming forward help, and
 carries out verdicts (time served by the charge's sentence, release).
+
+It is given the scenario's ``[legal]``, ``[victims]``, ``[patrols]`` and ``[agencies]`` tables, the world, the
+time line, the books, the intelligence exchange, the courts, the ends of crossing attempts
+(:class:`~sim.model.interfaces.Journeys`), the ports' checkpoints, the networks and a callback that puts a
+patrol where it met a group. The courts call back :meth:`Enforcement.on_verdict` and
+:meth:`Enforcement.on_case_change` (the model wires them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,28 +24,54 @@ import numpy as np
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES, ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
-from sim.model.legal import CaseOutcome, CourtSystem
+from sim.model.legal import CaseOutcome
 from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
-    from sim.model.border_model import BorderModel
+    from sim.model.agents.trafficker import Network
+    from sim.model.intel import IntelExchange
+    from sim.model.interfaces import Journeys, Ledger, PortInspection, Timeline
+    from sim.model.legal import CourtSystem
+    from sim.scenario import Agencies, Legal, Patrols, Victims
+    from sim.world import World
 
 
 class Enforcement:
-    """From interdiction to prison: apprehension, screening, arrest, investigation, verdicts."""
+    """From interdiction to prison: apprehension, screening, arrest, investigation, verdicts.
 
-    def __init__(self, model: BorderModel):
-        self.model = model
-        self.courts = CourtSystem(
-            model,
-            model.spec.legal,
-            model.steps_per_day,
-            rng=model.streams[Mechanism.COURTS],
-            on_verdict=self.on_verdict,
-            on_release=self.on_case_change,
-            on_abscond=self.on_case_change,
-            keep_history=False,
-        )
+    Args:
+        legal, victims, patrols, agencies: the scenario's tables of those names.
+        world: the world (where an arrest happens).
+        timeline: model time, and the releases, support and sentences scheduled ahead.
+        ledger: the books.
+        intel: the intelligence exchange (records, searches, links, the investigators of each agency).
+        courts: the courts the cases are filed with.
+        journeys: the crossings, which end an interdicted attempt and send back those who scattered.
+        checkpoints: the ports' checkpoints, in the world's order of ports (the agency at a port).
+        networks: the networks (the one a victim coming forward met; the list may grow).
+        place_patrol: ``place_patrol(patrol, x_km, y_km)``: a patrol stays where it met a group.
+    """
+
+    def __init__(
+        self,
+        legal: Legal,
+        victims: Victims,
+        patrols: Patrols,
+        agencies: Agencies,
+        world: World,
+        timeline: Timeline,
+        ledger: Ledger,
+        intel: IntelExchange,
+        courts: CourtSystem,
+        journeys: Journeys,
+        checkpoints: Sequence[PortInspection],
+        networks: Sequence[Network],
+        place_patrol: Callable[[Patrol, float, float], None],
+    ):
+        self.legal, self.victims, self.patrols, self.agencies = legal, victims, patrols, agencies
+        self.world, self.timeline, self.ledger, self.intel = world, timeline, ledger, intel
+        self.courts, self.journeys, self.checkpoints, self.networks = courts, journeys, checkpoints, networks
+        self.place_patrol = place_patrol
         #: The charge of every open case, by case id: "trafficking" or "smuggling".
         self.charges: dict[int, str] = {}
 
@@ -56,14 +89,13 @@ class Enforcement:
         """
         if not group.active:
             return False
-        model, s = self.model, self.model.spec
-        crossings, counters = model.crossings, model.accounts.counters
+        crossings, counters, now = self.journeys, self.ledger.counters, self.timeline.hours
         if patrol is not None:
-            model.patrol_force.place(patrol, group.x_km, group.y_km)
+            self.place_patrol(patrol, group.x_km, group.y_km)
             agency = patrol.agency
-            p_person, p_guide = s.patrols.capture_probability, s.patrols.guide_capture_probability
+            p_person, p_guide = self.patrols.capture_probability, self.patrols.guide_capture_probability
         else:
-            agency = model.checkpoints[group.port].agency
+            agency = self.checkpoints[group.port].agency
             p_person = p_guide = 1.0
         alive = group.alive
         rng = group.streams[Mechanism.RESPONSE]
@@ -80,9 +112,9 @@ class Enforcement:
             crossings.finish(group, "turned_back")
             return False
         counters[f"interdictions_by_{cause}"] += 1
-        model.accounts.note_event("interdiction", group.x_km, group.y_km)
-        entry = model.intel.log(
-            model.hours,
+        self.ledger.note_event("interdiction", group.x_km, group.y_km)
+        entry = self.intel.log(
+            now,
             agency,
             "interdiction",
             group.x_km,
@@ -100,15 +132,15 @@ class Enforcement:
                 network.victims_identified += 1
                 witness |= person.testifies
                 counters["victims_testifying"] += person.testifies
-                if s.victims.protection != "none":
-                    intake_hours = 24 * s.victims.support_intake_days
-                    model.schedule_event(person.enter_support, after=model.hours_to_steps(intake_hours))
+                if self.victims.protection != "none":
+                    intake_hours = 24 * self.victims.support_intake_days
+                    self.timeline.schedule(person.enter_support, intake_hours)
             else:
-                model.schedule_event(person.released, after=model.hours_to_steps(24 * person.hold_days()))
+                self.timeline.schedule(person.released, 24 * person.hold_days())
         crossings.finish(group, "interdicted", guide_held=guide_caught)
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
-            self.arrest(group.guide, agency, s.legal.evidence_in_the_act, witness, charge)
+            self.arrest(group.guide, agency, self.legal.evidence_in_the_act, witness, charge)
             self.investigate(group.guide, agency)
         return True
 
@@ -123,9 +155,8 @@ class Enforcement:
         person's identity: a victim record if identified as a victim, else a crosser record (shared as the
         interdiction's entry is).
         """
-        model = self.model
-        intel, counters = model.intel, model.accounts.counters
-        found = intel.search(agency, person.unique_id, model.hours, site="screening")
+        intel, counters, now = self.intel, self.ledger.counters, self.timeline.hours
+        found = intel.search(agency, person.unique_id, now, site="screening")
         victim_records = [r for r in found.matches if r.kind == "victim"]
         if found.matches:
             counters["repeat_crossers_recognised"] += 1
@@ -138,7 +169,7 @@ class Enforcement:
             person.suspected = True
             intel.counts["false_match_detentions"] += 1
         victim = person.state is PersonState.RESCUED
-        intel.record_person(model.hours, agency, person.unique_id, person.network_id, victim, shareable)
+        intel.record_person(now, agency, person.unique_id, person.network_id, victim, shareable)
 
     def handed_over(self, person: Person) -> None:
         """A person returned to the origin side is received by the partner agency there (the first agency of
@@ -147,26 +178,27 @@ class Enforcement:
         sharing rule and the cooperation lever. The referral does not keep her from being trafficked again
         (``victims.re_trafficking_probability``): the other side can recognise her by the record next time.
         """
-        model = self.model
-        partner = next((a for a in model.intel.agencies.values() if a.jurisdiction == "foreign"), None)
+        intel = self.intel
+        partner = next((a for a in intel.agencies.values() if a.jurisdiction == "foreign"), None)
         if partner is None:
             return
         draw = person.streams[Mechanism.SCREENING].random()  # drawn for every person, victim or not
-        identified = person.trafficked and bool(draw < model.spec.victims.screening_training)
+        identified = person.trafficked and bool(draw < self.victims.screening_training)
         if identified:
-            model.accounts.counters["victims_identified_at_return"] += 1
-        shareable = model.intel.draw_shareable()
-        model.intel.record_person(model.hours, partner.name, person.unique_id, person.network_id, identified, shareable)
+            self.ledger.counters["victims_identified_at_return"] += 1
+        shareable = intel.draw_shareable()
+        intel.record_person(
+            self.timeline.hours, partner.name, person.unique_id, person.network_id, identified, shareable
+        )
 
     def victim_comes_forward(self, person: Person) -> None:
         """A victim at the destination comes forward: rescued (into support under protection); one who
         testifies leads investigators to a member of the network they met (a guide, driver or recruiter),
         charged with trafficking."""
-        model = self.model
-        victims = model.spec.victims
-        counters = model.accounts.counters
+        victims = self.victims
+        counters = self.ledger.counters
         counters["victims_came_forward"] += 1
-        network = model.networks[person.network_id]
+        network = self.networks[person.network_id]
         network.victims_identified += 1
         person.set_state(PersonState.SUPPORTED if victims.protection != "none" else PersonState.RESCUED)
         person.testifies = bool(
@@ -178,9 +210,9 @@ class Enforcement:
         # Victims met the guides, drivers and recruiters, never the organisers.
         free = [m for m in network.members if m.status is TraffickerStatus.IDLE and m.role is not Role.ORGANISER]
         if free:
-            agency = model.spec.agencies.members[0].name
+            agency = self.agencies.members[0].name
             member = free[int(person.streams[Mechanism.INVESTIGATIONS].integers(len(free)))]
-            self.arrest(member, agency, model.spec.legal.evidence_by_investigation, True, "trafficking")
+            self.arrest(member, agency, self.legal.evidence_by_investigation, True, "trafficking")
 
     def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
         """Arrest a member and file the case on a charge; the network starts looking for a replacement.
@@ -192,30 +224,29 @@ class Enforcement:
         (``legal.shared_evidence_bonus``); if any is held in the other jurisdiction, the case needs it and is a
         cross-jurisdiction case, with the cooperation lever's delay. Then the arrest's own records are made.
         """
-        model = self.model
-        intel, counters = model.intel, model.accounts.counters
+        intel, counters, now = self.intel, self.ledger.counters, self.timeline.hours
         trafficker.arrested()
         trafficker.network.member_lost(trafficker)
         counters["traffickers_arrested"] += 1
         counters[f"{trafficker.role.value}s_arrested"] += 1
         network_id = trafficker.network.network_id
         member_id = trafficker.unique_id
-        found = intel.search(agency, member_id, model.hours, site="arrest")
+        found = intel.search(agency, member_id, now, site="arrest")
         priors = [r for r in found.matches if r.kind == "identity"]
         if priors:
             counters["repeat_offenders_recognised"] += 1
             if any(r.agency != agency for r in priors):
                 counters["repeat_offenders_recognised_from_shared_records"] += 1
-        legal = model.spec.legal
+        legal = self.legal
         if priors or found.false_match == "offender":
             evidence = min(1.0, evidence + legal.prior_record_evidence_bonus)
-        linked = intel.visible_linked(agency, member_id, model.hours)
+        linked = intel.visible_linked(agency, member_id, now)
         others = sum(r.agency != agency for r in linked)
         cross = any(intel.foreign(r.agency, agency) for r in linked)
         counters["cases_linked_across_agencies"] += others > 0
         counters["cases_cross_jurisdiction"] += cross
-        x_km, y_km = model.world.km_of(trafficker.cell)
-        intel.log(model.hours, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
+        x_km, y_km = self.world.km_of(trafficker.cell)
+        intel.log(now, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
         case = self.courts.file_case(
             trafficker,
             network_id,
@@ -244,9 +275,8 @@ class Enforcement:
         Counted: ``investigations``, ``investigations_succeeded`` (at least one member identified) and
         ``investigations_reaching_organiser`` (an organiser arrested on the way).
         """
-        model = self.model
-        counters = model.accounts.counters
-        investigators = model.intel.agencies[agency].investigators
+        counters = self.ledger.counters
+        investigators = self.intel.agencies[agency].investigators
         network = arrested.network
         member, reached = arrested, False
         climbed = {arrested}  # each member at most once a climb (one released at arrest is at large again)
@@ -254,7 +284,7 @@ class Enforcement:
         counters["investigations"] += 1
         while True:
             records = self.visible_records(agency, member)
-            p = 1.0 - np.exp(-model.spec.agencies.investigation_yield * investigators * records)
+            p = 1.0 - np.exp(-self.agencies.investigation_yield * investigators * records)
             if rng.random() >= p:
                 break
             links = [m for m in network.reachable_links(member) if m not in climbed]
@@ -263,7 +293,7 @@ class Enforcement:
             top = max(ROLE_RANK[m.role] for m in links)
             prizes = [m for m in links if ROLE_RANK[m.role] == top]
             member = prizes[int(rng.integers(len(prizes)))] if len(prizes) > 1 else prizes[0]
-            evidence = model.spec.legal.evidence_by_investigation
+            evidence = self.legal.evidence_by_investigation
             charge = "trafficking" if network.victims_identified else "smuggling"
             climbed.add(member)
             self.arrest(member, agency, evidence, False, charge)
@@ -277,7 +307,7 @@ class Enforcement:
         trafficking, ``legal.smuggling_sentence_years`` for smuggling), times ``legal.organiser_sentence_factor``
         for an organiser (the aggravating role of a leader). It also ranks the accused for a pretrial
         detention place (``legal.detention_priority``)."""
-        legal = self.model.spec.legal
+        legal = self.legal
         years = legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years
         return years * legal.organiser_sentence_factor if trafficker.role is Role.ORGANISER else years
 
@@ -287,8 +317,7 @@ class Enforcement:
         places (:meth:`IntelExchange.linked_records <sim.model.intel.IntelExchange.linked_records>`), its own and
         those other agencies share with it under the sharing rule, latency, ``share_fraction``, retention and
         the cooperation lever."""
-        model = self.model
-        intel, now = model.intel, model.hours
+        intel, now = self.intel, self.timeline.hours
         linked = [member, *(m for m in member.network.members if m is not member and m.status in ACTIVE_STATUSES)]
         return sum(intel.linked_records(agency, m.unique_id, now) for m in linked)
 
@@ -299,22 +328,22 @@ class Enforcement:
         The mean sentence is the case's: the charge's (``legal.sentence_years`` for trafficking,
         ``legal.smuggling_sentence_years`` for smuggling), less the plea discount for a plea.
         """
-        model = self.model
         trafficker = case.accused
         charge = self.charges.pop(case.case_id, "trafficking")
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
-            model.accounts.counters[f"convicted_of_{charge}"] += 1
-            model.accounts.counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
+            counters = self.ledger.counters
+            counters[f"convicted_of_{charge}"] += 1
+            counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
             # Time served varies around the mean sentence (remission, parole).
-            legal = model.spec.legal
+            legal = self.legal
             share = trafficker.streams[Mechanism.COURTS].uniform(
                 legal.time_served_min_share, legal.time_served_max_share
             )
             days = 365.0 * case.sentence_years * share
             if trafficker.convicted():  # a new sentence (not one concurrent with a sentence being served)
-                model.accounts.sentences.append((model.days, days))
-                model.schedule_event(trafficker.end_sentence, after=model.hours_to_steps(24 * days))
+                self.ledger.sentence_started(self.timeline.days, days)
+                self.timeline.schedule(trafficker.end_sentence, 24 * days)
         else:
             trafficker.update_legal_status()
 

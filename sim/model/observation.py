@@ -18,16 +18,20 @@ hour ``h`` (``t`` the last full hour) and ``rho(k)`` the autocorrelation of pres
 over line cells and estimated from the same window. A patrol that keeps to a beat and a shift cycle makes
 presence periodic, so the hour one cycle before the crossing tells the lookouts where it will be; a
 randomized patrol makes ``rho`` fall to zero within an hour, leaving only its average, which it chooses.
+
+It is given the world, the ``[traffickers]`` table and which patrols are on duty (a callable), never the model.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model.border_model import BorderModel
+    from sim.scenario import Traffickers
+    from sim.world import World
 
 #: Longest forecast lead (h) for which the autocorrelation is estimated; beyond it rho is taken as 0.
 MAX_LEAD_H = 72
@@ -41,9 +45,10 @@ class PatrolWatch:
     nothing and every forecast is 0.
     """
 
-    def __init__(self, model: BorderModel):
-        self.model = model
-        w, cfg = model.world, model.spec.traffickers
+    def __init__(self, world: World, traffickers: Traffickers, on_duty: Callable[[], np.ndarray]):
+        """``on_duty()``: which patrols are on duty now (bool per patrol, in the patrol force's order)."""
+        self.on_duty = on_duty
+        w, cfg = world, traffickers
         self.window_h = round(cfg.watch_days * 24.0)
         self.enabled = self.window_h > 0
         self.range_km = cfg.watch_range_km
@@ -68,7 +73,7 @@ class PatrolWatch:
         """
         if not self.enabled:
             return
-        on = self.model.patrol_force.on_duty()
+        on = self.on_duty()
         mid = 0.5 * (path[:-1, on] + path[1:, on])  # (K, P_on, 2)
         self.last_step = self.record(mid.reshape(-1, 2), t0_h, t1_h, weight=1.0 / len(mid))
 

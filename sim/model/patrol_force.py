@@ -6,10 +6,15 @@ decides where to go next by its strategy, using the force's sampling helpers (th
 fixed beats, the randomized strategy's mixed weights). When a detection raises an alert, the force
 picks the responder and sets up the pursuit (:mod:`sim.model.response`): the dispatcher knows where
 and when a group was seen, not where it is going.
+
+It is given the world, the ``[patrols]`` and ``[agencies]`` tables, the traffickers' walking speed (for
+tracking), the time line, the books, the intelligence exchange (the randomized strategy's risk) and a factory of
+patrol agents; it draws only from each patrol's and each group's own streams.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +26,10 @@ from sim.world import Cell
 from sim.world.border import along_km, cell_lengths, line_tangents
 
 if TYPE_CHECKING:
-    from sim.model.border_model import BorderModel
+    from sim.model.intel import IntelExchange
+    from sim.model.interfaces import Ledger, Timeline
+    from sim.scenario import Agencies, Patrols
+    from sim.world import World
 
 #: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
 DETECTION_SUBSTEP_H = 0.125
@@ -33,11 +41,33 @@ def substeps(dt: float) -> int:
 
 
 class PatrolForce:
-    """Every patrol unit: roster by agency, shifts, movement, waypoint sampling, dispatch and pursuit."""
+    """Every patrol unit: roster by agency, shifts, movement, waypoint sampling, dispatch and pursuit.
 
-    def __init__(self, model: BorderModel):
-        self.model = model
-        self.drive = DriveTimes(model.world, model.spec.patrols)
+    Args:
+        world: the world (the patrol area, the line, drive times).
+        patrols: the ``[patrols]`` table.
+        agencies: the ``[agencies]`` table (each agency's share of the units).
+        walk_speed_kmh: the groups' walking speed (``traffickers.walk_speed_kmh``), which trackers outpace.
+        timeline: model time.
+        ledger: the books (patrol hours on duty, responses).
+        intel: the intelligence exchange (the points each agency sees, for the randomized strategy).
+        make_patrol: ``make_patrol(index, agency, beat)``: a new patrol agent (:meth:`deploy`).
+    """
+
+    def __init__(
+        self,
+        world: World,
+        patrols: Patrols,
+        agencies: Agencies,
+        walk_speed_kmh: float,
+        timeline: Timeline,
+        ledger: Ledger,
+        intel: IntelExchange,
+        make_patrol: Callable[[int, str, tuple[float, float]], Patrol],
+    ):
+        self.world, self.cfg, self.agencies, self.walk_speed_kmh = world, patrols, agencies, walk_speed_kmh
+        self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
+        self.drive = DriveTimes(world, patrols)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
@@ -48,9 +78,9 @@ class PatrolForce:
     # -- set-up -----------------------------------------------------------------------------------------
     def _setup_area(self) -> None:
         """The patrol area: destination-side border zone (within ``patrols.sector`` if given), passable."""
-        w = self.model.world
+        w = self.world
         area = w.zone_mask & w.passable & ~w.origin_mask
-        sector = self.model.spec.patrols.sector
+        sector = self.cfg.sector
         if sector is not None:
             x = (np.arange(w.width) + 0.5) * w.cell_km
             area &= ((x >= sector[0]) & (x <= sector[1]))[None, :]
@@ -61,7 +91,7 @@ class PatrolForce:
     def _setup_line(self) -> None:
         """Positions along the border line (km from its start) and, for each line cell, the cell just behind
         it on the destination side and the line's direction there (fixed beats)."""
-        w = self.model.world
+        w = self.world
         cells = w.border_cells
         #: Distance along the line (km) to each line cell's centre, and where each cell's stretch begins.
         self.line_km = along_km(cells, w.cell_km)
@@ -74,7 +104,7 @@ class PatrolForce:
     def _behind(self, k: int) -> tuple[int, int]:
         """The cell just behind line cell ``k`` on the destination side: across the line from it (square to its
         direction), else any edge neighbour on that side, else the line cell itself."""
-        w = self.model.world
+        w = self.world
         r, c = (int(v) for v in w.border_cells[k])
         dr, dc = self.line_tangent[k]
         across = [(round(dc), round(-dr)), (round(-dc), round(dr))]
@@ -88,10 +118,9 @@ class PatrolForce:
         """Create the units: ``patrols.count`` apportioned to the agencies by ``patrol_share`` (largest
         remainder), each with a stretch of the line (km along it) for fixed beats, a start point and a first
         waypoint."""
-        model, s = self.model, self.model.spec
-        n = s.patrols.count
-        shares = np.array([a.patrol_share for a in s.agencies.members], dtype=float)
-        agencies = [a.name for a in s.agencies.members]
+        n = self.cfg.count
+        shares = np.array([a.patrol_share for a in self.agencies.members], dtype=float)
+        agencies = [a.name for a in self.agencies.members]
         quota = shares / shares.sum() * n if shares.sum() > 0 else np.zeros(len(shares))
         counts = np.floor(quota).astype(int)
         for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
@@ -102,17 +131,17 @@ class PatrolForce:
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
         for i, agency in enumerate(owners):
-            patrol = Patrol(model, i, agency, (float(edges[i]), float(edges[i + 1])))
+            patrol = self.make_patrol(i, agency, (float(edges[i]), float(edges[i + 1])))
             self.pos[i] = self.sample_cell(None, patrol.stream)
-            patrol.cell = model.world.cell_of(*self.pos[i])
+            patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
 
     def extent(self) -> tuple[float, float]:
         """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
         line, or with ``patrols.sector`` the stretch from the first to the last line cell within the sector."""
-        w = self.model.world
-        sector = self.model.spec.patrols.sector
+        w = self.world
+        sector = self.cfg.sector
         if sector is not None:
             x = (w.border_cells[:, 1] + 0.5) * w.cell_km
             inside = np.flatnonzero((x >= sector[0]) & (x <= sector[1]))
@@ -126,16 +155,15 @@ class PatrolForce:
     # -- shifts and movement ------------------------------------------------------------------------
     def update_shifts(self) -> None:
         """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
-        model = self.model
-        shift = model.spec.patrols.shift_hours
+        shift, now = self.cfg.shift_hours, self.timeline.hours
         for patrol in self.patrols:
-            on = ((model.hours + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
+            on = ((now + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
             if on and patrol.status is PatrolStatus.OFF_DUTY:
                 patrol.status = PatrolStatus.PATROLLING
             elif not on and patrol.status is PatrolStatus.PATROLLING:
                 patrol.status = PatrolStatus.OFF_DUTY
         on_duty = sum(p.status is not PatrolStatus.OFF_DUTY for p in self.patrols)
-        model.accounts.counters["patrol_hours"] += on_duty * model.step_hours
+        self.ledger.counters["patrol_hours"] += on_duty * self.timeline.step_hours
 
     def on_duty(self) -> np.ndarray:
         return np.array([p.status is not PatrolStatus.OFF_DUTY for p in self.patrols], dtype=bool)
@@ -147,13 +175,13 @@ class PatrolForce:
         sub-step, so patrols cover the same ground whatever the step length. Returns the positions
         at the sub-step boundaries, shape (K + 1, P, 2) in km, for detection.
         """
-        model, w = self.model, self.model.world
+        w = self.world
         n_sub = substeps(dt)
         path = np.empty((n_sub + 1, len(self.patrols), 2))
         path[0] = self.pos
         if not self.patrols:
             return path
-        reach = model.spec.patrols.speed_kmh * dt / n_sub
+        reach = self.cfg.speed_kmh * dt / n_sub
         moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
         for k in range(n_sub):
             delta = self.waypoint - self.pos
@@ -176,8 +204,8 @@ class PatrolForce:
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
         """Put a patrol at a point (km); its cell follows when the point is on passable ground."""
         self.pos[patrol.index] = (x_km, y_km)
-        cell = self.model.world.cell_of(x_km, y_km)
-        if self.model.world.passable[cell]:
+        cell = self.world.cell_of(x_km, y_km)
+        if self.world.passable[cell]:
             patrol.cell = cell
 
     # -- where to go: helpers for the patrols' strategies ------------------------------------------------
@@ -195,18 +223,18 @@ class PatrolForce:
             cumulative = np.cumsum(weights)
             i = min(int(np.searchsorted(cumulative, u[0] * cumulative[-1], side="right")), n - 1)
         r, c = self.cells[i]
-        return (np.array([c, r]) + u[1:]) * self.model.world.cell_km
+        return (np.array([c, r]) + u[1:]) * self.world.cell_km
 
     def clip_to_area(self, point: np.ndarray) -> np.ndarray:
         """The patrol-area cell centre nearest to ``point`` (km)."""
-        cells = (self.cells[:, ::-1] + 0.5) * self.model.world.cell_km
+        cells = (self.cells[:, ::-1] + 0.5) * self.world.cell_km
         i = int(np.argmin(((cells - point) ** 2).sum(axis=1)))
         return cells[i].copy()
 
     def beat_point(self, along: float) -> np.ndarray:
         """A point (x_km, y_km) on the destination side just behind the border line, ``along`` km along it
         (fixed beats): behind the line cell whose stretch holds it, moved along the line's direction to it."""
-        w = self.model.world
+        w = self.world
         k = int(np.searchsorted(self.line_starts, along / w.cell_km, side="right")) - 1
         k = min(max(k, 0), len(self.behind) - 1)
         shift = along - self.line_km[k]
@@ -216,14 +244,13 @@ class PatrolForce:
 
     def randomized_weights(self, agency: str) -> np.ndarray:
         """Mixed strategy over patrol cells: estimated crossing risk with a uniform floor (recomputed daily)."""
-        model = self.model
-        day = float(np.floor(model.days))
+        day = float(np.floor(self.timeline.days))
         cached = self._risk_cache.get(agency)
         if cached is not None and cached[0] == day:
             return cached[1]
-        w, cells, cfg = model.world, self.cells, model.spec.patrols
+        w, cells, cfg = self.world, self.cells, self.cfg
         blind = 1.0 / (1.0 + w.coverage[cells[:, 0], cells[:, 1]])  # crossings favour low coverage
-        points, ages = model.intel.visible_points(agency, model.hours)
+        points, ages = self.intel.visible_points(agency, self.timeline.hours)
         risk = blind.astype(float)
         if len(points):
             centres = (cells[:, ::-1] + 0.5) * w.cell_km
@@ -252,10 +279,10 @@ class PatrolForce:
             group.detected = ""  # nobody answers: the group stays visible to the next detector
             return
         hours = self.drive.to(goal[0])
-        cells = [self.model.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
+        cells = [self.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
         drive = np.array([hours[c] for c in cells])
         best = int(np.argmin(drive))
-        if not drive[best] <= self.model.spec.patrols.max_response_hours:
+        if not drive[best] <= self.cfg.max_response_hours:
             group.detected = ""
             return
         self.pursue(free[best], alert, goal)
@@ -268,7 +295,7 @@ class PatrolForce:
         ``World.border_facing``), at the first cell on the way straight on over the line that a vehicle can
         reach; its trail is found where it crossed. None when no cell there can be reached by vehicle.
         """
-        w, route = self.model.world, alert.group.route
+        w, route = self.world, alert.group.route
         cell = w.cell_of(alert.x_km, alert.y_km)
         drivable = self.drive.drivable
         if not w.origin_mask[cell]:
@@ -290,14 +317,13 @@ class PatrolForce:
 
     def pursue(self, patrol: Patrol, alert: Alert, goal: tuple[Cell, int, bool] | None) -> None:
         """Drive to the goal (:meth:`response_goal`), pick up the trail, track the group (``response.track``)."""
-        model = self.model
-        group, route, cfg = alert.group, alert.group.route, model.spec.patrols
+        group, route, cfg = alert.group, alert.group.route, self.cfg
         patrol_xy = alert.patrol_xy[patrol.index]
         if goal is None:
             group.detected = ""
             return
         goal_cell, trail_i, origin_side = goal
-        drive_h = float(self.drive.to(goal_cell)[model.world.cell_of(*patrol_xy)])
+        drive_h = float(self.drive.to(goal_cell)[self.world.cell_of(*patrol_xy)])
         if not np.isfinite(drive_h):
             group.detected = ""
             return
@@ -322,9 +348,9 @@ class PatrolForce:
             arrive_wall_h=arrive_h,
             depart_wall_h=depart_h,
             zone_exit_route_h=route.zone_exit_time,
-            speed_ratio=cfg.tracking_speed_kmh / model.spec.traffickers.walk_speed_kmh,
+            speed_ratio=cfg.tracking_speed_kmh / self.walk_speed_kmh,
             trail_loss_per_hour=cfg.trail_loss_per_hour,
             loss_draw=float(group.streams[Mechanism.RESPONSE].random()),
         )
-        model.accounts.counters["responses"] += 1
+        self.ledger.counters["responses"] += 1
         patrol.respond(group, pursuit)
