@@ -495,6 +495,7 @@ class StubDetainee:
     def __init__(self, key: int):
         self.unique_id, self.network_id, self.testifies, self.releases = 100 + key, 0, False, 0
         self.state = PersonState.IN_TRANSIT
+        self.streams = EntityStreams(RandomStreams(6), Entity.PERSON, 0, key)  # the search of them
 
     def screen(self, known_victim: bool = False) -> bool:
         self.state = PersonState.DETAINED

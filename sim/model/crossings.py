@@ -315,6 +315,7 @@ class Crossings:
                 at_port=True,
                 member_id=group.guide.unique_id,
                 vehicle=True,
+                rng=group.streams[Mechanism.RECORDS],
             )
             self.interdict(group, None, cause="port")
             return

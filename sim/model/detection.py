@@ -245,7 +245,7 @@ class Detection:
             sensor.alerts += 1
         group.detected = "sensor"
         self.note(alert, agency)
-        self.responders.dispatch(alert, self.intel.alert_receivers(agency))
+        self.responders.dispatch(alert, self.intel.alert_receivers(agency, group.streams[Mechanism.RECORDS]))
 
     def patrol_detection(self, alert: Alert, patrol: Patrol) -> None:
         """A patrol saw the group: it pursues if it is patrolling, else it calls others in."""
@@ -255,7 +255,7 @@ class Detection:
         if patrol.status is PatrolStatus.PATROLLING:
             force.pursue(patrol, alert, force.response_goal(alert))
         else:
-            force.dispatch(alert, self.intel.alert_receivers(patrol.agency))
+            force.dispatch(alert, self.intel.alert_receivers(patrol.agency, alert.group.streams[Mechanism.RECORDS]))
 
     def note(self, alert: Alert, agency: str) -> None:
         """Count the detection; the intel log keeps one sighting per group, the first."""
@@ -265,4 +265,7 @@ class Detection:
         self.ledger.note_event("detection", alert.x_km, alert.y_km)
         if group.sightings == 1:
             x_km, y_km, guide = alert.x_km, alert.y_km, group.guide.unique_id
-            self.intel.log(alert.when_h, agency, "detection", x_km, y_km, group.network_id, member_id=guide)
+            records_rng = group.streams[Mechanism.RECORDS]
+            self.intel.log(
+                alert.when_h, agency, "detection", x_km, y_km, group.network_id, member_id=guide, rng=records_rng
+            )

@@ -123,6 +123,7 @@ class Enforcement:
             at_port=cause == "port",
             member_id=group.guide.unique_id,
             vehicle=group.mode == "vehicle",
+            rng=group.streams[Mechanism.RECORDS],
         )
         witness = identified = False
         for person in caught:
@@ -156,7 +157,7 @@ class Enforcement:
         interdiction's entry is).
         """
         intel, counters, now = self.intel, self.ledger.counters, self.timeline.hours
-        found = intel.search(agency, person.unique_id, now, site="screening")
+        found = intel.search(agency, person.unique_id, now, site="screening", rng=person.streams[Mechanism.RECORDS])
         victim_records = [r for r in found.matches if r.kind == "victim"]
         if found.matches:
             counters["repeat_crossers_recognised"] += 1
@@ -186,7 +187,7 @@ class Enforcement:
         identified = person.trafficked and bool(draw < self.victims.screening_training)
         if identified:
             self.ledger.counters["victims_identified_at_return"] += 1
-        shareable = intel.draw_shareable()
+        shareable = intel.draw_shareable(person.streams[Mechanism.RECORDS])
         intel.record_person(
             self.timeline.hours, partner.name, person.unique_id, person.network_id, identified, shareable
         )
@@ -231,7 +232,8 @@ class Enforcement:
         counters[f"{trafficker.role.value}s_arrested"] += 1
         network_id = trafficker.network.network_id
         member_id = trafficker.unique_id
-        found = intel.search(agency, member_id, now, site="arrest")
+        records_rng = trafficker.streams[Mechanism.RECORDS]  # the arrest's search and records: the member's own
+        found = intel.search(agency, member_id, now, site="arrest", rng=records_rng)
         priors = [r for r in found.matches if r.kind == "identity"]
         if priors:
             counters["repeat_offenders_recognised"] += 1
@@ -246,7 +248,7 @@ class Enforcement:
         counters["cases_linked_across_agencies"] += others > 0
         counters["cases_cross_jurisdiction"] += cross
         x_km, y_km = self.world.km_of(trafficker.cell)
-        intel.log(now, agency, "arrest", x_km, y_km, network_id, member_id=member_id)
+        intel.log(now, agency, "arrest", x_km, y_km, network_id, member_id=member_id, rng=records_rng)
         case = self.courts.file_case(
             trafficker,
             network_id,

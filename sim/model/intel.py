@@ -198,11 +198,14 @@ class IntelExchange:
         at_port: bool = False,
         member_id: int | None = None,
         vehicle: bool = False,
+        rng: np.random.Generator | None = None,
     ) -> IntelEntry:
         """Log an event and make its records: a place (and vehicle) record linked to the member ``member_id``
-        at a detection or interdiction, the member's identity and phone at an arrest."""
+        at a detection or interdiction, the member's identity and phone at an arrest. ``rng``: the records stream
+        of whom the event is about (the group, the member arrested); the exchange's own by default."""
+        rng = rng if rng is not None else self.rng
         # Draw whatever the sharing rule, so runs differing only in sharing stay on the same random stream.
-        draw = self.rng.random()
+        draw = rng.random()
         shareable = self.sharing != "none" and bool(draw < self.config.share_fraction)
         entry = IntelEntry(time_h, agency, kind, x_km, y_km, network_id, shareable, at_port)
         self.agencies[agency].entries.append(entry)
@@ -213,7 +216,7 @@ class IntelExchange:
         self._all.append(entry)
         if member_id is not None:
             if kind == "arrest":
-                self.add_record(time_h, agency, "identity", member_id, network_id, shareable, self.draw_biometric())
+                self.add_record(time_h, agency, "identity", member_id, network_id, shareable, self.draw_biometric(rng))
                 self.add_record(time_h, agency, "phone", member_id, network_id, shareable)
             else:
                 self.add_record(time_h, agency, "place", member_id, network_id, shareable)
@@ -221,13 +224,13 @@ class IntelExchange:
                     self.add_record(time_h, agency, "vehicle", member_id, network_id, shareable)
         return entry
 
-    def draw_biometric(self) -> bool:
+    def draw_biometric(self, rng: np.random.Generator | None = None) -> bool:
         """Whether an identity record is taken with biometrics (``biometric_capture_share``)."""
-        return bool(self.rng.random() < self.config.biometric_capture_share)
+        return bool((rng if rng is not None else self.rng).random() < self.config.biometric_capture_share)
 
-    def draw_shareable(self) -> bool:
+    def draw_shareable(self, rng: np.random.Generator | None = None) -> bool:
         """Whether a record made outside a logged event may be shared (``share_fraction``; drawn under every rule)."""
-        draw = self.rng.random()
+        draw = (rng if rng is not None else self.rng).random()
         return self.sharing != "none" and bool(draw < self.config.share_fraction)
 
     def add_record(
@@ -299,10 +302,11 @@ class IntelExchange:
         arr = np.asarray(pts)
         return arr[:, :2], arr[:, 2]
 
-    def alert_receivers(self, owner: str) -> list[str]:
+    def alert_receivers(self, owner: str, rng: np.random.Generator | None = None) -> list[str]:
         """Agencies whose patrols receive a real-time alert from ``owner``'s sensor or patrol: with full sharing,
-        every agency of its jurisdiction, and the other jurisdiction's in a joint team."""
-        draw = self.rng.random()  # drawn under every rule, as in :meth:`log`
+        every agency of its jurisdiction, and the other jurisdiction's in a joint team. ``rng``: the records stream
+        of the group seen (the exchange's own by default)."""
+        draw = (rng if rng is not None else self.rng).random()  # drawn under every rule, as in :meth:`log`
         if self.sharing == "full" and draw < self.config.share_fraction:
             team = self.config.cooperation == "joint_team"
             return [a for a in self.agencies if team or not self.foreign(owner, a)]
@@ -342,11 +346,14 @@ class IntelExchange:
         offender = sum(v for (off, _), v in terms.items() if off)
         return total, (offender / total if total else 0.0)
 
-    def search(self, agency: str, subject: int, now_h: float, site: str) -> Search:
+    def search(
+        self, agency: str, subject: int, now_h: float, site: str, rng: np.random.Generator | None = None
+    ) -> Search:
         """Compare a person (or an arrested member) with every identity record ``agency`` can see now.
 
         Their own records are found; each comparison with someone else's record matches wrongly with the
-        false-match rate of that record's kind. One uniform is drawn whatever the outcome.
+        false-match rate of that record's kind. One uniform is drawn whatever the outcome, from ``rng`` (the
+        records stream of the one searched; the exchange's own by default).
         """
         matches = [r for r in self._by_person.get(subject, ()) if self.can_see(agency, r, now_h)]
         sizes = self._gallery_sizes(agency, now_h)
@@ -354,7 +361,7 @@ class IntelExchange:
             sizes[r.kind == "identity", r.biometric] -= 1
         log_none, offender_share = self._no_false_match_log(sizes)
         p_any = -math.expm1(log_none)
-        u = self.rng.random()
+        u = (rng if rng is not None else self.rng).random()
         if u >= p_any:
             return Search(matches)
         self.counts["false_matches"] += 1

@@ -47,7 +47,7 @@ class Mechanism(StrEnum):
     SCREENING = "screening"  # a person's victim screening, testimony, late identification
     DESTINATION = "destination"  # debt bondage at the destination; a victim coming forward, and when
     RETURNS = "returns"  # a returned person's retry, change of network and staging area
-    RECORDS = "records"  # records, biometric capture, shareability, identity matching and false matches
+    RECORDS = "records"  # an event's records (shareable, biometric), searches, alert routing; travellers at ports
     INVESTIGATIONS = "investigations"  # how far an investigation climbs a network, whom it arrests
     NETWORKS = "networks"  # members' home staging areas and links, replacement delays
     COURTS = "courts"  # pleas, absconding, durations, verdicts, time served
