@@ -150,11 +150,12 @@ def test_every_strategy_runs_and_patrols_stay_in_their_area(strategy):
             assert model.world.passable[patrol.cell]
     assert model.outcomes()["crossings_attempted"] > 0
     if strategy == "fixed":
+        # A patrolling unit heads for an end of its beat (one back from answering an alert may still be on the way).
         for patrol in model.patrol_force.patrols:
             if patrol.status is PatrolStatus.PATROLLING:
                 west, east = patrol.beat
-                x = model.patrol_force.pos[patrol.index, 0]
-                assert west - 1.0 <= x <= east + 1.0, f"fixed patrol at x={x:.1f} km outside its beat {patrol.beat}"
+                x = model.patrol_force.waypoint[patrol.index, 0]
+                assert west - 1.0 <= x <= east + 1.0, f"fixed patrol heads to x={x:.1f} km, off its beat {patrol.beat}"
 
 
 def test_hotspot_patrols_go_where_their_agency_saw_crossings():

@@ -116,8 +116,8 @@ class Probe:
         route, dispatch = model.intel.alert_receivers, model.patrol_force.dispatch
         everyone = set(model.intel.agencies)
 
-        def alert_receivers(owner: str) -> list[str]:
-            receivers = route(owner)
+        def alert_receivers(owner: str, rng=None) -> list[str]:
+            receivers = route(owner, rng)
             self.alerts += 1
             self.alerts_to_all += len(everyone) > 1 and set(receivers) == everyone
             self._owner = owner
