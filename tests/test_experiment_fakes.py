@@ -73,6 +73,18 @@ def paced_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float |
     return fake_run(scenario, overrides, seed, days, progress)
 
 
+#: Seconds a simulated day of ``day_paced_run`` takes.
+PACED_DAY_S = 0.02
+
+
+def day_paced_run(
+    scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False
+):
+    """``fake_run`` taking :data:`PACED_DAY_S` seconds a simulated day, nothing to start: a known cost to estimate."""
+    time.sleep(PACED_DAY_S * float(days or 5))
+    return fake_run(scenario, overrides, seed, days, progress)
+
+
 def failing_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
     """``fake_run`` that raises for one task: replication 1 (of root seed 7) under full data sharing."""
     if seed == FAIL_SEED and dict(overrides or {}).get("agencies.sharing") == "full":

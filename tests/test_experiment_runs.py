@@ -110,7 +110,9 @@ def test_failing_run_is_recorded_and_the_others_go_on(tmp_path, capsys):
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     sharing = summary[(summary["policy"] == "sharing") & (summary["outcome"] == "cost")].iloc[0]
     assert sharing["n"] == 2 and sharing["n_failed"] == 1
-    assert "1 of 9 runs failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1 of 9 runs failed" in err
+    assert "estimated duration" not in err, "--quiet: no trial runs and no estimate"
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Runs that failed" in html and "simulated model failure" in html
     assert "src='http" not in html and 'src="http' not in html and "<link" not in html

@@ -1,6 +1,7 @@
-"""``bordersim experiment SPEC [--workers N] [--scheduler ADDRESS] [--out DIR] [--resume]``.
+"""``bordersim experiment SPEC [--workers N] [--scheduler ADDRESS] [--out DIR] [--resume] [--quiet]``.
 
-Validates the experiment file, picks the backend, runs (or resumes) the experiment with a
+Validates the experiment file, picks the backend, prints the estimated duration (from trial runs, see
+:mod:`sim.experiment.estimate`; not with ``--quiet``), runs (or resumes) the experiment with a
 progress bar on stderr, prints a summary table of the outcomes of interest (means with significance marks,
 and how much pairing bought: the SD of paired over unpaired differences per outcome and policy) and says where
 the report is. Exit status: 0 all runs succeeded, 1 some runs failed (recorded in ``runs.parquet``
@@ -31,13 +32,17 @@ def default_out_dir(experiment: Experiment) -> Path:
     return Path("results") / experiment.name
 
 
-def experiment_command(args: argparse.Namespace) -> int:
-    """Entry point of ``bordersim experiment``; returns the exit status."""
+def experiment_command(args: argparse.Namespace, experiment: Experiment | None = None) -> int:
+    """Entry point of ``bordersim experiment``; returns the exit status.
+
+    ``experiment``, when given, is run instead of the file ``args.spec`` (e.g. the demo's quick version of it);
+    ``args.resume_command``, when present, is the command that finishes it if interrupted.
+    """
     from sim.experiment.backends import WorkerDiedError, make_backend
     from sim.experiment.execute import run_experiment
     from sim.signals import exit_status, signal_name
 
-    experiment = load_experiment(args.spec)
+    experiment = experiment or load_experiment(args.spec)
     out_dir = Path(args.out) if args.out else default_out_dir(experiment)
     quiet = bool(getattr(args, "quiet", False))
     backend = make_backend(args.workers, args.scheduler)
@@ -46,7 +51,9 @@ def experiment_command(args: argparse.Namespace) -> int:
             runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
             where = f"{backend.name} ({backend.workers} workers)"
             print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
-        result = run_experiment(experiment, out_dir, backend, resume=args.resume, progress=not quiet)
+        result = run_experiment(
+            experiment, out_dir, backend, resume=args.resume, progress=not quiet, estimate=not quiet
+        )
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
         backend.abort()
         print(f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}.", file=sys.stderr)
@@ -101,8 +108,9 @@ def experiment_command(args: argparse.Namespace) -> int:
 def resume_hint(args: argparse.Namespace, out_dir: Path, before: str = "") -> str:
     """``Finish with:`` and the command that resumes this experiment, after what to do first if anything."""
     words = ["bordersim", "experiment", args.spec, "--resume"] + (["--out", str(out_dir)] if args.out else [])
+    command = getattr(args, "resume_command", None) or " ".join(shlex.quote(w) for w in words)
     lead = f"{before[0].upper()}{before[1:]} finish with:" if before else "Finish with:"
-    return f"{lead}\n  " + " ".join(shlex.quote(w) for w in words)
+    return f"{lead}\n  {command}"
 
 
 def write_error(exc: OSError, out_dir: Path) -> str:

@@ -121,6 +121,7 @@ def run_experiment(
     *,
     resume: bool = False,
     progress: bool = True,
+    estimate: bool = False,
 ) -> ExperimentResult:
     """Run (or finish) an experiment and write its results folder.
 
@@ -131,6 +132,8 @@ def run_experiment(
         resume: finish the runs missing from ``out_dir`` instead of refusing a non-empty folder; damaged
             parts (truncated or corrupt) are reported on stderr, deleted and recomputed.
         progress: show a progress bar with ETA on stderr.
+        estimate: before the runs start, print their estimated duration on stderr, measured by trial runs
+            in this process (:mod:`sim.experiment.estimate`).
 
     The report is written by the caller (:func:`sim.experiment.report.write_report`).
 
@@ -143,11 +146,11 @@ def run_experiment(
     """
     store = ResultStore(out_dir)
     with store.lock():
-        return _run_locked(experiment, store, backend, resume=resume, progress=progress)
+        return _run_locked(experiment, store, backend, resume=resume, progress=progress, estimate=estimate)
 
 
 def _run_locked(
-    experiment: Experiment, store: ResultStore, backend: Backend, *, resume: bool, progress: bool
+    experiment: Experiment, store: ResultStore, backend: Backend, *, resume: bool, progress: bool, estimate: bool
 ) -> ExperimentResult:
     manifest = _start_manifest(experiment, store, resume, backend)
     store.prepare()
@@ -157,6 +160,12 @@ def _run_locked(
         print(damaged_parts_message(store, check.damaged, tasks), file=sys.stderr)
     done = check.done
     todo = [t for t in tasks if t.key not in done]
+    if estimate:
+        from sim.experiment.estimate import estimate_duration
+
+        expected = estimate_duration(todo, backend.workers)
+        if expected is not None:
+            print(expected.describe(), file=sys.stderr, flush=True)
     _execute(todo, store, backend, total=len(tasks), already=len(done), progress=progress, name=experiment.name)
     runs = store.consolidate(canonical_order(experiment))
     from sim.experiment.stats import summarise
