@@ -18,9 +18,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 MAP_FORMATS = (".png", ".svg", ".pdf")
 
 
-def _add_run_options(p: argparse.ArgumentParser, *, out_help: str) -> None:
-    p.add_argument("--days", type=float, default=None, help="simulated days (default: the scenario's time.days)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+def _add_set_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
         dest="overrides",
@@ -29,7 +27,17 @@ def _add_run_options(p: argparse.ArgumentParser, *, out_help: str) -> None:
         metavar="KEY=VALUE",
         help="override a scenario key, e.g. --set patrols.count=12 (repeatable)",
     )
-    p.add_argument("--out", default=None, help=out_help)
+
+
+def _add_scenario(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario file (.toml), e.g. scenarios/classroom.toml")
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, out_help: str, out_required: bool = False) -> None:
+    p.add_argument("--days", type=float, default=None, help="simulated days (default: the scenario's time.days)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_set_option(p)
+    p.add_argument("--out", required=out_required, default=None, help=out_help)
 
 
 def _port(text: str) -> int:
@@ -88,11 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check scenario or experiment files and print OK or the errors")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario or experiment files (.toml), one or more")
+    _add_set_option(p)
 
     p = sub.add_parser("map", help="draw a scenario's terrain, border, sensors, coverage and blind spots")
-    p.add_argument("scenario")
+    _add_scenario(p)
     p.add_argument("--out", required=True, help="output image (.png, .svg or .pdf), or a folder for --format geotiff")
     p.add_argument(
         "--format",
@@ -100,24 +108,24 @@ def build_parser() -> argparse.ArgumentParser:
         default="image",
         help="image: one map (default); geotiff: coverage.tif, blind_spots.tif and border_zone.tif for a GIS",
     )
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    _add_set_option(p)
 
     p = sub.add_parser("run", help="run one simulation and write outcomes.json and timeseries.csv")
-    p.add_argument("scenario")
+    _add_scenario(p)
     _add_run_options(p, out_help="output folder (default results/run-<scenario>-seed<S>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("experiment", help="compare policies over seeded replications, with statistics and a report")
-    p.add_argument("spec")
+    p.add_argument("spec", help="experiment file (.toml), e.g. experiments/policy_comparison.toml")
     p.add_argument("--workers", type=int, default=None, help="1 = in-process; N = local processes (default: cores)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
     p.add_argument("--out", default=None, help="output folder (default results/<experiment name>)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted experiment")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no estimate of the duration")
 
     p = sub.add_parser("animate", help="render an animated run to GIF or MP4")
-    p.add_argument("scenario")
-    _add_run_options(p, out_help="output file, .gif or .mp4")
+    _add_scenario(p)
+    _add_run_options(p, out_help="output file, .gif or .mp4", out_required=True)
     p.add_argument("--fps", type=int, default=8, help="frames per second of the video (default 8)")
     p.add_argument(
         "--frames-per-day", type=float, default=12.0, help="frames drawn per simulated day (default 12: every 2 h)"
@@ -125,10 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
 
     p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")
-    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: every network interface)",
+    )
     p.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
 
-    sub.add_parser("demo", help="the main job: run the default policy comparison and print where the report is")
+    p = sub.add_parser("demo", help="the main job: run the default policy comparison and print where the report is")
+    from sim.demo import QUICK_DAYS, QUICK_REPLICATIONS
+
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a first look: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of the experiment's own, "
+        "in its own results folder (results/<experiment>_quick); too few runs to tell most policies apart",
+    )
     return parser
 
 
@@ -264,7 +284,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from sim.demo import run_demo
 
-    return run_demo()
+    return run_demo(quick=args.quick)
 
 
 COMMANDS = {

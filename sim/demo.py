@@ -5,6 +5,10 @@
    with statistics and a report in ``results/policy_comparison/``;
 3. print where the maps and the report are.
 
+``bordersim demo --quick`` is a first look in about a minute: the same comparison with
+:data:`QUICK_REPLICATIONS` replications of :data:`QUICK_DAYS` days, in a results folder of its own
+(``results/policy_comparison_quick/``), never mixed with the full run's.
+
 Running it again resumes (or simply re-reports) the same experiment: nothing is computed twice. Results made
 by another version of the experiment, its scenario or the model are moved aside (``.stale-N``) and it runs afresh.
 """
@@ -17,6 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 EXPERIMENT = ROOT / "experiments" / "policy_comparison.toml"
+#: Size of ``bordersim demo --quick``: replications per policy and simulated days per run.
+QUICK_REPLICATIONS = 3
+QUICK_DAYS = 60
 
 
 def draw_scenario_maps(out_dir: Path) -> list[Path]:
@@ -55,7 +62,9 @@ def set_aside_stale_results(experiment, out_dir: Path) -> Path | None:
     return aside
 
 
-def run_demo() -> int:
+def run_demo(quick: bool = False) -> int:
+    """The main job; ``quick``: :data:`QUICK_REPLICATIONS` replications of :data:`QUICK_DAYS` days, in a
+    results folder of its own. Returns the exit status of the experiment."""
     from sim.experiment.cli import default_out_dir, experiment_command
     from sim.experiment.spec import load_experiment
 
@@ -63,14 +72,28 @@ def run_demo() -> int:
     print("1. Shipped scenarios: validate and draw maps")
     draw_scenario_maps(results / "maps")
     experiment = load_experiment(EXPERIMENT)
+    size = f"{experiment.replications} replications x {experiment.days:g} days"
+    if quick:
+        experiment = experiment.scaled(replications=QUICK_REPLICATIONS, days=QUICK_DAYS, suffix="quick")
+        size = (
+            f"quick look, {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of {size}: "
+            "too few to tell most policies apart; bordersim demo without --quick runs them all"
+        )
     out_dir = default_out_dir(experiment)
     set_aside_stale_results(experiment, out_dir)
     resume = out_dir.exists() and any(out_dir.iterdir())
     print(f"\n2. Policy comparison: {EXPERIMENT.relative_to(ROOT)}" + (" (resuming)" if resume else ""))
+    print(f"  {size}")
     args = argparse.Namespace(
-        spec=str(EXPERIMENT), workers=None, scheduler=None, out=str(out_dir), resume=resume, quiet=False
+        spec=str(EXPERIMENT),
+        workers=None,
+        scheduler=None,
+        out=str(out_dir),
+        resume=resume,
+        quiet=False,
+        resume_command="bordersim demo" + (" --quick" if quick else ""),
     )
-    status = experiment_command(args)
+    status = experiment_command(args, experiment)
     print("\n3. Where to look")
     print(f"  maps:   {results / 'maps'}/*.png")
     print(f"  report: {out_dir / 'report.html'} (open in a browser; report.md beside it)")

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,15 @@ class Experiment:
     @property
     def baseline_overrides(self) -> dict[str, Any]:
         return self.policies[0].overrides
+
+    def scaled(self, *, replications: int, days: float, suffix: str) -> Experiment:
+        """The same experiment with fewer (or more) replications and days, named ``<name>_<suffix>`` so its
+        results go to a folder of their own; its fingerprint (``raw``) records the new size, so results of one
+        size are never resumed as the other's."""
+        section = {**self.raw.get("experiment", {}), "replications": replications, "days": days}
+        name = f"{self.name}_{suffix}"
+        raw = {**self.raw, "experiment": {**section, "name": name}}
+        return replace(self, name=name, replications=replications, days=days, raw=raw)
 
     def reproduce_command(self, policy: Policy, sweep_point: dict[str, Any], seed: int | str) -> str:
         """The ``bordersim run`` command line that repeats one run of this experiment exactly."""
