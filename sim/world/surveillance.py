@@ -9,8 +9,8 @@ with numpy. Heights are corrected for the curvature of the Earth with standard r
 (effective radius 4/3 of 6371 km). Ground sensors see their whole range. The target is a person
 ``surveillance.target_height_m`` tall.
 
-Detection follows the rate model of ``DESIGN.md``: the coverage raster is the summed hazard rate
-(per hour) of the sensors that see a cell, times the cell's concealment; a target spending ``dt``
+Detection follows the rate model of :mod:`sim.model.detection` (Koopman 1946): the coverage raster is the
+summed hazard rate (per hour) of the sensors that see a cell, times the cell's concealment; a target spending ``dt``
 hours in cells ``x_i`` is detected with probability ``1 - exp(-sum coverage(x_i) dt_i)``.
 :func:`segments_cells` and :func:`segment_means` integrate any raster along straight moves.
 

@@ -2,9 +2,9 @@
 
 This runs the model: ``apprehension_rate`` (interdictions over finished attempts) of ``desert_sector``
 over 90 days must lie in 0.2-0.85, the range of field estimates of ``p`` per attempt (Massey & Singer
-1995: about 0.35; US National Research Council 2013: 30-40% in the 1980s-early 1990s; VALIDATION.md
-section 4). A calibration check of one outcome, not a test of the repeated-attempts closed forms (see
-``test_repeated_attempts_arithmetic.py``).
+1995: about 0.35; US National Research Council 2013: 30-40% in the 1980s-early 1990s; docs/odd.md,
+section 1; full entries in docs/references.md). A calibration check of one outcome, not a test of the
+repeated-attempts closed forms (see ``test_repeated_attempts_arithmetic.py``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""VALIDATION.md section 2: fixed sensors on a barrier.
+"""Fixed sensors on a barrier (docs/model.md, Validation).
 
 Targets cross a west-east border of length ``L`` at a uniformly random point, straight north.
 (a) Definite-range sensors (a rate so high that detection in range is certain) that do not overlap

@@ -1,4 +1,4 @@
-"""The court as a queue (VALIDATION.md section 3): Erlang C waits, Little's law, overload growth.
+"""The court as a queue (docs/model.md, Validation): Erlang C waits, Little's law, overload growth.
 
 The court system is driven on its own, with a bare ``mesa.Model``: arrests arrive as a Poisson stream
 (a bound method rescheduling itself after exponential gaps), procedural delays are zero and trial times

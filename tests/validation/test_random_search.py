@@ -1,4 +1,4 @@
-"""VALIDATION.md section 1: random search (Koopman 1946) with the patrol detection kernel of the model.
+"""Random search (Koopman 1946; docs/model.md, Validation) with the patrol detection kernel of the model.
 
 The model's patrols detect through :func:`sim.model.detection.patrol_exposure`, integrated over the
 straight-line motion of patrol and target within a step. With a very large rate that kernel is a
@@ -129,7 +129,8 @@ def test_lattice_random_walk_detects_clearly_less_than_random_search():
     Koopman's formula assumes the track is random relative to the target, which long straight legs
     achieve. A random walk keeps returning to ground it has already searched (in two dimensions
     it revisits cells again and again), so the same track length covers much less new ground.
-    VALIDATION.md gives about 0.18 (this walk: about 0.17); a property of random walks, not a defect of the kernel.
+    The expected share for such a walk is about 0.18 (this walk: about 0.17); a property of random walks, not a
+    defect of the kernel.
     """
     rng = np.random.default_rng(77)
     cells = 100

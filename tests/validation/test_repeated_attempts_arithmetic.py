@@ -1,4 +1,4 @@
-"""Repeated-attempts arithmetic (VALIDATION.md section 4), checked outside the model.
+"""Repeated-attempts arithmetic (docs/model.md, Validation), checked outside the model.
 
 What this checks, and what it does not. In the model, people who are caught do not try again (their
 journey ends at the interdiction), so the model cannot yet be run against these closed forms. This

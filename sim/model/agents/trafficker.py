@@ -1,6 +1,6 @@
 """Trafficking networks, their members, and the groups they move across the border.
 
-Route choice follows DESIGN.md: least-cost routes (travel time + risk aversion x known sensor
+Route choice: least-cost routes (travel time + risk aversion x known sensor
 coverage, :mod:`sim.model.routing`), with a logit choice among candidate crossing points whose cost adds
 the network's *remembered* risk: every interdiction leaves a Gaussian kernel of perceived risk
 around where it happened, decaying with a half-life. Reinforcing one sector therefore displaces
