@@ -83,7 +83,10 @@ def experiment_command(args: argparse.Namespace, experiment: Experiment | None =
     except Exception as exc:  # the data and statistics are saved; say what went wrong with the figures
         print(f"warning: the report could not be written: {type(exc).__name__}: {exc}", file=sys.stderr)
     else:
-        print(f"report: {out_dir / 'report.html'} (and report.md); data: {out_dir}/*.parquet, summary.csv")
+        print(
+            f"report: {out_dir / 'report.html'} (and report.md); "
+            f"data: {out_dir}/*.parquet (the same tables as *.csv), summary.csv"
+        )
     from sim.experiment.layers import DENSITY_FOLDER, write_crossing_density
 
     try:

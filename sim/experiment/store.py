@@ -18,7 +18,10 @@ the folder and the process holding it.
 :meth:`ResultStore.consolidate` then writes ``runs.parquet``, ``timeseries.parquet`` and
 ``crossings.parquet`` with rows in a canonical order (policy as in the file, sweep point,
 replication), streaming one run at a time through a ``pyarrow.parquet.ParquetWriter``: the same
-data whatever order the runs finished in, and whether or not the experiment was interrupted.
+data whatever order the runs finished in, and whether or not the experiment was interrupted. Each table
+is also written as CSV beside its Parquet file (``runs.csv``, ``timeseries.csv``, ``crossings.csv``: the
+same rows and values, for a spreadsheet), streamed from the Parquet file a batch at a time; a cell holding a
+list or a mapping is written as JSON text.
 """
 
 from __future__ import annotations
@@ -184,8 +187,10 @@ class ResultStore:
             counts = runs[_ROWS[table]] if _ROWS[table] in runs else pd.Series(0, index=runs.index)
             files = [_path(stem, table) for stem, n in zip(stems, counts, strict=True) if n > 0]
             _stream_concat(files, self.out_dir / f"{table}.parquet", _SORT_WITHIN_RUN[table])
+            write_csv_copy(self.out_dir / f"{table}.parquet")
         runs = runs.drop(columns=[c for c in _ROWS.values() if c in runs])
         _write_atomic(pa.Table.from_pandas(runs, preserve_index=False), self.out_dir / "runs.parquet")
+        write_csv_copy(self.out_dir / "runs.parquet")
         return runs
 
     def write_json(self, name: str, data: dict[str, Any]) -> Path:
@@ -231,6 +236,46 @@ def _write_atomic(table: pa.Table, target: Path) -> None:
     pq.write_table(table, tmp, write_page_checksum=True)
     _flush_to_disk(tmp)
     os.replace(tmp, target)
+
+
+def write_csv_copy(parquet: Path, batch_rows: int = 65_536) -> Path:
+    """Write ``<name>.csv`` beside ``<name>.parquet``: the same rows, columns and values, one batch in memory at a time.
+
+    Missing values are empty cells; a cell holding a list or a mapping (a nested Parquet column) is written as
+    JSON text, so a spreadsheet opens it as one cell. Written under a temporary name, flushed and renamed into
+    place like every other output.
+    """
+    target = parquet.with_suffix(".csv")
+    tmp = target.with_name(target.name + ".tmp")
+    source = pq.ParquetFile(parquet)
+    names = [f.name for f in source.schema_arrow if not f.name.startswith("__index")]
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        pd.DataFrame(columns=names).to_csv(handle, index=False, lineterminator="\n")
+        for batch in source.iter_batches(batch_size=batch_rows, columns=names):
+            frame = batch.to_pandas()
+            for column in [c for c in frame.columns if pd.api.types.is_object_dtype(frame[c])]:
+                frame[column] = frame[column].map(_csv_cell)
+            frame.to_csv(handle, index=False, header=False, lineterminator="\n")
+    _flush_to_disk(tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def _csv_cell(value: Any) -> Any:
+    """A nested value (list, array, mapping) as JSON text; anything else unchanged."""
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, default=_plain_json)
+    return value
+
+
+def _plain_json(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
 
 
 def _read_verified(path: Path) -> pa.Table:
