@@ -27,7 +27,7 @@ from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
 from sim.model.detection import detection_probability
 from sim.model.routing import Route
-from sim.model.streams import EntityStreams, Mechanism
+from sim.model.streams import EntityStreams, Mechanism, pick_by_weight
 from sim.world import Cell
 from sim.world.border import foot_crossings
 
@@ -96,12 +96,7 @@ class Crossings:
         self.border_cells = w.border_cells[ok]
 
     # -- choices offered to the traffickers ------------------------------------------------------------
-    @staticmethod
-    def pick_weighted(weights: np.ndarray, u: float) -> int:
-        """The index a uniform draw ``u`` picks with probabilities proportional to ``weights`` (inversion)."""
-        cumulative = np.cumsum(weights)
-        last = int(np.flatnonzero(weights)[-1])
-        return min(int(np.searchsorted(cumulative, u * cumulative[-1], side="right")), last)
+    pick_weighted = staticmethod(pick_by_weight)
 
     def sample_crossing_candidates(self, k: int, u: float) -> np.ndarray:
         """k border cells evenly spread along the border (in the line's order), offset by the uniform draw ``u``

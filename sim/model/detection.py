@@ -26,7 +26,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert
-from sim.model.streams import Mechanism
+from sim.model.streams import Mechanism, pick_by_weight
 
 if TYPE_CHECKING:
     from sim.model.agents.fixed import Sensor
@@ -220,10 +220,7 @@ class Detection:
             route_h = float(np.clip(when_h - walk_from[g], t0[g], t1[g]))
             # Attribute the detection to a detector in proportion to its hazard in that sub-step.
             shares = np.concatenate(([sensor_inc[g, k]], patrol_inc[g, k]))
-            cumulative = np.cumsum(shares)
-            weighed = np.flatnonzero(shares)
-            last = int(weighed[-1]) if len(weighed) else 0
-            who = min(int(np.searchsorted(cumulative, pairs[g, 1] * cumulative[-1], side="right")), last)
+            who = pick_by_weight(shares, pairs[g, 1])
             within_sub = (f - frac[k]) / (frac[k + 1] - frac[k])
             patrols_then = patrol_path[k] + (patrol_path[k + 1] - patrol_path[k]) * within_sub
             group.x_km, group.y_km = group.route.position_at(route_h, cell_km)

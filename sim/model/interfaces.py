@@ -4,7 +4,7 @@ interfaces through which they call each other.
 No component takes the model. :class:`~sim.model.border_model.BorderModel` builds each one with the parts of
 the scenario it reads, the world, the random streams it draws from, a :class:`Timeline`, the :class:`Ledger`
 and its collaborators, typed by the protocols below (a component offers what a protocol names; a test can
-give a stub instead). Calls that run against the order of construction (interdiction from a port to the
+give a stand-in of its own). Calls that run against the order of construction (interdiction from a port to the
 enforcement built after the crossings, verdicts from the courts to the enforcement) are callbacks the model
 wires.
 """

@@ -21,7 +21,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert, DriveTimes, track
-from sim.model.streams import Mechanism
+from sim.model.streams import Mechanism, pick_by_weight
 from sim.world import Cell
 from sim.world.border import along_km, cell_lengths, line_tangents
 
@@ -217,11 +217,7 @@ class PatrolForce:
         ``rng``, the patrol's stream: the cell by inversion, the point within it)."""
         u = rng.random(3)
         n = len(self.cells)
-        if weights is None:
-            i = min(int(u[0] * n), n - 1)
-        else:
-            cumulative = np.cumsum(weights)
-            i = min(int(np.searchsorted(cumulative, u[0] * cumulative[-1], side="right")), n - 1)
+        i = min(int(u[0] * n), n - 1) if weights is None else pick_by_weight(weights, u[0])
         r, c = self.cells[i]
         return (np.array([c, r]) + u[1:]) * self.world.cell_km
 

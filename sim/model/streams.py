@@ -142,6 +142,19 @@ def poisson_from_uniform(u: float, mean: float) -> int:
     return k
 
 
+def pick_by_weight(weights: np.ndarray, u: float) -> int:
+    """The index one uniform draw ``u`` picks with probabilities proportional to ``weights`` (inversion).
+
+    The same ``u`` picks the same index while the weights change little: what common random numbers need
+    (``Generator.choice`` draws afresh). A ``u`` at the very top edge by rounding picks the last index weighed;
+    weights that are all zero pick 0.
+    """
+    cumulative = np.cumsum(weights)
+    weighed = np.flatnonzero(weights)
+    last = int(weighed[-1]) if len(weighed) else 0
+    return min(int(np.searchsorted(cumulative, u * cumulative[-1], side="right")), last)
+
+
 def binomial_from_uniforms(u: np.ndarray, p: float) -> int:
     """How many of ``len(u)`` trials with probability ``p`` succeed, one uniform each (common random numbers)."""
     return int(np.count_nonzero(u < p))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.streams import Entity, Mechanism
+from sim.model.streams import Entity, Mechanism, pick_by_weight
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
@@ -84,8 +84,7 @@ class Patrol(mesa.Agent):
             return None
         cfg = model.spec.patrols
         weights = 0.5 ** (ages / cfg.hotspot_half_life_hours)
-        cumulative = np.cumsum(weights)
-        i = min(int(np.searchsorted(cumulative, self.stream.random() * cumulative[-1], side="right")), len(points) - 1)
+        i = pick_by_weight(weights, self.stream.random())
         jitter = self.stream.normal(0.0, cfg.hotspot_spread_km, size=2)
         return model.patrol_force.clip_to_area(points[i] + jitter)
 

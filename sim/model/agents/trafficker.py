@@ -47,7 +47,7 @@ import networkx as nx
 import numpy as np
 
 from sim.model.agents.person import Person, PersonState
-from sim.model.streams import Entity, EntityStreams, Mechanism, poisson_from_uniform
+from sim.model.streams import Entity, EntityStreams, Mechanism, pick_by_weight, poisson_from_uniform
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -300,9 +300,7 @@ class Network(mesa.Agent):
         )
         if not weights.sum() > 0:
             return ""
-        u = u * weights.sum()
-        last = int(np.flatnonzero(weights)[-1])  # (u at the very top edge by rounding: the last mode weighed)
-        return MODES[min(int(np.searchsorted(np.cumsum(weights), u, side="right")), last)]
+        return MODES[pick_by_weight(weights, u)]
 
     def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
         """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
@@ -344,9 +342,7 @@ class Network(mesa.Agent):
             raise RuntimeError("no reachable crossing point")
         utility = -cfg.logit_beta * (cost[ok] - cost[ok].min())
         p = np.exp(utility)
-        choice = np.flatnonzero(ok)[
-            min(int(np.searchsorted(np.cumsum(p) / p.sum(), choice_draw, side="right")), len(p) - 1)
-        ]
+        choice = np.flatnonzero(ok)[pick_by_weight(p, choice_draw)]
         return int(candidates[choice, 0]), int(candidates[choice, 1])
 
     # -- economics -------------------------------------------------------------------------------
