@@ -94,6 +94,15 @@ def ratio(numerator: str, denominator: str) -> Callable[[Measures], float]:
     return _needing(compute, (numerator, denominator))
 
 
+def per_thousand(numerator: str, denominator: str) -> Callable[[Measures], float]:
+    """``1000 * numerator / denominator``, 0 when the denominator is 0."""
+
+    def compute(m: Measures) -> float:
+        return round(1000.0 * m[numerator] / m[denominator], 6) if m[denominator] else 0.0
+
+    return _needing(compute, (numerator, denominator))
+
+
 def value(key: str, digits: int = 4) -> Callable[[Measures], float]:
     """A measure as it is, rounded; NaN stays NaN (an undefined figure, e.g. with no courts)."""
     return _needing(lambda m: round(float(m[key]), digits) if math.isfinite(m[key]) else float("nan"), (key,))
@@ -260,6 +269,18 @@ OUTCOMES: tuple[Outcome, ...] = (
         short="death risk",
     ),
     Outcome(
+        "deaths_per_1000_apprehensions",
+        "ratio",
+        L,
+        "Expected deaths from exposure per 1,000 apprehensions of people: 1000 x exposure_death_risk / "
+        "people_apprehended (field: about 0.29 recorded deaths per 1,000 south-west border encounters, IOM Missing "
+        "Migrants Project 2022 over CBP FY2022).",
+        per_thousand("exposure_death_risk", "people_apprehended"),
+        label="deaths per 1,000 apprehensions",
+        short="deaths/1000",
+        daily=False,
+    ),
+    Outcome(
         "victims_misidentified",
         "people",
         L,
@@ -323,6 +344,16 @@ OUTCOMES: tuple[Outcome, ...] = (
         "FY2011, about 12 % in FY2016, DHS).",
         ratio("people_apprehended_before", "people_apprehended"),
         label="recidivism",
+        daily=False,
+    ),
+    Outcome(
+        "apprehensions_per_person",
+        "ratio",
+        N,
+        "Apprehensions per person apprehended: people_apprehended / apprehensions of people never apprehended "
+        "before (field: 1.63 in FY2000, 1.27 in FY2011, Congressional Research Service).",
+        ratio("people_apprehended", "people_apprehended_first"),
+        label="apprehensions per person apprehended",
         daily=False,
     ),
     Outcome(
@@ -447,6 +478,26 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Traffickers convicted by a guilty plea, without trial (counted in traffickers_convicted too).",
         count("courts.pleas"),
         short="by plea",
+    ),
+    Outcome(
+        "conviction_share",
+        "share",
+        N,
+        "Of the cases decided, the share ending in conviction: convicted / (convicted + acquitted or dismissed); "
+        "pleas count as convictions (field: 93 % of adjudicated federal trafficking suspects convicted in FY2015, "
+        "Bureau of Justice Statistics).",
+        share("courts.convicted", "courts.acquitted"),
+        daily=False,
+    ),
+    Outcome(
+        "plea_share",
+        "share",
+        N,
+        "Of the convictions, the share by guilty plea: convictions_by_plea / traffickers_convicted (field: 90-97 % "
+        "of US federal convictions).",
+        ratio("courts.pleas", "courts.convicted"),
+        label="convictions by plea (share)",
+        daily=False,
     ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
