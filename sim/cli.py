@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="finish an interrupted experiment")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no estimate of the duration")
 
+    from sim.calibration.cli import add_parser as add_calibrate_parser
+
+    add_calibrate_parser(sub)
+
     p = sub.add_parser("animate", help="render an animated run to GIF or MP4")
     _add_scenario(p)
     _add_run_options(p, out_help="output file, .gif or .mp4", out_required=True)
@@ -269,6 +273,12 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return experiment_command(args)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration.cli import calibrate_command
+
+    return calibrate_command(args)
+
+
 def cmd_animate(args: argparse.Namespace) -> int:
     from sim.viz.animate import animate_command
 
@@ -292,6 +302,7 @@ COMMANDS = {
     "map": cmd_map,
     "run": cmd_run,
     "experiment": cmd_experiment,
+    "calibrate": cmd_calibrate,
     "animate": cmd_animate,
     "app": cmd_app,
     "demo": cmd_demo,

@@ -23,7 +23,8 @@ LAYERS = (
     ("run", ("sim.runner",)),
     ("experiment", ("sim.experiment",)),
     ("report and viz", ("sim.experiment.report", "sim.viz")),
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli")),
+    ("calibration", ("sim.calibration",)),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli")),
 )
 
 
