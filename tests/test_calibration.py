@@ -303,3 +303,33 @@ def test_cmaes_sampler_proposes_reproducibly(tmp_path):
     again = read_trials(tmp_path / "out")
     for k in range(4):
         assert propose(settings, again[:k])[0] == trials[k]["params"]
+
+
+def test_sigterm_stops_the_search_cleanly_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    err_path = tmp_path / "stderr.txt"
+    with err_path.open("w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", *_calibrate_argv(out, 2, budget=50)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            wait_until(
+                (out / "trials" / "trial-00000.json").exists,
+                "a trial on disk",
+                proc,
+                lambda: err_path.read_text(encoding="utf-8"),
+            )
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    text = err_path.read_text(encoding="utf-8")
+    assert proc.returncode == 143, text
+    assert "interrupted (SIGTERM); finished trials are saved" in text and "--resume" in text
+    assert "Traceback" not in text
