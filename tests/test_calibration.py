@@ -333,3 +333,28 @@ def test_sigterm_stops_the_search_cleanly_and_says_how_to_resume(tmp_path):
     assert proc.returncode == 143, text
     assert "interrupted (SIGTERM); finished trials are saved" in text and "--resume" in text
     assert "Traceback" not in text
+
+
+def test_identification_judges_the_trials_within_the_noise_of_the_best_on_paired_replications():
+    """The identified set compares distances (square roots of objectives) replication by replication; its spread
+    is a share of the searched range; too small a set is undetermined."""
+    from sim.calibration.report import identification, identified_set
+    from sim.calibration.targets import Parameter
+
+    def trial(number, x, objective, loo):
+        return {"number": number, "state": "complete", "params": {"x": x}, "objective": objective, "objective_loo": loo}
+
+    best = trial(0, 5.0, 1.0, [1.0, 1.0, 1.0, 1.0])
+    close = trial(1, 6.0, 1.21, [1.0, 1.44, 1.0, 1.44])  # distance 1.1; paired differences 0, 0.2, 0, 0.2
+    far = trial(2, 9.0, 4.0, [4.0, 4.0, 4.0, 4.0])  # distance 2, the same in every replication
+    failed = {"number": 3, "state": "fail", "params": {"x": 1.0}, "objective": None, "objective_loo": []}
+    assert [t["number"] for t in identified_set([best, close, far, failed])] == [0, 1]
+    (row,) = identification((Parameter("x", 0.0, 10.0),), [best, close, far, failed])
+    assert (row["set_low"], row["set_high"], row["spread_share"]) == (5.0, 6.0, pytest.approx(0.1))
+    assert row["identified"] == "undetermined"
+    third = trial(4, 5.5, 1.0, [1.0, 1.0, 1.0, 1.0])
+    (row,) = identification((Parameter("x", 0.0, 10.0),), [best, close, far, third])
+    assert row["identified"] == "well"
+    wide = trial(5, 0.5, 1.0, [1.0, 1.0, 1.0, 1.0])
+    (row,) = identification((Parameter("x", 0.0, 10.0),), [best, close, far, wide])
+    assert row["identified"] == "poorly" and row["spread_share"] == pytest.approx(0.55)

@@ -16,7 +16,7 @@ In the output folder:
 the objective) exceeds the best's by at most twice the standard error of the difference, judged on the common
 seeds (paired jackknife, :func:`identified_set`). A parameter whose values in that set span more than
 :data:`POORLY_IDENTIFIED_SHARE` of its searched range is reported as poorly identified: the targets,
-at this noise, do not pin it down.
+at this noise, do not pin it down; with fewer than :data:`MIN_SET_TRIALS` trials in the set, as undetermined.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from sim.calibration.targets import Parameter
 
 #: A parameter whose identified set spans more than this share of its searched range is poorly identified.
 POORLY_IDENTIFIED_SHARE = 0.5
+#: Trials the identified set needs before a spread within the share above counts as well identified.
+MIN_SET_TRIALS = 3
 #: Standard errors within which a trial's objective counts as fitting as well as the best.
 NOISE_SES = 2.0
 
@@ -88,10 +90,21 @@ def identification(parameters: tuple[Parameter, ...], trials: list[dict[str, Any
                 "set_trials": len(members),
                 "spread_share": spread,
                 "importance": importance.get(p.key, math.nan),
-                "identified": "poorly" if not values or spread > POORLY_IDENTIFIED_SHARE else "well",
+                "identified": verdict(spread, len(members)),
             }
         )
     return rows
+
+
+def verdict(spread: float, members: int) -> str:
+    """``poorly`` (the set spans more than :data:`POORLY_IDENTIFIED_SHARE` of the range), ``well``, or
+    ``undetermined`` when fewer than :data:`MIN_SET_TRIALS` trials are in the set (a spread of so few says
+    nothing yet: more trials near the best are needed)."""
+    if members and math.isfinite(spread) and spread > POORLY_IDENTIFIED_SHARE:
+        return "poorly"
+    if members < MIN_SET_TRIALS:
+        return "undetermined"
+    return "well"
 
 
 def importances(parameters: tuple[Parameter, ...], trials: list[dict[str, Any]]) -> dict[str, float]:
@@ -353,7 +366,9 @@ def report_text(
         f"the best's by at most {NOISE_SES:g} standard errors of the difference (paired jackknife over the "
         "replications, which share their seeds across trials). Spread: "
         "the range of a parameter's values in that set as a share of its searched range (log "
-        f"scale where searched on one); above {POORLY_IDENTIFIED_SHARE:g} the parameter is poorly identified. "
+        f"scale where searched on one); above {POORLY_IDENTIFIED_SHARE:g} the parameter is poorly identified; "
+        f"with fewer than {MIN_SET_TRIALS} trials in the set it is undetermined (more trials near the best are "
+        "needed). "
         "Importance: optuna's PED-ANOVA importance for the objective (n/a with fewer than 4 trials or one "
         "parameter).",
         "",
