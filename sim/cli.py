@@ -95,8 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check scenario or experiment files and print OK or the errors")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="scenario or experiment files (.toml), one or more")
+    p = sub.add_parser("validate", help="check scenario, experiment or targets files and print OK or the errors")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="scenario, experiment or calibration targets files (.toml), one or more",
+    )
     _add_set_option(p)
 
     p = sub.add_parser("map", help="draw a scenario's terrain, border, sensors, coverage and blind spots")
@@ -197,10 +202,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def validate_path(path: Path, overrides: list[str]) -> str:
-    """Validate a scenario (builds its world) or an experiment file; return a one-line description."""
+    """Validate a scenario (builds its world), an experiment or a calibration targets file; return a one-line
+    description."""
     from sim.schema import read_toml
 
     raw = read_toml(path)
+    if "targets" in raw or "pending" in raw:
+        from sim.calibration.targets import load_targets
+
+        targets = load_targets(path)
+        return (
+            f"targets file, {len(targets.targets)} targets, {len(targets.pending)} pending, "
+            f"{len(targets.parameters)} parameters"
+        )
     if "experiment" in raw:
         from sim.experiment.spec import load_experiment
 

@@ -358,3 +358,11 @@ def test_identification_judges_the_trials_within_the_noise_of_the_best_on_paired
     wide = trial(5, 0.5, 1.0, [1.0, 1.0, 1.0, 1.0])
     (row,) = identification((Parameter("x", 0.0, 10.0),), [best, close, far, wide])
     assert row["identified"] == "poorly" and row["spread_share"] == pytest.approx(0.55)
+
+
+def test_validate_checks_a_targets_file(tmp_path, capsys):
+    assert main(["validate", str(FIELD)]) == 0
+    assert "OK (targets file, " in capsys.readouterr().out
+    bad = _write(tmp_path, GOOD_TARGET.replace('"apprehension_rate"', '"no_such_outcome"') + GOOD_PARAMETERS)
+    assert main(["validate", str(bad)]) == 2
+    assert "not an outcome of sim/metrics.py" in capsys.readouterr().out
