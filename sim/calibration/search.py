@@ -263,7 +263,7 @@ def propose(settings: Settings, trials: list[dict[str, Any]]) -> tuple[dict[str,
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         trial = study.ask(distributions(settings.targets.parameters))
     params = {p.key: trial.params[p.key] for p in settings.targets.parameters}
-    attrs = study._storage.get_trial(trial._trial_id).system_attrs  # the sampler's records (CMA-ES's state)
+    attrs = study.get_trials(deepcopy=False)[-1].system_attrs  # the sampler's records (CMA-ES's state)
     return params, json.loads(json.dumps(attrs, default=_plain))
 
 
