@@ -266,6 +266,9 @@ def test_kill_9_and_resume_give_the_result_of_an_uninterrupted_search(tmp_path, 
 
     assert main(_calibrate_argv(killed, 1, "--quiet", "--resume")) == 0
     assert _history(killed) == _history(whole)
+    from sim.calibration.search import read_trials
+
+    assert [_comparable(t) for t in read_trials(killed)] == [_comparable(t) for t in read_trials(whole)]
     assert (killed / "calibrated.toml").read_text(encoding="utf-8") == (whole / "calibrated.toml").read_text(
         encoding="utf-8"
     )
@@ -366,3 +369,43 @@ def test_validate_checks_a_targets_file(tmp_path, capsys):
     bad = _write(tmp_path, GOOD_TARGET.replace('"apprehension_rate"', '"no_such_outcome"') + GOOD_PARAMETERS)
     assert main(["validate", str(bad)]) == 2
     assert "not an outcome of sim/metrics.py" in capsys.readouterr().out
+
+
+def test_a_trial_interrupted_half_way_keeps_its_finished_runs_for_the_resume(tmp_path):
+    """Runs of the trial under way are on disk as they finish; the resumed search proposes the same trial again,
+    runs only what is missing, and ends as an uninterrupted search does."""
+    from sim.calibration.search import calibrate, partial_folder
+    from sim.experiment.backends import SerialBackend
+
+    class Stopping(SerialBackend):
+        """Counts the runs it performs; raises KeyboardInterrupt after ``stop_after`` of them."""
+
+        def __init__(self, stop_after: int | None = None):
+            self.stop_after, self.done = stop_after, 0
+
+        def imap_unordered(self, tasks):
+            for record in super().imap_unordered(tasks):
+                self.done += 1
+                yield record
+                if self.done == self.stop_after:
+                    raise KeyboardInterrupt
+
+    settings = Settings(SCENARIO, load_targets(TINY), budget=3, replications=3, days=5, seed=2)
+    whole = calibrate(settings, tmp_path / "whole", SerialBackend(), progress=False)
+    first = Stopping(stop_after=3 + 2)  # trial 0 whole, then two of trial 1's three runs
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(settings, tmp_path / "cut", first, progress=False)
+    assert len(list(partial_folder(tmp_path / "cut", 1).glob("*.json"))) == 2
+    second = Stopping()
+    resumed = calibrate(settings, tmp_path / "cut", second, progress=False)
+    assert second.done == 1 + 3
+    assert not partial_folder(tmp_path / "cut", 1).exists()
+    assert [_comparable(t) for t in resumed] == [_comparable(t) for t in whole]
+
+
+def _comparable(trial: dict) -> str:
+    """A trial as JSON without its wall times (NaN outcomes compare equal as text)."""
+    runs = {
+        v: [{k: x for k, x in row.items() if k != "duration_s"} for row in rows] for v, rows in trial["runs"].items()
+    }
+    return json.dumps({**{k: v for k, v in trial.items() if k != "duration_s"}, "runs": runs}, sort_keys=True)

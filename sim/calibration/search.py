@@ -11,9 +11,10 @@ the runs of one trial run in parallel.
 ``0..k-1`` alone: a fresh optuna study is rebuilt from the completed trials (their parameters, objective and
 the sampler's own records, ``system_attrs``), with a sampler seeded from ``(seed, k)``, and asked once. Each
 finished trial is written as ``trials/trial-NNNNN.json`` in the output folder, atomically (a temporary file,
-flushed, renamed), so a run killed at any moment (even ``kill -9``) leaves only whole trials; ``--resume``
-reads them and goes on, and its result is exactly that of an uninterrupted run. The runs of a trial that had
-not finished are redone.
+flushed, renamed), and so is each finished run of the trial under way (``trials/partial-NNNNN/``), so a search
+killed at any moment (even ``kill -9``) leaves only whole trials and runs; ``--resume`` reads them, proposes the
+unfinished trial again (the same parameters), runs only what is missing, and its result is exactly that of an
+uninterrupted run.
 
 **The objective** of a trial is ``sum over targets of weight * (d / tolerance) ** 2``, where ``d`` is how far
 the simulated mean lies outside the target's interval (0 inside it); a target whose simulated quantity is
@@ -29,6 +30,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -283,25 +285,20 @@ def trial_path(out_dir: Path, number: int) -> Path:
 def write_trial(out_dir: Path, record: dict[str, Any]) -> Path:
     """Write a finished trial atomically: a temporary file, flushed to the disk, renamed into place."""
     target = trial_path(out_dir, record["number"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(record, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
+    _write_json(target, record)
+    shutil.rmtree(partial_folder(out_dir, record["number"]), ignore_errors=True)
     return target
 
 
 def read_trials(out_dir: Path) -> list[dict[str, Any]]:
     """The finished trials in the folder, in order: trials 0, 1, ... up to the first missing one.
 
-    Temporary files (a trial being written when the process was killed) are deleted.
+    Temporary files (a trial or run being written when the process was killed) are deleted.
     """
     folder = out_dir / TRIALS_FOLDER
     if not folder.is_dir():
         return []
-    for leftover in folder.glob("*.tmp"):
+    for leftover in folder.rglob("*.tmp"):
         leftover.unlink()
     trials = []
     while (path := trial_path(out_dir, len(trials))).exists():
@@ -340,17 +337,59 @@ def _kept(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in keep}
 
 
-def run_trial(settings: Settings, backend: Any, number: int, trials: list[dict[str, Any]], on_run: Callable) -> dict:
+def partial_folder(out_dir: Path, number: int) -> Path:
+    """Where the finished runs of trial ``number`` wait while the trial is under way."""
+    return out_dir / TRIALS_FOLDER / f"partial-{number:05d}"
+
+
+def _run_file(folder: Path, variant: str, replication: int) -> Path:
+    return folder / f"{hashlib.sha1(variant.encode()).hexdigest()[:12]}-{replication}.json"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a temporary file, flushed to the disk, renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def finished_runs(folder: Path, params: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The runs of an unfinished trial already on disk, by (variant, replication): those made with ``params``."""
+    found = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved["params"] == params:
+            row = saved["row"]
+            found[row["policy"], int(row["replication"])] = row
+    return found
+
+
+def run_trial(
+    settings: Settings, backend: Any, number: int, trials: list[dict[str, Any]], on_run: Callable, out_dir: Path
+) -> dict:
     """Propose trial ``number`` from the finished ``trials``, run it on ``backend`` and score it.
 
-    ``on_run()`` is called after each run finishes (the progress bar).
+    Each successful run is written to the trial's partial folder as it finishes, so a trial interrupted half-way
+    reuses its finished runs when resumed (its parameters are proposed again, the same). ``on_run()`` is called
+    for each run done (the progress bar).
     """
     params, attrs = propose(settings, trials)
     started = time.perf_counter()
-    by_key: dict[tuple[str, int], dict[str, Any]] = {}
-    for record in backend.imap_unordered(trial_tasks(settings, number, params)):
-        row = record["run"]
-        by_key[row["policy"], int(row["replication"])] = _kept(row)
+    folder = partial_folder(out_dir, number)
+    by_key = finished_runs(folder, params)
+    for _ in by_key:
+        on_run()
+    todo = [t for t in trial_tasks(settings, number, params) if (t.policy, t.replication) not in by_key]
+    for record in backend.imap_unordered(todo):
+        row = _kept(record["run"])
+        key = (row["policy"], int(row["replication"]))
+        if row["status"] == "ok":  # a failure may be the machine's (a lost worker): never kept for a resume
+            _write_json(_run_file(folder, *key), {"params": params, "row": row})
+        by_key[key] = row
         on_run()
     runs = {
         variant: [by_key[variant, i] for i in range(settings.replications)] for variant in settings.targets.variants
@@ -400,7 +439,7 @@ def calibrate(
         if best is not None:
             bar.set_postfix(best=f"{best['objective']:.4g}")
         while len(trials) < settings.budget:
-            record = run_trial(settings, backend, len(trials), trials, on_run=lambda: bar.update(1))
+            record = run_trial(settings, backend, len(trials), trials, lambda: bar.update(1), out_dir)
             path = write_trial(out_dir, record)
             trials.append(json.loads(path.read_text(encoding="utf-8")))  # as a resumed run reads it back
             best = best_trial(trials)
