@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.metrics import OUTCOME_BY_NAME
-from sim.schema import InputError, Problem, read_toml
+from sim.schema import InputError, Problem, describe_allowed, read_toml
 
 #: Keys allowed at the top of a targets file.
 TOP_KEYS = ("description", "targets", "pending", "parameters")
@@ -484,7 +484,7 @@ def _parameters(table: Any, fail) -> list[Parameter]:
         if low >= high:
             fail(where, f"empty range: low ({low:g}) must be below high ({high:g})")
             continue
-        bounds = _bounds_problem(low, high, info.meta)
+        bounds = _bounds_problem(low, high, info)
         if bounds:
             fail(where, bounds)
             continue
@@ -496,19 +496,11 @@ def _parameters(table: Any, fail) -> list[Parameter]:
     return out
 
 
-def _bounds_problem(low: float, high: float, meta: dict) -> str:
-    """Why ``[low, high]`` leaves the key's schema bounds, or ``""``."""
-    checks = (("ge", ">=", lambda v, b: v >= b), ("gt", ">", lambda v, b: v > b))
-    checks_high = (("le", "<=", lambda v, b: v <= b), ("lt", "<", lambda v, b: v < b))
-    allowed = " and ".join(
-        f"{sym} {meta[k]:g}"
-        for k, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
-        if meta.get(k) is not None
-    )
-    for key, _sym, ok in checks:
-        if meta.get(key) is not None and not ok(low, meta[key]):
-            return f"range [{low:g}, {high:g}] is outside the key's bounds: allowed {allowed}"
-    for key, _sym, ok in checks_high:
-        if meta.get(key) is not None and not ok(high, meta[key]):
-            return f"range [{low:g}, {high:g}] is outside the key's bounds: allowed {allowed}"
+def _bounds_problem(low: float, high: float, info: KeyInfo) -> str:
+    """Why ``[low, high]`` leaves the key's schema bounds (naming what the schema allows), or ``""``."""
+    meta = info.meta
+    below = (meta.get("ge") is not None and low < meta["ge"]) or (meta.get("gt") is not None and low <= meta["gt"])
+    above = (meta.get("le") is not None and high > meta["le"]) or (meta.get("lt") is not None and high >= meta["lt"])
+    if below or above:
+        return f"range [{low:g}, {high:g}] is outside the key's bounds; allowed: {describe_allowed(meta, info.typ)}"
     return ""
