@@ -409,3 +409,25 @@ def _comparable(trial: dict) -> str:
         v: [{k: x for k, x in row.items() if k != "duration_s"} for row in rows] for v, rows in trial["runs"].items()
     }
     return json.dumps({**{k: v for k, v in trial.items() if k != "duration_s"}, "runs": runs}, sort_keys=True)
+
+
+def test_a_trial_whose_runs_fail_is_recorded_as_failed_and_reported(tmp_path):
+    from sim.calibration.cli import start_manifest
+    from sim.calibration.report import write_outputs
+    from sim.calibration.search import calibrate
+    from sim.experiment.backends import SerialBackend, failed_record
+    from sim.experiment.store import ResultStore
+
+    class Failing(SerialBackend):
+        def imap_unordered(self, tasks):
+            for task in tasks:
+                yield failed_record(task, RuntimeError("boom"))
+
+    out = tmp_path / "out"
+    settings = Settings(SCENARIO, load_targets(TINY), budget=2, replications=2, days=5, seed=0)
+    trials = calibrate(settings, out, Failing(), progress=False)
+    assert [t["state"] for t in trials] == ["fail", "fail"] and best_trial(trials) is None
+    assert "RuntimeError: boom" in trials[0]["errors"][0]
+    paths = write_outputs(settings, trials, out, start_manifest(settings, ResultStore(out), resume=True))
+    assert "No trial completed" in paths["report"].read_text(encoding="utf-8")
+    assert "scenario" not in paths and "RuntimeError: boom" in (out / "history.csv").read_text(encoding="utf-8")

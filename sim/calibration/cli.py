@@ -3,9 +3,9 @@
 
 Validates the targets file against the scenario (every policy and every parameter's bounds loaded once),
 picks the backend, runs (or resumes) the search with a progress bar on stderr, writes the outputs
-(:mod:`sim.calibration.report`) and prints the fit. Exit status: 0 done, 2 bad input or an output folder
-holding another calibration, 130 interrupted by Ctrl-C and 143 by SIGTERM (the finished trials are kept and
-``--resume`` goes on).
+(:mod:`sim.calibration.report`) and prints the fit. Exit status: 0 done, 1 worker processes kept dying, 2 bad
+input, an output folder holding another calibration or one that cannot be written, 130 interrupted by Ctrl-C
+and 143 by SIGTERM (in every case but bad input the finished trials and runs are kept and ``--resume`` goes on).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sim.calibration.search import SAMPLERS, Settings, best_trial, calibrate
 from sim.calibration.targets import Targets, load_targets
 from sim.schema import InputError, Problem, check_run_options
 
-EXIT_OK, EXIT_INPUT = 0, 2
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
 def add_parser(sub: Any) -> None:
@@ -94,7 +94,8 @@ def default_out_dir(scenario: Path) -> Path:
 def calibrate_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim calibrate``; returns the exit status."""
     from sim.calibration.report import write_outputs
-    from sim.experiment.backends import make_backend
+    from sim.experiment.backends import WorkerDiedError, make_backend
+    from sim.experiment.cli import write_error
     from sim.experiment.store import ResultStore
     from sim.signals import exit_status, signal_name
 
@@ -117,6 +118,19 @@ def calibrate_command(args: argparse.Namespace) -> int:
             print(f"\ninterrupted ({signal_name(exc)}); finished trials are saved in {out_dir}.", file=sys.stderr)
             print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
             return exit_status(exc)
+        except OSError as exc:  # full disk, read-only or unwritable folder: say so, keep what is written
+            backend.abort()
+            print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
+            print(
+                f"Make room or make the folder writable, then finish with:\n  {resume_command(args, out_dir)}",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+        except WorkerDiedError as exc:
+            backend.abort()
+            print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
+            print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
+            return EXIT_FAILED
         finally:
             backend.close()
         manifest.update(finished=_now(), trials=len(trials))
