@@ -371,7 +371,8 @@ def report_text(
         f"with fewer than {MIN_SET_TRIALS} trials in the set it is undetermined (more trials near the best are "
         "needed). "
         "Importance: optuna's PED-ANOVA importance for the objective (n/a with fewer than 4 trials or one "
-        "parameter).",
+        "parameter). The set holds only the trials the sampler tried, and it concentrates them near the best: a "
+        "small spread after a small budget can be the sampler's rather than the targets'.",
         "",
         "| parameter | searched | best | identified set | trials in set | spread | importance | identified |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
