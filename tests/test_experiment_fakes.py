@@ -99,10 +99,16 @@ PACED_DAY_S = 0.02
 
 
 def day_paced_run(
-    scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
 ):
-    """``fake_run`` taking :data:`PACED_DAY_S` seconds a simulated day, nothing to start: a known cost to estimate."""
-    time.sleep(PACED_DAY_S * float(days or 5))
+    """``fake_run`` taking :data:`PACED_DAY_S` seconds a simulated day (warm-up days included), nothing to start:
+    a known cost to estimate."""
+    time.sleep(PACED_DAY_S * (float(days or 5) + (warmup_days or 0)))
     return fake_run(scenario, overrides, seed, days, progress)
 
 

@@ -111,21 +111,20 @@ class Accounts:
         self._opening: dict[str, float] = {}  # counts other parts keep, as they stood when the books opened
 
     # -- the end of a warm-up -----------------------------------------------------------------------
-    def open_books(self, people: Iterable[Person], groups_under_way: int = 0) -> None:
+    def open_books(self, agents: Iterable[object], groups_under_way: int = 0) -> None:
         """Start the books afresh now, at the end of a warm-up; the world carries on.
 
-        The tallies restart at 0; the counts the courts, checkpoints and records keep are read from now on
-        (the courts restart theirs, the others' are read as their change since now); costs accrue from now.
-        Of ``people`` (every person taken on so far), those whose story is over (dead, deterred, rescued or
-        supported: :data:`CLOSED_STATES`) leave the books, and every later change of theirs is ignored; the
-        others (waiting, in transit, held, exploited at the destination) are carried, so people by state hold
-        what happened to them since and the stocks they are in at the end. ``groups_under_way`` is noted in
-        :attr:`carried`.
+        The tallies restart at 0; the counts the courts, checkpoints and records keep are read from now on (the
+        courts restart theirs, the others' are read as their change since now); costs accrue from now. Of the people
+        among ``agents`` (every person taken on so far), those whose story is over (dead, deterred, rescued or
+        supported: :data:`CLOSED_STATES`) leave the books, and every later change of theirs is ignored; the others
+        (waiting, in transit, held, exploited at the destination) are carried, so people by state hold what happened
+        to them since and the stocks they are in at the end. ``groups_under_way`` is noted in :attr:`carried`.
         """
         self.counters = Tallies()
         self.counted_from_day = self.timeline.days
         victims = migrants = 0
-        for person in people:
+        for person in (agent for agent in agents if isinstance(agent, Person)):
             if person.state in CLOSED_STATES:
                 self._off_books.add(id(person))
             elif person.trafficked:

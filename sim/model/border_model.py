@@ -23,10 +23,6 @@ points, guides choose destination and mode, patrols choose waypoints, checkpoint
 are screened. Delays (pursuits, vehicle journeys, court stages, releases, member replacement) are
 Mesa events scheduled on bound methods.
 
-Warm-up: the first ``time.warmup_days`` days are simulated but not counted. At the end of the last of them
-(:meth:`BorderModel.end_of_day`) the books open afresh (:meth:`BorderModel.open_books`): the world carries on,
-the counting starts, and the daily series numbers the counted days from 1.
-
 Model time: one Mesa time unit is one step; :attr:`hours` converts. Positions of moving things
 are continuous (km); their ``cell`` (row, col) is the cell under them, always a passable one. The model has
 no Mesa grid: nothing asks a cell for its agents or neighbours, and the terrain's layers are the world's arrays.
@@ -41,7 +37,6 @@ import mesa
 from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint, Sensor
 from sim.model.agents.patrol import Patrol
-from sim.model.agents.person import Person
 from sim.model.agents.trafficker import Network
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
@@ -90,7 +85,6 @@ class BorderModel(mesa.Model):
         self.step_hours = s.time.step_minutes / 60.0
         self.steps_per_day = 24.0 / self.step_hours
         self.days_done = 0
-        #: Whole days simulated before the counted period begins.
         self.warmup_days = s.time.warmup_days if warmup_days is None else int(warmup_days)
         self.in_step = False
 
@@ -206,9 +200,8 @@ class BorderModel(mesa.Model):
            relative motion), at a moment drawn within the step; alerts dispatched from that moment,
            pursuits that end within the step settled at once, later ones scheduled as events;
         6. groups still free that have left the border zone have crossed; those at their destination arrive;
-        7. checkpoints process legitimate traffic (wrongful detentions);
-        8. once a day: network economics, intel pruning, the daily outcome row (at the end of the warm-up: the
-           books open instead).
+        7. checkpoints process legitimate traffic (false alarms);
+        8. once a day: network economics, intel pruning, the daily outcome row (or, ending the warm-up, the books open).
         Scheduled events (pursuits, vehicle journeys, court stages) run between steps at their own times.
         """
         dt = self.step_hours
@@ -234,27 +227,16 @@ class BorderModel(mesa.Model):
         self.in_step = False
 
     def end_of_day(self) -> None:
-        """The day's network economics and intel pruning; then the day's outcome row, numbered from the first
-        counted day, or, at the end of the warm-up's last day, the opening of the books."""
+        """Network economics, intel pruning; the day's row (day 1 = the first counted day), or, at the end of the
+        ``time.warmup_days`` simulated and not counted, the books and crossing records start afresh."""
         for network in self.networks:
             network.update_economics()
         self.intel.prune(self.hours)
-        if self.days_done > self.warmup_days:
+        if self.days_done == self.warmup_days:  # the world carries on: people, cases, fees, memories, records
+            self.accounts.open_books(self.agents, len(self.crossings.groups))
+            self.crossings.log.clear()
+        elif self.days_done > self.warmup_days:
             self.accounts.record_day(self.days_done - self.warmup_days)
-        elif self.days_done == self.warmup_days:
-            self.open_books()
-
-    def open_books(self) -> None:
-        """The end of the warm-up: the books (tallies, people by state, court counts, costs, crossing records)
-        start afresh; the world (people waiting, cases open, networks, fees, memories, records) carries on."""
-        under_way = sum(group.active for group in self.crossings.groups.values())
-        self.accounts.open_books(self.agents_by_type.get(Person, []), under_way)
-        self.crossings.log.clear()
-
-    @property
-    def counting(self) -> bool:
-        """Whether the warm-up is over (the outcomes count what happens now)."""
-        return self.days_done >= self.warmup_days
 
     # ------------------------------------------------------------------ outcomes
     def outcomes(self) -> dict[str, float]:
