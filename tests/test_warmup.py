@@ -23,6 +23,7 @@ import pytest
 from sim.cli import main
 from sim.experiment.backends import SerialBackend
 from sim.experiment.execute import run_experiment
+from sim.experiment.report import write_report
 from sim.experiment.spec import load_experiment
 from sim.experiment.warmup import BATCH, SERIES, mser, settle
 from sim.metrics import OUTCOMES, TALLIES
@@ -179,7 +180,9 @@ def test_an_experiment_with_a_warm_up_records_it_and_its_runs_reproduce(tmp_path
     experiment = load_experiment(experiment_spec(tmp_path))
     assert experiment.warmup_days == 2
     out = tmp_path / "out"
-    run_experiment(experiment, out, SerialBackend(), progress=False)
+    result = run_experiment(experiment, out, SerialBackend(), progress=False)
+    _, markdown = write_report(experiment, out, result.runs, result.summary)
+    assert "over the same 3 days, counted after 2 days simulated first and not counted" in markdown.read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["warmup_days"] == 2
     runs = pd.read_parquet(out / "runs.parquet")
