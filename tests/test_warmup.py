@@ -16,6 +16,7 @@ import math
 import shlex
 from pathlib import Path
 
+import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,9 +29,12 @@ from sim.experiment.spec import load_experiment
 from sim.experiment.warmup import BATCH, SERIES, mser, settle
 from sim.metrics import OUTCOMES, TALLIES
 from sim.model import BorderModel
+from sim.model.legal import CaseOutcome, CourtSystem, kaplan_meier_mean
 from sim.runner import run
+from sim.scenario import Legal
 from sim.schema import InputError
 from tests.test_model_invariants import FAST_JUSTICE, SMALL_PROCEDURAL, check_invariants
+from tests.test_outcomes import Arrivals
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = str(ROOT / "scenarios" / "classroom.toml")
@@ -208,6 +212,32 @@ def test_the_warm_up_is_the_experiments_not_a_policys(tmp_path):
     spec = experiment_spec(tmp_path)
     spec.write_text(spec.read_text().replace("warmup_days = 2\n", ""))
     assert load_experiment(spec).warmup_days == 0  # the scenario's time.warmup_days
+
+
+def test_the_courts_count_from_the_opening_and_follow_the_cases_filed_since():
+    """Verdicts count when they happen (cases filed in the warm-up included); the time to verdict is the
+    Kaplan-Meier mean over the cases filed since the opening; the backlog is every case open now."""
+    legal = Legal(courts=2, trial_days_mean=15.0, procedural_delay_days=30.0, abscond_probability=0.2, plea_share=0.3)
+    model = mesa.Model(rng=2)
+    court = CourtSystem(model, legal, steps_per_day=1.0, keep_history=True)
+    model.arrivals = Arrivals(model, court, rate=0.3, cross_share=0.0, cross_days=0.0)
+    model.run_until(100.0)
+    court.open_books()
+    model.run_until(300.0)
+    closed_since = [c for c in court.closed_cases if c.closed_day > 100.0]
+    verdicts = [c for c in closed_since if c.outcome is not CaseOutcome.ABSCONDED]
+    assert any(c.arrest_day < 100.0 for c in verdicts), "a case filed in the warm-up decided after it"
+    assert court.convicted + court.acquitted == len(verdicts)
+    assert court.absconded == len(closed_since) - len(verdicts)
+    cohort = [c for c in court.closed_cases if c.arrest_day >= 100.0]
+    still_open = [c for c in court.open_cases.values() if c.arrest_day >= 100.0]
+    assert court.filed == len(cohort) + len(still_open)
+    times = [c.closed_day - c.arrest_day for c in cohort] + [300.0 - c.arrest_day for c in still_open]
+    events = [c.outcome is not CaseOutcome.ABSCONDED for c in cohort] + [False] * len(still_open)
+    expected = kaplan_meier_mean(np.array(times), np.array(events))
+    assert court.days_to_verdict_estimate() == pytest.approx(expected, rel=1e-12)
+    assert court.backlog == len(court.open_cases)
+    assert court.elapsed_days == pytest.approx(200.0)
 
 
 # -- MSER-5 -----------------------------------------------------------------------------------------------------
