@@ -284,9 +284,9 @@ def test_settle_command_prints_the_table_and_refuses_bad_arguments(capsys):
     assert main(["settle", CLASSROOM, "--days", "40", "--seeds", "1", "--set", "crossers.per_day=20"]) == 0
     out = capsys.readouterr().out
     assert "mean_fee" in out and "recommended time.warmup_days" in out
-    assert main(["settle", CLASSROOM, "--days", "10", "--seeds", "0"]) == 2
+    assert main(["settle", CLASSROOM, "--days", "10", "--seeds", "0", "--root-seed", "-1"]) == 2
     err = capsys.readouterr().err
-    assert "--days: given 10" in err and "--seeds: given 0" in err
+    assert "--days: given 10" in err and "--seeds: given 0" in err and "--root-seed: given -1" in err
 
 
 def test_outcomes_are_declared_once_with_the_two_kinds_of_wrongful_detention():

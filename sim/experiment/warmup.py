@@ -1,13 +1,13 @@
 """How long a scenario's outcomes take to settle: MSER-5 truncation of daily series over replications.
 
-A run starts from an empty world: no one waiting, no case open, fees at their opening level. The first weeks
-are a transient (the fee climbs, attempts ramp up) that a run's outcomes count unless a warm-up
-(``time.warmup_days``) leaves it out. :func:`settle` measures how long it lasts: it runs the scenario for a
-number of days on a few seeds without a warm-up, records daily series of the quantities that settle slowest
-(:data:`SERIES`), and applies MSER-5 (White 1997; White, Cobb & Spratt 2000) to each series averaged over the
-replications: the days to drop are those that minimise the squared standard error of the mean of what is left,
-searched over the first half of the series (a minimum in the second half means the series has not settled
-within the run). The recommended warm-up is the longest of the series' truncation days.
+A run starts from an empty world: no one waiting, no case open, fees at their opening level. The first weeks are a
+transient (the fee climbs, attempts ramp up) that a run's outcomes count unless a warm-up (``time.warmup_days``)
+leaves it out. :func:`settle` measures how long it lasts: it runs the scenario for a number of days on a few seeds
+without a warm-up, records daily series of the quantities in which the empty start shows (:data:`SERIES`: the fee,
+attempts, the apprehension rate, people waiting), and applies MSER-5 (White 1997; White, Cobb & Spratt 2000) to each
+series averaged over the replications: the days to drop are those that minimise the squared standard error of the
+mean of what is left, searched over the first half of the series (a minimum in the second half means the series has
+not settled within the run). The recommended warm-up is the longest of the series' truncation days.
 
 ``bordersim settle SCENARIO --days N --seeds K`` prints it (:func:`settle_command`).
 """
@@ -167,7 +167,8 @@ class SettleReport:
         return all(t.settled for t in self.truncation.values())
 
     def table(self) -> str:
-        """A plain-text table: each series' settling day, per-replication days, and its level before and after."""
+        """A plain-text table: each series' settling day, per-replication days, and its level over the first month
+        and after the settling day; what each series is; the recommendation."""
         lines = [
             f"MSER-{BATCH} on {self.scenario}: {self.days} days x {len(self.seeds)} seeds "
             f"({', '.join(map(str, self.seeds))})",
@@ -181,6 +182,7 @@ class SettleReport:
                 f"{s.name:<20} {day:>8} {reps:<28} {self.first_month[s.name]:>10.4g} "
                 f"{self.settled_level[s.name]:>10.4g}"
             )
+        lines += [f"  {s.name}: {s.doc}" for s in SERIES]
         lines.append(f"recommended time.warmup_days: {self.recommended_days}")
         if not self.settled:
             lines.append("warning: a series marked ? has not settled within the first half of the run: run longer")
@@ -242,6 +244,8 @@ def settle_command(args: argparse.Namespace) -> int:
         problems.append(Problem("--days", "", f"given {args.days}; allowed: at least {8 * BATCH} days"))
     if args.seeds < 1:
         problems.append(Problem("--seeds", "", f"given {args.seeds}; allowed: a whole number >= 1"))
+    if args.root_seed < 0:
+        problems.append(Problem("--root-seed", "", f"given {args.root_seed}; allowed: a whole number >= 0"))
     if problems:
         raise InputError(problems)
     seeds = replication_seeds(args.root_seed, args.seeds)
