@@ -5,7 +5,7 @@ a port, towers, patrols) and a small procedural one (ridges, a road, a port, a t
 steps). After each step the test checks that victims are conserved and each is counted in exactly
 one state, that each victim is where that state says (in transit: in a group under way; recruited:
 waiting on one forming list of its own network), that every group under way is its guide's, that
-every cell agent stands on a passable cell (and a patrol's cell is the one under its position in
+every cell agent but a sensor stands on a passable cell (and a patrol's cell is the one under its position in
 km), that each network's roster holds every registered member once and nobody else (its length
 equals its count by status: active, detained, serving a sentence), that members serving a sentence
 are off the map and all others on it, that no count is negative, that finished attempts never exceed
@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from sim.model import BorderModel
+from sim.model.agents.fixed import Sensor
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
@@ -125,9 +126,12 @@ def check_invariants(model: BorderModel) -> list[str]:
         elif person.state is not PersonState.WAITING and lists:
             problems.append(f"step {step}: {person.state.value} person {person.unique_id} still on a forming list")
 
-    # Agents with a cell: on passable cells; patrols on the cell under their position.
+    # Agents with a cell: on passable cells (but sensors, which the schema lets stand anywhere on the map: a
+    # camera over a river that is not the border stands in water); patrols on the cell under their position.
     world = model.world
     for agent in model.agents:
+        if isinstance(agent, Sensor):
+            continue
         if getattr(agent, "cell", None) is not None and not world.passable[agent.cell]:
             problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
     force = model.patrol_force
