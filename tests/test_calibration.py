@@ -431,3 +431,18 @@ def test_a_trial_whose_runs_fail_is_recorded_as_failed_and_reported(tmp_path):
     paths = write_outputs(settings, trials, out, start_manifest(settings, ResultStore(out), resume=True))
     assert "No trial completed" in paths["report"].read_text(encoding="utf-8")
     assert "scenario" not in paths and "RuntimeError: boom" in (out / "history.csv").read_text(encoding="utf-8")
+
+
+def test_the_warm_up_is_the_calibrations_and_every_run_simulates_it(tmp_path, capsys):
+    from sim.calibration.search import trial_tasks
+
+    out = tmp_path / "out"
+    assert main([*_calibrate_argv(out, 1, "--quiet", "--warmup-days", "3", budget=1)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["warmup_days"] == 3
+    assert "after 3 days of warm-up" in (out / "fit_report.md").read_text(encoding="utf-8")
+    settings = Settings(SCENARIO, load_targets(TINY), 1, 2, 20, 5, warmup_days=3)
+    assert {t.warmup_days for t in trial_tasks(settings, 0, {KEY: 1.0})} == {3}
+    path = _write(tmp_path, GOOD_TARGET + GOOD_PARAMETERS + '"time.warmup_days" = { low = 0, high = 30 }\n')
+    assert main(["calibrate", str(SCENARIO), str(path), "--budget", "1", "--out", str(tmp_path / "o")]) == 2
+    assert "time.warmup_days: the warm-up is the same for every run" in capsys.readouterr().err

@@ -1,5 +1,5 @@
-"""``bordersim calibrate SCENARIO TARGETS --budget N [--replications R] [--days D] [--seed S] [--sampler tpe|cmaes]
-[--workers W] [--scheduler ADDR] [--out DIR] [--resume] [--quiet]``.
+"""``bordersim calibrate SCENARIO TARGETS --budget N [--replications R] [--days D] [--warmup-days W] [--seed S]
+[--sampler tpe|cmaes] [--workers W] [--scheduler ADDR] [--out DIR] [--resume] [--quiet]``.
 
 Validates the targets file against the scenario (every policy and every parameter's bounds loaded once),
 picks the backend, runs (or resumes) the search with a progress bar on stderr, writes the outputs
@@ -37,6 +37,12 @@ def add_parser(sub: Any) -> None:
         "--replications", type=int, default=4, help="runs per trial and variant, on the same seeds (default 4)"
     )
     p.add_argument("--days", type=float, default=None, help="simulated days per run (default: the scenario's)")
+    p.add_argument(
+        "--warmup-days",
+        type=int,
+        default=None,
+        help="days each run simulates first, not counted (default: the scenario's time.warmup_days)",
+    )
     p.add_argument("--seed", type=int, default=0, help="root seed of the replications and the sampler (default 0)")
     p.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="optuna sampler: tpe (default) or cmaes (CMA-ES)")
     p.add_argument("--workers", type=int, default=None, help="1 = in-process; N = local processes (default: cores)")
@@ -57,12 +63,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
         problems.append(Problem("--replications", "", f"given {args.replications}; allowed: a whole number >= 1"))
     if problems:
         raise InputError(problems)
-    check_run_options(args.days, args.seed)
+    check_run_options(args.days, args.seed, args.warmup_days)
     targets = load_targets(args.targets)
     loaded = load_scenario(Path(args.scenario))
     check_against_scenario(Path(args.scenario), targets)
     days = float(args.days) if args.days is not None else float(loaded.spec.time.days)
-    return Settings(Path(args.scenario), targets, args.budget, args.replications, days, args.seed, args.sampler)
+    warmup = loaded.spec.time.warmup_days if args.warmup_days is None else args.warmup_days
+    return Settings(
+        Path(args.scenario), targets, args.budget, args.replications, days, args.seed, args.sampler, int(warmup)
+    )
 
 
 def check_against_scenario(scenario: Path, targets: Targets) -> None:
@@ -71,6 +80,16 @@ def check_against_scenario(scenario: Path, targets: Targets) -> None:
     from sim.scenario import load_scenario
 
     problems: list[Problem] = []
+    warmup = "time.warmup_days"
+    if any(p.key == warmup for p in targets.parameters) or any(warmup in o for o in targets.variants.values()):
+        problems.append(
+            Problem(
+                str(targets.path),
+                warmup,
+                "the warm-up is the same for every run: give it with --warmup-days (or in the scenario), "
+                "not as a parameter or a policy",
+            )
+        )
     for name, overrides in targets.variants.items():
         try:
             load_scenario(scenario, overrides)
@@ -146,6 +165,8 @@ def resume_command(args: argparse.Namespace, out_dir: Path) -> str:
     words += ["--replications", str(args.replications), "--seed", str(args.seed), "--sampler", args.sampler]
     if args.days is not None:
         words += ["--days", f"{args.days:g}"]
+    if args.warmup_days is not None:
+        words += ["--warmup-days", str(args.warmup_days)]
     words += ["--out", str(out_dir), "--resume"]
     return " ".join(shlex.quote(w) for w in words)
 
@@ -196,6 +217,7 @@ def start_manifest(settings: Settings, store: Any, resume: bool) -> dict[str, An
             "budget": settings.budget,
             "replications": settings.replications,
             "days": settings.days,
+            "warmup_days": settings.warmup_days,
             "seed": settings.seed,
             "seeds": settings.seeds,
             "seed_derivation": "numpy.random.SeedSequence(seed).spawn(replications)[i].generate_state(1)[0]; "

@@ -147,8 +147,9 @@ def write_calibrated_scenario(settings: Settings, params: dict[str, Any], out_di
     header = [
         f"# Calibrated by `bordersim calibrate` from {settings.scenario.name} "
         f"with the targets {settings.targets.path.name}",
-        f"# (trial {trial} of {settings.budget}; {settings.replications} replications x {settings.days:g} days, seed "
-        f"{settings.seed}, sampler {settings.sampler}). See fit_report.md beside this file. Calibrated keys:",
+        f"# (trial {trial} of {settings.budget}; {settings.replications} replications x {settings.days:g} days after "
+        f"{settings.warmup_days} days of warm-up, seed {settings.seed}, sampler {settings.sampler}).",
+        "# See fit_report.md beside this file. Calibrated keys:",
         *(f"#   {k} = {v!r}" for k, v in params.items()),
         "",
     ]
@@ -310,8 +311,9 @@ def report_text(
         t.description or "",
         "",
         f"{len(trials)} trials ({sum(x['state'] != 'complete' for x in trials)} failed), sampler "
-        f"{settings.sampler}, {settings.replications} replications x {settings.days:g} days per trial and "
-        f"variant on common random numbers (seeds {', '.join(map(str, settings.seeds))}, from --seed "
+        f"{settings.sampler}, {settings.replications} replications x {settings.days:g} days (after "
+        f"{settings.warmup_days} days of warm-up, not counted) per trial and variant on common random numbers "
+        f"(seeds {', '.join(map(str, settings.seeds))}, from --seed "
         f"{settings.seed}).",
         "",
     ]
@@ -397,7 +399,8 @@ def report_text(
         "",
         f"- scenario: `{manifest['scenario']['path']}` (sha256 {manifest['scenario']['sha256'][:16]})",
         f"- targets: `{manifest['targets']['path']}` (sha256 {manifest['targets']['sha256'][:16]})",
-        f"- budget {manifest['budget']}, replications {manifest['replications']}, days {manifest['days']:g}, "
+        f"- budget {manifest['budget']}, replications {manifest['replications']}, days {manifest['days']:g} after "
+        f"{manifest['warmup_days']} days of warm-up, "
         f"seed {manifest['seed']}, sampler {manifest['sampler']}",
         f"- model version {manifest['model_version']}; "
         + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items() if k not in ("platform",)),

@@ -62,6 +62,7 @@ class Settings:
         days: simulated days per run.
         seed: the root seed: of the replications' seeds and of the sampler.
         sampler: ``tpe`` or ``cmaes``.
+        warmup_days: days each run simulates first, not counted (the same for every run).
     """
 
     scenario: Path
@@ -71,6 +72,7 @@ class Settings:
     days: float
     seed: int
     sampler: str = "tpe"
+    warmup_days: int = 0
 
     @property
     def seeds(self) -> list[int]:
@@ -82,7 +84,8 @@ class Settings:
         return self.replications * len(self.targets.variants)
 
     def fingerprint(self) -> str:
-        """Hash of what determines the trials: the scenario and targets files, replications, days, seed, sampler.
+        """Hash of what determines the trials: the scenario and targets files, replications, days, warm-up, seed
+        and sampler.
 
         The budget is not part of it: ``--resume`` with a larger budget goes on where the last run stopped.
         """
@@ -92,6 +95,7 @@ class Settings:
                 "targets": self.targets.path.read_text("utf-8"),
                 "replications": self.replications,
                 "days": self.days,
+                "warmup_days": self.warmup_days,
                 "seed": self.seed,
                 "sampler": self.sampler,
             },
@@ -324,6 +328,7 @@ def trial_tasks(settings: Settings, number: int, params: dict[str, Any]) -> list
                     scenario=str(settings.scenario),
                     overrides={**params, **overrides},
                     days=settings.days,
+                    warmup_days=settings.warmup_days,
                 )
             )
     return tasks
