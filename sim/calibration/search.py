@@ -449,5 +449,5 @@ def calibrate(
             trials.append(json.loads(path.read_text(encoding="utf-8")))  # as a resumed run reads it back
             best = best_trial(trials)
             if best is not None:
-                bar.set_postfix(best=f"{best['objective']:.4g}", trial=len(trials))
+                bar.set_postfix(best=f"{best['objective']:.4g}", trials=len(trials))
     return trials
