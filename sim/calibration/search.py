@@ -226,6 +226,8 @@ def sampler_seed(seed: int, trial: int) -> int:
 
 
 def make_sampler(kind: str, seed: int):
+    """optuna's sampler for ``--sampler``, seeded: TPE (random for its first 10 trials), or CMA-ES (random for its
+    first trial; its state is kept in the trials' ``system_attrs``)."""
     import optuna
 
     if kind == "cmaes":
@@ -334,8 +336,8 @@ def trial_tasks(settings: Settings, number: int, params: dict[str, Any]) -> list
     return tasks
 
 
-#: Columns of a run's row kept in the trial file: what a target can read, and what went wrong.
 def _kept(row: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a run's row kept in the trial file: every outcome a target can read, and what went wrong."""
     from sim.metrics import OUTCOME_BY_NAME
 
     keep = {"policy", "replication", "seed", "status", "error", "duration_s", *OUTCOME_BY_NAME}
