@@ -75,6 +75,7 @@ BUSY = {
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
     "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
+    "legal.dismissal_threshold": 0.0,  # none dismissed at the plea decision
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
 TWO_PLACES = {
@@ -257,6 +258,7 @@ CONFIGS = {
         BUSY
         | {
             "legal.plea_share": 1.0,
+            "legal.procedural_delay_days": 0.0,  # the plea decision at arrest
             "legal.plea_procedure_days": 0.5,
             "legal.sentence_years": 0.005,
             "legal.smuggling_sentence_years": 0.005,
@@ -269,11 +271,14 @@ CONFIGS = {
         | {
             "victims.trafficked_share": 0.0,
             "legal.plea_share": 1.0,
+            "legal.procedural_delay_days": 0.0,
             "legal.plea_procedure_days": 0.5,
             "legal.smuggling_sentence_years": 0.005,
             "agencies.investigation_yield": 0.0,
         },
     ),
+    # Protected witnesses lost within minutes of the filing, unless protection stops it.
+    "witness_loss": Config(CLASSROOM, BUSY | {"victims.protection": "strong", "legal.witness_loss_per_year": 10_000.0}),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
     # Most groups drive through the port, whatever they have seen there.
@@ -612,6 +617,13 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.plea_share": Perturb(0.9),
     "legal.plea_procedure_days": Perturb(2.0, "pleas"),
     "legal.plea_sentence_discount": Perturb(0.9, "pleas"),
+    "legal.trial_cost_years": Perturb(0.0, "pleas"),
+    "legal.plea_belief_sd": Perturb(0.0, "pleas"),
+    "legal.dismissal_threshold": Perturb(0.9),
+    "legal.charge_reduction_threshold": Perturb(0.0, "pleas"),
+    "legal.witness_loss_per_year": Perturb(10_000.0),
+    "legal.witness_loss_protection_factor": Perturb(0.0, "witness_loss"),
+    "legal.offender_discount_per_year": Perturb(10.0),
     "legal.cost_per_court_per_year": Perturb(10_000_000.0),
     "legal.cost_per_detention_day": Perturb(5000.0),
     "legal.cost_per_prison_year": Perturb(1_000_000.0),
