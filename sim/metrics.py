@@ -463,6 +463,13 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
     Outcome(
+        "conviction_share_of_adjudicated",
+        "share",
+        N,
+        "Cases convicted (plea or trial) over cases adjudicated (convicted, acquitted or dismissed).",
+        share("courts.convicted", "courts.acquitted"),
+    ),
+    Outcome(
         "plea_share_of_convictions",
         "share",
         N,

@@ -201,8 +201,8 @@ class Legal:
         ge=0,
         le=1,
         source=(
-            "pattern: US Department of Justice, Justice Manual 9-27.220 (prosecute only when the admissible evidence "
-            "will probably be sufficient to obtain and sustain a conviction); value assumption"
+            "pattern: US Department of Justice 2018, Justice Manual 9-27.220 (prosecute only when the admissible "
+            "evidence will probably be sufficient to obtain and sustain a conviction); value assumption"
         ),
     )
     charge_reduction_threshold: float = spec(
