@@ -143,6 +143,8 @@ INTERDICTION_CAUSES = ("patrol", "sensor", "port")
 ROLES = ("organiser", "recruiter", "driver", "guide")
 #: Charges a case is filed on.
 CHARGES = ("trafficking", "smuggling")
+#: How a case is disposed of without absconding (:class:`sim.model.legal.Disposition`).
+DISPOSITIONS = {"plea": "by plea", "trial": "by a trial verdict", "dismissed": "by dismissal at the plea decision"}
 
 #: Every fact the model counts, declared once: name -> what is counted (cumulative over the run). The model's
 #: tallies (:class:`sim.model.accounting.Tallies`) accept these names and no others.
@@ -184,6 +186,17 @@ TALLIES: dict[str, str] = {
     **{f"{role}s_arrested": f"arrests of {role}s" for role in ROLES},
     **{f"convicted_of_{c}": f"convictions for {c}" for c in CHARGES},
     "organisers_convicted": "convictions of organisers",
+    **{f"pleas_to_{c}": f"convictions by plea for {c}" for c in CHARGES},
+    "charges_reduced": "trafficking cases pleaded down to smuggling",
+    **{f"cases_disposed_{d}": f"cases disposed of {how}" for d, how in DISPOSITIONS.items()},
+    **{
+        f"case_days_disposed_{d}": f"days from filing to disposition, summed over the cases disposed of {how}"
+        for d, how in DISPOSITIONS.items()
+    },
+    "trafficking_cases_disposed": "cases filed on a trafficking charge disposed of (plea, trial or dismissal)",
+    "case_days_trafficking_disposed": "days from filing to disposition, summed over the trafficking cases disposed of",
+    "witnesses_heard": "cases disposed of with their testifying victim still available",
+    "witnesses_lost": "cases disposed of after their testifying victim was lost (returned, removed, withdrew)",
     "investigations": "investigations opened after an arrest",
     "investigations_succeeded": "investigations that identified at least one more member",
     "investigations_reaching_organiser": "investigations that arrested an organiser",
@@ -501,6 +514,87 @@ OUTCOMES: tuple[Outcome, ...] = (
         daily=False,
     ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
+    Outcome(
+        "conviction_share_of_adjudicated",
+        "share",
+        N,
+        "Cases convicted (plea or trial) over cases adjudicated (convicted, acquitted or dismissed).",
+        share("courts.convicted", "courts.acquitted"),
+    ),
+    Outcome(
+        "plea_share_of_convictions",
+        "share",
+        N,
+        "Convictions by plea over all convictions (US federal courts: 90-97%).",
+        ratio("courts.pleas", "courts.convicted"),
+        short="plea share",
+    ),
+    *(
+        Outcome(
+            f"plea_share_{c}",
+            "share",
+            N,
+            f"Convictions by plea for {c} over convictions for {c} (a trafficking case pleaded down counts as "
+            "smuggling).",
+            ratio(f"pleas_to_{c}", f"convicted_of_{c}"),
+        )
+        for c in CHARGES
+    ),
+    Outcome(
+        "charges_reduced",
+        "cases",
+        N,
+        "Trafficking cases too weak for trial that pleaded guilty to smuggling (charge bargaining).",
+        count("charges_reduced"),
+    ),
+    Outcome(
+        "dismissed_for_weak_evidence",
+        "cases",
+        L,
+        "Cases dismissed at the plea decision: the conviction probability at trial below "
+        "legal.dismissal_threshold (counted in cases_dismissed too).",
+        count("cases_disposed_dismissed"),
+        short="dismissed",
+    ),
+    Outcome(
+        "days_to_plea",
+        "days",
+        L,
+        "Mean days from filing to disposition of the cases disposed of by plea so far (cases still open left "
+        "out, so biased low in a short run; 0 before the first).",
+        ratio("case_days_disposed_plea", "cases_disposed_plea"),
+    ),
+    Outcome(
+        "days_to_trial_verdict",
+        "days",
+        L,
+        "Mean days from filing to disposition of the cases disposed of by a trial verdict so far (cases still "
+        "open left out; 0 before the first).",
+        ratio("case_days_disposed_trial", "cases_disposed_trial"),
+    ),
+    Outcome(
+        "days_to_disposition_trafficking",
+        "days",
+        L,
+        "Mean days from filing to disposition (plea, trial or dismissal) of the cases filed on a trafficking "
+        "charge disposed of so far (cases still open left out; 0 before the first).",
+        ratio("case_days_trafficking_disposed", "trafficking_cases_disposed"),
+    ),
+    Outcome(
+        "witnesses_heard",
+        "cases",
+        H,
+        "Cases disposed of with their testifying victim still available at the plea decision or the verdict.",
+        count("witnesses_heard"),
+    ),
+    Outcome(
+        "witnesses_lost",
+        "cases",
+        L,
+        "Cases disposed of after their testifying victim was lost while the case waited (returned home, "
+        "removed, withdrew): legal.witness_loss_per_year.",
+        count("witnesses_lost"),
+    ),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
     Outcome(
         "days_to_verdict",

@@ -181,6 +181,8 @@ def run(
             "capacity_per_day": round(model.courts.capacity_per_day, 6),
             "utilisation": round(model.courts.utilisation, 6),
             "mean_days_to_verdict_of_decided_cases": round(model.courts.mean_days_to_verdict, 4),
+            "mean_days_to_punishment": round(model.courts.mean_days_to_punishment(), 4),
+            "penalty_discount": round(model.courts.penalty_discount(), 6),
             "warning": model.courts.overload_warning(),
         }
     )

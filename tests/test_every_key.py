@@ -75,6 +75,7 @@ BUSY = {
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
     "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
+    "legal.dismissal_threshold": 0.0,  # none dismissed at the plea decision
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
 TWO_PLACES = {
@@ -243,6 +244,21 @@ CONFIGS = {
             "legal.evidence_in_the_act": 0.1,
         },
     ),
+    # As "repeat_offenders", weak cases dismissed and no help from witnesses: only the recognised repeat
+    # offenders' cases (evidence 0.1 + 0.1) clear legal.dismissal_threshold.
+    "weak_repeat_offenders": Config(
+        CLASSROOM,
+        BUSY
+        | {
+            "time.days": 10.0,
+            "legal.detention_capacity": 0,
+            "legal.abscond_probability": 0.0,
+            "legal.procedural_delay_days": 4.0,
+            "legal.evidence_in_the_act": 0.1,
+            "legal.dismissal_threshold": 0.1,
+            "legal.witness_bonus": 0.0,
+        },
+    ),
     # Every arrest leads investigators to another member, and evidence alone decides verdicts.
     "investigated": Config(
         CLASSROOM, BUSY | {"agencies.investigation_yield": 1.0, "legal.base_conviction_probability": 1.0}
@@ -257,6 +273,7 @@ CONFIGS = {
         BUSY
         | {
             "legal.plea_share": 1.0,
+            "legal.procedural_delay_days": 0.0,  # the plea decision at arrest
             "legal.plea_procedure_days": 0.5,
             "legal.sentence_years": 0.005,
             "legal.smuggling_sentence_years": 0.005,
@@ -269,10 +286,31 @@ CONFIGS = {
         | {
             "victims.trafficked_share": 0.0,
             "legal.plea_share": 1.0,
+            "legal.procedural_delay_days": 0.0,
             "legal.plea_procedure_days": 0.5,
             "legal.smuggling_sentence_years": 0.005,
             "agencies.investigation_yield": 0.0,
         },
+    ),
+    # Protected witnesses lost within minutes of the filing, unless protection stops it.
+    # Pleas in the shadow of trial at the default keys, decided at arrest (no procedure), every victim testifying.
+    "shadow": Config(
+        CLASSROOM,
+        BUSY
+        | LATE_SOON
+        | {
+            "victims.testify_probability": {"strong": 1.0},
+            "time.days": 12.0,
+            "legal.plea_share": 0.97,
+            "legal.procedural_delay_days": 0.0,
+            "legal.plea_procedure_days": 0.5,
+        },
+    ),
+    "witness_loss": Config(
+        CLASSROOM,
+        BUSY
+        | LATE_SOON
+        | {"victims.testify_probability": {"strong": 1.0}, "time.days": 12.0, "legal.witness_loss_per_year": 10_000.0},
     ),
     "watched": Config(CLASSROOM, BUSY | WATCHED),
     "inspected": Config(CLASSROOM, BUSY | INSPECTED),
@@ -600,9 +638,9 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5, "investigated"),
     "legal.base_conviction_probability": Perturb(0.05, "investigated"),
-    "legal.witness_bonus": Perturb(0.0, "late_identification"),
+    "legal.witness_bonus": Perturb(0.0, "shadow"),
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
-    "legal.prior_record_evidence_bonus": Perturb(0.9, "matching"),
+    "legal.prior_record_evidence_bonus": Perturb(0.0, "weak_repeat_offenders"),
     "legal.detention_capacity": Perturb(0),
     "legal.abscond_probability": Perturb(1.0, "no_detention"),
     "legal.detention_priority": Perturb("arrival", "scarce_detention"),
@@ -613,6 +651,13 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.plea_share": Perturb(0.9),
     "legal.plea_procedure_days": Perturb(2.0, "pleas"),
     "legal.plea_sentence_discount": Perturb(0.9, "pleas"),
+    "legal.trial_cost_years": Perturb(0.0, "pleas"),
+    "legal.plea_belief_sd": Perturb(1.0, "shadow"),
+    "legal.dismissal_threshold": Perturb(0.9),
+    "legal.charge_reduction_threshold": Perturb(0.0, "pleas"),
+    "legal.witness_loss_per_year": Perturb(10_000.0, "late_testimony"),
+    "legal.witness_loss_protection_factor": Perturb(0.0, "witness_loss"),
+    "legal.offender_discount_per_year": Perturb(10.0),
     "legal.cost_per_court_per_year": Perturb(10_000_000.0),
     "legal.cost_per_detention_day": Perturb(5000.0),
     "legal.cost_per_prison_year": Perturb(1_000_000.0),

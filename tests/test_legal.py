@@ -40,7 +40,8 @@ class Arrests:
 
 def run_court(legal, seed, days=3000.0, rate_per_day=0.06, **arrest_kwargs):
     model = mesa.Model(rng=seed)
-    court = CourtSystem(model, legal, steps_per_day=1.0)
+    # The court draws from its own stream, so that both arms of a comparison see the same arrests.
+    court = CourtSystem(model, legal, steps_per_day=1.0, rng=np.random.default_rng(10_000 + seed))
     model.arrests = Arrests(model, court, rate_per_day, **arrest_kwargs)
     model.run_until(days)
     return court
@@ -68,6 +69,7 @@ BASE = Legal(
     detention_capacity=10_000,
     abscond_probability=0.0,
     plea_share=0.0,  # every case goes to trial (pleas: tests/test_pleas.py)
+    dismissal_threshold=0.0,  # none dismissed at the plea decision
 )
 
 

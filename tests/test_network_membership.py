@@ -17,7 +17,7 @@ import pytest
 
 from sim.model import BorderModel
 from sim.model.agents.trafficker import Role, Trafficker, TraffickerStatus
-from sim.model.legal import CaseOutcome
+from sim.model.legal import CaseOutcome, Disposition
 from sim.runner import run
 from sim.scenario import MAX_DAYS
 
@@ -41,8 +41,19 @@ def economic_activity(network) -> float:
 def convict(model: BorderModel, member: Trafficker) -> None:
     """Arrest ``member`` and hand the model a conviction, as the courts would at the verdict."""
     member.arrested()
+    now = model.courts.now_day
     case = SimpleNamespace(
-        accused=member, outcome=CaseOutcome.CONVICTED, case_id=-1, sentence_years=model.spec.legal.sentence_years
+        accused=member,
+        outcome=CaseOutcome.CONVICTED,
+        case_id=-1,
+        sentence_years=model.spec.legal.sentence_years,
+        disposition=Disposition.TRIAL,
+        by_plea=False,
+        reduced=False,
+        witness=False,
+        witness_lost=False,
+        arrest_day=now,
+        closed_day=now,
     )
     model.enforcement.on_verdict(case)
 

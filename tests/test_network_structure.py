@@ -110,13 +110,15 @@ def delivered(model: BorderModel, after_day: float, before_day: float = math.inf
 
 
 def remove(model: BorderModel, role: Role, k: int) -> None:
-    """Arrest ``k`` members of a role who are not on a trip (as an investigation would), on a smuggling charge."""
+    """Arrest ``k`` members of a role who are not on a trip (as an investigation would), on a smuggling charge with
+    full evidence: the case is strong enough to end in a plea, so the arrested stay out of the network's work for
+    the 30 days compared (a weak case could be tried and acquitted within them)."""
     network = model.networks[0]
     chosen = [m for m in network.members if m.role is role and m.group is None and m.status is TraffickerStatus.IDLE]
     assert len(chosen) >= k, f"only {len(chosen)} free {role.value}s"
     agency = model.spec.agencies.members[0].name
     for member in chosen[:k]:
-        model.enforcement.arrest(member, agency, model.spec.legal.evidence_by_investigation, False, "smuggling")
+        model.enforcement.arrest(member, agency, 1.0, False, "smuggling")
 
 
 def free_guides(model: BorderModel) -> int:

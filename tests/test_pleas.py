@@ -1,7 +1,10 @@
-"""Pleas and fast-track (``legal.plea_share``, ``plea_procedure_days``, ``plea_sentence_discount``).
+"""Pleas (``legal.plea_share``, ``plea_procedure_days``, ``plea_sentence_discount``) with the shadow of trial
+turned off: a trial cost far above any sentence (``trial_cost_years``) makes every defendant accept, so the plea
+probability is ``plea_share`` itself, and nothing is dismissed (``dismissal_threshold`` 0). The shadow of trial
+itself: tests/test_legal_delay.py.
 
-A case resolved by plea is a conviction after the plea procedure, without queue or trial, with the
-sentence discounted. The bare-court tests run a :class:`CourtSystem` on a ``mesa.Model`` with one day per
+A case resolved by plea is a conviction after its procedure and the plea procedure, without queue or trial,
+with the sentence discounted. The bare-court tests run a :class:`CourtSystem` on a ``mesa.Model`` with one day per
 time unit; the model tests run the classroom for a few weeks.
 """
 
@@ -29,6 +32,8 @@ BUSY = {
     "legal.procedural_delay_days": 2.0,
     "legal.trial_days_mean": 2.0,
     "legal.courts": 2,
+    "legal.trial_cost_years": 100.0,  # every defendant accepts: the plea probability is plea_share
+    "legal.dismissal_threshold": 0.0,
 }
 
 
@@ -61,7 +66,8 @@ def court_run(legal: Legal, seed: int, days: float, rate: float, until: float = 
 
 
 #: No queueing (plenty of courts), fixed trials, no cross-jurisdiction delay, no release: a trial verdict
-#: comes exactly procedural_delay_days + trial_days_mean after the arrest, a plea plea_procedure_days after.
+#: comes exactly procedural_delay_days + trial_days_mean after the arrest, a plea procedural_delay_days +
+#: plea_procedure_days after; the plea probability is plea_share, and nothing is dismissed.
 CLOCKWORK = Legal(
     courts=1000,
     trial_days_mean=20.0,
@@ -71,11 +77,13 @@ CLOCKWORK = Legal(
     abscond_probability=0.0,
     plea_share=0.7,
     plea_procedure_days=15.0,
+    trial_cost_years=100.0,
+    dismissal_threshold=0.0,
 )
 
 
 def test_without_pleas_every_case_is_tried_and_the_plea_keys_do_nothing():
-    """At a plea share of 0 no draw is made and nothing pleads: the other plea keys change nothing at all."""
+    """At a plea share of 0 nothing pleads: the other plea keys change nothing at all."""
     out = run(CLASSROOM, BUSY | {"legal.plea_share": 0.0}, seed=1, days=30).outcomes
     other = BUSY | {"legal.plea_share": 0.0, "legal.plea_procedure_days": 1.0, "legal.plea_sentence_discount": 0.9}
     provenance = {"scenario_hash", "overrides"}
@@ -112,24 +120,25 @@ def test_all_pleas_convict_everyone_by_plea_with_the_discounted_sentence():
 
 
 def test_plea_verdicts_come_after_the_plea_procedure_and_the_mean_is_the_mixture():
-    """Every plea is decided plea_procedure_days after arrest, every trial 60 + 20 days; the time to verdict is
-    the mixture p x 15 + (1 - p) x 80, with the Kaplan-Meier estimate equal to it once every case is closed."""
+    """Every plea is decided after the procedure and the plea procedure, 60 + 15 days after arrest, every trial
+    60 + 20 days; the time to verdict is the mixture p x 75 + (1 - p) x 80, with the Kaplan-Meier estimate equal
+    to it once every case is closed."""
     court = court_run(CLOCKWORK, seed=1, days=2000.0, rate=1.0, until=1500.0)
     cases = court.closed_cases
     assert not court.open_cases and len(cases) == court.filed > 1000
     pleas = [c for c in cases if c.by_plea]
     trials = [c for c in cases if not c.by_plea]
-    assert {round(c.days_to_verdict, 9) for c in pleas} == {15.0}
+    assert {round(c.days_to_verdict, 9) for c in pleas} == {75.0}
     assert {round(c.days_to_verdict, 9) for c in trials} == {80.0}
     assert all(c.outcome is CaseOutcome.CONVICTED and c.trial_start_day is None for c in pleas)
     assert court.pleas == len(pleas) and court.convicted == len(pleas) + sum(c.outcome == "convicted" for c in trials)
     assert court.decided == court.filed  # each case decided once
     share = len(pleas) / len(cases)
     assert share == pytest.approx(0.7, abs=4 * math.sqrt(0.7 * 0.3 / len(cases)))
-    assert court.days_to_verdict_estimate() == pytest.approx(share * 15 + (1 - share) * 80, rel=1e-9)
-    assert court.mean_days_to_verdict == pytest.approx(share * 15 + (1 - share) * 80, rel=1e-9)
+    assert court.days_to_verdict_estimate() == pytest.approx(share * 75 + (1 - share) * 80, rel=1e-9)
+    assert court.mean_days_to_verdict == pytest.approx(share * 75 + (1 - share) * 80, rel=1e-9)
     # Field of the closed form: the expected mean at the key's share.
-    assert court.days_to_verdict_estimate() == pytest.approx(0.7 * 15 + 0.3 * 80, abs=4 * 65 * math.sqrt(0.21 / 1000))
+    assert court.days_to_verdict_estimate() == pytest.approx(0.7 * 75 + 0.3 * 80, abs=4 * 5 * math.sqrt(0.21 / 1000))
 
 
 def test_plea_sentences_are_discounted_and_trial_sentences_are_not():
@@ -150,7 +159,9 @@ def test_pleas_cut_the_courts_load_by_the_plea_share(share):
     pleading = court_run(dataclasses.replace(legal, plea_share=share), seed=3, days=days, rate=0.2)
     assert tried.filed == pleading.filed > 500  # the same arrivals
     n = tried.filed
-    assert tried.utilisation == pytest.approx(n / days * 20.0 / 3)
+    # Cases reach the courts at the end of their procedure: those still in it are not counted yet.
+    assert tried.bound_for_trial == n - tried.in_procedure
+    assert tried.utilisation == pytest.approx(tried.bound_for_trial / days * 20.0 / 3)
     assert pleading.utilisation == pytest.approx(pleading.bound_for_trial / days * 20.0 / 3)
     ratio = pleading.utilisation / tried.utilisation
     assert ratio == pytest.approx(1 - share, abs=4 * math.sqrt(share * (1 - share) / n)), ratio
@@ -163,7 +174,8 @@ def test_released_accused_may_abscond_before_the_plea():
     assert not court.open_cases
     assert court.absconded + court.pleas == court.filed and court.absconded > 100 and court.pleas > 100
     assert court.trials_started == 0 and court.bound_for_trial == 0
-    assert all(c.closed_day - c.arrest_day <= 15.0 + 1e-9 for c in court.closed_cases)
+    assert all(c.closed_day - c.arrest_day <= 60.0 + 15.0 + 1e-9 for c in court.closed_cases)
+    assert all(c.closed_day - c.arrest_day <= 60.0 + 1e-9 for c in court.closed_cases if c.outcome == "absconded")
 
 
 def test_littles_law_holds_with_pleas_release_and_absconding():
@@ -177,6 +189,7 @@ def test_littles_law_holds_with_pleas_release_and_absconding():
         abscond_probability=0.4,
         plea_share=0.6,
         plea_procedure_days=10.0,
+        trial_cost_years=100.0,
     )
     court = court_run(legal, seed=5, days=3000.0, rate=0.5)
     now = court.now_day

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sim.model import BorderModel
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
-from sim.model.legal import CaseOutcome
+from sim.model.legal import CaseOutcome, Disposition
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
 
@@ -25,6 +25,8 @@ def verdict(model: BorderModel, case, outcome: CaseOutcome) -> None:
     """Close ``case`` with ``outcome`` as the court would, and tell the model."""
     del model.courts.open_cases[case.case_id]
     case.outcome = outcome
+    case.closed_day = model.courts.now_day
+    case.disposition = Disposition.TRIAL
     if outcome is CaseOutcome.CONVICTED:
         case.sentence_years = model.spec.legal.sentence_years
     model.enforcement.on_verdict(case)

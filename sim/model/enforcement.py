@@ -258,6 +258,8 @@ class Enforcement:
             cross_jurisdiction=cross,
             cross_jurisdiction_days=intel.cooperation_delay_days,
             sentence_years=self.charged_years(trafficker, charge),
+            lesser_years=self.charged_years(trafficker, "smuggling") if charge == "trafficking" else None,
+            witness_loss_per_year=self.witness_loss_per_year() if witness else 0.0,
             rng=trafficker.streams[Mechanism.COURTS],
         )
         self.charges[case.case_id] = charge
@@ -313,6 +315,14 @@ class Enforcement:
         years = legal.sentence_years if charge == "trafficking" else legal.smuggling_sentence_years
         return years * legal.organiser_sentence_factor if trafficker.role is Role.ORGANISER else years
 
+    def witness_loss_per_year(self) -> float:
+        """Hazard at which a case's testifying victim is lost while it waits: ``legal.witness_loss_per_year``,
+        times ``legal.witness_loss_protection_factor`` when victims are protected (``victims.protection`` not
+        ``none``)."""
+        legal = self.legal
+        factor = legal.witness_loss_protection_factor if self.victims.protection != "none" else 1.0
+        return legal.witness_loss_per_year * factor
+
     def visible_records(self, agency: str, member: Trafficker) -> int:
         """Records the investigating agency can see about this member and the network's members at large
         (everyone the member works with, directly or through others): their identities, phones, vehicles and
@@ -325,17 +335,33 @@ class Enforcement:
 
     # -- the courts' callbacks ------------------------------------------------------------------------------
     def on_verdict(self, case) -> None:
-        """A verdict: the network learns of it; a conviction starts a sentence of the time served.
+        """A disposition (plea, trial verdict or dismissal): the network learns of it; a conviction starts a
+        sentence of the time served.
 
         The mean sentence is the case's: the charge's (``legal.sentence_years`` for trafficking,
-        ``legal.smuggling_sentence_years`` for smuggling), less the plea discount for a plea.
+        ``legal.smuggling_sentence_years`` for smuggling; a trafficking case pleaded down to smuggling carries
+        smuggling's), less the plea discount for a plea. Counted: the disposition and its days from filing, by
+        kind and for trafficking cases (as filed), the witness heard or lost, and pleas by the charge convicted.
         """
         trafficker = case.accused
-        charge = self.charges.pop(case.case_id, "trafficking")
+        filed_charge = self.charges.pop(case.case_id, "trafficking")
+        charge = "smuggling" if case.reduced else filed_charge
+        counters = self.ledger.counters
+        days = float(case.closed_day - case.arrest_day)
+        kind = case.disposition.value
+        counters[f"cases_disposed_{kind}"] += 1
+        counters[f"case_days_disposed_{kind}"] += days
+        if filed_charge == "trafficking":
+            counters["trafficking_cases_disposed"] += 1
+            counters["case_days_trafficking_disposed"] += days
+        if case.witness:
+            counters["witnesses_lost" if case.witness_lost else "witnesses_heard"] += 1
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
-            counters = self.ledger.counters
             counters[f"convicted_of_{charge}"] += 1
+            if case.by_plea:
+                counters[f"pleas_to_{charge}"] += 1
+                counters["charges_reduced"] += case.reduced
             counters["organisers_convicted"] += trafficker.role is Role.ORGANISER
             # Time served varies around the mean sentence (remission, parole).
             legal = self.legal

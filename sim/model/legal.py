@@ -14,16 +14,28 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   courts (an M/G/c queue; with exponential trial times and no procedural delay, the M/M/c queue of
   Erlang (1917), whose mean wait is given by :func:`sim.model.queueing.erlang_c_wait`). With no
   courts the backlog only grows.
-* **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to
-  verdict; records about the accused held by other agencies (linked cases) add
+* **Evidence and verdict.** Evidence strength decays exponentially with a half-life from arrest to the
+  plea decision and to the verdict; records about the accused held by other agencies (linked cases) add
   ``shared_evidence_bonus x (1 - 0.5^n)`` for ``n`` such records. The conviction probability at trial is
   ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``; a conviction carries
   ``sentence_years`` (:attr:`Case.sentence_years`).
-* **Pleas.** At filing a case is resolved by a guilty plea with probability ``plea_share``, whatever the
-  evidence. It skips the procedure, the queue and the trial: after ``plea_procedure_days`` it closes as a
-  conviction (no court time: a plea hearing takes hours, not days), with the sentence reduced by
-  ``plea_sentence_discount``. Only the other cases reach the courts, so pleas lower the courts' load by the
-  plea share. A released accused may abscond before the plea as before a trial.
+* **Witnesses lost to time.** A testifying victim is lost to the case (returns home, is removed, withdraws)
+  at the hazard ``witness_loss_per_year`` (times ``witness_loss_protection_factor`` under protection; the
+  model gives the hazard of each case) from filing on: the loss time is drawn at filing, and the witness
+  counts at the plea decision and at the verdict only if not lost by then.
+* **Pleas in the shadow of trial.** Every case goes through its procedure; at its end (the plea decision)
+  the prosecution and the defence weigh the trial they would face (Landes 1971; Bibas 2004). With ``p`` the
+  conviction probability at trial now (evidence decayed, witness lost or not): below
+  ``dismissal_threshold`` the case is dismissed (an acquittal without trial). Otherwise the prosecution
+  offers a plea to the charge, or, for a case carrying a lesser charge (trafficking: smuggling) with ``p``
+  below ``charge_reduction_threshold``, to the lesser charge; the plea sentence is the offered charge's
+  ``S_offer = years x (1 - plea_sentence_discount)``. The defendant pleads when the expected trial sentence
+  ``p x S`` plus the cost of a trial ``trial_cost_years`` exceeds ``S_offer``; their estimate of ``p`` is off
+  by a normal error of sd ``plea_belief_sd``, so the plea probability is
+  ``plea_share x Phi((p x S + trial_cost_years - S_offer) / (plea_belief_sd x S))``, ``plea_share`` its
+  ceiling. Heavy charges (trafficking, organisers) plead less, weak cases are dismissed or reduced, and a
+  longer procedure weakens every case before the decision. A plea closes as a conviction
+  ``plea_procedure_days`` later without court time; the rest join the court queue.
 * **Pretrial detention.** At most ``detention_capacity`` accused are detained at once. An accused
   arrested when every place is taken is released at arrest under ``detention_priority = "arrival"``; under
   ``"charge"`` (the default) an accused facing a heavier charge (a longer mean sentence,
@@ -51,6 +63,11 @@ run-length bias as long as the courts keep up. When they do not, the queue grows
 does any estimate: :attr:`CourtSystem.utilisation` (cases reaching the courts per day, pleas left out,
 over ``courts / trial_days_mean``) says so.
 
+Time to punishment. :meth:`CourtSystem.mean_days_to_punishment` is the mean days from arrest to conviction
+(the expected procedure before the first conviction), and :meth:`CourtSystem.penalty_discount` the factor
+``exp(-offender_discount_per_year x days / 365)`` by which networks discount a penalty that comes that late
+(Nagin & Pogarsky 2001).
+
 Units. The model clock runs in model time units; ``steps_per_day`` converts. Every public figure and
 every case timestamp is in days since the start of the model clock.
 """
@@ -73,6 +90,16 @@ if TYPE_CHECKING:
     from sim.scenario import Legal
 
 DAYS_PER_YEAR = 365.0
+
+
+class Disposition(StrEnum):
+    """How an open case was disposed of (``""`` while open)."""
+
+    OPEN = ""
+    PLEA = "plea"
+    TRIAL = "trial"
+    DISMISSED = "dismissed"
+    ABSCONDED = "absconded"
 
 
 class CaseOutcome(StrEnum):
@@ -114,9 +141,16 @@ class Case:
         cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
         detained: The accused holds a pretrial detention place (``False``: released at arrest, or later to
             give the place to an accused facing a heavier charge).
-        pretrial_days: Procedure length drawn for this case (procedural + cross-jurisdiction delay, or the
-            plea procedure for a plea).
-        by_plea: The case is resolved by a guilty plea (no queue, no trial).
+        pretrial_days: Procedure length of this case (procedural + cross-jurisdiction delay), up to the plea
+            decision.
+        by_plea: The case is resolved by a guilty plea (no queue, no trial), decided at the plea decision.
+        lesser_years: Mean sentence of the lesser charge the case can be reduced to (``None``: none).
+        reduced: The plea was to the lesser charge (charge bargaining).
+        witness_lost_after: Days from filing after which the witness is lost (``inf``: never, or no witness).
+        witness_lost: The witness was lost before the case was disposed of (set at the disposition).
+        plea_draw: The uniform draw that decides the plea, drawn at filing.
+        decision_day: When the plea decision was taken (``None`` before it).
+        disposition: ``plea``, ``trial``, ``dismissed`` or ``absconded`` once closed.
         queued_day: When the case joined the court queue (``None`` if it never did).
         trial_start_day: When its trial started.
         closed_day: When it closed (verdict or abscond).
@@ -142,6 +176,13 @@ class Case:
     detained: bool
     pretrial_days: float
     by_plea: bool = False
+    lesser_years: float | None = None
+    reduced: bool = False
+    witness_lost_after: float = math.inf
+    witness_lost: bool = False
+    plea_draw: float = 0.0
+    decision_day: float | None = None
+    disposition: Disposition = Disposition.OPEN
     queued_day: float | None = None
     trial_start_day: float | None = None
     closed_day: float | None = None
@@ -161,6 +202,10 @@ class Case:
         if self.detained:
             return (now if self.closed_day is None else self.closed_day) - self.arrest_day
         return 0.0 if self.released_day is None else self.released_day - self.arrest_day
+
+    def witness_at(self, now: float) -> bool:
+        """A victim testifies and has not been lost to the case by ``now`` (days)."""
+        return self.witness and now - self.arrest_day < self.witness_lost_after
 
     @property
     def is_open(self) -> bool:
@@ -185,7 +230,7 @@ class Case:
     # case in a dict, so these bound methods stay alive exactly as long as the case is open.
     def _end_procedure(self) -> None:
         if self.stage is not CaseStage.CLOSED:  # not absconded after a release from detention
-            self._court._join_queue(self)
+            self._court._plea_decision(self)
 
     def _end_plea(self) -> None:
         if self.stage is not CaseStage.CLOSED:
@@ -251,9 +296,14 @@ class CourtSystem:
         self.convicted = 0
         self.acquitted = 0
         self.pleas = 0  # convictions by plea (counted in convicted too)
+        self.reduced = 0  # pleas to the lesser charge (counted in pleas too)
+        self.dismissed = 0  # cases dismissed at the plea decision (counted in acquitted too)
+        self.witnesses = 0  # cases filed with a testifying victim
+        self.witnesses_lost = 0  # of those, disposed of after the witness was lost
         self.absconded = 0
         self.released = 0
         self._sum_days_to_verdict = 0.0
+        self._sum_days_to_conviction = 0.0
         self._sum_wait_days = 0.0
         self._sum_trial_days = 0.0
         self._trials_started = 0
@@ -264,7 +314,7 @@ class CourtSystem:
         self._counts = [0, 0, 0]
         self._areas = [0.0, 0.0, 0.0]
         self._detention_area = 0.0  # accused-days in pretrial detention
-        self.bound_for_trial = 0  # cases filed, not by plea, whose accused will not abscond: they reach the queue
+        self.bound_for_trial = 0  # cases that reached the court queue (not pleaded, dismissed or absconded)
         # Closed cases for the survival estimate: days from arrest to closing, and whether it was a verdict.
         self._closed_days: list[float] = []
         self._closed_verdict: list[bool] = []
@@ -327,6 +377,8 @@ class CourtSystem:
         cross_jurisdiction: bool = False,
         cross_jurisdiction_days: float = 0.0,
         sentence_years: float | None = None,
+        lesser_years: float | None = None,
+        witness_loss_per_year: float = 0.0,
         rng: np.random.Generator | None = None,
     ) -> Case:
         """Open a case at the arrest of ``accused``, now.
@@ -341,12 +393,18 @@ class CourtSystem:
             cross_jurisdiction_days: Its extra procedure (the cooperation lever's delay); only with
                 ``cross_jurisdiction``.
             sentence_years: Mean sentence of the charge on conviction; ``None``: ``legal.sentence_years``.
+            lesser_years: Mean sentence of the lesser charge a weak case can be reduced to in a plea
+                (``None``: no lesser charge).
+            witness_loss_per_year: Hazard at which the witness is lost while the case waits (0: never).
             rng: The case's own random stream (a border model gives the accused's, so that their case meets the
                 same draws whenever it is filed); ``None``: the court system's.
 
+        Two uniforms are drawn from the case's stream at filing, whatever the case (the witness's loss time and
+        the plea draw), then the absconding draws of a released accused.
+
         Returns:
-            The new case (open, in ``procedure``; already queued, in trial or, for a plea, convicted when
-            the procedure takes no time).
+            The new case (open, in ``procedure``; already decided, queued or in trial when the procedure takes
+            no time).
 
         Raises:
             ValueError: ``evidence`` is outside 0..1.
@@ -358,12 +416,12 @@ class CourtSystem:
         pretrial_days = legal.procedural_delay_days
         if cross_jurisdiction:
             pretrial_days += cross_jurisdiction_days
-        # No draw at a share of 0 or 1, so that a scenario without pleas draws exactly what it did before.
         rng = rng if rng is not None else self.rng
-        share = legal.plea_share
-        by_plea = share >= 1.0 or (share > 0.0 and bool(rng.random() < share))
-        if by_plea:
-            pretrial_days = legal.plea_procedure_days
+        loss_draw, plea_draw = rng.random(2)
+        witness = bool(witness)
+        lost_after = math.inf
+        if witness and witness_loss_per_year > 0:
+            lost_after = -math.log1p(-loss_draw) * DAYS_PER_YEAR / witness_loss_per_year
         charged_years = legal.sentence_years if sentence_years is None else sentence_years
         detained = self._detained_now < legal.detention_capacity
         displaced = None if detained else self._displaced_by(charged_years)
@@ -374,18 +432,21 @@ class CourtSystem:
             network_id=network_id,
             arrest_day=now,
             evidence=float(evidence),
-            witness=bool(witness),
+            witness=witness,
             shared_evidence=int(shared_evidence),
             cross_jurisdiction=cross_jurisdiction,
             detained=detained,
             pretrial_days=pretrial_days,
-            by_plea=by_plea,
+            lesser_years=lesser_years,
+            witness_lost_after=lost_after,
+            plea_draw=float(plea_draw),
             charged_years=charged_years,
             _court=self,
             rng=rng,
         )
         self._next_id += 1
         self.filed += 1
+        self.witnesses += witness
         self.open_cases[case.case_id] = case
         self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
         if displaced is not None:
@@ -397,17 +458,10 @@ class CourtSystem:
             if case.rng.random() < legal.abscond_probability:
                 self._schedule(case._abscond, case.rng.random() * pretrial_days)
                 return case
-        if by_plea:
-            if pretrial_days > 0:
-                self._schedule(case._end_plea, pretrial_days)
-            else:
-                self._plea_verdict(case)
-            return case
-        self.bound_for_trial += 1
         if pretrial_days > 0:
             self._schedule(case._end_procedure, pretrial_days)
         else:
-            self._join_queue(case)
+            self._plea_decision(case)
         return case
 
     # ------------------------------------------------------------------ pretrial detention
@@ -429,8 +483,6 @@ class CourtSystem:
         self._release(case)
         left = case.arrest_day + case.pretrial_days - now
         if case.stage is CaseStage.PROCEDURE and left > 0 and case.rng.random() < self.legal.abscond_probability:
-            if not case.by_plea:
-                self.bound_for_trial -= 1
             self._schedule(case._abscond, case.rng.random() * left)
 
     # ------------------------------------------------------------------ stages
@@ -439,7 +491,66 @@ class CourtSystem:
         if self.on_release is not None:
             self.on_release(case)
 
+    def plea_probability(self, case: Case, p: float) -> tuple[float, bool]:
+        """The chance that ``case`` ends in a plea at a trial conviction probability ``p``, and whether the
+        offer is to the lesser charge.
+
+        The defendant pleads when ``p x S + trial_cost_years > S_offer`` (Landes 1971), ``S`` the charge's mean
+        sentence and ``S_offer`` the offered charge's, less ``plea_sentence_discount``; their estimate of ``p``
+        has a normal error of sd ``plea_belief_sd``, and ``plea_share`` caps the probability.
+        """
+        legal = self.legal
+        years = case.charged_years
+        reduce = case.lesser_years is not None and p < legal.charge_reduction_threshold
+        offer = (case.lesser_years if reduce else years) * (1.0 - legal.plea_sentence_discount)
+        margin = p * years + legal.trial_cost_years - offer
+        if legal.plea_belief_sd > 0:
+            accept = 0.5 * (1.0 + math.erf(margin / (legal.plea_belief_sd * years * math.sqrt(2.0))))
+        else:
+            accept = float(margin > 0)
+        return legal.plea_share * accept, reduce
+
+    def _plea_decision(self, case: Case) -> None:
+        """The end of the procedure: the case is dismissed, ends in a plea or joins the court queue."""
+        now = self._advance_clock()
+        case.decision_day = now
+        p = self._probability(self.evidence_now(case), case.witness_at(now))
+        if p < self.legal.dismissal_threshold:
+            self._dismiss(case, now)
+            return
+        chance, reduce = self.plea_probability(case, p)
+        if case.plea_draw < chance:
+            case.by_plea = True
+            case.reduced = reduce
+            self._note_witness(case, now)
+            if self.legal.plea_procedure_days > 0:
+                self._schedule(case._end_plea, self.legal.plea_procedure_days)
+            else:
+                self._plea_verdict(case)
+            return
+        self._join_queue(case)
+
+    def _note_witness(self, case: Case, now: float) -> None:
+        """The case no longer needs its witness: count them lost if they were lost by now."""
+        if case.witness and not case.witness_at(now):
+            case.witness_lost = True
+            self.witnesses_lost += 1
+
+    def _dismiss(self, case: Case, now: float) -> None:
+        """Dismissed for want of evidence at the plea decision: an acquittal without trial."""
+        self._note_witness(case, now)
+        case.evidence_at_verdict = self.evidence_now(case)
+        case.conviction_probability = 0.0
+        case.outcome = CaseOutcome.ACQUITTED
+        case.disposition = Disposition.DISMISSED
+        self.acquitted += 1
+        self.dismissed += 1
+        self._decide(case, now)
+        if self.on_verdict is not None:
+            self.on_verdict(case)
+
     def _join_queue(self, case: Case) -> None:
+        self.bound_for_trial += 1
         case.queued_day = self._advance_clock()
         self._move(case, CaseStage.QUEUE)
         self._queue.append(case)
@@ -496,12 +607,15 @@ class CourtSystem:
     def _deliver_verdict(self, case: Case) -> None:
         """The end of a trial: convicted with the case's conviction probability, or acquitted."""
         now = self._advance_clock()
+        case.disposition = Disposition.TRIAL
+        self._note_witness(case, now)
         case.evidence_at_verdict = evidence = self.evidence_now(case)
-        case.conviction_probability = self._probability(evidence, case.witness)
+        case.conviction_probability = self._probability(evidence, case.witness_at(now))
         if case.rng.random() < case.conviction_probability:
             case.outcome = CaseOutcome.CONVICTED
             case.sentence_years = case.charged_years
             self.convicted += 1
+            self._sum_days_to_conviction += now - case.arrest_day
         else:
             case.outcome = CaseOutcome.ACQUITTED
             self.acquitted += 1
@@ -511,15 +625,21 @@ class CourtSystem:
             self.on_verdict(case)
 
     def _plea_verdict(self, case: Case) -> None:
-        """The end of the plea procedure: convicted, with the discounted sentence; no court is needed."""
+        """The end of the plea procedure: convicted, with the discounted sentence of the offered charge (the
+        lesser one for a reduced case, which then carries it); no court is needed."""
         now = self._advance_clock()
         legal = self.legal
         case.evidence_at_verdict = self.evidence_now(case)
         case.conviction_probability = 1.0
         case.outcome = CaseOutcome.CONVICTED
+        case.disposition = Disposition.PLEA
+        if case.reduced:
+            case.charged_years = case.lesser_years
+            self.reduced += 1
         case.sentence_years = case.charged_years * (1.0 - legal.plea_sentence_discount)
         self.convicted += 1
         self.pleas += 1
+        self._sum_days_to_conviction += now - case.arrest_day
         self._decide(case, now)
         if self.on_verdict is not None:
             self.on_verdict(case)
@@ -536,6 +656,7 @@ class CourtSystem:
         if case.stage is CaseStage.QUEUE:
             self._queue.remove(case)
         case.outcome = CaseOutcome.ABSCONDED
+        case.disposition = Disposition.ABSCONDED
         self.absconded += 1
         self._close(case, now)
         if self.on_abscond is not None:
@@ -632,6 +753,18 @@ class CourtSystem:
         events = np.array(self._closed_verdict + [False] * len(still_open))
         return kaplan_meier_mean(times, events)
 
+    def mean_days_to_punishment(self) -> float:
+        """Mean days from arrest to conviction over the convictions so far (by plea or at trial); before the
+        first, the shortest path to one: ``procedural_delay_days + plea_procedure_days``."""
+        if not self.convicted:
+            return self.legal.procedural_delay_days + self.legal.plea_procedure_days
+        return self._sum_days_to_conviction / self.convicted
+
+    def penalty_discount(self) -> float:
+        """Factor by which a network discounts a penalty for its delay,
+        ``exp(-offender_discount_per_year x mean_days_to_punishment / 365)`` (1: no discount)."""
+        return time_discount(self.mean_days_to_punishment(), self.legal.offender_discount_per_year)
+
     @property
     def detention_days(self) -> float:
         """Accused-days spent in pretrial detention so far."""
@@ -640,8 +773,8 @@ class CourtSystem:
 
     @property
     def arrivals_per_day(self) -> float:
-        """Cases reaching the court queue per day: the filing rate of cases not resolved by plea whose accused
-        does not abscond."""
+        """Cases reaching the court queue per day: those neither dismissed, pleaded nor absconded before the
+        plea decision."""
         elapsed = self.elapsed_days
         return self.bound_for_trial / elapsed if elapsed > 0 else math.nan
 
@@ -718,6 +851,10 @@ class CourtSystem:
             "decided": self.decided,
             "convicted": self.convicted,
             "pleas": self.pleas,
+            "reduced": self.reduced,
+            "dismissed": self.dismissed,
+            "witnesses": self.witnesses,
+            "witnesses_lost": self.witnesses_lost,
             "acquitted": self.acquitted,
             "absconded": self.absconded,
             "mean_days_to_verdict": self.mean_days_to_verdict,
@@ -727,7 +864,15 @@ class CourtSystem:
             "arrivals_per_day": self.arrivals_per_day,
             "capacity_per_day": self.capacity_per_day,
             "utilisation": self.utilisation,
+            "mean_days_to_punishment": self.mean_days_to_punishment(),
+            "penalty_discount": self.penalty_discount(),
         }
+
+
+def time_discount(days: float, rate_per_year: float) -> float:
+    """``exp(-rate_per_year x days / 365)``: the present weight of a punishment ``days`` away for an offender
+    discounting continuously at ``rate_per_year`` (Nagin & Pogarsky 2001)."""
+    return math.exp(-rate_per_year * days / DAYS_PER_YEAR)
 
 
 def kaplan_meier_mean(times: np.ndarray, events: np.ndarray) -> float:

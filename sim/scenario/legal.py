@@ -146,28 +146,114 @@ class Legal:
         le=MAX_TIME_SERVED_SHARE,
     )
     plea_share: float = spec(
-        0.9,
+        0.97,
         doc=(
-            "Share of cases resolved by a guilty plea: decided at filing, whatever the evidence; a plea is a "
-            "conviction after plea_procedure_days, takes no court time (a plea hearing lasts hours, not days) and "
-            "never joins the court queue. In US federal courts 90% of defendants pleaded guilty in fiscal 2018, "
-            "2% went to trial and 8% had their cases dismissed (Pew Research Center 2019, from federal judiciary "
-            "data); 0 sends every case to trial."
+            "Ceiling of the plea probability: the share of defendants who plead guilty when the evidence leaves "
+            "them nothing to gain at trial. The plea probability at the plea decision is plea_share x "
+            "Phi((p x S + trial_cost_years - S_offer) / (plea_belief_sd x S)) (pleas in the shadow of trial); 0 "
+            "sends every case that is not dismissed to trial."
         ),
         ge=0,
         le=1,
-        source="Pew Research Center 2019 (US federal defendants, fiscal 2018: 90% pleaded guilty)",
+        source=(
+            "US Sentencing Commission 2013 (97% of the federal offenders sentenced in fiscal 2012 had pleaded guilty)"
+        ),
     )
     plea_procedure_days: float = spec(
         30.0,
         doc=(
-            "Days from arrest to the conviction of a case resolved by plea (the fast-track procedure: charge, "
-            "plea agreement, plea and sentencing hearing); it replaces the procedural and cross-jurisdiction "
-            "delays of a case that goes to trial."
+            "Days from the plea decision (the end of the procedure) to the conviction of a case resolved by plea: "
+            "the plea agreement, the plea and the sentencing hearing. It uses no court time."
         ),
         unit="days",
         ge=0,
-        source="assumption: about a month, as in fast-track (early disposition) programmes",
+        source="assumption: about a month from a plea agreement to sentencing, as in fast-track programmes",
+        le=MAX_DAYS,
+    )
+    trial_cost_years: float = spec(
+        1.0,
+        doc=(
+            "What going to trial costs a defendant, in sentence-years: counsel, months more on remand, the risk "
+            "of a heavier sentence after trial. A defendant pleads when the expected trial sentence plus this "
+            "cost exceeds the plea sentence, so the heavier the charge the likelier a trial (Landes 1971)."
+        ),
+        unit="years",
+        ge=0,
+        le=MAX_SENTENCE_YEARS,
+        source="pattern: Landes 1971, Bibas 2004 (pleas in the shadow of trial); value assumption",
+    )
+    plea_belief_sd: float = spec(
+        0.15,
+        doc=(
+            "Spread of the defence's estimate of the trial conviction probability around the model's (the "
+            "standard deviation of a normal error): it turns the plea rule's threshold into a smooth probability."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
+    )
+    dismissal_threshold: float = spec(
+        0.2,
+        doc=(
+            "At the plea decision, a case whose conviction probability at trial is below it is dismissed by the "
+            "prosecution (the evidence has decayed or the witness is lost)."
+        ),
+        ge=0,
+        le=1,
+        source=(
+            "pattern: US Department of Justice 2018, Justice Manual 9-27.220 (prosecute only when the admissible "
+            "evidence will probably be sufficient to obtain and sustain a conviction); value assumption"
+        ),
+    )
+    charge_reduction_threshold: float = spec(
+        0.45,
+        doc=(
+            "At the plea decision, a trafficking case whose conviction probability at trial is below it is "
+            "offered a plea to the lesser charge of smuggling (charge bargaining); the defendant weighs that offer."
+        ),
+        ge=0,
+        le=1,
+        source="pattern: Bibas 2004 (charge bargaining on weak cases); value assumption",
+    )
+    witness_loss_per_year: float = spec(
+        0.7,
+        doc=(
+            "Hazard at which a testifying victim is lost to a case while it waits (returns home, is removed, "
+            "withdraws), from filing until the plea decision or the verdict; a case that has lost its witness "
+            "loses legal.witness_bonus."
+        ),
+        unit="1/year",
+        ge=0,
+        le=100_000,
+        source=(
+            "pattern: Farrell et al. 2012 (victims' unavailability and withdrawal are the main obstacle to "
+            "trafficking prosecutions); value assumption: half the witnesses lost within a year without protection"
+        ),
+    )
+    witness_loss_protection_factor: float = spec(
+        0.3,
+        doc=(
+            "Multiplies legal.witness_loss_per_year when victims are protected (victims.protection not none): "
+            "shelter, a residence permit for the time of the case."
+        ),
+        ge=0,
+        le=1,
+        source="pattern: TVPA 2000 (continued presence and T visas keep witnesses available); value assumption",
+    )
+    offender_discount_per_year: float = spec(
+        0.5,
+        doc=(
+            "Continuous rate at which networks discount a punishment by its delay: the expected penalty is "
+            "multiplied by exp(-rate x mean days from arrest to conviction / 365) "
+            "(CourtSystem.penalty_discount)."
+        ),
+        unit="1/year",
+        ge=0,
+        le=100,
+        source=(
+            "pattern: Nagin & Pogarsky 2001 (delayed sanctions deter less: offenders discount the future steeply); "
+            "value assumption"
+        ),
     )
     plea_sentence_discount: float = spec(
         0.3,

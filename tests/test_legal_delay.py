@@ -1,0 +1,218 @@
+"""Legal delay as a lever: pleas in the shadow of trial, dismissals and reduced charges, witnesses lost to time,
+the discount of a late punishment, and the books of a border model's courts.
+
+The bare-court tests run a :class:`CourtSystem` on a ``mesa.Model`` with one day per time unit; arrivals draw
+from their own generator and the court from its own, so that both arms of a comparison (paired seeds) see the
+same arrests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pytest
+
+from sim.model.border_model import BorderModel
+from sim.model.legal import CaseOutcome, CourtSystem, Disposition, time_discount
+from sim.scenario import Legal
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
+SEEDS = range(6)
+
+#: Plenty of courts, fixed trials, nobody released: every delay is the procedure's or the trial's.
+CALM = Legal(
+    courts=1000,
+    trial_days_mean=20.0,
+    trial_distribution="fixed",
+    procedural_delay_days=60.0,
+    detention_capacity=10**6,
+    abscond_probability=0.0,
+)
+
+
+class Filings:
+    """Files a case every ``gap`` days with the given arguments, until ``until``."""
+
+    def __init__(self, model: mesa.Model, court: CourtSystem, gap: float, until: float, **case):
+        self.model, self.court, self.gap, self.until, self.case = model, court, gap, until, case
+        model.schedule_event(self.file, after=gap)
+
+    def file(self) -> None:
+        if self.model.time > self.until:
+            return
+        self.court.file_case(accused=None, **self.case)
+        self.model.schedule_event(self.file, after=self.gap)
+
+
+def court_run(legal: Legal, seed: int, days: float = 2500.0, until: float = 2000.0, **case) -> CourtSystem:
+    model = mesa.Model(rng=seed)
+    court = CourtSystem(model, legal, steps_per_day=1.0, rng=np.random.default_rng(500 + seed))
+    model.filings = Filings(model, court, gap=2.0, until=until, **case)
+    model.run_until(days)
+    return court
+
+
+def pooled(legal: Legal, **case) -> Counter:
+    """Dispositions and witness books pooled over the paired seeds."""
+    total: Counter = Counter()
+    for seed in SEEDS:
+        court = court_run(legal, seed, **case)
+        assert not court.open_cases
+        total.update(c.disposition.value for c in court.closed_cases)
+        total["convicted"] += court.convicted
+        total["reduced"] += court.reduced
+        total["witnesses"] += court.witnesses
+        total["witnesses_lost"] += court.witnesses_lost
+        total["filed"] += court.filed
+    return total
+
+
+def plea_share(total: Counter) -> float:
+    return total["plea"] / total["filed"]
+
+
+def test_the_plea_comes_after_the_procedure():
+    """No case is disposed of before its procedure ends: pleas 60 + 30 days after arrest, trials after 60 + 20."""
+    court = court_run(CALM, seed=1, evidence=0.8)
+    pleas = [c for c in court.closed_cases if c.disposition is Disposition.PLEA]
+    trials = [c for c in court.closed_cases if c.disposition is Disposition.TRIAL]
+    assert pleas and trials
+    assert {round(c.days_to_verdict, 9) for c in pleas} == {90.0}
+    assert {round(c.days_to_verdict, 9) for c in trials} == {80.0}
+    assert all(c.decision_day - c.arrest_day == pytest.approx(60.0) for c in court.closed_cases)
+
+
+def test_a_heavier_charge_pleads_less():
+    """Landes 1971: the same evidence, a 1.5-year charge against a 9-year one (an organiser's trafficking
+    charge): the trial cost weighs less against the heavier stake, so fewer plead."""
+    light = pooled(CALM, evidence=0.8, sentence_years=1.5)
+    heavy = pooled(CALM, evidence=0.8, sentence_years=9.0)
+    n = light["filed"]
+    assert plea_share(light) - plea_share(heavy) > 0.3, (plea_share(light), plea_share(heavy), n)
+    assert plea_share(light) <= CALM.plea_share + 4 * math.sqrt(0.03 * 0.97 / n)
+
+
+def test_stronger_evidence_pleads_more():
+    weak = pooled(CALM, evidence=0.6, sentence_years=6.0)
+    strong = pooled(CALM, evidence=1.0, sentence_years=6.0, witness=True)
+    assert plea_share(strong) - plea_share(weak) > 0.3, (plea_share(weak), plea_share(strong))
+
+
+def test_the_plea_probability_follows_the_stated_rule():
+    """plea_share x Phi((p S + c - S_offer) / (sd S)) at a few points, and the step at sd 0."""
+    court = CourtSystem(mesa.Model(rng=0), CALM, steps_per_day=1.0)
+    case = court.file_case(accused=None, evidence=1.0, sentence_years=6.0)
+    offer = 6.0 * (1 - CALM.plea_sentence_discount)
+    for p in (0.3, 0.53, 0.7):
+        chance, reduced = court.plea_probability(case, p)
+        z = (p * 6.0 + CALM.trial_cost_years - offer) / (CALM.plea_belief_sd * 6.0)
+        assert chance == pytest.approx(CALM.plea_share * 0.5 * (1 + math.erf(z / math.sqrt(2))))
+        assert not reduced  # no lesser charge
+    step = CourtSystem(mesa.Model(rng=0), dataclasses.replace(CALM, plea_belief_sd=0.0), steps_per_day=1.0)
+    case = step.file_case(accused=None, evidence=1.0, sentence_years=6.0)
+    assert step.plea_probability(case, 0.5)[0] == 0.0 and step.plea_probability(case, 0.6)[0] == CALM.plea_share
+
+
+def test_weak_cases_are_dismissed_and_weak_trafficking_cases_pleaded_down():
+    """Evidence 0.3 (p = 0.55 x 0.3 x decay < 0.2): dismissed, never tried. Evidence 0.6 on a 6-year charge
+    with a 1.5-year lesser charge (p about 0.26, below the reduction threshold): offered smuggling, most plead
+    to it with the lesser sentence discounted."""
+    weak = court_run(CALM, seed=2, evidence=0.3)
+    assert weak.dismissed == weak.filed == weak.acquitted and weak.trials_started == 0
+    assert {c.disposition for c in weak.closed_cases} == {Disposition.DISMISSED}
+    court = court_run(CALM, seed=3, evidence=0.6, sentence_years=6.0, lesser_years=1.5)
+    pleas = [c for c in court.closed_cases if c.by_plea]
+    assert len(pleas) > 0.9 * court.filed and all(c.reduced for c in pleas) and court.reduced == len(pleas)
+    assert [c.sentence_years for c in pleas] == pytest.approx([1.5 * (1 - CALM.plea_sentence_discount)] * len(pleas))
+    # The same evidence without a lesser charge: the 6-year stake goes to trial.
+    unreduced = court_run(CALM, seed=3, evidence=0.6, sentence_years=6.0)
+    assert unreduced.reduced == 0 and unreduced.pleas < 0.2 * unreduced.filed
+
+
+def test_witnesses_are_lost_at_the_stated_hazard_while_the_case_waits():
+    """A witness is lost within the 60-day procedure with probability 1 - exp(-h x 60 / 365); a lost witness
+    never counts at the plea decision, and witnesses lost never exceed witnesses."""
+    hazard = 2.0
+    total = pooled(CALM, evidence=0.8, witness=True, witness_loss_per_year=hazard)
+    n = total["witnesses"]
+    assert n == total["filed"] and total["witnesses_lost"] <= n
+    expected = 1 - math.exp(-hazard * 60 / 365)
+    assert total["witnesses_lost"] / n == pytest.approx(expected, abs=4 * math.sqrt(expected * (1 - expected) / n))
+    none = pooled(CALM, evidence=0.8, witness=True, witness_loss_per_year=0.0)
+    assert none["witnesses_lost"] == 0
+    # Losing the witness costs pleas and convictions: the paired arms differ only by the loss.
+    assert total["convicted"] < none["convicted"] and total["plea"] < none["plea"]
+
+
+def test_a_longer_procedure_loses_witnesses_dismisses_more_and_convicts_less():
+    """Evidence decays with its half-life and witnesses are lost while the procedure runs (paired seeds)."""
+    short = pooled(CALM, evidence=0.8, witness=True, witness_loss_per_year=0.7, sentence_years=6.0, lesser_years=1.5)
+    slow = dataclasses.replace(CALM, procedural_delay_days=365.0)
+    long = pooled(slow, evidence=0.8, witness=True, witness_loss_per_year=0.7, sentence_years=6.0, lesser_years=1.5)
+    assert short["filed"] == long["filed"]
+    assert long["witnesses_lost"] > 3 * short["witnesses_lost"]
+    assert long["dismissed"] > short["dismissed"] + 0.1 * short["filed"]
+    assert long["convicted"] < short["convicted"] - 0.1 * short["filed"]
+
+
+def test_the_penalty_discount_follows_the_time_to_punishment():
+    """Before a conviction: the shortest path (procedure + plea procedure); after: the mean days from arrest to
+    conviction, discounted at legal.offender_discount_per_year."""
+    assert time_discount(0.0, 0.5) == 1.0 and time_discount(365.0, 0.5) == pytest.approx(math.exp(-0.5))
+    assert time_discount(365.0, 0.0) == 1.0
+    legal = dataclasses.replace(CALM, trial_cost_years=100.0)  # every case pleads: 90 days to conviction
+    model = mesa.Model(rng=0)
+    court = CourtSystem(model, legal, steps_per_day=1.0)
+    assert court.mean_days_to_punishment() == 90.0
+    court.file_case(accused=None, evidence=1.0)
+    model.run_until(100.0)
+    assert court.pleas == 1 and court.mean_days_to_punishment() == pytest.approx(90.0)
+    assert court.penalty_discount() == pytest.approx(math.exp(-legal.offender_discount_per_year * 90 / 365))
+    slow = dataclasses.replace(legal, procedural_delay_days=365.0)
+    assert CourtSystem(mesa.Model(rng=0), slow, 1.0).penalty_discount() < court.penalty_discount()
+
+
+def test_protection_lowers_the_witness_hazard_in_the_model():
+    for protection, factor in (("none", 1.0), ("strong", 0.3)):
+        model = BorderModel(CLASSROOM, seed=1, overrides={"victims.protection": protection})
+        legal = model.spec.legal
+        assert model.enforcement.witness_loss_per_year() == pytest.approx(legal.witness_loss_per_year * factor)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_books_of_a_border_models_courts(seed):
+    """A busy classroom over 120 days with fast courts and a long procedure: every case ends exactly once,
+    dispositions counted by kind add up, witnesses lost never exceed witnesses, detention books exact."""
+    busy = {
+        "crossers.per_day": 20.0,
+        "traffickers.networks": 3,
+        "legal.procedural_delay_days": 20.0,
+        "legal.trial_days_mean": 3.0,
+        "legal.detention_capacity": 5,
+        "legal.witness_loss_per_year": 5.0,
+    }
+    model = BorderModel(CLASSROOM, seed=seed, overrides=busy)
+    model.courts.keep_history = True  # no case has closed yet
+    for _ in range(math.ceil(120 * model.steps_per_day)):
+        model.step()
+    courts, counters = model.courts, model.accounts.counters
+    closed_ids = [c.case_id for c in courts.closed_cases]
+    assert len(closed_ids) == len(set(closed_ids)) == courts.closed
+    assert not set(closed_ids) & set(courts.open_cases)
+    assert courts.filed == courts.closed + courts.backlog
+    disposed = sum(counters[f"cases_disposed_{d}"] for d in ("plea", "trial", "dismissed"))
+    assert disposed == courts.decided and courts.pleas == counters["cases_disposed_plea"] > 0
+    assert counters["cases_disposed_dismissed"] == courts.dismissed
+    assert courts.witnesses_lost <= courts.witnesses
+    assert counters["witnesses_lost"] == courts.witnesses_lost
+    assert counters["witnesses_heard"] + counters["witnesses_lost"] <= courts.witnesses
+    assert sum(counters[f"pleas_to_{c}"] for c in ("trafficking", "smuggling")) == courts.pleas
+    now = courts.now_day
+    cases = [*courts.closed_cases, *courts.open_cases.values()]
+    assert courts.detention_days == pytest.approx(sum(c.days_detained(now) for c in cases), rel=1e-9)
+    assert all(c.outcome is not CaseOutcome.PENDING for c in courts.closed_cases)
