@@ -38,6 +38,7 @@ from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint, Sensor
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.trafficker import Network
+from sim.model.alerts import AlertDesk
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
@@ -113,7 +114,7 @@ class BorderModel(mesa.Model):
             w,
             s.patrols,
             s.agencies,
-            s.traffickers.walk_speed_kmh,
+            s.traffickers,
             time,
             books,
             intel,
@@ -154,7 +155,8 @@ class BorderModel(mesa.Model):
         courts.on_verdict = enforcement.on_verdict
         courts.on_release = courts.on_abscond = enforcement.on_case_change
         first_agency = s.agencies.members[0].name  # alerted by detections no sensor owns
-        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force)
+        self.alert_desk = desk = AlertDesk(s.surveillance, w, streams)
+        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:

@@ -112,6 +112,9 @@ class Responders(Protocol):
     def pursue(self, patrol: Patrol, alert: Alert, goal: tuple[Cell, int, bool] | None) -> None:
         """A patrol drives to the goal and tracks the group."""
 
+    def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
+        """Send the nearest free patrol of ``agencies`` to look at a false alarm's spot."""
+
 
 #: Interdiction, called by the crossings when a port's inspection finds a group:
 #: ``interdict(group, patrol, cause)`` (:meth:`sim.model.enforcement.Enforcement.interdict`).
