@@ -75,6 +75,7 @@ BUSY = {
     "legal.trial_days_mean": 1.0,
     "legal.courts": 2,
     "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
+    "surveillance.false_alarms_per_day": 0.0,  # no patrol sent to a false alarm: arrests enough for every court key
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
 TWO_PLACES = {
@@ -309,6 +310,7 @@ CONFIGS = {
     "tunnel": Config(CLASSROOM, BUSY | {"traffickers.tunnels": [TUNNEL], "traffickers.tunnel_share": 0.7}),
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
+    "false_alarms": Config(CLASSROOM, BUSY | {"surveillance.false_alarms_per_day": 50.0}),
     "extra_towers": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 3}),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
     "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
@@ -464,10 +466,10 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
     "surveillance.night_detection_factor": Perturb(10.0, "extra_towers"),
-    "surveillance.operators": Perturb(0),
-    "surveillance.alert_handling_minutes": Perturb(600.0),
+    "surveillance.operators": Perturb(0, "extra_towers"),
+    "surveillance.alert_handling_minutes": Perturb(600.0, "false_alarms"),
     "surveillance.false_alarms_per_day": Perturb(200.0),
-    "surveillance.false_alarm_dismissed_share": Perturb(1.0),
+    "surveillance.false_alarm_dismissed_share": Perturb(1.0, "false_alarms"),
     "crossers.return_days": Perturb(3.0, "mixed"),
     "crossers.retry_probability": Perturb(0.0, "mixed"),
     "crossers.switch_network_probability": Perturb(1.0, "mixed"),
@@ -503,7 +505,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.capture_probability": Perturb(0.2),
     "patrols.guide_capture_probability": Perturb(0.1),
     "patrols.transport_hours": Perturb(48.0),
-    "patrols.false_alarm_search_hours": Perturb(24.0),
+    "patrols.false_alarm_search_hours": Perturb(24.0, "false_alarms"),
     # agencies
     "agencies.members[].patrol_share": Perturb(1.0, "watched", item=1),  # customs gets no sensor alerts
     "agencies.members[].investigators": Perturb(30),
@@ -546,7 +548,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.watch_range_km": Perturb(6.0, "lookouts"),
     "traffickers.patrol_aversion": Perturb(40.0, "lookouts"),
     "traffickers.max_hold_hours": Perturb(0.0, "lookouts"),
-    "traffickers.notice_response_probability": Perturb(1.0),
+    "traffickers.notice_response_probability": Perturb(0.0, "extra_towers"),
     "traffickers.turn_back_km": Perturb(50.0),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
