@@ -20,7 +20,7 @@ from sim.scenario.bounds import (
     MIN_LIFETIME_YEARS,
 )
 from sim.scenario.places import Position
-from sim.schema import INPUT, spec
+from sim.schema import INPUT, Builder, spec
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,15 @@ class ExtraTowers:
     candidate_spacing_km: float = spec(
         2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT, le=MAX_EXTENT_KM
     )
+    sector: tuple[float, float] | None = spec(
+        None,
+        doc=(
+            "Optional west-east sector [x_min_km, x_max_km] the extra towers are sited in (a build-up of one "
+            "sector); the whole border by default."
+        ),
+        unit="km",
+        source=INPUT,
+    )
 
 
 @dataclass(frozen=True)
@@ -224,3 +233,13 @@ class Surveillance:
         le=MAX_FACTOR,
         source="assumption: surveillance towers with infrared cameras (CBP Integrated Fixed Towers) work at night",
     )
+
+
+def check_extra_tower_sector(s: Surveillance, b: Builder) -> None:
+    """The extra towers' sector runs from west to east."""
+    sector = s.extra_towers.sector
+    if sector is not None and sector[0] >= sector[1]:
+        b.fail(
+            "surveillance.extra_towers.sector",
+            f"given {list(sector)}; the first value (west) must be below the second (east)",
+        )
