@@ -27,9 +27,11 @@ def test_exposure_scale_sets_the_deaths_in_transit():
         risk[scale] = sum(o["exposure_death_risk"] for o in outcomes)
     assert deaths[0.0] == 0 and risk[0.0] == 0, f"without exposure hazard {deaths[0.0]} people died"
     assert deaths[100.0] >= 5, f"at 100 times the terrain's hazard only {deaths[100.0]} deaths in 6 x 30 days"
-    # Expected deaths grow with the scale; less than in proportion only as people die and walks shorten.
+    # Expected deaths grow with the scale, about in proportion: less as people die and walks shorten, more as a
+    # group whose people all died ends early and frees its guide for the next (seeds 3 and 4 send 3 more groups
+    # in 30 days at a hundred times the hazard).
     ratio = risk[100.0] / risk[1.5]
-    assert 0.8 * 100 / 1.5 <= ratio <= 1.01 * 100 / 1.5, f"expected deaths by exposure scale: {risk}"
+    assert 0.8 * 100 / 1.5 <= ratio <= 1.1 * 100 / 1.5, f"expected deaths by exposure scale: {risk}"
 
 
 def sampled_routes(overrides: dict) -> tuple[BorderModel, list]:
@@ -46,9 +48,11 @@ def sampled_routes(overrides: dict) -> tuple[BorderModel, list]:
 
 
 def terrain_exposure(model: BorderModel, route) -> float:
-    """Unscaled terrain exposure hazard along a route (per person)."""
-    hours = np.diff(route.enter_time)
-    return float((model.world.exposure[route.rows[:-1], route.cols[:-1]] * hours).sum())
+    """Unscaled terrain exposure hazard along a route (per person): half of each step in each of its two cells,
+    at that cell's hazard and walking time."""
+    rate = model.world.exposure[route.rows, route.cols] * model.planner.hours_per_km[route.rows, route.cols]
+    half_km = 0.5 * np.hypot(np.diff(route.rows), np.diff(route.cols)) * model.world.cell_km
+    return float((half_km * (rate[:-1] + rate[1:])).sum())
 
 
 def test_exposure_scale_bends_routes_through_the_hardship_price():

@@ -44,6 +44,17 @@ if TYPE_CHECKING:
 EXPOSURE_SUBSTEP_H = 0.25
 
 
+def nearest_index(km: np.ndarray, target_km: float) -> int:
+    """Index of the point of a path nearest to ``target_km`` along it (``km``: increasing distances from its
+    start; a target before the start or past the end gives the first or the last point)."""
+    i = int(np.searchsorted(km, target_km, side="left"))
+    if i >= len(km):
+        return len(km) - 1
+    if i > 0 and target_km - km[i - 1] < km[i] - target_km:
+        return i - 1
+    return i
+
+
 class Crossings:
     """Groups in transit and the record of every finished attempt.
 
@@ -165,8 +176,11 @@ class Crossings:
 
         The walk starts a distance drawn within ``traffickers.dropoff_km`` +/- ``dropoff_spread_km`` (along the
         path) before the line, or at the staging area if that is closer; it ends ``pickup_km`` beyond where
-        the path leaves the border zone, or at the destination if that is closer. ``u``: the uniform draw that
-        places the drop-off.
+        the path leaves the border zone (the zone's edge, halfway between the last cell in it and the first
+        beyond), or at the destination if that is closer. Each end is the cell whose centre lies nearest to
+        that distance along the path, so the walk is as long as asked on average at any cell size (the first
+        centre at or past it would cut the walk in by half a step on average, and lengthen the pick-up as much).
+        ``u``: the uniform draw that places the drop-off.
         """
         w = self.world
         cfg = self.cfg
@@ -175,10 +189,14 @@ class Crossings:
             return 0, n - 1
         km = route.km_along(w.cell_km)
         walk_km = max(0.0, cfg.dropoff_km + cfg.dropoff_spread_km * (2.0 * u - 1.0))
-        i0 = min(int(np.searchsorted(km, km[b] - walk_km, side="left")), b)
+        i0 = min(nearest_index(km, km[b] - walk_km), b)
         beyond = ~w.zone_mask[route.rows[b:], route.cols[b:]]
-        z = b + int(np.argmax(beyond)) if beyond.any() else n - 1
-        i1 = min(int(np.searchsorted(km, km[z] + cfg.pickup_km, side="left")), n - 1)
+        if beyond.any():
+            z = b + int(np.argmax(beyond))
+            edge_km = 0.5 * (km[z - 1] + km[z])
+        else:
+            edge_km = km[-1]
+        i1 = max(nearest_index(km, edge_km + cfg.pickup_km), b)
         return i0, i1
 
     def approach_hours(self, staging_cell: Cell, crossing: Cell) -> tuple[float, float]:
@@ -193,7 +211,7 @@ class Crossings:
             w = self.world
             path = self.planner.profile(self.planner.path(staging_cell, crossing))
             km = path.km_along(w.cell_km)
-            i0 = min(int(np.searchsorted(km, km[-1] - self.cfg.dropoff_km, side="left")), len(km) - 1)
+            i0 = nearest_index(km, km[-1] - self.cfg.dropoff_km)
             ride = self.ride_hours(w.km_of(staging_cell), w.km_of((int(path.rows[i0]), int(path.cols[i0]))))
             self._approach[key] = (ride if i0 > 0 else 0.0, float(path.enter_time[-1] - path.enter_time[i0]))
         return self._approach[key]

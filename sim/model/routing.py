@@ -38,8 +38,9 @@ class Route:
     enter_time: np.ndarray  # (n,) time at which cell i is entered; enter_time[0] = 0
     cum_sensor: np.ndarray  # (n,) fixed-sensor hazard accumulated before entering cell i
     cum_exposure: np.ndarray  # (n,) exposure hazard accumulated before entering cell i
-    sensor_rate: np.ndarray  # (n,) coverage of cell i (per hour)
-    exposure_rate: np.ndarray  # (n,) exposure hazard of cell i (per hour)
+    sensor_rate: np.ndarray  # (n,) mean coverage (per hour) over the step from cell i to cell i + 1 (step_rates);
+    # the last cell's own coverage (no step follows it, so a slice's last entry may differ: it is never used)
+    exposure_rate: np.ndarray  # (n,) mean exposure hazard (per hour) over the same step
     border_index: int  # index of the first border-line cell, or of a tunnel's exit (-1 if none)
     zone_exit_time: float  # time the group leaves the border zone on the destination side
     total_time: float
@@ -103,6 +104,21 @@ class Route:
         x = self.cols[i] + f * (self.cols[i + 1] - self.cols[i]) + 0.5
         y = self.rows[i] + f * (self.rows[i + 1] - self.rows[i]) + 0.5
         return x * cell_km, y * cell_km
+
+
+def step_rates(cell_rates: np.ndarray, step_km: np.ndarray, hours_per_km: np.ndarray, dwell: np.ndarray) -> np.ndarray:
+    """The mean hazard rate (per hour) over each step of a cell path, from cell ``i``'s centre to cell ``i + 1``'s.
+
+    Half of a step lies in each of its two cells (their common edge is halfway), walked at each cell's
+    speed, so the step's hazard is ``step_km / 2 x (rate_i x hours_per_km_i + rate_i+1 x hours_per_km_i+1)``,
+    over ``dwell_i`` hours. Charging the whole step at the first cell's rate would shift every raster half a
+    step back along the path, a length that grows with the cell. The last cell (no step) keeps its own rate.
+    """
+    rates = np.asarray(cell_rates, dtype=float).copy()
+    if len(rates) > 1:
+        hazard = 0.5 * step_km * (rates[:-1] * hours_per_km[:-1] + rates[1:] * hours_per_km[1:])
+        rates[:-1] = np.where(dwell[:-1] > 0, hazard / np.where(dwell[:-1] > 0, dwell[:-1], 1.0), rates[:-1])
+    return rates
 
 
 def grid_graph(cost_per_km: np.ndarray, cell_km: float):
@@ -225,8 +241,8 @@ class RoutePlanner:
         dwell = np.empty(len(cells))
         dwell[:-1] = step_km * 0.5 * (hours_per_km[:-1] + hours_per_km[1:])
         dwell[-1] = 0.0
-        sensor_rate = world.coverage[rows, cols].astype(float)
-        exposure_rate = (world.exposure[rows, cols] * self.exposure_scale).astype(float)
+        sensor_rate = step_rates(world.coverage[rows, cols], step_km, hours_per_km, dwell)
+        exposure_rate = step_rates(world.exposure[rows, cols] * self.exposure_scale, step_km, hours_per_km, dwell)
         if tunnel_segment is not None:
             i, kmh = tunnel_segment
             dwell[i] = step_km[i] / kmh
@@ -243,7 +259,11 @@ class RoutePlanner:
         if border_index >= 0:
             after = ~world.zone_mask[rows[border_index:], cols[border_index:]]
             if after.any():
-                zone_exit = enter[border_index + int(np.argmax(after))]
+                # The zone's edge lies between the last cell in it and the first beyond, halfway from centre to
+                # centre: the time there, not at the next centre (half a cell further, a length that grows with
+                # the cell).
+                beyond = border_index + int(np.argmax(after))
+                zone_exit = 0.5 * (enter[beyond - 1] + enter[beyond])
         return Route(
             rows=rows,
             cols=cols,
