@@ -170,6 +170,8 @@ TALLIES: dict[str, str] = {
         "coming, and people who scattered when a patrol met their group"
     ),
     "known_people_got_away": "people of groups seen between the ports that got across all the same",
+    "known_people_apprehended_in_focus": "people apprehended between the ports within border.focus_sector",
+    "foot_border_crossings_in_focus": "groups on foot that reached the border line within border.focus_sector",
     "patrol_hours": "patrol-unit hours on duty",
     "exposure_death_risk": "expected deaths from exposure (the sum over every piece of every walk)",
     "victims_misidentified": "victims screened as offenders",
@@ -411,6 +413,25 @@ OUTCOMES: tuple[Outcome, ...] = (
         "free operator or patrol, the trail lost, or out of the zone before the patrol caught up.",
         share("known_people_got_away", "known_people_apprehended", "known_people_turned_back"),
         label="got away (known attempts)",
+        daily=False,
+    ),
+    Outcome(
+        "sector_apprehension_share",
+        "share",
+        N,
+        "Share of the people apprehended between the ports who were apprehended in border.focus_sector (0 without "
+        "one): as San Diego's share of the south-west border's apprehensions, about 50% before Operation "
+        "Gatekeeper and 16% after (Cornelius 2001).",
+        ratio("known_people_apprehended_in_focus", "known_people_apprehended"),
+        daily=False,
+    ),
+    Outcome(
+        "sector_crossing_share",
+        "share",
+        N,
+        "Share of the groups on foot that reached the border line whose crossing point lies in "
+        "border.focus_sector (0 without one).",
+        ratio("foot_border_crossings_in_focus", "foot_border_crossings"),
         daily=False,
     ),
     Outcome(

@@ -444,6 +444,9 @@ class StubJourneys:
     def turn_back(self, person, network) -> None:
         self.turned_back.append(person.unique_id)
 
+    def in_focus(self, x_km: float) -> bool:
+        return False
+
 
 class StubMember:
     """A guide who is arrested, tried and, if convicted, serves a sentence: what happens is noted."""

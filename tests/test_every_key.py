@@ -468,6 +468,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.target_height_m": Perturb(8.0),
     "surveillance.night_detection_factor": Perturb(10.0, "extra_towers"),
     "surveillance.operators": Perturb(0, "extra_towers"),
+    "border.focus_sector": Perturb([0.0, 12.0]),
     "surveillance.alert_handling_minutes": Perturb(600.0, "false_alarms"),
     "surveillance.false_alarms_per_day": Perturb(200.0),
     "surveillance.false_alarm_dismissed_share": Perturb(1.0, "false_alarms"),
@@ -577,7 +578,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.tunnels[].capacity_per_day": Perturb(4.0, "tunnel"),
     # victims
     "crossers.per_day": Perturb(5.0),
-    "victims.protection": Perturb("none"),
+    "victims.protection": Perturb("none", "support_basic"),
     "victims.screening_training": Perturb(1.0),
     "victims.non_punishment": Perturb(True, "late_identification"),
     "victims.testify_probability": Perturb({"basic": 1.0}),

@@ -420,6 +420,12 @@ class Crossings:
             counters = self.ledger.counters
             counters["foot_border_crossings"] += 1
             counters["foot_blind_spot_crossings"] += blind_spot
+            counters["foot_border_crossings_in_focus"] += self.in_focus(group.crossing_xy[0])
+
+    def in_focus(self, x_km: float) -> bool:
+        """Whether a point ``x_km`` east of the west edge lies in ``border.focus_sector`` (never without one)."""
+        sector = self.world.scenario.border.focus_sector
+        return sector is not None and sector[0] <= x_km <= sector[1]
 
     def crossed(self, group: Group) -> None:
         """The group got across; one the agencies had seen between the ports got away (a known got-away)."""

@@ -88,6 +88,9 @@ class Lookouts(Protocol):
 class Journeys(Protocol):
     """The ends of crossing attempts, for the enforcement (:class:`~sim.model.crossings.Crossings`)."""
 
+    def in_focus(self, x_km: float) -> bool:
+        """Whether a point lies in ``border.focus_sector``."""
+
     def turn_back(self, person: Person, network: Network) -> None:
         """A person who scattered goes back to the staging area."""
 
