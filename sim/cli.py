@@ -113,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one simulation and write outcomes.json and timeseries.csv")
     _add_scenario(p)
     _add_run_options(p, out_help="output folder (default results/run-<scenario>-seed<S>)")
+    p.add_argument(
+        "--warmup-days",
+        type=int,
+        default=None,
+        help="days simulated first and not counted (default: the scenario's time.warmup_days); the run then "
+        "counts --days days",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = sub.add_parser("experiment", help="compare policies over seeded replications, with statistics and a report")
@@ -122,6 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default results/<experiment name>)")
     p.add_argument("--resume", action="store_true", help="finish an interrupted experiment")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no estimate of the duration")
+
+    p = sub.add_parser(
+        "settle",
+        help="how many days a scenario's outcomes take to settle (MSER-5 on daily series), to choose time.warmup_days",
+    )
+    _add_scenario(p)
+    p.add_argument("--days", type=int, default=365, help="simulated days per run, without warm-up (default 365)")
+    p.add_argument("--seeds", type=int, default=5, help="replications, each with its own seed (default 5)")
+    p.add_argument(
+        "--root-seed", type=int, default=0, help="seed from which the replications' seeds are derived (default 0)"
+    )
+    _add_set_option(p)
 
     p = sub.add_parser("animate", help="render an animated run to GIF or MP4")
     _add_scenario(p)
@@ -269,6 +288,12 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return experiment_command(args)
 
 
+def cmd_settle(args: argparse.Namespace) -> int:
+    from sim.experiment.warmup import settle_command
+
+    return settle_command(args)
+
+
 def cmd_animate(args: argparse.Namespace) -> int:
     from sim.viz.animate import animate_command
 
@@ -292,6 +317,7 @@ COMMANDS = {
     "map": cmd_map,
     "run": cmd_run,
     "experiment": cmd_experiment,
+    "settle": cmd_settle,
     "animate": cmd_animate,
     "app": cmd_app,
     "demo": cmd_demo,

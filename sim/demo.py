@@ -79,6 +79,8 @@ def run_demo(quick: bool = False) -> int:
             f"quick look, {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of {size}: "
             "too few to tell most policies apart; bordersim demo without --quick runs them all"
         )
+    if experiment.warmup_days:
+        size += f" (each run after a {experiment.warmup_days}-day warm-up, not counted)"
     out_dir = default_out_dir(experiment)
     set_aside_stale_results(experiment, out_dir)
     resume = out_dir.exists() and any(out_dir.iterdir())

@@ -1,4 +1,5 @@
-"""A run is a pure function: ``(scenario, overrides, seed, days) -> outcomes + daily series + crossings``.
+"""A run is a pure function: ``(scenario, overrides, seed, days, warmup_days) -> outcomes + daily series +
+crossings``.
 
 :func:`run` is what every experiment backend ships to workers, what EMA Workbench or SALib can
 call, and what makes results reproducible: the same arguments give byte-identical files.
@@ -26,7 +27,7 @@ from sim.schema import InputError, Problem, check_run_options
 if TYPE_CHECKING:
     from sim.world.geo import GeoFrame
 
-#: What determines a run's results, besides its (scenario, overrides, seed, days): the source of these parts
+#: What determines a run's results, besides its (scenario, overrides, seed, days, warm-up): the source of these parts
 #: of the package, and the numerical libraries (a new numpy can change the random streams).
 _MODEL_SOURCES = ("model", "world", "scenario", "schema.py", "metrics.py", "runner.py")
 _MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx", "shapely", "rasterio", "pyproj")
@@ -35,7 +36,7 @@ _MODEL_LIBRARIES = ("mesa", "numpy", "scipy", "networkx", "shapely", "rasterio",
 @functools.cache
 def model_version() -> str:
     """A hash of the code and library versions that make a run's results: results made under another
-    ``model_version`` may differ for the same (scenario, overrides, seed, days)."""
+    ``model_version`` may differ for the same (scenario, overrides, seed, days, warm-up)."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for part in _MODEL_SOURCES:
@@ -136,25 +137,31 @@ def run(
     seed: int = 0,
     days: float | None = None,
     progress: bool = False,
+    warmup_days: int | None = None,
 ) -> RunResult:
-    """Run one simulation.
+    """Run one simulation: ``warmup_days`` days not counted, then ``days`` counted days.
 
     Args:
         scenario: path of a scenario file (or a raw scenario dict).
         overrides: dotted-key overrides, as ``{"patrols.count": 12}`` or ``["patrols.count=12"]``.
         seed: seed of the model's random generator.
-        days: simulated days (default: the scenario's ``time.days``).
+        days: counted days (default: the scenario's ``time.days``).
         progress: show a progress bar on standard error.
+        warmup_days: days simulated first and not counted (default: the scenario's ``time.warmup_days``): the
+            outcomes, the daily series (day 1 = the first counted day) and the crossing records (their ``day``
+            counted from the same start) cover the counted days alone.
     """
     from sim import __version__
     from sim.model import BorderModel
     from sim.scenario import load_scenario
 
-    check_run_options(days, seed)
+    check_run_options(days, seed, warmup_days)
     loaded = load_scenario(scenario if isinstance(scenario, dict) else Path(scenario), overrides)
-    model = BorderModel(loaded, seed=seed)
+    model = BorderModel(loaded, seed=seed, warmup_days=warmup_days)
     days = loaded.spec.time.days if days is None else days
-    steps = math.ceil(days * model.steps_per_day - 1e-9)  # whole days, also when a step does not divide a day
+    warmup = model.warmup_days
+    # Whole days, also when a step does not divide a day.
+    steps = math.ceil((warmup + days) * model.steps_per_day - 1e-9)
     bar = _progress(steps, progress, loaded.spec.name)
     chunk = max(1, steps // 200)
     for done in range(0, steps, chunk):
@@ -178,6 +185,7 @@ def run(
         }
     )
     outcomes["days"] = days
+    outcomes["warmup_days"] = warmup
     outcomes["seed"] = seed
     outcomes["scenario"] = loaded.spec.name
     outcomes["scenario_hash"] = loaded.hash()
@@ -185,7 +193,10 @@ def run(
     outcomes["extra_tower_sites_km"] = [[round(x, 3), round(y, 3)] for x, y in model.world.extra_tower_sites_km]
     outcomes["version"] = __version__
     timeseries = [_clean(row) for row in model.accounts.timeseries]
-    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(model.crossings.log), geo=model.world.geo)
+    crossings = (
+        [r | {"day": round(r["day"] - warmup, 3)} for r in model.crossings.log] if warmup else model.crossings.log
+    )
+    return RunResult(outcomes=outcomes, timeseries=timeseries, crossings=list(crossings), geo=model.world.geo)
 
 
 def _clean(row: dict) -> dict:
@@ -241,16 +252,26 @@ def summary_table(outcomes: dict[str, Any]) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``bordersim run SCENARIO [--days D] [--seed S] [--set k=v]... [--out DIR]``."""
+    """``bordersim run SCENARIO [--days D] [--warmup-days W] [--seed S] [--set k=v]... [--out DIR]``."""
     if args.out:  # a folder that cannot be made is reported before the run, not after it
         if Path(args.out).is_file():
             raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the run's files")])
         Path(args.out).mkdir(parents=True, exist_ok=True)
     from sim.scenario import load_scenario
 
-    check_run_options(args.days, args.seed)
-    warn_if_long(load_scenario(args.scenario, args.overrides).spec, args.days)
-    result = run(args.scenario, args.overrides, seed=args.seed, days=args.days, progress=not args.quiet)
+    check_run_options(args.days, args.seed, args.warmup_days)
+    spec = load_scenario(args.scenario, args.overrides).spec
+    days = spec.time.days if args.days is None else args.days
+    warmup = spec.time.warmup_days if args.warmup_days is None else args.warmup_days
+    warn_if_long(spec, days + warmup)
+    result = run(
+        args.scenario,
+        args.overrides,
+        seed=args.seed,
+        days=args.days,
+        progress=not args.quiet,
+        warmup_days=args.warmup_days,
+    )
     name = result.outcomes["scenario"]
     out = Path(args.out) if args.out else Path("results") / f"run-{name}-seed{args.seed}"
     write_result(result, out)

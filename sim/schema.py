@@ -58,11 +58,20 @@ class InputError(Exception):
 MAX_RUN_DAYS = 3650.0
 
 
-def check_run_options(days: float | None = None, seed: Any = 0) -> None:
-    """Refuse a run length or seed the model cannot use, with the option named (``--days``, ``--seed``)."""
+def check_run_options(days: float | None = None, seed: Any = 0, warmup_days: Any = None) -> None:
+    """Refuse a run length, seed or warm-up the model cannot use, with the option named (``--days``, ``--seed``,
+    ``--warmup-days``)."""
     problems = []
     if days is not None and not (isinstance(days, numbers.Real) and 0 < days <= MAX_RUN_DAYS):
         problems.append(Problem("--days", "", f"given {days}; allowed: a number > 0 and <= {MAX_RUN_DAYS:g} (days)"))
+    if warmup_days is not None and (
+        isinstance(warmup_days, bool)
+        or not isinstance(warmup_days, numbers.Integral)
+        or not 0 <= warmup_days <= MAX_RUN_DAYS
+    ):
+        problems.append(
+            Problem("--warmup-days", "", f"given {warmup_days!r}; allowed: a whole number >= 0 and <= {MAX_RUN_DAYS:g}")
+        )
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         problems.append(Problem("--seed", "", f"given {seed!r}; allowed: a whole number >= 0"))
     if problems:

@@ -88,6 +88,12 @@ def test_estimate_adds_the_measured_cost_of_a_day_over_the_runs_and_workers():
     assert estimate.describe().startswith("estimated duration: about 10 seconds for 6 runs on 2 workers (")
     assert "trial runs of 1 and 4 days" in estimate.describe()
     assert estimate_duration([], workers=2) is None
+    # A warm-up costs as much as counted days: 30 days after 30 of warm-up are estimated as 60.
+    warm = RunTask(
+        "baseline", 0, {}, 0, 1, str(SCENARIO), {}, 30.0, "tests.test_experiment_fakes:day_paced_run", warmup_days=30
+    )
+    warmed = estimate_duration([warm] * 6, workers=2)
+    assert warmed is not None and 3 * 60 * PACED_DAY_S * 0.9 < warmed.seconds < 3 * 60 * PACED_DAY_S * 1.5
 
 
 @pytest.mark.parametrize(

@@ -421,6 +421,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     # time
     "time.step_minutes": Perturb(20.0),
     "time.days": Perturb(4.0),
+    "time.warmup_days": Perturb(2),
     "time.start_hour": Perturb(12.0),
     "time.start_day_of_year": Perturb(196, "deadly"),
     "time.dusk_hour": Perturb(12.0),
@@ -692,7 +693,7 @@ def world_digest(world: World) -> tuple:
     )
 
 
-PROVENANCE = ("scenario", "scenario_hash", "overrides", "version", "seed", "days")
+PROVENANCE = ("scenario", "scenario_hash", "overrides", "version", "seed", "days", "warmup_days")
 
 
 def run_digest(scenario: Path | dict, overrides: dict) -> tuple:

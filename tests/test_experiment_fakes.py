@@ -32,7 +32,14 @@ class FakeResult:
     crossings: list[dict]
 
 
-def fake_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+def fake_run(
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
+):
     """Outcomes drawn from the seed, shifted by a stable amount per distinct set of overrides."""
     overrides = dict(overrides or {})
     shift = zlib.crc32(json.dumps(overrides, sort_keys=True).encode()) % 7
@@ -60,13 +67,27 @@ def fake_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | 
     return FakeResult(outcomes, timeseries, crossings)
 
 
-def slow_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+def slow_run(
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
+):
     """``fake_run`` taking a quarter of a second, so a test can kill an experiment part-way."""
     time.sleep(0.25)
     return fake_run(scenario, overrides, seed, days, progress)
 
 
-def paced_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+def paced_run(
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
+):
     """``fake_run`` taking ``$BORDERSIM_TEST_RUN_S`` seconds (default 0): slow in a process a test stops, instant
     when the same experiment (same fingerprint) is resumed in the test's own process."""
     time.sleep(float(os.environ.get("BORDERSIM_TEST_RUN_S", "0")))
@@ -78,21 +99,41 @@ PACED_DAY_S = 0.02
 
 
 def day_paced_run(
-    scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
 ):
-    """``fake_run`` taking :data:`PACED_DAY_S` seconds a simulated day, nothing to start: a known cost to estimate."""
-    time.sleep(PACED_DAY_S * float(days or 5))
+    """``fake_run`` taking :data:`PACED_DAY_S` seconds a simulated day (warm-up days included), nothing to start:
+    a known cost to estimate."""
+    time.sleep(PACED_DAY_S * (float(days or 5) + (warmup_days or 0)))
     return fake_run(scenario, overrides, seed, days, progress)
 
 
-def failing_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+def failing_run(
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
+):
     """``fake_run`` that raises for one task: replication 1 (of root seed 7) under full data sharing."""
     if seed == FAIL_SEED and dict(overrides or {}).get("agencies.sharing") == "full":
         raise ValueError("simulated model failure")
     return fake_run(scenario, overrides, seed, days, progress)
 
 
-def dying_run(scenario: Any, overrides: Any = None, seed: int = 0, days: float | None = None, progress: bool = False):
+def dying_run(
+    scenario: Any,
+    overrides: Any = None,
+    seed: int = 0,
+    days: float | None = None,
+    progress: bool = False,
+    warmup_days: int | None = None,
+):
     """``fake_run``, except that it kills its own process part-way (SIGKILL, as the out-of-memory killer or an
     operator would) when told so by a file beside the scenario: ``die-once`` (the first call to remove the file
     dies) or ``die-always``. Files, not environment variables: worker processes may have started before."""

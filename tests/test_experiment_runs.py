@@ -36,7 +36,7 @@ scenario = "{SCENARIO}"
 days = {days}
 replications = {replications}
 root_seed = 7
-outcomes = ["interdictions", "deaths_in_transit", "wrongful_detentions", "cost"]
+outcomes = ["interdictions", "deaths_in_transit", "false_match_detentions", "cost"]
 run_function = "{run_function}"
 
 [policies.sharing]

@@ -5,12 +5,15 @@ a port, towers, patrols) and a small procedural one (ridges, a road, a port, a t
 steps). After each step the test checks that victims are conserved and each is counted in exactly
 one state, that each victim is where that state says (in transit: in a group under way; recruited:
 waiting on one forming list of its own network), that every group under way is its guide's, that
-every cell agent stands on a passable cell (and a patrol's cell is the one under its position in
+every cell agent but a sensor stands on a passable cell (and a patrol's cell is the one under its position in
 km), that each network's roster holds every registered member once and nobody else (its length
 equals its count by status: active, detained, serving a sentence), that members serving a sentence
 are off the map and all others on it, that no count is negative, that finished attempts never exceed
-attempts, and that the daily series has exactly one row per completed simulated day. The same
-checker steps every shipped scenario in tests/test_shipped_scenarios.py.
+attempts, and that the daily series has exactly one row per completed counted day. After a warm-up
+(``time.warmup_days``) the same hold of the people on the books, with what the warm-up left under way: the
+victims on the books are those carried plus those recruited since, and the attempts finished are at most those
+begun since plus the groups under way at its end. The same checker steps every shipped scenario in
+tests/test_shipped_scenarios.py.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from sim.model import BorderModel
+from sim.model.agents.fixed import Sensor
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Trafficker, TraffickerStatus
@@ -81,10 +85,16 @@ def check_invariants(model: BorderModel) -> list[str]:
     outcomes = model.outcomes()
     by_state = model.victims_by_state()
 
-    # People: conserved, each counted once, among victims or migrants, in the state they are in.
-    if sum(by_state.values()) != outcomes["victims_recruited"]:
-        problems.append(f"step {step}: victims by state sum to {sum(by_state.values())}, recruited {outcomes}")
-    people = list(model.agents_by_type.get(Person, []))
+    # People: conserved, each counted once, among victims or migrants, in the state they are in (of those on
+    # the books: after a warm-up, those whose story did not end in it).
+    carried = model.accounts.carried
+    on_books = carried["victims"] + outcomes["victims_recruited"]
+    if sum(by_state.values()) != on_books:
+        problems.append(
+            f"step {step}: victims by state sum to {sum(by_state.values())}, carried {carried['victims']} + "
+            f"recruited {outcomes['victims_recruited']}"
+        )
+    people = [p for p in model.agents_by_type.get(Person, []) if model.accounts.on_books(p)]
     for trafficked, counted in ((True, by_state), (False, model.migrants_by_state())):
         recount = Counter(p.state.value for p in people if p.trafficked is trafficked)
         expected = {state.value: recount.get(state.value, 0) for state in PersonState}
@@ -92,8 +102,8 @@ def check_invariants(model: BorderModel) -> list[str]:
             kind = "victim" if trafficked else "migrant"
             problems.append(f"step {step}: {kind} counters {counted} but a recount of Person agents gives {expected}")
     victims = [p for p in people if p.trafficked]
-    if len(victims) != outcomes["victims_recruited"]:
-        problems.append(f"step {step}: {len(victims)} victims among the people but {outcomes['victims_recruited']}")
+    if len(victims) != on_books:
+        problems.append(f"step {step}: {len(victims)} victims among the people on the books but {on_books}")
     # Where each person is: in transit, in an active group that lists them; waiting, on exactly one forming
     # list of their own network; in any other state, on no forming list.
     waiting = Counter(
@@ -116,9 +126,12 @@ def check_invariants(model: BorderModel) -> list[str]:
         elif person.state is not PersonState.WAITING and lists:
             problems.append(f"step {step}: {person.state.value} person {person.unique_id} still on a forming list")
 
-    # Agents with a cell: on passable cells; patrols on the cell under their position.
+    # Agents with a cell: on passable cells (but sensors, which the schema lets stand anywhere on the map: a
+    # camera over a river that is not the border stands in water); patrols on the cell under their position.
     world = model.world
     for agent in model.agents:
+        if isinstance(agent, Sensor):
+            continue
         if getattr(agent, "cell", None) is not None and not world.passable[agent.cell]:
             problems.append(f"step {step}: {type(agent).__name__} {agent.unique_id} on impassable cell")
     force = model.patrol_force
@@ -177,11 +190,14 @@ def check_invariants(model: BorderModel) -> list[str]:
         if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)) and value < 0:
             problems.append(f"step {step}: outcome {name} = {value} < 0")
     finished = outcomes["crossings_succeeded"] + outcomes["interdictions"]
-    if finished > outcomes["crossings_attempted"]:
-        problems.append(f"step {step}: {finished} finished attempts but {outcomes['crossings_attempted']} attempted")
+    if finished > outcomes["crossings_attempted"] + carried["groups"]:
+        problems.append(
+            f"step {step}: {finished} finished attempts but {outcomes['crossings_attempted']} attempted and "
+            f"{carried['groups']} under way after the warm-up"
+        )
 
-    # Daily series: one row per completed simulated day (by model hours), days numbered 1, 2, ...
-    days_done = math.floor(model.hours / 24.0 + 1e-9)
+    # Daily series: one row per completed counted day (by model hours), days numbered 1, 2, ...
+    days_done = max(0, math.floor(model.hours / 24.0 + 1e-9) - model.warmup_days)
     days = [row["day"] for row in model.accounts.timeseries]
     if days != list(range(1, days_done + 1)):
         problems.append(f"step {step}: {days_done} days completed but time series days are {days}")

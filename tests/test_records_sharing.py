@@ -3,7 +3,7 @@
 Unit tests of the rules in :mod:`sim.model.intel` (who sees which record when, retention, matching), and
 mechanism tests on scenarios/two_nations.toml with paired seeds (replication i of both arms uses seed i):
 linked records raise the share of investigations that succeed, no sharing means no recognition across
-agencies, a higher false-match rate raises false matches and wrongful detentions, and a case needs the
+agencies, a higher false-match rate raises false matches and false-match detentions, and a case needs the
 cooperation lever's delay exactly when it uses evidence held across the border. Invariants: every record
 belongs to exactly one agency, and no record outlives its retention.
 """
@@ -223,17 +223,17 @@ def test_no_sharing_means_no_recognition_across_agencies():
 
 
 @pytest.mark.slow
-def test_a_higher_false_match_rate_raises_false_matches_and_wrongful_detentions():
+def test_a_higher_false_match_rate_raises_false_matches_and_false_match_detentions():
     low = {"agencies.sharing": "full", "agencies.false_match_rate": 1e-5, "agencies.biometric_false_match_rate": 1e-6}
     high = low | {"agencies.false_match_rate": 1e-3, "agencies.biometric_false_match_rate": 1e-4}
     outcomes = {
         name: np.array(
-            [[run_model(o, 60, s).outcomes()[k] for k in ("false_matches", "wrongful_detentions")] for s in SEEDS],
+            [[run_model(o, 60, s).outcomes()[k] for k in ("false_matches", "false_match_detentions")] for s in SEEDS],
             dtype=float,
         )
         for name, o in (("low", low), ("high", high))
     }
-    for i, outcome in enumerate(("false_matches", "wrongful_detentions")):
+    for i, outcome in enumerate(("false_matches", "false_match_detentions")):
         # The effect is multiplicative (the rate scales the false matches): a paired t-test on the log counts.
         high, low = np.log1p(outcomes["high"][:, i]), np.log1p(outcomes["low"][:, i])
         test = stats.ttest_rel(high, low, alternative="greater")

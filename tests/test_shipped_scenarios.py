@@ -185,7 +185,7 @@ def summary(model: BorderModel, probe: Probe) -> dict[str, object]:
     vehicle = [w.cell_of(c["x_km"], c["y_km"]) for c in at_line if c["mode"] == "vehicle"]
     keys = ("victims_recruited", "victims_delivered", "victims_rescued", "victims_misidentified", "deaths_in_transit")
     keys += ("crossings_attempted", "crossings_succeeded", "detections", "interdictions", "interdictions_by_patrol")
-    keys += ("interdictions_by_sensor", "interdictions_at_port", "traffickers_arrested", "wrongful_detentions")
+    keys += ("interdictions_by_sensor", "interdictions_at_port", "traffickers_arrested", "checkpoint_false_alarms")
     return {
         **{k: o[k] for k in keys},
         "results": dict(Counter(f"{c['mode']}:{c['result']}" for c in model.crossings.log)),

@@ -1,6 +1,6 @@
 """Where runs execute: in this process, in local worker processes, or on a Dask cluster.
 
-A run is a pure function of its :class:`RunTask` (scenario, overrides, seed, days), so every
+A run is a pure function of its :class:`RunTask` (scenario, overrides, seed, days, warm-up), so every
 backend returns the same record for the same task; they differ only in where the work happens.
 Each backend yields records as runs finish (in any order) and keeps a bounded number of tasks in
 flight, so the coordinating process holds only a few results at a time however many runs there are.
@@ -47,7 +47,8 @@ class RunTask:
         seed: the run's seed (the same for every policy in a replication).
         scenario: path of the scenario file.
         overrides: dotted key -> value applied to the scenario.
-        days: simulated days.
+        days: counted days.
+        warmup_days: days simulated first, not counted.
         run_function: ``module:function`` performing the run.
     """
 
@@ -60,6 +61,7 @@ class RunTask:
     overrides: dict[str, Any]
     days: float
     run_function: str = "sim.runner:run"
+    warmup_days: int = 0
 
     @property
     def key(self) -> str:
@@ -90,7 +92,14 @@ def execute_task(task: RunTask) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         run = resolve_run_function(task.run_function)
-        result = run(task.scenario, dict(task.overrides), seed=task.seed, days=task.days, progress=False)
+        result = run(
+            task.scenario,
+            dict(task.overrides),
+            seed=task.seed,
+            days=task.days,
+            progress=False,
+            warmup_days=task.warmup_days,
+        )
         row.update(status="ok", error="", **flatten_outcomes(result.outcomes))
         timeseries = [{**keys, **r} for r in result.timeseries]
         crossings = [{**keys, **r} for r in result.crossings]

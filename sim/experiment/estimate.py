@@ -1,11 +1,12 @@
 """How long an experiment will take, measured before it starts.
 
-The coordinator performs the first run to do (the baseline of replication 0, usually) for a day and for a few
-days with the experiment's own run function, timing both: the difference gives the cost of a simulated day, the
-rest the cost of starting a run (loading the scenario, building the world). A run of ``days`` then costs about
-``start + days x per_day``, and the runs to do are spread over the workers. Two things it cannot see: a day late in
-a run costs a little more than an early one (people taken across stay agents; on desert_sector a 180-day run took
-2.0 s where the trial predicted 1.9 s), and workers that share a busy core run slower than the trial did.
+The coordinator performs the first run to do (the baseline of replication 0, usually) for a day and for a few days
+with the experiment's own run function, timing both: the difference gives the cost of a simulated day, the rest the
+cost of starting a run (loading the scenario, building the world). A run of ``days`` after a warm-up of
+``warmup_days`` then costs about ``start + (warmup_days + days) x per_day``, and the runs to do are spread over the
+workers. Two things it cannot see: a day late in a run costs a little more than an early one (people taken across
+stay agents; on desert_sector a 180-day run took 2.0 s where the trial predicted 1.9 s), and workers that share a
+busy core run slower than the trial did.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def format_duration(seconds: float) -> str:
 def _timed(task: RunTask, days: float) -> float:
     run = resolve_run_function(task.run_function)
     started = time.perf_counter()
-    run(task.scenario, dict(task.overrides), seed=task.seed, days=days, progress=False)
+    run(task.scenario, dict(task.overrides), seed=task.seed, days=days, progress=False, warmup_days=0)
     return time.perf_counter() - started
 
 
@@ -62,7 +63,7 @@ def estimate_duration(todo: list[RunTask], workers: int) -> Estimate | None:
     if not todo:
         return None
     task = todo[0]
-    days = max(task.days for task in todo)
+    days = max(task.days + task.warmup_days for task in todo)  # a warm-up costs as much as counted days
     short = min(1.0, days)
     try:
         first = _timed(task, short)  # also imports the model and warms its caches

@@ -83,6 +83,7 @@ def build_tasks(experiment: Experiment) -> list[RunTask]:
                         overrides=experiment.run_overrides(policy, point),
                         days=experiment.days,
                         run_function=experiment.run_function,
+                        warmup_days=experiment.warmup_days,
                     )
                 )
     return tasks
@@ -279,6 +280,7 @@ def _new_manifest(experiment: Experiment, mark: str) -> dict[str, Any]:
             "contents": scenario_text,
         },
         "days": experiment.days,
+        "warmup_days": experiment.warmup_days,
         "replications": experiment.replications,
         "root_seed": experiment.root_seed,
         "seeds": seeds,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.metrics import OUTCOMES
-from sim.schema import Builder, InputError, Problem, parse_value, read_toml, spec
+from sim.schema import MAX_RUN_DAYS, Builder, InputError, Problem, parse_value, read_toml, spec
 
 #: Name of the reference policy every other policy is compared with.
 BASELINE = "baseline"
@@ -40,6 +40,14 @@ class ExperimentSection:
     description: str = spec("", doc="What the experiment asks, in a sentence or two (shown in the report).")
     days: float | None = spec(
         None, doc="Simulated days per run (default: the scenario's time.days).", unit="days", gt=0
+    )
+    warmup_days: int | None = spec(
+        None,
+        doc="Days each run simulates before its counted days, not counted (default: the scenario's "
+        "time.warmup_days); the same for every policy.",
+        unit="days",
+        ge=0,
+        le=MAX_RUN_DAYS,
     )
     outcomes: list[str] = spec(
         default_factory=lambda: [o.name for o in OUTCOMES],
@@ -91,7 +99,8 @@ class Experiment:
         description: free text for the report.
         path: the experiment file.
         scenario_path: the scenario file, resolved against the experiment file's folder.
-        days: simulated days per run.
+        days: counted days per run.
+        warmup_days: days each run simulates first, not counted.
         replications: runs per policy and sweep point.
         root_seed: root of the replication seeds.
         outcomes: names of the outcomes of interest, in :data:`sim.metrics.OUTCOMES` order.
@@ -113,6 +122,7 @@ class Experiment:
     sweep: dict[str, list[Any]] = field(default_factory=dict)
     run_function: str = DEFAULT_RUN_FUNCTION
     raw: dict = field(default_factory=dict, repr=False)
+    warmup_days: int = 0
 
     @property
     def policy_names(self) -> list[str]:
@@ -151,7 +161,8 @@ class Experiment:
     def reproduce_command(self, policy: Policy, sweep_point: dict[str, Any], seed: int | str) -> str:
         """The ``bordersim run`` command line that repeats one run of this experiment exactly."""
         scenario = _display_path(self.scenario_path)
-        words = ["bordersim", "run", scenario, "--days", f"{self.days:g}", "--seed", str(seed)]
+        words = ["bordersim", "run", scenario, "--days", f"{self.days:g}", "--warmup-days", str(self.warmup_days)]
+        words += ["--seed", str(seed)]
         for key, value in self.run_overrides(policy, sweep_point).items():
             words += ["--set", f"{key}={format_value(value)}"]
         return " ".join(shlex.quote(w) if not w.startswith("{") else w for w in words)
@@ -218,11 +229,13 @@ def load_experiment(path: str | Path) -> Experiment:
     sweep = flatten_overrides(parsed.sweep)
     _check_policy_names(own, builder)
     _check_sweep(sweep, own, builder)
+    _check_warmup_not_a_policy(baseline, own, sweep, builder)
     if builder.problems:
         raise InputError(builder.problems)
     others = (Policy(name, table, {**baseline, **table}) for name, table in own.items())
     policies = (Policy(BASELINE, {}, dict(baseline)), *others)
     days = section.days if section.days is not None else _scenario_days(scenario_path, baseline, file)
+    warmup = section.warmup_days if section.warmup_days is not None else _scenario_warmup(scenario_path, baseline)
     experiment = Experiment(
         name=section.name,
         description=section.description,
@@ -236,6 +249,7 @@ def load_experiment(path: str | Path) -> Experiment:
         sweep=sweep,
         run_function=section.run_function,
         raw=raw,
+        warmup_days=int(warmup),
     )
     _check_overrides_against_scenario(experiment, builder)
     if builder.problems:
@@ -279,6 +293,29 @@ def _check_sweep(sweep: dict[str, Any], own: dict[str, dict[str, Any]], builder:
                 builder.fail(
                     f'policies.{name}."{key}"', "this key is also varied by [sweep]; a policy may not fix it as well"
                 )
+
+
+def _check_warmup_not_a_policy(
+    baseline: dict[str, Any], own: dict[str, dict[str, Any]], sweep: dict[str, Any], builder: Builder
+) -> None:
+    """The warm-up is the experiment's, the same for every run: refuse it as an override."""
+    key = "time.warmup_days"
+    tables = [("baseline", baseline), ("sweep", sweep), *((f"policies.{n}", t) for n, t in own.items())]
+    for section, table in tables:
+        if key in table:
+            builder.fail(
+                f'{section}."{key}"',
+                "the warm-up is the same for every run: set warmup_days under [experiment] instead",
+            )
+
+
+def _scenario_warmup(scenario_path: Path, baseline: dict[str, Any]) -> int:
+    from sim.scenario import load_scenario
+
+    try:
+        return load_scenario(scenario_path, baseline).spec.time.warmup_days
+    except InputError:
+        return 0  # the same problems are reported with their keys by the override check
 
 
 def _scenario_days(scenario_path: Path, baseline: dict[str, Any], file: str) -> float:

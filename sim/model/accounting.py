@@ -10,12 +10,19 @@ It is given what it reads, never the model: the scenario (for the prices), the w
 checkpoints, networks and intelligence exchange whose figures the measures include. The mechanisms report to
 it through :class:`~sim.model.interfaces.Ledger` (its counters, :meth:`Accounts.note_event`,
 :meth:`Accounts.sentence_started`); the people, as agents, through :meth:`Accounts.person_changed`.
+
+A warm-up (``time.warmup_days``) ends with :meth:`Accounts.open_books`: the books start afresh while the world
+carries on. Events are counted when they happen, so every count (tallies, court figures, checkpoints' and
+records' counts) and every cost covers the counted period alone; stocks (people waiting, in transit, held or
+exploited at the destination, open cases, active members, fees, records held) are read at the end, whenever
+what they hold began; the survival means (days to verdict, days to dismantle) follow the cases and networks
+whose clock started in the counted period. docs/model.md ("Warm-up") gives the rule outcome by outcome.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +40,10 @@ if TYPE_CHECKING:
     from sim.model.legal import CourtSystem
     from sim.scenario import Scenario
     from sim.world import SensorSite
+
+
+#: The states a person's story ends in: a person in one of them at the end of a warm-up leaves the books.
+CLOSED_STATES = frozenset({PersonState.DIED, PersonState.STOPPED, PersonState.RESCUED, PersonState.SUPPORTED})
 
 
 class Tallies(dict):
@@ -91,6 +102,52 @@ class Accounts:
         # the scheduled events that ran before the step itself (for animation and the app).
         self.recent_events: list[tuple[str, float, float]] = []
         self._event_steps: list[int] = []
+        #: Model day at which the counted period began (0 without a warm-up; set by :meth:`open_books`).
+        self.counted_from_day = 0.0
+        #: What a warm-up leaves under way into the counted period: victims and migrants on the books, and
+        #: groups under way (their attempts were counted in the warm-up, how they end is counted now).
+        self.carried = {"victims": 0, "migrants": 0, "groups": 0}
+        self._off_books: set[int] = set()  # id() of the people whose story ended during the warm-up
+        self._opening: dict[str, float] = {}  # counts other parts keep, as they stood when the books opened
+
+    # -- the end of a warm-up -----------------------------------------------------------------------
+    def open_books(self, agents: Iterable[object], groups_under_way: int = 0) -> None:
+        """Start the books afresh now, at the end of a warm-up; the world carries on.
+
+        The tallies restart at 0; the counts the courts, checkpoints and records keep are read from now on (the
+        courts restart theirs, the others' are read as their change since now); costs accrue from now. Of the people
+        among ``agents`` (every person taken on so far), those whose story is over (dead, deterred, rescued or
+        supported: :data:`CLOSED_STATES`) leave the books, and every later change of theirs is ignored; the others
+        (waiting, in transit, held, exploited at the destination) are carried, so people by state hold what happened
+        to them since and the stocks they are in at the end. ``groups_under_way`` is noted in :attr:`carried`.
+        """
+        self.counters = Tallies()
+        self.counted_from_day = self.timeline.days
+        victims = migrants = 0
+        for person in (agent for agent in agents if isinstance(agent, Person)):
+            if person.state in CLOSED_STATES:
+                self._off_books.add(id(person))
+            elif person.trafficked:
+                victims += 1
+            else:
+                migrants += 1
+        self.carried = {"victims": victims, "migrants": migrants, "groups": groups_under_way}
+        for counts in (self.victim_counts, self.migrant_counts):
+            for state in CLOSED_STATES:
+                counts[state] = 0
+        self.courts.open_books()
+        self._opening = {
+            "checkpoints.inspections": sum(cp.inspections for cp in self.checkpoints),
+            "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in self.checkpoints),
+        } | {k: v for k, v in self.intel.measures().items() if k in _RECORD_COUNTS}
+
+    def on_books(self, person: Person) -> bool:
+        """Whether ``person`` is counted (not one whose story ended during a warm-up)."""
+        return id(person) not in self._off_books
+
+    def _since_opening(self, name: str, now: float) -> float:
+        """A count another part keeps, less what it stood at when the books opened."""
+        return now - self._opening.get(name, 0)
 
     # -- events of the current step, for displays ---------------------------------------------------
     def note_event(self, kind: str, x_km: float, y_km: float) -> None:
@@ -106,18 +163,28 @@ class Accounts:
 
     # -- people -----------------------------------------------------------------------------------------
     def person_changed(self, person: Person, old: PersonState | None, new: PersonState) -> None:
-        """A person entered state ``new`` (from ``old``, or newly taken on)."""
+        """A person entered state ``new`` (from ``old``, or newly taken on).
+
+        Support that starts is priced whoever the person is; a person who left the books at the end of a
+        warm-up (:meth:`open_books`) is not counted otherwise.
+        """
+        if new is PersonState.SUPPORTED and old is not PersonState.SUPPORTED:
+            self.support_started_days.append(self.timeline.days)
+        if id(person) in self._off_books:
+            return
         counts = self.victim_counts if person.trafficked else self.migrant_counts
         if old is not None:
             counts[old] -= 1
+        elif person.trafficked:
+            self.counters["victims_taken_on"] += 1
         counts[new] += 1
-        if new is PersonState.SUPPORTED and old is not PersonState.SUPPORTED:
-            self.support_started_days.append(self.timeline.days)
         if new is PersonState.ARRIVED:
             self.counters["people_arrived"] += 1
 
     def person_retyped(self, migrant: Person) -> None:
         """A smuggled migrant fell into debt bondage: counted among the victims from now on."""
+        if id(migrant) in self._off_books:
+            return
         self.migrant_counts[migrant.state] -= 1
         self.victim_counts[migrant.state] += 1
         self.counters["victims_in_debt_bondage"] += 1
@@ -139,15 +206,16 @@ class Accounts:
         Running costs accrue with time (sensors, investigators, sharing, courts) or with use (patrol
         hours on duty, secondary inspections, accused-days in pretrial detention, prisoner-days of the
         sentences served so far, victim-days of support up to ``victims.support_days`` each); capital
-        costs of sensors are spread evenly over their service life.
+        costs of sensors are spread evenly over their service life. Only what is spent in the counted period
+        counts (after a warm-up: the days of a sentence or of support that fall in it).
         """
         s, c = self.spec, self.counters
-        now = self.timeline.days
-        years = now / 365.0
+        now, start = self.timeline.days, self.counted_from_day
+        years = (now - start) / 365.0
         sentences = np.array(self.sentences, dtype=float).reshape(-1, 2)
-        prison_days = float(np.clip(now - sentences[:, 0], 0.0, sentences[:, 1]).sum())
+        prison_days = _overlap_days(sentences[:, 0], sentences[:, 1], start, now)
         started = np.array(self.support_started_days, dtype=float)
-        support_days = float(np.minimum(now - started, s.victims.support_days).sum())
+        support_days = _overlap_days(started, np.full(started.shape, float(s.victims.support_days)), start, now)
         per_support_day = (
             s.victims.cost_per_support_day_strong
             if s.victims.protection == "strong"
@@ -159,11 +227,14 @@ class Accounts:
             "patrols": c["patrol_hours"] * s.patrols.cost_per_hour,
             "sensors_operation": sum(x.cost_per_year for x in sensors) * years,
             "sensors_capital": sum(x.capital_cost_per_year for x in sensors) * years,
-            "port_inspections": sum(cp.inspections for cp in checkpoints) * s.checkpoints.cost_per_inspection,
+            "port_inspections": self._since_opening(
+                "checkpoints.inspections", sum(cp.inspections for cp in checkpoints)
+            )
+            * s.checkpoints.cost_per_inspection,
             "investigators": sum(a.investigators * a.cost_per_investigator_per_year for a in agencies.members) * years,
             "intelligence_sharing": (agencies.sharing != "none") * agencies.sharing_cost_per_year * years,
             "joint_team": self.intel.has_joint_team * agencies.joint_team_cost_per_year * years,
-            "courts": courts.cost(now),
+            "courts": courts.cost(now - start),
             "pretrial_detention": float(courts.detention_days) * s.legal.cost_per_detention_day,
             "prisons": prison_days / 365.0 * s.legal.cost_per_prison_year,
             "victim_support": support_days * per_support_day,
@@ -186,22 +257,25 @@ class Accounts:
                 "courts.backlog": courts.backlog,
                 "courts.days_to_verdict": courts.days_to_verdict_estimate(),
                 "courts.utilisation": courts.utilisation,
-                "checkpoints.wrongful_detentions": sum(cp.wrongful_detentions for cp in self.checkpoints),
+                "checkpoints.wrongful_detentions": self._since_opening(
+                    "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)
+                ),
                 "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
                 "networks.mean_fee": float(np.mean([n.fee for n in networks])) if networks else 0.0,
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )
-        m.update(self.intel.measures())
+        m.update({k: self._since_opening(k, v) if k in _RECORD_COUNTS else v for k, v in self.intel.measures().items()})
         m.update({f"cost.{item}": value for item, value in self.cost_items().items()})
         return m
 
     def days_to_dismantle(self) -> float:
         """Mean days from a network's first arrest to its dismantling: the Kaplan-Meier (1958) restricted mean
-        over the networks with an arrest, those still standing censored at their time since it; NaN until one
-        is dismantled (the mean is undefined with no event)."""
-        now = self.timeline.days
-        pursued = [n for n in self.networks if n.first_arrest_day is not None]
+        over the networks with an arrest (after a warm-up, a first arrest in the counted period), those still
+        standing censored at their time since it; NaN until one is dismantled (the mean is undefined with no
+        event)."""
+        now, start = self.timeline.days, self.counted_from_day
+        pursued = [n for n in self.networks if n.first_arrest_day is not None and n.first_arrest_day >= start]
         if not any(n.dismantled_day is not None for n in pursued):
             return float("nan")
         times = [(n.dismantled_day if n.dismantled_day is not None else now) - n.first_arrest_day for n in pursued]
@@ -216,3 +290,15 @@ class Accounts:
         """The daily row: the outcomes declared daily, at the end of ``day``."""
         m = self.measures()
         self.timeseries.append({"day": day} | {o.name: o.compute(m) for o in OUTCOMES if o.daily})
+
+
+#: The counts of the records' measures (the others are stocks: ``records.held``).
+_RECORD_COUNTS = frozenset(
+    {"records.created", "records.shared", "records.false_matches", "records.false_match_detentions"}
+)
+
+
+def _overlap_days(starts: np.ndarray, lengths: np.ndarray, start: float, now: float) -> float:
+    """Days of the spans ``[starts, starts + lengths]`` that fall within ``[start, now]``, summed: the days
+    spent by now less those spent by ``start``."""
+    return float((np.clip(now - starts, 0.0, lengths) - np.clip(start - starts, 0.0, lengths)).sum())

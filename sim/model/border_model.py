@@ -64,6 +64,7 @@ class BorderModel(mesa.Model):
             (:class:`~sim.model.streams.RandomStreams`), spawned from it by name.
         overrides: dotted-key overrides (``["patrols.count=12"]`` or ``{"patrols.count": 12}``).
         world: a prebuilt world of the same scenario (saves rebuilding terrain across runs).
+        warmup_days: days simulated before the counted period (default: the scenario's ``time.warmup_days``).
     """
 
     def __init__(
@@ -72,8 +73,9 @@ class BorderModel(mesa.Model):
         seed: int = 0,
         overrides: list[str] | dict[str, Any] | None = None,
         world: World | None = None,
+        warmup_days: int | None = None,
     ):
-        check_run_options(seed=seed)
+        check_run_options(seed=seed, warmup_days=warmup_days)
         super().__init__(rng=seed)
         self.loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario, overrides)
         self.spec = s = self.loaded.spec
@@ -84,6 +86,7 @@ class BorderModel(mesa.Model):
         self.step_hours = s.time.step_minutes / 60.0
         self.steps_per_day = 24.0 / self.step_hours
         self.days_done = 0
+        self.warmup_days = s.time.warmup_days if warmup_days is None else int(warmup_days)
         self.in_step = False
 
         # The components, each given what it needs (never the model), and the agents, created in this order:
@@ -199,8 +202,8 @@ class BorderModel(mesa.Model):
            relative motion), at a moment drawn within the step; alerts dispatched from that moment,
            pursuits that end within the step settled at once, later ones scheduled as events;
         6. groups still free that have left the border zone have crossed; those at their destination arrive;
-        7. checkpoints process legitimate traffic (wrongful detentions);
-        8. once a day: network economics, intel pruning, the daily outcome row.
+        7. checkpoints process legitimate traffic (false alarms);
+        8. once a day: network economics, intel pruning, the daily outcome row (or, ending the warm-up, the books open).
         Scheduled events (pursuits, vehicle journeys, court stages) run between steps at their own times.
         """
         dt = self.step_hours
@@ -226,10 +229,16 @@ class BorderModel(mesa.Model):
         self.in_step = False
 
     def end_of_day(self) -> None:
+        """Network economics, intel pruning; the day's row (day 1 = the first counted day), or, at the end of the
+        ``time.warmup_days`` simulated and not counted, the books and crossing records start afresh."""
         for network in self.networks:
             network.update_economics()
         self.intel.prune(self.hours)
-        self.accounts.record_day(self.days_done)
+        if self.days_done == self.warmup_days:  # the world carries on: people, cases, fees, memories, records
+            self.accounts.open_books(self.agents, len(self.crossings.groups))
+            self.crossings.log.clear()
+        elif self.days_done > self.warmup_days:
+            self.accounts.record_day(self.days_done - self.warmup_days)
 
     # ------------------------------------------------------------------ outcomes
     def outcomes(self) -> dict[str, float]:

@@ -268,6 +268,24 @@ class CourtSystem:
         # Closed cases for the survival estimate: days from arrest to closing, and whether it was a verdict.
         self._closed_days: list[float] = []
         self._closed_verdict: list[bool] = []
+        self._counted_from = self._start_day  # cases arrested since then make the survival estimate
+
+    def open_books(self) -> None:
+        """Start the counts afresh now (the end of a warm-up); the cases, the queue and detention carry on.
+
+        Verdicts, pleas, acquittals, absconds, releases, filings, the stage and detention integrals and the
+        elapsed time restart from now, so every figure covers the time since (utilisation: the cases reaching
+        the courts since, per day since). The survival estimate (:meth:`days_to_verdict_estimate`) follows the
+        cases arrested from now on; the backlog stays a count of the cases open now.
+        """
+        now = self._advance_clock()
+        self.filed = self.convicted = self.acquitted = self.pleas = self.absconded = self.released = 0
+        self._sum_days_to_verdict = self._sum_wait_days = self._sum_trial_days = 0.0
+        self._trials_started = self.bound_for_trial = 0
+        self._areas = [0.0, 0.0, 0.0]
+        self._detention_area = 0.0
+        self._start_day = self._counted_from = now
+        self._closed_days, self._closed_verdict = [], []
 
     # ------------------------------------------------------------------ clock and bookkeeping
     @property
@@ -525,8 +543,9 @@ class CourtSystem:
 
     def _close(self, case: Case, now: float) -> None:
         case.closed_day = now
-        self._closed_days.append(now - case.arrest_day)
-        self._closed_verdict.append(case.outcome is not CaseOutcome.ABSCONDED)
+        if case.arrest_day >= self._counted_from:
+            self._closed_days.append(now - case.arrest_day)
+            self._closed_verdict.append(case.outcome is not CaseOutcome.ABSCONDED)
         self._move(case, CaseStage.CLOSED)
         del self.open_cases[case.case_id]
         if self.keep_history:
@@ -602,13 +621,15 @@ class CourtSystem:
         Every case filed counts: a verdict is an event at its time from arrest; a case still open is
         censored at its present age, an absconded one at the abscond. The mean is the area under the
         estimated survival curve up to the longest time observed (a restricted mean: a lower bound when
-        the longest case is still open). NaN before the first verdict.
+        the longest case is still open). NaN before the first verdict. After :meth:`open_books`, only the cases
+        arrested since count.
         """
-        if not self.decided:
+        if not any(self._closed_verdict):
             return math.nan
         now = self.now_day
-        times = np.array(self._closed_days + [now - case.arrest_day for case in self.open_cases.values()])
-        events = np.array(self._closed_verdict + [False] * len(self.open_cases))
+        still_open = [case for case in self.open_cases.values() if case.arrest_day >= self._counted_from]
+        times = np.array(self._closed_days + [now - case.arrest_day for case in still_open])
+        events = np.array(self._closed_verdict + [False] * len(still_open))
         return kaplan_meier_mean(times, events)
 
     @property

@@ -1,4 +1,4 @@
-"""The ``[time]`` table: step length, default run length, start of a run, dusk and dawn."""
+"""The ``[time]`` table: step length, default run length, warm-up, start of a run, dusk and dawn."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ class Time:
         source=INPUT,
     )
     days: float = spec(90.0, doc="Default length of a run.", unit="days", gt=0, le=MAX_DAYS, source=INPUT)
+    warmup_days: int = spec(
+        0,
+        doc="Days simulated before the counted days begin (a warm-up): the world runs as usual (people wait, cases "
+        "stay open, fees and memories carry on) but nothing is counted; outcomes, the daily series and the "
+        "crossing records cover the `days` after it. A run simulates warmup_days + days. `bordersim settle` "
+        "measures how long a scenario's outcomes take to settle.",
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source=INPUT,
+    )
     start_hour: float = spec(
         0.0, doc="Time of day at which a run starts (0 = midnight).", unit="h", ge=0, lt=24, source=INPUT
     )

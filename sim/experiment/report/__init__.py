@@ -8,7 +8,7 @@ meaning from the scenario schema), a policy table with means, 95% confidence int
 significant changes against the baseline, how much the pairing of replications bought, the value of
 sharing information where the experiment shares, and figures: outcome bars with intervals, daily time
 series with 95% bands, maps of where crossings happened under each policy (displacement), crossings
-along the border, and the trade-offs between security, deaths, wrongful detentions and cost.
+along the border, and the trade-offs between security, deaths, detentions after false record matches and cost.
 
 One module a job:
 

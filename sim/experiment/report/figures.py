@@ -1,8 +1,8 @@
 """The report's figures: Matplotlib ``Figure`` objects rendered with the Agg canvas (no pyplot global state).
 
-Outcome bars with 95% intervals, the trade-offs between security, deaths, wrongful detentions and cost, daily
-series with 95% bands, maps of where crossings happened under each policy (displacement) and crossings along
-the border. :func:`report_figures` makes those the experiment's data allows, :func:`png` renders one.
+Outcome bars with 95% intervals, the trade-offs between security, deaths, detentions after false record matches
+and cost, daily series with 95% bands, maps of where crossings happened under each policy (displacement) and
+crossings along the border. :func:`report_figures` makes those the experiment's data allows, :func:`png` renders one.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from sim.experiment.spec import Experiment
 from sim.experiment.stats import estimate
 from sim.metrics import OUTCOME_BY_NAME
 
-#: The trade-off view: security gained against deaths, wrongful detentions and money. Deaths are the expected
+#: The trade-off view: security gained against deaths, innocent people detained and money. Deaths are the expected
 #: exposure deaths where the experiment reports them (the deaths drawn are a handful of zeros and ones a run),
-#: else the deaths drawn.
-TRADE_OFF = ("interdictions", "crossings_succeeded", "exposure_death_risk", "wrongful_detentions")
+#: else the deaths drawn. The detentions are those a policy moves: after a false match with a record
+#: (false_match_detentions), not the checkpoints' background false alarms, which no records policy changes and
+#: which are many times more.
+TRADE_OFF = ("interdictions", "crossings_succeeded", "exposure_death_risk", "false_match_detentions")
 TRADE_OFF_FALLBACK = {"exposure_death_risk": "deaths_in_transit"}
 TRADE_OFF_X = "cost"
 RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "turned_back": "#ff7f0e", "died": "#111111"}
@@ -144,7 +146,7 @@ SWEEP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def trade_off_figure(experiment: Experiment, summary: pd.DataFrame, colours: dict[str, str]) -> Figure | None:
-    """Cost against interdictions, successful crossings, deaths and wrongful detentions, one point per policy."""
+    """Cost against interdictions, successful crossings, deaths and false-match detentions, one point per policy."""
     present = set(summary["outcome"])
     wanted = [o if o in present else TRADE_OFF_FALLBACK.get(o, o) for o in TRADE_OFF]
     wanted = [o for o in wanted if o in present]

@@ -99,6 +99,7 @@ def report_context(experiment: Experiment, tables: ReportTables, figures: list[R
         "description": experiment.description,
         "replications": experiment.replications,
         "days": f"{experiment.days:g}",
+        "warmup_days": experiment.warmup_days,
         "sweep": bool(experiment.sweep),
         "setup": setup_lines(experiment, total, len(tables.failed)),
         "policies": [
