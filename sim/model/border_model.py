@@ -6,8 +6,7 @@ steps of ``time.step_minutes``. The model only wires the parts and writes out th
 
 - :class:`~sim.model.patrol_force.PatrolForce`: roster, shifts, movement, dispatch and pursuit;
 - :class:`~sim.model.crossings.Crossings`: groups by foot, vehicle and tunnel, from staging to destination;
-- :class:`~sim.model.detection.Detection`: sensors and patrols seeing groups, alerts (through the operators of
-  :class:`~sim.model.alerts.AlertDesk`, who also field the sensors' false alarms);
+- :class:`~sim.model.detection.Detection`: sensors and patrols seeing groups, alerts (:mod:`sim.model.alerts`);
 - :class:`~sim.model.enforcement.Enforcement`: interdiction, screening, arrest, investigation, courts;
 - :class:`~sim.model.accounting.Accounts`: tallies, cost, outcomes and the daily series;
 - :class:`~sim.model.intel.IntelExchange` and :class:`~sim.model.routing.RoutePlanner`: what agencies
@@ -157,8 +156,7 @@ class BorderModel(mesa.Model):
         )
         courts.on_verdict = enforcement.on_verdict
         courts.on_release = courts.on_abscond = enforcement.on_case_change
-        first_agency = s.agencies.members[0].name  # alerted by detections no sensor owns
-        self.alert_desk = desk = AlertDesk(s.surveillance, w, streams)
+        first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
