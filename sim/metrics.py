@@ -169,6 +169,21 @@ TALLIES: dict[str, str] = {
     **{f"foot_finished_{r}": f"crossing attempts on foot that ended {r.replace('_', ' ')}" for r in ATTEMPT_RESULTS},
     "detections": "detections of groups (by sensors, patrols and port inspections)",
     "responses": "pursuits patrols set out on after an alert",
+    "sensor_alerts": "detections by fixed sensors, raised as alerts for an operator to assess",
+    "sensor_alerts_lost": "sensor alerts lost because every operator was busy",
+    "alerts_unanswered": "alerts no free patrol could answer within patrols.max_response_hours",
+    "false_alarms": "false alarms raised by fixed sensors",
+    "false_alarm_responses": "patrols sent to look at a false alarm",
+    "false_alarm_patrol_hours": "patrol hours spent on false alarms (the drive and the search)",
+    "groups_saw_response": "groups that saw a responding patrol and turned back across the line",
+    "known_people_apprehended": "people apprehended between the ports (a patrol met their group)",
+    "known_people_turned_back": (
+        "people of groups seen between the ports who went back across the line: groups that saw the response "
+        "coming, and people who scattered when a patrol met their group"
+    ),
+    "known_people_got_away": "people of groups seen between the ports that got across all the same",
+    "known_people_apprehended_in_focus": "people apprehended between the ports within border.focus_sector",
+    "foot_border_crossings_in_focus": "groups on foot that reached the border line within border.focus_sector",
     "patrol_hours": "patrol-unit hours on duty",
     "exposure_death_risk": "expected deaths from exposure (the sum over every piece of every walk)",
     "victims_misidentified": "victims screened as offenders",
@@ -414,6 +429,83 @@ OUTCOMES: tuple[Outcome, ...] = (
         count("interdictions_by_port"),
     ),
     Outcome("detections", "events", N, "Detections of groups by any detector.", count("detections")),
+    Outcome(
+        "known_apprehended_share",
+        "share",
+        H,
+        "Of the people the agencies saw crossing between the ports (known attempts), the share apprehended; the "
+        "others turned back or got away. The Border Patrol's split of known illegal entries (apprehensions, "
+        "turn-backs, got-aways) counts people too.",
+        share("known_people_apprehended", "known_people_turned_back", "known_people_got_away"),
+        label="apprehended (known attempts)",
+        daily=False,
+    ),
+    Outcome(
+        "turned_back_share",
+        "share",
+        N,
+        "Of the people the agencies saw crossing between the ports, the share who went back across the line: "
+        "their group saw the response coming, or they scattered when a patrol met it.",
+        share("known_people_turned_back", "known_people_apprehended", "known_people_got_away"),
+        label="turned back (known attempts)",
+        daily=False,
+    ),
+    Outcome(
+        "got_away_share",
+        "share",
+        L,
+        "Of the people the agencies saw crossing between the ports, the share who got across all the same: no "
+        "free operator or patrol, the trail lost, or out of the zone before the patrol caught up.",
+        share("known_people_got_away", "known_people_apprehended", "known_people_turned_back"),
+        label="got away (known attempts)",
+        daily=False,
+    ),
+    Outcome(
+        "sector_apprehension_share",
+        "share",
+        N,
+        "Share of the people apprehended between the ports who were apprehended in border.focus_sector (0 without "
+        "one): as San Diego's share of the south-west border's apprehensions, about 50% before Operation "
+        "Gatekeeper and 16% after (Cornelius 2001).",
+        ratio("known_people_apprehended_in_focus", "known_people_apprehended"),
+        daily=False,
+    ),
+    Outcome(
+        "sector_crossing_share",
+        "share",
+        N,
+        "Share of the groups on foot that reached the border line whose crossing point lies in "
+        "border.focus_sector (0 without one).",
+        ratio("foot_border_crossings_in_focus", "foot_border_crossings"),
+        daily=False,
+    ),
+    Outcome(
+        "sensor_alerts_lost_share",
+        "share",
+        L,
+        "Share of the fixed sensors' alerts lost because every operator was busy assessing others (true or "
+        "false): how far surveillance saturates its operators.",
+        ratio("sensor_alerts_lost", "sensor_alerts"),
+        label="sensor alerts lost",
+        daily=False,
+    ),
+    Outcome(
+        "alerts_unanswered",
+        "alerts",
+        L,
+        "Alerts (after an operator's assessment, or a patrol's own sighting while busy) that no free patrol could "
+        "answer within patrols.max_response_hours.",
+        count("alerts_unanswered"),
+    ),
+    Outcome(
+        "false_alarm_patrol_hours",
+        "h",
+        L,
+        "Patrol hours spent driving to and searching the spots of sensors' false alarms: responders taken away "
+        "from real alerts.",
+        count("false_alarm_patrol_hours"),
+        label="patrol hours on false alarms",
+    ),
     Outcome(
         "apprehension_rate",
         "share",

@@ -19,8 +19,11 @@ DESERT = SCENARIOS / "desert_sector.toml"
 SEEDS = (11, 12, 13)
 
 # Towers belong to border_patrol, every patrol to the police: the two agencies overlap in the
-# urban sector, and only data sharing lets a tower's alert reach a patrol.
+# urban sector, and only data sharing lets a tower's alert reach a patrol. The sector after a build-up (six more
+# towers in the east, as experiments/displacement.toml's gatekeeper): towers enough that their alerts matter.
 OVERLAP = {
+    "surveillance.extra_towers.count": 6,
+    "surveillance.extra_towers.sector": [40.0, 80.0],
     "agencies.members[0].patrol_share": 0.0,
     "agencies.members[2].patrol_share": 1.0,
     "agencies.share_fraction": 1.0,

@@ -15,6 +15,7 @@ from sim.model.accounting import Accounts
 from sim.model.agents.patrol import PatrolStatus
 from sim.model.agents.person import PersonState
 from sim.model.agents.trafficker import Group, Role, TraffickerStatus
+from sim.model.alerts import AlertDesk
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
@@ -203,6 +204,7 @@ def detection_alone(spec, world, clock, responders, ledger, **patrols) -> Detect
         ledger,
         intel_of(spec),
         responders,
+        AlertDesk(dataclasses.replace(spec.surveillance, false_alarms_per_day=0.0), world, RandomStreams(0)),
     )
 
 
@@ -262,7 +264,7 @@ def patrol_force_alone(spec, world, clock, ledger) -> PatrolForce:
         world,
         spec.patrols,
         spec.agencies,
-        spec.traffickers.walk_speed_kmh,
+        spec.traffickers,
         clock.timeline,
         ledger,
         intel_of(spec),
@@ -441,6 +443,9 @@ class StubJourneys:
 
     def turn_back(self, person, network) -> None:
         self.turned_back.append(person.unique_id)
+
+    def in_focus(self, x_km: float) -> bool:
+        return False
 
 
 class StubMember:

@@ -76,6 +76,7 @@ BUSY = {
     "legal.courts": 2,
     "legal.plea_share": 0.0,  # every case tried, so that the trial's keys show; pleas in the "pleas" configuration
     "legal.dismissal_threshold": 0.0,  # none dismissed at the plea decision
+    "surveillance.false_alarms_per_day": 0.0,  # no patrol sent to a false alarm: arrests enough for every court key
 }
 TUNNEL = {"name": "warehouse", "entrance": [18.5, 9.5], "exit": [18.5, 5.5]}
 TWO_PLACES = {
@@ -347,6 +348,7 @@ CONFIGS = {
     "tunnel": Config(CLASSROOM, BUSY | {"traffickers.tunnels": [TUNNEL], "traffickers.tunnel_share": 0.7}),
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
+    "false_alarms": Config(CLASSROOM, BUSY | {"surveillance.false_alarms_per_day": 50.0}),
     "extra_towers": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 3}),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
     "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
@@ -499,10 +501,16 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.extra_towers.capital_cost": Perturb(5_000_000.0, "extra_tower"),
     "surveillance.extra_towers.lifetime_years": Perturb(2.0, "extra_tower"),
     "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
+    "surveillance.extra_towers.sector": Perturb([0.0, 8.0], "extra_tower"),
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
     "surveillance.night_detection_factor": Perturb(10.0, "extra_towers"),
+    "surveillance.operators": Perturb(0, "extra_towers"),
+    "border.focus_sector": Perturb([0.0, 12.0]),
+    "surveillance.alert_handling_minutes": Perturb(600.0, "false_alarms"),
+    "surveillance.false_alarms_per_day": Perturb(200.0),
+    "surveillance.false_alarm_dismissed_share": Perturb(1.0, "false_alarms"),
     "crossers.return_days": Perturb(3.0, "mixed"),
     "crossers.retry_probability": Perturb(0.0, "mixed"),
     "crossers.switch_network_probability": Perturb(1.0, "mixed"),
@@ -538,6 +546,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.capture_probability": Perturb(0.2),
     "patrols.guide_capture_probability": Perturb(0.1),
     "patrols.transport_hours": Perturb(48.0),
+    "patrols.false_alarm_search_hours": Perturb(24.0, "false_alarms"),
     # agencies
     "agencies.members[].patrol_share": Perturb(1.0, "watched", item=1),  # customs gets no sensor alerts
     "agencies.members[].investigators": Perturb(30),
@@ -574,12 +583,14 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.hardship_aversion": Perturb(1e5),
     "traffickers.logit_beta": Perturb(5.0),
     "traffickers.candidate_crossings": Perturb(3),
-    "traffickers.risk_kernel_km": Perturb(20.0),
+    "traffickers.risk_kernel_km": Perturb(2.0, "extra_towers"),
     "traffickers.risk_memory_days": Perturb(0.5),
     "traffickers.watch_days": Perturb(0.1, "lookouts"),
     "traffickers.watch_range_km": Perturb(6.0, "lookouts"),
     "traffickers.patrol_aversion": Perturb(40.0, "lookouts"),
     "traffickers.max_hold_hours": Perturb(0.0, "lookouts"),
+    "traffickers.notice_response_probability": Perturb(0.0, "extra_towers"),
+    "traffickers.turn_back_km": Perturb(50.0),
     "traffickers.vehicle_share": Perturb(0.8),
     "traffickers.tunnel_share": Perturb(0.1, "tunnel"),
     "traffickers.vehicle_speed_kmh": Perturb(5.0, "inspected"),
@@ -606,7 +617,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.tunnels[].capacity_per_day": Perturb(4.0, "tunnel"),
     # victims
     "crossers.per_day": Perturb(5.0),
-    "victims.protection": Perturb("none"),
+    "victims.protection": Perturb("none", "support_basic"),
     "victims.screening_training": Perturb(1.0),
     "victims.non_punishment": Perturb(True, "late_identification"),
     "victims.testify_probability": Perturb({"basic": 1.0}),

@@ -119,16 +119,18 @@ def foot_outcomes(overrides: list[str]) -> list[dict]:
     for seed in SEEDS:
         result = run(DESERT, overrides, seed=seed, days=DAYS)
         foot = [c for c in result.crossings if c["mode"] == "foot" and c["result"] != "died"]
-        blind = [c for c in foot if c["blind_spot"]]
-        covered = [c for c in foot if not c["blind_spot"]]
+        at_line = [c for c in foot if c["reached_line"]]
+        blind = [c for c in at_line if c["blind_spot"]]
+        covered = [c for c in at_line if not c["blind_spot"]]
+        stopped = ("interdicted", "turned_back")  # caught, or turned back on seeing the response
         rows.append(
             {
                 "attempts": len(foot),
                 "caught": sum(c["result"] == "interdicted" for c in foot),
                 "blind": len(blind),
-                "blind_caught": sum(c["result"] == "interdicted" for c in blind),
+                "blind_stopped": sum(c["result"] in stopped for c in blind),
                 "covered": len(covered),
-                "covered_caught": sum(c["result"] == "interdicted" for c in covered),
+                "covered_stopped": sum(c["result"] in stopped for c in covered),
             }
         )
     return rows
@@ -147,7 +149,7 @@ def test_response_speed_matters_between_10_and_40_kmh():
 
 
 @pytest.mark.slow
-def test_blind_spot_crossings_are_caught_far_less_often_than_covered_ones():
+def test_blind_spot_crossings_are_stopped_far_less_often_than_covered_ones():
     # Crossing points drawn uniformly along the line (no risk aversion, flat logit), so groups cross
     # blind and covered stretches alike and the comparison measures detection and response there,
     # not which groups choose which stretch.
@@ -166,12 +168,13 @@ def test_blind_spot_crossings_are_caught_far_less_often_than_covered_ones():
             "legal.plea_share=0",
         ]
     )
-    blind = sum(r["blind_caught"] for r in rows) / sum(r["blind"] for r in rows)
-    covered = sum(r["covered_caught"] for r in rows) / sum(r["covered"] for r in rows)
-    print(f"caught: blind spots {blind:.3f} of {sum(r['blind'] for r in rows)}, covered {covered:.3f}")
+    blind = sum(r["blind_stopped"] for r in rows) / sum(r["blind"] for r in rows)
+    covered = sum(r["covered_stopped"] for r in rows) / sum(r["covered"] for r in rows)
+    print(f"stopped: blind spots {blind:.3f} of {sum(r['blind'] for r in rows)}, covered {covered:.3f}")
     n_blind, n_covered = sum(r["blind"] for r in rows), sum(r["covered"] for r in rows)
     assert n_blind > 100, "enough crossings through blind spots to compare"
-    # Fixed sensors are missing in blind spots, patrols are not: fewer are caught there, by a wide margin.
+    # Fixed sensors are missing in blind spots, patrols are not: fewer are stopped there (caught, or turned back on
+    # seeing the response), by a wide margin.
     assert blind < covered - 0.2
     table = [[blind * n_blind, (1 - blind) * n_blind], [covered * n_covered, (1 - covered) * n_covered]]
     assert stats.chi2_contingency(np.round(table)).pvalue < 1e-6

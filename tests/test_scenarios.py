@@ -59,12 +59,26 @@ def test_classroom_is_a_small_editable_ascii_map():
     assert rows[7] == "=" * 30  # the border row
 
 
-def test_desert_blind_spots_are_in_the_remote_west():
-    world = build_world(load_scenario(SCENARIO_DIR / "desert_sector.toml"))
-    rows, cols = np.nonzero(world.border_mask)
-    blind = world.blind_spot_mask[rows, cols]
-    west, east = blind[cols < world.width / 3].mean(), blind[cols >= world.width / 2].mean()
-    assert west > 0.3 > east
+def test_desert_before_its_build_up_is_blind_and_the_gatekeeper_towers_cover_the_east():
+    path = SCENARIO_DIR / "desert_sector.toml"
+    before = build_world(load_scenario(path))
+    gatekeeper = {
+        "surveillance.extra_towers.count": 6,
+        "surveillance.extra_towers.sector": [40.0, 80.0],
+        "surveillance.extra_towers.tech_tier": 3,
+    }
+    after = build_world(load_scenario(path, gatekeeper))
+
+    def blind(world):
+        rows, cols = np.nonzero(world.border_mask)
+        mask = world.blind_spot_mask[rows, cols]
+        return mask[cols < world.width / 2].mean(), mask[cols >= world.width / 2].mean()
+
+    (west_before, east_before), (west_after, east_after) = blind(before), blind(after)
+    assert west_before > 0.3 and east_before > 0.3  # three older towers leave most of the line blind
+    assert east_after < 0.1 and 0.3 < west_after <= west_before  # the towers went east; the west stays blind
+    east_towers = [s for s in after.sensors if s.auto_sited]
+    assert len(east_towers) == 6 and all(s.cell[1] * after.cell_km >= 40.0 - after.cell_km for s in east_towers)
 
 
 def test_river_port_border_follows_the_river():

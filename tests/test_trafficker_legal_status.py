@@ -93,6 +93,8 @@ def test_the_whole_legal_cycle_keeps_the_bookkeeping_sound(monkeypatch):
         "traffickers.dropoff_km": 1000.0,
         "traffickers.pickup_km": 1000.0,
         "traffickers.night_crossing_share": 0.0,
+        "surveillance.false_alarms_per_day": 0.0,  # no patrol taken away by false alarms, and no group turning
+        "traffickers.notice_response_probability": 0.0,  # back on sight: arrests enough for the cycle
     }
     model = BorderModel(SMALL_PROCEDURAL, seed=1, overrides=no_detention)
     problems = []

@@ -6,26 +6,25 @@ steps of ``time.step_minutes``. The model only wires the parts and writes out th
 
 - :class:`~sim.model.patrol_force.PatrolForce`: roster, shifts, movement, dispatch and pursuit;
 - :class:`~sim.model.crossings.Crossings`: groups by foot, vehicle and tunnel, from staging to destination;
-- :class:`~sim.model.detection.Detection`: sensors and patrols seeing groups, alerts;
+- :class:`~sim.model.detection.Detection`: sensors and patrols seeing groups, alerts (:mod:`sim.model.alerts`);
 - :class:`~sim.model.enforcement.Enforcement`: interdiction, screening, arrest, investigation, courts;
 - :class:`~sim.model.accounting.Accounts`: tallies, cost, outcomes and the daily series;
 - :class:`~sim.model.intel.IntelExchange` and :class:`~sim.model.routing.RoutePlanner`: what agencies
   know, and the routes traffickers can take.
 
-No component is given the model: each takes the parts of the scenario it reads, the world, its random
-streams, a :class:`~sim.model.interfaces.Timeline`, the books (:class:`~sim.model.accounting.Accounts`) and its
-collaborators through the small interfaces of :mod:`sim.model.interfaces`; the model wires them, including the
-calls that run against the order of construction (a port's interdiction from the crossings to the enforcement,
-the courts' verdicts to the enforcement).
+No component is given the model: each takes the parts of the scenario it reads, the world, its random streams, a
+:class:`~sim.model.interfaces.Timeline`, the books (:class:`~sim.model.accounting.Accounts`) and its collaborators
+through the small interfaces of :mod:`sim.model.interfaces`; the model wires them, including the calls that run
+against the order of construction (a port's interdiction from the crossings to the enforcement, the courts'
+verdicts to the enforcement).
 
-The agents (:mod:`sim.model.agents`) make the decisions: networks recruit and choose crossing
-points, guides choose destination and mode, patrols choose waypoints, checkpoints inspect, victims
-are screened. Delays (pursuits, vehicle journeys, court stages, releases, member replacement) are
-Mesa events scheduled on bound methods.
+The agents (:mod:`sim.model.agents`) make the decisions: networks recruit and choose crossing points, guides
+choose destination and mode, patrols choose waypoints, checkpoints inspect, victims are screened. Delays (pursuits,
+vehicle journeys, court stages, releases, member replacement) are Mesa events scheduled on bound methods.
 
-Model time: one Mesa time unit is one step; :attr:`hours` converts. Positions of moving things
-are continuous (km); their ``cell`` (row, col) is the cell under them, always a passable one. The model has
-no Mesa grid: nothing asks a cell for its agents or neighbours, and the terrain's layers are the world's arrays.
+Model time: one Mesa time unit is one step; :attr:`hours` converts. Positions of moving things are continuous
+(km); their ``cell`` (row, col) is the cell under them, always a passable one. The model has no Mesa grid: nothing
+asks a cell for its agents or neighbours, and the terrain's layers are the world's arrays.
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ from sim.model.accounting import Accounts
 from sim.model.agents.fixed import Checkpoint, Sensor
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.trafficker import Network
+from sim.model.alerts import AlertDesk
 from sim.model.clock import Clock
 from sim.model.crossings import Crossings
 from sim.model.detection import Detection
@@ -116,7 +116,7 @@ class BorderModel(mesa.Model):
             w,
             s.patrols,
             s.agencies,
-            s.traffickers.walk_speed_kmh,
+            s.traffickers,
             time,
             books,
             intel,
@@ -156,8 +156,8 @@ class BorderModel(mesa.Model):
         )
         courts.on_verdict = enforcement.on_verdict
         courts.on_release = courts.on_abscond = enforcement.on_case_change
-        first_agency = s.agencies.members[0].name  # alerted by detections no sensor owns
-        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force)
+        first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
+        self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
         for network in self.networks:

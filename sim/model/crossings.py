@@ -420,14 +420,23 @@ class Crossings:
             counters = self.ledger.counters
             counters["foot_border_crossings"] += 1
             counters["foot_blind_spot_crossings"] += blind_spot
+            counters["foot_border_crossings_in_focus"] += self.in_focus(group.crossing_xy[0])
+
+    def in_focus(self, x_km: float) -> bool:
+        """Whether a point ``x_km`` east of the west edge lies in ``border.focus_sector`` (never without one)."""
+        sector = self.world.scenario.border.focus_sector
+        return sector is not None and sector[0] <= x_km <= sector[1]
 
     def crossed(self, group: Group) -> None:
+        """The group got across; one the agencies had seen between the ports got away (a known got-away)."""
         group.crossed = True
         counters = self.ledger.counters
         counters["crossings_succeeded"] += 1
         counters["people_crossed"] += len(group.alive)
         if group.mode == "foot":
             counters["foot_crossings_succeeded"] += 1
+        if group.sightings and group.mode != "vehicle":
+            counters["known_people_got_away"] += len(group.alive)
 
     def exposure_hazard(self, group: Group, t0: float, t1: float) -> float:
         """Exposure hazard along the route from route time ``t0`` to ``t1``, times the clock's factor (day or
@@ -469,6 +478,19 @@ class Crossings:
         person.group = None
         person.set_state(PersonState.WAITING)
         network.forming.setdefault(person.staging, []).append(person)
+
+    def turn_group_back(self, group: Group) -> None:
+        """A group that saw a response coming goes back across the line before it is reached: its people wait at
+        their staging area for another group, the guide goes home, and the network remembers the spot as it
+        remembers an interdiction. A known turn-back: the group had been seen."""
+        network = group.guide.network
+        network.remember_interdiction(group.x_km, group.y_km)
+        alive = group.alive
+        self.ledger.counters["known_people_turned_back"] += len(alive)
+        self.ledger.counters["groups_saw_response"] += 1
+        for person in alive:
+            self.turn_back(person, network)
+        self.finish(group, "turned_back")
 
     def return_person(self, person: Person) -> None:
         """Back on the origin side after a detention: try again (a victim: trafficked again), or stop.

@@ -31,6 +31,7 @@ from sim.model.streams import Mechanism, pick_by_weight
 if TYPE_CHECKING:
     from sim.model.agents.fixed import Sensor
     from sim.model.agents.trafficker import Group
+    from sim.model.alerts import AlertDesk, FalseAlarm
     from sim.model.clock import Clock
     from sim.model.intel import IntelExchange
     from sim.model.interfaces import Ledger, Responders, Timeline
@@ -110,6 +111,7 @@ class Detection:
         ledger: the books (detections counted and noted).
         intel: the intelligence exchange (the sighting logged, who receives alerts).
         responders: the patrols that answer the alerts.
+        desk: the operators every sensor alert goes through, and the sensors' false alarms.
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class Detection:
         ledger: Ledger,
         intel: IntelExchange,
         responders: Responders,
+        desk: AlertDesk,
     ):
         self.world, self.cfg, self.default_agency, self.clock, self.timeline = (
             world,
@@ -131,7 +134,7 @@ class Detection:
             clock,
             timeline,
         )
-        self.ledger, self.intel, self.responders = ledger, intel, responders
+        self.ledger, self.intel, self.responders, self.desk = ledger, intel, responders, desk
         w = world
         self.sensors = list(sensors)
         self.sensor_owner = -np.ones(w.passable.shape, dtype=np.int64)
@@ -157,12 +160,41 @@ class Detection:
         At night (:class:`~sim.model.clock.Clock`) both hazards are scaled by their
         ``night_detection_factor``, taken at the middle of each sub-step.
         """
-        groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
-        if not groups:
-            return
         force, now = self.responders, self.timeline.hours
-        cell_km = self.world.cell_km
         dt = self.timeline.step_hours
+        self.desk.forget_before(now - dt)
+        # Every event of the step in time order: the sensors' false alarms and the detections of groups.
+        events: list[tuple[float, int, FalseAlarm | tuple[Alert, int]]] = [
+            (alarm.when_h, 0, alarm) for alarm in self.desk.false_alarms(now - dt, dt)
+        ]
+        groups = [g for g in moving if g.active and not g.detected and g.elapsed_h > g.step_start_h]
+        if groups:
+            events += self._detections(groups, patrol_path, now, dt)
+        events.sort(key=lambda e: (e[0], e[1]))
+        cell_km = self.world.cell_km
+        for _when, _order, event in events:
+            if not isinstance(event, tuple):
+                self.false_alarm(event)
+                continue
+            alert, who = event
+            group = alert.group
+            if not group.active or group.detected:
+                continue
+            group.x_km, group.y_km = alert.x_km, alert.y_km
+            if who == 0:
+                self.sensor_detection(alert)
+            else:
+                self.patrol_detection(alert, force.patrols[who - 1])
+            if group.active:
+                group.x_km, group.y_km = group.route.position_at(group.elapsed_h, cell_km)
+
+    def _detections(
+        self, groups: list[Group], patrol_path: np.ndarray, now: float, dt: float
+    ) -> list[tuple[float, int, tuple[Alert, int]]]:
+        """The detections of the step: (moment, 1, (alert, detector)) for every group seen, detector 0 the fixed
+        sensors and ``1 + i`` patrol ``i``."""
+        force = self.responders
+        cell_km = self.world.cell_km
         n_sub = len(patrol_path) - 1
         frac = np.linspace(0.0, 1.0, n_sub + 1)
         sub_h = dt / n_sub
@@ -208,6 +240,7 @@ class Detection:
         # Two draws per group and step from the group's own stream: whether (and when) it is seen, and by whom.
         pairs = np.array([g.streams[Mechanism.DETECTION].random(2) for g in groups]).reshape(len(groups), 2)
         draws = pairs[:, 0]
+        found = []
         for g in np.flatnonzero(draws < detection_probability(total)):
             group = groups[g]
             # The detection moment: where the cumulative hazard reaches -log(1 - u), within its sub-step.
@@ -223,21 +256,35 @@ class Detection:
             who = pick_by_weight(shares, pairs[g, 1])
             within_sub = (f - frac[k]) / (frac[k + 1] - frac[k])
             patrols_then = patrol_path[k] + (patrol_path[k + 1] - patrol_path[k]) * within_sub
-            group.x_km, group.y_km = group.route.position_at(route_h, cell_km)
-            alert = Alert(group, when_h, route_h, group.x_km, group.y_km, patrols_then)
-            if who == 0:
-                self.sensor_detection(alert)
-            else:
-                self.patrol_detection(alert, force.patrols[who - 1])
-            if group.active:
-                group.x_km, group.y_km = group.route.position_at(group.elapsed_h, cell_km)
+            x_km, y_km = group.route.position_at(route_h, cell_km)
+            found.append((when_h, 1, (Alert(group, when_h, route_h, x_km, y_km, patrols_then), who)))
+        return found
+
+    def false_alarm(self, alarm: FalseAlarm) -> None:
+        """A sensor's false alarm: it takes an operator (if one is free), who dismisses it or sends a patrol."""
+        counters = self.ledger.counters
+        counters["false_alarms"] += 1
+        if not self.desk.take(alarm.when_h):
+            return
+        if alarm.dismissed:
+            return
+        agency = self.sensors[alarm.sensor].agency
+        receivers = self.intel.receivers_given(agency, alarm.share_draw)
+        self.responders.answer_false_alarm(alarm.x_km, alarm.y_km, alarm.when_h, receivers)
 
     def sensor_detection(self, alert: Alert) -> None:
-        """A fixed sensor saw the group: its agency's (and its partners') patrols are alerted."""
+        """A fixed sensor saw the group: if an operator is free to assess the alert, its agency's (and its
+        partners') patrols are alerted; otherwise the alert is lost and the group goes on unseen."""
         group = alert.group
         owner = self.sensor_owner[self.world.cell_of(alert.x_km, alert.y_km)]
         sensor = self.sensors[owner] if owner >= 0 else None
         agency = sensor.agency if sensor is not None else self.default_agency
+        counters = self.ledger.counters
+        counters["sensor_alerts"] += 1
+        if not self.desk.take(alert.when_h):
+            counters["sensor_alerts_lost"] += 1
+            group.x_km, group.y_km = group.route.position_at(group.elapsed_h, self.world.cell_km)
+            return
         if sensor is not None:
             sensor.alerts += 1
         group.detected = "sensor"

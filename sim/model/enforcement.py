@@ -107,6 +107,10 @@ class Enforcement:
         for person in alive:
             if person not in caught:
                 crossings.turn_back(person, network)
+        if patrol is not None:  # a known attempt between the ports: people apprehended, the others turned back
+            counters["known_people_apprehended"] += len(caught)
+            counters["known_people_turned_back"] += len(alive) - len(caught)
+            counters["known_people_apprehended_in_focus"] += len(caught) * crossings.in_focus(group.x_km)
         if not caught and not guide_caught:
             counters["groups_turned_back"] += 1
             crossings.finish(group, "turned_back")

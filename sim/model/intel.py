@@ -307,6 +307,10 @@ class IntelExchange:
         every agency of its jurisdiction, and the other jurisdiction's in a joint team. ``rng``: the records stream
         of the group seen (the exchange's own by default)."""
         draw = (rng if rng is not None else self.rng).random()  # drawn under every rule, as in :meth:`log`
+        return self.receivers_given(owner, draw)
+
+    def receivers_given(self, owner: str, draw: float) -> list[str]:
+        """:meth:`alert_receivers` with its uniform draw given."""
         if self.sharing == "full" and draw < self.config.share_fraction:
             team = self.config.cooperation == "joint_team"
             return [a for a in self.agencies if team or not self.foreign(owner, a)]

@@ -88,6 +88,9 @@ class Lookouts(Protocol):
 class Journeys(Protocol):
     """The ends of crossing attempts, for the enforcement (:class:`~sim.model.crossings.Crossings`)."""
 
+    def in_focus(self, x_km: float) -> bool:
+        """Whether a point lies in ``border.focus_sector``."""
+
     def turn_back(self, person: Person, network: Network) -> None:
         """A person who scattered goes back to the staging area."""
 
@@ -111,6 +114,9 @@ class Responders(Protocol):
 
     def pursue(self, patrol: Patrol, alert: Alert, goal: tuple[Cell, int, bool] | None) -> None:
         """A patrol drives to the goal and tracks the group."""
+
+    def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
+        """Send the nearest free patrol of ``agencies`` to look at a false alarm's spot."""
 
 
 #: Interdiction, called by the crossings when a port's inspection finds a group:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
-from sim.model.response import Alert, DriveTimes, track
+from sim.model.response import Alert, DriveTimes, Pursuit, track
 from sim.model.streams import Mechanism, pick_by_weight
 from sim.world import Cell
 from sim.world.border import along_km, cell_lengths, line_tangents
@@ -28,7 +28,7 @@ from sim.world.border import along_km, cell_lengths, line_tangents
 if TYPE_CHECKING:
     from sim.model.intel import IntelExchange
     from sim.model.interfaces import Ledger, Timeline
-    from sim.scenario import Agencies, Patrols
+    from sim.scenario import Agencies, Patrols, Traffickers
     from sim.world import World
 
 #: Longest sub-step (h) over which detection hazards are integrated: numerical resolution, not behaviour.
@@ -47,7 +47,8 @@ class PatrolForce:
         world: the world (the patrol area, the line, drive times).
         patrols: the ``[patrols]`` table.
         agencies: the ``[agencies]`` table (each agency's share of the units).
-        walk_speed_kmh: the groups' walking speed (``traffickers.walk_speed_kmh``), which trackers outpace.
+        traffickers: the ``[traffickers]`` table: the groups' walking speed, which trackers outpace, and how groups
+            react to a response they see coming.
         timeline: model time.
         ledger: the books (patrol hours on duty, responses).
         intel: the intelligence exchange (the points each agency sees, for the randomized strategy).
@@ -59,13 +60,14 @@ class PatrolForce:
         world: World,
         patrols: Patrols,
         agencies: Agencies,
-        walk_speed_kmh: float,
+        traffickers: Traffickers,
         timeline: Timeline,
         ledger: Ledger,
         intel: IntelExchange,
         make_patrol: Callable[[int, str, tuple[float, float]], Patrol],
     ):
-        self.world, self.cfg, self.agencies, self.walk_speed_kmh = world, patrols, agencies, walk_speed_kmh
+        self.world, self.cfg, self.agencies, self.traffickers = world, patrols, agencies, traffickers
+        self.walk_speed_kmh = traffickers.walk_speed_kmh
         self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
         self.drive = DriveTimes(world, patrols)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
@@ -273,6 +275,7 @@ class PatrolForce:
         goal = self.response_goal(alert)
         if not free or goal is None:
             group.detected = ""  # nobody answers: the group stays visible to the next detector
+            self.ledger.counters["alerts_unanswered"] += 1
             return
         hours = self.drive.to(goal[0])
         cells = [self.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
@@ -280,8 +283,27 @@ class PatrolForce:
         best = int(np.argmin(drive))
         if not drive[best] <= self.cfg.max_response_hours:
             group.detected = ""
+            self.ledger.counters["alerts_unanswered"] += 1
             return
         self.pursue(free[best], alert, goal)
+
+    def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
+        """Send the free patrol of ``agencies`` with the shortest drive to a false alarm's spot, if it can be there
+        within ``patrols.max_response_hours``: it drives there, searches for ``patrols.false_alarm_search_hours``,
+        finds nothing and patrols again from there. Patrols are taken where they are at the end of the step."""
+        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
+        target = self.world.cell_of(x_km, y_km)
+        if not free or not self.drive.drivable[target]:
+            return
+        hours = self.drive.to(target)
+        drive = np.array([hours[self.world.cell_of(*self.pos[p.index])] for p in free])
+        best = int(np.argmin(drive))
+        if not drive[best] <= self.cfg.max_response_hours:
+            return
+        busy_h = float(drive[best]) + self.cfg.false_alarm_search_hours
+        self.ledger.counters["false_alarm_responses"] += 1
+        self.ledger.counters["false_alarm_patrol_hours"] += busy_h
+        free[best].check_false_alarm(x_km, y_km, when_h + busy_h)
 
     def response_goal(self, alert: Alert) -> tuple[Cell, int, bool] | None:
         """Where a responder drives: (cell, route index of the trail there, seen on the origin side).
@@ -339,6 +361,7 @@ class PatrolForce:
             trail_route_h = float(route.enter_time[trail_i])
             along = self.drive.between(goal_cell, trail_cell)
             arrive_h = max(alert.when_h + drive_h, depart_h + trail_route_h) + along
+        loss_draw, notice_draw = group.streams[Mechanism.RESPONSE].random(2)
         pursuit = track(
             trail_route_h=trail_route_h,
             arrive_wall_h=arrive_h,
@@ -346,7 +369,24 @@ class PatrolForce:
             zone_exit_route_h=route.zone_exit_time,
             speed_ratio=cfg.tracking_speed_kmh / self.walk_speed_kmh,
             trail_loss_per_hour=cfg.trail_loss_per_hour,
-            loss_draw=float(group.streams[Mechanism.RESPONSE].random()),
+            loss_draw=float(loss_draw),
         )
+        seen_h = max(arrive_h, depart_h + trail_route_h)  # the patrol is at the trail, in sight of the group
+        if notice_draw < self.traffickers.notice_response_probability and self.turns_back(group, seen_h - depart_h):
+            pursuit = Pursuit(False, float(np.clip(seen_h - depart_h, 0.0, route.total_time)), seen_h, turns_back=True)
         self.ledger.counters["responses"] += 1
         patrol.respond(group, pursuit)
+
+    def turns_back(self, group, route_h: float) -> bool:
+        """Whether a group on foot that sees a response coming at route time ``route_h`` turns back across the
+        line: it is still short of the line, or at most ``traffickers.turn_back_km`` past it along its path, and
+        has not left the border zone."""
+        route = group.route
+        b = route.border_index
+        if group.mode != "foot" or b < 0 or route_h >= route.zone_exit_time:
+            return False
+        if route_h < route.enter_time[b]:
+            return True
+        km = route.km_along(self.world.cell_km)
+        i = min(route.index_at(route_h), len(km) - 1)
+        return float(km[i] - km[b]) <= self.traffickers.turn_back_km

@@ -115,12 +115,14 @@ class Pursuit:
 
     ``meets`` says whether the patrol reaches the group; ``end_route_h`` is where the patrol is on the
     group's trail (as a route time) when the pursuit ends, at the encounter or where it gives up (the
-    trail lost, or out of the zone), and ``end_wall_h`` the model time then.
+    trail lost, or out of the zone), and ``end_wall_h`` the model time then. ``turns_back``: the group saw the
+    patrol arrive at its trail and went back across the line (the pursuit ends there, then).
     """
 
     meets: bool
     end_route_h: float
     end_wall_h: float
+    turns_back: bool = False  # the group saw the patrol coming and went back across the line
 
 
 def track(

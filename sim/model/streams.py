@@ -51,6 +51,7 @@ class Mechanism(StrEnum):
     INVESTIGATIONS = "investigations"  # how far an investigation climbs a network, whom it arrests
     NETWORKS = "networks"  # members' home staging areas and links, replacement delays
     COURTS = "courts"  # pleas, absconding, durations, verdicts, time served
+    ALARMS = "alarms"  # each sensor's false alarms: how many a step, when, where, dismissed or not
 
 
 class Entity(IntEnum):
@@ -64,6 +65,7 @@ class Entity(IntEnum):
     PATROL = 5
     PORT = 6
     AGENCIES = 7
+    SENSOR = 8
 
 
 def _name_key(mechanism: Mechanism) -> int:

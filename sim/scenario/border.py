@@ -73,6 +73,17 @@ class Border:
         unit="km",
         source=INPUT,
     )
+    focus_sector: tuple[float, float] | None = spec(
+        None,
+        doc=(
+            "Optional west-east stretch [x_min_km, x_max_km] whose share of the foot crossings and of the "
+            "apprehensions between the ports is reported (sector_crossing_share, sector_apprehension_share): the "
+            "sector a policy builds up, as San Diego's share of the south-west border's apprehensions was followed "
+            "through Operation Gatekeeper. Both shares are 0 without it."
+        ),
+        unit="km",
+        source=INPUT,
+    )
 
 
 def check_border(border: Border, b: Builder) -> None:
@@ -90,6 +101,11 @@ def check_border(border: Border, b: Builder) -> None:
             "border.file",
             f"given {border.file!r} but border.mode is {border.mode!r}; a border file is read in mode 'geojson' "
             "only: remove it, or set border.mode = 'geojson'",
+        )
+    if border.focus_sector is not None and border.focus_sector[0] >= border.focus_sector[1]:
+        b.fail(
+            "border.focus_sector",
+            f"given {list(border.focus_sector)}; the first value (west) must be below the second (east)",
         )
     if border.mode == "geojson" and border.origin_point is None:
         b.fail(

@@ -31,7 +31,7 @@ from sim.scenario.meta import Meta
 from sim.scenario.patrols import Patrols, check_drive_speed_factors, check_patrol_sector
 from sim.scenario.places import Place
 from sim.scenario.ports import Port
-from sim.scenario.surveillance import Surveillance
+from sim.scenario.surveillance import Surveillance, check_extra_tower_sector
 from sim.scenario.terrain import (
     Terrain,
     check_grid_size,
@@ -167,6 +167,7 @@ def _check_combinations(s: Scenario, b: Builder) -> None:
     check_places_needed(s, b)
     check_traffickers(s.traffickers, b)
     check_patrol_sector(s.patrols, b)
+    check_extra_tower_sector(s.surveillance, b)
     check_land_cover(s.terrain, b)
     check_drive_speed_factors(s.patrols, b)
     check_checkpoints(s.checkpoints, b)

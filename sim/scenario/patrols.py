@@ -191,6 +191,14 @@ class Patrols:
         le=1,
         source="assumption",
     )
+    false_alarm_search_hours: float = spec(
+        0.5,
+        doc="Time a patrol sent to a sensor's false alarm searches the spot before it patrols again (after the drive).",
+        unit="h",
+        ge=0,
+        le=24,
+        source="assumption",
+    )
     transport_hours: float = spec(
         4.0,
         doc="Time a patrol spends processing and transporting an interdicted group before it patrols again.",

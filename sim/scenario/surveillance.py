@@ -20,7 +20,7 @@ from sim.scenario.bounds import (
     MIN_LIFETIME_YEARS,
 )
 from sim.scenario.places import Position
-from sim.schema import INPUT, spec
+from sim.schema import INPUT, Builder, spec
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,15 @@ class ExtraTowers:
     candidate_spacing_km: float = spec(
         2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT, le=MAX_EXTENT_KM
     )
+    sector: tuple[float, float] | None = spec(
+        None,
+        doc=(
+            "Optional west-east sector [x_min_km, x_max_km] the extra towers are sited in (a build-up of one "
+            "sector); the whole border by default."
+        ),
+        unit="km",
+        source=INPUT,
+    )
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,46 @@ class Surveillance:
         le=10,
         source="assumption (a standing adult's height)",
     )
+    operators: int = spec(
+        2,
+        doc=(
+            "Operators watching the fixed sensors' feeds at any time. Every sensor alert, true or false, takes one "
+            "operator alert_handling_minutes to assess; an alert raised while every operator is busy is lost (a loss "
+            "system, Erlang B). 0: nobody watches and no sensor alert reaches a patrol."
+        ),
+        ge=0,
+        le=1000,
+        source="assumption: a sector's command centre has a few operators per shift for its towers and cameras",
+    )
+    alert_handling_minutes: float = spec(
+        10.0,
+        doc="Time an operator takes to assess one sensor alert (slew the camera, classify, call it in).",
+        unit="min",
+        gt=0,
+        le=600,
+        source="assumption",
+    )
+    false_alarms_per_day: float = spec(
+        2.0,
+        doc=(
+            "False alarms each fixed sensor raises per day (wildlife, wind, legitimate traffic near the line), spread "
+            "over the cells it sees. Each takes an operator's time like a true alert."
+        ),
+        unit="per day",
+        ge=0,
+        le=1000,
+        source="assumption: ground surveillance radar and camera towers raise frequent nuisance alarms",
+    )
+    false_alarm_dismissed_share: float = spec(
+        0.5,
+        doc=(
+            "Share of false alarms an operator recognises as such and dismisses; the others send the nearest free "
+            "patrol to look (patrols.false_alarm_search_hours on site), which takes it away from real alerts."
+        ),
+        ge=0,
+        le=1,
+        source="assumption",
+    )
     night_detection_factor: float = spec(
         0.8,
         doc=(
@@ -184,3 +233,13 @@ class Surveillance:
         le=MAX_FACTOR,
         source="assumption: surveillance towers with infrared cameras (CBP Integrated Fixed Towers) work at night",
     )
+
+
+def check_extra_tower_sector(s: Surveillance, b: Builder) -> None:
+    """The extra towers' sector runs from west to east."""
+    sector = s.extra_towers.sector
+    if sector is not None and sector[0] >= sector[1]:
+        b.fail(
+            "surveillance.extra_towers.sector",
+            f"given {list(sector)}; the first value (west) must be below the second (east)",
+        )

@@ -334,6 +334,29 @@ class Traffickers:
         ge=0,
         source="assumption: one patrol in sight of the crossing is worth a long detour",
     )
+    notice_response_probability: float = spec(
+        0.5,
+        doc=(
+            "Chance that a group sees a responding patrol when it reaches the group's trail (headlights, dust, "
+            "engine noise; a lookout's call). A group that sees it while still on the origin side, or within "
+            "turn_back_km of the line, turns back across the line and waits for another attempt; further on, it "
+            "presses on and the pursuit goes on."
+        ),
+        ge=0,
+        le=1,
+        source="assumption: turn-backs are about a quarter of known attempts (DHS, FY2011 effectiveness rate)",
+    )
+    turn_back_km: float = spec(
+        1.0,
+        doc=(
+            "Farthest a group that sees a response coming has walked past the line (along its path) and still "
+            "turns back across it rather than pressing on."
+        ),
+        unit="km",
+        ge=0,
+        le=50,
+        source="assumption",
+    )
     max_hold_hours: float = spec(
         8.0,
         doc=(

@@ -162,9 +162,10 @@ def site_extra_towers(
     """Site ``surveillance.extra_towers.count`` towers greedily (maximum coverage of the blind border).
 
     Candidates lie on a grid of ``candidate_spacing_km`` inside the border zone on the destination
-    side (agencies build on their own territory), off water. Each step picks the candidate whose
-    viewshed turns the longest stretch of currently blind border line into covered line (each line
-    cell standing for its length along the line, :meth:`BorderLine.cell_lengths`); ties go to
+    side (agencies build on their own territory), off water, within ``extra_towers.sector`` if given.
+    Each step picks the candidate whose viewshed turns the longest stretch of currently blind border
+    line into covered line (each line cell standing for its length along the line,
+    :meth:`BorderLine.cell_lengths`); ties go to
     the candidate seeing the longest blind stretch, then to the first in row-major order.
     Greedy selection is the classic (1 - 1/e)-approximation of maximum coverage (Nemhauser,
     Wolsey & Fisher 1978). Candidate viewsheds are computed only for border-line cells in range.
@@ -183,6 +184,9 @@ def site_extra_towers(
     grid = np.zeros(layers.shape, dtype=bool)
     grid[spacing // 2 :: spacing, spacing // 2 :: spacing] = True
     candidates = np.argwhere(grid & border.zone & border.destination & (layers.landcover != WATER))
+    if extra.sector is not None:
+        x_km = (candidates[:, 1] + 0.5) * layers.cell_km
+        candidates = candidates[(x_km >= extra.sector[0]) & (x_km <= extra.sector[1])]
     if len(candidates) < extra.count:
         raise InputError(
             [

@@ -46,6 +46,7 @@ class Patrol(mesa.Agent):
         self.status = PatrolStatus.PATROLLING
         self.target: Group | None = None
         self.pursuit: Pursuit | None = None
+        self._alarm_xy: tuple[float, float] = (0.0, 0.0)  # the spot of the false alarm it was sent to
         # Crews are staggered evenly over the shift cycle so the on-duty share holds at every hour.
         cfg = model.spec.patrols
         self.shift_cycle_h = cfg.shift_hours / cfg.on_duty_share
@@ -96,7 +97,7 @@ class Patrol(mesa.Agent):
         model = self.model
         self.status = PatrolStatus.RESPONDING
         self.target, self.pursuit = group, pursuit
-        end = self.arrive if pursuit.meets else self.give_up
+        end = self.see_off if pursuit.turns_back else self.arrive if pursuit.meets else self.give_up
         if pursuit.end_wall_h <= model.hours:
             end()
         else:
@@ -133,6 +134,35 @@ class Patrol(mesa.Agent):
             if group.active:
                 group.detected = ""  # free again: a later detector may raise a new alert
         self._resume()
+
+    def see_off(self) -> None:
+        """The group saw the patrol reach its trail and goes back across the line; the patrol patrols again from
+        there."""
+        group, pursuit = self.target, self.pursuit
+        self.target = self.pursuit = None
+        if group is not None and group.active and not group.crossed:
+            x, y = group.route.position_at(pursuit.end_route_h, self.model.world.cell_km)
+            self.model.patrol_force.place(self, x, y)
+            group.x_km, group.y_km = x, y
+            self.model.crossings.turn_group_back(group)
+        self._resume()
+
+    def check_false_alarm(self, x_km: float, y_km: float, until_h: float) -> None:
+        """Sent to a sensor's false alarm: busy (responding) until ``until_h`` (model hours), then patrols again
+        from its spot."""
+        model = self.model
+        self.status = PatrolStatus.RESPONDING
+        self._alarm_xy = (x_km, y_km)
+        if until_h <= model.hours:
+            self.false_alarm_checked()
+        else:
+            model.schedule_event(self.false_alarm_checked, at=model.hours_to_steps(until_h))
+
+    def false_alarm_checked(self) -> None:
+        """Nothing there: back on patrol from the false alarm's spot."""
+        if self.status is PatrolStatus.RESPONDING and self.target is None:
+            self.model.patrol_force.place(self, *self._alarm_xy)
+            self._resume()
 
     def _resume(self) -> None:
         self.status = PatrolStatus.PATROLLING
