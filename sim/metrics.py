@@ -585,26 +585,6 @@ OUTCOMES: tuple[Outcome, ...] = (
         count("courts.pleas"),
         short="by plea",
     ),
-    Outcome(
-        "conviction_share",
-        "share",
-        N,
-        "Of the cases decided, the share ending in conviction: convicted / (convicted + acquitted or dismissed); "
-        "pleas count as convictions (field: 93 % of adjudicated federal trafficking suspects convicted in FY2015, "
-        "Bureau of Justice Statistics).",
-        share("courts.convicted", "courts.acquitted"),
-        daily=False,
-    ),
-    Outcome(
-        "plea_share",
-        "share",
-        N,
-        "Of the convictions, the share by guilty plea: convictions_by_plea / traffickers_convicted (field: 90-97 % "
-        "of US federal convictions).",
-        ratio("courts.pleas", "courts.convicted"),
-        label="convictions by plea (share)",
-        daily=False,
-    ),
     Outcome("cases_dismissed", "cases", L, "Cases ending in acquittal or dismissal.", count("courts.acquitted")),
     Outcome(
         "conviction_share_of_adjudicated",
