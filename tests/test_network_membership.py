@@ -53,7 +53,7 @@ def test_a_network_at_full_strength_weighs_in_the_market_at_exactly_its_economic
     network = model.networks[0]
     strength = model.spec.traffickers.members_per_network
     # Some observed history, so that the deterrence term is strictly between its bounds.
-    network.trips, network.arrests_seen = 40.0, 18.0
+    network.trips, network.arrests_seen = 40.0, 3.0
     network.verdicts, network.convictions_seen = 12.0, 7.0
     network.deliveries_seen, network.victims_sent = 90.0, 150.0
     expected = economic_activity(network)
