@@ -2,8 +2,9 @@
 
 Mechanisms, on paired seeds through the model: removing organisers cuts a network's deliveries more than
 removing as many guides; a network left without organisers is dismantled after ``traffickers.dismantle_days``
-and a newcomer takes its trade over ``takeover_days`` after it became headless (deliveries recover); investigations climbing the
-graph reach organisers more often when the investigating agency sees more records (data sharing).
+and a newcomer takes its trade over ``takeover_days`` after it became headless (deliveries recover);
+investigations climbing the graph reach organisers more often when the investigating agency sees more records
+(data sharing).
 Bookkeeping, after every step of runs that dismantle networks: every member on exactly one roster with one
 status, the graphs hold exactly the registered members with their roles, the role counts add up.
 """

@@ -7,14 +7,15 @@ networks that are working by their *market weights* (:meth:`Network.market_weigh
 network's economic activity, each as a share of full strength), so a network that loses its organisers or its
 recruiters, or is dismantled, loses its clients to the others rather than losing them altogether. When no
 network is working, the people who come wait for one (:attr:`Market.backlog`) and are taken on, all of them,
-by the networks working the next time there are any (the newcomer that takes over a dismantled trade, or a
-network that finds an organiser again).
+by the networks working the next time there are any (the newcomer that takes over the trade of a network
+headless for ``traffickers.takeover_days``, or a network that finds an organiser again).
 
-The price (:func:`price`: base fee plus a risk premium) is the only thing that deters demand. A client of a network charging ``fee`` comes with
-probability ``(fee / traffickers.fee) ** crossers.price_elasticity`` (a constant-elasticity demand curve:
-a 1 % rise in the fee above the base loses ``-price_elasticity`` % of the demand; Gathmann 2008). The people
-who would have come at the base fee and did not are tallied as ``demand_deterred``. The fee itself is the
-networks' (:meth:`Network.update_economics <sim.model.agents.trafficker.Network.update_economics>`).
+The price is the only thing that deters demand. A client of a network charging ``fee`` comes with probability
+``(fee / traffickers.fee) ** crossers.price_elasticity`` (a constant-elasticity demand curve: a 1 % rise in the
+fee above the base loses ``-price_elasticity`` % of the demand; Gathmann 2008). The people who would have come
+at the base fee and did not are tallied as ``demand_deterred``. The fee is set by the networks
+(:meth:`Network.update_economics <sim.model.agents.trafficker.Network.update_economics>`) by the pricing rule
+:func:`price`: the base fee plus a risk premium.
 
 The market draws no random numbers: it sets each network's expected intake, which the network draws
 (one Poisson draw a step from its own stream, :meth:`Network.recruit
