@@ -54,7 +54,11 @@ class Crossers:
     )
     switch_network_probability: float = spec(
         0.3,
-        doc="Chance a migrant who tries again goes with another network (drawn at random) rather than the same.",
+        doc=(
+            "Chance a migrant who tries again goes with a network drawn by market weight (the networks working, by "
+            "their share of the market; it may be the same) rather than their own; one whose own network is not "
+            "working always does."
+        ),
         ge=0,
         le=1,
         source="assumption",
