@@ -158,7 +158,7 @@ class Network(mesa.Agent):
         cfg = model.spec.traffickers
         self.network_id = network_id
         self.fee = cfg.fee
-        #: Economic activity: the share of its capacity the network works, from expected profit (update_economics).
+        #: Economic activity, from expected profit (update_economics): it weighs the network's share of the market.
         self.activity = 1.0
         self.members: list[Trafficker] = []
         self.graph = nx.Graph()
