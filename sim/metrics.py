@@ -151,6 +151,10 @@ DISPOSITIONS = {"plea": "by plea", "trial": "by a trial verdict", "dismissed": "
 TALLIES: dict[str, str] = {
     "victims_taken_on": "trafficking victims taken on by the networks",
     "crossings_attempted": "groups that set out (crossing attempts)",
+    "people_set_out": "people who set out with a group (a person who tries again counts again)",
+    "fees_paid": "fees paid by the people who set out, each the fee of their network when they set out",
+    "demand_base": "people (expected) who wanted to cross at the base fee: crossers.per_day over the time run",
+    "demand_deterred": "people (expected) who would have come at the base fee but were deterred by the fee",
     "crossings_succeeded": "groups that got across the border zone or reached their destination",
     "foot_crossings_succeeded": "groups on foot that got across",
     "foot_border_crossings": "groups on foot that reached the border line",
@@ -219,7 +223,7 @@ TALLIES: dict[str, str] = {
     "cases_linked_across_agencies": "cases whose evidence included records another agency holds",
     "cases_cross_jurisdiction": "cases that used evidence from across the border",
     "networks_dismantled": "networks dismantled (headless for traffickers.dismantle_days)",
-    "networks_founded": "newcomer networks that took over a dismantled one's trade",
+    "networks_founded": "newcomer networks that took over the trade of one headless for traffickers.takeover_days",
 }
 
 #: The measures a model derives rather than counts (:meth:`sim.model.accounting.Accounts.measures`).
@@ -235,7 +239,6 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
-    "networks.mean_fee",
     "networks.days_to_dismantle",
     "records.created",
     "records.shared",
@@ -757,8 +760,17 @@ OUTCOMES: tuple[Outcome, ...] = (
         "mean_fee",
         "currency",
         N,
-        "Mean fee charged per person across networks at the end.",
-        value("networks.mean_fee", 2),
+        "Mean fee paid per person who set out with a group (each departure counts, at the fee of the network "
+        "then): the price the people crossing paid over the period counted, as surveys of migrants measure it.",
+        ratio("fees_paid", "people_set_out"),
+    ),
+    Outcome(
+        "demand_deterred",
+        "people",
+        N,
+        "People (expected) who would have come to cross at the base fee (traffickers.fee) and did not, deterred "
+        "by the fee the networks charged (crossers.price_elasticity).",
+        value("demand_deterred", 2),
     ),
     Outcome(
         "members_identified",
@@ -782,8 +794,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "networks_dismantled",
         "networks",
         H,
-        "Networks dismantled: left with no organiser at large for traffickers.dismantle_days (their trade passes "
-        "to a newcomer after traffickers.takeover_days).",
+        "Networks dismantled: left with no organiser at large for traffickers.dismantle_days (their trade passed "
+        "to a newcomer traffickers.takeover_days after they became headless).",
         count("networks_dismantled"),
         short="dismantled",
     ),

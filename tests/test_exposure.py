@@ -17,8 +17,13 @@ SEEDS = range(3)
 def test_exposure_scale_sets_the_deaths_in_transit():
     """Paired seeds, routes held fixed (no hardship term): no hazard, no deaths; the expected deaths scale with
     the hazard, and at a hundred times it many are drawn."""
-    # Routes held fixed, and no network loses its organisers to investigations: the traffic stays.
-    fixed_routes = {"traffickers.hardship_aversion": 0.0, "agencies.investigation_yield": 0.0}
+    # Routes held fixed, no network loses its organisers to investigations, and deaths (fewer deliveries) do not
+    # move a network's activity and so the shares of the market: the traffic stays.
+    fixed_routes = {
+        "traffickers.hardship_aversion": 0.0,
+        "agencies.investigation_yield": 0.0,
+        "traffickers.activity_floor": 1.0,
+    }
     deaths, risk = {}, {}
     for scale in (0.0, 1.5, 100.0):
         overrides = fixed_routes | {"victims.exposure_scale": scale}

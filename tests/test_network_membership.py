@@ -1,8 +1,8 @@
 """A network's strength, roster and capacity: replacement, members back from prison, leaving the trade.
 
-A network plans at ``min(1, organisers at large / traffickers.organisers)`` of its economic activity; members
-in prison stay on the roster without diluting it; a replacement is hired only while the network is below
-strength in the role; a member who has served a sentence comes back as the same agent, or leaves the trade
+A network weighs in the market at ``min(1, organisers at large / traffickers.organisers)`` of its economic
+activity; members in prison stay on the roster without diluting it; a replacement is hired only while the network is
+below strength in the role; a member who has served a sentence comes back as the same agent, or leaves the trade
 if their place has been filled.
 """
 
@@ -27,14 +27,14 @@ DESERT = ROOT / "scenarios" / "desert_sector.toml"
 
 
 def economic_activity(network) -> float:
-    """The deterrence term alone: ``clip(1 - penalty / revenue, 0.05, 1)`` from what the network has observed."""
+    """The deterrence term alone: ``clip(1 - penalty / revenue, 0.05, 1)`` from what the network has observed,
+    the fee by the pricing rule (base fee + pass-through x penalty per client)."""
     cfg = network.model.spec.traffickers
     penalty = (network.arrests_seen / network.trips) * (network.convictions_seen / network.verdicts) * cfg.sentence_cost
     size = cfg.group_size_mean
     share = network.model.spec.victims.trafficked_share
-    revenue = size * (
-        share * cfg.revenue_per_victim * network.deliveries_seen / network.victims_sent + cfg.fee + penalty / size
-    )
+    fee = cfg.fee + cfg.penalty_pass_through * penalty / size
+    revenue = size * (share * cfg.revenue_per_victim * network.deliveries_seen / network.victims_sent + fee)
     return float(np.clip(1.0 - penalty / max(revenue, 1.0), 0.05, 1.0))
 
 
@@ -58,13 +58,13 @@ def convict(model: BorderModel, member: Trafficker) -> None:
     model.enforcement.on_verdict(case)
 
 
-def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():
+def test_a_network_at_full_strength_weighs_in_the_market_at_exactly_its_economic_activity():
     two_organisers = {"traffickers.organisers": 2, "traffickers.members_per_network": 5}
     model = BorderModel(CLASSROOM, seed=1, overrides=two_organisers)
     network = model.networks[0]
     strength = model.spec.traffickers.members_per_network
     # Some observed history, so that the deterrence term is strictly between its bounds.
-    network.trips, network.arrests_seen = 40.0, 18.0
+    network.trips, network.arrests_seen = 40.0, 3.0
     network.verdicts, network.convictions_seen = 12.0, 7.0
     network.deliveries_seen, network.victims_sent = 90.0, 150.0
     expected = economic_activity(network)
@@ -73,32 +73,33 @@ def test_a_network_at_full_strength_runs_at_exactly_its_economic_activity():
     network.update_economics()
     assert network.active_members() == strength
     assert network.activity == pytest.approx(expected, abs=1e-12)
+    assert network.market_weight() == pytest.approx(expected, abs=1e-12)
 
     # Members serving sentences stay on the roster but do not dilute the capacity of those at work.
     for role in (Role.ORGANISER, Role.GUIDE, Role.RECRUITER):
         Trafficker(model, network, role).begin_sentence()
     network.update_economics()
     assert len(network.members) == strength + 3
-    assert network.activity == pytest.approx(expected, abs=1e-12)
+    assert network.market_weight() == pytest.approx(expected, abs=1e-12)
 
     # Above strength (an organiser back after their place was filled): capacity stays capped at 1.
     Trafficker(model, network, Role.ORGANISER)
     network.update_economics()
     assert network.at_large(Role.ORGANISER) == 3
-    assert network.activity == pytest.approx(expected, abs=1e-12)
+    assert network.market_weight() == pytest.approx(expected, abs=1e-12)
 
     # Guides held: the same planned activity (guides limit trips by being free, not the plan).
     for member in [m for m in network.members if m.role is Role.GUIDE and m.status is TraffickerStatus.IDLE]:
         member.arrested()
     network.update_economics()
-    assert network.activity == pytest.approx(expected, abs=1e-12)
+    assert network.market_weight() == pytest.approx(expected, abs=1e-12)
 
     # Two of the three organisers held: half the planned throughput (one at large of a strength of two).
     for member in [m for m in network.members if m.role is Role.ORGANISER and m.status is TraffickerStatus.IDLE][:2]:
         member.arrested()
     network.update_economics()
     assert network.at_large(Role.ORGANISER) == 1
-    assert network.activity == pytest.approx(expected / 2, abs=1e-12)
+    assert network.market_weight() == pytest.approx(expected / 2, abs=1e-12)
 
 
 def test_a_replacement_is_hired_only_below_strength_in_the_role():

@@ -272,7 +272,7 @@ def test_run_summary_and_report_warn_of_overloaded_courts(tmp_path, capsys):
 
 #: Overrides under which every cost item is at work within 45 days: convictions, sharing, an extra tower.
 COST_BASE = {
-    "crossers.per_day": 8,
+    "crossers.per_day": 9,  # enough people for every cost item to be at work in 45 days
     "legal.courts": 3,
     "legal.trial_days_mean": 5.0,
     "legal.procedural_delay_days": 5.0,

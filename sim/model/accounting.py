@@ -261,7 +261,6 @@ class Accounts:
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)
                 ),
                 "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
-                "networks.mean_fee": float(np.mean([n.fee for n in networks])) if networks else 0.0,
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )

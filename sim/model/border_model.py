@@ -8,9 +8,9 @@ steps of ``time.step_minutes``. The model only wires the parts and writes out th
 - :class:`~sim.model.crossings.Crossings`: groups by foot, vehicle and tunnel, from staging to destination;
 - :class:`~sim.model.detection.Detection`: sensors and patrols seeing groups, alerts (:mod:`sim.model.alerts`);
 - :class:`~sim.model.enforcement.Enforcement`: interdiction, screening, arrest, investigation, courts;
+- :class:`~sim.model.market.Market`: the demand for crossings, shared among the networks and deterred by their fees;
 - :class:`~sim.model.accounting.Accounts`: tallies, cost, outcomes and the daily series;
-- :class:`~sim.model.intel.IntelExchange` and :class:`~sim.model.routing.RoutePlanner`: what agencies
-  know, and the routes traffickers can take.
+- :class:`~sim.model.intel.IntelExchange`, :class:`~sim.model.routing.RoutePlanner`: what agencies know; routes.
 
 No component is given the model: each takes the parts of the scenario it reads, the world, its random streams, a
 :class:`~sim.model.interfaces.Timeline`, the books (:class:`~sim.model.accounting.Accounts`) and its collaborators
@@ -45,6 +45,7 @@ from sim.model.enforcement import Enforcement
 from sim.model.intel import IntelExchange
 from sim.model.interfaces import Timeline
 from sim.model.legal import CourtSystem
+from sim.model.market import Market
 from sim.model.observation import PatrolWatch
 from sim.model.patrol_force import PatrolForce
 from sim.model.routing import RoutePlanner
@@ -159,7 +160,8 @@ class BorderModel(mesa.Model):
         first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         n = s.traffickers.networks
-        self.networks.extend(Network(self, i, demand_share=1.0 / n) for i in range(n))
+        self.networks.extend(Network(self, i) for i in range(n))
+        self.market = Market(s.crossers, s.traffickers, self.networks, books)
         for network in self.networks:
             network.staff()
 
@@ -192,7 +194,7 @@ class BorderModel(mesa.Model):
         """One step of ``time.step_minutes``, in this order:
 
         1. patrol shifts change (who is on duty);
-        2. networks take on people (migrants, and victims at the base rate) and send out full groups;
+        2. the market shares the demand; networks take on people (migrants, victims) and send out full groups;
         3. groups on foot or in tunnels move along their routes (rides to drop-offs and from pick-ups are events);
            exposure deaths (by the clock: day or night, season); where they cross the line;
         4. patrols move toward their waypoints (traffickers who watch note where they are);
@@ -208,9 +210,7 @@ class BorderModel(mesa.Model):
         self.in_step = True
         self.accounts.forget_old_events(self.steps)
         self.patrol_force.update_shifts()
-        expected = self.spec.crossers.per_day * dt / 24.0  # each network takes its demand_share of it
-        for network in self.networks:
-            network.recruit(expected)
+        self.market.step(dt)
         moving = [g for g in self.crossings.groups.values() if g.active and g.route is not None and not g.riding]
         for group in moving:
             group.guide.advance(dt)

@@ -26,6 +26,7 @@ import numpy as np
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
 from sim.model.detection import detection_probability
+from sim.model.market import choose_network
 from sim.model.routing import Route
 from sim.model.streams import EntityStreams, Mechanism, pick_by_weight
 from sim.world import Cell
@@ -158,7 +159,10 @@ class Crossings:
             person.group = group
             person.fee_paid = network.fee
             person.set_state(PersonState.IN_TRANSIT)
-        self.ledger.counters["crossings_attempted"] += 1
+        counters = self.ledger.counters
+        counters["crossings_attempted"] += 1
+        counters["people_set_out"] += len(people)
+        counters["fees_paid"] += network.fee * len(people)
         group.x_km, group.y_km = w.km_of(origin)
         if group.mode == "vehicle":
             self._start_vehicle(group, origin)
@@ -495,8 +499,12 @@ class Crossings:
     def return_person(self, person: Person) -> None:
         """Back on the origin side after a detention: try again (a victim: trafficked again), or stop.
 
-        A migrant who tries again goes with another network with ``crossers.switch_network_probability``,
-        from a staging area drawn by weight; a victim stays with the network that holds them.
+        A migrant who tries again goes with another network with ``crossers.switch_network_probability``, drawn by
+        market weight (:func:`~sim.model.market.choose_network`: the networks working, by their share of the
+        market); a victim stays with the network that holds them. A network dismantled and taken over is its
+        successor; one not working (headless) loses a returning migrant to a network drawn by market weight,
+        while a victim waits with it. With no network working the person waits with their own. The staging area
+        is drawn by weight.
         """
         victims, crossers = self.victims_cfg, self.crossers_cfg
         # Four draws on every return, used or not: again, switch, which network, which staging area.
@@ -505,17 +513,14 @@ class Crossings:
         person.misidentified = person.flagged = False
         self.ledger.counters["people_returned"] += 1
         again = victims.re_trafficking_probability if person.trafficked else crossers.retry_probability
-        if again_draw >= again:
+        if again_draw >= again or not self.networks:
             person.set_state(PersonState.STOPPED)
             return
-        network = self.networks[person.network_id] if self.networks else None
-        if not person.trafficked and len(self.networks) > 1 and switch_draw < crossers.switch_network_probability:
-            network = self.networks[min(int(network_draw * len(self.networks)), len(self.networks) - 1)]
-        if network is not None:
-            network = network.operator()  # a network dismantled and taken over: its successor
-        if network is None:
-            person.set_state(PersonState.STOPPED)
-            return
+        network = self.networks[person.network_id].operator()  # dismantled and taken over: its successor
+        if not person.trafficked and (
+            switch_draw < crossers.switch_network_probability or network.market_weight() <= 0.0
+        ):
+            network = choose_network(self.networks, network_draw) or network
         person.network_id = network.network_id
         person.staging = self.pick_weighted(self.staging_weights, staging_draw)
         person.set_state(PersonState.WAITING)

@@ -218,11 +218,32 @@ class Traffickers:
     )
     fee: float = spec(
         3000.0,
-        doc="Initial fee charged per person.",
+        doc=(
+            "Base fee per person: what a network charges with no risk of punishment (the fee a new network starts "
+            "at); the pricing rule adds penalty_pass_through x the expected penalty per client. The demand "
+            "(crossers.per_day) is stated at this fee."
+        ),
         unit="currency",
-        ge=0,
+        gt=0,
         source="assumption: between about 2,000 dollars (UNODC 2010) and 6,000-7,000 in recent reports",
         le=MAX_COST,
+    )
+    penalty_pass_through: float = spec(
+        0.1,
+        doc=(
+            "Share of the expected penalty per client (P(arrest) x P(conviction) x sentence_cost / "
+            "group_size_mean, as the network has observed them) added to the base fee, updated daily: the "
+            "risk premium of the price (1: the whole penalty, a competitive market of risk-neutral smugglers; "
+            "0: prices ignore enforcement). With sentence_cost it sets how far the fee follows enforcement; "
+            "calibrate one of the two."
+        ),
+        ge=0,
+        le=MAX_FACTOR,
+        source=(
+            "assumption: a risk premium of about a tenth of the fee at the shipped scenarios' arrest and "
+            "conviction rates, as Gathmann (2008) implies (tripling enforcement raises prices about 17 %); "
+            "pattern: risks and prices, Reuter & Kleiman (1986)"
+        ),
     )
     revenue_per_victim: float = spec(
         12000.0,
@@ -375,8 +396,9 @@ class Traffickers:
     activity_floor: float = spec(
         0.05,
         doc=(
-            "Least share of its capacity a network keeps working however unprofitable the trade looks "
-            "(commitments, debts, recruits already waiting)."
+            "Least economic activity a network keeps however unprofitable the trade looks (commitments, debts, "
+            "recruits already waiting): the activity (1 - expected penalty / expected revenue of a trip, clipped "
+            "to [activity_floor, 1]) weighs the network's share of the market, not the demand."
         ),
         source="assumption",
         ge=0,
@@ -446,8 +468,9 @@ class Traffickers:
         90.0,
         doc=(
             "A network with no organiser at large for this long is dismantled: its members at large leave the "
-            "trade (those held, awaiting trial or in prison as their cases close) and its trade passes to a "
-            "newcomer after traffickers.takeover_days. Until then it only stops working (splintered)."
+            "trade (those held, awaiting trial or in prison as their cases close). Until then it only stops "
+            "working, and works again if it finds an organiser (beside the newcomer, if one has taken its trade "
+            "over: traffickers.takeover_days)."
         ),
         unit="days",
         gt=0,
@@ -457,8 +480,10 @@ class Traffickers:
     takeover_days: float = spec(
         30.0,
         doc=(
-            "Delay after a network is dismantled until a newcomer network, at full strength, takes over its "
-            "trade: its share of the demand and the people waiting at its staging areas (market displacement)."
+            "Time a network is left with no organiser at large (headless) before a newcomer network, at full "
+            "strength, enters the market in its place and takes over the people waiting at its staging areas "
+            "(free entry, market displacement); meanwhile its would-be clients go to the other networks, or wait "
+            "when none is working."
         ),
         unit="days",
         ge=0,

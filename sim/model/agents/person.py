@@ -10,9 +10,9 @@ Apprehended people are screened: a victim is identified with the screening's sen
 specificity (``victims.screening_specificity``). Those not identified are held and returned to the
 origin side after ``crossers.return_days`` (a flagged migrant after the referral too; a victim under
 a non-punishment policy after the late identification's delay, if not identified by then). Returned
-migrants try again with ``crossers.retry_probability``, with another network with
-``crossers.switch_network_probability``; returned victims are trafficked again with
-``victims.re_trafficking_probability``. The others stop. A victim at the destination may come
+migrants try again with ``crossers.retry_probability``, with a network drawn by market weight with
+``crossers.switch_network_probability`` (always when their own is not working); returned victims are
+trafficked again with ``victims.re_trafficking_probability``. The others stop. A victim at the destination may come
 forward, the more so under stronger protection (``victims.come_forward_probability``).
 """
 

@@ -7,9 +7,12 @@ around where it happened, decaying with a half-life. Reinforcing one sector ther
 flows toward blind spots and harsher terrain (the displacement documented by Cornelius 2001 and
 Gathmann 2008).
 
-Deterrence and prices (Becker 1968; Gathmann 2008): each network tracks the arrest and conviction
-rates it observes; the expected penalty per trip is passed on in fees, and activity shrinks when
-the penalty eats the expected revenue. Arrested and convicted members are replaced only over time.
+Prices and deterrence (Reuter & Kleiman 1986; Becker 1968; Gathmann 2008): each network tracks the arrest and
+conviction rates it observes; its fee is the base fee plus ``traffickers.penalty_pass_through`` times the
+expected penalty per client (:meth:`Network.expected_penalty`), and its economic activity shrinks when the
+penalty eats the expected revenue. The demand belongs to the market (:mod:`sim.model.market`): the fee deters
+it, and the networks share it by their market weights. Arrested and convicted members are replaced only over
+time.
 
 Roles and structure (UNODC 2011, Smuggling of Migrants: a Global Review; Europol 2016; Spener 2009;
 Campana 2018): a network's strength is ``traffickers.members_per_network``, of which
@@ -21,15 +24,18 @@ each recruiter knows one organiser, each guide and driver one recruiter (an orga
 and members below the organisers also know each other with ``traffickers.cross_link_probability``.
 Investigations climb it (:meth:`sim.model.enforcement.Enforcement.investigate`).
 
-Capacity: the network plans at ``min(1, organisers at large / organisers)`` of its economic activity and
-takes people on at ``min(1, recruiters at large / recruiters)`` of its rate; a group needs a free guide (on
+Capacity: the network's share of the market is weighted by ``min(1, organisers at large / organisers)`` (its
+capacity to plan), ``min(1, recruiters at large / recruiters)`` (to find clients) and its economic activity
+(:meth:`Network.market_weight`); a group needs a free guide (on
 foot, by tunnel) or a free driver (by vehicle). An arrest opens a vacancy (:class:`Vacancy`), filled after
 an exponential delay (``replacement_days`` for guides, drivers and recruiters, ``organiser_replacement_days``
 for organisers) if the network is still below strength in that role, and only while an organiser is at
 large to hire. With no organiser at large the network is headless: it sends no group, recruits and hires no
-one. Headless for ``dismantle_days`` it is dismantled: its members at large leave the trade and, after
-``takeover_days``, a newcomer network takes over its share of the demand and the people waiting at its
-staging areas (market displacement; Reuter 1983, Duijn et al. 2014).
+one, and the market sends its would-be clients to the networks working. Headless for ``takeover_days``, a
+newcomer network enters the market in its place: it takes over the people waiting at its staging areas (they
+wait for it) and competes for the demand (free entry and market displacement; Reuter 1983, Duijn et al.
+2014). Headless for ``dismantle_days`` it is dismantled: its members at large leave the trade. A network that
+finds an organiser before it is dismantled works again, beside its newcomer (the market splinters).
 
 A member who has served a sentence comes back as the same agent (:meth:`Network.member_released`). The
 roster (:attr:`Network.members`) holds exactly the people tied to the network: active, detained and
@@ -47,6 +53,7 @@ import networkx as nx
 import numpy as np
 
 from sim.model.agents.person import Person, PersonState
+from sim.model.market import price
 from sim.model.streams import Entity, EntityStreams, Mechanism, pick_by_weight, poisson_from_uniform
 
 if TYPE_CHECKING:
@@ -146,11 +153,12 @@ class Network(mesa.Agent):
     custody (acquitted, or released to await trial), or from prison with a case still open against them.
     """
 
-    def __init__(self, model: BorderModel, network_id: int, demand_share: float = 1.0):
+    def __init__(self, model: BorderModel, network_id: int):
         super().__init__(model)
         cfg = model.spec.traffickers
         self.network_id = network_id
         self.fee = cfg.fee
+        #: Economic activity, from expected profit (update_economics): it weighs the network's share of the market.
         self.activity = 1.0
         self.members: list[Trafficker] = []
         self.graph = nx.Graph()
@@ -161,8 +169,6 @@ class Network(mesa.Agent):
             Role.DRIVER: cfg.drivers,
             Role.GUIDE: cfg.members_per_network - cfg.organisers - cfg.recruiters - cfg.drivers,
         }
-        #: Share of the demand (``crossers.per_day``) that comes to this network; passed on when it is taken over.
-        self.demand_share = demand_share
         self.vacancies: list[Vacancy] = []
         self.headless_since_h: float | None = None  # model time since when no organiser is at large
         self.first_arrest_day: float | None = None
@@ -213,8 +219,8 @@ class Network(mesa.Agent):
     def recruit(self, expected: float) -> None:
         """Take on a Poisson number of people at the network's staging areas; send full groups.
 
-        ``expected`` is the whole demand of the step; the network takes its ``demand_share`` of it, times its
-        activity and its recruiters' share (:meth:`recruiting`). Each is a trafficking victim with
+        ``expected`` is the network's expected intake of the step, set by the market (:class:`~sim.model.market.
+        Market`: its share of the demand, deterred by its fee). Each is a trafficking victim with
         ``victims.trafficked_share``, else a smuggled migrant. When a group is full its mode is drawn
         (:meth:`choose_mode`); it leaves as soon as a member of the mode's crew is free (a guide on foot or
         by tunnel, a driver by vehicle). A headless network does neither.
@@ -223,7 +229,7 @@ class Network(mesa.Agent):
         intake = self._intake_rng.random()  # drawn every step, so the intake stays in step whatever happens
         if self.headless():  # no one to plan: no recruiting, no departures (dismantled networks are headless)
             return
-        n = poisson_from_uniform(intake, expected * self.demand_share * self.activity * self.recruiting())
+        n = poisson_from_uniform(intake, expected)
         share = model.spec.victims.trafficked_share
         for _ in range(n):
             staging_draw, type_draw = self._recruit_rng.random(2)
@@ -366,18 +372,44 @@ class Network(mesa.Agent):
         self.verdicts += 1
         self.convictions_seen += convicted
 
-    def update_economics(self) -> None:
-        """Daily: fee and activity follow expected profit given observed arrest and conviction rates."""
+    def expected_penalty(self) -> float:
+        """Expected penalty per client: P(arrest) x P(conviction) x ``sentence_cost`` / ``group_size_mean``,
+        discounted for the time to punishment.
+
+        The probabilities are the rates the network has observed (trips with its guide held, verdicts that
+        convicted), each from the ``prior_*`` pseudo-counts; a trip risks one member, shared by the group. A
+        penalty that comes later weighs less: the courts' :meth:`~sim.model.legal.CourtSystem.penalty_discount`
+        (``legal.offender_discount_per_year`` over the mean time from arrest to conviction; Nagin & Pogarsky 2001).
+        """
         cfg = self.model.spec.traffickers
         p_arrest = self.arrests_seen / self.trips
         p_convict = self.convictions_seen / self.verdicts
-        p_deliver = self.deliveries_seen / self.victims_sent
-        penalty = p_arrest * p_convict * cfg.sentence_cost
+        penalty = p_arrest * p_convict * cfg.sentence_cost / cfg.group_size_mean
+        return penalty * self.model.courts.penalty_discount()
+
+    def update_economics(self) -> None:
+        """Daily: the fee by the pricing rule, and the economic activity from expected profit.
+
+        Fee (risks and prices, Reuter & Kleiman 1986): ``fee + penalty_pass_through x expected_penalty()``.
+        Activity: ``clip(1 - penalty / revenue, activity_floor, 1)``, the penalty and revenue per trip (the
+        revenue: the fees of a group plus the exploitation of its victims who are delivered); it weighs the
+        network's share of the market (:meth:`market_weight`), not the demand.
+        """
+        cfg = self.model.spec.traffickers
+        per_client = self.expected_penalty()
+        self.fee = price(cfg.fee, cfg.penalty_pass_through, per_client)
         size = cfg.group_size_mean
-        self.fee = cfg.fee + penalty / size
+        p_deliver = self.deliveries_seen / self.victims_sent
         share = self.model.spec.victims.trafficked_share
         revenue = size * (share * cfg.revenue_per_victim * p_deliver + self.fee)
-        self.activity = float(np.clip(1.0 - penalty / max(revenue, 1.0), cfg.activity_floor, 1.0) * self.capacity())
+        self.activity = float(np.clip(1.0 - per_client * size / max(revenue, 1.0), cfg.activity_floor, 1.0))
+
+    def market_weight(self) -> float:
+        """The network's weight in sharing the demand (:mod:`sim.model.market`): ``capacity() x recruiting() x
+        activity``; 0 while it is headless or once it is dismantled."""
+        if self.dismantled_day is not None or self.headless():
+            return 0.0
+        return self.capacity() * self.recruiting() * self.activity
 
     def active_members(self) -> int:
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
@@ -480,38 +512,46 @@ class Network(mesa.Agent):
         if not self.headless():
             self.headless_since_h = None
         elif self.headless_since_h is None:
-            model = self.model
+            model, cfg = self.model, self.model.spec.traffickers
             self.headless_since_h = model.hours
-            days = model.spec.traffickers.dismantle_days
-            model.schedule_event(self.check_dismantled, after=model.hours_to_steps(24 * days))
+            model.schedule_event(self.check_dismantled, after=model.hours_to_steps(24 * cfg.dismantle_days))
+            model.schedule_event(self.check_takeover, after=model.hours_to_steps(24 * cfg.takeover_days))
+
+    def headless_for(self, days: float) -> bool:
+        """Whether the network has been headless without a break for at least ``days`` (a dismantled network
+        stays headless)."""
+        since = self.headless_since_h
+        return since is not None and self.model.hours - since >= 24 * days - 1e-6
+
+    def check_takeover(self) -> None:
+        """Event: a network headless for ``traffickers.takeover_days`` without a break, and not taken over yet,
+        is taken over by a newcomer (:meth:`hand_over`)."""
+        if self.successor is None and self.headless_for(self.model.spec.traffickers.takeover_days):
+            self.hand_over()
 
     def check_dismantled(self) -> None:
         """Event: a network headless for ``traffickers.dismantle_days`` without a break is dismantled."""
-        since = self.headless_since_h
-        days = self.model.spec.traffickers.dismantle_days
-        if since is not None and self.model.hours - since >= 24 * days - 1e-6 and self.dismantled_day is None:
+        if self.dismantled_day is None and self.headless_for(self.model.spec.traffickers.dismantle_days):
             self.dismantle()
 
     def dismantle(self) -> None:
         """The network collapses: its free members leave the trade (those held, awaiting trial or on a trip
-        when their cases and trips end); a newcomer takes over its trade after ``takeover_days``."""
+        when their cases and trips end). Its trade passes to a newcomer ``takeover_days`` after it became
+        headless (:meth:`check_takeover`), before or after this."""
         model = self.model
         self.dismantled_day = model.days
         self.vacancies.clear()
         model.accounts.counters["networks_dismantled"] += 1
         for member in list(self.members):
             member.leave_if_done()
-        days = model.spec.traffickers.takeover_days
-        model.schedule_event(self.hand_over, after=model.hours_to_steps(24 * days))
 
     def hand_over(self) -> None:
-        """Event: a newcomer network at full strength takes over the trade (market displacement): this
-        network's share of the demand and the people waiting at its staging areas."""
+        """A newcomer network at full strength takes over the trade (market displacement): the people waiting
+        at this network's staging areas, and a place in the market (:mod:`sim.model.market`)."""
         model = self.model
-        newcomer = Network(model, len(model.networks), demand_share=self.demand_share)
+        newcomer = Network(model, len(model.networks))
         model.networks.append(newcomer)
         newcomer.staff()
-        self.demand_share = 0.0
         self.successor = newcomer
         for staging, waiting in self.forming.items():
             for person in waiting:

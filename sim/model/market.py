@@ -1,0 +1,115 @@
+"""The market for crossings: the demand belongs to it, the networks share it, the price deters it.
+
+The demand, ``crossers.per_day``, is the number of people a day who want to cross at the base fee
+(``traffickers.fee``): it belongs to the market, not to a network. Every step it is shared among the
+networks that are working by their *market weights* (:meth:`Network.market_weight
+<sim.model.agents.trafficker.Network.market_weight>`: organisers at large x recruiters at large x the
+network's economic activity, each as a share of full strength), so a network that loses its organisers or its
+recruiters, or is dismantled, loses its clients to the others rather than losing them altogether. When no
+network is working, the people who come wait for one (:attr:`Market.backlog`) and are taken on, all of them,
+by the networks working the next time there are any (the newcomer that takes over the trade of a network
+headless for ``traffickers.takeover_days``, or a network that finds an organiser again).
+
+The price is the only thing that deters demand. A client of a network charging ``fee`` comes with probability
+``(fee / traffickers.fee) ** crossers.price_elasticity`` (a constant-elasticity demand curve: a 1 % rise in the
+fee above the base loses ``-price_elasticity`` % of the demand; Gathmann 2008). The people who would have come
+at the base fee and did not are tallied as ``demand_deterred``. The fee is set by the networks
+(:meth:`Network.update_economics <sim.model.agents.trafficker.Network.update_economics>`) by the pricing rule
+:func:`price`: the base fee plus a risk premium.
+
+The market draws no random numbers: it sets each network's expected intake, which the network draws
+(one Poisson draw a step from its own stream, :meth:`Network.recruit
+<sim.model.agents.trafficker.Network.recruit>`). Expected intake is proportional to the step's length, so the
+intake law does not depend on ``time.step_minutes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.streams import pick_by_weight
+
+if TYPE_CHECKING:
+    from sim.model.agents.trafficker import Network
+    from sim.model.interfaces import Ledger
+    from sim.scenario import Crossers, Traffickers
+
+
+def price(base_fee: float, pass_through: float, expected_penalty: float) -> float:
+    """The pricing rule (risks and prices, Reuter & Kleiman 1986): ``base_fee + pass_through x expected_penalty``.
+
+    ``expected_penalty`` is per client (:meth:`Network.expected_penalty
+    <sim.model.agents.trafficker.Network.expected_penalty>`); ``pass_through`` is the share of it the fee carries.
+    Multiplying the expected penalty by ``k`` multiplies the fee by ``1 + (k - 1) x premium / fee``, the
+    premium being ``pass_through x expected_penalty``: the risk premium's share of the fee sets the response.
+    """
+    return base_fee + pass_through * expected_penalty
+
+
+def deterrence(fee: float | np.ndarray, base_fee: float, elasticity: float) -> float | np.ndarray:
+    """Share of the demand at the base fee that still comes at ``fee``: ``(fee / base_fee) ** elasticity``.
+
+    A constant-elasticity demand curve (``elasticity`` <= 0); 1 at the base fee. A fee at or below the base
+    deters no one (the share is capped at 1: the demand is the people who want to cross at the base fee).
+    """
+    ratio = np.maximum(np.asarray(fee, dtype=float) / base_fee, 1.0)
+    share = ratio**elasticity
+    return float(share) if np.ndim(share) == 0 else share
+
+
+def market_weights(networks: Sequence[Network]) -> np.ndarray:
+    """Each network's market weight (:meth:`Network.market_weight`): its share of the clients is its weight
+    over the sum; 0 for a network headless or dismantled."""
+    return np.array([network.market_weight() for network in networks], dtype=float)
+
+
+def choose_network(networks: Sequence[Network], u: float) -> Network | None:
+    """A network drawn by market weight (``u``: the uniform draw that decides); None when none is working."""
+    weights = market_weights(networks)
+    if not weights.sum() > 0:
+        return None
+    return networks[pick_by_weight(weights, u)]
+
+
+class Market:
+    """The demand for crossings, shared among the networks every step and deterred by their fees.
+
+    Args:
+        crossers: the ``[crossers]`` table (``per_day``, ``price_elasticity``).
+        traffickers: the ``[traffickers]`` table (``fee``, the base fee the demand is stated at).
+        networks: the networks (the list grows with newcomers).
+        ledger: the books (``demand_deterred`` and ``demand_base`` are tallied here).
+    """
+
+    def __init__(self, crossers: Crossers, traffickers: Traffickers, networks: Sequence[Network], ledger: Ledger):
+        self.crossers, self.traffickers, self.networks, self.ledger = crossers, traffickers, networks, ledger
+        #: People (expected) who came while no network was working, waiting to be taken on.
+        self.backlog = 0.0
+
+    def intakes(self, dt_h: float) -> np.ndarray:
+        """Each network's expected intake over a step of ``dt_h`` hours (in the order of :attr:`networks`).
+
+        The step's demand at the base fee, ``per_day x dt_h / 24``, plus the backlog, is shared by market
+        weight; each network's share is deterred by its own fee (:func:`deterrence`). With no network working
+        it all joins the backlog. Tallies the demand at the base fee and the part deterred.
+        """
+        demand = self.crossers.per_day * dt_h / 24.0
+        self.ledger.counters["demand_base"] += demand
+        weights = market_weights(self.networks)
+        if not weights.sum() > 0:
+            self.backlog += demand
+            return np.zeros(len(self.networks))
+        demand, self.backlog = demand + self.backlog, 0.0
+        fees = np.array([network.fee for network in self.networks], dtype=float)
+        offered = demand * weights / weights.sum()
+        taken = offered * deterrence(fees, self.traffickers.fee, self.crossers.price_elasticity)
+        self.ledger.counters["demand_deterred"] += float((offered - taken).sum())
+        return taken
+
+    def step(self, dt_h: float) -> None:
+        """Share the step's demand: every network recruits its expected intake (and draws for it, even 0)."""
+        for network, expected in zip(self.networks, self.intakes(dt_h), strict=True):
+            network.recruit(float(expected))
