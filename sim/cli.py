@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a first look: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of the experiment's own, "
         "in its own results folder (results/<experiment>_quick); too few runs to tell most policies apart",
     )
+    p = sub.add_parser("examples", help="copy the shipped scenarios and experiments into a folder, for editing")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder; it receives scenarios/ and experiments/")
     return parser
 
 
@@ -167,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _find_shipped_inputs(args)
         return int(COMMANDS[args.command](args) or EXIT_OK)
     except InputError as exc:
         for problem in exc.problems:
@@ -176,6 +179,18 @@ def _main(argv: list[str] | None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc} (check the paths given, e.g. --out)", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _find_shipped_inputs(args: argparse.Namespace) -> None:
+    """A scenario or experiment named ``scenarios/...`` or ``experiments/...`` that is not in the working directory
+    is taken from the shipped examples, with a note (:func:`sim.shipped.find_input`)."""
+    from sim.shipped import find_input
+
+    for name in ("scenario", "spec"):
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, str(find_input(getattr(args, name))))
+    if args.command == "validate":
+        args.paths = [str(find_input(p)) for p in args.paths]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -287,6 +302,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(quick=args.quick)
 
 
+def cmd_examples(args: argparse.Namespace) -> int:
+    from sim.shipped import copy_examples
+
+    made = copy_examples(Path(args.dir))
+    print("copied: " + ", ".join(f"{p}/" for p in made))
+    print(
+        f"edit them, then e.g. bordersim run {made[0] / 'classroom.toml'}, bordersim experiment {made[1]}/<name>.toml"
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "map": cmd_map,
@@ -295,6 +321,7 @@ COMMANDS = {
     "animate": cmd_animate,
     "app": cmd_app,
     "demo": cmd_demo,
+    "examples": cmd_examples,
 }
 
 if __name__ == "__main__":
