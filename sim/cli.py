@@ -218,11 +218,9 @@ def validate_path(path: Path, overrides: list[str]) -> str:
         spec = load_experiment(path)
         return f"experiment '{spec.name}', {len(spec.policies)} policies x {spec.replications} replications"
     from sim.runner import warn_if_long
-    from sim.scenario import load_scenario
-    from sim.world import build_world
+    from sim.world import load_world
 
-    loaded = load_scenario(path, overrides)
-    world = build_world(loaded)
+    loaded, world = load_world(path, overrides)
     warn_if_long(loaded.spec, where=str(path))
     return (
         f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m"
@@ -233,9 +231,8 @@ def validate_path(path: Path, overrides: list[str]) -> str:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
     from sim.viz.maps import draw_map
-    from sim.world import build_world
+    from sim.world import load_world
 
     if args.format == "geotiff":
         return _map_layers(args)
@@ -250,8 +247,7 @@ def cmd_map(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    loaded = load_scenario(args.scenario, args.overrides)
-    world = build_world(loaded)
+    _, world = load_world(args.scenario, args.overrides)
     out = draw_map(world, args.out)
     print(f"map written to {out}")
     return EXIT_OK
@@ -259,13 +255,12 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def _map_layers(args: argparse.Namespace) -> int:
     """``bordersim map --format geotiff``: the world's layers as GeoTIFFs in the folder ``--out``."""
-    from sim.scenario import load_scenario
-    from sim.world import build_world
+    from sim.world import load_world
     from sim.world.geo import LOCAL_FRAME_NOTE, write_world_layers
 
     if Path(args.out).is_file():
         raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the GeoTIFF layers")])
-    world = build_world(load_scenario(args.scenario, args.overrides))
+    _, world = load_world(args.scenario, args.overrides)
     paths = write_world_layers(world, Path(args.out))
     print("layers written: " + ", ".join(str(p) for p in paths))
     print(f"coordinates: {world.geo.name}" if world.geo else f"note: {LOCAL_FRAME_NOTE}")

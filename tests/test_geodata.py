@@ -363,9 +363,9 @@ def test_places_outside_the_map_or_on_the_wrong_side(tmp_path):
     raw["staging"] = [{"name": "far", "at": [-100.0, 31.43]}, {"name": "north", "at": north}]
     raw["destinations"] = [{"name": "south", "at": south}]
     message = problems(raw)
-    assert "staging[0].at: given [-100.0, 31.43], outside the map; allowed: positions within longitude" in message
-    assert f"staging[1].at: given {north}, on the destination side" in message
-    assert f"destinations[0].at: given {south}, on the origin side" in message
+    assert "staging[0] (far).at: given [-100.0, 31.43], outside the map; allowed: positions within longitude" in message
+    assert f"staging[1] (north).at: given {north}, on the destination side" in message
+    assert f"destinations[0] (south).at: given {south}, on the origin side" in message
 
 
 def example_with_line(**overrides) -> object:
@@ -404,7 +404,7 @@ def test_a_ports_error_gives_the_line_cell_in_the_units_of_its_position():
     """A port in lon/lat off the line: the line cell across from it is given in lon/lat (and km), not in km alone;
     in CRS positions in eastings and northings."""
     message = refused(load_scenario(EXAMPLE, {"ports[0].at": [-106.22689, 31.51201]}))
-    assert "ports[0].at: given [-106.22689, 31.51201]" in message
+    assert "ports[0] (North Bank port).at: given [-106.22689, 31.51201]" in message
     assert "the line cell across from it is at [-106." in message and "(longitude, latitude;" in message
     world = build_world(load_scenario(EXAMPLE))
     east, north = (float(v) for v in world.geo.from_local_km(*world.km_of(world.destinations[0].cell)))
