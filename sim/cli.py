@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("image", "geotiff"),
         default="image",
-        help="image: one map (default); geotiff: coverage.tif, blind_spots.tif and border_zone.tif for a GIS",
+        help="image: one map (default); geotiff: GIS layers, coverage.tif, blind_spots.tif and border_zone.tif, and "
+        "the sensors (with their ranges), ports, staging areas and destinations as GeoJSON (docs/geodata.md)",
     )
     _add_set_option(p)
 
@@ -263,7 +264,10 @@ def _map_layers(args: argparse.Namespace) -> int:
     _, world = load_world(args.scenario, args.overrides)
     paths = write_world_layers(world, Path(args.out))
     print("layers written: " + ", ".join(str(p) for p in paths))
-    print(f"coordinates: {world.geo.name}" if world.geo else f"note: {LOCAL_FRAME_NOTE}")
+    if world.geo:
+        print(f"coordinates: GeoTIFFs in {world.geo.name}, GeoJSON in WGS 84 longitude and latitude")
+    else:
+        print(f"note: {LOCAL_FRAME_NOTE}")
     return EXIT_OK
 
 
