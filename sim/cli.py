@@ -271,9 +271,20 @@ def _map_layers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _every_problem_at_once(args: argparse.Namespace) -> None:
+    """A scenario with problems in its keys is refused with its places' problems against the land too
+    (:func:`sim.world.build.scenario_problems`), as ``validate`` reports them, before a run starts."""
+    from sim.scenario import read_scenario
+    from sim.world.build import scenario_problems
+
+    if read_scenario(args.scenario, args.overrides)[1]:
+        raise InputError(scenario_problems(args.scenario, args.overrides))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run_command
 
+    _every_problem_at_once(args)
     return run_command(args)
 
 
@@ -286,6 +297,7 @@ def cmd_experiment(args: argparse.Namespace) -> int:
 def cmd_animate(args: argparse.Namespace) -> int:
     from sim.viz.animate import animate_command
 
+    _every_problem_at_once(args)
     return animate_command(args)
 
 

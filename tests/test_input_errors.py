@@ -379,6 +379,15 @@ def test_every_problem_of_a_scenario_in_one_report_with_list_items_named(tmp_pat
     assert output.splitlines()[0] == f"{path}: 6 error(s)"
 
 
+def test_run_refuses_a_scenario_with_every_problem_at_once(tmp_path, capsys):
+    text = BASE.replace("count = 2", 'count = "many"').replace("at = [2.5, 6.5]", "at = [2.5, 60.5]")
+    path = write(tmp_path, text)
+    status, output = run_cli(capsys, "run", str(path), "--days", "1", "--out", str(tmp_path / "out"))
+    assert status == EXIT_INPUT
+    assert_names(output, "patrols.count: given 'many'", "staging[0] (Camp).at: given [2.5, 60.5], outside the map")
+    assert not (tmp_path / "out" / "outcomes.json").exists()
+
+
 def test_a_schema_problem_in_a_list_item_names_the_item(tmp_path, capsys):
     path = write(tmp_path, BASE.replace('name = "Town"\nat = [4.5, 0.5]', 'name = "Town"\nat = [4.5]'))
     status, output = run_cli(capsys, "validate", str(path))
@@ -423,5 +432,6 @@ colour = "red"
         "experiment.replications: given 0",
         "experiment.colour: unknown key",
         'policies.more."patrols.count": given 1.5',
+        'policies.more."staging[0].at": given [2.5, 99.5], outside the map',
     )
-    assert output.splitlines()[0] == f"{path}: 4 error(s)"
+    assert output.splitlines()[0] == f"{path}: 5 error(s)"

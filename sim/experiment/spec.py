@@ -320,21 +320,23 @@ def _scenario_days(scenario_path: Path, baseline: dict[str, Any], file: str) -> 
 
 
 def _check_overrides_against_scenario(experiment: Experiment, builder: Builder) -> None:
-    """Apply every policy's overrides (at every sweep point) to the scenario and report what fails."""
-    from sim.scenario import load_scenario
+    """Apply every policy's overrides (at every sweep point) to the scenario and report what fails: its keys and
+    values, and its places against the land (:func:`sim.world.build.scenario_problems`)."""
+    from sim.world.build import scenario_problems
 
     seen: set[Problem] = set()
     for point in experiment.sweep_points():
         for policy in experiment.policies:
             overrides = experiment.run_overrides(policy, point)
             try:
-                load_scenario(experiment.scenario_path, overrides)
-            except InputError as exc:
-                for problem in exc.problems:
-                    mapped = _blame(problem, policy, point, experiment, builder.file)
-                    if mapped not in seen:
-                        seen.add(mapped)
-                        builder.problems.append(mapped)
+                problems = scenario_problems(experiment.scenario_path, overrides)
+            except InputError as exc:  # an override that cannot be applied (an index out of range)
+                problems = exc.problems
+            for problem in problems:
+                mapped = _blame(problem, policy, point, experiment, builder.file)
+                if mapped not in seen:
+                    seen.add(mapped)
+                    builder.problems.append(mapped)
 
 
 def _blame(problem: Problem, policy: Policy, point: dict[str, Any], experiment: Experiment, file: str) -> Problem:

@@ -54,6 +54,15 @@ def load_world(
 LAND_TABLES = ("terrain", "border")
 
 
+def scenario_problems(path: str | Path | dict, overrides: list[str] | dict[str, Any] | None = None) -> list[Problem]:
+    """Every problem :func:`load_world` would report, without building the world of a valid scenario: its places
+    are checked against its land (:func:`place_problems`), its sensors' views are not computed."""
+    loaded, problems = read_scenario(path, overrides)
+    if problems:
+        return problems + _land_problems(loaded, problems)
+    return place_problems(loaded)
+
+
 def _land_problems(loaded: LoadedScenario, reported: list[Problem]) -> list[Problem]:
     """The problems of the places against the land (:func:`place_cells`) of a scenario with other problems,
     besides those: none when a table that shapes the land (:data:`LAND_TABLES`) has a problem, or when a value the
@@ -61,13 +70,20 @@ def _land_problems(loaded: LoadedScenario, reported: list[Problem]) -> list[Prob
     keys = {p.key for p in reported}
     if loaded.spec is None or any(k.split(".")[0].split("[")[0] in LAND_TABLES for k in keys):
         return []
+    try:
+        return [p for p in place_problems(loaded) if p.key not in keys]
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, OverflowError):
+        return []
+
+
+def place_problems(loaded: LoadedScenario) -> list[Problem]:
+    """The problems of a scenario's places against its land (:func:`place_cells`; those raised by an override name
+    it), none when they fit: what building its world would raise first, without computing the sensors' views."""
     base_dir, file = str(loaded.base_dir), loaded.path or "<scenario>"
     try:
         place_cells(loaded.spec, build_terrain(loaded.spec, base_dir=base_dir, file=file), file, base_dir)
     except InputError as exc:
-        return [p for p in loaded.blame(exc.problems) if p.key not in keys]
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError, OverflowError):
-        return []
+        return loaded.blame(exc.problems)
     return []
 
 
