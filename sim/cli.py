@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("image", "geotiff"),
         default="image",
-        help="image: one map (default); geotiff: coverage.tif, blind_spots.tif and border_zone.tif for a GIS",
+        help="image: one map (default); geotiff: GIS layers, coverage.tif, blind_spots.tif and border_zone.tif, and "
+        "the sensors (with their ranges), ports, staging areas and destinations as GeoJSON (docs/geodata.md)",
     )
     _add_set_option(p)
 
@@ -177,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a first look: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of the experiment's own, "
         "in its own results folder (results/<experiment>_quick); too few runs to tell most policies apart",
     )
+    p = sub.add_parser("examples", help="copy the shipped scenarios and experiments into a folder, for editing")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder; it receives scenarios/ and experiments/")
     return parser
 
 
@@ -195,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _find_shipped_inputs(args)
         return int(COMMANDS[args.command](args) or EXIT_OK)
     except InputError as exc:
         for problem in exc.problems:
@@ -204,6 +208,18 @@ def _main(argv: list[str] | None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {where}{exc.strerror or exc} (check the paths given, e.g. --out)", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _find_shipped_inputs(args: argparse.Namespace) -> None:
+    """A scenario or experiment named ``scenarios/...`` or ``experiments/...`` that is not in the working directory
+    is taken from the shipped examples, with a note (:func:`sim.shipped.find_input`)."""
+    from sim.shipped import find_input
+
+    for name in ("scenario", "spec"):
+        if isinstance(getattr(args, name, None), str):
+            setattr(args, name, str(find_input(getattr(args, name))))
+    if args.command == "validate":
+        args.paths = [str(find_input(p)) for p in args.paths]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -240,11 +256,9 @@ def validate_path(path: Path, overrides: list[str]) -> str:
         spec = load_experiment(path)
         return f"experiment '{spec.name}', {len(spec.policies)} policies x {spec.replications} replications"
     from sim.runner import warn_if_long
-    from sim.scenario import load_scenario
-    from sim.world import build_world
+    from sim.world import load_world
 
-    loaded = load_scenario(path, overrides)
-    world = build_world(loaded)
+    loaded, world = load_world(path, overrides)
     warn_if_long(loaded.spec, where=str(path))
     return (
         f"scenario '{loaded.spec.name}', {world.width} x {world.height} cells of {world.cell_km * 1000:g} m"
@@ -255,9 +269,8 @@ def validate_path(path: Path, overrides: list[str]) -> str:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
     from sim.viz.maps import draw_map
-    from sim.world import build_world
+    from sim.world import load_world
 
     if args.format == "geotiff":
         return _map_layers(args)
@@ -272,8 +285,7 @@ def cmd_map(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    loaded = load_scenario(args.scenario, args.overrides)
-    world = build_world(loaded)
+    _, world = load_world(args.scenario, args.overrides)
     out = draw_map(world, args.out)
     print(f"map written to {out}")
     return EXIT_OK
@@ -281,22 +293,35 @@ def cmd_map(args: argparse.Namespace) -> int:
 
 def _map_layers(args: argparse.Namespace) -> int:
     """``bordersim map --format geotiff``: the world's layers as GeoTIFFs in the folder ``--out``."""
-    from sim.scenario import load_scenario
-    from sim.world import build_world
+    from sim.world import load_world
     from sim.world.geo import LOCAL_FRAME_NOTE, write_world_layers
 
     if Path(args.out).is_file():
         raise InputError([Problem("--out", "", f"'{args.out}' is a file; give a folder for the GeoTIFF layers")])
-    world = build_world(load_scenario(args.scenario, args.overrides))
+    _, world = load_world(args.scenario, args.overrides)
     paths = write_world_layers(world, Path(args.out))
     print("layers written: " + ", ".join(str(p) for p in paths))
-    print(f"coordinates: {world.geo.name}" if world.geo else f"note: {LOCAL_FRAME_NOTE}")
+    if world.geo:
+        print(f"coordinates: GeoTIFFs in {world.geo.name}, GeoJSON in WGS 84 longitude and latitude")
+    else:
+        print(f"note: {LOCAL_FRAME_NOTE}")
     return EXIT_OK
+
+
+def _every_problem_at_once(args: argparse.Namespace) -> None:
+    """A scenario with problems in its keys is refused with its places' problems against the land too
+    (:func:`sim.world.build.scenario_problems`), as ``validate`` reports them, before a run starts."""
+    from sim.scenario import read_scenario
+    from sim.world.build import scenario_problems
+
+    if read_scenario(args.scenario, args.overrides)[1]:
+        raise InputError(scenario_problems(args.scenario, args.overrides))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.runner import run_command
 
+    _every_problem_at_once(args)
     return run_command(args)
 
 
@@ -321,6 +346,7 @@ def cmd_settle(args: argparse.Namespace) -> int:
 def cmd_animate(args: argparse.Namespace) -> int:
     from sim.viz.animate import animate_command
 
+    _every_problem_at_once(args)
     return animate_command(args)
 
 
@@ -336,6 +362,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(quick=args.quick)
 
 
+def cmd_examples(args: argparse.Namespace) -> int:
+    from sim.shipped import copy_examples
+
+    made = copy_examples(Path(args.dir))
+    print("copied: " + ", ".join(f"{p}/" for p in made))
+    print(
+        f"edit them, then e.g. bordersim run {made[0] / 'classroom.toml'}, bordersim experiment {made[1]}/<name>.toml"
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "map": cmd_map,
@@ -346,6 +383,7 @@ COMMANDS = {
     "animate": cmd_animate,
     "app": cmd_app,
     "demo": cmd_demo,
+    "examples": cmd_examples,
 }
 
 if __name__ == "__main__":

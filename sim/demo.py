@@ -1,6 +1,6 @@
 """``bordersim demo`` (``make demo``): the main job, end to end.
 
-1. validate the shipped scenarios and draw their maps into ``results/maps/``;
+1. validate the scenarios and draw their maps into ``results/maps/``;
 2. run the default policy comparison (``experiments/policy_comparison.toml``) on local processes,
    with statistics and a report in ``results/policy_comparison/``;
 3. print where the maps and the report are.
@@ -8,6 +8,10 @@
 ``bordersim demo --quick`` is a first look in about a minute: the same comparison with
 :data:`QUICK_REPLICATIONS` replications of :data:`QUICK_DAYS` days, in a results folder of its own
 (``results/policy_comparison_quick/``), never mixed with the full run's.
+
+The scenarios and the experiment are those in the working directory's ``scenarios/`` and ``experiments/`` when
+it has them (the repository, or a folder made by ``bordersim examples``), else the ones shipped in the package
+(:mod:`sim.shipped`); the demo says which.
 
 Running it again resumes (or simply re-reports) the same experiment: nothing is computed twice. Results made
 by another version of the experiment, its scenario or the model are moved aside (``.stale-N``) and it runs afresh.
@@ -18,27 +22,30 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
-EXPERIMENT = ROOT / "experiments" / "policy_comparison.toml"
+#: The demo's experiment, as named in the working directory or the shipped examples.
+EXPERIMENT = Path("experiments") / "policy_comparison.toml"
 #: Size of ``bordersim demo --quick``: replications per policy and simulated days per run.
 QUICK_REPLICATIONS = 3
 QUICK_DAYS = 60
 
 
-def draw_scenario_maps(out_dir: Path) -> list[Path]:
-    """Validate every shipped scenario and draw its map; return the image paths."""
+def draw_scenario_maps(out_dir: Path, scenarios: Path | None = None) -> list[Path]:
+    """Validate every scenario in ``scenarios`` (default :func:`sim.shipped.scenario_folder`) and draw its map;
+    return the image paths."""
     from sim.scenario import load_scenario
+    from sim.shipped import scenario_folder
     from sim.viz.maps import draw_map
     from sim.world import build_world
 
+    scenarios = scenario_folder() if scenarios is None else scenarios
+    print(f"  scenarios from {scenarios}")
     out_dir.mkdir(parents=True, exist_ok=True)
     images = []
-    for path in sorted(SCENARIOS.glob("*.toml")):
+    for path in sorted(scenarios.glob("*.toml")):
         loaded = load_scenario(path)
         world = build_world(loaded)
         image = draw_map(world, out_dir / f"{path.stem}.png")
-        print(f"  {path.relative_to(ROOT)}: OK, blind spots {world.blind_spot_share:.0%} of the border -> {image}")
+        print(f"  {path.name}: OK, blind spots {world.blind_spot_share:.0%} of the border -> {image}")
         images.append(image)
     return images
 
@@ -69,9 +76,12 @@ def run_demo(quick: bool = False) -> int:
     from sim.experiment.spec import load_experiment
 
     results = Path("results")
-    print("1. Shipped scenarios: validate and draw maps")
+    print("1. Scenarios: validate and draw maps")
     draw_scenario_maps(results / "maps")
-    experiment = load_experiment(EXPERIMENT)
+    from sim.shipped import find_input
+
+    spec_path = find_input(EXPERIMENT, say=False)
+    experiment = load_experiment(spec_path)
     size = f"{experiment.replications} replications x {experiment.days:g} days"
     if quick:
         experiment = experiment.scaled(replications=QUICK_REPLICATIONS, days=QUICK_DAYS, suffix="quick")
@@ -84,10 +94,10 @@ def run_demo(quick: bool = False) -> int:
     out_dir = default_out_dir(experiment)
     set_aside_stale_results(experiment, out_dir)
     resume = out_dir.exists() and any(out_dir.iterdir())
-    print(f"\n2. Policy comparison: {EXPERIMENT.relative_to(ROOT)}" + (" (resuming)" if resume else ""))
+    print(f"\n2. Policy comparison: {spec_path}" + (" (resuming)" if resume else ""))
     print(f"  {size}")
     args = argparse.Namespace(
-        spec=str(EXPERIMENT),
+        spec=str(spec_path),
         workers=None,
         scheduler=None,
         out=str(out_dir),

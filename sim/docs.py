@@ -31,8 +31,10 @@ INTRO = f"""\
 
 A scenario is a [TOML](https://toml.io) file: the land, the border, places, detectors, actors,
 courts and time of one simulated border sector. The shipped examples in `scenarios/` are fully
-commented; `bordersim validate FILE...` checks files and prints `OK` or every problem found, each
-naming the file, the dotted key, the value given and what is allowed.
+commented; `bordersim validate FILE...` checks files and prints `OK` or every problem found in one
+report (the schema's, the rules across keys and the places against the land alike), each naming the
+file, the dotted key (an item of a list by its index and its name, e.g. `staging[1] (Los Arroyos).at`;
+`--set` takes the index alone, `staging[1].at=[3.5, 9.5]`), the value given and what is allowed.
 
 ## Units
 

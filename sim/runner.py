@@ -218,7 +218,7 @@ def write_result(result: RunResult, out: Path) -> None:
     """Write ``outcomes.json``, ``timeseries.csv``, ``crossings.csv`` and ``crossings.geojson`` (deterministic bytes).
 
     ``crossings.geojson`` holds the same records as points: in longitude and latitude for a scenario placed on
-    Earth (GeoTIFF terrain), else in the local frame of :func:`sim.world.geo.crossings_geojson`.
+    Earth (GeoTIFF terrain), else in the local engineering CRS of :func:`sim.world.geo.crossings_geojson`.
     """
     from sim.world.geo import crossings_geojson
 
@@ -282,4 +282,8 @@ def run_command(args: argparse.Namespace) -> int:
         str(out / name) for name in ("outcomes.json", "timeseries.csv", "crossings.csv", "crossings.geojson")
     )
     print(f"\nwritten: {files}")
+    if result.geo is None:
+        from sim.world.geo import LOCAL_FRAME_NOTE
+
+        print(f"note: crossings.geojson: {LOCAL_FRAME_NOTE}")
     return 0

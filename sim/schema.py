@@ -15,6 +15,7 @@ import dataclasses
 import difflib
 import math
 import numbers
+import re
 import tomllib
 import types
 import typing
@@ -224,7 +225,7 @@ class Builder:
                 self.fail(key, f"given {_fmt(value)}; expected {_type_name(typ)}")
                 return []
             inner_meta = meta if not dataclasses.is_dataclass(inner) else {}
-            return [self.convert(inner, v, f"{key}[{i}]", inner_meta) for i, v in enumerate(value)]
+            return [self.convert(inner, v, item_key(key, i, v), inner_meta) for i, v in enumerate(value)]
         if origin is dict:
             _, inner = typing.get_args(typ)
             if not isinstance(value, dict):
@@ -276,6 +277,23 @@ class Builder:
                     self.fail(key, f"given {_fmt(value)}, out of range; allowed: {allowed}")
                     break
         return value
+
+
+def item_key(key: str, index: int, item: Any) -> str:
+    """The key of a list item: ``key[index]``, followed by the item's name when it has one (a table with a
+    ``name`` text, or an object with a ``name`` attribute), e.g. ``staging[1] (Los Arroyos)``. Every message about
+    a list item names it this way."""
+    name = item.get("name") if isinstance(item, dict) else getattr(item, "name", None)
+    return f"{key}[{index}] ({name})" if isinstance(name, str) and name else f"{key}[{index}]"
+
+
+#: The ``(name)`` that :func:`item_key` adds after an index.
+_ITEM_NAME = re.compile(r"(\[\d+\]) \(.*?\)(?=\.|\[|$)")
+
+
+def plain_key(key: str) -> str:
+    """A key as ``--set`` spells it: the names that :func:`item_key` adds taken out (``staging[1].at``)."""
+    return _ITEM_NAME.sub(r"\1", key)
 
 
 def _join(path: str, key: str) -> str:

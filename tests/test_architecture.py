@@ -16,7 +16,8 @@ SIM = ROOT / "sim"
 #: Layers in order; a module may import its own layer and those before it, never those after.
 LAYERS = (
     ("process handling", ("sim.signals",)),  # signals and child processes: needs nothing, used by every command
-    ("scenario", ("sim.schema", "sim.scenario", "sim.docs")),  # sim.scenario: a package, one module per table
+    # sim.scenario: a package, one module per table; sim.shipped: where the example files are
+    ("scenario", ("sim.schema", "sim.scenario", "sim.docs", "sim.shipped")),
     ("world", ("sim.world",)),
     ("outcomes", ("sim.metrics",)),
     ("model", ("sim.model",)),

@@ -307,13 +307,18 @@ def test_a_bad_border_file_is_refused_naming_file_and_key(tmp_path, capsys, case
 BAD_PLACES = [
     ("origin point outside", ("[2.0, 12.0]", "[2.0, 30.0]"), "border.origin_point", "outside the map"),
     ("origin point on the line", ("[2.0, 12.0]", "[9.3, 8.1]"), "border.origin_point", "on the border line"),
-    ("staging across", ("at = [4.5, 12.5]", "at = [15.5, 2.5]"), "staging[0].at", "on the destination side"),
-    ("destination across", ("at = [17.5, 1.5]", "at = [3.5, 12.5]"), "destinations[0].at", "on the origin side"),
-    ("port off the line", ("at = [9.3, 8.1]", "at = [9.3, 12.5]"), "ports[0].at", "within one cell of the border"),
+    ("staging across", ("at = [4.5, 12.5]", "at = [15.5, 2.5]"), "staging[0] (Camp).at", "on the destination side"),
+    ("destination across", ("at = [17.5, 1.5]", "at = [3.5, 12.5]"), "destinations[0] (Town).at", "on the origin side"),
+    (
+        "port off the line",
+        ("at = [9.3, 8.1]", "at = [9.3, 12.5]"),
+        "ports[0] (Port).at",
+        "within one cell of the border",
+    ),
     (
         "tunnel entrance across",
         ("[crossers]", '[[traffickers.tunnels]]\nname = "t"\nentrance = [15.5, 2.5]\nexit = [16.5, 2.5]\n\n[crossers]'),
-        "traffickers.tunnels[0].entrance",
+        "traffickers.tunnels[0] (t).entrance",
         "on the destination side",
     ),
     ("no origin point", ("origin_point = [2.0, 12.0]\n", ""), "border.origin_point", "no origin point"),

@@ -57,7 +57,6 @@ def test_quick_demo_runs_a_smaller_comparison_in_a_folder_of_its_own(tmp_path, m
     from sim.experiment import backends
 
     spec = experiment_file(tmp_path, run_function="tests.test_experiment_fakes:fake_run", replications=5, days=10)
-    monkeypatch.setattr(sim.demo, "ROOT", tmp_path)
     monkeypatch.setattr(sim.demo, "EXPERIMENT", spec)
     monkeypatch.setattr(sim.demo, "draw_scenario_maps", lambda out_dir: [])
     monkeypatch.setattr(backends, "make_backend", lambda workers, scheduler: SerialBackend())

@@ -20,7 +20,7 @@ from sim.scenario import load_scenario
 from sim.schema import InputError
 from sim.world import build_world
 from sim.world.border import border_line
-from sim.world.geo import LOCAL_FRAME_NOTE, crossings_geojson, geojson_crs, write_world_layers
+from sim.world.geo import LOCAL_CRS_WKT, LOCAL_FRAME_NOTE, crossings_geojson, geojson_crs, write_world_layers
 from sim.world.terrain import build_terrain
 from tests import geodata_files as gf
 
@@ -137,7 +137,9 @@ def test_layers_reopen_with_the_worlds_transform_and_crs(tmp_path):
     raw["surveillance"] = {"sensors": [{"kind": "tower", "at": [3.0, 2.0], "range_m": 2000.0}]}
     world = world_of(raw)
     paths = write_world_layers(world, tmp_path / "layers")
-    assert [p.name for p in paths] == ["coverage.tif", "blind_spots.tif", "border_zone.tif"]
+    assert [p.name for p in paths[:3]] == ["coverage.tif", "blind_spots.tif", "border_zone.tif"]
+    assert [p.suffix for p in paths[3:]] == [".geojson"] * 5  # the places: tests/test_gis_layers.py
+    paths = paths[:3]
     expected = {
         "coverage.tif": world.coverage,
         "blind_spots.tif": world.blind_spot_mask,
@@ -151,16 +153,20 @@ def test_layers_reopen_with_the_worlds_transform_and_crs(tmp_path):
             np.testing.assert_array_equal(src.read(1), expected[path.name])
 
 
-def test_a_world_not_on_earth_writes_its_layers_in_the_local_frame_without_a_crs(tmp_path):
+def test_a_world_not_on_earth_writes_its_layers_in_the_local_engineering_crs(tmp_path):
+    from pyproj import CRS
+
     world = build_world(load_scenario(ROOT / "scenarios" / "classroom.toml"))
     (path, *_) = write_world_layers(world, tmp_path)
     with rasterio.open(path) as src:
-        assert src.crs is None
+        crs = CRS.from_wkt(src.crs.to_wkt())
+        assert crs.is_engineering and not crs.is_geographic and crs.name == "bordersim local frame"
         assert src.transform == Affine(world.cell_km * 1000, 0, 0, 0, -world.cell_km * 1000, 0)
         assert src.tags()["frame"] == LOCAL_FRAME_NOTE
     collection = crossings_geojson([{"x_km": 1.5, "y_km": 2.0}], None)
     assert collection["features"][0]["geometry"]["coordinates"] == [1500.0, -2000.0]
-    assert collection["frame"] == LOCAL_FRAME_NOTE
+    assert CRS.from_user_input(collection["crs"]["properties"]["name"]) == CRS.from_wkt(LOCAL_CRS_WKT)
+    assert "frame" not in collection
 
 
 def test_map_command_writes_geotiff_layers_and_labels_the_map_in_eastings(tmp_path, capsys):
@@ -363,9 +369,9 @@ def test_places_outside_the_map_or_on_the_wrong_side(tmp_path):
     raw["staging"] = [{"name": "far", "at": [-100.0, 31.43]}, {"name": "north", "at": north}]
     raw["destinations"] = [{"name": "south", "at": south}]
     message = problems(raw)
-    assert "staging[0].at: given [-100.0, 31.43], outside the map; allowed: positions within longitude" in message
-    assert f"staging[1].at: given {north}, on the destination side" in message
-    assert f"destinations[0].at: given {south}, on the origin side" in message
+    assert "staging[0] (far).at: given [-100.0, 31.43], outside the map; allowed: positions within longitude" in message
+    assert f"staging[1] (north).at: given {north}, on the destination side" in message
+    assert f"destinations[0] (south).at: given {south}, on the origin side" in message
 
 
 def example_with_line(**overrides) -> object:
@@ -404,7 +410,7 @@ def test_a_ports_error_gives_the_line_cell_in_the_units_of_its_position():
     """A port in lon/lat off the line: the line cell across from it is given in lon/lat (and km), not in km alone;
     in CRS positions in eastings and northings."""
     message = refused(load_scenario(EXAMPLE, {"ports[0].at": [-106.22689, 31.51201]}))
-    assert "ports[0].at: given [-106.22689, 31.51201]" in message
+    assert "ports[0] (North Bank port).at: given [-106.22689, 31.51201]" in message
     assert "the line cell across from it is at [-106." in message and "(longitude, latitude;" in message
     world = build_world(load_scenario(EXAMPLE))
     east, north = (float(v) for v in world.geo.from_local_km(*world.km_of(world.destinations[0].cell)))
@@ -455,6 +461,7 @@ def test_an_experiment_writes_a_crossing_density_per_policy_on_the_scenarios_gri
     )
     paths = write_crossing_density(experiment, tmp_path, runs)
     assert [p.name for p in paths] == ["baseline.tif", "finer.tif"]
+    assert (tmp_path / "crossing_density" / "finer_places" / "sensors.geojson").is_file()
     with rasterio.open(paths[0]) as src:
         density = src.read(1)
         assert src.crs.to_epsg() == 32613 and src.transform.a == 250.0 and src.transform.c == 370_000.0

@@ -140,14 +140,14 @@ def test_port_not_on_the_border(tmp_path, capsys):
     path = write(tmp_path, BASE.replace("at = [4.5, 3.5]", "at = [4.5, 6.5]"))
     status, output = run_cli(capsys, "validate", str(path))
     assert status == EXIT_INPUT
-    assert_names(output, str(path), "ports[0].at", "[4.5, 6.5]", "within one cell of the border")
+    assert_names(output, str(path), "ports[0] (Road port).at", "[4.5, 6.5]", "within one cell of the border")
 
 
 def test_no_passable_path_from_staging_to_destination(tmp_path, capsys):
     path = write(tmp_path, BASE.replace("at = [2.5, 6.5]", "at = [9.5, 6.5]"))
     status, output = run_cli(capsys, "validate", str(path))
     assert status == EXIT_INPUT
-    assert_names(output, str(path), "staging[0].at", "[9.5, 6.5]", "no passable path", "allowed:")
+    assert_names(output, str(path), "staging[0] (Camp).at", "[9.5, 6.5]", "no passable path", "allowed:")
 
 
 def test_huge_grid_is_refused_quickly_without_allocating(tmp_path, capsys):
@@ -352,3 +352,86 @@ def test_a_partial_land_cover_table_keeps_the_other_defaults(tmp_path):
     assert (after.concealment[open_ground] == np.float32(0.25)).all()
     assert (after.concealment[~open_ground] == before.concealment[~open_ground]).all()
     assert (after.speed_factor == before.speed_factor).all() and (after.exposure == before.exposure).all()
+
+
+def test_every_problem_of_a_scenario_in_one_report_with_list_items_named(tmp_path, capsys):
+    """Schema problems (a type, a range, an unknown key), a cross-field rule and a place off the map, all at once;
+    list items carry their name beside their index."""
+    text = (
+        BASE.replace("count = 2", 'count = "many"')
+        .replace('name = "Camp"\nat = [2.5, 6.5]', 'name = "Camp"\nat = [2.5, 60.5]')
+        .replace('name = "Road port"', 'name = "Road port"\nagency = "navy"')
+        .replace("range_m = 3000", "range_m = -3")
+        + "\n[time]\nstep_minutes = 240\ndayz = 3\n"
+    )
+    path = write(tmp_path, text)
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(
+        output,
+        "patrols.count: given 'many'",
+        "time.step_minutes: given 240",
+        "time.dayz: unknown key",
+        "surveillance.sensors[0].range_m: given -3",
+        "ports[0] (Road port).agency: given 'navy'",
+        "staging[0] (Camp).at: given [2.5, 60.5], outside the map",
+    )
+    assert output.splitlines()[0] == f"{path}: 6 error(s)"
+
+
+def test_run_refuses_a_scenario_with_every_problem_at_once(tmp_path, capsys):
+    text = BASE.replace("count = 2", 'count = "many"').replace("at = [2.5, 6.5]", "at = [2.5, 60.5]")
+    path = write(tmp_path, text)
+    status, output = run_cli(capsys, "run", str(path), "--days", "1", "--out", str(tmp_path / "out"))
+    assert status == EXIT_INPUT
+    assert_names(output, "patrols.count: given 'many'", "staging[0] (Camp).at: given [2.5, 60.5], outside the map")
+    assert not (tmp_path / "out" / "outcomes.json").exists()
+
+
+def test_a_schema_problem_in_a_list_item_names_the_item(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace('name = "Town"\nat = [4.5, 0.5]', 'name = "Town"\nat = [4.5]'))
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(output, "destinations[0] (Town).at: given [4.5]")
+
+
+def test_an_override_of_a_named_item_is_blamed_on_the_override(tmp_path, capsys):
+    path = write(tmp_path, BASE, "tiny.toml")
+    status, output = run_cli(capsys, "validate", str(path), "--set", "staging[0].at=[2.5, 99.5]")
+    assert status == EXIT_INPUT
+    assert_names(output, "(override --set staging[0].at)", "staging[0] (Camp).at: given [2.5, 99.5]")
+
+
+def test_every_problem_of_an_experiment_in_one_report(tmp_path, capsys):
+    """An outcome typo, a count that is not whole in a policy, a replications count out of range and an unknown
+    key, reported together, the policy's problem named by the experiment key that causes it."""
+    scenario = write(tmp_path, BASE, "tiny.toml")
+    path = write(
+        tmp_path,
+        f"""
+[experiment]
+name = "several"
+scenario = "{scenario.name}"
+replications = 0
+root_seed = 1
+outcomes = ["interdictons"]
+colour = "red"
+
+[policies.more]
+"patrols.count" = 1.5
+"staging[0].at" = [2.5, 99.5]
+""",
+        "several.toml",
+    )
+    status, output = run_cli(capsys, "validate", str(path))
+    assert status == EXIT_INPUT
+    assert_names(
+        output,
+        "experiment.outcomes[0]: given 'interdictons'",
+        "did you mean 'interdictions'?",
+        "experiment.replications: given 0",
+        "experiment.colour: unknown key",
+        'policies.more."patrols.count": given 1.5',
+        'policies.more."staging[0].at": given [2.5, 99.5], outside the map',
+    )
+    assert output.splitlines()[0] == f"{path}: 5 error(s)"

@@ -68,23 +68,47 @@ def test_the_sector_as_drawn_validates_and_runs():
 @pytest.mark.parametrize(
     ("overrides", "key", "why"),
     [
-        ({"traffickers.tunnels[0].exit": [1.5, 1.5]}, "traffickers.tunnels[0].exit", "impassable cell (water)"),
-        ({"traffickers.tunnels[0].exit": [2.5, 2.5]}, "traffickers.tunnels[0].exit", "to the destination(s) 'city'"),
-        ({"traffickers.tunnels[0].exit": [5.5, 4.5]}, "traffickers.tunnels[0].exit", "on the border line"),
-        ({"traffickers.tunnels[0].exit": [5.5, 6.5]}, "traffickers.tunnels[0].exit", "on the destination side"),
-        ({"traffickers.tunnels[0].entrance": [8.5, 5.5]}, "traffickers.tunnels[0].entrance", "(water)"),
-        ({"traffickers.tunnels[0].entrance": [9.5, 6.5]}, "traffickers.tunnels[0].entrance", "staging area(s) 'camp'"),
-        ({"traffickers.tunnels[0].entrance": [3.5, 2.5]}, "traffickers.tunnels[0].entrance", "on the origin side"),
-        ({"traffickers.tunnels[0].entrance": [1e300, 3.0]}, "traffickers.tunnels[0].entrance", "outside the map"),
+        (
+            {"traffickers.tunnels[0].exit": [1.5, 1.5]},
+            "traffickers.tunnels[0] (tunnel).exit",
+            "impassable cell (water)",
+        ),
+        (
+            {"traffickers.tunnels[0].exit": [2.5, 2.5]},
+            "traffickers.tunnels[0] (tunnel).exit",
+            "to the destination(s) 'city'",
+        ),
+        ({"traffickers.tunnels[0].exit": [5.5, 4.5]}, "traffickers.tunnels[0] (tunnel).exit", "on the border line"),
+        (
+            {"traffickers.tunnels[0].exit": [5.5, 6.5]},
+            "traffickers.tunnels[0] (tunnel).exit",
+            "on the destination side",
+        ),
+        ({"traffickers.tunnels[0].entrance": [8.5, 5.5]}, "traffickers.tunnels[0] (tunnel).entrance", "(water)"),
+        (
+            {"traffickers.tunnels[0].entrance": [9.5, 6.5]},
+            "traffickers.tunnels[0] (tunnel).entrance",
+            "staging area(s) 'camp'",
+        ),
+        (
+            {"traffickers.tunnels[0].entrance": [3.5, 2.5]},
+            "traffickers.tunnels[0] (tunnel).entrance",
+            "on the origin side",
+        ),
+        (
+            {"traffickers.tunnels[0].entrance": [1e300, 3.0]},
+            "traffickers.tunnels[0] (tunnel).entrance",
+            "outside the map",
+        ),
         (
             {"destinations": [{"name": "city", "at": [6.5, 1.5]}, {"name": "isle", "at": [2.5, 2.5]}]},
-            "staging[0].at",
-            "destinations[1] ('isle')",
+            "staging[0] (camp).at",
+            "destinations[1] (isle)",
         ),
-        ({"staging[0].at": [9.5, 6.5]}, "staging[0].at", "destinations[0] ('city')"),
-        ({"ports[0].at": [0.5, 4.5]}, "ports[0].at", "impassable cell (water)"),
-        ({"destinations[0].at": [1.5, 1.5]}, "destinations[0].at", "impassable cell (water)"),
-        ({"staging[0].at": [4.5, 1.5]}, "staging[0].at", "on the destination side"),
+        ({"staging[0].at": [9.5, 6.5]}, "staging[0] (camp).at", "destinations[0] (city)"),
+        ({"ports[0].at": [0.5, 4.5]}, "ports[0] (port).at", "impassable cell (water)"),
+        ({"destinations[0].at": [1.5, 1.5]}, "destinations[0] (city).at", "impassable cell (water)"),
+        ({"staging[0].at": [4.5, 1.5]}, "staging[0] (camp).at", "on the destination side"),
     ],
 )
 def test_a_place_no_route_can_use_is_refused_naming_its_key(overrides, key, why):

@@ -1,11 +1,13 @@
-"""GIS layers of an experiment: where crossings happened under each policy, as GeoTIFFs.
+"""GIS layers of an experiment: where crossings happened under each policy, as GeoTIFFs, beside its places.
 
 :func:`write_crossing_density` writes ``crossing_density/<policy>.tif`` (``<policy>-sweep<k>.tif`` when the
 experiment has a sweep): on the grid of the scenario under that policy, the number of crossing attempts
 per run whose crossing point (where the group met the border, or where it stopped) lies in each cell,
 averaged over the policy's successful runs. The layers carry the scenario's CRS and transform
 (:mod:`sim.world.geo`), so a GIS shows them over other maps; for a scenario not placed on Earth they
-are in the local frame of :data:`sim.world.geo.LOCAL_FRAME_NOTE`.
+are in the local engineering CRS of :data:`sim.world.geo.LOCAL_FRAME_NOTE`. Beside each, ``<layer>_places/``
+holds the places of the scenario under that policy (sensors with their ranges, towers it sites, ports, staging
+areas, destinations) as GeoJSON (:func:`sim.world.geo.write_place_layers`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def write_crossing_density(experiment: Experiment, out_dir: Path, runs: pd.DataF
     """
     from sim.scenario import load_scenario
     from sim.world import build_world
-    from sim.world.geo import density_grid, write_geotiff
+    from sim.world.geo import density_grid, write_geotiff, write_place_layers
 
     path = Path(out_dir) / "crossings.parquet"
     if not path.exists() or not {"x_km", "y_km"} <= set(pq.read_schema(path).names):
@@ -60,7 +62,7 @@ def write_crossing_density(experiment: Experiment, out_dir: Path, runs: pd.DataF
                 mine["x_km"].to_numpy(), mine["y_km"].to_numpy(), (world.height, world.width), world.cell_km, count
             )
             name = density_layer_name(experiment, policy, point_index)
-            written.append(
-                write_geotiff(Path(out_dir) / DENSITY_FOLDER / name, grid, world, description=DENSITY_DESCRIPTION)
-            )
+            layer = Path(out_dir) / DENSITY_FOLDER / name
+            written.append(write_geotiff(layer, grid, world, description=DENSITY_DESCRIPTION))
+            write_place_layers(world, layer.with_name(f"{layer.stem}_places"))
     return written

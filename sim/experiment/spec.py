@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.metrics import OUTCOMES
-from sim.schema import MAX_RUN_DAYS, Builder, InputError, Problem, parse_value, read_toml, spec
+from sim.schema import MAX_RUN_DAYS, Builder, InputError, Problem, parse_value, plain_key, read_toml, spec
 
 #: Name of the reference policy every other policy is compared with.
 BASELINE = "baseline"
@@ -217,20 +217,27 @@ def load_experiment(path: str | Path) -> Experiment:
     raw = read_toml(path)
     builder = Builder(file)
     parsed: ExperimentFile = builder.build(ExperimentFile, raw, "")
-    if builder.problems or parsed is None:
+    if parsed is None or not isinstance(parsed.experiment, ExperimentSection):
         raise InputError(builder.problems)
+    # Problems of the schema do not stop the checks below: each reads only values of the right kind, so one
+    # report lists every problem of the file, its policies' overrides of the scenario included.
     section = parsed.experiment
     _check_section(section, builder)
-    scenario_path = (path.parent / section.scenario).resolve() if section.scenario else path.parent
-    if section.scenario and not scenario_path.is_file():
-        builder.fail("experiment.scenario", f"given {section.scenario!r}; no such file (looked for {scenario_path})")
-    baseline = flatten_overrides(parsed.baseline)
-    own = {name: flatten_overrides(table) for name, table in parsed.policies.items()}
-    sweep = flatten_overrides(parsed.sweep)
+    scenario = section.scenario if isinstance(section.scenario, str) else ""
+    scenario_path = (path.parent / scenario).resolve() if scenario else path.parent
+    if scenario and not scenario_path.is_file():
+        builder.fail("experiment.scenario", f"given {scenario!r}; no such file (looked for {scenario_path})")
+    baseline = flatten_overrides(parsed.baseline if isinstance(parsed.baseline, dict) else {})
+    tables = parsed.policies if isinstance(parsed.policies, dict) else {}
+    own = {name: flatten_overrides(table) for name, table in tables.items() if isinstance(table, dict)}
+    sweep = flatten_overrides(parsed.sweep if isinstance(parsed.sweep, dict) else {})
     _check_policy_names(own, builder)
     _check_sweep(sweep, own, builder)
     _check_warmup_not_a_policy(baseline, own, sweep, builder)
     if builder.problems:
+        if scenario_path.is_file():
+            valid_sweep = {k: v for k, v in sweep.items() if isinstance(v, list) and v}
+            _check_overrides(scenario_path, baseline, own, valid_sweep, builder)
         raise InputError(builder.problems)
     others = (Policy(name, table, {**baseline, **table}) for name, table in own.items())
     policies = (Policy(BASELINE, {}, dict(baseline)), *others)
@@ -257,18 +264,40 @@ def load_experiment(path: str | Path) -> Experiment:
     return experiment
 
 
+def _check_overrides(
+    scenario_path: Path, baseline: dict[str, Any], own: dict[str, dict[str, Any]], sweep: dict, builder: Builder
+) -> None:
+    """The override check of :func:`_check_overrides_against_scenario` for a file with other problems, whose
+    :class:`Experiment` cannot be made: the same policies and sweep points on the same scenario."""
+    policies = (Policy(BASELINE, {}, dict(baseline)), *(Policy(n, t, {**baseline, **t}) for n, t in own.items()))
+    probe = Experiment(
+        name="",
+        description="",
+        path=Path(builder.file),
+        scenario_path=scenario_path,
+        days=1.0,
+        replications=1,
+        root_seed=0,
+        outcomes=(),
+        policies=policies,
+        sweep=sweep,
+    )
+    _check_overrides_against_scenario(probe, builder)
+
+
 def _check_section(section: ExperimentSection, builder: Builder) -> None:
-    if not _NAME_PATTERN.match(section.name or ""):
+    if not isinstance(section.name, str) or not _NAME_PATTERN.match(section.name or ""):
         builder.fail(
             "experiment.name",
             f"given {section.name!r}; use letters, digits, '_', '-' or '.' (it names the results folder)",
         )
-    if not section.outcomes:
+    if section.outcomes == []:
         builder.fail("experiment.outcomes", "given an empty list; name at least one outcome or leave the key out")
-    dupes = sorted({o for o in section.outcomes if section.outcomes.count(o) > 1})
+    outcomes = [o for o in section.outcomes if isinstance(o, str)] if isinstance(section.outcomes, list) else []
+    dupes = sorted({o for o in outcomes if outcomes.count(o) > 1})
     if dupes:
         builder.fail("experiment.outcomes", f"repeated: {', '.join(dupes)}")
-    if not _RUN_FUNCTION_PATTERN.match(section.run_function):
+    if isinstance(section.run_function, str) and not _RUN_FUNCTION_PATTERN.match(section.run_function):
         builder.fail(
             "experiment.run_function", f"given {section.run_function!r}; expected module:function, e.g. sim.runner:run"
         )
@@ -328,21 +357,23 @@ def _scenario_days(scenario_path: Path, baseline: dict[str, Any], file: str) -> 
 
 
 def _check_overrides_against_scenario(experiment: Experiment, builder: Builder) -> None:
-    """Apply every policy's overrides (at every sweep point) to the scenario and report what fails."""
-    from sim.scenario import load_scenario
+    """Apply every policy's overrides (at every sweep point) to the scenario and report what fails: its keys and
+    values, and its places against the land (:func:`sim.world.build.scenario_problems`)."""
+    from sim.world.build import scenario_problems
 
     seen: set[Problem] = set()
     for point in experiment.sweep_points():
         for policy in experiment.policies:
             overrides = experiment.run_overrides(policy, point)
             try:
-                load_scenario(experiment.scenario_path, overrides)
-            except InputError as exc:
-                for problem in exc.problems:
-                    mapped = _blame(problem, policy, point, experiment, builder.file)
-                    if mapped not in seen:
-                        seen.add(mapped)
-                        builder.problems.append(mapped)
+                problems = scenario_problems(experiment.scenario_path, overrides)
+            except InputError as exc:  # an override that cannot be applied (an index out of range)
+                problems = exc.problems
+            for problem in problems:
+                mapped = _blame(problem, policy, point, experiment, builder.file)
+                if mapped not in seen:
+                    seen.add(mapped)
+                    builder.problems.append(mapped)
 
 
 def _blame(problem: Problem, policy: Policy, point: dict[str, Any], experiment: Experiment, file: str) -> Problem:
@@ -352,9 +383,10 @@ def _blame(problem: Problem, policy: Policy, point: dict[str, Any], experiment: 
         ("sweep", point),
         ("baseline", experiment.baseline_overrides),
     ]
+    plain = plain_key(problem.key)
     for section, table in sources:
         for key in table:
-            if problem.key == key or problem.key.startswith((key + ".", key + "[")):
+            if plain == key or plain.startswith((key + ".", key + "[")):
                 return Problem(file, f'{section}."{key}"', problem.message)
     where = f"policies.{policy.name}" if policy.name != BASELINE else "baseline"
     context = f" at sweep point {point}" if point else ""

@@ -74,6 +74,7 @@ from sim.scenario.loading import (
     load_scenario,
     normalise_overrides,
     parse_scenario,
+    read_scenario,
     scenario_hash,
     to_dict,
 )
@@ -171,6 +172,7 @@ __all__ = [
     "normalise_overrides",
     "parse_scenario",
     "procedural_shape",
+    "read_scenario",
     "scenario_hash",
     "to_dict",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.scenario.agencies import agency_names
-from sim.schema import Builder
+from sim.schema import Builder, item_key
 
 if TYPE_CHECKING:
     from sim.scenario.loading import Scenario
@@ -19,13 +19,13 @@ def check_lonlat_positions(s: Scenario, b: Builder) -> None:
     """``terrain.positions = 'lonlat'``: every place's position (ports, staging, destinations, sensors,
     tunnels' ends) is a longitude and latitude within their ranges."""
     if s.terrain.positions == "lonlat":
-        places = [(f"ports[{i}].at", p.at) for i, p in enumerate(s.ports)]
-        places += [(f"staging[{i}].at", p.at) for i, p in enumerate(s.staging)]
-        places += [(f"destinations[{i}].at", p.at) for i, p in enumerate(s.destinations)]
+        places = [(item_key("ports", i, p) + ".at", p.at) for i, p in enumerate(s.ports)]
+        places += [(item_key("staging", i, p) + ".at", p.at) for i, p in enumerate(s.staging)]
+        places += [(item_key("destinations", i, p) + ".at", p.at) for i, p in enumerate(s.destinations)]
         places += [(f"surveillance.sensors[{i}].at", x.at) for i, x in enumerate(s.surveillance.sensors)]
         for i, tunnel in enumerate(s.traffickers.tunnels):
-            places += [(f"traffickers.tunnels[{i}].entrance", tunnel.entrance)]
-            places += [(f"traffickers.tunnels[{i}].exit", tunnel.exit)]
+            places += [(item_key("traffickers.tunnels", i, tunnel) + ".entrance", tunnel.entrance)]
+            places += [(item_key("traffickers.tunnels", i, tunnel) + ".exit", tunnel.exit)]
         for key, (lon, lat) in places:
             if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
                 b.fail(
@@ -46,7 +46,7 @@ def check_agency_owners(s: Scenario, b: Builder) -> None:
     names = agency_names(s.agencies)
     known = set(names)
     owners = [(f"surveillance.sensors[{i}].agency", x.agency) for i, x in enumerate(s.surveillance.sensors)]
-    owners += [(f"ports[{i}].agency", p.agency) for i, p in enumerate(s.ports)]
+    owners += [(item_key("ports", i, p) + ".agency", p.agency) for i, p in enumerate(s.ports)]
     if s.surveillance.extra_towers.count:
         owners.append(("surveillance.extra_towers.agency", s.surveillance.extra_towers.agency))
     for key, agency in owners:

@@ -42,7 +42,7 @@ from sim.scenario.terrain import (
 from sim.scenario.time import Time
 from sim.scenario.traffickers import Traffickers, check_traffickers
 from sim.scenario.victims import Victims, check_victims
-from sim.schema import Builder, InputError, Problem, parse_override, read_toml, set_dotted, spec
+from sim.schema import Builder, InputError, Problem, parse_override, plain_key, read_toml, set_dotted, spec
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,10 @@ class LoadedScenario:
         """Hash of the effective scenario (file contents plus overrides), for provenance."""
         return scenario_hash(self.raw)
 
+    def blame(self, problems: list[Problem]) -> list[Problem]:
+        """The problems, those raised by an override naming it (``file (override --set key)``)."""
+        return [_blame_override(p, list(self.overrides)) for p in problems]
+
 
 def scenario_hash(raw: dict) -> str:
     text = json.dumps(raw, sort_keys=True, default=str)
@@ -98,14 +102,22 @@ def scenario_hash(raw: dict) -> str:
 
 def parse_scenario(raw: dict, file: str = "<scenario>") -> Scenario:
     """Validate a raw dict into a :class:`Scenario`; raise :class:`InputError` listing all problems."""
+    scenario, problems = check_scenario(raw, file)
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def check_scenario(raw: dict, file: str = "<scenario>") -> tuple[Scenario | None, list[Problem]]:
+    """Build a :class:`Scenario` from a raw dict and list every problem, the schema's and the cross-field rules'
+    alike, in one pass. With problems, the scenario returned holds the invalid values as given (None when the
+    file is not a table at all): good for finding more problems, not for running."""
     builder = Builder(file)
     check_grid_size(raw, builder)
     scenario = builder.build(Scenario, raw, "")
-    if not builder.problems:
-        _check_combinations(scenario, builder)
-    if builder.problems:
-        raise InputError(builder.problems)
-    return scenario
+    if scenario is not None:
+        _check_combinations(scenario, builder, tolerant=bool(builder.problems))
+    return scenario, builder.problems
 
 
 def load_scenario(
@@ -119,6 +131,19 @@ def load_scenario(
             mapping of dotted keys to values (experiment policies).
         file: name used in messages when ``path`` is a dict.
     """
+    loaded, problems = read_scenario(path, overrides, file=file)
+    if problems:
+        raise InputError(problems)
+    return loaded
+
+
+def read_scenario(
+    path: str | Path | dict, overrides: list[str] | dict[str, Any] | None = None, *, file: str | None = None
+) -> tuple[LoadedScenario, list[Problem]]:
+    """:func:`load_scenario` that returns the problems (problems raised by an override name it) instead of
+    raising them, beside the scenario as read. With problems, its ``spec`` holds the invalid values as given
+    (see :func:`check_scenario`): for finding the problems that need the land too
+    (:func:`sim.world.load_world`), never for running. A file that cannot be read still raises."""
     if isinstance(path, dict):
         raw = copy.deepcopy(path)
         file = file or "<scenario>"
@@ -130,12 +155,9 @@ def load_scenario(
     pairs = normalise_overrides(overrides)
     for key, value in pairs:
         set_dotted(raw, key, value, file=f"override {key}")
-    try:
-        scenario = parse_scenario(raw, file)
-    except InputError as exc:
-        exc.problems[:] = [_blame_override(p, pairs) for p in exc.problems]
-        raise InputError(exc.problems) from None
-    return LoadedScenario(spec=scenario, path=src, raw=raw, overrides=tuple(pairs))
+    scenario, problems = check_scenario(raw, file)
+    problems = [_blame_override(p, pairs) for p in problems]
+    return LoadedScenario(spec=scenario, path=src, raw=raw, overrides=tuple(pairs)), problems
 
 
 def normalise_overrides(overrides: list[str] | dict[str, Any] | None) -> list[tuple[str, Any]]:
@@ -147,32 +169,59 @@ def normalise_overrides(overrides: list[str] | dict[str, Any] | None) -> list[tu
 
 
 def _blame_override(problem: Problem, pairs: list[tuple[str, Any]]) -> Problem:
+    plain = plain_key(problem.key)
     for key, _ in pairs:
-        if problem.key == key or problem.key.startswith(key + ".") or problem.key.startswith(key + "["):
+        if plain == key or plain.startswith(key + ".") or plain.startswith(key + "["):
             return Problem(f"{problem.file} (override --set {key})", problem.key, problem.message)
     return problem
 
 
-def _check_combinations(s: Scenario, b: Builder) -> None:
-    """Cross-field rules that need no terrain: each table's own (beside its fields) and those across tables
-    (:mod:`sim.scenario.cross_table`), in the order their problems are listed."""
-    check_terrain_extent(s.terrain, b)
-    check_border(s.border, b)
-    check_terrain_source(s.terrain, b)
-    check_lonlat_positions(s, b)
-    check_ascii_border(s, b)
-    check_agencies(s.agencies, b)
-    check_agency_owners(s, b)
-    check_patrol_shares(s, b)
-    check_places_needed(s, b)
-    check_traffickers(s.traffickers, b)
-    check_patrol_sector(s.patrols, b)
-    check_extra_tower_sector(s.surveillance, b)
-    check_land_cover(s.terrain, b)
-    check_drive_speed_factors(s.patrols, b)
-    check_checkpoints(s.checkpoints, b)
-    check_victims(s.victims, b)
-    check_legal(s.legal, b)
+#: Cross-field rules that need no terrain: each table's own (beside its fields) and those across tables
+#: (:mod:`sim.scenario.cross_table`), in the order their problems are listed.
+COMBINATION_CHECKS = (
+    lambda s, b: check_terrain_extent(s.terrain, b),
+    lambda s, b: check_border(s.border, b),
+    lambda s, b: check_terrain_source(s.terrain, b),
+    check_lonlat_positions,
+    check_ascii_border,
+    lambda s, b: check_agencies(s.agencies, b),
+    check_agency_owners,
+    check_patrol_shares,
+    check_places_needed,
+    lambda s, b: check_traffickers(s.traffickers, b),
+    lambda s, b: check_patrol_sector(s.patrols, b),
+    lambda s, b: check_extra_tower_sector(s.surveillance, b),
+    lambda s, b: check_land_cover(s.terrain, b),
+    lambda s, b: check_drive_speed_factors(s.patrols, b),
+    lambda s, b: check_checkpoints(s.checkpoints, b),
+    lambda s, b: check_victims(s.victims, b),
+    lambda s, b: check_legal(s.legal, b),
+)
+#: What a rule raises when a value it reads is of the wrong kind (None for a missing key, text for a number, ...).
+INVALID_VALUE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError)
+
+
+def _check_combinations(s: Scenario, b: Builder, *, tolerant: bool = False) -> None:
+    """Run :data:`COMBINATION_CHECKS`. ``tolerant`` (the schema found problems): a rule that cannot read the values
+    it needs (they were reported invalid) is skipped, and a rule's problem on a key already reported is dropped,
+    so one pass lists the schema's problems and every rule's that can be judged."""
+    if not tolerant:
+        for check in COMBINATION_CHECKS:
+            check(s, b)
+        return
+    reported = {p.key for p in b.problems}
+    for check in COMBINATION_CHECKS:
+        probe = Builder(b.file)
+        try:
+            check(s, probe)
+        except INVALID_VALUE_ERRORS:
+            continue
+        b.problems.extend(p for p in probe.problems if not _under(p.key, reported))
+
+
+def _under(key: str, reported: set[str]) -> bool:
+    """``key`` is a reported key or lies inside one (``a.b`` inside ``a``), or holds one (``a`` holding ``a.b``)."""
+    return any(key == r or key.startswith((r + ".", r + "[")) or r.startswith((key + ".", key + "[")) for r in reported)
 
 
 def to_dict(scenario: Scenario) -> dict:

@@ -2,7 +2,8 @@
 
 The page shows the map of the run (the base map of ``bordersim map`` with groups, patrols and
 flashes drawn by :mod:`sim.viz.animate`), a table of counters and live charts of the key outcomes
-over model days. The sidebar chooses a shipped scenario (``scenarios/*.toml``), the policy levers
+over model days. The sidebar chooses a scenario (``scenarios/*.toml`` in the working directory, else the shipped
+ones: :func:`sim.shipped.scenario_folder`), the policy levers
 and the seed; Reset rebuilds the model with them, Step and Play advance it (SolaraViz controls).
 
 Every lever offers "as in the scenario" (no override) besides its values, so switching scenarios
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import html
 import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,13 +29,11 @@ from PIL import Image as PILImage
 
 from sim.metrics import OUTCOME_BY_NAME
 from sim.model import BorderModel
+from sim.shipped import scenario_folder
 from sim.viz.animate import COUNTERS, Panel, RunTracker, build_figure, counter_values
 
-#: Shipped scenarios: the repository's ``scenarios`` folder (or ``./scenarios`` when run elsewhere).
-SCENARIO_DIR = next(
-    (d for d in (Path(__file__).resolve().parents[2] / "scenarios", Path.cwd() / "scenarios") if d.is_dir()),
-    Path("scenarios"),
-)
+#: The scenarios offered: ``./scenarios`` when the working directory has one, else the shipped ones.
+SCENARIO_DIR = scenario_folder().resolve()
 AS_SCENARIO = "as in the scenario"
 DEFAULT_SCENARIO = "classroom"
 #: Outcomes charted over time: chart title -> [(outcome name, colour)]; labels are the declared ``short`` ones.

@@ -36,6 +36,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
     Telemetry is switched off and nothing is fetched from the internet.
     """
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    from sim.shipped import scenario_folder
+
+    print(f"bordersim app: scenarios from {scenario_folder().resolve()}", flush=True)
     print(f"bordersim app: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
     # preexec_fn is safe here: this process has imported neither Solara nor the model, so runs no threads.
     server = subprocess.Popen(

@@ -6,7 +6,7 @@ draws its line's cells with its :func:`~sim.world.surveillance.path_cells`), :mo
 :mod:`~sim.world.places`, and :mod:`~sim.world.build`, which assembles them.
 """
 
-from sim.world.build import build_world
+from sim.world.build import build_world, load_world
 from sim.world.core import Cell, NamedCell, SensorSite, World
 
-__all__ = ["Cell", "NamedCell", "SensorSite", "World", "build_world"]
+__all__ = ["Cell", "NamedCell", "SensorSite", "World", "build_world", "load_world"]

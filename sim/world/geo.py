@@ -18,12 +18,15 @@ codes are mapped to bordersim's classes by ``terrain.landcover_codes``. Every pr
 GeoTIFF, no CRS, nodata holes, unmapped codes, a land-cover raster that does not cover the elevation)
 raises an :class:`~sim.schema.InputError` naming the file and the key.
 
-Writing: :func:`write_world_layers` (``bordersim map --format geotiff``), :func:`crossings_geojson`
-(``crossings.geojson`` of a run) and :func:`write_geotiff` (the experiments' crossing densities).
-Layers of a scenario without a frame (ASCII, procedural and ``.npy``/``.csv`` maps, which are not
-placed on Earth) are written in a local frame with no CRS: metres east of the map's west edge and north
-of its north edge (so negative southward), which keeps north up in a GIS and lets the layers of one
-scenario overlay each other.
+Writing: :func:`write_world_layers` (``bordersim map --format geotiff``: rasters, and the places as vector
+layers by :func:`write_place_layers`), :func:`crossings_geojson` (``crossings.geojson`` of a run) and
+:func:`write_geotiff` (the experiments' crossing densities). A scenario placed on Earth writes GeoTIFFs in its
+CRS and GeoJSON in WGS 84 longitude and latitude (RFC 7946). Layers of a scenario without a frame (ASCII,
+procedural and ``.npy``/``.csv`` maps, which are not placed on Earth) are written in a local engineering CRS
+(:data:`LOCAL_CRS_WKT`), declared in every layer (the GeoTIFFs' CRS; the GeoJSON's ``crs`` member, as GDAL and
+QGIS read it): metres east of the map's west edge and north of its north edge (so negative southward), which keeps
+north up in a GIS and lets the layers of one scenario overlay each other, never mistaken for longitude and
+latitude. No vector library (GDAL's OGR through fiona or pyogrio) is a dependency, so vector layers are GeoJSON.
 
 rasterio and pyproj are imported inside the functions that use them, so scenarios without geodata and
 the command line's start-up do not load GDAL and PROJ.
@@ -56,10 +59,18 @@ COARSEN_AT = 1.5
 _EDGE_POINTS = 64
 #: Smallest map a GeoTIFF may give, in cells each way (as for procedural maps).
 MIN_CELLS_EACH_WAY = 4
-#: Description of the local frame in which layers without a CRS are written.
+#: The local engineering CRS of the layers of a scenario not placed on Earth (WKT2): metres from the map's
+#: north-west corner, x east and y north (negative southward).
+LOCAL_CRS_WKT = (
+    'ENGCRS["bordersim local frame",EDATUM["north-west corner of the map"],CS[Cartesian,2],'
+    'AXIS["easting (E)",east,ORDER[1],LENGTHUNIT["metre",1]],'
+    'AXIS["northing (N)",north,ORDER[2],LENGTHUNIT["metre",1]]]'
+)
+#: Description of the local frame in which the layers of a scenario not placed on Earth are written.
 LOCAL_FRAME_NOTE = (
-    "no coordinate reference system: the scenario is not placed on Earth; coordinates are metres east of the "
-    "map's west edge (x) and north of its north edge (y, negative southward)"
+    "the scenario is not placed on Earth: its layers are in a local engineering CRS ('bordersim local frame'), "
+    "metres east of the map's west edge (x) and north of its north edge (y, negative southward), not longitude "
+    "and latitude"
 )
 
 
@@ -575,16 +586,19 @@ def output_frame(world: World) -> tuple[Any, Any]:
     if world.geo is not None:
         return world.geo.transform, world.geo.crs_wkt
     cell_m = world.cell_km * 1000.0
-    return Affine(cell_m, 0.0, 0.0, 0.0, -cell_m, 0.0), None
+    return Affine(cell_m, 0.0, 0.0, 0.0, -cell_m, 0.0), LOCAL_CRS_WKT
 
 
 def write_geotiff(
     path: Path, data: np.ndarray, world: World, *, nodata: float | None = None, description: str = ""
 ) -> Path:
-    """One band on the world's grid as a compressed GeoTIFF with the world's CRS and transform."""
+    """One band on the world's grid as a compressed GeoTIFF with the world's CRS (the local engineering CRS when
+    it is not placed on Earth) and transform."""
     import rasterio
+    from rasterio.crs import CRS
 
-    transform, crs = output_frame(world)
+    transform, wkt = output_frame(world)
+    crs = CRS.from_wkt(wkt)
     path.parent.mkdir(parents=True, exist_ok=True)
     profile = {
         "driver": "GTiff",
@@ -614,7 +628,8 @@ WORLD_LAYERS = {
 
 
 def write_world_layers(world: World, out_dir: Path) -> list[Path]:
-    """Coverage, blind spots and the border zone of a world as GeoTIFFs in ``out_dir`` (see :data:`WORLD_LAYERS`)."""
+    """Coverage, blind spots and the border zone of a world as GeoTIFFs in ``out_dir`` (see :data:`WORLD_LAYERS`),
+    and its places as vector layers (:func:`write_place_layers`)."""
     out_dir = Path(out_dir)
     zone = world.zone_mask.astype(np.uint8)
     zone[world.border_mask] = 2
@@ -623,36 +638,137 @@ def write_world_layers(world: World, out_dir: Path) -> list[Path]:
         "blind_spots.tif": world.blind_spot_mask.astype(np.uint8),
         "border_zone.tif": zone,
     }
-    return [write_geotiff(out_dir / name, arrays[name], world, description=text) for name, text in WORLD_LAYERS.items()]
+    rasters = [
+        write_geotiff(out_dir / name, arrays[name], world, description=text) for name, text in WORLD_LAYERS.items()
+    ]
+    return rasters + write_place_layers(world, out_dir)
+
+
+def feature_collection(features: list[dict], frame: GeoFrame | None) -> dict:
+    """A GeoJSON FeatureCollection: as RFC 7946 (longitude and latitude, no ``crs``) for a world placed on Earth,
+    else with a ``crs`` member naming the local engineering CRS (:data:`LOCAL_CRS_WKT`)."""
+    collection: dict[str, Any] = {"type": "FeatureCollection"}
+    if frame is None:
+        collection["crs"] = {"type": "name", "properties": {"name": LOCAL_CRS_WKT}}
+    collection["features"] = features
+    return collection
+
+
+def _output_xy(xs: Any, ys: Any, frame: GeoFrame | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Model km as written: longitude and latitude with a frame, else local metres; and the digits kept."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    if frame is not None:
+        lon, lat = frame.from_local_km(xs, ys, LONLAT)
+        return lon, lat, 7  # about 1 cm
+    return xs * 1000.0, -ys * 1000.0, 2
+
+
+def _point(x: float, y: float, digits: int) -> dict:
+    return {"type": "Point", "coordinates": [round(float(x), digits), round(float(y), digits)]}
 
 
 def crossings_geojson(records: list[dict], frame: GeoFrame | None) -> dict:
     """A run's crossing records as a GeoJSON FeatureCollection of points, the records as properties.
 
     With a frame the points are WGS 84 longitude and latitude (RFC 7946); without one they are in the local
-    frame (metres east and north of the map's north-west corner) and the collection says so in ``frame``.
+    engineering CRS (metres east and north of the map's north-west corner), declared in the ``crs`` member.
     """
-    xs = np.array([r["x_km"] for r in records], dtype=np.float64)
-    ys = np.array([r["y_km"] for r in records], dtype=np.float64)
-    if frame is not None:
-        px, py = frame.from_local_km(xs, ys, LONLAT)
-        digits = 7  # about 1 cm
-    else:
-        px, py = xs * 1000.0, -ys * 1000.0
-        digits = 2
+    px, py, digits = _output_xy([r["x_km"] for r in records], [r["y_km"] for r in records], frame)
     features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(float(x), digits), round(float(y), digits)]},
-            "properties": record,
-        }
+        {"type": "Feature", "geometry": _point(x, y, digits), "properties": record}
         for record, x, y in zip(records, px, py, strict=True)
     ]
-    collection: dict[str, Any] = {"type": "FeatureCollection"}
-    if frame is None:
-        collection["frame"] = LOCAL_FRAME_NOTE
-    collection["features"] = features
-    return collection
+    return feature_collection(features, frame)
+
+
+#: The vector layers of :func:`write_place_layers`: file name, what its features are.
+PLACE_LAYERS = {
+    "sensors.geojson": "fixed sensors as points: kind, agency, range_m, mast_height_m, detection rate, auto_sited",
+    "sensor_ranges.geojson": "each fixed sensor's range as a polygon (a circle of range_m), with the same properties",
+    "ports.geojson": "ports of entry as points: name, lanes, agency",
+    "staging.geojson": "staging areas as points: name, weight",
+    "destinations.geojson": "destinations as points: name, weight",
+}
+#: Segments per quarter circle of a sensor's range polygon.
+RANGE_QUARTER_SEGMENTS = 16
+
+
+def write_place_layers(world: World, out_dir: Path) -> list[Path]:
+    """The world's sensors (with their ranges), ports, staging areas and destinations as GeoJSON layers in
+    ``out_dir`` (see :data:`PLACE_LAYERS`), in longitude and latitude or in the local engineering CRS as
+    :func:`feature_collection` says. Places stand where the scenario puts them; towers sited automatically
+    (``surveillance.extra_towers``) stand at their cell's centre and carry ``auto_sited = true``."""
+    import json
+
+    s = world.scenario
+    declared = [position_to_km(x.at, s.terrain.positions, world.geo) for x in s.surveillance.sensors]
+    sensor_km = declared + [world.km_of(site.cell) for site in world.sensors[len(declared) :]]
+    sensor_props = [
+        {
+            "kind": site.kind,
+            "agency": site.agency,
+            "range_m": site.range_m,
+            "mast_height_m": site.mast_height_m,
+            "detection_rate_per_hour": site.detection_rate_per_hour,
+            "auto_sited": site.auto_sited,
+        }
+        for site in world.sensors
+    ]
+    ranges = [_range_polygon(xy, site.range_m, world.geo) for xy, site in zip(sensor_km, world.sensors, strict=True)]
+    layers = {
+        "sensors.geojson": _points(sensor_km, sensor_props, world.geo),
+        "sensor_ranges.geojson": feature_collection(
+            [{"type": "Feature", "geometry": g, "properties": p} for g, p in zip(ranges, sensor_props, strict=True)],
+            world.geo,
+        ),
+        "ports.geojson": _points(
+            [position_to_km(p.at, s.terrain.positions, world.geo) for p in s.ports],
+            [{"name": p.name, "lanes": p.lanes, "agency": p.agency} for p in s.ports],
+            world.geo,
+        ),
+        "staging.geojson": _points(
+            [position_to_km(p.at, s.terrain.positions, world.geo) for p in s.staging],
+            [{"name": p.name, "weight": p.weight} for p in s.staging],
+            world.geo,
+        ),
+        "destinations.geojson": _points(
+            [position_to_km(p.at, s.terrain.positions, world.geo) for p in s.destinations],
+            [{"name": p.name, "weight": p.weight} for p in s.destinations],
+            world.geo,
+        ),
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, collection in layers.items():
+        (out_dir / name).write_text(json.dumps(collection) + "\n", encoding="utf-8")
+        written.append(out_dir / name)
+    return written
+
+
+def _points(km: list[tuple[float, float]], properties: list[dict], frame: GeoFrame | None) -> dict:
+    xs, ys, digits = _output_xy([x for x, _ in km], [y for _, y in km], frame)
+    features = [
+        {"type": "Feature", "geometry": _point(x, y, digits), "properties": p}
+        for x, y, p in zip(xs, ys, properties, strict=True)
+    ]
+    return feature_collection(features, frame)
+
+
+def _range_polygon(km: tuple[float, float], range_m: float, frame: GeoFrame | None) -> dict:
+    """A circle of ``range_m`` around a position as a GeoJSON polygon: drawn in metres (the frame's projected CRS,
+    or the local frame, both north up), then written as :func:`_output_xy` writes points; the ring runs
+    counter-clockwise, as RFC 7946 asks."""
+    from shapely.geometry import Point
+    from shapely.geometry.polygon import orient
+
+    x_m, y_m = 1000.0 * km[0], -1000.0 * km[1]
+    circle = orient(Point(x_m, y_m).buffer(range_m, quad_segs=RANGE_QUARTER_SEGMENTS), sign=1.0)
+    ring = np.asarray(circle.exterior.coords)
+    xs, ys, digits = _output_xy(ring[:, 0] / 1000.0, -ring[:, 1] / 1000.0, frame)
+    coords = [[round(float(x), digits), round(float(y), digits)] for x, y in zip(xs, ys, strict=True)]
+    coords[-1] = coords[0]  # rounding keeps the ring closed
+    return {"type": "Polygon", "coordinates": [coords]}
 
 
 def density_grid(x_km: np.ndarray, y_km: np.ndarray, shape: tuple[int, int], cell_km: float, runs: int) -> np.ndarray:

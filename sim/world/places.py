@@ -11,7 +11,7 @@ import numpy as np
 from scipy import ndimage
 
 from sim.scenario import Scenario
-from sim.schema import Problem
+from sim.schema import Problem, item_key
 from sim.world.border import BorderLine, along_km, foot_crossings
 from sim.world.core import NamedCell, SensorSite
 from sim.world.geo import describe_extent, describe_position, position_to_km
@@ -51,7 +51,7 @@ class Places:
         return min(int(np.floor(y / cell_km)), height - 1), min(int(np.floor(x / cell_km)), width - 1)
 
     def port(self, i: int, port) -> NamedCell:
-        key = f"ports[{i}].at"
+        key = item_key("ports", i, port) + ".at"
         cell = self.cell(key, port.at)
         if cell is None:
             return NamedCell(port.name, (0, 0))
@@ -80,7 +80,7 @@ class Places:
 
     def tunnel(self, i: int, tunnel) -> tuple[str, tuple[int, int], tuple[int, int], float]:
         """A tunnel's entrance (origin side) and exit (destination side), each on the map and passable."""
-        base = f"traffickers.tunnels[{i}]"
+        base = item_key("traffickers.tunnels", i, tunnel)
         entrance = self.on_side(f"{base}.entrance", tunnel.entrance, True, "a tunnel entrance")
         exit_ = self.on_side(f"{base}.exit", tunnel.exit, False, "a tunnel exit")
         return tunnel.name, entrance or (0, 0), exit_ or (0, 0), tunnel.capacity_per_day
@@ -139,25 +139,25 @@ class Places:
             for j, target in enumerate(destinations):
                 if labels[cell] != labels[target]:
                     self.fail(
-                        f"staging[{i}].at",
-                        f"given {list(s.staging[i].at)}; no passable path leads from it to destinations[{j}] "
-                        f"({s.destinations[j].name!r}), and groups go from every staging area to every destination "
-                        "(it is enclosed by water or other impassable cells); allowed: a place connected to every "
-                        "destination",
+                        item_key("staging", i, s.staging[i]) + ".at",
+                        f"given {list(s.staging[i].at)}; no passable path leads from it to "
+                        f"{item_key('destinations', j, s.destinations[j])}, and groups go from every staging area to "
+                        "every destination (it is enclosed by water or other impassable cells); allowed: a place "
+                        "connected to every destination",
                     )
         for i, (_name, entrance, exit_, _capacity) in enumerate(tunnels):
             tunnel = s.traffickers.tunnels[i]
             cut_off = [s.staging[k].name for k, cell in enumerate(staging) if labels[cell] != labels[entrance]]
             if cut_off:
                 self.fail(
-                    f"traffickers.tunnels[{i}].entrance",
+                    item_key("traffickers.tunnels", i, tunnel) + ".entrance",
                     f"given {list(tunnel.entrance)}; no passable path leads to it from the staging area(s) "
                     f"{', '.join(map(repr, cut_off))}; allowed: a place every staging area can walk to",
                 )
             cut_off = [s.destinations[k].name for k, cell in enumerate(destinations) if labels[cell] != labels[exit_]]
             if cut_off:
                 self.fail(
-                    f"traffickers.tunnels[{i}].exit",
+                    item_key("traffickers.tunnels", i, tunnel) + ".exit",
                     f"given {list(tunnel.exit)}; no passable path leads from it to the destination(s) "
                     f"{', '.join(map(repr, cut_off))}; allowed: a place from which every destination can be reached",
                 )
