@@ -72,7 +72,9 @@ def test_the_shipped_targets_files_load_and_cite_sources_listed_in_the_reference
         first = re.split(r"[,(;]", target.source)[0].split()[0].replace("&", "")
         assert first in refs, f"{target.name}: source {target.source!r} has no entry in docs/references.md"
     pending = {p.outcome for p in field.pending}
-    assert {"turned_back_share", "got_away_share"} <= pending
+    assert "remote_share_of_death_rise" in pending
+    fitted = {t.outcome for t in field.targets}
+    assert {"known_apprehended_share", "turned_back_share", "got_away_share", "sector_apprehension_share"} <= fitted
     relative = [t for t in field.targets if t.relative_to]
     assert {t.outcome for t in relative} >= {"mean_fee", "crossings_attempted", "exposure_death_risk"}
 
@@ -273,7 +275,7 @@ def test_kill_9_and_resume_give_the_result_of_an_uninterrupted_search(tmp_path, 
         encoding="utf-8"
     )
     report = (killed / "fit_report.md").read_text(encoding="utf-8")
-    assert "## Not calibrated (pending)" in report and "| got_aways | got_away_share | 0.16 |" in report
+    assert "## Not calibrated (pending)" in report and "| desert_deaths | remote_share_of_death_rise | 0.75 |" in report
     manifest = json.loads((killed / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["resumed"] and manifest["seeds"] == replication_seeds(5, 2)
 

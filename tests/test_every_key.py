@@ -370,7 +370,7 @@ CONFIGS = {
             "legal.base_conviction_probability": 1.0,
             "patrols.guide_capture_probability": 0.4,  # guides escape, leaving records with one agency or the other
             "patrols.count": 12,
-            "time.days": 12.0,
+            "time.days": 20.0,
         },
     ),
     # Migrants and victims, returned within hours: screening errors, retries, re-trafficking, debt bondage.
@@ -607,7 +607,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "traffickers.prior_verdicts": Perturb(100.0),
     "traffickers.prior_convictions": Perturb(0.0),
     "traffickers.prior_victims_sent": Perturb(100.0),
-    "traffickers.prior_deliveries": Perturb(0.0, "mixed"),
+    "traffickers.prior_deliveries": Perturb(0.0),
     "traffickers.activity_floor": Perturb(1.0),
     "traffickers.fee": Perturb(100.0),
     "traffickers.penalty_pass_through": Perturb(5.0),

@@ -202,7 +202,7 @@ def test_a_returning_migrant_of_a_headless_network_goes_to_one_that_works():
 
 def test_the_fee_rises_with_enforcement_and_the_demand_falls_by_the_stated_elasticity():
     """A small scenario, one network, paired seeds: with more patrols the network sees more arrests, so its fee
-    (and the mean fee paid) is higher and more of the demand is deterred; every day the demand taken on is
+    (and the mean fee paid) is higher; every day the demand taken on is
     exactly (fee / base fee) ^ price_elasticity of the demand at the base fee (at every step the network works)."""
     base = {"traffickers.networks": 1, "traffickers.penalty_pass_through": 1.0, "crossers.per_day": 12.0}
     elasticity = -0.6
@@ -222,22 +222,27 @@ def test_the_fee_rises_with_enforcement_and_the_demand_falls_by_the_stated_elast
                 taken = offered - (counters["demand_deterred"] - before[1])
                 assert taken / offered == pytest.approx((fee / cfg.traffickers.fee) ** elasticity, rel=1e-9)
                 checked += 1
-        assert checked > 20 * model.steps_per_day
+        assert checked > 10 * model.steps_per_day  # a quarter of the run at least
+        network.update_economics()  # the fee of now (the courts' time to punishment moves the discount)
         assert network.fee == pytest.approx(cfg.traffickers.fee + network.expected_penalty(), rel=1e-12), (
             "pass-through 1: the whole expected penalty per client"
         )
         outcomes[patrols] = model.outcomes()
     low, high = outcomes[1], outcomes[8]
+    # A higher fee, and (checked step by step above) the demand taken falls with it by the elasticity. The totals of
+    # demand deterred are not compared: with more patrols the network is more often headless, and the demand of
+    # those steps goes to the backlog, not deterred.
     assert high["mean_fee"] > low["mean_fee"] > 0
-    assert high["demand_deterred"] > low["demand_deterred"]
 
 
-def test_the_expected_penalty_is_the_observed_risk_per_client():
+def test_the_expected_penalty_is_the_observed_risk_per_client_discounted_for_its_delay():
     model = BorderModel(CLASSROOM, seed=1)
     network, cfg = model.networks[0], model.spec.traffickers
     network.trips, network.arrests_seen = 20.0, 5.0
     network.verdicts, network.convictions_seen = 8.0, 6.0
-    penalty = 0.25 * 0.75 * cfg.sentence_cost / cfg.group_size_mean
+    discount = model.courts.penalty_discount()
+    assert 0.0 < discount < 1.0  # a year's delay discounted at legal.offender_discount_per_year
+    penalty = 0.25 * 0.75 * cfg.sentence_cost / cfg.group_size_mean * discount
     assert network.expected_penalty() == pytest.approx(penalty)
     network.update_economics()
     assert network.fee == pytest.approx(cfg.fee + cfg.penalty_pass_through * penalty)

@@ -27,10 +27,12 @@ DESERT = ROOT / "scenarios" / "desert_sector.toml"
 
 
 def economic_activity(network) -> float:
-    """The deterrence term alone: ``clip(1 - penalty / revenue, 0.05, 1)`` from what the network has observed,
-    the fee by the pricing rule (base fee + pass-through x penalty per client)."""
+    """The deterrence term alone: ``clip(1 - penalty / revenue, 0.05, 1)`` from what the network has observed
+    (the penalty discounted by the courts' time to punishment), the fee by the pricing rule (base fee +
+    pass-through x penalty per client)."""
     cfg = network.model.spec.traffickers
-    penalty = (network.arrests_seen / network.trips) * (network.convictions_seen / network.verdicts) * cfg.sentence_cost
+    observed = (network.arrests_seen / network.trips) * (network.convictions_seen / network.verdicts)
+    penalty = observed * cfg.sentence_cost * network.model.courts.penalty_discount()  # discounted for its delay
     size = cfg.group_size_mean
     share = network.model.spec.victims.trafficked_share
     fee = cfg.fee + cfg.penalty_pass_through * penalty / size

@@ -257,6 +257,24 @@ def rebuild_study(parameters: tuple[Parameter, ...], trials: list[dict[str, Any]
     return study
 
 
+def start_values(settings: Settings) -> dict[str, Any]:
+    """The searched keys' values in the scenario as written (clipped to their searched ranges): trial 0 runs there."""
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(settings.scenario).spec
+    values = {}
+    for p in settings.targets.parameters:
+        node: Any = spec
+        for part in p.key.split("."):
+            name, _, index = part.partition("[")
+            node = getattr(node, name)
+            if index:
+                node = node[int(index.rstrip("]"))]
+        value = min(max(float(node), p.low), p.high)
+        values[p.key] = int(round(value)) if p.integer else value
+    return values
+
+
 def propose(settings: Settings, trials: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The parameters of the next trial and the sampler's records of it (``system_attrs``), from the seed and
     the finished ``trials`` alone."""
@@ -269,6 +287,9 @@ def propose(settings: Settings, trials: list[dict[str, Any]]) -> tuple[dict[str,
     study = rebuild_study(settings.targets.parameters, trials, sampler)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.simplefilter("ignore", UserWarning)  # optuna notes that an enqueued trial fixes its parameters
+        if number == 0:  # the scenario as written: the fit's starting point, in the report beside the best
+            study.enqueue_trial(start_values(settings))
         trial = study.ask(distributions(settings.targets.parameters))
     params = {p.key: trial.params[p.key] for p in settings.targets.parameters}
     attrs = study.get_trials(deepcopy=False)[-1].system_attrs  # the sampler's records (CMA-ES's state)

@@ -303,6 +303,9 @@ class CourtSystem:
         self.absconded = 0
         self.released = 0
         self._sum_days_to_verdict = 0.0
+        #: Convictions since the start and their days from arrest: what the networks have seen of the delay to
+        #: punishment (state, kept across the end of a warm-up, unlike the books).
+        self._convictions_seen = 0
         self._sum_days_to_conviction = 0.0
         self._sum_wait_days = 0.0
         self._sum_trial_days = 0.0
@@ -615,6 +618,7 @@ class CourtSystem:
             case.outcome = CaseOutcome.CONVICTED
             case.sentence_years = case.charged_years
             self.convicted += 1
+            self._convictions_seen += 1
             self._sum_days_to_conviction += now - case.arrest_day
         else:
             case.outcome = CaseOutcome.ACQUITTED
@@ -639,6 +643,7 @@ class CourtSystem:
         case.sentence_years = case.charged_years * (1.0 - legal.plea_sentence_discount)
         self.convicted += 1
         self.pleas += 1
+        self._convictions_seen += 1
         self._sum_days_to_conviction += now - case.arrest_day
         self._decide(case, now)
         if self.on_verdict is not None:
@@ -754,11 +759,15 @@ class CourtSystem:
         return kaplan_meier_mean(times, events)
 
     def mean_days_to_punishment(self) -> float:
-        """Mean days from arrest to conviction over the convictions so far (by plea or at trial); before the
-        first, the shortest path to one: ``procedural_delay_days + plea_procedure_days``."""
-        if not self.convicted:
-            return self.legal.procedural_delay_days + self.legal.plea_procedure_days
-        return self._sum_days_to_conviction / self.convicted
+        """Mean days from arrest to conviction over the convictions since the start of the run, warm-up included
+        (by plea or at trial); before the first, the shortest path to one: ``procedural_delay_days`` and then
+        ``plea_procedure_days`` if cases may plead, ``trial_days_mean`` if every case is tried."""
+        if not self._convictions_seen:
+            legal = self.legal
+            return legal.procedural_delay_days + (
+                legal.plea_procedure_days if legal.plea_share > 0 else legal.trial_days_mean
+            )
+        return self._sum_days_to_conviction / self._convictions_seen
 
     def penalty_discount(self) -> float:
         """Factor by which a network discounts a penalty for its delay,
