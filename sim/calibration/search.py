@@ -271,7 +271,7 @@ def start_values(settings: Settings) -> dict[str, Any]:
             if index:
                 node = node[int(index.rstrip("]"))]
         value = min(max(float(node), p.low), p.high)
-        values[p.key] = int(round(value)) if p.integer else value
+        values[p.key] = round(value) if p.integer else value
     return values
 
 
