@@ -150,6 +150,7 @@ DISPOSITIONS = {"plea": "by plea", "trial": "by a trial verdict", "dismissed": "
 #: tallies (:class:`sim.model.accounting.Tallies`) accept these names and no others.
 TALLIES: dict[str, str] = {
     "victims_taken_on": "trafficking victims taken on by the networks",
+    "migrants_taken_on": "smuggled migrants taken on by the networks (new entrants; a retry is not taken on again)",
     "crossings_attempted": "groups that set out (crossing attempts)",
     "people_set_out": "people who set out with a group (a person who tries again counts again)",
     "fees_paid": "fees paid by the people who set out, each the fee of their network when they set out",
@@ -255,6 +256,16 @@ FINISHED = ("crossings_succeeded", "finished_turned_back")
 FOOT_FINISHED = ("foot_crossings_succeeded", "foot_finished_turned_back")
 
 OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "people_taken_on",
+        "people",
+        N,
+        "People the networks took on, migrants and victims: the flow of new entrants (a person who tries again after "
+        "a return is not counted again). The migration that enforcement deters (Gathmann 2008), unlike "
+        "crossings_attempted, which retries swell.",
+        count("migrants_taken_on", "victims_taken_on"),
+        short="taken on",
+    ),
     Outcome(
         "victims_recruited",
         "people",

@@ -76,7 +76,7 @@ def test_the_shipped_targets_files_load_and_cite_sources_listed_in_the_reference
     fitted = {t.outcome for t in field.targets}
     assert {"known_apprehended_share", "turned_back_share", "got_away_share", "sector_apprehension_share"} <= fitted
     relative = [t for t in field.targets if t.relative_to]
-    assert {t.outcome for t in relative} >= {"mean_fee", "crossings_attempted", "exposure_death_risk"}
+    assert {t.outcome for t in relative} >= {"mean_fee", "people_taken_on", "exposure_death_risk"}
 
 
 @pytest.mark.parametrize(

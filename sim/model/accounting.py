@@ -175,8 +175,8 @@ class Accounts:
         counts = self.victim_counts if person.trafficked else self.migrant_counts
         if old is not None:
             counts[old] -= 1
-        elif person.trafficked:
-            self.counters["victims_taken_on"] += 1
+        else:
+            self.counters["victims_taken_on" if person.trafficked else "migrants_taken_on"] += 1
         counts[new] += 1
         if new is PersonState.ARRIVED:
             self.counters["people_arrived"] += 1
