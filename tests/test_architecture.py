@@ -305,10 +305,10 @@ def test_the_scenario_package_builds_up_from_its_tables():
 
 
 def test_the_report_computes_its_tables_before_it_words_draws_or_renders_them():
-    """Within the report, analysis (tables) -> words (text) -> figures -> rendering (render): each imports only
-    those before it, so the tables never depend on how they are shown."""
+    """Within the report, analysis (decision, tables) -> words (text) -> figures -> rendering (render): each imports
+    only those before it, so the tables never depend on how they are shown."""
     graph = import_graph()
-    order = ["tables", "text", "figures", "render"]
+    order = ["decision", "tables", "text", "figures", "render"]
     for i, name in enumerate(order):
         later = {f"sim.experiment.report.{m}" for m in order[i + 1 :]}
         assert not later & graph[f"sim.experiment.report.{name}"], f"report.{name} imports a later report module"

@@ -228,7 +228,7 @@ def test_report_of_a_large_sweep_shows_the_first_point_in_its_figures(tmp_path):
     assert line_points(exp) == map_points(exp) == [0]
     assert {sweep_shown(exp, f) for f in ("timeseries", "crossing_maps", "border_profile")} == {"first"}
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert markdown.count("(crossers.per_day = 1.0) of 5") == 3, "each of the three captions names the point shown"
+    assert markdown.count("(crossers.per_day = 1.0) of 5") == 4, "each of the four captions names the point shown"
 
 
 def test_results_of_another_version_of_the_model_are_not_resumed_and_the_demo_sets_them_aside(tmp_path):

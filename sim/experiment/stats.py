@@ -257,3 +257,47 @@ def ratio_estimate(
     se = float(np.std(a - ratio * b, ddof=1)) / (math.sqrt(n) * abs(float(b.mean())))
     half = float(sps.t.ppf(0.5 + CONFIDENCE / 2, n - 1)) * se
     return RatioEstimate(n, scale * ratio, scale * (ratio - half), scale * (ratio + half))
+
+
+#: Power a replications-needed figure aims at (:func:`replications_for_power`).
+POWER = 0.8
+#: How :func:`replications_for_power` computes, in words for the report.
+POWER_METHOD = (
+    "two-sided paired t-test at alpha 0.05 with 80% power, from Student's noncentral t distribution "
+    "(scipy.stats.nct); the effect is the observed mean difference and the noise the observed SD of the paired "
+    "differences"
+)
+
+
+def paired_power(n: int, effect: float, alpha: float = ALPHA) -> float:
+    """Power of a two-sided paired t-test with ``n`` pairs to detect a standardised effect ``effect``
+    (mean difference over the SD of the differences): ``P(|T| > t_crit)`` with ``T`` noncentral t of
+    ``n - 1`` degrees of freedom and noncentrality ``effect x sqrt(n)``. NaN below two pairs."""
+    if n < 2:
+        return math.nan
+    df, nc = n - 1, abs(effect) * math.sqrt(n)
+    crit = float(sps.t.ppf(1 - alpha / 2, df))
+    return float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+
+
+def replications_for_power(
+    mean_diff: float, sd_diff: float, power: float = POWER, alpha: float = ALPHA, exact_up_to: int = 100_000
+) -> float:
+    """The fewest paired replications with which a two-sided paired t-test at ``alpha`` detects a mean difference
+    ``mean_diff`` with probability ``power``, when the paired differences have the SD ``sd_diff``
+    (:func:`paired_power`, Student's noncentral t; :data:`POWER_METHOD`).
+
+    The search starts below the normal approximation ``((z_(1-alpha/2) + z_power) / d)²`` (``d = |mean_diff| /
+    sd_diff``), which the t-test needs a little more than; beyond ``exact_up_to`` that approximation is returned
+    rounded up (the two agree there). NaN when undefined: no difference, or an SD that is zero or missing.
+    """
+    if any(math.isnan(v) for v in (mean_diff, sd_diff)) or mean_diff == 0 or sd_diff <= 0:
+        return math.nan
+    d = abs(mean_diff) / sd_diff
+    normal = ((float(sps.norm.ppf(1 - alpha / 2)) + float(sps.norm.ppf(power))) / d) ** 2
+    if normal > exact_up_to:
+        return float(math.ceil(normal))
+    n = max(2, math.floor(normal))
+    while paired_power(n, d, alpha) < power:
+        n += 1
+    return float(n)

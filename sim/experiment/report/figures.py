@@ -2,7 +2,10 @@
 
 Outcome bars with 95% intervals, the trade-offs between security, deaths, detentions after false record matches
 and cost, daily series with 95% bands, maps of where crossings happened under each policy (displacement) and
-crossings along the border. :func:`report_figures` makes those the experiment's data allows, :func:`png` renders one.
+crossings along the border, and the decision summary's maps of crossing density under each policy minus the
+baseline's. :func:`report_figures` makes those the experiment's data allows, :func:`png` renders one. Intervals
+of means of outcomes that cannot be negative (:func:`sim.experiment.report.decision.non_negative`), whiskers and
+daily bands alike, are drawn clipped at 0.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter
 
+from sim.experiment.report.decision import non_negative
 from sim.experiment.report.text import direction_words, label, sweep_label
-from sim.experiment.spec import Experiment
+from sim.experiment.spec import BASELINE, Experiment
 from sim.experiment.stats import estimate
 from sim.metrics import OUTCOME_BY_NAME
 
@@ -37,6 +41,9 @@ TRADE_OFF_X = "cost"
 RESULT_COLOURS = {"succeeded": "#d62728", "interdicted": "#1f77b4", "turned_back": "#ff7f0e", "died": "#111111"}
 VERDICT_STYLE = {"better": ("#1a7f37", "better"), "worse": ("#b42318", "worse")}
 MAX_MAP_POINTS = 4000
+#: Side of the squares the difference maps count crossings in (km): coarser than most grids, so that a few
+#: replications' crossings do not scatter into single cells.
+DIFFERENCE_CELL_KM = 2.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ def report_figures(experiment: Experiment, out_dir: Path, summary: pd.DataFrame)
     if daily is not None:
         figures.append(("timeseries", daily))
     crossings = _read_crossings(out_dir / "crossings.parquet")
+    if crossings is not None and not crossings.empty and len(experiment.policy_names) > 1 and not summary.empty:
+        figures.append(("density_difference", density_difference_maps(experiment, crossings, summary)))
     if crossings is not None and not crossings.empty:
         figures.append(("crossing_maps", crossing_maps(experiment, crossings)))
         figures.append(("border_profile", border_profile(experiment, crossings, colours)))
@@ -72,9 +81,9 @@ def report_figures(experiment: Experiment, out_dir: Path, summary: pd.DataFrame)
 def sweep_shown(experiment: Experiment, slug: str) -> str | None:
     """How a figure shows the sweep points: ``all`` (told apart), ``first`` (the first point only), or None
     (no sweep, or a figure that always shows every point)."""
-    if not experiment.sweep or slug not in ("timeseries", "crossing_maps", "border_profile"):
+    if not experiment.sweep or slug not in ("timeseries", "crossing_maps", "border_profile", "density_difference"):
         return None
-    points = map_points(experiment) if slug == "crossing_maps" else line_points(experiment)
+    points = map_points(experiment) if slug in ("crossing_maps", "density_difference") else line_points(experiment)
     return "all" if len(points) > 1 else "first"
 
 
@@ -103,7 +112,8 @@ def outcome_bars(experiment: Experiment, summary: pd.DataFrame, colours: dict[st
             table = summary[(summary["outcome"] == outcome) & (summary["sweep_point"] == point)].set_index("policy")
             table = table.reindex(experiment.policy_names)
             x = np.arange(len(table)) + (j - (len(points) - 1) / 2) * width
-            err = np.vstack([table["mean"] - table["ci_low"], table["ci_high"] - table["mean"]])
+            low = table["ci_low"].clip(lower=0) if non_negative(outcome) else table["ci_low"]
+            err = np.vstack([table["mean"] - low, table["ci_high"] - table["mean"]])
             bars = ax.bar(
                 x, table["mean"], width * 0.9, yerr=np.nan_to_num(err), capsize=3, alpha=_shade(j, len(points))
             )
@@ -221,6 +231,8 @@ def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, st
                 band = band.unstack()
                 days, mean = band.index.to_numpy(), band[1].to_numpy()
                 low, high = band[3].to_numpy(), band[4].to_numpy()
+                if non_negative(outcome):
+                    low = np.where(np.isnan(low), low, np.maximum(low, 0.0))
                 legend = label(policy) if k == 0 else None
                 ax.plot(days, mean, color=colours[policy], lw=1.4, ls=LINE_STYLES[k], label=legend)
                 ax.fill_between(days, low, high, color=colours[policy], alpha=0.15 / len(points), lw=0)
@@ -364,4 +376,116 @@ def border_profile(experiment: Experiment, crossings: pd.DataFrame, colours: dic
     fig.axes[-1].set_xlabel("position along the border (km from its start)")
     _add_sweep_styles(experiment, fig.axes[0], points)
     fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+    return fig
+
+
+def runs_per_policy(summary: pd.DataFrame) -> dict[tuple[int, str], int]:
+    """Successful runs per (sweep point, policy): the largest ``n`` of its rows of the statistics table."""
+    return {(int(p), str(q)): int(n) for (p, q), n in summary.groupby(["sweep_point", "policy"])["n"].max().items()}
+
+
+def density_grid_km(x_km: np.ndarray, y_km: np.ndarray, extent: tuple[float, float], runs: int) -> np.ndarray:
+    """Crossings per run in squares of :data:`DIFFERENCE_CELL_KM` over ``extent`` (width, height in km), rows
+    from north (y = 0) down."""
+    width, height = extent
+    xs = np.arange(0.0, width + DIFFERENCE_CELL_KM, DIFFERENCE_CELL_KM)
+    ys = np.arange(0.0, height + DIFFERENCE_CELL_KM, DIFFERENCE_CELL_KM)
+    counts, _, _ = np.histogram2d(np.asarray(y_km, dtype=float), np.asarray(x_km, dtype=float), bins=(ys, xs))
+    return counts / max(runs, 1)
+
+
+def density_differences(
+    experiment: Experiment, crossings: pd.DataFrame, summary: pd.DataFrame, extent: tuple[float, float]
+) -> dict[tuple[int, str], np.ndarray]:
+    """Per (sweep point shown, policy other than the baseline): crossings per run in each square under the policy
+    minus under the baseline (:func:`density_grid_km`), each over its own successful runs."""
+    runs = runs_per_policy(summary)
+    grids = {}
+    for point in map_points(experiment):
+        at = crossings[crossings["sweep_point"] == point]
+
+        def grid(policy: str, at: pd.DataFrame = at, point: int = point) -> np.ndarray:
+            mine = at[at["policy"] == policy]
+            return density_grid_km(mine["x_km"], mine["y_km"], extent, runs.get((point, policy), 0))
+
+        base = grid(BASELINE)
+        for policy in experiment.policy_names:
+            if policy != BASELINE:
+                grids[(point, policy)] = grid(policy) - base
+    return grids
+
+
+def _scenario_world(experiment: Experiment) -> Any:
+    """The baseline's world, or None when the scenario cannot be built any more."""
+    from sim.scenario import load_scenario
+    from sim.schema import InputError
+    from sim.world import build_world
+
+    try:
+        return build_world(load_scenario(experiment.scenario_path, experiment.baseline_overrides))
+    except (InputError, OSError):
+        return None
+
+
+#: Margin (km) kept north and south of the crossings in the difference maps, which show that band only.
+DIFFERENCE_MARGIN_KM = 6.0
+#: A band of crossings at most this tall for its width is drawn one panel a row, full width.
+WIDE_BAND = 0.35
+
+
+def _crossing_rows_km(crossings: pd.DataFrame, height_km: float) -> tuple[float, float]:
+    """The band of the map the difference maps show (km south, top and bottom): from the northernmost to the
+    southernmost crossing, widened by :data:`DIFFERENCE_MARGIN_KM` and kept on the map."""
+    y = crossings["y_km"].to_numpy(dtype=float)
+    return max(0.0, float(y.min()) - DIFFERENCE_MARGIN_KM), min(height_km, float(y.max()) + DIFFERENCE_MARGIN_KM)
+
+
+def _border_km(world: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The border line (x, y in km) of a world, None without a world."""
+    if world is None:
+        return None
+    from sim.viz.maps import border_polyline_km
+
+    return border_polyline_km(world)
+
+
+def density_difference_maps(experiment: Experiment, crossings: pd.DataFrame, summary: pd.DataFrame) -> Figure:
+    """One panel per policy other than the baseline (and sweep point shown): crossing attempts per run in squares
+    of :data:`DIFFERENCE_CELL_KM`, the policy's minus the baseline's, on a diverging colour scale centred at 0
+    (red more crossings, blue fewer; the same scale in every panel), with the border of the baseline's world as a
+    thin dashed line, over the band of the map where crossings happened (:func:`_crossing_rows_km`)."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    world = _scenario_world(experiment)
+    if world is not None:
+        extent = (world.width * world.cell_km, world.height * world.cell_km)
+    else:
+        extent = (float(crossings["x_km"].max()) + DIFFERENCE_CELL_KM, float(crossings["y_km"].max()) + 1.0)
+    grids = density_differences(experiment, crossings, summary, extent)
+    peak = max((float(np.abs(g).max()) for g in grids.values()), default=0.0) or 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-peak, vmax=peak)
+    top, bottom = _crossing_rows_km(crossings, extent[1])
+    aspect = (bottom - top) / extent[0]
+    cols = 1 if aspect < WIDE_BAND else min(3, len(grids))  # a wide band: panels under one another
+    rows = math.ceil(len(grids) / cols)
+    panel_width = 11.0 if cols == 1 else 5.2
+    fig = Figure(figsize=(panel_width * cols, rows * (panel_width * aspect + 0.9) + 1.0), layout="constrained")
+    image = None
+    border = _border_km(world)
+    for i, ((point, policy), grid) in enumerate(grids.items()):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        width, height = grid.shape[1] * DIFFERENCE_CELL_KM, grid.shape[0] * DIFFERENCE_CELL_KM
+        image = ax.imshow(grid, cmap="RdBu_r", norm=norm, extent=(0, width, height, 0), interpolation="nearest")
+        if border is not None:
+            ax.plot(*border, color="0.25", lw=0.8, ls=(0, (4, 3)), label="border")
+        ax.set_xlim(0, extent[0])
+        ax.set_ylim(bottom, top)
+        ax.set_aspect("equal")
+        ax.set_xlabel("km east", fontsize=8)
+        ax.set_ylabel("km south", fontsize=8)
+        title = f"{label(policy)} minus {label(BASELINE)}"
+        ax.set_title(title + (f"\n{sweep_label(experiment, point)}" if experiment.sweep else ""), fontsize=10)
+    if image is not None:
+        bar = fig.colorbar(image, ax=fig.axes, location="bottom", shrink=0.6, aspect=40)
+        bar.set_label(f"crossing attempts per run in {DIFFERENCE_CELL_KM:g} km squares, policy minus baseline")
     return fig

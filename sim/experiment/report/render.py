@@ -17,27 +17,35 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from sim.experiment.report.decision import few_replications
 from sim.experiment.report.figures import ReportFigure, png, report_figures
 from sim.experiment.report.tables import TABLE_FILES, ReportTables, entries, report_tables, write_tables
 from sim.experiment.report.text import (
+    UNCLEAR_HEAD,
     VOI_HEAD,
     chain_cells,
     chain_head,
     chain_text,
+    cost_effectiveness_rows,
     court_warning,
     direction_words,
+    few_replications_warning,
     format_ratio,
     label,
     override_text,
+    ranking_rows,
     result_cell,
+    scope_lines,
     setup_lines,
     sweep_label,
+    unclear_rows,
     voi_cells,
     voi_overview,
     voi_text,
     where,
 )
 from sim.experiment.spec import BASELINE, Experiment
+from sim.experiment.stats import POWER_METHOD
 from sim.metrics import OUTCOME_BY_NAME
 
 
@@ -111,9 +119,48 @@ def report_context(experiment: Experiment, tables: ReportTables, figures: list[R
         "results": [] if summary.empty else _results(experiment, summary),
         "pairing": _pairing(experiment, tables.pairing),
         "voi": _voi(experiment, tables),
-        "figures": [{"slug": f.slug, "sweep": f.sweep, "first_point": first, "points": points} for f in figures],
+        "decision": _decision(experiment, tables, figures),
+        "figures": [
+            {"slug": f.slug, "sweep": f.sweep, "first_point": first, "points": points}
+            for f in figures
+            if f.slug not in DECISION_FIGURES
+        ],
         "failed": [(r.policy, r.replication, r.seed, r.error) for r in tables.failed.itertuples()],
         "table_files": list(TABLE_FILES.values()),
+    }
+
+
+#: Figures shown in the decision summary rather than among the others.
+DECISION_FIGURES = ("density_difference",)
+
+
+def _decision(experiment: Experiment, tables: ReportTables, figures: list[ReportFigure]) -> dict[str, Any]:
+    """The decision summary: the warning of few replications, per sweep point the ranking, the cost-effectiveness
+    and the unclear changes with the replications that would detect them, the scope notes, and the difference
+    maps."""
+    summary = tables.summary
+    points = []
+    for point in sorted(summary["sweep_point"].unique()) if not summary.empty else []:
+        ranking_head, ranking = ranking_rows(experiment, tables.ranking, int(point))
+        ce_head, ce = cost_effectiveness_rows(tables.cost_effectiveness, int(point))
+        points.append(
+            {"heading": _point_heading(experiment, int(point)), "ranking_head": ranking_head, "ranking": ranking}
+            | {"ce_head": ce_head, "ce": ce, "unclear_head": UNCLEAR_HEAD}
+            | {"unclear": unclear_rows(experiment, tables.effects, int(point))}
+        )
+    first, count = _point_heading(experiment, 0), len(experiment.sweep_points())
+    shown = [
+        {"slug": f.slug, "sweep": f.sweep, "first_point": first, "points": count}
+        for f in figures
+        if f.slug in DECISION_FIGURES
+    ]
+    return {
+        "warning": few_replications_warning(experiment) if few_replications(experiment) else "",
+        "comparisons": int(summary["p_value"].notna().sum()) if not summary.empty else 0,
+        "points": points,
+        "scope": scope_lines(experiment, tables.scope),
+        "power_method": POWER_METHOD,
+        "figures": shown,
     }
 
 
@@ -125,7 +172,7 @@ def _results(experiment: Experiment, summary: pd.DataFrame) -> list[dict[str, An
     """Per sweep point: the results table's rows (outcome label, unit, direction words, a cell per policy)."""
     points = []
     for point, table in summary.groupby("sweep_point", sort=True):
-        cells = table.set_index(["outcome", "policy"])
+        cells = table.set_index(["outcome", "policy"], drop=False)
         rows = []
         for outcome in experiment.outcomes:
             meta = OUTCOME_BY_NAME[outcome]

@@ -11,6 +11,9 @@ of them.
 - **court load**: the courts' mean utilisation per policy and sweep point, and whether they are overloaded.
 - **value of information**: per sharing policy and outcome, the paired change against a baseline that shares
   nothing, per 1,000 records shared and per million of extra cost.
+- **decision summary** (:mod:`sim.experiment.report.decision`): the effects with their marks (Holm or nominal)
+  and the replications that would detect them, the policies ranked per objective, cost-effectiveness, and each
+  policy's scope.
 - **sharing chain**: the value-of-information rows of the chain's stages (records to dismantled networks), with
   whether each stage holds; the scenario settings that govern each step of the chain, and the figures measured
   at a step.
@@ -27,6 +30,13 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.report.decision import (
+    cost_effectiveness,
+    effects_table,
+    ranking_table,
+    resolved_scenario,
+    scope_table,
+)
 from sim.experiment.spec import BASELINE, Experiment
 from sim.experiment.stats import estimate, ratio_estimate
 from sim.metrics import OUTCOME_BY_NAME
@@ -76,6 +86,10 @@ OVERLOAD = 1.0
 
 #: The CSV file of each table in the experiment's folder.
 TABLE_FILES = {
+    "ranking": "decision_ranking.csv",
+    "cost_effectiveness": "decision_cost_effectiveness.csv",
+    "effects": "decision_effects.csv",
+    "scope": "decision_scope.csv",
     "pairing": "pairing.csv",
     "policies": "policies.csv",
     "court_load": "court_load.csv",
@@ -129,6 +143,10 @@ class ReportTables:
 
     summary: pd.DataFrame
     failed: pd.DataFrame
+    ranking: pd.DataFrame
+    cost_effectiveness: pd.DataFrame
+    effects: pd.DataFrame
+    scope: pd.DataFrame
     pairing: pd.DataFrame
     policies: pd.DataFrame
     court_load: pd.DataFrame
@@ -142,7 +160,12 @@ def report_tables(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFr
     """Compute every table of the report from the runs and the statistics table."""
     voi = value_of_information(experiment, runs, summary)
     chain = sharing_chain(voi)
+    effects = effects_table(runs, summary)
     by_point = {
+        "ranking": ranking_table(experiment, summary, effects),
+        "cost_effectiveness": cost_effectiveness(experiment, runs),
+        "effects": effects,
+        "scope": scope_table(experiment),
         "pairing": pairing_table(summary),
         "court_load": court_load(experiment, runs),
         "value_of_information": voi,
@@ -392,15 +415,6 @@ def _holds(row: pd.Series) -> bool:
     if higher is None or row["rare"]:
         return False
     return bool(row["diff_ci_low"] > 0) if higher else bool(row["diff_ci_high"] < 0)
-
-
-def resolved_scenario(experiment: Experiment, point: int, policy: str) -> dict:
-    """The scenario one (sweep point, policy) ran, as a nested dict: the scenario file with the baseline's,
-    the sweep point's and the policy's overrides."""
-    from sim.scenario import load_scenario, to_dict
-
-    overrides = experiment.run_overrides(experiment.policy(policy), experiment.sweep_points()[point])
-    return to_dict(load_scenario(experiment.scenario_path, overrides).spec)
 
 
 def step_settings(stage: str, scenario: dict) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.report.decision import shown_low
 from sim.experiment.report.tables import (
     CHAIN_MEASURED,
     INVESTIGATORS,
@@ -141,9 +142,17 @@ def court_warnings(experiment: Experiment, runs: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------------------------------------- results
 
 
+def mean_interval(row: Any) -> str:
+    """``mean [low – high]`` of a row with ``outcome``, ``mean``, ``ci_low`` and ``ci_high``; the lower bound as
+    displayed (:func:`sim.experiment.report.decision.shown_low`: at 0 at the lowest for an outcome that cannot be
+    negative)."""
+    low = shown_low(row["outcome"], row["ci_low"])
+    return f"{format_number(row['mean'])} [{format_number(low)} – {format_number(row['ci_high'])}]"
+
+
 def result_cell(row: Any, is_baseline: bool) -> tuple[str, str, str]:
     """(mean with CI, change vs baseline with CI, verdict or nothing) of a row of the statistics table."""
-    mean = f"{format_number(row['mean'])} [{format_number(row['ci_low'])} – {format_number(row['ci_high'])}]"
+    mean = mean_interval(row)
     if is_baseline:
         return mean, "", ""
     verdict = row["verdict"]
@@ -420,3 +429,106 @@ def chain_text(experiment: Experiment, rows: pd.DataFrame, settings: pd.DataFram
 
 def _rows_of(table: pd.DataFrame, point: int, policy: str, stage: str) -> pd.DataFrame:
     return table[(table["sweep_point"] == point) & (table["policy"] == policy) & (table["stage"] == stage)]
+
+
+# ---------------------------------------------------------------------------------------- decision summary
+
+#: The marks of a change against the baseline in the decision summary (explained in ``templates/prose.j2``).
+MARKS = {"holm": "✔", "nominal": "†", "none": "", "reference": ""}
+
+
+def marked_change(row: Any) -> str:
+    """A row's change against the baseline with its interval and mark (:data:`MARKS`)."""
+    mark = MARKS[row["significance"]]
+    return interval(row, "diff") + (f" {mark}" if mark else "")
+
+
+def ranking_rows(experiment: Experiment, ranking: pd.DataFrame, point: int) -> tuple[tuple[str, ...], list]:
+    """The ranking of one sweep point as a head and text rows: per objective, its label and direction, then the
+    policies from best to worst, each with its mean [95% interval] and its marked change against the baseline."""
+    table = ranking[ranking["sweep_point"] == point]
+    width = int(table.groupby("outcome").size().max()) if len(table) else 0
+    head = ("objective", *(_ordinal(i + 1) for i in range(width)))
+    rows = []
+    for outcome, mine in table.groupby("outcome", sort=False):
+        meta = OUTCOME_BY_NAME[outcome]
+        cells = [f"{meta.label} ({meta.unit}; {direction_words(meta.direction)})"]
+        for _, r in mine.iterrows():
+            change = "baseline" if r["significance"] == "reference" else marked_change(r)
+            cells.append(f"{r['rank']}. {label(r['policy'])}: {mean_interval(r)}; {change}")
+        rows.append((*cells, *[""] * (width + 1 - len(cells))))
+    return head, rows
+
+
+def _ordinal(n: int) -> str:
+    return "best" if n == 1 else f"{n}{'nd' if n == 2 else 'rd' if n == 3 else 'th'}"
+
+
+COST_EFFECTIVENESS_HEAD = ("policy", "extra cost [95% interval]")
+
+
+def cost_effectiveness_rows(ce: pd.DataFrame, point: int) -> tuple[tuple[str, ...], list]:
+    """Cost-effectiveness of one sweep point as a head and text rows: per policy its extra cost and, per gain,
+    the cost per unit [95% interval] with the gain per run, or "not estimable" and why, or that the policy does
+    worse."""
+    table = ce[ce["sweep_point"] == point]
+    gains = list(dict.fromkeys(table["gain"]))
+    head = (*COST_EFFECTIVENESS_HEAD, *(f"cost per {g}" for g in gains))
+    rows = []
+    for policy, mine in table.groupby("policy", sort=False):
+        by_gain = mine.set_index("gain")
+        first = mine.iloc[0]
+        cells = [label(policy), interval(first, "extra_cost")]
+        for gain in gains:
+            if gain not in by_gain.index:
+                cells.append("n/a")
+                continue
+            r = by_gain.loc[gain]
+            amount = f"gain {signed(r['gain_mean'])} [{signed(r['gain_ci_low'])} – {signed(r['gain_ci_high'])}] a run"
+            if r["status"] == "loss":
+                cells.append(f"worse than the baseline: {amount}")
+            elif r["status"] == "gain":
+                cost = f"{format_number(r['cost_per_unit'])} [{format_number(r['cost_per_unit_ci_low'])} – "
+                cells.append(f"{cost}{format_number(r['cost_per_unit_ci_high'])}] ({amount})")
+            else:
+                cells.append(f"not estimable: the {amount} may be nothing (its interval covers zero)")
+        rows.append(tuple(cells))
+    return head, rows
+
+
+UNCLEAR_HEAD = ("policy", "objective", "change [95% interval]", "replications that would detect it")
+
+
+def unclear_rows(experiment: Experiment, effects: pd.DataFrame, point: int) -> list[tuple[str, ...]]:
+    """The changes in an objective (an outcome with a better direction) that do not survive Holm's correction, at
+    one sweep point, with the replications that would detect them (:data:`sim.experiment.stats.POWER_METHOD`)."""
+    table = effects[(effects["sweep_point"] == point) & (effects["significance"] != "holm")]
+    rows = []
+    for _, r in table.iterrows():
+        if OUTCOME_BY_NAME[r["outcome"]].direction is Direction.NEUTRAL or math.isnan(r["replications_needed"]):
+            continue
+        needed = f"{r['replications_needed']:,.0f}"
+        if r["replications_needed"] <= experiment.replications:
+            needed += f" (no more than the {experiment.replications} run: the change is at the edge of chance)"
+        rows.append((label(r["policy"]), outcome_with_unit(r["outcome"]), marked_change(r), needed))
+    return rows
+
+
+def scope_lines(experiment: Experiment, scope: pd.DataFrame) -> list[str]:
+    """A sentence per row of the scope table: the policy, its lever and keys, and why the lever cannot act or has
+    little to act on there."""
+    words = {"no": "cannot act here", "little": "has little to act on here"}
+    return [
+        f"{where(experiment, r['sweep_point'], r['policy'], sep=' (', end=')')}: its {r['lever']} "
+        f"({r['keys']}) {words[r['acts']]}: {r['reason']}."
+        for _, r in scope.iterrows()
+    ]
+
+
+def few_replications_warning(experiment: Experiment) -> str:
+    """The warning of an experiment with fewer than five replications."""
+    return (
+        f"Only {experiment.replications} replications per policy: intervals are wide and the tests weak, so a "
+        "real effect may go unmarked and a mark may not hold up. Run at least 5 (the table of unclear changes "
+        "below says how many each change would need) before acting on this report."
+    )
