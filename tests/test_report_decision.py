@@ -147,9 +147,11 @@ def test_holm_and_nominal_marks(tmp_path):
     others = effects.drop([("towers", "crossings_succeeded"), ("sharing", "victims_rescued")])
     assert set(others["significance"]) <= {"none", "nominal"}
     assert (others.loc[others["significance"] == "none", "diff_ci_low"] <= 0).all()
-    _, md = write_report(exp, tmp_path, runs, summary)
-    markdown = md.read_text(encoding="utf-8")
+    html, md = write_report(exp, tmp_path, runs, summary)
+    markdown, page = md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")
     assert "✔ the change survives Holm's correction over the 10 comparisons" in markdown
+    assert page.index("<h2>Decision summary</h2>") < page.index("<h2>How to read this report</h2>")
+    assert "† nominal only" in page
     assert "† nominal only" in markdown
     assert "1. towers: " in markdown and "✔ |" in markdown
     rescued = next(line for line in markdown.splitlines() if line.startswith("| victims rescued (people; higher"))
@@ -263,3 +265,24 @@ def test_scope_rules_on_the_shipped_scenarios():
     assert lever_scope(COOPERATION, desert)[0] == "no"
     nations = to_dict(load_scenario(ROOT / "scenarios" / "two_nations.toml").spec)
     assert lever_scope(SHARING, nations) is None and lever_scope(COOPERATION, nations) is None
+
+
+def test_the_daily_band_of_a_count_does_not_go_below_zero(fake, tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from sim.experiment.report.figures import policy_colours, time_series_figure
+
+    exp, _, _ = fake
+    rows = [
+        {"policy": p, "sweep_point": 0, "replication": rep, "day": day, "crossings_succeeded": float(v)}
+        for p in exp.policy_names
+        for rep, v in enumerate([0, 0, 5])
+        for day in range(3)
+    ]
+    path = tmp_path / "timeseries.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    fig = time_series_figure(exp, path, policy_colours(exp.policy_names))
+    bands = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    assert bands, "a band per policy"
+    lowest = min(float(np.min(outline.vertices[:, 1])) for band in bands for outline in band.get_paths())
+    assert lowest == 0.0, "the t band of 0, 0, 5 reaches below zero unclipped"

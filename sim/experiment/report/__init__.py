@@ -2,7 +2,10 @@
 
 :func:`write_report` writes the report's tables as CSV beside ``summary.csv``, then ``report.html``
 (self-contained: inline CSS, figures embedded as base64 PNG, no external resources) and ``report.md``
-(figures as PNG files beside it), both rendered from those tables. It is written for planners:
+(figures as PNG files beside it), both rendered from those tables. It is written for planners: a decision
+summary first (policies ranked per objective, cost-effectiveness with intervals, which changes survive Holm's
+correction and which are only nominal, a warning under five replications and the replications that would detect
+each unclear change, each policy's scope in the scenario, maps of crossing density policy minus baseline), then
 plain-language headings, a "how to read this" paragraph, the set-up in words (each override with its
 meaning from the scenario schema), a policy table with means, 95% confidence intervals and marks for
 significant changes against the baseline, how much the pairing of replications bought, the value of
@@ -12,6 +15,8 @@ along the border, and the trade-offs between security, deaths, detentions after 
 
 One module a job:
 
+- :mod:`~sim.experiment.report.decision`: the decision summary's analysis (ranking, cost-effectiveness, marks
+  and power, scope);
 - :mod:`~sim.experiment.report.tables`: the analysis; every table the report shows, as a DataFrame, and
   writing them as CSV;
 - :mod:`~sim.experiment.report.text`: numbers as text and the sentences generated from the tables' rows;
