@@ -509,7 +509,8 @@ def unclear_rows(experiment: Experiment, effects: pd.DataFrame, point: int) -> l
             continue
         needed = f"{r['replications_needed']:,.0f}"
         if r["replications_needed"] <= experiment.replications:
-            needed += f" (no more than the {experiment.replications} run: the change is at the edge of chance)"
+            run = experiment.replications
+            needed += f" (no more than the {run} replications run here: the change is at the edge of chance)"
         rows.append((label(r["policy"]), outcome_with_unit(r["outcome"]), marked_change(r), needed))
     return rows
 
