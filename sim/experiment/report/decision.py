@@ -206,9 +206,9 @@ def effects_table(runs: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
 def ranking_table(experiment: Experiment, summary: pd.DataFrame, effects: pd.DataFrame) -> pd.DataFrame:
     """Per sweep point and outcome with a better direction, in the experiment's order of outcomes: the policies
     (the baseline among them) from best (rank 1) to worst by their mean; equal means share a rank (in the
-    experiment's order of policies). Each row has
-    the mean with its 95% interval, ``ci_low_clipped`` (the lower bound as displayed, :func:`shown_low`), and the
-    change against the baseline with its ``significance`` (``reference`` for the baseline)."""
+    experiment's order of policies). Each row has the mean with its 95% interval, ``ci_low_clipped`` (the lower
+    bound as displayed, :func:`shown_low`), and the change against the baseline with its ``significance``
+    (``reference`` for the baseline)."""
     if summary.empty:
         return _frame([], RANKING_COLUMNS)
     marks = effects.set_index(["sweep_point", "policy", "outcome"])["significance"] if len(effects) else None
