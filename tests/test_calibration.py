@@ -249,7 +249,11 @@ def test_kill_9_and_resume_give_the_result_of_an_uninterrupted_search(tmp_path, 
     argv = [sys.executable, "-m", "sim.cli", *_calibrate_argv(killed, 2)]
     err_path = tmp_path / "stderr.txt"
     with err_path.open("w", encoding="utf-8") as err:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=tmp_path)
+        # In a session of its own, so that the kill takes its worker processes too, as a kill of the whole job
+        # would (a kill of the parent alone would leave them running after the test).
+        proc = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=tmp_path, start_new_session=True
+        )
         try:
             wait_until(
                 (killed / "trials" / "trial-00001.json").exists,
@@ -257,11 +261,11 @@ def test_kill_9_and_resume_give_the_result_of_an_uninterrupted_search(tmp_path, 
                 proc,
                 lambda: err_path.read_text(encoding="utf-8"),
             )
-            os.kill(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         finally:
             if proc.poll() is None:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
     on_disk = sorted(p.name for p in (killed / "trials").glob("trial-*.json"))
     assert len(on_disk) >= 2 and not (killed / "history.csv").exists()
     assert proc.returncode == -signal.SIGKILL
