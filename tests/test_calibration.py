@@ -137,7 +137,9 @@ def test_the_shipped_targets_files_load_and_cite_sources_listed_in_the_reference
 )
 def test_a_bad_targets_file_is_refused_naming_the_file_and_key(tmp_path, capsys, text, key, words):
     path = _write(tmp_path, text)
-    status = main(["calibrate", str(SCENARIO), str(path), "--budget", "1", "--out", str(tmp_path / "out")])
+    status = main(
+        ["calibrate", str(SCENARIO), str(path), "--budget", "1", "--settle-days", "0", "--out", str(tmp_path / "out")]
+    )
     err = capsys.readouterr().err
     assert status == 2
     assert "Traceback" not in err
@@ -219,6 +221,7 @@ def test_calibration_recovers_a_known_detection_rate_within_its_identified_set(t
     out = tmp_path / "out"
     argv = ["calibrate", str(SCENARIO), str(path), "--budget", "14", "--replications", str(replications)]
     argv += ["--days", str(days), "--seed", str(seed), "--workers", "1", "--out", str(out), "--quiet"]
+    argv += ["--settle-days", "40"]
     assert main(argv) == 0
     rows = {r["parameter"]: r for r in csv.DictReader((out / "identification.csv").open(encoding="utf-8"))}
     best, low, high = (float(rows[KEY][k]) for k in ("best", "set_low", "set_high"))
@@ -232,11 +235,14 @@ def test_calibration_recovers_a_known_detection_rate_within_its_identified_set(t
     assert load_scenario(out / "calibrated.toml").spec.patrols.detection_rate_per_hour == pytest.approx(best)
     report = (out / "fit_report.md").read_text(encoding="utf-8")
     assert "Massey & Singer 1995" in report and (out / "history.png").stat().st_size > 0
+    # how long the calibrated scenario's outcomes take to settle (MSER-5 over 40 days on the first 4 seeds)
+    assert "## How long the outcomes take to settle" in report and "recommended time.warmup_days" in report
+    assert (out / "settling.txt").read_text(encoding="utf-8").startswith("MSER-5 on calibrated")
 
 
 def _calibrate_argv(out: Path, workers: int, *extra: str, budget: int = 6) -> list[str]:
     argv = ["calibrate", str(SCENARIO), str(TINY), "--budget", str(budget), "--replications", "2", "--days", "20"]
-    return [*argv, "--seed", "5", "--workers", str(workers), "--out", str(out), *extra]
+    return [*argv, "--seed", "5", "--workers", str(workers), "--out", str(out), "--settle-days", "0", *extra]
 
 
 def test_kill_9_and_resume_give_the_result_of_an_uninterrupted_search(tmp_path, capsys):
@@ -452,3 +458,12 @@ def test_the_warm_up_is_the_calibrations_and_every_run_simulates_it(tmp_path, ca
     path = _write(tmp_path, GOOD_TARGET + GOOD_PARAMETERS + '"time.warmup_days" = { low = 0, high = 30 }\n')
     assert main(["calibrate", str(SCENARIO), str(path), "--budget", "1", "--out", str(tmp_path / "o")]) == 2
     assert "time.warmup_days: the warm-up is the same for every run" in capsys.readouterr().err
+
+
+def test_a_settling_run_too_short_to_measure_is_refused(tmp_path, capsys):
+    argv = _calibrate_argv(tmp_path / "out", 1, "--quiet")
+    argv[argv.index("--settle-days") + 1] = "20"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--settle-days" in err and "at least 40" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

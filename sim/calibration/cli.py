@@ -25,6 +25,10 @@ from sim.schema import InputError, Problem, check_run_options
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
+#: The shortest run that measures settling (MSER-5 needs eight batches of five days).
+SETTLE_MIN_DAYS = 40
+
+
 def add_parser(sub: Any) -> None:
     """The ``calibrate`` subcommand's arguments."""
     p = sub.add_parser(
@@ -42,6 +46,15 @@ def add_parser(sub: Any) -> None:
         type=int,
         default=None,
         help="days each run simulates first, not counted (default: the scenario's time.warmup_days)",
+    )
+    p.add_argument(
+        "--settle-days",
+        type=int,
+        default=365,
+        help=(
+            "days the calibrated scenario runs (on the first 4 seeds, no warm-up) to measure how long the main "
+            "outcomes take to settle, for the report (MSER-5, as bordersim settle); 0: skip (default 365)"
+        ),
     )
     p.add_argument("--seed", type=int, default=0, help="root seed of the replications and the sampler (default 0)")
     p.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="optuna sampler: tpe (default) or cmaes (CMA-ES)")
@@ -61,6 +74,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         problems.append(Problem("--budget", "", f"given {args.budget}; allowed: a whole number >= 1"))
     if args.replications < 1:
         problems.append(Problem("--replications", "", f"given {args.replications}; allowed: a whole number >= 1"))
+    if args.settle_days != 0 and args.settle_days < SETTLE_MIN_DAYS:
+        problems.append(
+            Problem("--settle-days", "", f"given {args.settle_days}; allowed: 0 (skip) or at least {SETTLE_MIN_DAYS}")
+        )
     if problems:
         raise InputError(problems)
     check_run_options(args.days, args.seed, args.warmup_days)
@@ -154,7 +171,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
             backend.close()
         manifest.update(finished=_now(), trials=len(trials))
         store.write_json("manifest.json", manifest)
-        paths = write_outputs(settings, trials, out_dir, manifest)
+        paths = write_outputs(settings, trials, out_dir, manifest, settle_days=args.settle_days)
     print(summary_text(settings, trials))
     print(f"report: {paths['report']}" + (f"; calibrated scenario: {paths['scenario']}" if "scenario" in paths else ""))
     return EXIT_OK
@@ -167,6 +184,8 @@ def resume_command(args: argparse.Namespace, out_dir: Path) -> str:
         words += ["--days", f"{args.days:g}"]
     if args.warmup_days is not None:
         words += ["--warmup-days", str(args.warmup_days)]
+    if args.settle_days != 365:
+        words += ["--settle-days", str(args.settle_days)]
     words += ["--out", str(out_dir), "--resume"]
     return " ".join(shlex.quote(w) for w in words)
 

@@ -274,8 +274,14 @@ def _num(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def write_outputs(settings: Settings, trials: list[dict[str, Any]], out_dir: Path, manifest: dict) -> dict[str, Path]:
-    """Write the calibrated scenario, fit.csv, history.csv and .png, identification.csv and fit_report.md."""
+def write_outputs(
+    settings: Settings, trials: list[dict[str, Any]], out_dir: Path, manifest: dict, settle_days: int = 0
+) -> dict[str, Path]:
+    """Write the calibrated scenario, fit.csv, history.csv and .png, identification.csv and fit_report.md.
+
+    With ``settle_days``, the calibrated scenario runs that many days on the first four seeds (no warm-up) and the
+    report says how long its main outcomes take to settle (:func:`sim.experiment.warmup.settle`, MSER-5): the
+    warm-up to choose for it."""
     best = best_trial(trials)
     paths: dict[str, Path] = {}
     history = history_rows(settings, trials)
@@ -290,8 +296,15 @@ def write_outputs(settings: Settings, trials: list[dict[str, Any]], out_dir: Pat
         fits = fit_rows(settings, best)
         write_csv(out_dir / "fit.csv", fits)
         paths["fit"] = out_dir / "fit.csv"
+    settling = None
+    if settle_days and best is not None:
+        from sim.experiment.warmup import settle
+
+        settling = settle(paths["scenario"], settle_days, settings.seeds[:4])
+        _write_text(out_dir / "settling.txt", settling.table() + "\n")
+        paths["settling"] = out_dir / "settling.txt"
     report = out_dir / "fit_report.md"
-    _write_text(report, report_text(settings, trials, best, fits, ident, manifest))
+    _write_text(report, report_text(settings, trials, best, fits, ident, manifest, settling))
     paths["report"] = report
     return paths
 
@@ -303,6 +316,7 @@ def report_text(
     fits: list[dict[str, Any]],
     ident: list[dict[str, Any]],
     manifest: dict,
+    settling: Any = None,
 ) -> str:
     t = settings.targets
     lines = [
@@ -395,6 +409,28 @@ def report_text(
         "Every trial's parameters, objective and standard error: `history.csv`; every run's outcomes: "
         "`trials/trial-NNNNN.json`.",
         "",
+    ]
+    if settling is not None:
+        warmup = settings.warmup_days
+        advice = (
+            f"The fit's warm-up ({warmup} days) covers every series that settled."
+            if all(t.day <= warmup for t in settling.truncation.values() if t.settled)
+            else f"A series settles after the fit's warm-up ({warmup} days): consider a longer one."
+        )
+        lines += [
+            "## How long the outcomes take to settle",
+            "",
+            f"The calibrated scenario, {settling.days} days from an empty start on {len(settling.seeds)} seeds, "
+            "without a warm-up: the day after which each series' mean is steadiest (MSER-5, White 1997, on the "
+            "series averaged over the seeds; per seed beside it; ? where it did not settle in the first half). "
+            + advice,
+            "",
+            "```",
+            settling.table(),
+            "```",
+            "",
+        ]
+    lines += [
         "## Manifest",
         "",
         f"- scenario: `{manifest['scenario']['path']}` (sha256 {manifest['scenario']['sha256'][:16]})",
