@@ -467,3 +467,21 @@ def test_a_settling_run_too_short_to_measure_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--settle-days" in err and "at least 40" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_only_searches_the_keys_named_and_leaves_the_others_at_the_scenarios_values(tmp_path, capsys):
+    two = GOOD_PARAMETERS + '"patrols.capture_probability" = { low = 0.3, high = 0.9 }\n'
+    path = _write(tmp_path, GOOD_TARGET + two)
+    out = tmp_path / "out"
+    argv = ["calibrate", str(SCENARIO), str(path), "--budget", "2", "--replications", "1", "--days", "10"]
+    argv += ["--only", "patrols.capture_probability", "--settle-days", "0", "--workers", "1", "--out", str(out)]
+    assert main([*argv, "--quiet"]) == 0
+    from sim.calibration.search import read_trials
+
+    searched = [set(t["params"]) for t in read_trials(out)]
+    assert searched == [{"patrols.capture_probability"}] * 2
+    # a key the file does not search is refused, naming it and what is allowed
+    bad = [*argv[:-2], "--out", str(tmp_path / "bad"), "--only", "patrols.count"]
+    assert main(bad) == 2
+    err = capsys.readouterr().err
+    assert "--only" in err and "patrols.count" in err and "allowed:" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ and 143 by SIGTERM (in every case but bad input the finished trials and runs are
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import shlex
 import sys
@@ -56,6 +57,16 @@ def add_parser(sub: Any) -> None:
             "outcomes take to settle, for the report (MSER-5, as bordersim settle); 0: skip (default 365)"
         ),
     )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=(
+            "search only this key of the targets file's [parameters] (repeat for more); the others stay at the "
+            "scenario's values: one block of a fit in stages"
+        ),
+    )
     p.add_argument("--seed", type=int, default=0, help="root seed of the replications and the sampler (default 0)")
     p.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="optuna sampler: tpe (default) or cmaes (CMA-ES)")
     p.add_argument("--workers", type=int, default=None, help="1 = in-process; N = local processes (default: cores)")
@@ -82,12 +93,31 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise InputError(problems)
     check_run_options(args.days, args.seed, args.warmup_days)
     targets = load_targets(args.targets)
+    if args.only:
+        known = [p.key for p in targets.parameters]
+        unknown = [k for k in args.only if k not in known]
+        if unknown:
+            raise InputError(
+                [
+                    Problem("--only", k, f"not among the parameters of {args.targets}; allowed: {', '.join(known)}")
+                    for k in unknown
+                ]
+            )
+        targets = dataclasses.replace(targets, parameters=tuple(p for p in targets.parameters if p.key in args.only))
     loaded = load_scenario(Path(args.scenario))
     check_against_scenario(Path(args.scenario), targets)
     days = float(args.days) if args.days is not None else float(loaded.spec.time.days)
     warmup = loaded.spec.time.warmup_days if args.warmup_days is None else args.warmup_days
     return Settings(
-        Path(args.scenario), targets, args.budget, args.replications, days, args.seed, args.sampler, int(warmup)
+        Path(args.scenario),
+        targets,
+        args.budget,
+        args.replications,
+        days,
+        args.seed,
+        args.sampler,
+        int(warmup),
+        only=tuple(args.only),
     )
 
 
@@ -186,6 +216,8 @@ def resume_command(args: argparse.Namespace, out_dir: Path) -> str:
         words += ["--warmup-days", str(args.warmup_days)]
     if args.settle_days != 365:
         words += ["--settle-days", str(args.settle_days)]
+    for key in args.only:
+        words += ["--only", key]
     words += ["--out", str(out_dir), "--resume"]
     return " ".join(shlex.quote(w) for w in words)
 

@@ -73,6 +73,7 @@ class Settings:
     seed: int
     sampler: str = "tpe"
     warmup_days: int = 0
+    only: tuple[str, ...] = ()  # the keys searched when ``--only`` narrows the targets file's parameters
 
     @property
     def seeds(self) -> list[int]:
@@ -84,23 +85,23 @@ class Settings:
         return self.replications * len(self.targets.variants)
 
     def fingerprint(self) -> str:
-        """Hash of what determines the trials: the scenario and targets files, replications, days, warm-up, seed
-        and sampler.
+        """Hash of what determines the trials: the scenario and targets files, replications, days, warm-up, seed,
+        sampler and, when ``--only`` narrows them, the keys searched.
 
         The budget is not part of it: ``--resume`` with a larger budget goes on where the last run stopped.
         """
-        text = json.dumps(
-            {
-                "scenario": self.scenario.read_text("utf-8"),
-                "targets": self.targets.path.read_text("utf-8"),
-                "replications": self.replications,
-                "days": self.days,
-                "warmup_days": self.warmup_days,
-                "seed": self.seed,
-                "sampler": self.sampler,
-            },
-            sort_keys=True,
-        )
+        what = {
+            "scenario": self.scenario.read_text("utf-8"),
+            "targets": self.targets.path.read_text("utf-8"),
+            "replications": self.replications,
+            "days": self.days,
+            "warmup_days": self.warmup_days,
+            "seed": self.seed,
+            "sampler": self.sampler,
+        }
+        if self.only:
+            what["only"] = sorted(self.only)
+        text = json.dumps(what, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
