@@ -412,11 +412,19 @@ def report_text(
     ]
     if settling is not None:
         warmup = settings.warmup_days
+        late = [name for name, t in settling.truncation.items() if t.settled and t.day > warmup]
+        drifting = [name for name, t in settling.truncation.items() if not t.settled]
         advice = (
-            f"The fit's warm-up ({warmup} days) covers every series that settled."
-            if all(t.day <= warmup for t in settling.truncation.values() if t.settled)
-            else f"A series settles after the fit's warm-up ({warmup} days): consider a longer one."
+            f"The fit's warm-up ({warmup} days) covers every series that settled"
+            if not late
+            else f"{', '.join(late)} settle after the fit's warm-up ({warmup} days): consider a longer one"
         )
+        if drifting:
+            advice += (
+                f"; {', '.join(drifting)} did not settle within the first half of the run: a drift over the whole "
+                "run, which no warm-up removes (compare the levels of the first month and after)"
+            )
+        advice += "."
         lines += [
             "## How long the outcomes take to settle",
             "",
