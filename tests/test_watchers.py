@@ -98,6 +98,10 @@ PATROLS_ONLY = {
     "traffickers.vehicle_share": 0.0,
     "traffickers.tunnel_share": 0.0,
     "agencies.investigation_yield": 0.0,
+    # Patrols' detection and tracking as before desert_sector's calibration (its calibrated patrols see groups at
+    # twice the rate and lose trails five times as fast), the setting the strategies' contrast was sized in.
+    "patrols.detection_rate_per_hour": 3.0,
+    "patrols.trail_loss_per_hour": 0.25,
 }
 
 
