@@ -94,7 +94,7 @@ class AlertDesk:
             for _ in range(n):
                 moment, which, dx, dy, fate, share = self._detail_rng[i].random(6)
                 if len(cells) == 0:
-                    x_km, y_km = (np.array(self.world.sensors[i].cell[::-1]) + 0.5) * self.world.cell_km
+                    x_km, y_km = self.world.km_of(self.world.sensors[i].cell)
                 else:
                     row, col = cells[min(int(which * len(cells)), len(cells) - 1)]
                     x_km, y_km = (col + dx) * self.world.cell_km, (row + dy) * self.world.cell_km

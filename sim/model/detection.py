@@ -283,7 +283,6 @@ class Detection:
         counters["sensor_alerts"] += 1
         if not self.desk.take(alert.when_h):
             counters["sensor_alerts_lost"] += 1
-            group.x_km, group.y_km = group.route.position_at(group.elapsed_h, self.world.cell_km)
             return
         if sensor is not None:
             sensor.alerts += 1

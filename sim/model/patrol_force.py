@@ -271,39 +271,41 @@ class PatrolForce:
         line) if it can be there within ``patrols.max_response_hours``, and tracks from there.
         """
         group = alert.group
-        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
         goal = self.response_goal(alert)
-        if not free or goal is None:
+        nearest = self.nearest_free(agencies, goal[0], alert.patrol_xy) if goal is not None else None
+        if nearest is None:
             group.detected = ""  # nobody answers: the group stays visible to the next detector
             self.ledger.counters["alerts_unanswered"] += 1
             return
-        hours = self.drive.to(goal[0])
-        cells = [self.world.cell_of(*alert.patrol_xy[p.index]) for p in free]
-        drive = np.array([hours[c] for c in cells])
+        self.pursue(nearest[0], alert, goal)
+
+    def nearest_free(self, agencies: list[str], target: Cell, positions: np.ndarray) -> tuple[Patrol, float] | None:
+        """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
+        patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
+        None."""
+        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
+        if not free:
+            return None
+        hours = self.drive.to(target)
+        drive = np.array([hours[self.world.cell_of(*positions[p.index])] for p in free])
         best = int(np.argmin(drive))
         if not drive[best] <= self.cfg.max_response_hours:
-            group.detected = ""
-            self.ledger.counters["alerts_unanswered"] += 1
-            return
-        self.pursue(free[best], alert, goal)
+            return None
+        return free[best], float(drive[best])
 
     def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
-        """Send the free patrol of ``agencies`` with the shortest drive to a false alarm's spot, if it can be there
-        within ``patrols.max_response_hours``: it drives there, searches for ``patrols.false_alarm_search_hours``,
-        finds nothing and patrols again from there. Patrols are taken where they are at the end of the step."""
-        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
+        """Send the free patrol of ``agencies`` with the shortest drive to a false alarm's spot (:meth:`nearest_free`,
+        from where the patrols are at the end of the step): it drives there, searches for
+        ``patrols.false_alarm_search_hours``, finds nothing and patrols again from there."""
         target = self.world.cell_of(x_km, y_km)
-        if not free or not self.drive.drivable[target]:
+        nearest = self.nearest_free(agencies, target, self.pos) if self.drive.drivable[target] else None
+        if nearest is None:
             return
-        hours = self.drive.to(target)
-        drive = np.array([hours[self.world.cell_of(*self.pos[p.index])] for p in free])
-        best = int(np.argmin(drive))
-        if not drive[best] <= self.cfg.max_response_hours:
-            return
-        busy_h = float(drive[best]) + self.cfg.false_alarm_search_hours
+        patrol, drive_h = nearest
+        busy_h = drive_h + self.cfg.false_alarm_search_hours
         self.ledger.counters["false_alarm_responses"] += 1
         self.ledger.counters["false_alarm_patrol_hours"] += busy_h
-        free[best].check_false_alarm(x_km, y_km, when_h + busy_h)
+        patrol.check_false_alarm(x_km, y_km, when_h + busy_h)
 
     def response_goal(self, alert: Alert) -> tuple[Cell, int, bool] | None:
         """Where a responder drives: (cell, route index of the trail there, seen on the origin side).

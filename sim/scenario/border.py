@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.scenario.bounds import MAX_ZONE_KM
-from sim.scenario.places import Position
+from sim.scenario.places import Position, check_sector
 from sim.schema import INPUT, Builder, spec
 
 
@@ -102,11 +102,7 @@ def check_border(border: Border, b: Builder) -> None:
             f"given {border.file!r} but border.mode is {border.mode!r}; a border file is read in mode 'geojson' "
             "only: remove it, or set border.mode = 'geojson'",
         )
-    if border.focus_sector is not None and border.focus_sector[0] >= border.focus_sector[1]:
-        b.fail(
-            "border.focus_sector",
-            f"given {list(border.focus_sector)}; the first value (west) must be below the second (east)",
-        )
+    check_sector(border.focus_sector, "border.focus_sector", b)
     if border.mode == "geojson" and border.origin_point is None:
         b.fail(
             "border.origin_point",

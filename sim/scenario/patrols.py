@@ -16,6 +16,7 @@ from sim.scenario.bounds import (
     MAX_RATE_PER_HOUR,
     MIN_SPEED_KMH,
 )
+from sim.scenario.places import check_sector
 from sim.scenario.terrain import LAND_COVERS
 from sim.schema import INPUT, Builder, spec
 
@@ -211,8 +212,7 @@ class Patrols:
 
 def check_patrol_sector(p: Patrols, b: Builder) -> None:
     """A sector runs from west to east."""
-    if p.sector is not None and p.sector[0] >= p.sector[1]:
-        b.fail("patrols.sector", f"given {list(p.sector)}; the first value (west) must be below the second (east)")
+    check_sector(p.sector, "patrols.sector", b)
 
 
 def check_drive_speed_factors(p: Patrols, b: Builder) -> None:

@@ -19,7 +19,7 @@ from sim.scenario.bounds import (
     MAX_SENSOR_RANGE_M,
     MIN_LIFETIME_YEARS,
 )
-from sim.scenario.places import Position
+from sim.scenario.places import Position, check_sector
 from sim.schema import INPUT, Builder, spec
 
 
@@ -237,9 +237,4 @@ class Surveillance:
 
 def check_extra_tower_sector(s: Surveillance, b: Builder) -> None:
     """The extra towers' sector runs from west to east."""
-    sector = s.extra_towers.sector
-    if sector is not None and sector[0] >= sector[1]:
-        b.fail(
-            "surveillance.extra_towers.sector",
-            f"given {list(sector)}; the first value (west) must be below the second (east)",
-        )
+    check_sector(s.extra_towers.sector, "surveillance.extra_towers.sector", b)
