@@ -25,6 +25,7 @@ LAYERS = (
     ("experiment", ("sim.experiment",)),
     ("report and viz", ("sim.experiment.report", "sim.viz")),
     ("calibration", ("sim.calibration",)),
+    ("EMA Workbench interface", ("sim.ema",)),  # a scenario as an ema_workbench model; imports EMA lazily
     ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli")),
 )
 
