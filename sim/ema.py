@@ -140,8 +140,8 @@ def ema_model(
         problems.append(Problem("uncertainties", "", "no uncertainties and no levers: give at least one key to vary"))
     try:
         check_run_options(days, 0, warmup_days)
-    except InputError as error:
-        problems.extend(error.problems)
+    except InputError as error:  # named as the arguments here, not as the options of `bordersim run`
+        problems.extend(Problem(p.file.lstrip("-").replace("-", "_"), p.key, p.message) for p in error.problems)
     source = str(Path(scenario).resolve()) if isinstance(scenario, str | Path) else scenario
     if not problems:
         problems.extend(_refused_by_scenario(source, fixed, uncertain | policy))

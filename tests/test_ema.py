@@ -287,7 +287,8 @@ def test_bad_seeds_names_and_clashes_are_refused():
     assert "levers: crossers.per_day: also an uncertainty" in problems_of(levers={"crossers.per_day": (3, 9)})
     assert "overrides: patrols.count: also varied" in problems_of(overrides={"patrols.count": 4})
     assert "name: given 'border sim'" in problems_of(name="border sim")
-    assert "--days: given -1" in problems_of(days=-1)
+    assert "days: given -1" in problems_of(days=-1) and "--days" not in problems_of(days=-1)
+    assert "warmup_days: given 2.5" in problems_of(warmup_days=2.5)
     assert "no uncertainties and no levers" in problems_of(uncertainties={}, levers={})
 
 
