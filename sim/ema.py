@@ -194,11 +194,6 @@ def _ranges(given: Mapping[str, Any] | Iterable[str], where: str, problems: list
         checked = _seed_range(span, where, problems) if key == SEED else _key_range(key, span, where, problems)
         if checked is not None:
             out[key] = checked
-    names: dict[str, str] = {}
-    for key in out:
-        if ema_name(key) in names:
-            problems.append(Problem(where, key, f"has the same EMA name as {names[ema_name(key)]}: {ema_name(key)}"))
-        names[ema_name(key)] = key
     return out
 
 

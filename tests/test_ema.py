@@ -265,6 +265,8 @@ def test_a_range_the_scenario_refuses_at_one_end_names_the_override():
     text = problems_of(uncertainties={"traffickers.members_per_network": (1, 10)})
     assert "(override --set traffickers.members_per_network)" in text
     assert "it must be at least traffickers.organisers + recruiters + drivers" in text
+    text = problems_of(uncertainties={"staging[5].weight": (1, 2)})
+    assert "staging[5].weight: index [5] is out of range: 'staging' has" in text
 
 
 def test_an_unknown_outcome_lists_the_close_matches():
@@ -306,6 +308,7 @@ def test_bordersim_runs_without_importing_ema_and_making_a_model_is_quiet():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop")  # EMA's PRIM, on pandas 3.1
 def test_every_python_block_of_the_ema_page_runs(tmp_path, monkeypatch):
     page = ROOT / "docs" / "ema.md"
     blocks = re.findall(r"^```python\n(.*?)^```$", page.read_text(encoding="utf-8"), re.S | re.M)
