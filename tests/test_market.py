@@ -15,6 +15,7 @@ from sim.model import BorderModel
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Role, TraffickerStatus
 from sim.model.market import Market, choose_network, deterrence, price
+from sim.model.streams import RandomStreams
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = ROOT / "scenarios" / "classroom.toml"
@@ -38,22 +39,28 @@ class FakeNetwork:
     """A network as the market sees it: a fee and a market weight."""
 
     def __init__(self, fee: float, weight: float):
-        self.fee, self.weight, self.taken = fee, weight, []
+        self.fee, self.weight = fee, weight
+        self.people: list[tuple[int, float, float]] = []  # each person taken on: key, staging and type draws
+        self.sends = 0
 
     def market_weight(self) -> float:
         return self.weight
 
-    def recruit(self, expected: float) -> None:
-        self.taken.append(expected)
+    def take_on(self, key: int, staging_draw: float, type_draw: float) -> None:
+        self.people.append((key, staging_draw, type_draw))
+
+    def send_groups(self) -> None:
+        self.sends += 1
 
 
-def market_of(networks, per_day=24.0, base_fee=1000.0, elasticity=-0.6) -> tuple[Market, Counter]:
+def market_of(networks, per_day=24.0, base_fee=1000.0, elasticity=-0.6, seed=0) -> tuple[Market, Counter]:
     counters: Counter = Counter()
     market = Market(
         SimpleNamespace(per_day=per_day, price_elasticity=elasticity),
         SimpleNamespace(fee=base_fee),
         networks,
         SimpleNamespace(counters=counters),
+        RandomStreams(seed),
     )
     return market, counters
 
@@ -109,11 +116,11 @@ def test_with_no_network_working_the_demand_waits_and_goes_to_the_first_that_wor
     market, counters = market_of(networks)
     for _ in range(48):
         market.step(0.5)  # a day
-    assert all(sum(n.taken) == 0.0 for n in networks)
+    assert all(not n.people for n in networks) and market.taken_on == 0
     assert market.backlog == pytest.approx(24.0)
     networks[1].weight = 1.0
-    market.step(0.5)
-    assert networks[1].taken[-1] == pytest.approx(24.5), "everyone waiting, and the step's own demand"
+    expected = market.intakes(0.5)
+    assert expected[1] == pytest.approx(24.5), "everyone waiting, and the step's own demand"
     assert market.backlog == 0.0 and counters["demand_base"] == pytest.approx(24.5)
     assert choose_network(networks, 0.3) is networks[1]
     networks[1].weight = 0.0
@@ -126,9 +133,8 @@ def test_the_step_length_does_not_change_the_intake_law():
     for dt in (5.0 / 60.0, 0.25, 1.0, 3.0):
         networks = [FakeNetwork(1000.0, 1.0), FakeNetwork(1300.0, 2.0)]
         market, _ = market_of(networks)
-        for _ in range(round(24.0 / dt)):
-            market.step(dt)
-        assert [sum(n.taken) for n in networks] == pytest.approx([8.0, 16.0 * 1.3**-0.6])
+        day = sum(market.intakes(dt) for _ in range(round(24.0 / dt)))
+        assert list(day) == pytest.approx([8.0, 16.0 * 1.3**-0.6])
     days, per_day = 30, QUIET["crossers.per_day"]
     for minutes in (15, 60):
         taken = []
@@ -136,9 +142,44 @@ def test_the_step_length_does_not_change_the_intake_law():
             model = BorderModel(CLASSROOM, seed=seed, overrides=QUIET | {"time.step_minutes": minutes})
             for _ in range(round(days * model.steps_per_day)):
                 model.step()
-            taken.append(sum(n.recruited for n in model.networks))
+            taken.append(model.market.taken_on)
+            assert model.market.taken_on == sum(n.recruited for n in model.networks)
         expected = 3 * days * per_day
         assert abs(sum(taken) - expected) < 4 * math.sqrt(expected), (minutes, taken)
+
+
+def test_the_market_draws_one_count_for_all_networks_and_hands_each_person_to_one_by_expected_intake():
+    """Over many steps each network takes on its expected intake (a Poisson total shared by multinomial draws),
+    every network is asked to send its groups every step, and the people are numbered in the order they came."""
+    networks = [FakeNetwork(1000.0, 1.0), FakeNetwork(2000.0, 1.0), FakeNetwork(1000.0, 0.0)]
+    market, _ = market_of(networks, per_day=48.0)
+    expected = np.zeros(3)
+    for _ in range(2000):
+        expected += market.intakes(1.0)
+        market.backlog = 0.0
+    market, _ = market_of(networks, per_day=48.0)
+    for _ in range(2000):
+        market.step(1.0)
+    counts = np.array([len(n.people) for n in networks])
+    assert counts[2] == 0 and all(n.sends == 2000 for n in networks)
+    assert np.all(np.abs(counts[:2] - expected[:2]) < 4 * np.sqrt(expected[:2])), (counts, expected)
+    keys = sorted(k for n in networks for k, _, _ in n.people)
+    assert keys == list(range(market.taken_on)) and market.taken_on == counts.sum()
+
+
+def test_moving_the_clients_between_networks_keeps_who_comes_and_how_many():
+    """Common random numbers: when a policy moves the demand from one network to another at the same fee, the
+    same people come in the same steps, with the same staging and type draws; only who takes them on differs."""
+    runs = []
+    for weights in ((1.0, 1.0), (0.2, 1.8)):
+        networks = [FakeNetwork(1000.0, w) for w in weights]
+        market, _ = market_of(networks, per_day=24.0, seed=7)
+        for _ in range(500):
+            market.step(1.0)
+        runs.append(networks)
+    people = [sorted(p for n in networks for p in n.people) for networks in runs]
+    assert people[0] == people[1] and len(people[0]) > 400
+    assert [len(n.people) for n in runs[0]] != [len(n.people) for n in runs[1]]
 
 
 # -- the market persists ---------------------------------------------------------------------------------------
@@ -188,7 +229,7 @@ def test_a_returning_migrant_of_a_headless_network_goes_to_one_that_works():
     went = Counter()
     for k in range(40):
         for trafficked in (False, True):
-            person = Person(model, 0, 0, trafficked=trafficked, key=(0, 10_000 + 2 * k + trafficked))
+            person = Person(model, 0, 0, trafficked=trafficked, key=10_000 + 2 * k + trafficked)
             model.crossings.return_person(person)
             if person.state is PersonState.WAITING:
                 assert person in model.networks[person.network_id].forming[person.staging]

@@ -161,7 +161,7 @@ class BorderModel(mesa.Model):
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         n = s.traffickers.networks
         self.networks.extend(Network(self, i) for i in range(n))
-        self.market = Market(s.crossers, s.traffickers, self.networks, books)
+        self.market = Market(s.crossers, s.traffickers, self.networks, books, streams)
         for network in self.networks:
             network.staff()
 

@@ -17,9 +17,15 @@ at the base fee and did not are tallied as ``demand_deterred``. The fee is set b
 (:meth:`Network.update_economics <sim.model.agents.trafficker.Network.update_economics>`) by the pricing rule
 :func:`price`: the base fee plus a risk premium.
 
-The market draws no random numbers: it sets each network's expected intake, which the network draws
-(one Poisson draw a step from its own stream, :meth:`Network.recruit
-<sim.model.agents.trafficker.Network.recruit>`). Expected intake is proportional to the step's length, so the
+The market draws who comes, so that paired runs stay paired (:mod:`sim.model.streams`): one Poisson count a
+step for all the networks together (one uniform of the market's own recruitment stream, drawn every step, by
+inversion), then, for each person, three uniforms of a stream keyed by the person's number in the market
+(their ``k``-th place among all the people ever taken on): which network takes them on (by the networks'
+expected intakes), their staging area, and whether they are a trafficking victim. A policy that moves the
+clients from one network to another (one network dismantled, another's fee raised) then changes who takes
+person ``k`` on, not who person ``k`` is, nor how many come: sharing the count out by networks, each with a
+Poisson draw of its own, would change both. The law is the same: a Poisson total shared by multinomial
+draws is a Poisson count for each network. Expected intake is proportional to the step's length, so the
 intake law does not depend on ``time.step_minutes``.
 """
 
@@ -30,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.streams import pick_by_weight
+from sim.model.streams import Entity, Mechanism, RandomStreams, pick_by_weight, poisson_from_uniform
 
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Network
@@ -82,12 +88,24 @@ class Market:
         traffickers: the ``[traffickers]`` table (``fee``, the base fee the demand is stated at).
         networks: the networks (the list grows with newcomers).
         ledger: the books (``demand_deterred`` and ``demand_base`` are tallied here).
+        streams: the run's random streams (the market's recruitment stream and each person's).
     """
 
-    def __init__(self, crossers: Crossers, traffickers: Traffickers, networks: Sequence[Network], ledger: Ledger):
+    def __init__(
+        self,
+        crossers: Crossers,
+        traffickers: Traffickers,
+        networks: Sequence[Network],
+        ledger: Ledger,
+        streams: RandomStreams,
+    ):
         self.crossers, self.traffickers, self.networks, self.ledger = crossers, traffickers, networks, ledger
+        self.streams = streams
+        self._count_rng = streams[Mechanism.RECRUITMENT]
         #: People (expected) who came while no network was working, waiting to be taken on.
         self.backlog = 0.0
+        #: People taken on so far: the next person's number in the market (the key of their streams).
+        self.taken_on = 0
 
     def intakes(self, dt_h: float) -> np.ndarray:
         """Each network's expected intake over a step of ``dt_h`` hours (in the order of :attr:`networks`).
@@ -110,6 +128,21 @@ class Market:
         return taken
 
     def step(self, dt_h: float) -> None:
-        """Share the step's demand: every network recruits its expected intake (and draws for it, even 0)."""
-        for network, expected in zip(self.networks, self.intakes(dt_h), strict=True):
-            network.recruit(float(expected))
+        """Take on the step's people and hand each to a network; then every network sends its full groups.
+
+        One uniform a step (drawn whatever happens) gives the Poisson count of all the expected intakes; each
+        person's own recruitment stream gives three uniforms: the network (by expected intake, inversion),
+        the staging area and the victim draw (handed to :meth:`Network.take_on
+        <sim.model.agents.trafficker.Network.take_on>`).
+        """
+        expected = self.intakes(dt_h)
+        count = poisson_from_uniform(self._count_rng.random(), float(expected.sum()))
+        for _ in range(count):
+            key = self.taken_on
+            self.taken_on += 1
+            network_draw, staging_draw, type_draw = self.streams.keyed(
+                Mechanism.RECRUITMENT, Entity.PERSON, key
+            ).random(3)
+            self.networks[pick_by_weight(expected, network_draw)].take_on(key, staging_draw, type_draw)
+        for network in list(self.networks):
+            network.send_groups()

@@ -9,12 +9,15 @@ they make.
 
 Where an entity's fate should not depend on what happened before it, its draws come from a stream keyed by
 the entity as well (:meth:`RandomStreams.keyed`, with the kind of entity, :class:`Entity`, and its number):
-a network's intake, recruits and groups by the network; a group's route, detection, capture and exposure by
-the network and the group's number there; a person's screening, return and fate at the destination by the
-network that took them on and their number there; a member's links, replacement, investigations and court
-cases by the network and the member's number there; a patrol's waypoints by the patrol; a port's traffic by
-the port. Group 7 of network 2 then meets the same draws in a baseline and a policy run even when the policy
-changed what groups 1 to 6 did, and member 5's case the same verdict draw whenever it comes to trial.
+a person's network, staging area, type, screening, return and fate at the destination by their number in
+the market (the order in which all the networks together took people on, one count a step for all of them);
+the size and mode of a group by the person first in it; a group's route, detection, capture and exposure by
+the person first in it and how many groups that person had set out with before; a member's links,
+replacement, investigations and court cases by the network and the member's number there; a patrol's
+waypoints by the patrol; a port's traffic by the port. Person 700 is then the same person in a baseline and a
+policy run even when the policy dismantled the network that would have taken them on, the group they start
+on their second attempt meets the same draws even when the policy changed what other groups did, and member
+5's case the same verdict draw whenever it comes to trial.
 
 Counts are drawn by inversion from one uniform (:func:`poisson_from_uniform`), so that a rate a policy
 changes a little changes the count a little, from the same draw (numpy's samplers consume a number of draws
@@ -34,7 +37,7 @@ from scipy import stats
 class Mechanism(StrEnum):
     """The mechanisms that draw random numbers, each from streams of its own."""
 
-    RECRUITMENT = "recruitment"  # how many people a network takes on each step; each recruit's staging and type
+    RECRUITMENT = "recruitment"  # how many people the networks take on each step; each one's network, staging, type
     GROUPS = "groups"  # a group's size and mode
     ROUTES = "routes"  # destination, crossing candidates and choice, drop-off, waiting for night, tunnel
     PATROLS = "patrols"  # each patrol's beat direction and waypoints

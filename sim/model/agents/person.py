@@ -44,12 +44,14 @@ class PersonState(Enum):
 class Person(mesa.Agent):
     """A person taken across by a network. The state changes only through :meth:`set_state`."""
 
-    def __init__(
-        self, model: BorderModel, network_id: int, staging: int, trafficked: bool, key: tuple[int, int] = (0, 0)
-    ):
+    def __init__(self, model: BorderModel, network_id: int, staging: int, trafficked: bool, key: int = 0):
         super().__init__(model)
-        #: The person's own random streams, keyed by the network that took them on and their number there.
-        self.streams = EntityStreams(model.streams, Entity.PERSON, *key)
+        #: The person's number in the market (the order in which people were taken on): the key of their streams.
+        self.key = key
+        #: The person's own random streams, keyed by their number in the market.
+        self.streams = EntityStreams(model.streams, Entity.PERSON, key)
+        #: Groups the person has set out with so far (with the key of the first person, the key of a group).
+        self.departures = 0
         self.network_id = network_id
         self.staging = staging
         self.trafficked = trafficked

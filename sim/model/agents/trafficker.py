@@ -116,8 +116,8 @@ class Group:
     crossing_xy: tuple[float, float] | None = None
     blind_spot: bool = False
     held_h: float = 0.0  # hours waited short of the line for the lookouts' all-clear
-    #: The group's own random streams (route, detection, capture, exposure, inspection), keyed by its network
-    #: and its number there.
+    #: The group's own random streams (route, detection, capture, exposure, inspection), keyed by the person
+    #: first in it and the number of groups that person had set out with before.
     streams: EntityStreams | None = None
 
     @property
@@ -188,15 +188,11 @@ class Network(mesa.Agent):
         self.victims_identified = 0  # the network's victims identified by the authorities: evidence of trafficking
         self.mode_trips = dict.fromkeys(MODES, cfg.prior_trips)
         self.mode_interdictions = dict.fromkeys(MODES, cfg.prior_arrests)
-        # The network's random streams: one draw a step for how many it takes on, two for each recruit (staging
-        # area, victim or not), two for each group (size, mode); its members draw from streams of their own.
-        streams = model.streams
-        self._intake_rng = streams.keyed(Mechanism.RECRUITMENT, Entity.NETWORK, network_id, 0)
-        self._recruit_rng = streams.keyed(Mechanism.RECRUITMENT, Entity.NETWORK, network_id, 1)
-        self._group_rng = streams.keyed(Mechanism.GROUPS, Entity.NETWORK, network_id)
-        self.recruited = 0  # people taken on so far: the next recruit's number (the key of their streams)
-        self.groups_sent = 0  # groups sent so far: the next group's number (the key of its streams)
-        self.hired = 0  # members hired so far: the next member's number (the key of their streams)
+        # The network draws nothing itself: the market draws who comes (and each person's draws are their own),
+        # a group's draws are those of the person first in it, and members draw from streams of their own.
+        self.recruited = 0  # people the network has taken on so far
+        #: Members hired so far, by role: with the role, the next member's key (their streams).
+        self.hired: dict[Role, int] = dict.fromkeys(Role, 0)
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -216,62 +212,70 @@ class Network(mesa.Agent):
         return (np.exp(-d2 / (2 * cfg.risk_kernel_km**2)) * weight[None, :]).sum(axis=1)
 
     # -- recruitment and departure -------------------------------------------------------------
-    def recruit(self, expected: float) -> None:
-        """Take on a Poisson number of people at the network's staging areas; send full groups.
-
-        ``expected`` is the network's expected intake of the step, set by the market (:class:`~sim.model.market.
-        Market`: its share of the demand, deterred by its fee). Each is a trafficking victim with
-        ``victims.trafficked_share``, else a smuggled migrant. When a group is full its mode is drawn
-        (:meth:`choose_mode`); it leaves as soon as a member of the mode's crew is free (a guide on foot or
-        by tunnel, a driver by vehicle). A headless network does neither.
-        """
+    def take_on(self, key: int, staging_draw: float, type_draw: float) -> None:
+        """Take on person ``key`` of the market (:class:`~sim.model.market.Market` draws how many come and
+        which network takes each on): a trafficking victim with ``victims.trafficked_share``
+        (``type_draw``), else a smuggled migrant, waiting at a staging area drawn by weight
+        (``staging_draw``)."""
         model = self.model
-        intake = self._intake_rng.random()  # drawn every step, so the intake stays in step whatever happens
-        if self.headless():  # no one to plan: no recruiting, no departures (dismantled networks are headless)
+        staging = model.crossings.pick_weighted(model.crossings.staging_weights, staging_draw)
+        trafficked = bool(type_draw < model.spec.victims.trafficked_share)
+        person = Person(model, self.network_id, staging, trafficked=trafficked, key=key)
+        self.recruited += 1
+        self.forming.setdefault(staging, []).append(person)
+
+    def send_groups(self) -> None:
+        """Plan the full groups among the people waiting at each staging area, and send those whose crew is free.
+
+        A group's size and its mode are drawn from the stream of the person first in it (two uniforms, when
+        the group starts to form: :attr:`Person.streams`, mechanism ``groups``), so that the group a person
+        starts has the same size and mode draw whatever groups other people formed before. A full group waits
+        for its crew; its mode is chosen from its draw each time it could leave (:meth:`choose_mode`, among the
+        modes whose crew the network has at large), and it leaves as soon as a member of that mode's crew is
+        free (a guide on foot or by tunnel, a driver by vehicle). A network whose drivers are all held sends
+        its groups on foot, rather than keep them waiting for a driver who is in prison. A headless network
+        plans and sends nothing (dismantled networks are headless).
+        """
+        if self.headless():
             return
-        n = poisson_from_uniform(intake, expected)
-        share = model.spec.victims.trafficked_share
-        for _ in range(n):
-            staging_draw, type_draw = self._recruit_rng.random(2)
-            staging = model.crossings.pick_weighted(model.crossings.staging_weights, staging_draw)
-            key = (self.network_id, self.recruited)
-            person = Person(model, self.network_id, staging, trafficked=bool(type_draw < share), key=key)
-            self.recruited += 1
-            self.forming.setdefault(staging, []).append(person)
+        mean = self.model.spec.traffickers.group_size_mean
         for staging, waiting in self.forming.items():
             plans = self.planned.setdefault(staging, [])
             planned = sum(size for size, _ in plans)
-            while True:  # full groups among the people not yet in one: each gets its mode
+            while planned < len(waiting):  # full groups among the people not yet in one, with their mode draws
                 if staging not in self.target_size:
-                    size_draw = self._group_rng.random()
-                    mean = model.spec.traffickers.group_size_mean
-                    self.target_size[staging] = max(1, poisson_from_uniform(size_draw, mean))
-                if len(waiting) - planned < self.target_size[staging]:
+                    size_draw, mode_draw = waiting[planned].streams[Mechanism.GROUPS].random(2)
+                    self.target_size[staging] = (max(1, poisson_from_uniform(size_draw, mean)), mode_draw)
+                size, mode_draw = self.target_size[staging]
+                if len(waiting) - planned < size:
                     break
-                size = self.target_size.pop(staging)
-                plans.append((size, self.choose_mode(self._group_rng.random())))
+                del self.target_size[staging]
+                plans.append((size, mode_draw))
                 planned += size
             if plans:
                 self.dispatch(staging, waiting, plans)
 
-    def dispatch(self, staging: int, waiting: list[Person], plans: list[tuple[int, str]]) -> None:
+    def dispatch(self, staging: int, waiting: list[Person], plans: list[tuple[int, float]]) -> None:
         """Send the full groups at a staging area whose crew is free, in the order they filled; the others
-        wait (their people stay first on the forming list)."""
+        wait (their people stay first on the forming list). ``plans``: each full group's size and mode draw."""
         start, kept, staying, leaving = 0, [], [], []
-        for size, mode in plans:
+        for size, mode_draw in plans:
             people = waiting[start : start + size]
             start += size
+            mode = self.choose_mode(mode_draw)
             crew = self.free_member(CREW[mode], taken=[c for c, _, _ in leaving]) if mode else None
             if crew is None:
-                kept.append((size, mode))
+                kept.append((size, mode_draw))
                 staying += people
             else:
                 leaving.append((crew, people, mode))
         self.forming[staging] = staying + waiting[start:]
         self.planned[staging] = kept
         for crew, people, mode in leaving:
-            streams = EntityStreams(self.model.streams, Entity.GROUP, self.network_id, self.groups_sent)
-            self.groups_sent += 1
+            first = people[0]  # the group's streams: keyed by the person first in it and their departures so far
+            streams = EntityStreams(self.model.streams, Entity.GROUP, first.key, first.departures)
+            for person in people:
+                person.departures += 1
             crew.lead(people, staging, mode, streams)
 
     def free_member(self, role: Role, taken: list[Trafficker] | tuple = ()) -> Trafficker | None:
@@ -283,15 +287,15 @@ class Network(mesa.Agent):
         return None
 
     def choose_mode(self, u: float) -> str:
-        """Tunnel, vehicle through a port, or foot, by expected risk, when a group is full.
+        """Tunnel, vehicle through a port, or foot, by expected risk, when a full group could leave.
 
         Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
         the rest) times ``exp(-mode_risk_sensitivity x rate)``, the rate being the share of the network's
         own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
         when the line hardens, foot crossings fail more and flows shift to the ports, and back. A mode whose
-        crew the network does not have by design (no drivers, or no guides) weighs nothing; "" when none is
-        left. The group then waits at its staging area until a member of the mode's crew is free. ``u`` is the
-        uniform draw that decides (inversion over the weights).
+        crew the network has no member of at large (none by design, or all held or in prison) weighs nothing;
+        "" when none is left. The group then waits at its staging area until a member of the mode's crew is
+        free. ``u`` is the group's uniform draw that decides (inversion over the weights).
         """
         model = self.model
         cfg, world = model.spec.traffickers, model.world
@@ -300,7 +304,7 @@ class Network(mesa.Agent):
         shares = {"tunnel": tunnel, "vehicle": vehicle, "foot": max(0.0, 1.0 - tunnel - vehicle)}
         weights = np.array(
             [
-                w * np.exp(-cfg.mode_risk_sensitivity * self.mode_risk(m)) if self.strength[CREW[m]] else 0.0
+                w * np.exp(-cfg.mode_risk_sensitivity * self.mode_risk(m)) if self.at_large(CREW[m]) else 0.0
                 for m, w in shares.items()
             ]
         )
@@ -594,9 +598,11 @@ class Trafficker(mesa.Agent):
         self.group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
         #: The member's own random streams (home, links, replacement, investigations from their arrest, their
-        #: court cases), keyed by the network and their number there.
-        self.streams = EntityStreams(model.streams, Entity.MEMBER, network.network_id, network.hired)
-        network.hired += 1
+        #: court cases), keyed by the network, the role and their number among the role's hires there: a policy
+        #: that has more guides arrested and replaced leaves the organisers' and drivers' draws as they were.
+        number = network.hired[role]
+        network.hired[role] += 1
+        self.streams = EntityStreams(model.streams, Entity.MEMBER, network.network_id, list(Role).index(role), number)
         self.home_staging = model.crossings.pick_weighted(
             model.crossings.staging_weights, self.streams[Mechanism.NETWORKS].random()
         )
