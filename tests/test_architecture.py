@@ -25,7 +25,8 @@ LAYERS = (
     ("experiment", ("sim.experiment",)),
     ("report and viz", ("sim.experiment.report", "sim.viz")),
     ("calibration", ("sim.calibration",)),
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli")),
+    ("optimisation", ("sim.optimize",)),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli")),
 )
 
 
