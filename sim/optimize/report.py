@@ -142,13 +142,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def sorted_front(result: SearchResult) -> list[Candidate]:
+    """The front's candidates from the cheapest to the dearest (by mean cost; ties in the order found)."""
+    by_id = {c.id: c for c in result.final}
+    return sorted((by_id[i] for i in result.front), key=lambda c: c.mean(COST))
+
+
 def context(spec: OptimizeSpec, result: SearchResult) -> dict[str, Any]:
     """What the templates show, as text."""
     by_id = {c.id: c for c in result.final}
     names = measured(spec)
     header = ["candidate", *(v.key for v in spec.variables), *(OUTCOME_BY_NAME[n].label for n in names)]
     table = []
-    for c in [by_id[i] for i in result.front]:
+    for c in sorted_front(result):
         cells = [c.id + (" (knee)" if c.id == result.knee else ""), *(_cell(c.params[v.key]) for v in spec.variables)]
         for n in names:
             mean, low, high = c.interval(n)
@@ -170,6 +176,7 @@ def context(spec: OptimizeSpec, result: SearchResult) -> dict[str, Any]:
         "evaluated": len(result.evaluated),
         "within_budget": sum(feasible(spec, c) for c in result.evaluated),
         "reevaluated": len(result.final),
+        "front_max": spec.final_front_max,
         "objectives": [
             f"{OUTCOME_BY_NAME[o].label} ({'higher' if OUTCOME_BY_NAME[o].higher_is_better else 'lower'} is better)"
             for o in spec.objectives
@@ -220,10 +227,9 @@ def summary_text(spec: OptimizeSpec, result: SearchResult) -> str:
     """The front and its knee as plain text."""
     if not result.front:
         return f"no candidate within the budget of {spec.budget:,.0f} after re-evaluation"
-    by_id = {c.id: c for c in result.final}
     lines = [f"front: {len(result.front)} non-dominated candidates of {len(result.evaluated)} evaluated"]
-    for cid in result.front:
-        c = by_id[cid]
+    for c in sorted_front(result):
+        cid = c.id
         values = ", ".join(f"{n} {c.mean(n):,.4g}" for n in measured(spec))
         mark = " (knee)" if cid == result.knee else ""
         lines.append(f"  {cid}{mark}: {json.dumps(c.params)} -> {values}")
