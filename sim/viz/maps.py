@@ -282,8 +282,25 @@ def extra_tower_labels(world: World) -> list[tuple[float, float, str]]:
 
 
 def label_extra_towers(ax: Axes, world: World) -> list[Artist]:
-    """Label the auto-sited towers with their rank and coverage gain (:func:`extra_tower_labels`)."""
-    return [_label(ax, x, y, text, colour=AUTO_SITED_COLOUR) for x, y, text in extra_tower_labels(world)]
+    """Label the auto-sited towers with their rank and coverage gain (:func:`extra_tower_labels`), above and below
+    the tower in turn from west to east, so that the labels of neighbouring towers do not overlap."""
+    labels = sorted(extra_tower_labels(world))
+    return [
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(0, 9 if k % 2 == 0 else -15),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color=AUTO_SITED_COLOUR,
+            path_effects=_HALO,
+            zorder=6,
+            clip_on=True,
+        )
+        for k, (x, y, text) in enumerate(labels)
+    ]
 
 
 _SENSOR_MARKERS = {"tower": "o", "ground": "d", "aerostat": "h", "camera": "v"}
