@@ -73,15 +73,18 @@ class Candidate:
         return float(values.mean()) if len(values) and not self.failed else math.nan
 
     def interval(self, outcome: str) -> tuple[float, float, float]:
-        """Mean and 95 % t-interval of an outcome over the runs (the half-width NaN with one run)."""
+        """Mean and 95 % t-interval of an outcome over the runs (the bounds NaN with one run); the lower bound of an
+        outcome that cannot be negative is clipped at 0, as in the experiment report."""
         from scipy import stats
+
+        from sim.experiment.report.decision import shown_low
 
         values = self.values(outcome)
         mean = float(values.mean())
         if len(values) < 2:
             return mean, math.nan, math.nan
         half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
-        return mean, mean - half, mean + half
+        return mean, shown_low(outcome, mean - half), mean + half
 
 
 def candidate_id(params: dict[str, Any]) -> str:
