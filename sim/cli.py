@@ -178,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"a first look: {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of the experiment's own, "
         "in its own results folder (results/<experiment>_quick); too few runs to tell most policies apart",
     )
+    from sim.optimize.cli import add_parser as add_optimize_parser
+
+    add_optimize_parser(sub)
+
     p = sub.add_parser("examples", help="copy the shipped scenarios and experiments into a folder, for editing")
     p.add_argument("dir", metavar="DIR", help="a new or empty folder; it receives scenarios/ and experiments/")
     return parser
@@ -249,6 +253,14 @@ def validate_path(path: Path, overrides: list[str]) -> str:
         return (
             f"targets file, {len(targets.targets)} targets, {len(targets.pending)} pending, "
             f"{len(targets.parameters)} parameters"
+        )
+    if "optimize" in raw:
+        from sim.optimize.spec import load_spec
+
+        found = load_spec(path)
+        return (
+            f"optimisation '{found.name}', {len(found.variables)} variables, {len(found.objectives)} objectives, "
+            f"{found.generations} generations x {found.population} candidates x {found.replications} replications"
         )
     if "experiment" in raw:
         from sim.experiment.spec import load_experiment
@@ -337,6 +349,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return calibrate_command(args)
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from sim.optimize.cli import optimize_command
+
+    return optimize_command(args)
+
+
 def cmd_settle(args: argparse.Namespace) -> int:
     from sim.experiment.warmup import settle_command
 
@@ -379,6 +397,7 @@ COMMANDS = {
     "run": cmd_run,
     "experiment": cmd_experiment,
     "calibrate": cmd_calibrate,
+    "optimize": cmd_optimize,
     "settle": cmd_settle,
     "animate": cmd_animate,
     "app": cmd_app,

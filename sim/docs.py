@@ -94,10 +94,15 @@ is taken as text. An override is validated exactly like the file, and an error n
 ## The extra-towers policy lever
 
 `surveillance.extra_towers.count = N` asks the tool to site `N` more towers itself, one at a time,
-each where it covers the most blind border (greedy maximum coverage over candidate sites
-`candidate_spacing_km` apart, with line of sight). "10 more towers" is then one override,
-`--set surveillance.extra_towers.count=10`, with no positions to invent. The chosen sites are drawn
-by `bordersim map` (orange plus signs) and recorded in the run output.
+each where it adds the most covered border line (greedy maximum coverage over candidate sites
+`candidate_spacing_km` apart, with line of sight over the terrain, evaluated lazily), no two closer
+than `min_spacing_km`. "10 more towers" is then one override, `--set surveillance.extra_towers.count=10`,
+with no positions to invent; when fewer fit at that spacing, the error says how many do. Each tower's
+coverage gain (km of border line it added when chosen) falls from the first to the last. The chosen
+sites are drawn by `bordersim map` (orange plus signs labelled with rank and gain), recorded in the run
+output (`extra_tower_sites_km`, `extra_tower_gains_km`) and listed in the experiment report. Their cost
+per tower is `cost_per_year` plus `capital_cost` spread over `lifetime_years`, in the run's `cost`; the
+tower count can be a decision variable of `bordersim optimize` (docs/optimize.md).
 
 ## Reading the tables
 

@@ -193,6 +193,7 @@ def run(
     outcomes["scenario_hash"] = loaded.hash()
     outcomes["overrides"] = dict(loaded.overrides)
     outcomes["extra_tower_sites_km"] = [[round(x, 3), round(y, 3)] for x, y in model.world.extra_tower_sites_km]
+    outcomes["extra_tower_gains_km"] = [round(s.coverage_gain_km, 3) for s in model.world.sensors if s.auto_sited]
     outcomes["version"] = __version__
     timeseries = [_clean(row) for row in model.accounts.timeseries]
     crossings = (

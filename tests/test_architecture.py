@@ -26,7 +26,8 @@ LAYERS = (
     ("report and viz", ("sim.experiment.report", "sim.viz")),
     ("calibration", ("sim.calibration",)),
     ("EMA Workbench interface", ("sim.ema",)),  # a scenario as an ema_workbench model; imports EMA lazily
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli")),
+    ("optimisation", ("sim.optimize",)),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli")),
 )
 
 

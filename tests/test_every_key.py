@@ -501,6 +501,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.extra_towers.capital_cost": Perturb(5_000_000.0, "extra_tower"),
     "surveillance.extra_towers.lifetime_years": Perturb(2.0, "extra_tower"),
     "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
+    "surveillance.extra_towers.min_spacing_km": Perturb(1.0, "extra_towers"),
     "surveillance.extra_towers.sector": Perturb([0.0, 8.0], "extra_tower"),
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),

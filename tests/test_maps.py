@@ -66,6 +66,9 @@ def test_legend_names_every_feature_and_land_cover(classroom):
 def test_auto_sited_towers_are_marked_distinctly(classroom_extra):
     fig = maps.draw_map_figure(classroom_extra)
     assert "extra tower (auto-sited)" in legend_texts(fig)
+    (tower,) = [s for s in classroom_extra.sensors if s.auto_sited]
+    label = f"1: +{tower.coverage_gain_km:.1f} km"
+    assert tower.coverage_gain_km > 0 and label in {t.get_text() for t in fig.axes[0].texts}
     base = maps.draw_base(Figure().add_subplot(), classroom_extra)
     dots = base.sensors[1::2]
     colours = [to_rgb(dot.get_markerfacecolor()) for dot in dots]

@@ -20,8 +20,10 @@ from sim.experiment.report.decision import (
     lever_scope,
     ranking_table,
     scope_table,
+    towers_table,
 )
 from sim.experiment.report.figures import DIFFERENCE_CELL_KM, density_differences
+from sim.experiment.report.text import tower_lines
 from sim.experiment.spec import Experiment, Policy
 from sim.experiment.stats import paired_power, replications_for_power, summarise
 
@@ -286,3 +288,17 @@ def test_the_daily_band_of_a_count_does_not_go_below_zero(fake, tmp_path):
     assert bands, "a band per policy"
     lowest = min(float(np.min(outline.vertices[:, 1])) for band in bands for outline in band.get_paths())
     assert lowest == 0.0, "the t band of 0, 0, 5 reaches below zero unclipped"
+
+
+def test_the_towers_table_lists_each_sited_tower_with_its_gain(fake):
+    exp, runs, _ = fake
+    runs = runs.assign(extra_tower_sites_km="[]", extra_tower_gains_km="[]")
+    towers = runs["policy"] == "towers"
+    runs.loc[towers, "extra_tower_sites_km"] = "[[67.25, 23.25], [39.25, 23.25]]"
+    runs.loc[towers, "extra_tower_gains_km"] = "[15.5, 14.5]"
+    table = towers_table(runs)
+    assert table[["policy", "tower", "x_km", "y_km", "coverage_gain_km"]].values.tolist() == [
+        ["towers", 1, 67.25, 23.25, 15.5],
+        ["towers", 2, 39.25, 23.25, 14.5],
+    ]
+    assert tower_lines(exp, table) == ["towers: 2 towers, 1: (67.25, 23.25) +15.5 km; 2: (39.25, 23.25) +14.5 km."]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +14,8 @@ from sim.scenario import load_scenario
 from sim.schema import InputError, plain_key
 from sim.world import build_world
 from sim.world.surveillance import path_cells, segment_means, segments_cells, viewshed
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def world_of(ascii_map: str, **sections):
@@ -225,6 +229,76 @@ def test_ten_towers_on_200_by_150_are_fast():
 def test_too_many_extra_towers_for_the_candidates():
     with pytest.raises(InputError, match=r"surveillance.extra_towers.count: given 50, but only \d+ candidate sites"):
         world_of(flat_map(10, 20), surveillance={"extra_towers": {"count": 50}})
+
+
+def _procedural(count: int, **extra_towers) -> dict:
+    return {
+        "scenario": {"name": "t"},
+        "terrain": {"source": "procedural", "width_km": 80, "height_km": 50, "seed": 5, "procedural": {"ridges": 3}},
+        "border": {"zone_km": 6.0},
+        "surveillance": {"extra_towers": {"count": count, **extra_towers}},
+        "traffickers": {"networks": 0},
+    }
+
+
+@pytest.mark.parametrize("spacing", [0.0, 3.0, 6.0, 11.0])
+def test_extra_towers_keep_their_spacing_for_any_count(spacing):
+    # Every count that fits keeps every pair at least min_spacing_km apart; the next count past what fits is
+    # refused naming the key and the most that fit; gains never rise from one tower to the next.
+    fitted = None
+    for count in range(1, 200, 1 if spacing else 9):  # without spacing, only the candidates limit
+        try:
+            world = build_world(load_scenario(_procedural(count, min_spacing_km=spacing, candidate_spacing_km=2.0)))
+        except InputError as exc:
+            fitted = count - 1
+            (problem,) = exc.problems
+            assert problem.key == "surveillance.extra_towers.count"
+            if spacing > 0:
+                assert f"only {fitted} towers fit {spacing:g} km apart" in problem.message
+                assert f"allowed: at most {fitted}" in problem.message
+            break
+        sites = np.array(world.extra_tower_sites_km)
+        assert len(sites) == count
+        gaps = np.hypot(*(sites[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+        assert gaps[~np.eye(count, dtype=bool)].min(initial=np.inf) >= spacing - 1e-9
+        gains = [s.coverage_gain_km for s in world.sensors if s.auto_sited]
+        assert all(a >= b for a, b in itertools.pairwise(gains)) and min(gains) >= 0
+    assert fitted is not None and fitted >= 2
+
+
+def test_lazy_greedy_chooses_what_plain_greedy_chooses():
+    # Random small cases with partial concealment (cells that need two towers), overlapping views, existing
+    # coverage and ties: CELF's choice and gains equal those of computing every gain at every step.
+    from sim.world.surveillance import LineCoverage, choose_sites
+
+    rng = np.random.default_rng(3)
+    for case in range(40):
+        n, cells = int(rng.integers(3, 25)), int(rng.integers(5, 60))
+        line = LineCoverage(
+            seen=rng.random((n, cells)) < rng.uniform(0.1, 0.6),
+            length_km=rng.choice([0.5, 0.5, 0.7071], size=cells),
+            concealment=rng.choice([0.1, 0.2, 0.35, 1.0], size=cells),
+            rate=rng.choice([0.0, 0.0, 0.7, 2.0], size=cells),
+            threshold=0.5,
+            tower_rate=float(rng.choice([1.2, 2.0, 2.8])),
+        )
+        positions = rng.integers(0, 12, size=(n, 2)).astype(float) * 2.0
+        spacing = float(rng.choice([0.0, 3.0, 5.0]))
+        count = int(rng.integers(1, n + 1))
+        lazy = choose_sites(line, positions, count, spacing, lazy=True)
+        plain = choose_sites(line, positions, count, spacing, lazy=False)
+        assert lazy == plain, case
+        gains = [g for _, g in plain]
+        assert all(a >= b for a, b in itertools.pairwise(gains)), case
+
+
+def test_desert_sector_ten_towers_spread_along_the_border():
+    # On main before the spacing, ten towers stood in a row 2 km apart (x = 1.25 to 21.25 km).
+    world = build_world(load_scenario(SCENARIO_DIR / "desert_sector.toml", {"surveillance.extra_towers.count": 10}))
+    xs = sorted(x for x, _ in world.extra_tower_sites_km)
+    assert np.diff(xs).min() >= 6.0 and xs[-1] - xs[0] > 60.0
+    gains = [s.coverage_gain_km for s in world.sensors if s.auto_sited]
+    assert gains[0] > 10 and all(a >= b for a, b in itertools.pairwise(gains))
 
 
 # --------------------------------------------------------------------------- cells along a segment

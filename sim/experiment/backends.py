@@ -143,6 +143,7 @@ def flatten_outcomes(outcomes: dict[str, Any]) -> dict[str, Any]:
     flat["scenario_hash"] = str(outcomes.get("scenario_hash", ""))
     flat["model_version"] = str(outcomes.get("version", ""))
     flat["extra_tower_sites_km"] = json.dumps(outcomes.get("extra_tower_sites_km", []), default=_plain)
+    flat["extra_tower_gains_km"] = json.dumps(outcomes.get("extra_tower_gains_km", []), default=_plain)
     return flat
 
 

@@ -93,8 +93,9 @@ class ExtraTowers:
     count: int = spec(
         0,
         doc=(
-            "Towers the tool sites itself, one at a time where each covers the most blind border "
-            "(greedy maximum coverage). The chosen sites are recorded in the run output."
+            "Towers the tool sites itself, one at a time where each adds the most covered border line (greedy "
+            "maximum coverage with lazy evaluation, min_spacing_km apart). The chosen sites and each one's coverage "
+            "gain are recorded in the run output."
         ),
         ge=0,
         le=200,
@@ -138,6 +139,20 @@ class ExtraTowers:
     )
     candidate_spacing_km: float = spec(
         2.0, doc="Spacing of candidate sites searched.", unit="km", gt=0, source=INPUT, le=MAX_EXTENT_KM
+    )
+    min_spacing_km: float = spec(
+        6.0,
+        doc=(
+            "Least distance between two extra towers: once a site is chosen, every candidate closer than this is "
+            "dropped, so the towers spread along the border instead of standing in a row a few km apart."
+        ),
+        unit="km",
+        ge=0,
+        le=MAX_EXTENT_KM,
+        source=(
+            "assumption: towers of 8 km range about 6 km apart overlap enough for a continuous line of coverage "
+            "without two masts watching the same ground"
+        ),
     )
     sector: tuple[float, float] | None = spec(
         None,

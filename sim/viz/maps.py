@@ -274,6 +274,35 @@ def draw_sensors(ax: Axes, world: World) -> list[Artist]:
     return artists
 
 
+def extra_tower_labels(world: World) -> list[tuple[float, float, str]]:
+    """Each auto-sited tower's position (km) and label: its rank in the siting and its coverage gain, e.g.
+    ``1: +15.5 km`` (km of border line the tower added to the covered line when it was chosen)."""
+    towers = [s for s in world.sensors if s.auto_sited]
+    return [(*world.km_of(s.cell), f"{i}: +{s.coverage_gain_km:.1f} km") for i, s in enumerate(towers, start=1)]
+
+
+def label_extra_towers(ax: Axes, world: World) -> list[Artist]:
+    """Label the auto-sited towers with their rank and coverage gain (:func:`extra_tower_labels`), above and below
+    the tower in turn from west to east, so that the labels of neighbouring towers do not overlap."""
+    labels = sorted(extra_tower_labels(world))
+    return [
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(0, 9 if k % 2 == 0 else -15),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color=AUTO_SITED_COLOUR,
+            path_effects=_HALO,
+            zorder=6,
+            clip_on=True,
+        )
+        for k, (x, y, text) in enumerate(labels)
+    ]
+
+
 _SENSOR_MARKERS = {"tower": "o", "ground": "d", "aerostat": "h", "camera": "v"}
 
 
@@ -305,6 +334,7 @@ def legend_handles(world: World) -> tuple[list[Artist], list[Artist]]:
     )
     if any(s.auto_sited for s in world.sensors):
         features.append(legend_marker("extra tower (auto-sited)", "P", AUTO_SITED_COLOUR))
+        features.append(Line2D([], [], linestyle="none", label="  labelled rank: +coverage gain (km of border)"))
     features.append(
         Patch(facecolor="none", edgecolor=BLIND_SPOT_COLOUR, hatch="////", linewidth=1.2, label="blind spot")
     )
@@ -482,6 +512,7 @@ def draw_map_figure(world: World, title: str | None = None, dpi: int = 120) -> F
     bar_ax = fig.add_axes((side_left + 0.1 / fig_w_in, bottom + 0.06, side_w - 0.45 / fig_w_in, 0.025))
 
     base = draw_base(ax, world)
+    label_extra_towers(ax, world)
     draw_scale_bar(ax, world)
     fig.suptitle(
         map_title(world, title), x=left, ha="left", y=1.0 - 0.15 / fig_h_in, va="top", fontsize=13, fontweight="bold"

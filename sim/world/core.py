@@ -34,6 +34,7 @@ class SensorSite:
     cost_per_year: float
     auto_sited: bool = False
     capital_cost_per_year: float = 0.0  # capital cost spread over the service life (straight line)
+    coverage_gain_km: float | None = None  # an extra tower's marginal gain when it was sited (km of border covered)
     visible: np.ndarray | None = field(default=None, repr=False)  # bool raster: cells in range and in view
 
 

@@ -20,6 +20,7 @@ world from it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -159,22 +160,26 @@ def site_extra_towers(
     coverage_rate: np.ndarray,
     file: str = "<scenario>",
 ) -> list[SensorSite]:
-    """Site ``surveillance.extra_towers.count`` towers greedily (maximum coverage of the blind border).
+    """Site ``surveillance.extra_towers.count`` towers by greedy maximum coverage of the border line, lazily.
 
     Candidates lie on a grid of ``candidate_spacing_km`` inside the border zone on the destination
     side (agencies build on their own territory), off water, within ``extra_towers.sector`` if given.
-    Each step picks the candidate whose viewshed turns the longest stretch of currently blind border
-    line into covered line (each line cell standing for its length along the line,
-    :meth:`BorderLine.cell_lengths`); ties go to
-    the candidate seeing the longest blind stretch, then to the first in row-major order.
-    Greedy selection is the classic (1 - 1/e)-approximation of maximum coverage (Nemhauser,
-    Wolsey & Fisher 1978). Candidate viewsheds are computed only for border-line cells in range.
+    Each candidate's view of the border line is its viewshed (line of sight over the terrain) on the
+    line cells in range. The objective is the border line covered: each line cell counts its length
+    along the line (:meth:`BorderLine.cell_lengths`) times ``min(rate x concealment, threshold) /
+    threshold``, so a cell at or above the blind-spot threshold counts whole and a cell below it in
+    proportion. That is a sum of concave functions of the towers' summed rates, hence monotone and
+    submodular, so the greedy choice is the (1 - 1/e)-approximation of Nemhauser, Wolsey & Fisher
+    (1978) and the lazy evaluation of Minoux (1978) and Leskovec et al. (2007, CELF) picks exactly what
+    plain greedy picks (:func:`choose_sites`). No two extra towers stand closer than
+    ``min_spacing_km``. Each site records its marginal gain (km of border line covered),
+    non-increasing from the first tower to the last.
 
     Args:
         coverage_rate: summed rates (per hour) of the sensors already placed, before concealment.
 
     Raises:
-        InputError: fewer candidate sites than towers asked for.
+        InputError: fewer candidate sites than towers asked for, or fewer that keep the spacing.
     """
     extra = scenario.surveillance.extra_towers
     if extra.count == 0:
@@ -201,7 +206,6 @@ def site_extra_towers(
         )
     rate = extra.detection_rate_per_hour * tier_factor(scenario, extra.tech_tier)
     line_rows, line_cols = border.cells[:, 0], border.cells[:, 1]
-    length = border.cell_lengths()
     seen = np.zeros((len(candidates), len(line_rows)), dtype=bool)
     for k, (r, c) in enumerate(candidates):
         near = np.flatnonzero(np.hypot(line_rows - r, line_cols - c) * cell_m <= extra.range_m)
@@ -215,22 +219,31 @@ def site_extra_towers(
                 cell_m=cell_m,
                 target_height_m=scenario.surveillance.target_height_m,
             )
-    concealment = layers.concealment[line_rows, line_cols].astype(np.float64)
-    line_rate = coverage_rate[line_rows, line_cols].astype(np.float64)
-    threshold = scenario.surveillance.blind_spot_threshold_per_hour
-    available = np.ones(len(candidates), dtype=bool)
+    line = LineCoverage(
+        seen=seen,
+        length_km=border.cell_lengths() * layers.cell_km,
+        concealment=layers.concealment[line_rows, line_cols].astype(np.float64),
+        rate=coverage_rate[line_rows, line_cols].astype(np.float64),
+        threshold=scenario.surveillance.blind_spot_threshold_per_hour,
+        tower_rate=rate,
+    )
+    chosen = choose_sites(line, candidates * layers.cell_km, extra.count, extra.min_spacing_km)
+    if len(chosen) < extra.count:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    "surveillance.extra_towers.count",
+                    f"given {extra.count}, but only {len(chosen)} towers fit {extra.min_spacing_km:g} km apart on the "
+                    f"{len(candidates)} candidate sites (every {extra.candidate_spacing_km:g} km in the border zone "
+                    f"on the destination side); allowed: at most {len(chosen)}, or a smaller "
+                    "surveillance.extra_towers.min_spacing_km",
+                )
+            ]
+        )
     sites = []
-    for _ in range(extra.count):
-        blind = line_rate * concealment < threshold
-        fixed = blind & ((line_rate + rate) * concealment >= threshold)
-        # Lengths in cells, rounded so equal stretches summed in another order still tie.
-        gain = np.where(available, np.round(seen @ (fixed * length), 9), -1.0)
-        seen_blind = np.round(seen @ (blind * length), 9)
-        tied = np.flatnonzero(gain == gain.max())
-        best = int(tied[np.argmax(seen_blind[tied])])
-        available[best] = False
-        line_rate = line_rate + seen[best] * rate
-        cell = (int(candidates[best][0]), int(candidates[best][1]))
+    for index, gain in chosen:
+        cell = (int(candidates[index][0]), int(candidates[index][1]))
         site = SensorSite(
             kind="tower",
             cell=cell,
@@ -241,6 +254,7 @@ def site_extra_towers(
             cost_per_year=extra.cost_per_year,
             capital_cost_per_year=extra.capital_cost / extra.lifetime_years,
             auto_sited=True,
+            coverage_gain_km=gain,
         )
         site.visible = viewshed(
             layers.elevation,
@@ -252,6 +266,92 @@ def site_extra_towers(
         )
         sites.append(site)
     return sites
+
+
+@dataclass(frozen=True)
+class LineCoverage:
+    """What the siting of extra towers knows of the border line, cell by cell.
+
+    Attributes:
+        seen: bool (candidates, line cells): which line cells each candidate sees.
+        length_km: each line cell's length along the line.
+        concealment: each line cell's concealment factor.
+        rate: the summed detection rate (per hour) of the sensors already there, per line cell.
+        threshold: the blind-spot threshold (per hour, after concealment).
+        tower_rate: the detection rate one extra tower adds where it sees.
+    """
+
+    seen: np.ndarray
+    length_km: np.ndarray
+    concealment: np.ndarray
+    rate: np.ndarray
+    threshold: float
+    tower_rate: float
+
+    def gain(self, candidate: int, rate: np.ndarray) -> tuple[float, float]:
+        """``(gain, blind)`` of a candidate on top of the line cells' summed ``rate``: the km of line covered it adds
+        (each cell's length times the rise of ``min(rate x concealment, threshold) / threshold``), and, for ties, the
+        km of line below the threshold it sees; both rounded to 1e-9 km, so equal sums in another order tie."""
+        view = self.seen[candidate]
+        now, concealment, length = rate[view], self.concealment[view], self.length_km[view]
+        blind = float(np.round((length * (now * concealment < self.threshold)).sum(), 9))
+        if self.threshold <= 0:  # nothing is blind: no tower adds coverage
+            return 0.0, blind
+        before = np.minimum(now * concealment, self.threshold)
+        after = np.minimum((now + self.tower_rate) * concealment, self.threshold)
+        return float(np.round((length * (after - before)).sum() / self.threshold, 9)), blind
+
+
+def choose_sites(
+    line: LineCoverage, positions_km: np.ndarray, count: int, min_spacing_km: float, *, lazy: bool = True
+) -> list[tuple[int, float]]:
+    """Greedy maximum coverage: ``count`` candidates, each adding the most covered line to those before it.
+
+    Ties go to the candidate seeing the longest stretch of line still below the threshold, then to the first
+    candidate (row-major order). A chosen candidate removes every candidate closer than ``min_spacing_km``
+    (distance between the positions, km). With ``lazy`` (CELF), candidates wait in a priority queue under their
+    last computed gain; only the top is computed again, and it is chosen when its gain is current. Both the gain and
+    the tie-break can only fall as towers are added (the objective is submodular), so a stale value bounds the
+    current one and the lazy choice is exactly the plain one (``lazy=False`` computes every gain at every step).
+
+    Returns:
+        ``(candidate index, gain in km)`` per tower chosen, in order; fewer than ``count`` when no candidate is
+        left that keeps the spacing.
+    """
+    import heapq
+
+    rate = line.rate.copy()
+    available = np.ones(len(positions_km), dtype=bool)
+    chosen: list[tuple[int, float]] = []
+    heap = [(-g, -b, k, 0) for k in range(len(positions_km)) for g, b in [line.gain(k, rate)]] if lazy else []
+    heapq.heapify(heap)
+    while len(chosen) < count:
+        if lazy:
+            best = None
+            while heap:
+                neg_gain, _, k, step = heapq.heappop(heap)
+                if not available[k]:
+                    continue
+                if step == len(chosen):
+                    best = (k, -neg_gain)
+                    break
+                gain, blind = line.gain(k, rate)
+                heapq.heappush(heap, (-gain, -blind, k, len(chosen)))
+            if best is None:
+                break
+        else:
+            scores = [(line.gain(k, rate), k) for k in np.flatnonzero(available)]
+            if not scores:
+                break
+            (gain, _), k = max(scores, key=lambda s: (s[0][0], s[0][1], -s[1]))
+            best = (int(k), gain)
+        k, gain = best
+        chosen.append((int(k), gain))
+        rate = rate + line.seen[k] * line.tower_rate
+        near = np.hypot(*(positions_km - positions_km[k]).T) < min_spacing_km
+        available[near] = False
+        available[k] = False
+    return chosen
 
 
 # --------------------------------------------------------------------------- integrating along moves

@@ -18,6 +18,10 @@
   false when the gain's own 95% interval covers zero (the policy may gain nothing, so no cost per unit can be
   told) or cannot be computed; where the interval lies below zero the policy loses ground, and the report says
   so rather than quote a cost per unit.
+- **towers** (:func:`towers_table`): per sweep point and policy whose runs sited extra towers
+  (``surveillance.extra_towers``), each tower in the order it was chosen, its site and its coverage gain (km of
+  border line it added to the covered line); read from the first successful run, the siting being the same in every
+  run of a policy (it is done before the run, from the land alone).
 - **scope** (:func:`scope_table`): where a policy's lever cannot act, or has little to act on, in the scenario
   it runs, by the rules of :data:`LEVERS`, each stated with the figures of the scenario that trigger it.
 """
@@ -144,6 +148,7 @@ COST_EFFECTIVENESS_COLUMNS = [
     "status",
 ]
 SCOPE_COLUMNS = ["sweep_point", "policy", "lever", "keys", "acts", "reason"]
+TOWER_COLUMNS = ["sweep_point", "policy", "tower", "x_km", "y_km", "coverage_gain_km"]
 
 
 def non_negative(outcome: str) -> bool:
@@ -364,6 +369,28 @@ def scope_table(experiment: Experiment) -> pd.DataFrame:
                 rows.append({"sweep_point": point, "policy": policy.name, "lever": lever.name})
                 rows[-1].update(keys=", ".join(keys), acts=found[0], reason=found[1])
     return _frame(rows, SCOPE_COLUMNS)
+
+
+def towers_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per sweep point and policy, the extra towers its first successful run sited: rank (1 first chosen), site and
+    coverage gain (NaN for runs recorded before gains were)."""
+    import json
+
+    rows: list[dict[str, Any]] = []
+    if runs.empty or "extra_tower_sites_km" not in runs.columns:
+        return _frame(rows, TOWER_COLUMNS)
+    ok = runs[runs["status"] == "ok"]
+    for (point, policy), group in ok.groupby(["sweep_point", "policy"], sort=False):
+        first = group.sort_values("replication").iloc[0]
+        sites = json.loads(first["extra_tower_sites_km"] or "[]")
+        raw_gains = first.get("extra_tower_gains_km")
+        gains = json.loads(raw_gains) if isinstance(raw_gains, str) and raw_gains else [math.nan] * len(sites)
+        for rank, ((x, y), gain) in enumerate(zip(sites, gains, strict=False), start=1):
+            rows.append(
+                {"sweep_point": int(point), "policy": policy, "tower": rank, "x_km": x, "y_km": y}
+                | {"coverage_gain_km": gain}
+            )
+    return _frame(rows, TOWER_COLUMNS)
 
 
 def few_replications(experiment: Experiment) -> bool:

@@ -38,6 +38,7 @@ from sim.experiment.report.text import (
     scope_lines,
     setup_lines,
     sweep_label,
+    tower_lines,
     unclear_rows,
     voi_cells,
     voi_overview,
@@ -159,6 +160,7 @@ def _decision(experiment: Experiment, tables: ReportTables, figures: list[Report
         "comparisons": int(summary["p_value"].notna().sum()) if not summary.empty else 0,
         "points": points,
         "scope": scope_lines(experiment, tables.scope),
+        "towers": tower_lines(experiment, tables.towers),
         "power_method": POWER_METHOD,
         "figures": shown,
     }

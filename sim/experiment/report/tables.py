@@ -36,6 +36,7 @@ from sim.experiment.report.decision import (
     ranking_table,
     resolved_scenario,
     scope_table,
+    towers_table,
 )
 from sim.experiment.spec import BASELINE, Experiment
 from sim.experiment.stats import estimate, ratio_estimate
@@ -90,6 +91,7 @@ TABLE_FILES = {
     "cost_effectiveness": "decision_cost_effectiveness.csv",
     "effects": "decision_effects.csv",
     "scope": "decision_scope.csv",
+    "towers": "decision_towers.csv",
     "pairing": "pairing.csv",
     "policies": "policies.csv",
     "court_load": "court_load.csv",
@@ -147,6 +149,7 @@ class ReportTables:
     cost_effectiveness: pd.DataFrame
     effects: pd.DataFrame
     scope: pd.DataFrame
+    towers: pd.DataFrame
     pairing: pd.DataFrame
     policies: pd.DataFrame
     court_load: pd.DataFrame
@@ -166,6 +169,7 @@ def report_tables(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFr
         "cost_effectiveness": cost_effectiveness(experiment, runs),
         "effects": effects,
         "scope": scope_table(experiment),
+        "towers": towers_table(runs),
         "pairing": pairing_table(summary),
         "court_load": court_load(experiment, runs),
         "value_of_information": voi,

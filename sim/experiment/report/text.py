@@ -526,6 +526,20 @@ def scope_lines(experiment: Experiment, scope: pd.DataFrame) -> list[str]:
     ]
 
 
+def tower_lines(experiment: Experiment, towers: pd.DataFrame) -> list[str]:
+    """A sentence per sweep point and policy that sited extra towers: each tower's site (km) and coverage gain (km
+    of border line), in the order chosen."""
+    lines = []
+    for (point, policy), group in towers.groupby(["sweep_point", "policy"], sort=False):
+        sites = "; ".join(
+            f"{int(r['tower'])}: ({r['x_km']:g}, {r['y_km']:g})"
+            + (f" +{r['coverage_gain_km']:.1f} km" if pd.notna(r["coverage_gain_km"]) else "")
+            for _, r in group.iterrows()
+        )
+        lines.append(f"{where(experiment, point, policy, sep=' (', end=')')}: {len(group)} towers, {sites}.")
+    return lines
+
+
 def few_replications_warning(experiment: Experiment) -> str:
     """The warning of an experiment with fewer than five replications."""
     return (
