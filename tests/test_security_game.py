@@ -68,6 +68,21 @@ def test_more_resources_than_targets_need_not_cover_everything_in_a_general_sum_
     assert eq.defender_value == pytest.approx(-5 / 6, abs=TOL)
 
 
+def test_resources_the_equilibrium_does_not_need_go_where_the_attacker_would_turn_next():
+    """Three targets, 1.5 resources. Target 1 is worth 10 to the attacker uncovered and still 9 covered; targets 2
+    and 3 are worth 5 and 4.5 uncovered, 0 covered; the defender loses 1 at an uncovered target, 0 at a covered one.
+
+    The attacker takes target 1 whatever the coverage (9 > 5), and the defender's best is to cover it fully (value
+    0). The half resource left changes neither side's equilibrium payoff; it goes to lower the attacker's best
+    payoff among the other targets, equal at 2 and 3: ``5 (1 - c2) = 4.5 (1 - c3)`` with ``c2 + c3 = 1/2`` gives
+    ``c2 = 2.75 / 9.5``, ``c3 = 1/2 - c2`` (not all of it on target 2, the attacker's second choice).
+    """
+    eq = solve_sse([9, 0, 0], [10, 5, 4.5], [0, 0, 0], [-1, -1, -1], 1.5)
+    c2 = 2.75 / 9.5
+    np.testing.assert_allclose(eq.coverage, [1.0, c2, 0.5 - c2], atol=TOL)
+    assert eq.target == 0 and eq.defender_value == pytest.approx(0.0, abs=TOL)
+
+
 @pytest.mark.parametrize(("targets", "resources"), [(2, 1), (5, 2), (7, 3.5), (24, 15)])
 def test_equal_payoffs_give_uniform_coverage(targets, resources):
     """Identical targets: the attacker attacks the least covered, so the defender covers all alike, m / T each."""

@@ -23,10 +23,10 @@ is never a best response and gets no programme.
 
 The programme fixes only the coverage of ``t*`` and what keeps the others below it; a second programme with the
 defender's value held chooses among the equilibria (:func:`_spread`): the one that leaves the attacker least,
-then the one that uses the most resources (resources left idle help no one). Among targets that give the
-defender the same best value, the one whose equilibrium covers most is kept, so that ``m >= T`` covers every
-target whenever full coverage is an equilibrium (it need not be: a defender who loses at a covered target may
-do better leaving another target open to draw the attack there).
+target by target, so that resources the equilibrium does not need go where the attacker would turn next. Among
+targets that give the defender the same best value, the one whose equilibrium covers most is kept, so that
+``m >= T`` covers every target whenever full coverage is an equilibrium (it need not be: a defender who loses
+at a covered target may do better leaving another target open to draw the attack there).
 
 Pure functions of arrays: no model, no random numbers.
 """
@@ -167,31 +167,50 @@ def solve_sse(attacker_covered, attacker_uncovered, defender_covered, defender_u
 
 
 def _spread(ua_c, ua_u, ud_c, ud_u, m: float, target: int, value: float) -> np.ndarray:
-    """Among the coverages with ``target`` a best response and the defender's value there at least ``value``: the
-    one that leaves the attacker least at ``target`` (resources spread over the targets he is indifferent between,
-    as ORIGAMI does; Kiekintveld et al. 2009), and of those the one covering most, the rest of the resources on
-    the targets worth most to the attacker uncovered (the second programme, in two stages)."""
+    """Among the coverages with ``target`` a best response and the defender's value there at least ``value``, the
+    one that leaves the attacker least, target by target (the second programme, repeated).
+
+    The attacker's best payoff over all targets is pushed down first (as ORIGAMI spreads resources over the
+    targets he is indifferent between; Kiekintveld et al. 2009); the targets that cannot go lower (covered
+    fully, or where coverage takes nothing from him) are then held there, and the best payoff over the others
+    is pushed down with the resources left, and so on until the resources are used or nothing moves. Resources
+    the equilibrium does not need thus go where the attacker would turn next, rather than idle or anywhere.
+    """
     n = len(ua_c)
     a, b = _best_response_rows(ua_c, ua_u, target)
-    delta = ua_c[target] - ua_u[target]
+    delta = ua_c - ua_u  # <= 0
     hold = np.zeros((1, n))
     hold[0, target] = -(ud_c[target] - ud_u[target])
     floor = value - ud_u[target] - _VALUE_TOLERANCE * max(1.0, abs(value))
-    a_ub = np.vstack([a, np.ones((1, n)), hold])
-    b_ub = np.concatenate([b, [m], [-floor]])
-    bounds = [(0.0, 1.0)] * n
-    least = np.zeros(n)
-    least[target] = delta  # the attacker's payoff at the target, less its constant Ua_unc[target]
-    first = linprog(least, A_ub=a_ub, b_ub=b_ub, bounds=bounds)
-    if first.status != 0:
-        raise RuntimeError(f"security game: the second programme failed for target {target}: {first.message}")
-    cap = np.zeros((1, n))
-    cap[0, target] = delta
-    weight = 1.0 + (ua_u - ua_u.min()) / max(1.0, float(np.ptp(ua_u)))
-    second = linprog(
-        -weight,
-        A_ub=np.vstack([a_ub, cap]),
-        b_ub=np.concatenate([b_ub, [first.fun + _VALUE_TOLERANCE * max(1.0, abs(first.fun))]]),
-        bounds=bounds,
-    )
-    return np.clip(second.x if second.status == 0 else first.x, 0.0, 1.0)
+    # Variables: the coverage and the level z the free targets' payoffs to the attacker are kept under.
+    base = np.hstack([np.vstack([a, np.ones((1, n)), hold]), np.zeros((len(a) + 2, 1))])
+    base_b = np.concatenate([b, [m], [-floor]])
+    objective = np.zeros(n + 1)
+    objective[n] = 1.0
+    bounds = [(0.0, 1.0)] * n + [(None, None)]
+    free = np.ones(n, dtype=bool)
+    held = np.zeros(n)  # the level a held target's payoff is kept under
+    coverage = None
+    for _ in range(n):
+        rows = np.zeros((n, n + 1))
+        rows[np.arange(n), np.arange(n)] = delta
+        rows[free, n] = -1.0  # Ua(t) = ua_u + delta c_t <= z for a free target; <= its held level otherwise
+        limits = np.where(free, -ua_u, held - ua_u)
+        result = linprog(objective, A_ub=np.vstack([base, rows]), b_ub=np.concatenate([base_b, limits]), bounds=bounds)
+        if result.status != 0:
+            break
+        coverage, level = result.x[:n], result.x[n]
+        tol = _VALUE_TOLERANCE * max(1.0, abs(level))
+        if coverage.sum() >= m - 1e-9:
+            break
+        ua = ua_u + delta * coverage
+        stuck = free & (ua >= level - tol - 1e-9) & ((coverage >= 1.0 - 1e-9) | (delta == 0))
+        if not stuck.any():
+            break
+        held[stuck] = level + tol
+        free &= ~stuck
+        if not free.any():
+            break
+    if coverage is None:
+        raise RuntimeError(f"security game: the second programme failed for target {target}")
+    return np.clip(coverage, 0.0, 1.0)
