@@ -77,9 +77,10 @@ class PatrolForce:
         self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
         self.drive = DriveTimes(world, patrols)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
-        #: The sectors' security game (the stackelberg strategy; None under the others).
         stackelberg = patrols.strategy == "stackelberg"
+        #: The sectors' security game (the stackelberg strategy; None under the others).
         self.game = SectorGame(world, patrols, traffickers, planner, intel, timeline) if stackelberg else None
+        #: Units on the roster by agency (:meth:`deploy`).
         self.roster: dict[str, int] = {}
         self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
@@ -154,7 +155,6 @@ class PatrolForce:
         for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
             counts[i] += 1
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
-        #: Units on the roster by agency.
         self.roster = {agency: int(c) for agency, c in zip(agencies, counts, strict=True)}
         start, end = self.extent()
         edges = np.linspace(start, end, n + 1)
