@@ -268,6 +268,7 @@ def patrol_force_alone(spec, world, clock, ledger) -> PatrolForce:
         clock.timeline,
         ledger,
         intel_of(spec),
+        planner_of(spec, world),
         make_patrol=lambda i, agency, beat: StubPatrol(lambda: forces[0], i, agency, beat, cycle_h),
     )
     forces.append(force)

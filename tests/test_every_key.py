@@ -352,6 +352,7 @@ CONFIGS = {
     "extra_towers": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 3}),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
     "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
+    "stackelberg": Config(CLASSROOM, BUSY | {"patrols.strategy": "stackelberg"}),
     # Networks watch a fixed beat for a day before they choose crossings.
     "lookouts": Config(CLASSROOM, BUSY | {"patrols.strategy": "fixed", "traffickers.watch_days": 1.0}),
     "delayed_sharing": Config(
@@ -537,6 +538,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.randomized_floor": Perturb(0.9, "randomized"),
     "patrols.randomized_kernel_km": Perturb(10.0, "randomized"),
     "patrols.randomized_half_life_hours": Perturb(1.0, "randomized"),
+    "patrols.stackelberg_sectors": Perturb(2, "stackelberg"),
+    "patrols.stackelberg_period_days": Perturb(30.0, "stackelberg"),
     "patrols.hotspot_half_life_hours": Perturb(1.0, "hotspot"),
     "patrols.hotspot_spread_km": Perturb(5.0, "hotspot"),
     "patrols.cost_per_hour": Perturb(500.0),

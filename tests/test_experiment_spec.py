@@ -145,6 +145,12 @@ def test_malformed_toml_names_the_line(tmp_path):
 
 def test_shipped_experiments_validate():
     root = Path(__file__).resolve().parents[1] / "experiments"
-    for name in ("policy_comparison.toml", "displacement.toml", "data_sharing.toml", "legal_delay.toml"):
+    for name in (
+        "policy_comparison.toml",
+        "displacement.toml",
+        "data_sharing.toml",
+        "legal_delay.toml",
+        "predictability.toml",
+    ):
         exp = load_experiment(root / name)
         assert exp.policies[0].name == "baseline" and len(exp.policies) >= 3

@@ -1,4 +1,4 @@
-"""Crossing modes (foot, vehicle, tunnel) and patrol strategies (random, fixed, hotspot, randomized)."""
+"""Crossing modes (foot, vehicle, tunnel) and patrol strategies (random, fixed, hotspot, randomized, stackelberg)."""
 
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def test_vehicle_groups_cross_at_the_port_and_are_found_by_inspection():
     assert sum(r.outcomes["checkpoint_false_alarms"] for r in results) > 0, "screening every vehicle detains innocents"
 
 
-@pytest.mark.parametrize("strategy", ["random", "fixed", "hotspot", "randomized"])
+@pytest.mark.parametrize("strategy", ["random", "fixed", "hotspot", "randomized", "stackelberg"])
 def test_every_strategy_runs_and_patrols_stay_in_their_area(strategy):
     model = BorderModel(CLASSROOM, seed=3, overrides=BUSY | {"patrols.strategy": strategy, "patrols.count": 6})
     for _ in range(round(4 * model.steps_per_day)):

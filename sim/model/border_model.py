@@ -121,6 +121,7 @@ class BorderModel(mesa.Model):
             time,
             books,
             intel,
+            self.planner,
             make_patrol=lambda index, agency, beat: Patrol(self, index, agency, beat),
         )
         force.deploy()
@@ -159,8 +160,7 @@ class BorderModel(mesa.Model):
         courts.on_release = courts.on_abscond = enforcement.on_case_change
         first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
-        n = s.traffickers.networks
-        self.networks.extend(Network(self, i) for i in range(n))
+        self.networks.extend(Network(self, i) for i in range(s.traffickers.networks))
         self.market = Market(s.crossers, s.traffickers, self.networks, books, streams)
         for network in self.networks:
             network.staff()

@@ -8,8 +8,9 @@ picks the responder and sets up the pursuit (:mod:`sim.model.response`): the dis
 and when a group was seen, not where it is going.
 
 It is given the world, the ``[patrols]`` and ``[agencies]`` tables, the traffickers' walking speed (for
-tracking), the time line, the books, the intelligence exchange (the randomized strategy's risk) and a factory of
-patrol agents; it draws only from each patrol's and each group's own streams.
+tracking), the time line, the books, the intelligence exchange (the randomized strategy's risk), the route planner
+(the stackelberg strategy's security game, :mod:`sim.model.sector_game`) and a factory of patrol agents; it draws
+only from each patrol's and each group's own streams.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert, DriveTimes, Pursuit, track
+from sim.model.sector_game import SectorGame
 from sim.model.streams import Mechanism, pick_by_weight
 from sim.world import Cell
 from sim.world.border import along_km, cell_lengths, line_tangents
@@ -28,6 +30,7 @@ from sim.world.border import along_km, cell_lengths, line_tangents
 if TYPE_CHECKING:
     from sim.model.intel import IntelExchange
     from sim.model.interfaces import Ledger, Timeline
+    from sim.model.routing import RoutePlanner
     from sim.scenario import Agencies, Patrols, Traffickers
     from sim.world import World
 
@@ -52,6 +55,8 @@ class PatrolForce:
         timeline: model time.
         ledger: the books (patrol hours on duty, responses).
         intel: the intelligence exchange (the points each agency sees, for the randomized strategy).
+        planner: the route planner (the networks' route costs, for the stackelberg strategy's security game,
+            :class:`~sim.model.sector_game.SectorGame`).
         make_patrol: ``make_patrol(index, agency, beat)``: a new patrol agent (:meth:`deploy`).
     """
 
@@ -64,6 +69,7 @@ class PatrolForce:
         timeline: Timeline,
         ledger: Ledger,
         intel: IntelExchange,
+        planner: RoutePlanner,
         make_patrol: Callable[[int, str, tuple[float, float]], Patrol],
     ):
         self.world, self.cfg, self.agencies, self.traffickers = world, patrols, agencies, traffickers
@@ -71,11 +77,18 @@ class PatrolForce:
         self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
         self.drive = DriveTimes(world, patrols)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
+        stackelberg = patrols.strategy == "stackelberg"
+        #: The sectors' security game (the stackelberg strategy; None under the others).
+        self.game = SectorGame(world, patrols, traffickers, planner, intel, timeline) if stackelberg else None
+        #: Units on the roster by agency (:meth:`deploy`).
+        self.roster: dict[str, int] = {}
+        self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
+        self._setup_sectors()
 
     # -- set-up -----------------------------------------------------------------------------------------
     def _setup_area(self) -> None:
@@ -103,6 +116,20 @@ class PatrolForce:
         self.line_tangent = line_tangents(cells)  # (d_row, d_col) along the line
         self.behind = np.array([self._behind(k) for k in range(len(cells))], dtype=np.int64).reshape(-1, 2)
 
+    def _setup_sectors(self) -> None:
+        """The stackelberg strategy's sectors: ``patrols.stackelberg_sectors`` stretches of equal length of the
+        line the force patrols (:meth:`extent`); each line cell belongs to the sector holding its centre (-1:
+        outside the stretch), each patrol-area cell to the sector of the line cell it faces."""
+        w, n = self.world, self.cfg.stackelberg_sectors
+        start, end = self.extent()
+        edges = np.linspace(start, end, n + 1)
+        sector = np.searchsorted(edges, self.line_km, side="right") - 1
+        sector = np.where(self.line_km >= end, n - 1, sector)
+        #: Sector of each line cell (``World.border_cells`` order), -1 outside the patrolled stretch.
+        self.line_sector = np.where((self.line_km >= start) & (self.line_km <= end), np.clip(sector, 0, n - 1), -1)
+        #: Sector of each patrol-area cell (:attr:`cells` order), -1 when the line cell it faces is outside.
+        self.cell_sector = self.line_sector[w.border_facing[self.cells[:, 0], self.cells[:, 1]]]
+
     def _behind(self, k: int) -> tuple[int, int]:
         """The cell just behind line cell ``k`` on the destination side: across the line from it (square to its
         direction), else any edge neighbour on that side, else the line cell itself."""
@@ -128,6 +155,7 @@ class PatrolForce:
         for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
             counts[i] += 1
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
+        self.roster = {agency: int(c) for agency, c in zip(agencies, counts, strict=True)}
         start, end = self.extent()
         edges = np.linspace(start, end, n + 1)
         self.pos = np.zeros((n, 2))
@@ -261,6 +289,34 @@ class PatrolForce:
         weights = weights / weights.sum()
         self._risk_cache[agency] = (day, weights)
         return weights
+
+    def stackelberg_coverage(self, agency: str) -> np.ndarray:
+        """The agency's equilibrium coverage of each sector (:class:`~sim.model.sector_game.SectorGame`), its
+        resources the agency's units on duty (its roster times ``on_duty_share``); recomputed from its
+        intelligence once every ``patrols.stackelberg_period_days``."""
+        period = float(np.floor(self.timeline.days / self.cfg.stackelberg_period_days))
+        cached = self._coverage_cache.get(agency)
+        if cached is not None and cached[0] == period:
+            return cached[1]
+        resources = self.roster.get(agency, 0) * self.cfg.on_duty_share
+        coverage, _ = self.game.coverage(
+            agency, resources, self.cells, self.cell_sector, self.line_sector, self.cfg.stackelberg_sectors
+        )
+        self._coverage_cache[agency] = (period, coverage)
+        return coverage
+
+    def stackelberg_weights(self, agency: str) -> np.ndarray:
+        """Weights over patrol cells for the stackelberg strategy: a sector's coverage spread evenly over its
+        cells, so that a waypoint falls in sector ``t`` with probability ``c_t / sum(c)`` and uniformly within
+        it; uniform when nothing is covered."""
+        coverage = self.stackelberg_coverage(agency)
+        inside = self.cell_sector >= 0
+        counts = np.bincount(self.cell_sector[inside], minlength=len(coverage))
+        weights = np.zeros(len(self.cells))
+        weights[inside] = coverage[self.cell_sector[inside]] / np.maximum(counts[self.cell_sector[inside]], 1)
+        if not weights.sum() > 0:
+            return np.full(len(self.cells), 1.0 / len(self.cells))
+        return weights / weights.sum()
 
     # -- answering alerts ----------------------------------------------------------------------------------
     def dispatch(self, alert: Alert, agencies: list[str]) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sim.scenario.bounds import (
     MAX_COST,
+    MAX_DAYS,
     MAX_EXTENT_KM,
     MAX_FACTOR,
     MAX_HOURS,
@@ -41,9 +42,11 @@ class Patrols:
         doc=(
             "random: uniform waypoints in the border zone; fixed: a fixed beat along the border; "
             "hotspot: where the agency's intel shows crossings; randomized: waypoints drawn from a "
-            "mixed strategy weighted by estimated crossing risk with a floor (Stackelberg)."
+            "mixed strategy weighted by estimated crossing risk with a floor (Stackelberg); stackelberg: waypoints "
+            "drawn from the coverage of the border's sectors that is the strong Stackelberg equilibrium of a "
+            "security game, recomputed from the agency's intelligence every stackelberg_period_days."
         ),
-        choices=("random", "fixed", "hotspot", "randomized"),
+        choices=("random", "fixed", "hotspot", "randomized", "stackelberg"),
         source=INPUT,
     )
     speed_kmh: float = spec(
@@ -117,6 +120,31 @@ class Patrols:
         gt=0,
         source="assumption",
         le=MAX_HOURS,
+    )
+    stackelberg_sectors: int = spec(
+        24,
+        doc=(
+            "Stackelberg strategy: sectors (targets of the security game) into which the patrolled stretch of the "
+            "border line is divided, of equal length along it; the patrol area behind each line cell belongs to "
+            "that cell's sector. With no more sectors than units on duty every sector is covered."
+        ),
+        ge=1,
+        le=1000,
+        source=(
+            "assumption: 24 sectors of about 3.3 km on desert_sector's 80 km, about twice a patrol's detection "
+            "range (1.5 km) wide, and more sectors than the 15 units on duty; security games, Kiekintveld et al. 2009"
+        ),
+    )
+    stackelberg_period_days: float = spec(
+        1.0,
+        doc=(
+            "Stackelberg strategy: days between recomputations of the equilibrium coverage from the agency's "
+            "intelligence (interdictions it can see)."
+        ),
+        unit="days",
+        gt=0,
+        le=MAX_DAYS,
+        source="assumption: daily, as the randomized strategy's weights",
     )
     hotspot_half_life_hours: float = spec(
         72.0,

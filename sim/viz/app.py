@@ -226,7 +226,7 @@ model_params: dict[str, Any] = {
         "step": 1,
     },
     "patrols": _select("Patrols on the roster", [AS_SCENARIO, "0", "2", "4", "8", "12", "20", "30"]),
-    "strategy": _select("Patrol strategy", [AS_SCENARIO, "random", "fixed", "hotspot", "randomized"]),
+    "strategy": _select("Patrol strategy", [AS_SCENARIO, "random", "fixed", "hotspot", "randomized", "stackelberg"]),
     "sharing": _select("Agency intel sharing", [AS_SCENARIO, "none", "delayed", "full"]),
     "courts": _select("Courts", [AS_SCENARIO, "1", "2", "4", "8"]),
     "protection": _select("Victim protection", [AS_SCENARIO, "none", "basic", "strong"]),

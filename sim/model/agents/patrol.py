@@ -9,7 +9,10 @@ on arrival. Strategies:
 - ``hotspot``: towards recent detections and interdictions in its agency's (possibly shared) intel;
 - ``randomized``: waypoints drawn from a mixed strategy proportional to estimated crossing risk
   with a uniform floor, so an observing adversary cannot predict the next position (Stackelberg
-  security games: Pita et al. 2008, ARMOR at LAX; Fang et al. 2013).
+  security games: Pita et al. 2008, ARMOR at LAX; Fang et al. 2013);
+- ``stackelberg``: the sector drawn from the agency's strong Stackelberg equilibrium coverage of the border's
+  sectors (:mod:`sim.model.sector_game`), then a point in it; the same three draws from the patrol's stream
+  as ``random`` and ``randomized``.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class Patrol(mesa.Agent):
         if strategy == "randomized":
             force = model.patrol_force
             return force.sample_cell(force.randomized_weights(self.agency), self.stream)
+        if strategy == "stackelberg":
+            force = model.patrol_force
+            return force.sample_cell(force.stackelberg_weights(self.agency), self.stream)
         return model.patrol_force.sample_cell(None, self.stream)
 
     def _hotspot(self) -> np.ndarray | None:
