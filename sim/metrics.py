@@ -246,6 +246,7 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
+    "networks.accused_at_work",
     "networks.days_to_dismantle",
     "records.created",
     "records.shared",
@@ -814,6 +815,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Trafficker members free and active at the end.",
         count("networks.active_members"),
         label="active network members",
+    ),
+    Outcome(
+        "accused_at_work",
+        "people",
+        N,
+        "Members awaiting a verdict at liberty at the end (released at arrest or later, not absconded), who work "
+        "for their network while their cases wait; counted in network_active_members too.",
+        count("networks.accused_at_work"),
+        short="accused at work",
     ),
     Outcome(
         "mean_fee",

@@ -241,6 +241,10 @@ def test_the_books_of_a_border_models_courts(seed):
     assert counters["victims_testifying"] == sum(c.witnesses for c in heard)
     assert counters["victims_testifying"] <= courts.victims_testified <= courts.witness_victims
     assert courts.witness_victims <= counters["victims_agreeing_to_testify"]
+    # The accused at work: members at liberty awaiting a verdict, a part of the networks' active members.
+    out = model.outcomes()
+    at_liberty = {c.accused for c in courts.open_cases.values() if not c.detained}
+    assert 0 < out["accused_at_work"] <= min(len(at_liberty), out["network_active_members"])
     assert sum(counters[f"pleas_to_{c}"] for c in ("trafficking", "smuggling")) == courts.pleas
     now = courts.now_day
     cases = [*courts.closed_cases, *courts.open_cases.values()]

@@ -87,8 +87,9 @@ CHAIN_SETTINGS = {
 #: victims testify; the plea decision weighs the weakened case (pleas, reductions, dismissals); convictions for
 #: trafficking and for smuggling follow; the time to disposition and to verdict is the delay itself (the first
 #: over the cases disposed of in the counted time whenever filed, the second over those filed in it, undefined
-#: when none of them has been decided yet); and the accused who are not
-#: convicted, or not yet, keep working for their networks (members at large and active: the networks' capacity).
+#: when none of them has been decided yet); the accused awaiting a verdict at liberty work for their networks
+#: meanwhile; and the members at large and active are the networks' capacity (the accused at work among them,
+#: and the members hired to replace the convicted).
 DELAY_CHAIN = (
     "witnesses_lost",
     "witness_loss_share",
@@ -98,6 +99,7 @@ DELAY_CHAIN = (
     "convictions_for_smuggling",
     "days_to_disposition",
     "days_to_verdict",
+    "accused_at_work",
     "network_active_members",
 )
 #: The scenario keys that make the legal delay: a policy that sets one of them to another value than the
@@ -587,6 +589,7 @@ SHORTER_DELAY_SIGN = {
     "convictions_for_trafficking": 1,
     "convictions_for_smuggling": 1,
     "days_to_verdict": -1,
+    "accused_at_work": -1,
     "network_active_members": -1,
 }
 
