@@ -823,7 +823,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Members awaiting a verdict at liberty at the end (released at arrest or later, not absconded), who work "
         "for their network while their cases wait; counted in network_active_members too.",
         count("networks.accused_at_work"),
-        short="accused at work",
+        short="accused free",
     ),
     Outcome(
         "mean_fee",
