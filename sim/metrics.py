@@ -195,7 +195,11 @@ TALLIES: dict[str, str] = {
     "migrants_flagged_as_victims": "migrants screened as victims",
     "victims_in_debt_bondage": "migrants who fell into debt bondage at the destination",
     "victims_came_forward": "victims at the destination who came forward",
-    "victims_testifying": "victims who agreed to testify",
+    "victims_agreeing_to_testify": "rescued victims who agreed to testify, counted when identified",
+    "victims_testifying": (
+        "victims who testified: the agreeing victims of a case decided by a plea or a trial verdict before they "
+        "were lost to it, counted at the disposition"
+    ),
     "victims_identified_at_return": "victims identified by the partner agency when returned",
     "victims_recognised_from_records": "victims recognised from a victim record",
     "victims_recognised_from_shared_records": "victims recognised from a victim record another agency shared",
@@ -213,6 +217,8 @@ TALLIES: dict[str, str] = {
         f"case_days_disposed_{d}": f"days from filing to disposition, summed over the cases disposed of {how}"
         for d, how in DISPOSITIONS.items()
     },
+    "cases_disposed": "cases disposed of (plea, trial or dismissal)",
+    "case_days_disposed": "days from filing to disposition, summed over the cases disposed of",
     "trafficking_cases_disposed": "cases filed on a trafficking charge disposed of (plea, trial or dismissal)",
     "case_days_trafficking_disposed": "days from filing to disposition, summed over the trafficking cases disposed of",
     "witnesses_heard": "cases disposed of with their testifying victim still available",
@@ -240,6 +246,7 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
+    "networks.accused_at_work",
     "networks.days_to_dismantle",
     "records.created",
     "records.shared",
@@ -400,7 +407,23 @@ OUTCOMES: tuple[Outcome, ...] = (
         daily=False,
     ),
     Outcome(
-        "victims_testifying", "people", H, "Rescued victims who cooperated as witnesses.", count("victims_testifying")
+        "victims_agreeing_to_testify",
+        "people",
+        H,
+        "Rescued victims who agreed to testify, counted when identified (at an interdiction, on coming forward, "
+        "or identified late), whether or not a case uses their testimony.",
+        count("victims_agreeing_to_testify"),
+        short="would testify",
+    ),
+    Outcome(
+        "victims_testifying",
+        "people",
+        H,
+        "Victims who testified: the agreeing victims of a case (against the guide of their group, or the member "
+        "they named) that was decided by a plea or a trial verdict while they were still there, counted at the "
+        "disposition. Victims lost while the case waited (legal.witness_loss_per_year), of dismissed or "
+        "absconded cases, of cases still open, and those no case was filed on, are left out.",
+        count("victims_testifying"),
     ),
     Outcome(
         "crossings_attempted", "groups", N, "Groups that set out to cross the border.", count("crossings_attempted")
@@ -592,6 +615,14 @@ OUTCOMES: tuple[Outcome, ...] = (
         count("convicted_of_trafficking"),
     ),
     Outcome(
+        "convictions_for_smuggling",
+        "people",
+        H,
+        "Convictions on a smuggling charge, as filed or pleaded down from trafficking (traffickers_convicted "
+        "less convictions_for_trafficking).",
+        count("convicted_of_smuggling"),
+    ),
+    Outcome(
         "convictions_by_plea",
         "people",
         N,
@@ -659,6 +690,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         ratio("case_days_disposed_trial", "cases_disposed_trial"),
     ),
     Outcome(
+        "days_to_disposition",
+        "days",
+        L,
+        "Mean days from filing to disposition (plea, trial or dismissal) of the cases disposed of so far, whenever "
+        "filed (cases still open left out, so biased low in a short run; 0 before the first). Unlike "
+        "days_to_verdict it is defined when no case filed in the counted time has been decided yet.",
+        ratio("case_days_disposed", "cases_disposed"),
+    ),
+    Outcome(
         "days_to_disposition_trafficking",
         "days",
         L,
@@ -680,6 +720,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Cases disposed of after their testifying victim was lost while the case waited (returned home, "
         "removed, withdrew): legal.witness_loss_per_year.",
         count("witnesses_lost"),
+    ),
+    Outcome(
+        "witness_loss_share",
+        "share",
+        L,
+        "Cases disposed of with a witness that had lost it while waiting, over cases disposed of with a witness: "
+        "witnesses_lost / (witnesses_heard + witnesses_lost); unlike the counts, it does not shrink when fewer "
+        "cases are decided in the counted time. 0 before the first.",
+        share("witnesses_lost", "witnesses_heard"),
     ),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
     Outcome(
@@ -766,6 +815,15 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Trafficker members free and active at the end.",
         count("networks.active_members"),
         label="active network members",
+    ),
+    Outcome(
+        "accused_at_work",
+        "people",
+        N,
+        "Members awaiting a verdict at liberty at the end (released at arrest or later, not absconded), who work "
+        "for their network while their cases wait; counted in network_active_members too.",
+        count("networks.accused_at_work"),
+        short="accused free",
     ),
     Outcome(
         "mean_fee",

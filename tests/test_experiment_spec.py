@@ -153,4 +153,9 @@ def test_shipped_experiments_validate():
         "predictability.toml",
     ):
         exp = load_experiment(root / name)
-        assert exp.policies[0].name == "baseline" and len(exp.policies) >= 3
+        assert exp.policies[0].name == "baseline" and len(exp.policies) >= 2
+    # The two legal-delay experiments compare the same procedures on two scenarios.
+    desert, nations = (load_experiment(root / n) for n in ("legal_delay.toml", "legal_delay_two_nations.toml"))
+    assert desert.scenario_path.name == "desert_sector.toml" and nations.scenario_path.name == "two_nations.toml"
+    assert [p.overrides for p in desert.policies] == [p.overrides for p in nations.policies]
+    assert (desert.days, desert.warmup_days, desert.replications) == (nations.days, nations.warmup_days, 8)

@@ -68,6 +68,8 @@ def pooled(legal: Legal, **case) -> Counter:
         total["reduced"] += court.reduced
         total["witnesses"] += court.witnesses
         total["witnesses_lost"] += court.witnesses_lost
+        total["witness_victims"] += court.witness_victims
+        total["victims_testified"] += court.victims_testified
         total["filed"] += court.filed
     return total
 
@@ -158,6 +160,25 @@ def test_a_longer_procedure_loses_witnesses_dismisses_more_and_convicts_less():
     assert long["witnesses_lost"] > 3 * short["witnesses_lost"]
     assert long["dismissed"] > short["dismissed"] + 0.1 * short["filed"]
     assert long["convicted"] < short["convicted"] - 0.1 * short["filed"]
+    # Every case closes in both arms (no censoring): the victims who testify fall with the witnesses lost alone.
+    assert long["victims_testified"] < short["victims_testified"] - 0.1 * short["filed"]
+
+
+def test_victims_testify_when_their_case_is_decided_before_they_are_lost():
+    """Three victims testify on every case, lost together at the hazard: a case decided by a plea or a trial with
+    them still there counts its three; one that lost them, or was dismissed, counts none."""
+    court = court_run(CALM, seed=4, evidence=0.5, witness=3, witness_loss_per_year=2.0)
+    assert not court.open_cases and court.witness_victims == 3 * court.filed == 3 * court.witnesses
+    heard = [c for c in court.closed_cases if c.disposition in (Disposition.PLEA, Disposition.TRIAL)]
+    kept = [c for c in heard if not c.witness_lost]
+    assert 0 < len(kept) < len(heard), "some were lost while their case waited, some were not"
+    assert court.victims_testified == 3 * len(kept) == sum(c.witnesses for c in kept)
+    dismissed = [c for c in court.closed_cases if c.disposition is Disposition.DISMISSED and not c.witness_lost]
+    assert court.victims_testified + 3 * court.witnesses_lost + 3 * len(dismissed) == court.witness_victims
+    never = court_run(CALM, seed=4, evidence=0.5, witness=3, witness_loss_per_year=0.0)
+    assert never.witnesses_lost == 0 and never.victims_testified > court.victims_testified
+    with pytest.raises(ValueError, match="count of victims"):
+        court.file_case(accused=None, evidence=0.5, witness=-1)
 
 
 def test_the_penalty_discount_follows_the_time_to_punishment():
@@ -211,8 +232,46 @@ def test_the_books_of_a_border_models_courts(seed):
     assert courts.witnesses_lost <= courts.witnesses
     assert counters["witnesses_lost"] == courts.witnesses_lost
     assert counters["witnesses_heard"] + counters["witnesses_lost"] <= courts.witnesses
+    # Victims testify when their case is decided by a plea or a trial with them still there, at most once each.
+    heard = [
+        c
+        for c in courts.closed_cases
+        if c.disposition in (Disposition.PLEA, Disposition.TRIAL) and c.witness and not c.witness_lost
+    ]
+    assert counters["victims_testifying"] == sum(c.witnesses for c in heard)
+    assert counters["victims_testifying"] <= courts.victims_testified <= courts.witness_victims
+    assert courts.witness_victims <= counters["victims_agreeing_to_testify"]
+    # The accused at work: members at liberty awaiting a verdict, a part of the networks' active members.
+    out = model.outcomes()
+    at_liberty = {c.accused for c in courts.open_cases.values() if not c.detained}
+    assert 0 < out["accused_at_work"] <= min(len(at_liberty), out["network_active_members"])
     assert sum(counters[f"pleas_to_{c}"] for c in ("trafficking", "smuggling")) == courts.pleas
     now = courts.now_day
     cases = [*courts.closed_cases, *courts.open_cases.values()]
     assert courts.detention_days == pytest.approx(sum(c.days_detained(now) for c in cases), rel=1e-9)
     assert all(c.outcome is not CaseOutcome.PENDING for c in courts.closed_cases)
+
+
+def test_witnesses_lost_while_cases_wait_lower_the_victims_who_testify_in_the_model():
+    """The busy classroom over 120 days, paired seeds: the same 20-day procedure without and with a high witness
+    hazard. Victims agree to testify as often, but fewer of them are still there when their case is decided."""
+    busy = {
+        "crossers.per_day": 20.0,
+        "traffickers.networks": 3,
+        "legal.procedural_delay_days": 20.0,
+        "legal.trial_days_mean": 3.0,
+    }
+    totals = {}
+    for hazard in (0.0, 10.0):
+        total: Counter = Counter()
+        for seed in (1, 2):
+            model = BorderModel(CLASSROOM, seed=seed, overrides={**busy, "legal.witness_loss_per_year": hazard})
+            for _ in range(math.ceil(120 * model.steps_per_day)):
+                model.step()
+            total.update({k: model.accounts.counters[k] for k in ("victims_agreeing_to_testify", "victims_testifying")})
+            total["witnesses_lost"] += model.courts.witnesses_lost
+        totals[hazard] = total
+    kept, lost = totals[0.0], totals[10.0]
+    assert kept["witnesses_lost"] == 0 < lost["witnesses_lost"]
+    assert kept["victims_testifying"] > 0
+    assert lost["victims_testifying"] < 0.7 * kept["victims_testifying"], (kept, lost)

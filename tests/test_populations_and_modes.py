@@ -120,7 +120,7 @@ def test_protection_makes_victims_come_forward_and_leads_to_arrests():
     for level in ("none", "strong"):
         runs = [run(CLASSROOM, base | {"victims.protection": level}, seed=s, days=60).outcomes for s in (1, 2, 3)]
         came[level] = sum(o["victims_came_forward"] for o in runs)
-        testified[level] = sum(o["victims_testifying"] for o in runs)
+        testified[level] = sum(o["victims_agreeing_to_testify"] for o in runs)
     print(f"\ncame forward: none {came['none']}, strong {came['strong']}; testified {testified}")
     assert came["strong"] > 3 * max(came["none"], 1)
     assert testified["strong"] > testified["none"]

@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.metrics import OUTCOMES, TALLIES
 from sim.model.agents.person import Person, PersonState
-from sim.model.agents.trafficker import ACTIVE_STATUSES
+from sim.model.agents.trafficker import ACTIVE_STATUSES, TraffickerStatus
 from sim.model.legal import kaplan_meier_mean
 
 if TYPE_CHECKING:
@@ -261,6 +261,9 @@ class Accounts:
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)
                 ),
                 "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
+                "networks.accused_at_work": sum(
+                    p.status is TraffickerStatus.RELEASED for n in networks for p in n.members
+                ),
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )

@@ -24,7 +24,7 @@ import numpy as np
 from sim.model.agents.patrol import Patrol
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES, ROLE_RANK, Group, Role, Trafficker, TraffickerStatus
-from sim.model.legal import CaseOutcome
+from sim.model.legal import CaseOutcome, Disposition
 from sim.model.streams import Mechanism
 
 if TYPE_CHECKING:
@@ -129,14 +129,14 @@ class Enforcement:
             vehicle=group.mode == "vehicle",
             rng=group.streams[Mechanism.RECORDS],
         )
-        witness = identified = False
+        witnesses, identified = 0, False
         for person in caught:
             self.screen(person, agency, entry.shareable)
             if person.state is PersonState.RESCUED:
                 identified = True
                 network.victims_identified += 1
-                witness |= person.testifies
-                counters["victims_testifying"] += person.testifies
+                witnesses += person.testifies
+                counters["victims_agreeing_to_testify"] += person.testifies
                 if self.victims.protection != "none":
                     intake_hours = 24 * self.victims.support_intake_days
                     self.timeline.schedule(person.enter_support, intake_hours)
@@ -145,7 +145,7 @@ class Enforcement:
         crossings.finish(group, "interdicted", guide_held=guide_caught)
         if guide_caught:
             charge = "trafficking" if identified else "smuggling"
-            self.arrest(group.guide, agency, self.legal.evidence_in_the_act, witness, charge)
+            self.arrest(group.guide, agency, self.legal.evidence_in_the_act, witnesses, charge)
             self.investigate(group.guide, agency)
         return True
 
@@ -211,7 +211,7 @@ class Enforcement:
         )
         if not person.testifies:
             return
-        counters["victims_testifying"] += 1
+        counters["victims_agreeing_to_testify"] += 1
         # Victims met the guides, drivers and recruiters, never the organisers.
         free = [m for m in network.members if m.status is TraffickerStatus.IDLE and m.role is not Role.ORGANISER]
         if free:
@@ -219,8 +219,9 @@ class Enforcement:
             member = free[int(person.streams[Mechanism.INVESTIGATIONS].integers(len(free)))]
             self.arrest(member, agency, self.legal.evidence_by_investigation, True, "trafficking")
 
-    def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: bool, charge: str) -> None:
-        """Arrest a member and file the case on a charge; the network starts looking for a replacement.
+    def arrest(self, trafficker: Trafficker, agency: str, evidence: float, witness: int, charge: str) -> None:
+        """Arrest a member and file the case on a charge, with ``witness`` victims testifying against them (0:
+        none; ``True`` counts as one); the network starts looking for a replacement.
 
         The arrested member is searched among the identity records the agency can see: an earlier arrest
         record of theirs makes them a recognised repeat offender (``legal.prior_record_evidence_bonus`` on the
@@ -345,7 +346,9 @@ class Enforcement:
         The mean sentence is the case's: the charge's (``legal.sentence_years`` for trafficking,
         ``legal.smuggling_sentence_years`` for smuggling; a trafficking case pleaded down to smuggling carries
         smuggling's), less the plea discount for a plea. Counted: the disposition and its days from filing, by
-        kind and for trafficking cases (as filed), the witness heard or lost, and pleas by the charge convicted.
+        kind and for trafficking cases (as filed), the witness heard or lost, the victims who testified (those
+        of a case decided by a plea or a trial verdict with its witnesses still there: ``victims_testifying``),
+        and pleas by the charge convicted.
         """
         trafficker = case.accused
         filed_charge = self.charges.pop(case.case_id, "trafficking")
@@ -355,11 +358,15 @@ class Enforcement:
         kind = case.disposition.value
         counters[f"cases_disposed_{kind}"] += 1
         counters[f"case_days_disposed_{kind}"] += days
+        counters["cases_disposed"] += 1
+        counters["case_days_disposed"] += days
         if filed_charge == "trafficking":
             counters["trafficking_cases_disposed"] += 1
             counters["case_days_trafficking_disposed"] += days
         if case.witness:
             counters["witnesses_lost" if case.witness_lost else "witnesses_heard"] += 1
+            if not case.witness_lost and case.disposition is not Disposition.DISMISSED:
+                counters["victims_testifying"] += case.witnesses
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
         if case.outcome is CaseOutcome.CONVICTED:
             counters[f"convicted_of_{charge}"] += 1

@@ -19,10 +19,13 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   ``shared_evidence_bonus x (1 - 0.5^n)`` for ``n`` such records. The conviction probability at trial is
   ``clip(base_conviction_probability * evidence + witness_bonus * witness, 0, 1)``; a conviction carries
   ``sentence_years`` (:attr:`Case.sentence_years`).
-* **Witnesses lost to time.** A testifying victim is lost to the case (returns home, is removed, withdraws)
-  at the hazard ``witness_loss_per_year`` (times ``witness_loss_protection_factor`` under protection; the
-  model gives the hazard of each case) from filing on: the loss time is drawn at filing, and the witness
-  counts at the plea decision and at the verdict only if not lost by then.
+* **Witnesses lost to time.** A case's testifying victims (one or more: the victims of an interdicted group
+  who agreed to testify against its guide) are lost to the case (returned home, removed, withdrawn) at the
+  hazard ``witness_loss_per_year`` (times ``witness_loss_protection_factor`` under protection; the model
+  gives the hazard of each case) from filing on, together: the loss time is drawn at filing, and the
+  witnesses count at the plea decision and at the verdict only if not lost by then. The victims of a case
+  decided by a plea or a trial verdict with its witnesses still there are the victims who testified
+  (:attr:`CourtSystem.victims_testified`); a longer wait loses more of them.
 * **Pleas in the shadow of trial.** Every case goes through its procedure; at its end (the plea decision)
   the prosecution and the defence weigh the trial they would face (Landes 1971; Bibas 2004). With ``p`` the
   conviction probability at trial now (evidence decayed, witness lost or not): below
@@ -135,7 +138,8 @@ class Case:
         network_id: Trafficking network of the accused (``None`` if unknown).
         arrest_day: When the case was filed (the arrest).
         evidence: Evidence strength at arrest, 0..1.
-        witness: A victim testifies.
+        witness: A victim testifies (``witnesses`` > 0).
+        witnesses: How many victims testify (lost to the case together).
         shared_evidence: Records about the accused held by other agencies that the case links (0: none); they
             add ``shared_evidence_bonus x (1 - 0.5^n)`` to the evidence. ``True`` counts as one.
         cross_jurisdiction: The case needs another jurisdiction's cooperation (longer procedure).
@@ -175,6 +179,7 @@ class Case:
     cross_jurisdiction: bool
     detained: bool
     pretrial_days: float
+    witnesses: int = 0
     by_plea: bool = False
     lesser_years: float | None = None
     reduced: bool = False
@@ -300,6 +305,8 @@ class CourtSystem:
         self.dismissed = 0  # cases dismissed at the plea decision (counted in acquitted too)
         self.witnesses = 0  # cases filed with a testifying victim
         self.witnesses_lost = 0  # of those, disposed of after the witness was lost
+        self.witness_victims = 0  # testifying victims of the cases filed
+        self.victims_testified = 0  # of those, heard: their case decided by plea or trial before they were lost
         self.absconded = 0
         self.released = 0
         self._sum_days_to_verdict = 0.0
@@ -375,7 +382,7 @@ class CourtSystem:
         accused: Any,
         network_id: int | None = None,
         evidence: float = 1.0,
-        witness: bool = False,
+        witness: bool | int = False,
         shared_evidence: int = 0,
         cross_jurisdiction: bool = False,
         cross_jurisdiction_days: float = 0.0,
@@ -390,7 +397,8 @@ class CourtSystem:
             accused: The accused, as the model identifies them (returned in callbacks via ``case.accused``).
             network_id: The accused's network, for the model's own accounting.
             evidence: Evidence strength at arrest, 0..1.
-            witness: A victim testifies for the prosecution.
+            witness: How many victims testify for the prosecution (``True`` counts as one; they are lost to the
+                case together).
             shared_evidence: Linked records about the accused held by other agencies (``True`` counts as one).
             cross_jurisdiction: The case needs evidence held in another jurisdiction.
             cross_jurisdiction_days: Its extra procedure (the cooperation lever's delay); only with
@@ -421,7 +429,10 @@ class CourtSystem:
             pretrial_days += cross_jurisdiction_days
         rng = rng if rng is not None else self.rng
         loss_draw, plea_draw = rng.random(2)
-        witness = bool(witness)
+        witnesses = int(witness)
+        if witnesses < 0:
+            raise ValueError(f"witness must be a count of victims, 0 or more, got {witness!r}")
+        witness = witnesses > 0
         lost_after = math.inf
         if witness and witness_loss_per_year > 0:
             lost_after = -math.log1p(-loss_draw) * DAYS_PER_YEAR / witness_loss_per_year
@@ -436,6 +447,7 @@ class CourtSystem:
             arrest_day=now,
             evidence=float(evidence),
             witness=witness,
+            witnesses=witnesses,
             shared_evidence=int(shared_evidence),
             cross_jurisdiction=cross_jurisdiction,
             detained=detained,
@@ -450,6 +462,7 @@ class CourtSystem:
         self._next_id += 1
         self.filed += 1
         self.witnesses += witness
+        self.witness_victims += witnesses
         self.open_cases[case.case_id] = case
         self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
         if displaced is not None:
@@ -533,15 +546,18 @@ class CourtSystem:
             return
         self._join_queue(case)
 
-    def _note_witness(self, case: Case, now: float) -> None:
-        """The case no longer needs its witness: count them lost if they were lost by now."""
+    def _note_witness(self, case: Case, now: float, heard: bool = True) -> None:
+        """The case no longer needs its witnesses: count them lost if they were lost by now, else, when the case
+        is decided by a plea or a trial (``heard``), count its victims as having testified."""
         if case.witness and not case.witness_at(now):
             case.witness_lost = True
             self.witnesses_lost += 1
+        elif heard:
+            self.victims_testified += case.witnesses
 
     def _dismiss(self, case: Case, now: float) -> None:
         """Dismissed for want of evidence at the plea decision: an acquittal without trial."""
-        self._note_witness(case, now)
+        self._note_witness(case, now, heard=False)
         case.evidence_at_verdict = self.evidence_now(case)
         case.conviction_probability = 0.0
         case.outcome = CaseOutcome.ACQUITTED
@@ -864,6 +880,8 @@ class CourtSystem:
             "dismissed": self.dismissed,
             "witnesses": self.witnesses,
             "witnesses_lost": self.witnesses_lost,
+            "witness_victims": self.witness_victims,
+            "victims_testified": self.victims_testified,
             "acquitted": self.acquitted,
             "absconded": self.absconded,
             "mean_days_to_verdict": self.mean_days_to_verdict,

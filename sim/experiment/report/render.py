@@ -28,6 +28,9 @@ from sim.experiment.report.text import (
     chain_text,
     cost_effectiveness_rows,
     court_warning,
+    delay_cells,
+    delay_head,
+    delay_text,
     direction_words,
     few_replications_warning,
     format_ratio,
@@ -120,6 +123,7 @@ def report_context(experiment: Experiment, tables: ReportTables, figures: list[R
         "results": [] if summary.empty else _results(experiment, summary),
         "pairing": _pairing(experiment, tables.pairing),
         "voi": _voi(experiment, tables),
+        "delay": _delay(experiment, tables),
         "decision": _decision(experiment, tables, figures),
         "figures": [
             {"slug": f.slug, "sweep": f.sweep, "first_point": first, "points": points}
@@ -216,3 +220,16 @@ def _voi(experiment: Experiment, tables: ReportTables) -> dict[str, Any] | None:
             entry["chain"] = {"text": text, "head": chain_head(policy), "cells": chain_cells(stages)}
         shown.append(entry)
     return {"overview": voi_overview(experiment, tables.value_of_information), "entries": shown, "chain": bool(chains)}
+
+
+def _delay(experiment: Experiment, tables: ReportTables) -> list[dict[str, Any]]:
+    """The delay-chain section: per (point, policy) that changes the legal delay, its sentences and table."""
+    return [
+        {
+            "title": where(experiment, point, policy),
+            "text": delay_text(experiment, rows, tables.delay_settings),
+            "head": delay_head(policy),
+            "cells": delay_cells(rows),
+        }
+        for (point, policy), rows in entries(tables.delay_chain)
+    ]

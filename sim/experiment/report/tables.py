@@ -17,6 +17,10 @@ of them.
 - **sharing chain**: the value-of-information rows of the chain's stages (records to dismantled networks), with
   whether each stage holds; the scenario settings that govern each step of the chain, and the figures measured
   at a step.
+- **delay chain**: for each policy that changes the legal delay (:data:`DELAY_SETTINGS`), the settings of the
+  delay under the baseline and the policy, and the statistics table's paired comparison of each step of the
+  chain delay works through (:data:`DELAY_CHAIN`: witnesses lost, victims testifying, pleas, convictions, time to
+  verdict, members at work).
 """
 
 from __future__ import annotations
@@ -80,6 +84,33 @@ CHAIN_SETTINGS = {
         "traffickers.organisers",
     ),
 }
+#: The chain through which legal delay works, in order: while a case waits its witnesses are lost, so fewer
+#: victims testify; the plea decision weighs the weakened case (pleas, reductions, dismissals); convictions for
+#: trafficking and for smuggling follow; the time to disposition and to verdict is the delay itself (the first
+#: over the cases disposed of in the counted time whenever filed, the second over those filed in it, undefined
+#: when none of them has been decided yet); the accused awaiting a verdict at liberty work for their networks
+#: meanwhile; and the members at large and active are the networks' capacity (the accused at work among them,
+#: and the members hired to replace the convicted).
+DELAY_CHAIN = (
+    "witnesses_lost",
+    "witness_loss_share",
+    "victims_testifying",
+    "plea_share_of_convictions",
+    "convictions_for_trafficking",
+    "convictions_for_smuggling",
+    "days_to_disposition",
+    "days_to_verdict",
+    "accused_at_work",
+    "network_active_members",
+)
+#: The scenario keys that make the legal delay: a policy that sets one of them to another value than the
+#: baseline's changes the delay, and the report follows it down :data:`DELAY_CHAIN`.
+DELAY_SETTINGS = (
+    "legal.procedural_delay_days",
+    "legal.courts",
+    "legal.trial_days_mean",
+    "legal.plea_procedure_days",
+)
 #: Units of outcomes that count events in a run: below one a run under both policies, a change cannot be told.
 COUNT_UNITS = ("people", "groups", "cases", "events", "records", "networks")
 #: Mean court utilisation at and above which the courts are overloaded.
@@ -99,6 +130,8 @@ TABLE_FILES = {
     "sharing_chain": "sharing_chain.csv",
     "chain_settings": "sharing_chain_settings.csv",
     "chain_measured": "sharing_chain_measured.csv",
+    "delay_settings": "delay_chain_settings.csv",
+    "delay_chain": "delay_chain.csv",
 }
 
 PAIRING_COLUMNS = ["sweep_point", "policy", "outcome", "pairing_sd_ratio", "replication_share"]
@@ -136,6 +169,23 @@ VOI_COLUMNS = [
 CHAIN_COLUMNS = [*VOI_ENTRY_COLUMNS, "stage", *VOI_COLUMNS[len(VOI_ENTRY_COLUMNS) :], "holds"]
 CHAIN_SETTINGS_COLUMNS = ["sweep_point", "policy", "stage", "key", "value"]
 CHAIN_MEASURED_COLUMNS = ["sweep_point", "policy", "stage", "measure", "unit", "base_mean", "policy_mean"]
+DELAY_SETTINGS_COLUMNS = ["sweep_point", "policy", "key", "base_value", "policy_value"]
+DELAY_CHAIN_COLUMNS = [
+    "sweep_point",
+    "policy",
+    "step",
+    "outcome",
+    "unit",
+    "base_mean",
+    "policy_mean",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "p_holm",
+    "verdict",
+    "field_direction",
+]
 
 
 @dataclass
@@ -157,6 +207,8 @@ class ReportTables:
     sharing_chain: pd.DataFrame
     chain_settings: pd.DataFrame
     chain_measured: pd.DataFrame
+    delay_settings: pd.DataFrame
+    delay_chain: pd.DataFrame
 
 
 def report_tables(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFrame) -> ReportTables:
@@ -164,6 +216,7 @@ def report_tables(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFr
     voi = value_of_information(experiment, runs, summary)
     chain = sharing_chain(voi)
     effects = effects_table(runs, summary)
+    delay = delay_settings(experiment, summary)
     by_point = {
         "ranking": ranking_table(experiment, summary, effects),
         "cost_effectiveness": cost_effectiveness(experiment, runs),
@@ -176,6 +229,8 @@ def report_tables(experiment: Experiment, runs: pd.DataFrame, summary: pd.DataFr
         "sharing_chain": chain,
         "chain_settings": chain_settings(experiment, chain),
         "chain_measured": chain_measured(runs, chain),
+        "delay_settings": delay,
+        "delay_chain": delay_chain(summary, delay),
     }
     return ReportTables(
         summary=summary,
@@ -471,3 +526,95 @@ def chain_measured(runs: pd.DataFrame, chain: pd.DataFrame) -> pd.DataFrame:
                 rows.append({"sweep_point": point, "policy": policy, "stage": stage, "measure": name})
                 rows[-1].update(unit=OUTCOME_BY_NAME[name].unit, base_mean=means[0], policy_mean=means[1])
     return _frame(rows, CHAIN_MEASURED_COLUMNS)
+
+
+# ---------------------------------------------------------------------------- the chain legal delay works through
+
+
+def delay_settings(experiment: Experiment, summary: pd.DataFrame) -> pd.DataFrame:
+    """Per sweep point and policy that changes the legal delay (sets a key of :data:`DELAY_SETTINGS` to another
+    value than the baseline at that point): every key of :data:`DELAY_SETTINGS` the scenario has, with its value
+    under the baseline and under the policy. Empty when no policy changes the delay."""
+    if summary.empty:
+        return _frame([], DELAY_SETTINGS_COLUMNS)
+    rows = []
+    for point in map(int, sorted(summary["sweep_point"].unique())):
+        base = resolved_scenario(experiment, point, BASELINE)
+        base_values = {k: v for k in DELAY_SETTINGS if (v := lookup(base, k)) is not MISSING}
+        for policy in experiment.policy_names:
+            if policy == BASELINE:
+                continue
+            mine = resolved_scenario(experiment, point, policy)
+            values = {k: lookup(mine, k) for k in base_values}
+            if all(values[k] == base_values[k] for k in base_values):
+                continue
+            for key, value in base_values.items():
+                rows.append({"sweep_point": point, "policy": policy, "key": key})
+                rows[-1].update(base_value=value, policy_value=values[key])
+    return _frame(rows, DELAY_SETTINGS_COLUMNS)
+
+
+def delay_chain(summary: pd.DataFrame, settings: pd.DataFrame) -> pd.DataFrame:
+    """Per (point, policy) of the delay-settings table whose outcomes include at least two steps of
+    :data:`DELAY_CHAIN`: the statistics table's rows of those steps, in chain order, with ``step`` (1 for the
+    chain's first), ``base_mean`` (the baseline's mean a run), ``policy_mean``, the paired ``diff`` with its 95%
+    interval, ``p_value`` and ``p_holm`` (Holm over the results table's comparisons), the ``verdict`` and
+    ``field_direction``: whether the change goes the way a shorter delay moves the step in the field when the
+    policy shortens the procedure (fewer witnesses lost, more victims testifying, more convictions, fewer days to
+    verdict, fewer members at work; the plea share has no stated direction, so empty), the other way when it
+    lengthens it; empty when neither or when the change is nil."""
+    if settings.empty:
+        return _frame([], DELAY_CHAIN_COLUMNS)
+    stats = summary.set_index(["sweep_point", "policy", "outcome"])
+    rows = []
+    for (point, policy), keys in settings.groupby(["sweep_point", "policy"], sort=False):
+        shorter = _shortens(keys)
+        present = [o for o in DELAY_CHAIN if (point, policy, o) in stats.index]
+        if len(present) < 2:
+            continue
+        for outcome in present:
+            mine, base = stats.loc[(point, policy, outcome)], stats.loc[(point, BASELINE, outcome)]
+            row = {"sweep_point": int(point), "policy": policy, "step": DELAY_CHAIN.index(outcome) + 1}
+            row.update(outcome=outcome, unit=mine["unit"], base_mean=float(base["mean"]))
+            row["policy_mean"] = float(mine["mean"])
+            row.update({c: float(mine[c]) for c in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "p_holm")})
+            row.update(verdict=str(mine["verdict"]), field_direction=_field_direction(outcome, row["diff"], shorter))
+            rows.append(row)
+    return _frame(rows, DELAY_CHAIN_COLUMNS)
+
+
+#: The sign of each step's change when the delay gets shorter, in the field (None: no stated direction).
+SHORTER_DELAY_SIGN = {
+    "witnesses_lost": -1,
+    "witness_loss_share": -1,
+    "days_to_disposition": -1,
+    "victims_testifying": 1,
+    "plea_share_of_convictions": None,
+    "convictions_for_trafficking": 1,
+    "convictions_for_smuggling": 1,
+    "days_to_verdict": -1,
+    "accused_at_work": -1,
+    "network_active_members": -1,
+}
+
+
+def _shortens(keys: pd.DataFrame) -> bool | None:
+    """Whether a policy's delay settings (its rows of the delay-settings table) make the delay shorter (a shorter
+    procedure, plea procedure or trial, or more courts), longer, or neither clearly (``None``: mixed)."""
+    shorter = longer = False
+    for _, row in keys.iterrows():
+        base, mine = row["base_value"], row["policy_value"]
+        if base == mine:
+            continue
+        less_is_shorter = row["key"] != "legal.courts"
+        quicker = (mine < base) == less_is_shorter
+        shorter |= quicker
+        longer |= not quicker
+    return shorter if shorter != longer else None
+
+
+def _field_direction(outcome: str, diff: float, shorter: bool | None) -> bool | None:
+    sign = SHORTER_DELAY_SIGN[outcome]
+    if sign is None or shorter is None or diff == 0 or math.isnan(diff):
+        return None
+    return (diff > 0) == (sign > 0) if shorter else (diff > 0) == (sign < 0)

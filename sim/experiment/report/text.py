@@ -431,6 +431,81 @@ def _rows_of(table: pd.DataFrame, point: int, policy: str, stage: str) -> pd.Dat
     return table[(table["sweep_point"] == point) & (table["policy"] == policy) & (table["stage"] == stage)]
 
 
+# ---------------------------------------------------------------------------- the chain legal delay works through
+
+
+def delay_head(policy: str) -> tuple[str, ...]:
+    return (
+        "step",
+        "baseline, mean a run",
+        f"{label(policy)}, mean a run",
+        "paired difference [95% interval]",
+        "p",
+        "p (Holm)",
+        "as in the field",
+    )
+
+
+def format_p(value: float) -> str:
+    """A p-value for tables: three decimals, '< 0.001' below, 'n/a' when undefined."""
+    if value is None or math.isnan(value):
+        return "n/a"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _field_words(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return "yes" if value else "no"
+
+
+def delay_cells(rows: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The delay chain of one (point, policy) as text cells under :func:`delay_head`."""
+    return [
+        (
+            outcome_with_unit(r["outcome"]),
+            format_number(r["base_mean"]),
+            format_number(r["policy_mean"]),
+            interval(r, "diff"),
+            format_p(r["p_value"]),
+            format_p(r["p_holm"]),
+            _field_words(r["field_direction"]),
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+def _setting_text(row: Any) -> str:
+    return f"{row['key']} {_value_text(row['base_value'])} → {_value_text(row['policy_value'])}"
+
+
+def delay_text(experiment: Experiment, rows: pd.DataFrame, settings: pd.DataFrame) -> list[str]:
+    """What one (point, policy) does to the legal delay and how the change travels down the chain, from its rows
+    of the delay-chain table (``rows``, in chain order) and the delay-settings table (which may hold other (point,
+    policy)s' rows too).
+
+    Says which delay settings the policy changes (baseline → policy), the steps whose 95% interval is clear of zero
+    with their changes, those whose interval reaches zero, and the steps that move against the field's direction.
+    """
+    first = rows.iloc[0]
+    point, policy = first["sweep_point"], first["policy"]
+    mine = settings[(settings["sweep_point"] == point) & (settings["policy"] == policy)]
+    changed = [_setting_text(r) for _, r in mine.iterrows() if r["base_value"] != r["policy_value"]]
+    text = [f"{label(policy)} changes the legal delay against the baseline: " + "; ".join(changed) + "."]
+    steps = [r for _, r in rows.iterrows()]
+    clear = [r for r in steps if r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0]
+    unclear = [r for r in steps if not (r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0)]
+    if clear:
+        text.append("Clear of zero (95% interval): " + ", ".join(map(_stage, clear)) + ".")
+    if unclear:
+        names = ", ".join(OUTCOME_BY_NAME[r["outcome"]].label for r in unclear)
+        text.append(f"No clear change at: {names}.")
+    against = [OUTCOME_BY_NAME[r["outcome"]].label for r in clear if r["field_direction"] is False]
+    if against:
+        text.append("Against the direction delay moves them in the field: " + ", ".join(against) + ".")
+    return text
+
+
 # ---------------------------------------------------------------------------------------- decision summary
 
 #: The marks of a change against the baseline in the decision summary (explained in ``templates/prose.j2``).

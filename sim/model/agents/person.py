@@ -123,7 +123,7 @@ class Person(mesa.Agent):
         self.model.networks[self.network_id].victims_identified += 1
         chance = victims.late_testimony_factor * victims.testify_chance(victims.protection)
         self.testifies = bool(rng.random() < chance)
-        self.model.accounts.counters["victims_testifying"] += self.testifies
+        self.model.accounts.counters["victims_agreeing_to_testify"] += self.testifies
         return True
 
     def released(self) -> None:
