@@ -230,7 +230,10 @@ def test_the_books_of_a_border_models_courts(seed):
     assert disposed == courts.decided and courts.pleas == counters["cases_disposed_plea"] > 0
     assert counters["cases_disposed_dismissed"] == courts.dismissed
     assert courts.witnesses_lost <= courts.witnesses
-    assert counters["witnesses_lost"] == courts.witnesses_lost
+    # Counted when a case is disposed of; the courts count a witness lost when the plea decision finds them gone,
+    # so a case still in its plea procedure at the end is in the courts' count and not yet in the books.
+    assert counters["witnesses_lost"] == sum(c.witness_lost for c in courts.closed_cases if c.witness)
+    assert counters["witnesses_lost"] <= courts.witnesses_lost
     assert counters["witnesses_heard"] + counters["witnesses_lost"] <= courts.witnesses
     # Victims testify when their case is decided by a plea or a trial with them still there, at most once each.
     heard = [
@@ -262,16 +265,17 @@ def test_witnesses_lost_while_cases_wait_lower_the_victims_who_testify_in_the_mo
         "legal.trial_days_mean": 3.0,
     }
     totals = {}
-    for hazard in (0.0, 10.0):
+    for hazard in (0.0, 20.0):  # 20 a year, unprotected: 2 witnesses in 3 lost over a 20-day wait
         total: Counter = Counter()
         for seed in (1, 2):
-            model = BorderModel(CLASSROOM, seed=seed, overrides={**busy, "legal.witness_loss_per_year": hazard})
+            loss = {"legal.witness_loss_per_year": hazard, "legal.witness_loss_protection_factor": 1.0}
+            model = BorderModel(CLASSROOM, seed=seed, overrides={**busy, **loss})
             for _ in range(math.ceil(120 * model.steps_per_day)):
                 model.step()
             total.update({k: model.accounts.counters[k] for k in ("victims_agreeing_to_testify", "victims_testifying")})
             total["witnesses_lost"] += model.courts.witnesses_lost
         totals[hazard] = total
-    kept, lost = totals[0.0], totals[10.0]
+    kept, lost = totals[0.0], totals[20.0]
     assert kept["witnesses_lost"] == 0 < lost["witnesses_lost"]
     assert kept["victims_testifying"] > 0
     assert lost["victims_testifying"] < 0.7 * kept["victims_testifying"], (kept, lost)
