@@ -243,6 +243,7 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.absconded",
     "courts.backlog",
     "courts.days_to_verdict",
+    "courts.median_days_to_disposition_trafficking",
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
@@ -705,6 +706,17 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Mean days from filing to disposition (plea, trial or dismissal) of the cases filed on a trafficking "
         "charge disposed of so far (cases still open left out; 0 before the first).",
         ratio("case_days_trafficking_disposed", "trafficking_cases_disposed"),
+    ),
+    Outcome(
+        "median_days_to_disposition_trafficking",
+        "days",
+        L,
+        "Median days from filing to disposition of the cases filed on a trafficking charge, Kaplan-Meier estimate "
+        "with the cases still open censored at their age: free of the run-length bias of "
+        "days_to_disposition_trafficking (a run sees only the cases closed within it). NaN while fewer than half "
+        "the cases are disposed of by the longest time observed. The figure the Human Trafficking Institute's "
+        "reports speak of (most federal trafficking cases are not resolved in the year they are filed).",
+        value("courts.median_days_to_disposition_trafficking", 1),
     ),
     Outcome(
         "witnesses_heard",

@@ -651,6 +651,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_days_mean": Perturb(3.0),
     "legal.trial_distribution": Perturb("fixed"),
     "legal.procedural_delay_days": Perturb(2.0),
+    "legal.trafficking_procedure_factor": Perturb(8.0),
     "legal.evidence_in_the_act": Perturb(0.1, "investigated"),
     "legal.evidence_by_investigation": Perturb(0.0, "investigated"),
     "legal.evidence_half_life_days": Perturb(0.5, "investigated"),

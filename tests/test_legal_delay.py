@@ -279,3 +279,22 @@ def test_witnesses_lost_while_cases_wait_lower_the_victims_who_testify_in_the_mo
     assert kept["witnesses_lost"] == 0 < lost["witnesses_lost"]
     assert kept["victims_testifying"] > 0
     assert lost["victims_testifying"] < 0.7 * kept["victims_testifying"], (kept, lost)
+
+
+def test_the_median_time_to_disposition_by_charge_is_free_of_the_run_length():
+    """Trafficking cases with a four-times-longer procedure (every case tried, fixed 20-day trials on free courts):
+    the Kaplan-Meier median from filing to disposition is 4 x 60 + 20 = 260 days whether the run stops at 400
+    days (many cases still open, censored) or at 1,000. Smuggling cases keep the 80 days of the base procedure.
+    A run shorter than the median gives NaN: it cannot show it."""
+    legal = dataclasses.replace(CALM, plea_share=0.0, dismissal_threshold=0.0)
+    medians = {}
+    for days in (400.0, 1000.0):
+        court = court_run(legal, 1, days=days, until=days, charge="trafficking", procedure_factor=4.0)
+        medians[days] = court.median_days_to_disposition("trafficking")
+        assert court.open_cases, "cases filed in the last 260 days are still open"
+    assert medians[400.0] == pytest.approx(260.0, abs=1.0) and medians[1000.0] == pytest.approx(260.0, abs=1.0)
+    smuggling = court_run(legal, 1, days=400.0, until=400.0, charge="smuggling")
+    assert smuggling.median_days_to_disposition("smuggling") == pytest.approx(80.0, abs=1.0)
+    assert math.isnan(smuggling.median_days_to_disposition("trafficking")), "no trafficking case filed"
+    short = court_run(legal, 1, days=200.0, until=200.0, charge="trafficking", procedure_factor=4.0)
+    assert math.isnan(short.median_days_to_disposition("trafficking")), "no case can close within 200 days"

@@ -256,6 +256,7 @@ class Accounts:
                 "courts.absconded": courts.absconded,
                 "courts.backlog": courts.backlog,
                 "courts.days_to_verdict": courts.days_to_verdict_estimate(),
+                "courts.median_days_to_disposition_trafficking": courts.median_days_to_disposition("trafficking"),
                 "courts.utilisation": courts.utilisation,
                 "checkpoints.wrongful_detentions": self._since_opening(
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)

@@ -266,6 +266,8 @@ class Enforcement:
             lesser_years=self.charged_years(trafficker, "smuggling") if charge == "trafficking" else None,
             witness_loss_per_year=self.witness_loss_per_year() if witness else 0.0,
             rng=trafficker.streams[Mechanism.COURTS],
+            charge=charge,
+            procedure_factor=self.legal.trafficking_procedure_factor if charge == "trafficking" else 1.0,
         )
         self.charges[case.case_id] = charge
         if trafficker.sentence_pending:  # already convicted on an earlier case: straight to prison

@@ -86,6 +86,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from scipy import stats
 
 if TYPE_CHECKING:
     import mesa
@@ -182,6 +183,7 @@ class Case:
     witnesses: int = 0
     by_plea: bool = False
     lesser_years: float | None = None
+    charge: str = ""
     reduced: bool = False
     witness_lost_after: float = math.inf
     witness_lost: bool = False
@@ -327,6 +329,8 @@ class CourtSystem:
         self.bound_for_trial = 0  # cases that reached the court queue (not pleaded, dismissed or absconded)
         # Closed cases for the survival estimate: days from arrest to closing, and whether it was a verdict.
         self._closed_days: list[float] = []
+        #: Days from filing to disposition of the cases closed, by the charge filed (counted cases only).
+        self._closed_days_by_charge: dict[str, list[float]] = {}
         self._closed_verdict: list[bool] = []
         self._counted_from = self._start_day  # cases arrested since then make the survival estimate
 
@@ -346,6 +350,7 @@ class CourtSystem:
         self._detention_area = 0.0
         self._start_day = self._counted_from = now
         self._closed_days, self._closed_verdict = [], []
+        self._closed_days_by_charge = {}
 
     # ------------------------------------------------------------------ clock and bookkeeping
     @property
@@ -390,6 +395,8 @@ class CourtSystem:
         lesser_years: float | None = None,
         witness_loss_per_year: float = 0.0,
         rng: np.random.Generator | None = None,
+        charge: str = "",
+        procedure_factor: float = 1.0,
     ) -> Case:
         """Open a case at the arrest of ``accused``, now.
 
@@ -409,6 +416,10 @@ class CourtSystem:
             witness_loss_per_year: Hazard at which the witness is lost while the case waits (0: never).
             rng: The case's own random stream (a border model gives the accused's, so that their case meets the
                 same draws whenever it is filed); ``None``: the court system's.
+            charge: The charge filed, as the model names it ("trafficking", "smuggling"): the durations by charge
+                (:meth:`median_days_to_disposition`) are kept for it.
+            procedure_factor: The case's pre-trial procedure as a multiple of ``legal.procedural_delay_days``
+                (a border model gives ``legal.trafficking_procedure_factor`` for a trafficking charge).
 
         Two uniforms are drawn from the case's stream at filing, whatever the case (the witness's loss time and
         the plea draw), then the absconding draws of a released accused.
@@ -424,7 +435,7 @@ class CourtSystem:
             raise ValueError(f"evidence must be between 0 and 1, got {evidence!r}")
         now = self._advance_clock()
         legal = self.legal
-        pretrial_days = legal.procedural_delay_days
+        pretrial_days = legal.procedural_delay_days * procedure_factor
         if cross_jurisdiction:
             pretrial_days += cross_jurisdiction_days
         rng = rng if rng is not None else self.rng
@@ -453,6 +464,7 @@ class CourtSystem:
             detained=detained,
             pretrial_days=pretrial_days,
             lesser_years=lesser_years,
+            charge=charge,
             witness_lost_after=lost_after,
             plea_draw=float(plea_draw),
             charged_years=charged_years,
@@ -688,6 +700,8 @@ class CourtSystem:
         if case.arrest_day >= self._counted_from:
             self._closed_days.append(now - case.arrest_day)
             self._closed_verdict.append(case.outcome is not CaseOutcome.ABSCONDED)
+            if case.charge:
+                self._closed_days_by_charge.setdefault(case.charge, []).append(now - case.arrest_day)
         self._move(case, CaseStage.CLOSED)
         del self.open_cases[case.case_id]
         if self.keep_history:
@@ -773,6 +787,30 @@ class CourtSystem:
         times = np.array(self._closed_days + [now - case.arrest_day for case in still_open])
         events = np.array(self._closed_verdict + [False] * len(still_open))
         return kaplan_meier_mean(times, events)
+
+    def median_days_to_disposition(self, charge: str) -> float:
+        """Median days from filing to disposition of the cases filed on ``charge``, Kaplan-Meier estimate.
+
+        A case closed (plea, trial, dismissal, or an abscond that ends it) is an event at its days from filing;
+        a case still open is censored at its present age, so the figure does not grow with the run's length as
+        the mean over the cases closed would (a run of a year sees only the cases closed within it). The survival
+        curve is scipy's (``scipy.stats.ecdf`` of right-censored data); the median is the first time it falls
+        to one half. NaN when it never does: fewer than half the cases are disposed of by the longest time
+        observed (the median is longer than the run can show), or no case was filed. After :meth:`open_books`,
+        only the cases filed since count.
+        """
+        closed = self._closed_days_by_charge.get(charge, [])
+        now = self.now_day
+        ages = [
+            now - case.arrest_day
+            for case in self.open_cases.values()
+            if case.charge == charge and case.arrest_day >= self._counted_from
+        ]
+        if not closed:
+            return math.nan
+        survival = stats.ecdf(stats.CensoredData(uncensored=np.array(closed), right=np.array(ages))).sf
+        below = survival.probabilities <= 0.5
+        return float(survival.quantiles[np.argmax(below)]) if below.any() else math.nan
 
     def mean_days_to_punishment(self) -> float:
         """Mean days from arrest to conviction over the convictions since the start of the run, warm-up included

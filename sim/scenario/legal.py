@@ -32,6 +32,18 @@ class Legal:
         source="assumption",
         le=MAX_DAYS,
     )
+    trafficking_procedure_factor: float = spec(
+        1.0,
+        doc=(
+            "Pre-trial procedure of a case filed on a trafficking charge, as a multiple of procedural_delay_days: "
+            "trafficking cases take longer to prepare (more defendants, victims to interview, financial "
+            "evidence), so most federal ones are not resolved in the year they are filed."
+        ),
+        unit="x",
+        ge=0.1,
+        le=20.0,
+        source="calibrated to Human Trafficking Institute 2024 (median time to disposition over half a year)",
+    )
     evidence_in_the_act: float = spec(
         0.8,
         doc="Evidence strength at arrest of a guide caught with a group in the act.",
