@@ -25,7 +25,8 @@ LAYERS = (
     ("experiment", ("sim.experiment",)),
     ("report and viz", ("sim.experiment.report", "sim.viz")),
     ("calibration", ("sim.calibration",)),
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli")),
+    ("exploration", ("sim.explore",)),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.explore.cli")),
 )
 
 
