@@ -325,8 +325,9 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
     """PRIM boxes of ``x`` (one column a parameter) where ``holds``.
 
     Each box is the step of its peeling trajectory with the highest coverage among those with a density of at
-    least ``discovery.threshold`` (the densest step if none reaches it); PRIM looks for another box on the
-    points outside the boxes found, and reports it if it still reaches the threshold, up to :data:`MAX_BOXES`.
+    least ``discovery.threshold``, the densest of those if several cover as much (the densest step if none reaches
+    it); PRIM looks for another box on the points outside the boxes found, and reports it if it still reaches the
+    threshold, up to :data:`MAX_BOXES`.
     """
     holds = np.asarray(holds, dtype=bool)
     empty = Boxes(
@@ -348,7 +349,10 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
             break
         steps = box.peeling_trajectory
         dense = steps[steps["density"] >= discovery.threshold]
-        step = int(dense["coverage"].idxmax()) if not dense.empty else int(steps["density"].idxmax())
+        if dense.empty:
+            step = int(steps["density"].idxmax())
+        else:  # the widest dense step; of equally wide ones, the densest
+            step = int(dense.sort_values(["coverage", "density"], kind="stable").index[-1])
         chosen = steps.loc[step]
         if number > 1 and chosen["density"] < discovery.threshold:
             break  # what the earlier boxes leave holds no dense box
@@ -405,5 +409,5 @@ def _quasi_p(p_values, key: str) -> float:
         value = p_values[key]
     except (KeyError, IndexError, TypeError):
         return float("nan")
-    values = [v for v in np.atleast_1d(value) if v is not None and np.isfinite(v)]
+    values = [v for v in np.atleast_1d(value) if v is not None and np.isfinite(v) and v >= 0]  # -1: none given
     return float(min(values)) if values else float("nan")

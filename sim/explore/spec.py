@@ -182,9 +182,10 @@ def load_exploration(path: str | Path) -> Exploration:
     default_seed = experiment.root_seed if experiment else 0
     uncertainties = _ranges(table.get("ranges"), fail, path, rest, "ranges" in table)
     _check_not_fixed_elsewhere(uncertainties, rest, fail)
-    if method == "sobol" and isinstance(size, int) and size >= 2 and size & (size - 1):
+    if method == "sobol" and isinstance(size, int) and size >= 2 and (size & (size - 1) or size < 8):
         fail(
-            "uncertainties.size", f"given {size}; Sobol's sequence needs a power of 2 base samples (e.g. 64, 128, 256)"
+            "uncertainties.size",
+            f"given {size}; Sobol's sequence needs a power of 2 base samples, at least 8 (e.g. 64, 128, 256)",
         )
     if method == "morris" and isinstance(size, int) and size < 4:
         fail("uncertainties.size", f"given {size}; Morris needs at least 4 trajectories (2 in each half of the check)")
