@@ -228,3 +228,17 @@ def test_killed_exploration_resumes_to_the_same_indices(tmp_path):
     assert len(runs) == len(set(zip(runs["policy"], runs["sweep_point"], strict=True))) == 24
     points = point_outcomes(runs, ["cost"])
     assert len(points) == 24
+
+
+def test_ctrl_c_stops_an_exploration_cleanly_and_says_how_to_finish(tmp_path):
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
+    slow = exploration_file(tmp_path, ranges, run_function="tests.test_experiment_fakes:slow_run")
+    out = tmp_path / "interrupted"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "sim.cli", "explore", str(slow), "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: len(list((out / "parts").glob("*.run.parquet"))) >= 2, "two finished runs", proc)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "explore" in stderr and "--resume" in stderr and "Traceback" not in stderr, stderr[-2000:]
