@@ -243,3 +243,17 @@ def test_ctrl_c_stops_an_exploration_cleanly_and_says_how_to_finish(tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr[-2000:]
     assert "explore" in stderr and "--resume" in stderr and "Traceback" not in stderr, stderr[-2000:]
+
+
+def test_distributions_and_whole_numbers_stay_in_their_ranges(tmp_path):
+    ranges = (
+        '"crossers.per_day" = { low = 1, high = 20, dist = "logunif" }\n'
+        '"traffickers.fee" = { low = 1000, high = 3000, dist = "triang", peak = 0.25 }\n'
+        "patrols.count = [2, 6]\n"
+    )
+    exploration = load_exploration(exploration_file(tmp_path, ranges, method="lhs", size=400, policies=""))
+    samples = make_design(exploration).samples
+    assert samples["crossers.per_day"].between(1, 20).all() and samples["crossers.per_day"].median() < 7
+    assert samples["traffickers.fee"].between(1000, 3000).all() and samples["traffickers.fee"].median() < 2000
+    assert set(samples["patrols.count"]) == {2, 3, 4, 5, 6}
+    assert exploration.runs_count() == 400
