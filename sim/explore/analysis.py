@@ -327,7 +327,8 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
     Each box is the step of its peeling trajectory with the highest coverage among those with a density of at
     least ``discovery.threshold``, the densest of those if several cover as much (the densest step if none reaches
     it); PRIM looks for another box on the points outside the boxes found, and reports it if it still reaches the
-    threshold, up to :data:`MAX_BOXES`.
+    threshold, up to :data:`MAX_BOXES`. A restriction the sample does not support (quasi p-value above
+    :data:`SIGNIFICANCE`) is released, weakest first, and the released box reported.
     """
     holds = np.asarray(holds, dtype=bool)
     empty = Boxes(
@@ -341,7 +342,9 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
         return empty
     from ema_workbench.analysis import prim
 
-    finder = prim.Prim(x.reset_index(drop=True), holds.astype(int), mass_min=discovery.mass_min)
+    # Every column as real numbers: EMA Workbench's pasting writes real limits into a whole-number column's box.
+    data = x.reset_index(drop=True).astype(float)
+    finder = prim.Prim(data, holds.astype(int), mass_min=discovery.mass_min)
     boxes, limits, trajectories = [], [], []
     for number in range(1, MAX_BOXES + 1):
         box = finder.find_box()
@@ -357,6 +360,9 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
         if number > 1 and chosen["density"] < discovery.threshold:
             break  # what the earlier boxes leave holds no dense box
         box.select(step)
+        step = _drop_insignificant(box, list(x.columns))
+        steps = box.peeling_trajectory
+        chosen = steps.loc[step]
         trajectories.append(
             steps[["coverage", "density", "mass", "res_dim"]].assign(box=number, step=range(len(steps)))
         )
@@ -397,6 +403,24 @@ def discover(discovery: Discovery, x: pd.DataFrame, holds: np.ndarray, ranges: d
         int(holds.sum()),
         len(holds),
     )
+
+
+#: A box's restriction whose quasi p-value is above this is dropped: the sample does not support it.
+SIGNIFICANCE = 0.05
+
+
+def _drop_insignificant(box, columns: list[str]) -> int:
+    """Release, one at a time, the box's restriction with the highest quasi p-value while it is above
+    :data:`SIGNIFICANCE` (EMA Workbench's ``drop_restriction`` adds the released box to the trajectory and
+    selects it); return the step finally selected."""
+    while True:
+        step = len(box.peeling_trajectory) - 1 if box._cur_box == -1 else box._cur_box
+        restricted = [c for c in columns if _restricted(box.box_lims[step][c], box.box_lims[0][c])]
+        p_values = box.p_values[step] if step < len(box.p_values) else {}
+        weakest = max(restricted, key=lambda c: np.nan_to_num(_quasi_p(p_values, c), nan=1.0), default=None)
+        if weakest is None or np.nan_to_num(_quasi_p(p_values, weakest), nan=1.0) <= SIGNIFICANCE:
+            return step
+        box.drop_restriction(weakest)
 
 
 def _restricted(limits: pd.Series, initial: pd.Series) -> bool:

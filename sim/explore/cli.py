@@ -82,7 +82,12 @@ def explore_command(args: argparse.Namespace) -> int:
         backend.close()
     from sim.explore.report import leading_lines, write_report
 
-    report = write_report(exploration, result)
+    try:
+        report = write_report(exploration, result)
+    except Exception as exc:  # the runs and per-point tables are saved; say what went wrong with the analysis
+        print(f"warning: the report could not be written: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"data: {out_dir}/samples.parquet, points.parquet, runs.parquet", file=sys.stderr)
+        return EXIT_FAILED
     for line in leading_lines(report):
         print(line)
     print(

@@ -24,6 +24,7 @@ from sim.experiment.report.render import render
 from sim.experiment.report.text import format_number, label
 from sim.experiment.spec import BASELINE
 from sim.explore.analysis import (
+    SIGNIFICANCE,
     Boxes,
     Indices,
     condition_holds,
@@ -230,6 +231,8 @@ def prim_figure(boxes: Boxes) -> Figure:
     left.set_title("peeling trajectory (circled: the box reported)", fontsize=9)
     left.legend(fontsize=8)
     limits = boxes.limits.reset_index(drop=True)
+    if limits.empty:
+        right.text(0.5, 0.5, "no restriction the sample supports", ha="center", va="center", transform=right.transAxes)
     for i, row in limits.iterrows():
         span = row["range_high"] - row["range_low"]
         low = (row["low"] - row["range_low"]) / span
@@ -439,6 +442,19 @@ def _robustness(report: ExplorationReport) -> list[dict]:
     return policies
 
 
+def _unsupported(boxes: Boxes) -> str:
+    """The sentence for a discovery whose first box keeps no restriction, or ``""``."""
+    if boxes.boxes.empty or boxes.boxes.iloc[0]["restricted"]:
+        return ""
+    return (
+        f"Released one at a time, weakest first, none of the restrictions of PRIM's box kept a quasi p-value of "
+        f"{SIGNIFICANCE:g} or below: at this sample size the "
+        "points where the condition holds are not told apart from the others by any range of the parameters (they "
+        "are spread over the space, or the noise of the runs hides where they are). The peeling trajectory is in "
+        "the figure and discovery_trajectory.csv."
+    )
+
+
 def _discovery(report: ExplorationReport) -> dict | None:
     if report.boxes is None or report.exploration.discovery is None:
         return None
@@ -448,6 +464,8 @@ def _discovery(report: ExplorationReport) -> dict | None:
         "condition": discovery.condition.describe(),
         "cases": f"{boxes.cases} of {boxes.points} points ({boxes.cases / max(boxes.points, 1):.0%})",
         "threshold": f"{discovery.threshold:g}",
+        "significance": f"{SIGNIFICANCE:g}",
+        "unsupported": _unsupported(boxes),
         "mass_min": f"{discovery.mass_min:g}",
         "boxes": [
             (r.box, _share(r.coverage), _share(r.density), _share(r.mass), r.points, r.restricted or "none")
