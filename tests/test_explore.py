@@ -121,9 +121,10 @@ def test_a_key_that_does_nothing_gets_no_effect_on_a_bordersim_scenario(tmp_path
 def test_prim_finds_a_planted_box():
     rng = np.random.default_rng(4)
     x = pd.DataFrame(rng.uniform(0, 1, size=(600, 3)), columns=["a", "b", "c"])
+    x["d"] = rng.integers(0, 10, size=600)  # a whole-number key
     holds = ((x["a"] > 0.2) & (x["a"] < 0.5) & (x["b"] > 0.6)).to_numpy()
     condition = Condition("a test", "cost", "baseline", "level", 1, 0.0)
-    found = discover(Discovery(condition, threshold=0.9), x, holds, dict.fromkeys("abc", (0.0, 1.0)))
+    found = discover(Discovery(condition, threshold=0.9), x, holds, {**dict.fromkeys("abc", (0.0, 1.0)), "d": (0, 9)})
     first = found.boxes.iloc[0]
     assert first["density"] >= 0.9 and first["coverage"] >= 0.8
     limits = found.limits[found.limits["box"] == 1].set_index("parameter")
@@ -257,3 +258,17 @@ def test_distributions_and_whole_numbers_stay_in_their_ranges(tmp_path):
     assert samples["traffickers.fee"].between(1000, 3000).all() and samples["traffickers.fee"].median() < 2000
     assert set(samples["patrols.count"]) == {2, 3, 4, 5, 6}
     assert exploration.runs_count() == 400
+
+
+def test_discovery_runs_through_the_command_and_reports_its_boxes(tmp_path):
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
+    extra = '[discovery]\ncondition = "more_patrols raises cost"'
+    spec = exploration_file(
+        tmp_path, ranges, method="lhs", size=40, extra=extra, run_function="tests.test_experiment_fakes:fake_run"
+    )
+    assert main(["explore", str(spec), "--workers", "1", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Scenario discovery" in report and "(explore_discovery.png)" in report
+    boxes = pd.read_csv(tmp_path / "out" / "discovery_boxes.csv")
+    assert len(boxes) >= 1 and set(boxes.columns) >= {"coverage", "density", "mass", "restricted"}
+    assert not (tmp_path / "out" / "indices.csv").exists()  # a Latin hypercube gives no Morris or Sobol indices
