@@ -272,3 +272,17 @@ def test_discovery_runs_through_the_command_and_reports_its_boxes(tmp_path):
     boxes = pd.read_csv(tmp_path / "out" / "discovery_boxes.csv")
     assert len(boxes) >= 1 and set(boxes.columns) >= {"coverage", "density", "mass", "restricted"}
     assert not (tmp_path / "out" / "indices.csv").exists()  # a Latin hypercube gives no Morris or Sobol indices
+
+
+def test_sobol_runs_through_the_command_with_its_indices_figures_and_convergence(tmp_path):
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
+    spec = exploration_file(
+        tmp_path, ranges, method="sobol", size=8, run_function="tests.test_experiment_fakes:fake_run"
+    )
+    assert main(["explore", str(spec), "--workers", "1", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    table = pd.read_csv(tmp_path / "out" / "indices.csv")
+    assert {"S1", "S1_conf", "ST", "ST_conf", "rank"} <= set(table.columns)
+    assert set(table["subject"]) == {"baseline", "more_patrols", "more_patrols - baseline"}
+    assert len(pd.read_parquet(tmp_path / "out" / "samples.parquet")) == 8 * (2 + 2)
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Sobol indices" in report and "(explore_indices_more_patrols_vs_baseline.png)" in report
