@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_calibrate_parser(sub)
 
+    from sim.explore.cli import add_parser as add_explore_parser
+
+    add_explore_parser(sub)
+
     p = sub.add_parser(
         "settle",
         help="how many days a scenario's outcomes take to settle (MSER-5 on daily series), to choose time.warmup_days",
@@ -262,6 +266,14 @@ def validate_path(path: Path, overrides: list[str]) -> str:
             f"optimisation '{found.name}', {len(found.variables)} variables, {len(found.objectives)} objectives, "
             f"{found.generations} generations x {found.population} candidates x {found.replications} replications"
         )
+    if "experiment" in raw and ("uncertainties" in raw or "discovery" in raw):
+        from sim.explore.spec import SIZE_MEANS, load_exploration
+
+        exploration = load_exploration(path)
+        return (
+            f"exploration '{exploration.name}', {exploration.method} over {len(exploration.uncertainties)} "
+            f"parameters, {exploration.size} {SIZE_MEANS[exploration.method]}: {exploration.runs_count()} runs"
+        )
     if "experiment" in raw:
         from sim.experiment.spec import load_experiment
 
@@ -343,6 +355,12 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return experiment_command(args)
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    from sim.explore.cli import explore_command
+
+    return explore_command(args)
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.cli import calibrate_command
 
@@ -398,6 +416,7 @@ COMMANDS = {
     "experiment": cmd_experiment,
     "calibrate": cmd_calibrate,
     "optimize": cmd_optimize,
+    "explore": cmd_explore,
     "settle": cmd_settle,
     "animate": cmd_animate,
     "app": cmd_app,

@@ -27,7 +27,8 @@ LAYERS = (
     ("calibration", ("sim.calibration",)),
     ("EMA Workbench interface", ("sim.ema",)),  # a scenario as an ema_workbench model; imports EMA lazily
     ("optimisation", ("sim.optimize",)),
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli")),
+    ("exploration", ("sim.explore",)),
+    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli", "sim.explore.cli")),
 )
 
 

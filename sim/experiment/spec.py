@@ -213,8 +213,27 @@ def load_experiment(path: str | Path) -> Experiment:
         InputError: listing every problem as ``file: key: message``.
     """
     path = Path(path)
-    file = str(path)
     raw = read_toml(path)
+    exploring = [key for key in EXPLORATION_SECTIONS if key in raw]
+    if exploring:
+        raise InputError(
+            [
+                Problem(
+                    str(path), key, "an exploration of uncertainties: run it with bordersim explore, not experiment"
+                )
+                for key in exploring
+            ]
+        )
+    return experiment_from_raw(path, raw)
+
+
+#: Top-level tables that make an experiment file an exploration (``bordersim explore``, :mod:`sim.explore`).
+EXPLORATION_SECTIONS = ("uncertainties", "discovery")
+
+
+def experiment_from_raw(path: Path, raw: dict[str, Any]) -> Experiment:
+    """Validate the parsed experiment file ``raw`` read from ``path`` (see :func:`load_experiment`)."""
+    file = str(path)
     builder = Builder(file)
     parsed: ExperimentFile = builder.build(ExperimentFile, raw, "")
     if parsed is None or not isinstance(parsed.experiment, ExperimentSection):
