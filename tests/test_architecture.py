@@ -28,7 +28,10 @@ LAYERS = (
     ("EMA Workbench interface", ("sim.ema",)),  # a scenario as an ema_workbench model; imports EMA lazily
     ("optimisation", ("sim.optimize",)),
     ("exploration", ("sim.explore",)),
-    ("command line", ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli", "sim.explore.cli")),
+    (
+        "command line",
+        ("sim.cli", "sim.demo", "sim.experiment.cli", "sim.calibration.cli", "sim.optimize.cli", "sim.explore.cli"),
+    ),
 )
 
 
