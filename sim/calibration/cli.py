@@ -160,10 +160,9 @@ def default_out_dir(scenario: Path) -> Path:
 def calibrate_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim calibrate``; returns the exit status."""
     from sim.calibration.report import write_outputs
-    from sim.experiment.backends import WorkerDiedError, make_backend
-    from sim.experiment.cli import write_error
+    from sim.experiment.backends import make_backend
+    from sim.experiment.cli import finish_line, run_guarded
     from sim.experiment.store import ResultStore
-    from sim.signals import exit_status, signal_name
 
     settings = settings_from(args)
     out_dir = Path(args.out) if args.out else default_out_dir(settings.scenario)
@@ -171,34 +170,22 @@ def calibrate_command(args: argparse.Namespace) -> int:
     with store.lock():
         manifest = start_manifest(settings, store, args.resume)
         backend = make_backend(args.workers, args.scheduler)
-        try:
+
+        def work():
             if not args.quiet:
                 print(
                     f"calibrate {settings.scenario.name}: {settings.budget} trials x {settings.runs_per_trial} runs "
                     f"on {backend.name} ({backend.workers} workers) -> {out_dir}",
                     file=sys.stderr,
                 )
-            trials = calibrate(settings, out_dir, backend, progress=not args.quiet)
-        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep the trials
-            backend.abort()
-            print(f"\ninterrupted ({signal_name(exc)}); finished trials are saved in {out_dir}.", file=sys.stderr)
-            print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-            return exit_status(exc)
-        except OSError as exc:  # full disk, read-only or unwritable folder: say so, keep what is written
-            backend.abort()
-            print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
-            print(
-                f"Make room or make the folder writable, then finish with:\n  {resume_command(args, out_dir)}",
-                file=sys.stderr,
-            )
-            return EXIT_INPUT
-        except WorkerDiedError as exc:
-            backend.abort()
-            print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
-            print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-            return EXIT_FAILED
-        finally:
-            backend.close()
+            return calibrate(settings, out_dir, backend, progress=not args.quiet)
+
+        def finish(before: str) -> str:
+            return finish_line(resume_command(args, out_dir), before)
+
+        trials, stopped = run_guarded(backend, work, out_dir, finish, saved="trials")
+        if stopped is not None:
+            return stopped
         manifest.update(finished=_now(), trials=len(trials))
         store.write_json("manifest.json", manifest)
         paths = write_outputs(settings, trials, out_dir, manifest, settle_days=args.settle_days)

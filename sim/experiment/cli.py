@@ -38,41 +38,24 @@ def experiment_command(args: argparse.Namespace, experiment: Experiment | None =
     ``experiment``, when given, is run instead of the file ``args.spec`` (e.g. the demo's quick version of it);
     ``args.resume_command``, when present, is the command that finishes it if interrupted.
     """
-    from sim.experiment.backends import WorkerDiedError, make_backend
+    from sim.experiment.backends import make_backend
     from sim.experiment.execute import run_experiment
-    from sim.signals import exit_status, signal_name
 
     experiment = experiment or load_experiment(args.spec)
     out_dir = Path(args.out) if args.out else default_out_dir(experiment)
     quiet = bool(getattr(args, "quiet", False))
     backend = make_backend(args.workers, args.scheduler)
-    try:
+
+    def work():
         if not quiet:
             runs = experiment.replications * len(experiment.policies) * len(experiment.sweep_points())
             where = f"{backend.name} ({backend.workers} workers)"
             print(f"{experiment.name}: {runs} runs on {where} -> {out_dir}", file=sys.stderr)
-        result = run_experiment(
-            experiment, out_dir, backend, resume=args.resume, progress=not quiet, estimate=not quiet
-        )
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
-        backend.abort()
-        print(f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}.", file=sys.stderr)
-        print(resume_hint(args, out_dir), file=sys.stderr)
-        return exit_status(exc)
-    except OSError as exc:  # full disk, read-only or unwritable folder: say so, keep what is written
-        backend.abort()
-        print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
-        print(f"The runs finished until then are saved in {out_dir}.", file=sys.stderr)
-        print(resume_hint(args, out_dir, "make room or make the folder writable, then"), file=sys.stderr)
-        return EXIT_INPUT
-    except WorkerDiedError as exc:
-        backend.abort()
-        print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
-        hint = "check the memory the runs need (fewer --workers use less), then"
-        print(resume_hint(args, out_dir, hint), file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        backend.close()
+        return run_experiment(experiment, out_dir, backend, resume=args.resume, progress=not quiet, estimate=not quiet)
+
+    result, stopped = run_guarded(backend, work, out_dir, lambda before: resume_hint(args, out_dir, before))
+    if stopped is not None:
+        return stopped
     print(format_summary(result.summary, experiment))
     from sim.experiment.report import court_warnings, write_report
 
@@ -112,8 +95,50 @@ def resume_hint(args: argparse.Namespace, out_dir: Path, before: str = "") -> st
     """``Finish with:`` and the command that resumes this experiment, after what to do first if anything."""
     words = ["bordersim", "experiment", args.spec, "--resume"] + (["--out", str(out_dir)] if args.out else [])
     command = getattr(args, "resume_command", None) or " ".join(shlex.quote(w) for w in words)
+    return finish_line(command, before)
+
+
+def finish_line(command: str, before: str = "") -> str:
+    """``Finish with:`` and ``command``, after what to do first if anything (``before``)."""
     lead = f"{before[0].upper()}{before[1:]} finish with:" if before else "Finish with:"
     return f"{lead}\n  {command}"
+
+
+def run_guarded(backend, work, out_dir: Path, finish, saved: str = "runs"):
+    """Run ``work()`` (runs on ``backend``) and close the backend, whatever happens.
+
+    A stop (Ctrl-C, SIGTERM: :mod:`sim.signals`), a folder that cannot be written or a dead worker stops the
+    workers, says what is kept in ``out_dir`` (the finished ``saved``) and how to finish (``finish(before)``:
+    the line with the command that resumes, after what to do first), and gives the exit status instead of the
+    result. Every command that runs on the experiment backends (experiment, calibrate, explore, optimize) stops
+    the same way.
+
+    Returns:
+        ``(result, None)``, or ``(None, exit status)`` when it stopped.
+    """
+    from sim.experiment.backends import WorkerDiedError
+    from sim.signals import exit_status, signal_name
+
+    try:
+        return work(), None
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
+        backend.abort()
+        print(f"\ninterrupted ({signal_name(exc)}); finished {saved} are saved in {out_dir}.", file=sys.stderr)
+        print(finish(""), file=sys.stderr)
+        return None, exit_status(exc)
+    except OSError as exc:  # full disk, read-only or unwritable folder: say so, keep what is written
+        backend.abort()
+        print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
+        print(f"The {saved} finished until then are saved in {out_dir}.", file=sys.stderr)
+        print(finish("make room or make the folder writable, then"), file=sys.stderr)
+        return None, EXIT_INPUT
+    except WorkerDiedError as exc:
+        backend.abort()
+        print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
+        print(finish("check the memory the runs need (fewer --workers use less), then"), file=sys.stderr)
+        return None, EXIT_FAILED
+    finally:
+        backend.close()
 
 
 def write_error(exc: OSError, out_dir: Path) -> str:

@@ -41,15 +41,15 @@ def default_out_dir(exploration: Exploration) -> Path:
 
 def explore_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim explore``; returns the exit status."""
-    from sim.experiment.backends import WorkerDiedError, make_backend
-    from sim.experiment.cli import write_error
+    from sim.experiment.backends import make_backend
+    from sim.experiment.cli import finish_line, run_guarded
     from sim.explore.execute import run_exploration
-    from sim.signals import exit_status, signal_name
 
     exploration = load_exploration(args.spec)
     out_dir = Path(args.out) if args.out else default_out_dir(exploration)
     backend = make_backend(args.workers, args.scheduler)
-    try:
+
+    def work():
         if not args.quiet:
             experiment = exploration.experiment
             print(
@@ -59,27 +59,14 @@ def explore_command(args: argparse.Namespace) -> int:
                 f"{exploration.runs_count()} runs on {backend.name} ({backend.workers} workers) -> {out_dir}",
                 file=sys.stderr,
             )
-        result = run_exploration(exploration, out_dir, backend, resume=args.resume, progress=not args.quiet)
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep what is written
-        backend.abort()
-        print(f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}.", file=sys.stderr)
-        print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-        return exit_status(exc)
-    except OSError as exc:
-        backend.abort()
-        print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
-        print(
-            f"Make room or make the folder writable, then finish with:\n  {resume_command(args, out_dir)}",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
-    except WorkerDiedError as exc:
-        backend.abort()
-        print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
-        print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        backend.close()
+        return run_exploration(exploration, out_dir, backend, resume=args.resume, progress=not args.quiet)
+
+    def finish(before: str) -> str:
+        return finish_line(resume_command(args, out_dir), before)
+
+    result, stopped = run_guarded(backend, work, out_dir, finish)
+    if stopped is not None:
+        return stopped
     from sim.explore.report import leading_lines, write_report
 
     try:

@@ -38,13 +38,12 @@ def add_parser(sub: Any) -> None:
 
 def optimize_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim optimize``; returns the exit status."""
-    from sim.experiment.backends import WorkerDiedError, make_backend
-    from sim.experiment.cli import write_error
+    from sim.experiment.backends import make_backend
+    from sim.experiment.cli import finish_line, run_guarded
     from sim.experiment.store import ResultStore
     from sim.optimize.report import summary_text, write_report
     from sim.optimize.search import search
     from sim.optimize.spec import load_spec
-    from sim.signals import exit_status, signal_name
 
     spec = load_spec(args.spec)
     out_dir = Path(args.out) if args.out else Path("results") / spec.name
@@ -52,7 +51,8 @@ def optimize_command(args: argparse.Namespace) -> int:
     with store.lock():
         manifest = start_manifest(spec, store, args.resume)
         backend = make_backend(args.workers, args.scheduler)
-        try:
+
+        def work():
             if not args.quiet:
                 print(
                     f"optimize {spec.name}: {spec.generations} generations x {spec.population} candidates x "
@@ -60,24 +60,14 @@ def optimize_command(args: argparse.Namespace) -> int:
                     f"({backend.workers} workers) -> {out_dir}",
                     file=sys.stderr,
                 )
-            result = search(spec, out_dir, backend, progress=not args.quiet)
-        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM (sim.signals): stop the workers, keep the runs
-            backend.abort()
-            print(f"\ninterrupted ({signal_name(exc)}); finished runs are saved in {out_dir}.", file=sys.stderr)
-            print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-            return exit_status(exc)
-        except OSError as exc:
-            backend.abort()
-            print(f"\nerror: {write_error(exc, out_dir)}", file=sys.stderr)
-            print(f"Make room or make the folder writable, then finish with:\n  {resume_command(args, out_dir)}")
-            return EXIT_INPUT
-        except WorkerDiedError as exc:
-            backend.abort()
-            print(f"\nerror: {exc} in {out_dir}.", file=sys.stderr)
-            print(f"Finish with:\n  {resume_command(args, out_dir)}", file=sys.stderr)
-            return EXIT_FAILED
-        finally:
-            backend.close()
+            return search(spec, out_dir, backend, progress=not args.quiet)
+
+        def finish(before: str) -> str:
+            return finish_line(resume_command(args, out_dir), before)
+
+        result, stopped = run_guarded(backend, work, out_dir, finish)
+        if stopped is not None:
+            return stopped
         manifest.update(finished=_now(), candidates=len(result.evaluated))
         store.write_json("manifest.json", manifest)
         paths = write_report(spec, result, out_dir)
