@@ -72,16 +72,20 @@ def test_false_alarms_keep_their_rate_whatever_the_step(classroom):
 
 
 def busy_run(seed: int, **overrides) -> dict:
-    base = {"patrols.detection_rate_per_hour": 0.0}  # only the sensors see: every interdiction follows an alert
+    # Only the sensors see: every interdiction follows an alert. A busy border (20 people a day), so that the
+    # few groups the classroom's towers see and a patrol reaches add up to a handful over three seeds.
+    base = {"patrols.detection_rate_per_hour": 0.0, "crossers.per_day": 20.0}
     return run(CLASSROOM, {**base, **overrides}, seed=seed, days=30).outcomes
 
 
 def test_without_operators_no_sensor_alert_reaches_a_patrol():
-    outcomes = busy_run(1, **{"surveillance.operators": 0})
-    assert outcomes["interdictions_by_sensor"] == 0
-    assert outcomes["sensor_alerts_lost_share"] == 1.0
-    watched = busy_run(1)
-    assert watched["interdictions_by_sensor"] > 0 and watched["sensor_alerts_lost_share"] < 1.0
+    for seed in (1, 2, 3):
+        outcomes = busy_run(seed, **{"surveillance.operators": 0})
+        assert outcomes["interdictions_by_sensor"] == 0
+        assert outcomes["sensor_alerts_lost_share"] == 1.0
+    watched = [busy_run(seed) for seed in (1, 2, 3)]
+    assert sum(o["interdictions_by_sensor"] for o in watched) > 0
+    assert all(o["sensor_alerts_lost_share"] < 1.0 for o in watched)
 
 
 def test_false_alarms_take_patrols_away_from_real_alerts():

@@ -215,7 +215,7 @@ def test_calibration_recovers_a_known_detection_rate_within_its_identified_set(t
     target = float(np.mean(simulated))
     path = _write(
         tmp_path,
-        GOOD_TARGET.replace("value = 0.2", f"value = {target!r}").replace("0.03", "0.015")
+        GOOD_TARGET.replace("value = 0.2", f"value = {target!r}").replace("0.03", "0.025")
         + f'[parameters]\n"{KEY}" = {{ low = 0.3, high = 7.5, log = true }}\n',
     )
     out = tmp_path / "out"

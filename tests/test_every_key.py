@@ -672,7 +672,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_cost_years": Perturb(0.0, "pleas"),
     "legal.plea_belief_sd": Perturb(1.0, "shadow"),
     "legal.dismissal_threshold": Perturb(0.9),
-    "legal.charge_reduction_threshold": Perturb(0.0, "pleas"),
+    "legal.charge_reduction_threshold": Perturb(1.0, "pleas"),  # every trafficking case pleaded down
     "legal.witness_loss_per_year": Perturb(10_000.0, "late_testimony"),
     "legal.witness_loss_protection_factor": Perturb(0.0, "witness_loss"),
     "legal.offender_discount_per_year": Perturb(10.0),
