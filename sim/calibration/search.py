@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -42,6 +41,7 @@ import numpy as np
 from sim.calibration.targets import BASELINE, Parameter, Target, Targets
 from sim.experiment.backends import RunTask
 from sim.experiment.seeds import replication_seeds
+from sim.experiment.store import write_json_atomic
 
 #: How many tolerances away a target counts when its simulated quantity is undefined in every replication.
 UNDEFINED_MISS = 100.0
@@ -313,7 +313,7 @@ def trial_path(out_dir: Path, number: int) -> Path:
 def write_trial(out_dir: Path, record: dict[str, Any]) -> Path:
     """Write a finished trial atomically: a temporary file, flushed to the disk, renamed into place."""
     target = trial_path(out_dir, record["number"])
-    _write_json(target, record)
+    write_json_atomic(target, record, indent=1)
     shutil.rmtree(partial_folder(out_dir, record["number"]), ignore_errors=True)
     return target
 
@@ -375,17 +375,6 @@ def _run_file(folder: Path, variant: str, replication: int) -> Path:
     return folder / f"{hashlib.sha1(variant.encode()).hexdigest()[:12]}-{replication}.json"
 
 
-def _write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: a temporary file, flushed to the disk, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def finished_runs(folder: Path, params: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
     """The runs of an unfinished trial already on disk, by (variant, replication): those made with ``params``."""
     found = {}
@@ -417,7 +406,7 @@ def run_trial(
         row = _kept(record["run"])
         key = (row["policy"], int(row["replication"]))
         if row["status"] == "ok":  # a failure may be the machine's (a lost worker): never kept for a resume
-            _write_json(_run_file(folder, *key), {"params": params, "row": row})
+            write_json_atomic(_run_file(folder, *key), {"params": params, "row": row}, indent=1)
         by_key[key] = row
         on_run()
     runs = {

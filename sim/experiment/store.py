@@ -196,10 +196,7 @@ class ResultStore:
     def write_json(self, name: str, data: dict[str, Any]) -> Path:
         """Write a JSON file atomically in the results folder."""
         target = self.out_dir / name
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
-        _flush_to_disk(tmp)
-        os.replace(tmp, target)
+        write_json_atomic(target, data, indent=2, default=str)
         return target
 
     def read_json(self, name: str) -> dict[str, Any] | None:
@@ -229,6 +226,16 @@ def _flush_to_disk(path: Path) -> None:
     """Flush a file's data to the disk, so that renaming it into place cannot leave an empty file after a crash."""
     with path.open("rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def write_json_atomic(path: Path, data: Any, **dumps: Any) -> None:
+    """Write JSON atomically: a temporary file, flushed to the disk, renamed into place (its folder made if
+    needed). ``dumps``: options of ``json.dumps`` (``indent``, ``default``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, **dumps), encoding="utf-8")
+    _flush_to_disk(tmp)
+    os.replace(tmp, path)
 
 
 def _write_atomic(table: pa.Table, target: Path) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from sim.experiment.backends import RunTask
+from sim.experiment.store import write_json_atomic
 from sim.metrics import OUTCOME_BY_NAME, Direction
 from sim.optimize.spec import COST, OptimizeSpec
 from sim.schema import InputError, Problem
@@ -94,17 +94,6 @@ def candidate_id(params: dict[str, Any]) -> str:
 
 def run_path(out_dir: Path, cid: str, replication: int) -> Path:
     return out_dir / RUNS_FOLDER / f"{cid}-{replication}.json"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: a temporary file, flushed to the disk, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=1)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def clean_leftovers(out_dir: Path) -> None:
@@ -167,7 +156,7 @@ def evaluate(
         cid, rep = run["policy"], int(run["replication"])
         row = _kept(run)
         if row["status"] == "ok":
-            _write_json(run_path(out_dir, cid, rep), {"params": unique[cid][0], "row": row})
+            write_json_atomic(run_path(out_dir, cid, rep), {"params": unique[cid][0], "row": row}, indent=1)
         found[cid, rep] = row
         on_run()
     out = []
