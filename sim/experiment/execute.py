@@ -64,13 +64,17 @@ class ExperimentResult:
     failed: int
 
 
-def build_tasks(experiment: Experiment) -> list[RunTask]:
-    """Every run of the experiment, replication by replication (so partial results stay balanced)."""
+def build_tasks(experiment: Experiment, points: list[dict[str, Any]] | None = None) -> list[RunTask]:
+    """Every run of the experiment, replication by replication (so partial results stay balanced).
+
+    ``points``: the overrides of each point, in place of the experiment's sweep (an exploration's design).
+    """
     seeds = experiment.seeds()
     scenario = str(experiment.scenario_path)
+    points = experiment.sweep_points() if points is None else points
     tasks = []
     for replication, seed in enumerate(seeds):
-        for point_index, point in enumerate(experiment.sweep_points()):
+        for point_index, point in enumerate(points):
             for policy in experiment.policies:
                 tasks.append(
                     RunTask(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment.backends import RunTask
+from sim.experiment.execute import build_tasks as experiment_tasks
 from sim.explore.spec import Exploration
 
 #: Column of the samples table naming a design point.
@@ -87,27 +88,7 @@ def _plain(value: np.generic) -> int | float:
 
 
 def build_tasks(exploration: Exploration, design: Design) -> list[RunTask]:
-    """Every run of the exploration, replication by replication, point by point, policy by policy."""
-    experiment = exploration.experiment
-    seeds = experiment.seeds()
-    scenario = str(experiment.scenario_path)
+    """Every run of the exploration, replication by replication, point by point, policy by policy: the
+    experiment's runs (:func:`sim.experiment.execute.build_tasks`) with the design's points as its sweep."""
     points = [point_values(design, i) for i in range(len(design.samples))]
-    tasks = []
-    for replication, seed in enumerate(seeds):
-        for index, values in enumerate(points):
-            for policy in experiment.policies:
-                tasks.append(
-                    RunTask(
-                        policy=policy.name,
-                        sweep_point=index,
-                        sweep_values=values,
-                        replication=replication,
-                        seed=seed,
-                        scenario=scenario,
-                        overrides=experiment.run_overrides(policy, values),
-                        days=experiment.days,
-                        run_function=experiment.run_function,
-                        warmup_days=experiment.warmup_days,
-                    )
-                )
-    return tasks
+    return experiment_tasks(exploration.experiment, points)
