@@ -145,6 +145,9 @@ ROLES = ("organiser", "recruiter", "driver", "guide")
 CHARGES = ("trafficking", "smuggling")
 #: How a case is disposed of without absconding (:class:`sim.model.legal.Disposition`).
 DISPOSITIONS = {"plea": "by plea", "trial": "by a trial verdict", "dismissed": "by dismissal at the plea decision"}
+#: Methods of disposition whose median time from filing to disposition is an outcome (the federal caseload
+#: statistics report them: guilty pleas and trials).
+MEDIAN_METHODS = ("plea", "trial")
 
 #: Every fact the model counts, declared once: name -> what is counted (cumulative over the run). The model's
 #: tallies (:class:`sim.model.accounting.Tallies`) accept these names and no others.
@@ -243,7 +246,8 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.absconded",
     "courts.backlog",
     "courts.days_to_verdict",
-    "courts.median_days_to_disposition_trafficking",
+    *(f"courts.median_days_to_disposition_{c}" for c in CHARGES),
+    *(f"courts.median_days_to_disposition_{d}" for d in MEDIAN_METHODS),
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
@@ -717,6 +721,34 @@ OUTCOMES: tuple[Outcome, ...] = (
         "the cases are disposed of by the longest time observed. The figure the Human Trafficking Institute's "
         "reports speak of (most federal trafficking cases are not resolved in the year they are filed).",
         value("courts.median_days_to_disposition_trafficking", 1),
+    ),
+    Outcome(
+        "median_days_to_disposition_smuggling",
+        "days",
+        L,
+        "Median days from filing to disposition of the cases filed on a smuggling charge, Kaplan-Meier estimate "
+        "with the cases still open censored at their age, as median_days_to_disposition_trafficking. The figure "
+        "to compare with the median time from filing to disposition of felony defendants in the federal border "
+        "districts, whose dockets are immigration and smuggling cases.",
+        value("courts.median_days_to_disposition_smuggling", 1),
+    ),
+    Outcome(
+        "median_days_to_disposition_plea",
+        "days",
+        L,
+        "Median days from filing to disposition of the cases disposed of by plea in the counted time, whenever "
+        "filed: the federal courts' count (defendants disposed of in a period, by method of disposition), not a "
+        "survival estimate, since how an open case will end is not known. Without the long cases of the first "
+        "days unless the warm-up is longer than a case takes. NaN before the first.",
+        value("courts.median_days_to_disposition_plea", 1),
+    ),
+    Outcome(
+        "median_days_to_disposition_trial",
+        "days",
+        L,
+        "Median days from filing to disposition of the cases disposed of by a trial verdict in the counted time, "
+        "whenever filed, counted as median_days_to_disposition_plea. NaN before the first.",
+        value("courts.median_days_to_disposition_trial", 1),
     ),
     Outcome(
         "witnesses_heard",

@@ -75,6 +75,8 @@ def test_the_shipped_targets_files_load_and_cite_sources_listed_in_the_reference
     assert "remote_share_of_death_rise" in pending
     fitted = {t.outcome for t in field.targets}
     assert {"known_apprehended_share", "turned_back_share", "got_away_share", "sector_apprehension_share"} <= fitted
+    durations = {f"median_days_to_disposition_{c}" for c in ("trafficking", "smuggling", "plea", "trial")}
+    assert durations <= fitted, "the durations the courts report are compared with the field's"
     relative = [t for t in field.targets if t.relative_to]
     assert {t.outcome for t in relative} >= {"mean_fee", "people_taken_on", "exposure_death_risk"}
 

@@ -298,3 +298,62 @@ def test_the_median_time_to_disposition_by_charge_is_free_of_the_run_length():
     assert math.isnan(smuggling.median_days_to_disposition("trafficking")), "no trafficking case filed"
     short = court_run(legal, 1, days=200.0, until=200.0, charge="trafficking", procedure_factor=4.0)
     assert math.isnan(short.median_days_to_disposition("trafficking")), "no case can close within 200 days"
+
+
+def test_the_median_time_to_disposition_by_method_counts_the_cases_disposed_of_whenever_filed():
+    """Pleas close 60 + 30 days after filing, trials 60 + 20 (fixed trials on free courts): the medians by method
+    are 90 and 80 days. They count the cases disposed of since the books opened, whenever filed (the federal
+    courts' count), so after books opened once every filing is past they still read 90 and 80, where the
+    Kaplan-Meier median by charge, which follows the cases filed since, has none."""
+    legal = dataclasses.replace(CALM, plea_share=0.5, plea_belief_sd=0.0, trial_cost_years=100.0)
+    court = court_run(legal, 1, days=400.0, until=100.0, charge="smuggling")
+    methods = Counter(c.disposition.value for c in court.closed_cases)
+    assert methods["plea"] > 5 and methods["trial"] > 5, methods
+    assert court.median_days_by_method("plea") == pytest.approx(90.0)
+    assert court.median_days_by_method(Disposition.TRIAL) == pytest.approx(80.0)
+    assert math.isnan(court.median_days_by_method("dismissed")), "nothing dismissed"
+
+    model = mesa.Model(rng=1)
+    late = CourtSystem(model, legal, steps_per_day=1.0, rng=np.random.default_rng(501))
+    model.filings = Filings(model, late, gap=2.0, until=100.0, charge="smuggling")
+    model.run_until(150.0)
+    late.open_books()
+    assert math.isnan(late.median_days_by_method("plea")), "nothing disposed of since the books opened"
+    model.run_until(400.0)
+    assert late.median_days_by_method("plea") == pytest.approx(90.0)
+    assert late.median_days_by_method("trial") == pytest.approx(80.0)
+    assert math.isnan(late.median_days_to_disposition("smuggling")), "no case filed since the books opened"
+    with pytest.raises(ValueError, match="method of disposition"):
+        late.median_days_by_method("")
+    with pytest.raises(ValueError):
+        late.median_days_by_method("verdict")
+
+
+def test_the_median_time_to_disposition_by_method_is_the_median_of_the_cases_disposed_of():
+    """Exponential trials on two courts (a queue): the durations of the cases tried vary, and the median by
+    method is the median of the days from filing to disposition of the cases closed that way (pleas all take the
+    procedure and the plea procedure, 90 days)."""
+    legal = dataclasses.replace(CALM, courts=2, trial_distribution="exponential", plea_share=0.5, plea_belief_sd=0.0)
+    legal = dataclasses.replace(legal, trial_cost_years=100.0, abscond_probability=0.2, detention_capacity=5)
+    court = court_run(legal, 2, days=2500.0, until=2000.0)
+    for method in ("plea", "trial", "absconded"):
+        days = [c.closed_day - c.arrest_day for c in court.closed_cases if c.disposition.value == method]
+        assert len(days) > 20 and (method == "plea" or len(set(days)) > 20), (method, len(days))
+        assert court.median_days_by_method(method) == pytest.approx(float(np.median(days)))
+
+
+def test_a_border_model_reports_the_medians_the_courts_report():
+    """The outcomes are the court system's figures: by charge (Kaplan-Meier) and by method (disposed of)."""
+    model = BorderModel(CLASSROOM, seed=1, overrides={"legal.procedural_delay_days": 10.0})
+    for _ in range(math.ceil(120 * model.steps_per_day)):
+        model.step()
+    outcomes, courts = model.outcomes(), model.courts
+    assert courts.pleas > 0
+    for name, figure in {
+        "median_days_to_disposition_smuggling": courts.median_days_to_disposition("smuggling"),
+        "median_days_to_disposition_trafficking": courts.median_days_to_disposition("trafficking"),
+        "median_days_to_disposition_plea": courts.median_days_by_method("plea"),
+        "median_days_to_disposition_trial": courts.median_days_by_method("trial"),
+    }.items():
+        assert outcomes[name] == pytest.approx(round(figure, 1), nan_ok=True), name
+    assert outcomes["median_days_to_disposition_plea"] >= 10.0 + Legal().plea_procedure_days - 1e-9

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.metrics import OUTCOMES, TALLIES
+from sim.metrics import CHARGES, MEDIAN_METHODS, OUTCOMES, TALLIES
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import ACTIVE_STATUSES, TraffickerStatus
 from sim.model.legal import kaplan_meier_mean
@@ -256,7 +256,8 @@ class Accounts:
                 "courts.absconded": courts.absconded,
                 "courts.backlog": courts.backlog,
                 "courts.days_to_verdict": courts.days_to_verdict_estimate(),
-                "courts.median_days_to_disposition_trafficking": courts.median_days_to_disposition("trafficking"),
+                **{f"courts.median_days_to_disposition_{c}": courts.median_days_to_disposition(c) for c in CHARGES},
+                **{f"courts.median_days_to_disposition_{d}": courts.median_days_by_method(d) for d in MEDIAN_METHODS},
                 "courts.utilisation": courts.utilisation,
                 "checkpoints.wrongful_detentions": self._since_opening(
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)

@@ -331,6 +331,9 @@ class CourtSystem:
         self._closed_days: list[float] = []
         #: Days from filing to disposition of the cases closed, by the charge filed (counted cases only).
         self._closed_days_by_charge: dict[str, list[float]] = {}
+        #: Days from filing to disposition of every case closed since the books opened, whenever filed, by how it
+        #: was disposed of (:class:`Disposition` value): what the federal caseload statistics count.
+        self._disposed_days_by_method: dict[str, list[float]] = {}
         self._closed_verdict: list[bool] = []
         self._counted_from = self._start_day  # cases arrested since then make the survival estimate
 
@@ -351,6 +354,7 @@ class CourtSystem:
         self._start_day = self._counted_from = now
         self._closed_days, self._closed_verdict = [], []
         self._closed_days_by_charge = {}
+        self._disposed_days_by_method = {}
 
     # ------------------------------------------------------------------ clock and bookkeeping
     @property
@@ -697,6 +701,7 @@ class CourtSystem:
 
     def _close(self, case: Case, now: float) -> None:
         case.closed_day = now
+        self._disposed_days_by_method.setdefault(case.disposition.value, []).append(now - case.arrest_day)
         if case.arrest_day >= self._counted_from:
             self._closed_days.append(now - case.arrest_day)
             self._closed_verdict.append(case.outcome is not CaseOutcome.ABSCONDED)
@@ -811,6 +816,25 @@ class CourtSystem:
         survival = stats.ecdf(stats.CensoredData(uncensored=np.array(closed), right=np.array(ages))).sf
         below = survival.probabilities <= 0.5
         return float(survival.quantiles[np.argmax(below)]) if below.any() else math.nan
+
+    def median_days_by_method(self, method: Disposition | str) -> float:
+        """Median days from filing to disposition of the cases disposed of by ``method`` (``plea``, ``trial``,
+        ``dismissed`` or ``absconded``) since the books opened, whenever they were filed.
+
+        This is how the federal caseload statistics count (defendants disposed of in a period, by method of
+        disposition), not a survival estimate: how a case still open will end is not known, so it cannot be
+        censored in one method's curve. It is the duration of the cases filed at a steady rate once the
+        counted time starts later than the longest case takes (a warm-up longer than the procedure and the
+        queue); earlier, the long cases of the first days are missing. NaN before the first such case.
+
+        Raises:
+            ValueError: ``method`` is not a :class:`Disposition` of a closed case.
+        """
+        method = Disposition(method)
+        if method is Disposition.OPEN:
+            raise ValueError("a median time to disposition needs a method of disposition, not an open case")
+        days = self._disposed_days_by_method.get(method.value)
+        return float(np.median(days)) if days else math.nan
 
     def mean_days_to_punishment(self) -> float:
         """Mean days from arrest to conviction over the convictions since the start of the run, warm-up included
