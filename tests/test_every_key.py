@@ -668,6 +668,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.time_served_max_share": Perturb(3.0, "pleas"),
     "legal.plea_share": Perturb(0.9),
     "legal.plea_procedure_days": Perturb(2.0, "pleas"),
+    "legal.trial_preparation_days": Perturb(3.0),
     "legal.plea_sentence_discount": Perturb(0.9, "pleas"),
     "legal.trial_cost_years": Perturb(0.0, "pleas"),
     "legal.plea_belief_sd": Perturb(1.0, "shadow"),

@@ -329,6 +329,29 @@ def test_the_median_time_to_disposition_by_method_counts_the_cases_disposed_of_w
         late.median_days_by_method("verdict")
 
 
+def test_a_case_bound_for_trial_prepares_before_it_queues_and_its_witnesses_may_be_lost_meanwhile():
+    """With 100 days of trial preparation a trial closes 60 + 100 + 20 = 180 days after filing (against 80
+    without), later than a plea (60 + 30 = 90 days, unchanged), as in the courts; the case stays in its procedure
+    while it prepares. A witness lost after the plea
+    decision but before the trial is lost to a prepared case and heard by an unprepared one."""
+    legal = dataclasses.replace(CALM, plea_share=0.5, plea_belief_sd=0.0, trial_cost_years=100.0)
+    prepared = dataclasses.replace(legal, trial_preparation_days=100.0)
+    fast, slow = (court_run(x, 1, days=600.0, until=100.0, charge="smuggling") for x in (legal, prepared))
+    assert fast.median_days_by_method("trial") == pytest.approx(80.0)
+    assert slow.median_days_by_method("trial") == pytest.approx(180.0)
+    assert slow.median_days_by_method("plea") == fast.median_days_by_method("plea") == pytest.approx(90.0)
+
+    model = mesa.Model(rng=0)
+    court = CourtSystem(model, dataclasses.replace(prepared, plea_share=0.0, dismissal_threshold=0.0), 1.0)
+    case = court.file_case(accused=None, charge="smuggling", witness=True)
+    case.witness_lost_after = 120.0  # lost 120 days after filing: after the plea decision, before the trial
+    model.run_until(100.0)
+    assert court.in_procedure == 1 and court.queue_length == 0 and court.in_trial == 0
+    model.run_until(400.0)
+    assert case.disposition is Disposition.TRIAL and case.closed_day == pytest.approx(180.0)
+    assert court.witnesses_lost == 1
+
+
 def test_the_median_time_to_disposition_by_method_is_the_median_of_the_cases_disposed_of():
     """Exponential trials on two courts (a queue): the durations of the cases tried vary, and the median by
     method is the median of the days from filing to disposition of the cases closed that way (pleas all take the

@@ -38,7 +38,9 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   ``plea_share x Phi((p x S + trial_cost_years - S_offer) / (plea_belief_sd x S))``, ``plea_share`` its
   ceiling. Heavy charges (trafficking, organisers) plead less, weak cases are dismissed or reduced, and a
   longer procedure weakens every case before the decision. A plea closes as a conviction
-  ``plea_procedure_days`` later without court time; the rest join the court queue.
+  ``plea_procedure_days`` later without court time; the rest join the court queue ``trial_preparation_days``
+  later (motions, discovery for trial, the trial date; the case stays in its procedure meanwhile), so that a
+  trial takes longer from filing to disposition than a plea, as in the courts (Boland 1986).
 * **Pretrial detention.** At most ``detention_capacity`` accused are detained at once. An accused
   arrested when every place is taken is released at arrest under ``detention_priority = "arrival"``; under
   ``"charge"`` (the default) an accused facing a heavier charge (a longer mean sentence,
@@ -238,6 +240,10 @@ class Case:
     def _end_procedure(self) -> None:
         if self.stage is not CaseStage.CLOSED:  # not absconded after a release from detention
             self._court._plea_decision(self)
+
+    def _end_preparation(self) -> None:
+        if self.stage is not CaseStage.CLOSED:
+            self._court._join_queue(self)
 
     def _end_plea(self) -> None:
         if self.stage is not CaseStage.CLOSED:
@@ -560,7 +566,10 @@ class CourtSystem:
             else:
                 self._plea_verdict(case)
             return
-        self._join_queue(case)
+        if self.legal.trial_preparation_days > 0:  # bound for trial: motions and the trial date first
+            self._schedule(case._end_preparation, self.legal.trial_preparation_days)
+        else:
+            self._join_queue(case)
 
     def _note_witness(self, case: Case, now: float, heard: bool = True) -> None:
         """The case no longer needs its witnesses: count them lost if they were lost by now, else, when the case

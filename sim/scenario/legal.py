@@ -182,6 +182,21 @@ class Legal:
         source="assumption: about a month from a plea agreement to sentencing, as in fast-track programmes",
         le=MAX_DAYS,
     )
+    trial_preparation_days: float = spec(
+        0.0,
+        doc=(
+            "Days from the plea decision to the court queue for a case bound for trial: pretrial motions, discovery "
+            "for trial, the trial date set. The case stays in its procedure meanwhile (witnesses may be lost, "
+            "evidence decays). 0 sends it to the queue at once, so that a trial can end sooner than a plea."
+        ),
+        unit="days",
+        ge=0,
+        le=MAX_DAYS,
+        source=(
+            "pattern: Boland 1986 (trials took about twice as long as pleas from filing to disposition); "
+            "value per scenario"
+        ),
+    )
     trial_cost_years: float = spec(
         1.0,
         doc=(
