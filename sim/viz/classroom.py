@@ -86,7 +86,7 @@ def shipped_scenarios() -> dict[str, Path]:
     from sim.shipped import scenario_folder
 
     paths = sorted(scenario_folder().glob("*.toml"), key=lambda p: (not p.stem.startswith("classroom"), p.stem))
-    return {p.stem: p.resolve() for p in paths}
+    return {p.stem: p.absolute() for p in paths}
 
 
 def resolve_scenario(given: str | Path) -> Path:
@@ -116,7 +116,7 @@ def resolve_scenario(given: str | Path) -> Path:
         raise InputError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
     if problems:
         raise InputError(problems)
-    return path.resolve()
+    return path.absolute()
 
 
 # ---------------------------------------------------------------------------------------------- plan
@@ -351,7 +351,8 @@ class PairedRun:
     """The baseline and the plan on the same seed, stepped together.
 
     Both models are built from the same scenario file with no warm-up (the round starts at day 0); the plan's model
-    with the plan's overrides. Each side's networks start with their side's memory from the last round.
+    with the plan's overrides. Each side's networks start with their side's memory from the last round. ``baseline``
+    reuses the baseline's side of a round not yet started (the plan changed; the baseline did not).
     """
 
     def __init__(
@@ -362,6 +363,7 @@ class PairedRun:
         memory: dict[str, Memory] | None = None,
         *,
         loaded: LoadedScenario | None = None,
+        baseline: Side | None = None,
     ):
         from sim.model import BorderModel
         from sim.scenario import load_scenario
@@ -370,11 +372,11 @@ class PairedRun:
         base = loaded if loaded is not None else load_scenario(scenario)
         planned = load_scenario(scenario, plan.overrides(base))
         self.sides = [
-            Side("baseline", BorderModel(base, seed=seed, warmup_days=0)),
+            baseline or Side("baseline", BorderModel(base, seed=seed, warmup_days=0)),
             Side("plan", BorderModel(planned, seed=seed, warmup_days=0)),
         ]
         self.memory_at_start = memory or {}
-        for side in self.sides:
+        for side in self.sides[0 if baseline is None else 1 :]:
             give_memory(side.model, self.memory_at_start.get(side.name, []))
         #: Both sides' scores every :data:`TRACE_HOURS` of model time from day 0: (day, {side: scores}).
         self.trace: list[tuple[float, dict[str, dict[str, float]]]] = [(0.0, self.scores())]
@@ -494,7 +496,10 @@ class Classroom:
             )
         plan.overrides(self.loaded)  # refuses what cannot be built, before the round is rebuilt
         self.plan = plan
-        self.restart()
+        # The baseline at day 0 does not depend on the plan: it is kept, and only the plan's side is built again.
+        self.run = PairedRun(
+            self.scenario, plan, self.seed, self.memory, loaded=self.loaded, baseline=self.run.baseline
+        )
 
     def add_tower(self, x_km: float, y_km: float) -> TowerSite:
         """Check a site and, if it is allowed and the budget pays for it, add a tower there (the round restarts)."""
