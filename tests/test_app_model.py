@@ -79,3 +79,22 @@ def test_the_scoreboards_show_both_runs_and_the_history_the_rounds(game):
     assert "No round played yet" in history_html(game)
     game.next_round()
     assert "towers: 9.5;6.5" in history_html(game)
+
+
+def test_the_command_refuses_a_missing_scenario_in_one_line_before_serving(tmp_path):
+    import subprocess
+    import sys
+
+    missing = tmp_path / "missing.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "app", "--scenario", str(missing), "--port", "1"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"error: {missing}: --scenario: no such file; allowed: a scenario file or a name: classroom")
+    assert "desert_sector" in line
