@@ -98,3 +98,28 @@ def test_the_command_refuses_a_missing_scenario_in_one_line_before_serving(tmp_p
     [line] = done.stderr.splitlines()
     assert line.startswith(f"error: {missing}: --scenario: no such file; allowed: a scenario file or a name: classroom")
     assert "desert_sector" in line
+
+
+def test_an_error_while_drawing_shows_as_a_message_not_a_traceback():
+    import solara
+    from solara.widgets.widgets import HTML
+
+    from sim.viz.app import drawn
+
+    def broken() -> str:
+        raise ValueError("the map cannot be drawn")
+
+    got = []
+
+    @solara.component
+    def Drawing():
+        got.append(drawn("map", broken))
+        got.append(drawn("scoreboard", lambda: "<table></table>"))
+
+    _, rc = solara.render(Drawing(), handle_error=False)
+    assert got == [None, "<table></table>"]
+    shown = [w.unsafe_innerHTML for w in rc.find(HTML).widgets]
+    assert shown == [
+        "<p class='bordersim-message' role='alert'>The map could not be drawn: ValueError: the map cannot be drawn</p>"
+    ]
+    rc.close()

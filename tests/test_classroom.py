@@ -140,6 +140,10 @@ def test_the_plan_keeps_to_the_budget_and_to_the_start_of_a_round():
     assert not refused.ok and "line of sight" in refused.reason
     game.remove_tower(0)
     assert game.plan.towers == ((4.5, 6.5),)
+    with pytest.raises(InputError, match="allowed: a number >= 0"):
+        game.set_budget(-1)
+    game.set_budget(1_050_000)
+    assert game.add_tower(20.5, 6.5).ok and game.cost() == pytest.approx(700_000)
     game.run.step(1)
     with pytest.raises(InputError, match="reset it to change the plan"):
         game.set_plan(Plan())

@@ -90,6 +90,22 @@ def describe_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def alert(text: str) -> None:
+    """A message in the page (an error, a refused tower), read out by screen readers. Call it while a component
+    renders."""
+    solara.HTML(tag="div", unsafe_innerHTML=f"<p class='bordersim-message' role='alert'>{html.escape(text)}</p>")
+
+
+def drawn[T](what: str, draw: Callable[[], T]) -> T | None:
+    """``draw()``, or, if it fails, a message in the page saying what could not be drawn and why (never a
+    traceback) and None. Call it while a component renders."""
+    try:
+        return draw()
+    except Exception as exc:
+        alert(f"The {what} could not be drawn: {describe_error(exc)}")
+        return None
+
+
 def speed_label(steps: int, step_minutes: float) -> str:
     hours = steps * step_minutes / 60.0
     span = f"{hours:g} h" if hours < 24 else f"{hours / 24:g} day"
@@ -341,6 +357,11 @@ def Page():  # noqa: N802
     def bump() -> None:
         version.value += 1
 
+    def open_game() -> None:
+        playing.value = False
+        build(scenario.value, seed.value)
+        bump()
+
     def act(action: Callable[[], object]) -> Callable[[], None]:
         """A handler that runs ``action``, shows its error as a message, and redraws."""
 
@@ -392,26 +413,30 @@ def Page():  # noqa: N802
         solara.AppBarTitle("bordersim: play the defender")
     with solara.Column(classes=["bordersim-root"], style={"padding": "8px"}):
         if game is None:
-            solara.Error(f"The scenario could not be opened: {game_box['error']}")
-            ScenarioPicker(scenario, seed, lambda: (build(scenario.value, seed.value), bump()))
+            alert(f"The scenario could not be opened: {game_box['error']}")
+            ScenarioPicker(scenario, seed, open_game)
             return
-        _ = version.value  # every change redraws
-        with solara.Columns([1, 3], gutters_dense=True):
-            with solara.Column(style={"min-width": "320px"}):
-                RunControls(game, version.value, playing, speed, target_day, act, large)
-                PlanEditor(game, version.value, act)
-                with solara.Card("Scenario and seed", subtitle="a new scenario or seed starts a new game"):
-                    ScenarioPicker(scenario, seed, lambda: (build(scenario.value, seed.value), bump()))
-            with solara.Column():
-                if message.value:
-                    solara.HTML(
-                        tag="div",
-                        unsafe_innerHTML=f"<p class='bordersim-message' role='alert'>{html.escape(message.value)}</p>",
-                    )
-                MapPanel(game, version.value, large.value, act, message)
-                solara.HTML(tag="div", unsafe_innerHTML=scoreboard_html(game))
-                solara.FigureMatplotlib(chart_figure(game, large.value), format="png")
-                Rounds(game, version.value)
+
+        def body() -> None:
+            with solara.Columns([1, 3], gutters_dense=True):
+                with solara.Column(style={"min-width": "320px"}):
+                    RunControls(game, version.value, playing, speed, target_day, act, large)
+                    PlanEditor(game, version.value, act)
+                    with solara.Card("Scenario and seed", subtitle="a new scenario or seed starts a new game"):
+                        ScenarioPicker(scenario, seed, open_game)
+                with solara.Column():
+                    if message.value:
+                        alert(message.value)
+                    MapPanel(game, version.value, large.value, act, message)
+                    board = drawn("scoreboard", lambda: scoreboard_html(game))
+                    if board is not None:
+                        solara.HTML(tag="div", unsafe_innerHTML=board)
+                    chart = drawn("chart", lambda: chart_figure(game, large.value))
+                    if chart is not None:
+                        solara.FigureMatplotlib(chart, format="png")
+                    Rounds(game, version.value)
+
+        body()
 
 
 @solara.component
@@ -480,6 +505,11 @@ def PlanEditor(game: Classroom, version: int, act):  # noqa: N802
     with solara.Card("Your plan", subtitle="reset the round to change it" if locked else "click a map to add a tower"):
         share = 0.0 if budget <= 0 else min(1.0, cost / budget)
         colour = "error" if cost > budget else "primary"
+        solara.InputInt(
+            "Budget a year (currency)",
+            value=round(budget),
+            on_value=lambda value: act(lambda: game.set_budget(float(value)))(),
+        )
         solara.Text(f"Budget used: {cost:,.0f} of {budget:,.0f} a year", classes=["bordersim-cost"])
         solara.ProgressLinear(value=100 * max(share, 0.0), color=colour)
         for line in game.cost_lines():
@@ -537,7 +567,16 @@ def MapPanel(game: Classroom, version: int, large: bool, act, message):  # noqa:
         views = [check_tower_site(game.world, x, y).visible for x, y in game.plan.towers]
         return PairCanvas(game.run, [v for v in views if v is not None], dpi=100 if large else 80)
 
-    canvas = solara.use_memo(make_canvas, dependencies=[game.run, large])
+    def canvas_or_error() -> tuple[PairCanvas | None, str]:
+        try:
+            return make_canvas(), ""
+        except Exception as exc:
+            return None, describe_error(exc)
+
+    canvas, error = solara.use_memo(canvas_or_error, dependencies=[game.run, large])
+    if canvas is None:
+        alert(f"The map could not be drawn: {error}")
+        return
 
     def on_click(data: dict) -> None:
         where = canvas.axes_at(float(data.get("fx", -1)), float(data.get("fy", -1)))
@@ -546,12 +585,20 @@ def MapPanel(game: Classroom, version: int, large: bool, act, message):  # noqa:
         if game.run.steps > 0:
             message.value = "The round has started: press Reset (r) to change the plan, then click to add a tower."
             return
-        site = game.add_tower(*where)
-        act(lambda: None)()
-        if not site.ok:
+        site = None
+
+        def add() -> None:
+            nonlocal site
+            site = game.add_tower(*where)
+
+        act(add)()
+        if site is not None and not site.ok:
             message.value = f"No tower there: {site.reason}"
 
-    src = "data:image/png;base64," + base64.b64encode(canvas.png()).decode()
+    png = drawn("map", canvas.png)
+    if png is None:
+        return
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
     ClickMap(src=src, alt=f"maps of both runs, day {game.run.days:.1f}", event_click=on_click)
     geometry = html.escape(json.dumps(canvas.geometry()))
     solara.HTML(tag="div", unsafe_innerHTML=f"<span class='bordersim-map-geometry' data-maps='{geometry}'></span>")
@@ -608,4 +655,4 @@ def Rounds(game: Classroom, version: int):  # noqa: N802
             if gif.value is None or gif.value[0] != last:
                 solara.Button(f"Draw round {last} as a GIF", on_click=draw_gif, loading=busy.value, outlined=True)
             if error.value:
-                solara.Error(f"The GIF could not be drawn: {error.value}")
+                alert(f"The GIF could not be drawn: {error.value}")

@@ -474,6 +474,16 @@ class Classroom:
         """The plan's yearly cost beyond the scenario's."""
         return float(sum(line.per_year for line in self.cost_lines(plan)))
 
+    def set_budget(self, budget: float) -> None:
+        """The class's yearly budget for its plan; a plan already over it stays, shown over budget, until changed.
+
+        Raises:
+            InputError: a negative or non-finite budget.
+        """
+        if not (math.isfinite(budget) and budget >= 0):
+            raise InputError([Problem("plan", "budget", f"given {budget}; allowed: a number >= 0 (currency a year)")])
+        self.budget = float(budget)
+
     def set_plan(self, plan: Plan) -> None:
         """Make ``plan`` the round's plan and restart the round from day 0 with it.
 
