@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
 
-    p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")
+    p = sub.add_parser("app", help="serve the classroom app: play the defender against the baseline (Solara)")
     p.add_argument(
         "--host",
         default="127.0.0.1",

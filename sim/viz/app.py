@@ -425,9 +425,9 @@ def Page():  # noqa: N802
                     with solara.Card("Scenario and seed", subtitle="a new scenario or seed starts a new game"):
                         ScenarioPicker(scenario, seed, open_game)
                 with solara.Column():
-                    if message.value:
-                        alert(message.value)
                     MapPanel(game, version.value, large.value, act, message)
+                    if message.value:  # under the map, so a message never moves the map under the pointer
+                        alert(message.value)
                     board = drawn("scoreboard", lambda: scoreboard_html(game))
                     if board is not None:
                         solara.HTML(tag="div", unsafe_innerHTML=board)
