@@ -314,7 +314,8 @@ def chart_figure(game: Classroom, large: bool = False) -> Figure:
 LARGE_CSS = """
 .bordersim-root, .bordersim-root .v-label, .bordersim-root .v-btn, .bordersim-root td, .bordersim-root th,
 .bordersim-root .v-select__selection, .bordersim-root input, .bordersim-root p, .bordersim-root .v-card__title,
-.bordersim-root .v-card__subtitle, .bordersim-root .bordersim-slider-label, .bordersim-root a {
+.bordersim-root .v-card__subtitle, .bordersim-root .bordersim-slider-label, .bordersim-root a,
+.bordersim-root span:not(.v-icon) {
     font-size: 1.35rem !important; line-height: 1.5 !important; }
 .bordersim-root .bordersim-map { width: 100%; }
 """
