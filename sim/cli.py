@@ -165,13 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
 
-    p = sub.add_parser("app", help="serve the interactive classroom app (Mesa SolaraViz)")
+    p = sub.add_parser("app", help="serve the classroom app: play the defender against the baseline (Solara)")
     p.add_argument(
         "--host",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: every network interface)",
     )
     p.add_argument("--port", type=_port, default=8765, help="TCP port, 1-65535 (default 8765)")
+    p.add_argument(
+        "--scenario",
+        default="classroom",
+        help="scenario the page opens: a file (.toml) or a shipped scenario's name (default classroom)",
+    )
 
     p = sub.add_parser("demo", help="the main job: run the default policy comparison and print where the report is")
     from sim.demo import QUICK_DAYS, QUICK_REPLICATIONS
@@ -389,7 +394,7 @@ def cmd_animate(args: argparse.Namespace) -> int:
 def cmd_app(args: argparse.Namespace) -> int:
     from sim.viz.serve import serve
 
-    return serve(host=args.host, port=args.port)
+    return serve(host=args.host, port=args.port, scenario=args.scenario)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

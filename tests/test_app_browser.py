@@ -1,7 +1,11 @@
-"""The classroom app in a real browser: it serves, draws the map, steps when Step is clicked, and plays."""
+"""The classroom app in a real browser: served from outside the repository, it places towers by clicking, runs
+both sides, keeps the rounds, exports them, answers the keyboard and fetches nothing from the internet."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import shutil
 import socket
@@ -11,7 +15,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.waits import STATE_WAIT_S
@@ -48,13 +51,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def app_url(request):
+def app_url(request, tmp_path):
     _need_browser()
     port = _free_port()
+    log = (tmp_path / "app.log").open("w")  # the server's output, read by the test (no noise, no traceback)
+    request.addfinalizer(log.close)
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim.cli", "app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
+        cwd=tmp_path,  # outside the repository: the shipped scenarios
+        stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -72,7 +77,7 @@ def app_url(request):
     deadline = time.monotonic() + STATE_WAIT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"app server exited: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+            pytest.fail(f"app server exited: {(tmp_path / 'app.log').read_text(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -82,108 +87,117 @@ def app_url(request):
     pytest.fail(f"app server did not answer within {STATE_WAIT_S} s")
 
 
-#: The counters' table as the page shows it: the step and seed it belongs to and every counter, read at once
-#: from one rendering (so the numbers all belong to that step).
-READ_TABLE = """() => {
-    const table = document.querySelector('table.bordersim-counters');
+def _click_map(page, side: str, x_km: float, y_km: float) -> None:
+    """Click the map of ``side`` at (x_km, y_km), where the page says that map lies in its picture."""
+    maps = json.loads(page.locator("span.bordersim-map-geometry").get_attribute("data-maps"))
+    geometry = next(m for m in maps if m["side"] == side)
+    left, top, right, bottom = geometry["box"]
+    (x0, x1), (y0, y1) = geometry["xlim"], geometry["ylim"]
+    box = page.locator("img.bordersim-map").bounding_box()
+    fx = left + (x_km - x0) / (x1 - x0) * (right - left)
+    fy = top + (y_km - y0) / (y1 - y0) * (bottom - top)
+    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+
+
+#: The scoreboards as the page shows them: the step, day and round they belong to and every score of both runs,
+#: read at once from one rendering.
+READ_SCORES = """() => {
+    const table = document.querySelector('table.bordersim-scores');
     if (!table) return null;
-    const counts = {};
-    for (const cell of table.querySelectorAll('td[class^="count-"]')) {
-        counts[cell.className.slice('count-'.length)] = Number(cell.innerText);
+    const scores = {baseline: {}, plan: {}};
+    for (const cell of table.querySelectorAll('td[class^="score-"]')) {
+        const [, side, name] = cell.className.split('-');
+        scores[side][name] = Number(cell.dataset.value);
     }
-    return {step: Number(table.dataset.step), seed: Number(table.dataset.seed), counts: counts};
+    return {step: Number(table.dataset.step), day: Number(table.dataset.day), round: Number(table.dataset.round),
+            scores: scores};
 }"""
 
 
-def _wait_for_step(page, condition: str) -> None:
-    """Wait until the page's model is at a step satisfying ``condition`` (a JavaScript test of ``step``)."""
+def _wait_for(page, condition: str) -> None:
+    """Wait until the scoreboards' table satisfies ``condition`` (JavaScript on ``t``, the table's dataset)."""
     page.wait_for_function(
-        "() => { const t = document.querySelector('table.bordersim-counters');"
-        f" if (!t) return false; const step = Number(t.dataset.step); return {condition}; }}",
+        "() => { const e = document.querySelector('table.bordersim-scores');"
+        f" if (!e) return false; const t = e.dataset; return {condition}; }}",
         timeout=STATE_WAIT_S * 1000,
     )
 
 
-def _expected_counts(seed: int, steps: int) -> dict[str, int]:
-    """The counters of the classroom model at ``seed`` after ``steps`` steps, run here in the test's process."""
-    from sim.viz.animate import COUNTERS
-    from sim.viz.app import ClassroomModel
-
-    model = ClassroomModel(seed=seed)
-    for _ in range(steps):
-        model.step()
-    return {name: int(model.latest[name]) for name in COUNTERS}
-
-
-def _early_seed(steps: int = 8) -> int:
-    """A seed whose classroom run has recruited a victim within ``steps`` steps (so Play moves a counter soon)."""
-    return next(seed for seed in range(1, 50) if _expected_counts(seed, steps)["victims_recruited"] > 0)
-
-
-def test_app_draws_map_and_steps(app_url, tmp_path):
-    """Step, Reset with another seed, Play and Pause, each followed by the model's own step count (never by the
-    clock), and the counters the page shows are those of the same model run here for as many steps."""
+def test_app_plays_the_defender(app_url, tmp_path):
+    """Started outside the repository: two towers placed by clicking (a hidden site refused), step and reset keys,
+    run to day 14, both scoreboards against the same game run here, the next round, the rounds' CSV, large text,
+    Play and Pause; and every request stays on this computer."""
     from playwright.sync_api import sync_playwright
+
+    from sim.viz.classroom import Classroom, history_columns
 
     screenshot = ROOT / "results" / "app-screenshot.png"
     screenshot.parent.mkdir(exist_ok=True)
+    requests: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
             page.set_default_timeout(STATE_WAIT_S * 1000)
+            page.on("request", lambda r: requests.append(r.url))
             page.goto(app_url)
-            map_img = page.locator("img.bordersim-map")
-            map_img.wait_for()
-            box = map_img.bounding_box()
-            assert box is not None and box["width"] > 300 and box["height"] > 200
-            assert page.evaluate("(img) => img.naturalWidth", map_img.element_handle()) > 300
-            first_map = map_img.get_attribute("src")
-            _wait_for_step(page, "step === 0")
-            assert "day 0.0" in page.locator("text=/day \\d+\\.\\d/").first.inner_text()
+            page.locator("img.bordersim-map").wait_for()
+            _wait_for(page, "t.step === '0' && t.round === '1'")
+            assert page.evaluate("(img) => img.naturalWidth", page.locator("img.bordersim-map").element_handle()) > 800
 
-            # Step: one click, one step (the button is disabled while a step runs, so wait for each)
-            step = page.get_by_role("button", name="Step")
-            for k in range(1, 7):
-                step.click()
-                _wait_for_step(page, f"step === {k}")
-            assert "day 0.1" in page.locator("text=/day \\d+\\.\\d/").first.inner_text()  # 6 steps of 30 min
-            page.wait_for_function("(src) => document.querySelector('img.bordersim-map').src !== src", arg=first_map)
-            shown = page.evaluate(READ_TABLE)
-            assert shown["counts"] == _expected_counts(0, 6)
+            # Two towers by clicking the plan's map (and the baseline's: either map places on the plan)
+            _click_map(page, "plan", 9.5, 6.5)
+            page.get_by_text("Tower 1 at (9.5, 6.5) km").wait_for()
+            _click_map(page, "baseline", 4.5, 6.5)
+            page.get_by_text("Tower 2 at (4.5, 6.5) km").wait_for()
+            page.get_by_text("Budget used: 700,000 of 700,000 a year").wait_for()
+            _click_map(page, "plan", 6.5, 5.5)  # behind the ridge
+            page.get_by_text("no line of sight to the border from (6.5, 5.5) km").wait_for()
 
-            # Reset with a seed whose first victim is recruited within 8 steps
-            early = _early_seed()
-            seed = page.get_by_label("Seed")
-            seed.fill(str(early))
-            seed.press("Enter")
-            page.get_by_role("button", name="Reset").click()
-            page.wait_for_function(
-                "(seed) => { const t = document.querySelector('table.bordersim-counters');"
-                " return t && t.dataset.seed === String(seed) && t.dataset.step === '0'; }",
-                arg=early,
-            )
+            # Step and reset by key
+            page.keyboard.press("s")
+            _wait_for(page, "t.step === '1'")
+            page.keyboard.press("r")
+            _wait_for(page, "t.step === '0'")
 
-            # Play until the model has passed step 8, then pause; the page stops on some step, whatever the
-            # machine's speed, and shows that step's counters
-            page.get_by_role("button", name="▶").click()
-            _wait_for_step(page, "step >= 8")
-            page.get_by_role("button", name="❚❚").click()
-            page.get_by_role("button", name="▶").wait_for()  # paused: Play is offered again
-            stopped = page.evaluate(READ_TABLE)["step"]  # a step under way when Pause was pressed may still land
-            step.click()  # Step is enabled again once paused
-            _wait_for_step(page, f"step > {stopped}")
-            shown = page.evaluate(READ_TABLE)
-            assert shown["seed"] == early
-            expected = _expected_counts(early, shown["step"])
-            assert shown["counts"] == expected
-            assert expected["victims_recruited"] > 0  # the counters moved under Play
+            # Run to day 14: both runs, without drawing each step
+            page.get_by_role("button", name="Run to day 14").click()
+            _wait_for(page, "Number(t.day) >= 14")
+            shown = page.evaluate(READ_SCORES)
+            game = Classroom("classroom", seed=0)
+            game.add_tower(9.5, 6.5)
+            game.add_tower(4.5, 6.5)
+            game.play_to_end()
+            assert shown["scores"] == game.run.scores()
+            base, plan = shown["scores"]["baseline"], shown["scores"]["plan"]
+            assert base["crossings"] > 0 and base["cost"] > 0  # the scoreboards moved from 0
+            assert plan != base and plan["cost"] > base["cost"]  # and differ: the plan pays for two towers
+
+            # The next round, its history, the CSV
+            page.keyboard.press("n")
+            _wait_for(page, "t.round === '2' && t.step === '0'")
+            page.locator("table.bordersim-history").wait_for()
+            with page.expect_download() as download:
+                page.locator("a.bordersim-download", has_text="CSV").click()
+            rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+            assert list(rows[0]) == history_columns() and len(rows) == 1
+            assert rows[0]["towers"] == "9.5;6.5 4.5;6.5" and float(rows[0]["plan_crossings"]) == plan["crossings"]
+
+            # Large text by key, then Play and Pause by key
+            size = "() => parseFloat(getComputedStyle(document.querySelector('table.bordersim-scores td')).fontSize)"
+            normal = page.evaluate(size)
+            page.keyboard.press("l")
+            page.wait_for_function(f"() => ({size})() > {normal} * 1.2")
+            page.keyboard.press(" ")
+            _wait_for(page, "Number(t.step) >= 24")
+            page.keyboard.press(" ")
+            page.get_by_role("button", name="▶ Play").wait_for()
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
-    from PIL import Image
-
-    with Image.open(screenshot) as im:
-        pixels = np.asarray(im.convert("RGB"), dtype=float)
-    assert pixels.shape[0] > 500 and pixels.shape[1] > 1000
-    assert pixels.std() > 30  # not a blank page
+    local = ("http://127.0.0.1:", "ws://127.0.0.1:", "blob:http://127.0.0.1:", "data:")
+    assert requests and [u for u in requests if not u.startswith(local)] == []
+    said = (tmp_path / "app.log").read_text(errors="replace")
+    shipped = ROOT / "sim" / "examples" / "scenarios" / "classroom.toml"  # from outside the repository: the package's
+    assert f"bordersim app: {shipped}" in said
+    assert "Traceback" not in said and "Warning" not in said and "warn" not in said.lower()

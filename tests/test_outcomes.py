@@ -28,7 +28,7 @@ from sim.model.queueing import erlang_c_wait
 from sim.runner import run
 from sim.scenario import Legal
 from sim.viz.animate import COUNTERS, counter_values
-from sim.viz.app import CHARTS
+from sim.viz.classroom import SCORES
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSROOM = str(ROOT / "scenarios" / "classroom.toml")
@@ -85,7 +85,8 @@ def test_labels_are_declared_once_and_read_by_the_report_the_animation_and_the_a
     assert all(len(OUTCOME_BY_NAME[n].short) <= 14 for n in COUNTERS), "counters beside a map fit 14 characters"
     values = {name: i for i, name in enumerate(COUNTERS)}
     assert counter_values(values) == [(OUTCOME_BY_NAME[name].short, i) for i, name in enumerate(COUNTERS)]
-    assert {name for chart in CHARTS.values() for name, _ in chart} <= set(COUNTERS) <= set(OUTCOME_BY_NAME)
+    assert set(COUNTERS) <= set(OUTCOME_BY_NAME)
+    assert {name for score in SCORES for name in score.outcomes} <= set(OUTCOME_BY_NAME)
 
 
 def test_blind_spot_share_counts_groups_on_foot_at_the_line_only(desert):

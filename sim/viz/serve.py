@@ -1,7 +1,9 @@
 """Serving the classroom app (``bordersim app``): Solara's server as a child process that stops with us.
 
 Kept apart from :mod:`sim.viz.app` so the command's own process stays small: it imports neither
-Solara nor the model, it only starts ``solara run sim.viz.app`` and watches it. The server runs in
+Solara nor the model, it checks the scenario (:func:`sim.viz.classroom.resolve_scenario`: a bad one is refused
+here, with its file named, before any server starts), starts ``solara run sim.viz.app`` with the scenario's path
+in ``BORDERSIM_APP_SCENARIO`` and watches it. The server runs in
 its own process group; on Ctrl-C or SIGTERM (see :mod:`sim.signals`) this process stops the whole
 group (SIGTERM, then SIGKILL after a grace period), so no server is left holding the port. If this
 process is killed outright, the kernel sends the server SIGTERM (:func:`sim.signals.die_with_parent`).
@@ -30,15 +32,28 @@ def server_command(host: str, port: int) -> list[str]:
     return [*command, "run", "sim.viz.app", *options]
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Run the app until the server exits (its status) or until interrupted (0, once the server is stopped).
+def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str = "classroom") -> int:
+    """Run the app on ``scenario`` (a file or a shipped scenario's name) until the server exits (its status) or
+    until interrupted (0, once the server is stopped).
 
     Telemetry is switched off and nothing is fetched from the internet.
-    """
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    from sim.shipped import scenario_folder
 
-    print(f"bordersim app: scenarios from {scenario_folder().resolve()}", flush=True)
+    Raises:
+        InputError: the scenario is missing or has problems.
+    """
+    from sim.shipped import scenario_folder
+    from sim.viz.classroom import resolve_scenario
+
+    path = resolve_scenario(scenario)
+    env = {
+        **os.environ,
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "BORDERSIM_APP_SCENARIO": str(path),
+        # Solara warns, once per browser, that a cookie asking for samesite=none falls back to lax over plain http:
+        # true, and harmless for a page served to this computer or a classroom's network.
+        "PYTHONWARNINGS": "ignore:Cookies with samesite=none require https:UserWarning:solara.server.starlette",
+    }
+    print(f"bordersim app: {path} (other scenarios from {scenario_folder().resolve()})", flush=True)
     print(f"bordersim app: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)", flush=True)
     # preexec_fn is safe here: this process has imported neither Solara nor the model, so runs no threads.
     server = subprocess.Popen(

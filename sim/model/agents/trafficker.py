@@ -199,6 +199,17 @@ class Network(mesa.Agent):
         self._risk_xy = np.vstack([self._risk_xy, [x_km, y_km]])
         self._risk_time = np.append(self._risk_time, self.model.hours)
 
+    def interdiction_memory(self) -> tuple[np.ndarray, np.ndarray]:
+        """The interdictions the network remembers: where (k, 2 km) and how many hours before now each was."""
+        return self._risk_xy.copy(), self.model.hours - self._risk_time
+
+    def recall_interdictions(self, xy_km: np.ndarray, hours_ago: np.ndarray) -> None:
+        """Take on interdictions remembered from before this run (the classroom's previous round): at ``xy_km``
+        (k, 2), ``hours_ago`` hours before now; they weigh and fade as the network's own (:meth:`perceived_risk`)."""
+        xy = np.asarray(xy_km, dtype=float).reshape(-1, 2)
+        self._risk_xy = np.vstack([xy, self._risk_xy])
+        self._risk_time = np.concatenate([self.model.hours - np.asarray(hours_ago, dtype=float), self._risk_time])
+
     def perceived_risk(self, points_km: np.ndarray) -> np.ndarray:
         """Remembered interdiction risk at each point (k, 2): sum of decaying Gaussian kernels."""
         if len(self._risk_time) == 0:
