@@ -619,10 +619,15 @@ def _sector_weights(p, col_km: np.ndarray) -> dict[str, np.ndarray]:
 
 def _sector_ridges(rng, rows_km, cols_km, p, x_km, *, extent_km: tuple[float, float]) -> np.ndarray:
     """The ranges of a mountains sector: one ridge per :data:`_SECTOR_KM_PER_RIDGE` of its length (at least one),
-    each centred in the stretch, 16-40 km long, running within 30 degrees of west-east; heights in m."""
+    each centred in the stretch, 16-40 km long, running within 30 degrees of west-east; heights in m.
+
+    Each ridge is computed on the columns within its half-length plus eight widths of its centre (beyond, its
+    Gaussian profile is below 1e-13 of its peak, and taken as 0), so a long border costs what its ranges cover.
+    """
     height_km = extent_km[0]
     west, east = x_km
     out = np.zeros(np.broadcast_shapes(rows_km.shape, cols_km.shape))
+    col_km = cols_km[0]
     for _ in range(max(1, round((east - west) / _SECTOR_KM_PER_RIDGE))):
         centre = np.array([rng.uniform(0.15, 0.85) * height_km, rng.uniform(west, east)])
         angle = rng.uniform(-np.pi / 6, np.pi / 6)
@@ -630,11 +635,16 @@ def _sector_ridges(rng, rows_km, cols_km, p, x_km, *, extent_km: tuple[float, fl
         half_width_km = rng.uniform(1.5, 4.0)
         peak = p.ridge_height_m * rng.uniform(0.6, 1.0)
         direction = np.array([np.sin(angle), np.cos(angle)])  # (d_row, d_col) in km
+        reach = half_length + 8.0 * half_width_km
+        near = np.flatnonzero(np.abs(col_km - centre[1]) <= reach)
+        if near.size == 0:
+            continue
+        cols = slice(int(near[0]), int(near[-1]) + 1)
         a = centre - half_length * direction
-        dr, dc = rows_km - a[0], cols_km - a[1]
+        dr, dc = rows_km - a[0], cols_km[:, cols] - a[1]
         along = np.clip(dr * direction[0] + dc * direction[1], 0.0, 2.0 * half_length)
         distance = np.hypot(dr - along * direction[0], dc - along * direction[1])
-        out = np.maximum(out, peak * np.exp(-0.5 * (distance / half_width_km) ** 2))
+        out[:, cols] = np.maximum(out[:, cols], peak * np.exp(-0.5 * (distance / half_width_km) ** 2))
     return out
 
 
