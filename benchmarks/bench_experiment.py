@@ -68,7 +68,7 @@ def throughput(folder: Path, runs: int, days: float, scenario: Path, repeat: int
             backend = SerialBackend() if workers == 1 else ProcessBackend(2)
             start = time.perf_counter()
             try:
-                run_experiment(exp, folder / f"tp{workers}-{attempt}", backend, progress=False, report=False)
+                run_experiment(exp, folder / f"tp{workers}-{attempt}", backend, progress=False)
             finally:
                 backend.close()
             elapsed = time.perf_counter() - start  # includes starting the worker processes
@@ -85,7 +85,7 @@ def memory(folder: Path, runs: int) -> None:
     )
     tracemalloc.start()
     start = time.perf_counter()
-    run_experiment(exp, folder / f"mem{runs}", SerialBackend(), progress=False, report=False)
+    run_experiment(exp, folder / f"mem{runs}", SerialBackend(), progress=False)
     elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
