@@ -115,3 +115,18 @@ def test_sectors_only_for_procedural_maps():
 def test_build_world_of_a_loaded_scenario():
     loaded, _ = read_scenario(BASE)
     assert build_world(loaded).elevation.shape == (30, 120)
+
+
+def test_sectors_at_the_map_edges_hold_to_the_edge():
+    from sim.scenario import load_scenario
+    from sim.world.terrain import _sector_weights
+
+    p = load_scenario(BASE).spec.terrain.procedural
+    col_km = np.arange(120) + 0.5
+    weights = _sector_weights(p, col_km, 120.0)
+    # the desert starts at the west edge and the river valley ends at the east edge: no ramp into the map's kind
+    assert weights["desert"][0] == 1.0 and weights["river"][-1] == 1.0 and weights["plain"].max() == 0.0
+    # where two sectors meet, their ramps share the 10 km about the edge (column 39's centre is 0.5 km west of it)
+    assert weights["desert"][39] == pytest.approx(0.55) and weights["mountains"][39] == pytest.approx(0.45)
+    assert weights["desert"][34] == 1.0 and weights["mountains"][45] == 1.0
+    assert np.allclose(sum(weights.values()), 1.0)

@@ -526,7 +526,7 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
     rows_km, cols_km = row_km[:, None], col_km[None, :]
 
     relief, _ = _smooth_noise(rngs["relief"], extent_km, _RELIEF_SIGMA_KM, row_km, col_km, cell_km=cell_km)
-    weights = _sector_weights(p, col_km) if p.sectors else None
+    weights = _sector_weights(p, col_km, extent_km[1]) if p.sectors else None
     if weights is None:
         elevation = _BASE_ELEVATION_M[p.kind] + p.roughness * 80.0 * relief
     else:
@@ -596,19 +596,20 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
     return elevation.astype(np.float32), landcover, river
 
 
-def _sector_weights(p, col_km: np.ndarray) -> dict[str, np.ndarray]:
+def _sector_weights(p, col_km: np.ndarray, width_km: float) -> dict[str, np.ndarray]:
     """Each sector kind's weight in every column (they sum to 1; the map's ``kind`` holds outside the sectors).
 
     A sector's weight is 1 inside it and ramps linearly to 0 over :data:`_SECTOR_BLEND_KM` centred on each of its
-    edges, except at the map's edges; where two sectors meet their ramps add up to 1.
+    edges, except on an edge at the map's edge (west at 0, east at ``width_km``); where two sectors meet their
+    ramps add up to 1.
     """
     weights = {kind: np.zeros(col_km.size) for kind in _SECTOR_BASE_ELEVATION_M}
     half = _SECTOR_BLEND_KM / 2.0
     for sector in p.sectors:
         west, east = sector.x_km
         rise = np.ones(col_km.size) if west <= 0 else np.clip((col_km - west + half) / _SECTOR_BLEND_KM, 0, 1)
-        fall = np.clip((east + half - col_km) / _SECTOR_BLEND_KM, 0, 1)
-        weights[sector.kind] += np.minimum(rise, fall if east < col_km[-1] + half else 1.0)
+        fall = np.ones(col_km.size) if east >= width_km else np.clip((east + half - col_km) / _SECTOR_BLEND_KM, 0, 1)
+        weights[sector.kind] += np.minimum(rise, fall)
     taken = sum(weights.values())
     rest = np.clip(1.0 - taken, 0.0, None)
     background = "desert" if p.kind == "desert" else "river" if p.kind == "river" else "plain"
