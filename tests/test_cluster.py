@@ -68,3 +68,12 @@ def test_unreadable_or_invalid_file(tmp_path):
     bad.write_text("jobqueue: [unclosed\n", encoding="utf-8")
     with pytest.raises(InputError, match="not valid YAML"):
         jobqueue_options(bad, "slurm")
+
+
+def test_an_unknown_option_names_the_file_and_section(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("jobqueue:\n  slurm:\n    cores: 4\n    memory: 8GB\n    colour: blue\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        jobqueue_cluster("slurm", path)
+    problem = err.value.problems[0]
+    assert problem.file == str(path) and problem.key == "jobqueue.slurm" and "colour" in problem.message

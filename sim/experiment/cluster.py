@@ -18,6 +18,7 @@ the scenario files at the same paths (a shared file system).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,12 @@ def jobqueue_cluster(system: str, config: str | Path) -> Any:
 
     cls = getattr(dask_jobqueue, JOB_QUEUES[system])
     # Dask's YAML spells keys with hyphens or underscores alike (local-directory); keyword arguments need the latter.
-    return cls(**{key.replace("-", "_"): value for key, value in jobqueue_options(config, system).items()})
+    options = {key.replace("-", "_"): value for key, value in jobqueue_options(config, system).items()}
+    try:
+        return cls(**options)
+    except (TypeError, ValueError) as exc:  # an unknown option, or a value dask-jobqueue refuses
+        message = str(exc).split(". Very likely")[0]
+        raise InputError([Problem(str(config), f"jobqueue.{system}", message)]) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             cluster.scale(jobs=args.jobs)
     except InputError as exc:
-        print(exc)
+        print(exc, file=sys.stderr)
         return 2
     print(f"Dask scheduler at {cluster.scheduler_address}; dashboard {cluster.dashboard_link}")
     print(f"run: bordersim experiment EXPERIMENT.toml --scheduler {cluster.scheduler_address}")
