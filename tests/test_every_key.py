@@ -395,6 +395,17 @@ CONFIGS = {
         },
     ),
     "procedural": Config("procedural", NO_TRAFFIC),
+    # The procedural map in two sectors: mountains in the west, a river valley along the line in the east.
+    "sectors": Config(
+        "procedural",
+        NO_TRAFFIC
+        | {
+            "terrain.procedural.sectors": [
+                {"x_km": [0.0, 14.0], "kind": "mountains"},
+                {"x_km": [14.0, 30.0], "kind": "river"},
+            ]
+        },
+    ),
     "river_border": Config(RIVER_PORT, NO_TRAFFIC),
     "raster": Config("raster", NO_TRAFFIC),
     "geotiff": Config("geotiff", NO_TRAFFIC),
@@ -450,6 +461,8 @@ PERTURBATIONS: dict[str, Perturb] = {
     "terrain.procedural.roads": Perturb(3, "procedural"),
     "terrain.procedural.towns": Perturb(4, "procedural"),
     "terrain.procedural.forest_share": Perturb(0.4, "procedural"),
+    "terrain.procedural.sectors[].x_km": Perturb([0.0, 8.0], "sectors"),
+    "terrain.procedural.sectors[].kind": Perturb("desert", "sectors"),
     "terrain.river_wading_speed_factor": Perturb(0.5, "river_border"),
     "terrain.steep_exposure_per_hour": Perturb(0.05),
     "terrain.land_cover": Perturb({"open": {"concealment": 0.5}}),

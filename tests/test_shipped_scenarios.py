@@ -95,6 +95,9 @@ RUNS = {
             "surveillance.extra_towers.count": 2,
         },
     ),
+    # The whole border at scale (2,000 patrol units, 200 networks, 1,000 people a day): a few days show every
+    # mechanism, and the invariants checked after every step cost more than the steps.
+    "national_border": Run(seed=1, days=4, overrides={"traffickers.vehicle_share": 0.5}),
 }
 DEFAULT_RUN = Run()
 

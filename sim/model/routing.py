@@ -25,6 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.world import Cell, World
+from sim.world.cache import ArrayCache, content_key
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -174,6 +175,26 @@ class RoutePlanner:
             self.hours_per_km = np.where(world.passable & (speed > 0), 1.0 / np.maximum(speed, 1e-9), np.inf)
         self.graph = self._build_graph(risk_aversion, hardship_aversion)
         self._trees: dict[Cell, tuple[np.ndarray, np.ndarray]] = {}
+        # Large maps keep their trees on disk under a hash of what the graph is made of (sim.world.cache).
+        self._disk = ArrayCache.for_cells(h * w)
+        self._graph_key = None
+        if self._disk is not None:
+            self._graph_key = content_key(
+                "route_graph",
+                {
+                    "speed_factor": world.speed_factor,
+                    "passable": world.passable,
+                    "coverage": world.coverage,
+                    "exposure": world.exposure,
+                },
+                {
+                    "cell_km": world.cell_km,
+                    "walk_speed_kmh": walk_speed_kmh,
+                    "risk_aversion": risk_aversion,
+                    "exposure_scale": exposure_scale,
+                    "hardship_aversion": hardship_aversion,
+                },
+            )
         self._route_cache: dict[tuple[Cell, Cell, Cell], Route] = {}
 
     def _build_graph(self, risk_aversion: float, hardship_aversion: float):
@@ -185,10 +206,23 @@ class RoutePlanner:
     def tree(self, source: Cell) -> tuple[np.ndarray, np.ndarray]:
         """(cost to every cell, predecessor of every cell) from ``source``; cached."""
         if source not in self._trees:
-            flat = source[0] * self.shape[1] + source[1]
-            dist, pred = dijkstra(self.graph, indices=flat, return_predecessors=True)
-            self._trees[source] = (dist.reshape(self.shape), pred)
+            self._trees[source] = self._search(source)
         return self._trees[source]
+
+    def _search(self, source: Cell) -> tuple[np.ndarray, np.ndarray]:
+        """Dijkstra from ``source``, read from or written to the disk cache on a large map."""
+        key = None
+        if self._disk is not None and self._graph_key is not None:
+            key = content_key("route_tree", {}, {"graph": self._graph_key, "source": (int(source[0]), int(source[1]))})
+            stored = self._disk.get(key)
+            if stored is not None:
+                return stored["dist"], stored["pred"]
+        flat = source[0] * self.shape[1] + source[1]
+        dist, pred = dijkstra(self.graph, indices=flat, return_predecessors=True)
+        dist = dist.reshape(self.shape)
+        if key is not None:
+            self._disk.put(key, {"dist": dist, "pred": pred})
+        return dist, pred
 
     def cost_via(self, origin: Cell, destination: Cell, crossings: np.ndarray) -> np.ndarray:
         """Static cost (h) of the best route origin -> crossing -> destination for each crossing cell (k, 2)."""

@@ -36,6 +36,7 @@ from sim.scenario.terrain import (
     Terrain,
     check_grid_size,
     check_land_cover,
+    check_procedural_sectors,
     check_terrain_extent,
     check_terrain_source,
 )
@@ -182,6 +183,7 @@ COMBINATION_CHECKS = (
     lambda s, b: check_terrain_extent(s.terrain, b),
     lambda s, b: check_border(s.border, b),
     lambda s, b: check_terrain_source(s.terrain, b),
+    lambda s, b: check_procedural_sectors(s.terrain, b),
     check_lonlat_positions,
     check_ascii_border,
     lambda s, b: check_agencies(s.agencies, b),

@@ -7,6 +7,7 @@ needs or refuses (ASCII map, raster files, GeoTIFF keys) and the land-cover tabl
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from sim.scenario.bounds import (
     MIN_ELEVATION_M,
     MIN_SPEED_FACTOR,
 )
+from sim.scenario.places import Sector, check_sector
 from sim.schema import INPUT, Builder, spec
 
 LAND_COVERS = ("open", "desert", "scrub", "forest", "mountain", "water", "road", "urban")
@@ -47,6 +49,27 @@ LAND_COVER_MAXIMA = {
     "concealment": (1.0, "a factor on detection hazards"),
     "exposure_per_hour": (MAX_HAZARD_PER_HOUR, "hazard of death per person-hour on foot"),
 }
+
+
+#: Kinds of a procedural sector (``[[terrain.procedural.sectors]]``).
+SECTOR_KINDS = ("desert", "mountains", "river", "plain")
+
+
+@dataclass(frozen=True)
+class ProceduralSector:
+    x_km: Sector = spec(
+        doc="West-east stretch [x_min_km, x_max_km] of the map this sector's landscape covers.", unit="km", source=INPUT
+    )
+    kind: str = spec(
+        doc=(
+            "Landscape of the stretch: desert (a basin at 700 m, desert ground, sparse scrub), mountains (ranges "
+            "along the stretch, one ridge of ridge_height_m every 10 km, on a 900 m base), river (a valley at 150 m "
+            "with farmland and riverside woods, and a river of river_width_m along the border line in a 'row' "
+            "border, waded as the border river) or plain (open ground at 300 m with woods)."
+        ),
+        choices=SECTOR_KINDS,
+        source=INPUT,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,14 @@ class Procedural:
     )
     towns: int = spec(1, doc="Number of towns (urban patches).", ge=0, le=20, source=INPUT)
     forest_share: float = spec(0.05, doc="Share of land covered by forest/scrub patches.", ge=0, le=0.9, source=INPUT)
+    sectors: list[ProceduralSector] = spec(
+        default_factory=list,
+        doc=(
+            "Optional [[terrain.procedural.sectors]] tables: west-east stretches of the map, each with its own "
+            "landscape, blended over 10 km at their edges; the map's kind holds outside them. A whole border of "
+            "several sectors of different character (national_border)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -198,8 +229,9 @@ class Terrain:
         0.15,
         doc=(
             "Walking speed factor (relative to open flat ground) in the border river's water cells: the water "
-            "body the border line runs in (border.mode = 'river', or a 'geojson' line along a river; water cells "
-            "8-connected to water cells of the line): people wade and swim across; elsewhere water is impassable."
+            "body the border line runs in (border.mode = 'river', a 'geojson' line along a river, or the river of a "
+            "procedural river sector; water cells 8-connected to water cells of the line): people wade and swim "
+            "across; elsewhere water is impassable."
         ),
         source="assumption",
         ge=MIN_SPEED_FACTOR,
@@ -302,6 +334,31 @@ def check_terrain_extent(t: Terrain, b: Builder) -> None:
                     f"given {getattr(t, key):g} but terrain.source is {t.source!r}, whose extent is its number of "
                     "cells times terrain.cell_m; remove the key (allowed only for 'procedural')",
                 )
+
+
+def check_procedural_sectors(t: Terrain, b: Builder) -> None:
+    """Procedural sectors are given only for a procedural map, each running west to east inside it, none
+    overlapping another."""
+    sectors = t.procedural.sectors
+    if sectors and t.source != "procedural":
+        b.fail(
+            "terrain.procedural.sectors",
+            f"given {len(sectors)} sectors but terrain.source is {t.source!r}; allowed only with 'procedural'",
+        )
+        return
+    for i, sector in enumerate(sectors):
+        key = f"terrain.procedural.sectors[{i}].x_km"
+        check_sector(sector.x_km, key, b)
+        if t.width_km is not None and (sector.x_km[0] < 0 or sector.x_km[1] > t.width_km):
+            b.fail(key, f"given {list(sector.x_km)}; allowed: within the map, 0 to terrain.width_km = {t.width_km:g}")
+    ordered = sorted(range(len(sectors)), key=lambda i: sectors[i].x_km[0])
+    for a, c in itertools.pairwise(ordered):
+        if sectors[c].x_km[0] < sectors[a].x_km[1]:
+            b.fail(
+                f"terrain.procedural.sectors[{c}].x_km",
+                f"given {list(sectors[c].x_km)}, which overlaps sectors[{a}] {list(sectors[a].x_km)}; allowed: "
+                "stretches that do not overlap",
+            )
 
 
 def check_terrain_source(t: Terrain, b: Builder) -> None:

@@ -91,7 +91,7 @@ def place_cells(scenario: Scenario, layers: TerrainLayers, file: str, base_dir: 
     """The border line and the cells of the named places; raise InputError with every place that does not fit the
     land. Returns (layers with the border's water, border, ports, staging, destinations, tunnels, sensors)."""
     border = border_line(scenario, layers, file, base_dir)
-    if scenario.border.mode in ("river", "geojson"):
+    if scenario.border.mode in ("river", "geojson") or has_river_sector(scenario):
         layers = with_border_river(layers, border.mask, scenario.terrain)  # the water the line runs in is waded
     places = Places(scenario, layers, border, file)
     ports = [places.port(i, p) for i, p in enumerate(scenario.ports)]
@@ -107,6 +107,12 @@ def place_cells(scenario: Scenario, layers: TerrainLayers, file: str, base_dir: 
     if places.problems:
         raise InputError(places.problems)
     return layers, border, ports, staging, destinations, tunnels, sensors
+
+
+def has_river_sector(scenario: Scenario) -> bool:
+    """Whether a procedural map has a river sector, whose river runs along the border line and is waded."""
+    t = scenario.terrain
+    return t.source == "procedural" and any(s.kind == "river" for s in t.procedural.sectors)
 
 
 def assemble(scenario: Scenario, layers: TerrainLayers, file: str = "<scenario>", base_dir: str = ".") -> World:

@@ -101,11 +101,20 @@ def visible_from(
     cell_m: float,
     target_height_m: float,
 ) -> np.ndarray:
-    """Line of sight from a mast at ``cell`` to each target cell (R3, vectorised); bool per target."""
-    r0, c0 = cell
+    """Line of sight from a mast at ``cell`` to each target cell (R3, vectorised); bool per target.
+
+    Only the window of the raster spanned by the mast and its targets is read (every ray lies in it), so the cost
+    grows with the targets and the window, not with the map.
+    """
     tr = np.asarray(target_rows, dtype=np.int64)
     tc = np.asarray(target_cols, dtype=np.int64)
-    elev = elevation.astype(np.float64, copy=False)
+    if tr.size == 0:
+        return np.ones(0, dtype=bool)
+    top, left = min(cell[0], int(tr.min())), min(cell[1], int(tc.min()))
+    bottom, right = max(cell[0], int(tr.max())) + 1, max(cell[1], int(tc.max())) + 1
+    elev = elevation[top:bottom, left:right].astype(np.float64)
+    r0, c0 = cell[0] - top, cell[1] - left
+    tr, tc = tr - top, tc - left
     z0 = elev[r0, c0] + mast_height_m
     dr, dc = tr - r0, tc - c0
     row_major = np.abs(dr) >= np.abs(dc)

@@ -22,8 +22,8 @@ where they come from:
   cost prediction"; roads about 1.2, loose sand about 0.8, brush 0.7, forest 0.5, broken
   mountain ground about 0.35). Water is impassable on foot, except the border river: the water body
   the border line runs in (water cells 8-connected to water cells of the line, :func:`border_river`,
-  in ``border.mode = "river"``, the river the line is drawn along, and ``"geojson"``; a straight or
-  ASCII line is not taken to run in water). People wade or
+  in ``border.mode = "river"``, the river the line is drawn along, and ``"geojson"``, and the river of a
+  procedural river sector; otherwise a straight or ASCII line is not taken to run in water). People wade or
   swim it slowly (0.15, ``terrain.river_wading_speed_factor``).
 - *Concealment* multiplies a detector's rate: cover hides people from cameras and radar-cued
   cameras (forest 0.35, scrub 0.6), broken ground and buildings give partial cover (0.5), open
@@ -475,7 +475,13 @@ _MAX_LATTICE_POINTS = 2_000_000
 _ROAD_STEP_KM = 1.0
 #: Independent random streams of the generator, one per feature, so that no feature's draws depend on the
 #: number of cells or on another feature's count.
-_STREAMS = ("relief", "ridges", "patches", "river", "roads", "towns")
+_STREAMS = ("relief", "ridges", "patches", "river", "roads", "towns", "sectors")
+#: Base level of each kind of procedural sector (``terrain.procedural.sectors``), m.
+_SECTOR_BASE_ELEVATION_M = {"desert": 700.0, "mountains": 900.0, "river": 150.0, "plain": 300.0}
+#: Sectors blend into their neighbours over this width, centred on their edges (km).
+_SECTOR_BLEND_KM = 10.0
+#: A mountains sector has one ridge per this many km of its length (at least one).
+_SECTOR_KM_PER_RIDGE = 10.0
 
 
 def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -498,7 +504,14 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
       ``river`` or the border follows the river), ``river_width_m`` wide, at least one cell;
     - north-south highways, random walks of +-1 km per km (the first through the first port, bridging
       the river), drawn as 8-connected lines of cells;
-    - towns: urban discs at ports, destinations and staging areas, then at random places.
+    - towns: urban discs at ports, destinations and staging areas, then at random places;
+    - with ``sectors`` (``[[terrain.procedural.sectors]]``), west-east stretches of their own landscape, from
+      their own stream: the base level blends linearly between sectors over 10 km at their edges (desert
+      700 m, mountains 900 m, river 150 m, plain 300 m; the relief is twice as rough in the mountains); desert
+      ground and no woods in desert columns; in a mountains sector one ridge per 10 km of its length, near
+      west-east; in a river sector a river ``river_width_m`` wide along the border's row (a ``row`` border; the
+      map's middle otherwise), which the world wades as the border river. Without sectors nothing of this is
+      drawn and no draw is made from their stream.
     """
     t = scenario.terrain
     p = t.procedural
@@ -513,13 +526,28 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
     rows_km, cols_km = row_km[:, None], col_km[None, :]
 
     relief, _ = _smooth_noise(rngs["relief"], extent_km, _RELIEF_SIGMA_KM, row_km, col_km, cell_km=cell_km)
-    elevation = _BASE_ELEVATION_M[p.kind] + p.roughness * 80.0 * relief
+    weights = _sector_weights(p, col_km, extent_km[1]) if p.sectors else None
+    if weights is None:
+        elevation = _BASE_ELEVATION_M[p.kind] + p.roughness * 80.0 * relief
+    else:
+        base = sum(w * _SECTOR_BASE_ELEVATION_M[kind] for kind, w in weights.items())
+        elevation = base[None, :] + p.roughness * 80.0 * relief * (1.0 + weights["mountains"])[None, :]
     ridge_height = np.zeros((height, width))
     for _ in range(p.ridges):
         ridge_height = np.maximum(ridge_height, _ridge(rngs["ridges"], rows_km, cols_km, p, extent_km=extent_km))
+    for sector in p.sectors:
+        if sector.kind == "mountains":
+            ridge_height = np.maximum(
+                ridge_height, _sector_ridges(rngs["sectors"], rows_km, cols_km, p, sector.x_km, extent_km=extent_km)
+            )
     elevation += ridge_height
-    landcover = np.full((height, width), DESERT if p.kind == "desert" else OPEN, dtype=np.int8)
-    if p.ridges and p.ridge_height_m > 0:
+    if weights is None:
+        landcover = np.full((height, width), DESERT if p.kind == "desert" else OPEN, dtype=np.int8)
+        dry = np.full(width, p.kind == "desert")
+    else:
+        dry = weights["desert"] > 0.5  # columns of desert ground: scrub in washes, no woods
+        landcover = np.repeat(np.where(dry, DESERT, OPEN).astype(np.int8)[None, :], height, axis=0)
+    if (p.ridges or any(sector.kind == "mountains" for sector in p.sectors)) and p.ridge_height_m > 0:
         landcover[ridge_height > 0.5 * p.ridge_height_m] = MOUNTAIN
 
     patches, lattice = _smooth_noise(rngs["patches"], extent_km, _PATCH_SIGMA_KM, row_km, col_km)
@@ -528,8 +556,8 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
         core = np.quantile(lattice, 1.0 - p.forest_share / 2.0)
         lowland = landcover != MOUNTAIN
         landcover[lowland & (patches >= edge)] = SCRUB
-        if p.kind != "desert":
-            landcover[lowland & (patches >= core)] = FOREST
+        if p.kind != "desert" or p.sectors:
+            landcover[lowland & (patches >= core) & ~dry[None, :]] = FOREST
 
     river = None
     if p.river or p.kind == "river" or scenario.border.mode == "river":
@@ -538,6 +566,12 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
         distance_km = np.clip(np.abs(rows_km - centre_km[None, :]) - p.river_width_m / 2000.0, 0.0, None)
         elevation -= 30.0 * np.exp(-0.5 * (distance_km / 3.0) ** 2)
         landcover[river] = WATER
+    sector_river = _sector_river(scenario, row_km, col_km, cell_km) if p.sectors else None
+    if sector_river is not None:
+        valley = np.exp(-0.5 * ((rows_km - _sector_river_centre_km(scenario)) / 3.0) ** 2)
+        elevation -= 30.0 * valley * sector_river.any(axis=0)[None, :]
+        landcover[sector_river] = WATER
+        river = sector_river if river is None else river | sector_river
 
     for i in range(p.roads):
         if i == 0 and scenario.ports:
@@ -560,6 +594,84 @@ def generate_procedural(scenario: Scenario) -> tuple[np.ndarray, np.ndarray, np.
             town &= ~river
         landcover[town & (landcover != ROAD)] = URBAN
     return elevation.astype(np.float32), landcover, river
+
+
+def _sector_weights(p, col_km: np.ndarray, width_km: float) -> dict[str, np.ndarray]:
+    """Each sector kind's weight in every column (they sum to 1; the map's ``kind`` holds outside the sectors).
+
+    A sector's weight is 1 inside it and ramps linearly to 0 over :data:`_SECTOR_BLEND_KM` centred on each of its
+    edges, except on an edge at the map's edge (west at 0, east at ``width_km``); where two sectors meet their
+    ramps add up to 1.
+    """
+    weights = {kind: np.zeros(col_km.size) for kind in _SECTOR_BASE_ELEVATION_M}
+    half = _SECTOR_BLEND_KM / 2.0
+    for sector in p.sectors:
+        west, east = sector.x_km
+        rise = np.ones(col_km.size) if west <= 0 else np.clip((col_km - west + half) / _SECTOR_BLEND_KM, 0, 1)
+        fall = np.ones(col_km.size) if east >= width_km else np.clip((east + half - col_km) / _SECTOR_BLEND_KM, 0, 1)
+        weights[sector.kind] += np.minimum(rise, fall)
+    taken = sum(weights.values())
+    rest = np.clip(1.0 - taken, 0.0, None)
+    background = "desert" if p.kind == "desert" else "river" if p.kind == "river" else "plain"
+    weights[background] = weights[background] + rest
+    total = taken + rest
+    return {kind: w / total for kind, w in weights.items()}
+
+
+def _sector_ridges(rng, rows_km, cols_km, p, x_km, *, extent_km: tuple[float, float]) -> np.ndarray:
+    """The ranges of a mountains sector: one ridge per :data:`_SECTOR_KM_PER_RIDGE` of its length (at least one),
+    each centred in the stretch, 16-40 km long, running within 30 degrees of west-east; heights in m.
+
+    Each ridge is computed on the columns within its half-length plus eight widths of its centre (beyond, its
+    Gaussian profile is below 1e-13 of its peak, and taken as 0), so a long border costs what its ranges cover.
+    """
+    height_km = extent_km[0]
+    west, east = x_km
+    out = np.zeros(np.broadcast_shapes(rows_km.shape, cols_km.shape))
+    col_km = cols_km[0]
+    for _ in range(max(1, round((east - west) / _SECTOR_KM_PER_RIDGE))):
+        centre = np.array([rng.uniform(0.15, 0.85) * height_km, rng.uniform(west, east)])
+        angle = rng.uniform(-np.pi / 6, np.pi / 6)
+        half_length = rng.uniform(8.0, 20.0)
+        half_width_km = rng.uniform(1.5, 4.0)
+        peak = p.ridge_height_m * rng.uniform(0.6, 1.0)
+        direction = np.array([np.sin(angle), np.cos(angle)])  # (d_row, d_col) in km
+        reach = half_length + 8.0 * half_width_km
+        near = np.flatnonzero(np.abs(col_km - centre[1]) <= reach)
+        if near.size == 0:
+            continue
+        cols = slice(int(near[0]), int(near[-1]) + 1)
+        a = centre - half_length * direction
+        dr, dc = rows_km - a[0], cols_km[:, cols] - a[1]
+        along = np.clip(dr * direction[0] + dc * direction[1], 0.0, 2.0 * half_length)
+        distance = np.hypot(dr - along * direction[0], dc - along * direction[1])
+        out[:, cols] = np.maximum(out[:, cols], peak * np.exp(-0.5 * (distance / half_width_km) ** 2))
+    return out
+
+
+def _sector_river_centre_km(scenario: Scenario) -> float:
+    """y (km) of a river sector's river: the centre of the border's row in a 'row' border, else the map's middle."""
+    t = scenario.terrain
+    cell_km = t.cell_m / 1000.0
+    if scenario.border.mode == "row" and scenario.border.y_km is not None:
+        return (np.floor(scenario.border.y_km / cell_km) + 0.5) * cell_km
+    assert t.height_km is not None
+    return float(t.height_km) / 2.0
+
+
+def _sector_river(scenario: Scenario, row_km: np.ndarray, col_km: np.ndarray, cell_km: float) -> np.ndarray | None:
+    """The river of the river sectors: ``river_width_m`` wide (at least one cell) along
+    :func:`_sector_river_centre_km`, in the columns of each river sector; None without one."""
+    p = scenario.terrain.procedural
+    stretches = [s.x_km for s in p.sectors if s.kind == "river"]
+    if not stretches:
+        return None
+    centre = np.full(col_km.size, _sector_river_centre_km(scenario))
+    mask = _river_mask(centre, p.river_width_m / 1000.0, row_km, cell_km)
+    inside = np.zeros(col_km.size, dtype=bool)
+    for west, east in stretches:
+        inside |= (col_km >= west) & (col_km <= east)
+    return mask & inside[None, :]
 
 
 def _lattice_spacing_km(extent_km: tuple[float, float], sigma_km: float, margin_km: float) -> float:
