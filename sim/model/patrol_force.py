@@ -75,7 +75,7 @@ class PatrolForce:
         self.world, self.cfg, self.agencies, self.traffickers = world, patrols, agencies, traffickers
         self.walk_speed_kmh = traffickers.walk_speed_kmh
         self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
-        self.drive = DriveTimes(world, patrols)
+        self.drive = DriveTimes(world, patrols, within_hours=patrols.max_response_hours)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
         stackelberg = patrols.strategy == "stackelberg"
         #: The sectors' security game (the stackelberg strategy; None under the others).
@@ -342,7 +342,7 @@ class PatrolForce:
         free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
         if not free:
             return None
-        hours = self.drive.to(target)
+        hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
         drive = np.array([hours[self.world.cell_of(*positions[p.index])] for p in free])
         best = int(np.argmin(drive))
         if not drive[best] <= self.cfg.max_response_hours:
@@ -399,7 +399,7 @@ class PatrolForce:
             group.detected = ""
             return
         goal_cell, trail_i, origin_side = goal
-        drive_h = float(self.drive.to(goal_cell)[self.world.cell_of(*patrol_xy)])
+        drive_h = self.drive.hours(self.world.cell_of(*patrol_xy), goal_cell)
         if not np.isfinite(drive_h):
             group.detected = ""
             return
