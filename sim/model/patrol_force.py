@@ -102,6 +102,7 @@ class PatrolForce:
         if not area.any():
             area = w.zone_mask & w.passable
         self.cells = np.argwhere(area)
+        self._cell_list = self.cells.tolist()  # the same (row, col) as Python ints, for drawing one at a time
 
     def _setup_line(self) -> None:
         """Positions along the border line (km from its start) and, for each line cell, the cell just behind
@@ -212,23 +213,32 @@ class PatrolForce:
         if not self.patrols:
             return path
         reach = self.cfg.speed_kmh * dt / n_sub
-        moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        # Only the units patrolling move: the work of a sub-step is on their rows alone (the others stay put).
+        moving = np.flatnonzero([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        if not len(moving):
+            path[1:] = self.pos
+            return path
+        pos, goal = self.pos[moving], self.waypoint[moving]
+        top = np.array([w.width - 1, w.height - 1])
+        path[1:] = self.pos
         for k in range(n_sub):
-            delta = self.waypoint - self.pos
+            delta = goal - pos
             dist = np.hypot(delta[:, 0], delta[:, 1])
-            frac = np.where(moving, np.minimum(1.0, reach / np.maximum(dist, 1e-12)), 0.0)
-            new = self.pos + delta * frac[:, None]
-            rows = np.minimum((new[:, 1] / w.cell_km).astype(int), w.height - 1)
-            cols = np.minimum((new[:, 0] / w.cell_km).astype(int), w.width - 1)
-            ok = w.passable[rows, cols]
-            self.pos = np.where(ok[:, None], new, self.pos)
-            path[k + 1] = self.pos
-            for i in np.flatnonzero(moving & ((frac >= 1.0) | ~ok)):
-                self.new_waypoint(self.patrols[i])
-        rows = np.minimum((self.pos[:, 1] / w.cell_km).astype(int), w.height - 1)
-        cols = np.minimum((self.pos[:, 0] / w.cell_km).astype(int), w.width - 1)
-        for i in np.flatnonzero(moving):
-            self.patrols[i].cell = (int(rows[i]), int(cols[i]))
+            frac = np.minimum(1.0, reach / np.maximum(dist, 1e-12))
+            new = pos + delta * frac[:, None]
+            cells = np.minimum((new / w.cell_km).astype(int), top)  # (col, row) of each new position
+            ok = w.passable[cells[:, 1], cells[:, 0]]
+            pos[ok] = new[ok]
+            path[k + 1, moving] = pos
+            done = np.flatnonzero((frac >= 1.0) | ~ok)
+            if len(done):
+                for i in moving[done]:
+                    self.new_waypoint(self.patrols[i])
+                goal = self.waypoint[moving]
+        self.pos[moving] = pos
+        cells = np.minimum((pos / w.cell_km).astype(int), top)
+        for i, (col, row) in zip(moving.tolist(), cells.tolist(), strict=True):
+            self.patrols[i].cell = (row, col)
         return path
 
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
@@ -245,11 +255,12 @@ class PatrolForce:
     def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
         ``rng``, the patrol's stream: the cell by inversion, the point within it)."""
-        u = rng.random(3)
+        u0, u1, u2 = rng.random(3).tolist()
         n = len(self.cells)
-        i = min(int(u[0] * n), n - 1) if weights is None else pick_by_weight(weights, u[0])
-        r, c = self.cells[i]
-        return (np.array([c, r]) + u[1:]) * self.world.cell_km
+        i = min(int(u0 * n), n - 1) if weights is None else pick_by_weight(weights, u0)
+        r, c = self._cell_list[i]
+        km = self.world.cell_km
+        return np.array([(c + u1) * km, (r + u2) * km])
 
     def clip_to_area(self, point: np.ndarray) -> np.ndarray:
         """The patrol-area cell centre nearest to ``point`` (km)."""
