@@ -2,15 +2,23 @@
 
 The patrol-group pairs that can meet in a step are found with a k-d tree (:func:`sim.model.detection.pairs_in_reach`):
 every other pair's exposure is exactly 0, and the exposure of the pairs found is, bit for bit, the whole table's.
+The patrol force keeps its units' statuses in an array (:attr:`sim.model.patrol_force.PatrolForce.status_code`)
+that the patrol agents' statuses keep equal.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from sim.model import detection
+from sim.model import BorderModel, detection
+from sim.model.agents.patrol import PatrolStatus
 from sim.model.detection import pairs_in_reach, patrol_exposure, separation_exposure
+from sim.model.patrol_force import STATUS_CODES
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
 
 
 def paths(rng: np.random.Generator, n: int, k: int, side_km: float, step_km: float) -> np.ndarray:
@@ -57,3 +65,26 @@ def test_a_few_pairs_are_all_given_without_a_tree():
     groups, patrols = paths(rng, 3, 4, 40.0, 0.6), paths(rng, 5, 4, 40.0, 2.5)
     gi, pi = pairs_in_reach(groups, patrols, 0.5)
     assert list(zip(gi, pi, strict=True)) == [(g, p) for g in range(3) for p in range(5)]
+
+
+@pytest.mark.parametrize("strategy", ["random", "hotspot"])
+def test_the_patrol_force_status_array_is_the_patrol_agents_status_at_every_step(strategy):
+    """The force moves, counts and dispatches units by its status array; every agent's status (set by shifts,
+    responses, transports and false alarms, between steps too) is the same, and the units patrolling stand on
+    passable cells."""
+    model = BorderModel(
+        CLASSROOM, seed=3, overrides={"patrols.strategy": strategy, "surveillance.false_alarms_per_day": 4}
+    )
+    force, changes = model.patrol_force, 0
+    seen = set()
+    for _ in range(round(20 * model.steps_per_day)):
+        before = force.status_code.copy()
+        model.step()
+        codes = np.array([STATUS_CODES[p.status] for p in force.patrols], dtype=np.int8)
+        assert np.array_equal(codes, force.status_code)
+        assert np.array_equal(force.on_duty(), [p.status is not PatrolStatus.OFF_DUTY for p in force.patrols])
+        changes += int((before != force.status_code).sum())
+        seen |= {p.status for p in force.patrols}
+        for i in np.flatnonzero(force.status_code == STATUS_CODES[PatrolStatus.PATROLLING]):
+            assert model.world.passable[force.patrols[i].cell]
+    assert changes > 0 and {PatrolStatus.PATROLLING, PatrolStatus.OFF_DUTY} <= seen

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 DETECTION_SUBSTEP_H = 0.125
 
 
+#: The code of each patrol status in :attr:`PatrolForce.status_code`.
+STATUS_CODES = {status: np.int8(i) for i, status in enumerate(PatrolStatus)}
+PATROLLING, OFF_DUTY = STATUS_CODES[PatrolStatus.PATROLLING], STATUS_CODES[PatrolStatus.OFF_DUTY]
+
+
 def substeps(dt: float) -> int:
     """Sub-steps of at most :data:`DETECTION_SUBSTEP_H` in a step of ``dt`` hours."""
     return max(1, int(np.ceil(dt / DETECTION_SUBSTEP_H - 1e-9)))
@@ -85,6 +90,11 @@ class PatrolForce:
         self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
+        #: Each unit's status as a code (:data:`STATUS_CODES`), kept equal to ``patrol.status`` (:meth:`note_status`),
+        #: and its shift cycle and offset (h): the step moves, counts and picks units by these arrays.
+        self.status_code = np.zeros(0, dtype=np.int8)
+        self.shift_cycle_h = np.zeros(0)
+        self.shift_offset_h = np.zeros(0)
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -161,12 +171,21 @@ class PatrolForce:
         edges = np.linspace(start, end, n + 1)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
+        self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
         for i, agency in enumerate(owners):
             patrol = self.make_patrol(i, agency, (float(edges[i]), float(edges[i + 1])))
+            self.status_code[i] = STATUS_CODES[patrol.status]
             self.pos[i] = self.sample_cell(None, patrol.stream)
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
+        self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
+        self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
+
+    def note_status(self, index: int, status: PatrolStatus) -> None:
+        """Unit ``index`` is now ``status`` (its agent's status setter calls this)."""
+        if index < len(self.status_code):
+            self.status_code[index] = STATUS_CODES[status]
 
     def extent(self) -> tuple[float, float]:
         """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
@@ -187,17 +206,19 @@ class PatrolForce:
     def update_shifts(self) -> None:
         """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
         shift, now = self.cfg.shift_hours, self.timeline.hours
-        for patrol in self.patrols:
-            on = ((now + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
-            if on and patrol.status is PatrolStatus.OFF_DUTY:
-                patrol.status = PatrolStatus.PATROLLING
-            elif not on and patrol.status is PatrolStatus.PATROLLING:
-                patrol.status = PatrolStatus.OFF_DUTY
-        on_duty = sum(p.status is not PatrolStatus.OFF_DUTY for p in self.patrols)
+        on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
+        code = self.status_code
+        for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
+            self.patrols[i].status = PatrolStatus.PATROLLING
+            code[i] = PATROLLING
+        for i in np.flatnonzero(~on & (code == PATROLLING)).tolist():
+            self.patrols[i].status = PatrolStatus.OFF_DUTY
+            code[i] = OFF_DUTY
+        on_duty = int(np.count_nonzero(code != OFF_DUTY))
         self.ledger.counters["patrol_hours"] += on_duty * self.timeline.step_hours
 
     def on_duty(self) -> np.ndarray:
-        return np.array([p.status is not PatrolStatus.OFF_DUTY for p in self.patrols], dtype=bool)
+        return self.status_code != OFF_DUTY
 
     def move(self, dt: float) -> np.ndarray:
         """Vectorised movement of patrolling units toward their waypoints, in detection sub-steps.
@@ -214,7 +235,7 @@ class PatrolForce:
             return path
         reach = self.cfg.speed_kmh * dt / n_sub
         # Only the units patrolling move: the work of a sub-step is on their rows alone (the others stay put).
-        moving = np.flatnonzero([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        moving = np.flatnonzero(self.status_code == PATROLLING)
         if not len(moving):
             path[1:] = self.pos
             return path
@@ -350,7 +371,7 @@ class PatrolForce:
         """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
         patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
         None."""
-        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
+        free = [p for i in np.flatnonzero(self.status_code == PATROLLING) if (p := self.patrols[i]).agency in agencies]
         if not free:
             return None
         hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
