@@ -95,6 +95,8 @@ class PatrolForce:
         self.status_code = np.zeros(0, dtype=np.int8)
         self.shift_cycle_h = np.zeros(0)
         self.shift_offset_h = np.zeros(0)
+        #: Each unit's agency (:meth:`nearest_free` picks the units of the agencies alerted from it).
+        self.agency_of = np.zeros(0, dtype=object)
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -179,6 +181,7 @@ class PatrolForce:
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
+        self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
         self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
         self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
 
@@ -371,15 +374,18 @@ class PatrolForce:
         """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
         patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
         None."""
-        free = [p for i in np.flatnonzero(self.status_code == PATROLLING) if (p := self.patrols[i]).agency in agencies]
-        if not free:
+        free = np.flatnonzero((self.status_code == PATROLLING) & np.isin(self.agency_of, agencies))
+        if not len(free):
             return None
         hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
-        drive = np.array([hours[self.world.cell_of(*positions[p.index])] for p in free])
+        w, xy = self.world, positions[free]
+        rows = np.clip((xy[:, 1] / w.cell_km).astype(int), 0, w.height - 1)  # World.cell_of, for every unit at once
+        cols = np.clip((xy[:, 0] / w.cell_km).astype(int), 0, w.width - 1)
+        drive = hours[rows, cols]
         best = int(np.argmin(drive))
         if not drive[best] <= self.cfg.max_response_hours:
             return None
-        return free[best], float(drive[best])
+        return self.patrols[free[best]], float(drive[best])
 
     def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
         """Send the free patrol of ``agencies`` with the shortest drive to a false alarm's spot (:meth:`nearest_free`,
