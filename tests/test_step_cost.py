@@ -22,7 +22,7 @@ CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom.toml"
 
 
 def paths(rng: np.random.Generator, n: int, k: int, side_km: float, step_km: float) -> np.ndarray:
-    """(k + 1, n, 2) positions: random starts in a square, random walks of sub-steps up to ``step_km``."""
+    """(k + 1, n, 2) positions: random starts in a square, random walks of sub-steps of about ``step_km``."""
     start = rng.random((n, 2)) * side_km
     moves = rng.normal(size=(k, n, 2)) * step_km / 2
     moves[:, : n // 4] = 0.0  # some stand still (a patrol off duty, a group waiting)
