@@ -1,7 +1,7 @@
 """Benchmark of :class:`sim.model.BorderModel` on ``scenarios/desert_sector.toml``: a year, and how a step's cost
 grows with the agents that act in it.
 
-Usage: ``.venv/bin/python benchmarks/bench_model.py [--seed S] [--repeats N]`` (about 2 minutes on a quiet machine)
+Usage: ``.venv/bin/python benchmarks/bench_model.py [--seed S] [--repeats N]`` (about 75 s on a quiet machine)
 
 Prints:
 
