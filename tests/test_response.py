@@ -98,6 +98,26 @@ def test_driving_is_faster_on_roads_and_never_on_the_origin_side(desert_world):
     assert (hours[finite] >= straight - 1e-6).all()
 
 
+def test_the_bounded_search_finds_the_same_drive_times_within_its_limit(desert_world):
+    """The dispatcher's search stops at ``max_response_hours``: every cell within it has the drive time of the
+    search over the whole world, bit for bit; the cells beyond are inf, and :meth:`DriveTimes.hours` falls back
+    to the whole search for them."""
+    loaded = load_scenario(DESERT)
+    limit = 0.5
+    bounded = DriveTimes(desert_world, loaded.spec.patrols, within_hours=limit)
+    whole = DriveTimes(desert_world, loaded.spec.patrols)
+    drivable = np.argwhere(bounded.drivable)
+    for target in (tuple(int(v) for v in drivable[k]) for k in (0, len(drivable) // 2, len(drivable) - 1)):
+        near, full = bounded.within(target), whole.to(target)
+        inside = full <= limit
+        assert inside.sum() > 1 and (~inside & np.isfinite(full)).any()
+        assert np.array_equal(near[inside], full[inside])
+        assert np.isinf(near[~inside]).all()
+        far = tuple(int(v) for v in np.argwhere(~inside & np.isfinite(full))[0])
+        assert bounded.hours(far, target) == float(full[far]) > limit
+        assert np.array_equal(whole.within(target), full)  # no limit: the whole search
+
+
 def test_a_partial_factor_table_keeps_the_other_defaults():
     loaded = load_scenario(DESERT, ["patrols.drive_speed_factors={mountain = 0.2}"])
     assert loaded.spec.patrols.drive_speed_factors == {"mountain": 0.2}

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from sim.model.agents.patrol import Patrol, PatrolStatus
 from sim.model.response import Alert
@@ -64,6 +65,12 @@ def patrol_exposure(
     """
     a = group_start[..., :, None, :] - patrol_start[..., None, :, :]  # (..., G, P, 2) separation at s = 0
     b = (group_end - group_start)[..., :, None, :] - (patrol_end - patrol_start)[..., None, :, :]
+    return separation_exposure(a, b, range_km)
+
+
+def separation_exposure(a: np.ndarray, b: np.ndarray, range_km: float) -> np.ndarray:
+    """:func:`patrol_exposure` of pairs given by their separation ``a + b s`` (km, (..., 2) each): the same
+    arithmetic element by element, for pairs picked out of the whole (G, P) table (:func:`pairs_in_reach`)."""
     aa = np.einsum("...k,...k->...", a, a)
     ab = np.einsum("...k,...k->...", a, b)
     bb = np.einsum("...k,...k->...", b, b)
@@ -93,6 +100,38 @@ def patrol_exposure(
 def detection_probability(hazard: np.ndarray | float) -> np.ndarray | float:
     """``1 - exp(-H)``, the chance that a hazard ``H`` (rate x time, summed) yields a detection."""
     return -np.expm1(-np.asarray(hazard))
+
+
+#: Below this many (group, patrol) pairs, :func:`pairs_in_reach` gives them all: looking for the few in reach costs
+#: more than their exposure.
+ALL_PAIRS_UP_TO = 1024
+
+
+def pairs_in_reach(group_path: np.ndarray, patrol_path: np.ndarray, range_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """The (group, patrol) pairs that may come within ``range_km`` of each other in a step, as two index arrays
+    (groups in order, each group's patrols in order); every other pair's :func:`patrol_exposure` is exactly 0.
+
+    ``group_path`` (K + 1, G, 2) and ``patrol_path`` (K + 1, P, 2) are positions (km) at the sub-step boundaries.
+    Within a sub-step each moves in a straight line, so neither goes farther from where it started the step than
+    its farthest boundary point; a pair farther apart at the start than the range plus both of these (and a
+    margin far above rounding) never comes within range. A k-d tree of the patrols' starting points (scipy's
+    ``cKDTree``) finds the rest without looking at every pair. Up to :data:`ALL_PAIRS_UP_TO` pairs, all are given.
+    """
+    g0, p0 = group_path[0], patrol_path[0]
+    if len(g0) * len(p0) <= ALL_PAIRS_UP_TO:
+        return np.repeat(np.arange(len(g0)), len(p0)), np.tile(np.arange(len(p0)), len(g0))
+    g_reach = np.sqrt(((group_path - g0) ** 2).sum(axis=2)).max(axis=0)  # (G,)
+    p_reach = np.sqrt(((patrol_path - p0) ** 2).sum(axis=2)).max(axis=0)  # (P,)
+    margin = 1e-6 * (1.0 + range_km)
+    radius = range_km + g_reach + (p_reach.max() if len(p_reach) else 0.0) + margin
+    found = cKDTree(p0).query_ball_point(g0, radius, return_sorted=True)
+    counts = np.array([len(f) for f in found], dtype=np.int64)
+    groups = np.repeat(np.arange(len(g0)), counts)
+    patrols = np.concatenate([np.asarray(f, dtype=np.int64) for f in found]) if counts.sum() else counts[:0]
+    # Each pair against its own reaches (the tree's radius holds the farthest-going patrol's).
+    apart = np.sqrt(((g0[groups] - p0[patrols]) ** 2).sum(axis=1))
+    near = apart <= range_km + g_reach[groups] + p_reach[patrols] + margin
+    return groups[near], patrols[near]
 
 
 class Detection:
@@ -220,9 +259,13 @@ class Detection:
         if on_duty.any():
             cfg = self.cfg
             seg = xy.transpose(1, 0, 2)  # (K + 1, G, 2)
-            kernel = patrol_exposure(
-                seg[:-1], seg[1:], patrol_path[:-1, on_duty], patrol_path[1:, on_duty], cfg.detection_range_m / 1000.0
-            )  # (K, G, P on duty)
+            duty = patrol_path[:, on_duty]  # (K + 1, P on duty, 2)
+            range_km = cfg.detection_range_m / 1000.0
+            # Only the pairs that can come within range (the others' exposure is exactly 0).
+            gi, pi = pairs_in_reach(seg, duty, range_km)
+            a = seg[:-1, gi] - duty[:-1, pi]  # (K, pairs, 2)
+            b = (seg[1:] - seg[:-1])[:, gi] - (duty[1:] - duty[:-1])[:, pi]
+            kernel = separation_exposure(a, b, range_km)  # (K, pairs)
             w = self.world
             mid = 0.5 * (xy[:, :-1] + xy[:, 1:])  # (G, K, 2)
             rows = np.minimum(np.maximum((mid[..., 1] / w.cell_km).astype(int), 0), w.height - 1)
@@ -232,8 +275,8 @@ class Detection:
                 mid_t = 0.5 * (times[i, :-1] + times[i, 1:])
                 conceal[i] = np.where([groups[i].in_tunnel(t) for t in mid_t], 0.0, conceal[i])
             seen = conceal * walking * clock.patrol_factor(mid_wall)[None, :]  # (G, K)
-            patrol_inc[:, :, on_duty] = (
-                kernel.transpose(1, 0, 2) * (cfg.detection_rate_per_hour * sub_h) * seen[:, :, None]
+            patrol_inc[gi, :, np.flatnonzero(on_duty)[pi]] = (
+                kernel.T * (cfg.detection_rate_per_hour * sub_h) * seen[gi, :]
             )
         step_inc = sensor_inc + patrol_inc.sum(axis=2)  # (G, K)
         total = step_inc.sum(axis=1)

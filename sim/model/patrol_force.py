@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 DETECTION_SUBSTEP_H = 0.125
 
 
+#: The code of each patrol status in :attr:`PatrolForce.status_code`.
+STATUS_CODES = {status: np.int8(i) for i, status in enumerate(PatrolStatus)}
+PATROLLING, OFF_DUTY = STATUS_CODES[PatrolStatus.PATROLLING], STATUS_CODES[PatrolStatus.OFF_DUTY]
+
+
 def substeps(dt: float) -> int:
     """Sub-steps of at most :data:`DETECTION_SUBSTEP_H` in a step of ``dt`` hours."""
     return max(1, int(np.ceil(dt / DETECTION_SUBSTEP_H - 1e-9)))
@@ -75,7 +80,7 @@ class PatrolForce:
         self.world, self.cfg, self.agencies, self.traffickers = world, patrols, agencies, traffickers
         self.walk_speed_kmh = traffickers.walk_speed_kmh
         self.timeline, self.ledger, self.intel, self.make_patrol = timeline, ledger, intel, make_patrol
-        self.drive = DriveTimes(world, patrols)
+        self.drive = DriveTimes(world, patrols, within_hours=patrols.max_response_hours)
         self._risk_cache: dict[str, tuple[float, np.ndarray]] = {}
         stackelberg = patrols.strategy == "stackelberg"
         #: The sectors' security game (the stackelberg strategy; None under the others).
@@ -85,6 +90,13 @@ class PatrolForce:
         self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
+        #: Each unit's status as a code (:data:`STATUS_CODES`), kept equal to ``patrol.status`` (:meth:`note_status`),
+        #: and its shift cycle and offset (h): the step moves, counts and picks units by these arrays.
+        self.status_code = np.zeros(0, dtype=np.int8)
+        self.shift_cycle_h = np.zeros(0)
+        self.shift_offset_h = np.zeros(0)
+        #: Each unit's agency (:meth:`nearest_free` picks the units of the agencies alerted from it).
+        self.agency_of = np.zeros(0, dtype=object)
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -102,6 +114,7 @@ class PatrolForce:
         if not area.any():
             area = w.zone_mask & w.passable
         self.cells = np.argwhere(area)
+        self._cell_list = self.cells.tolist()  # the same (row, col) as Python ints, for drawing one at a time
 
     def _setup_line(self) -> None:
         """Positions along the border line (km from its start) and, for each line cell, the cell just behind
@@ -160,12 +173,22 @@ class PatrolForce:
         edges = np.linspace(start, end, n + 1)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
+        self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
         for i, agency in enumerate(owners):
             patrol = self.make_patrol(i, agency, (float(edges[i]), float(edges[i + 1])))
+            self.status_code[i] = STATUS_CODES[patrol.status]
             self.pos[i] = self.sample_cell(None, patrol.stream)
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
+        self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
+        self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
+        self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
+
+    def note_status(self, index: int, status: PatrolStatus) -> None:
+        """Unit ``index`` is now ``status`` (its agent's status setter calls this)."""
+        if index < len(self.status_code):
+            self.status_code[index] = STATUS_CODES[status]
 
     def extent(self) -> tuple[float, float]:
         """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
@@ -186,17 +209,19 @@ class PatrolForce:
     def update_shifts(self) -> None:
         """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
         shift, now = self.cfg.shift_hours, self.timeline.hours
-        for patrol in self.patrols:
-            on = ((now + patrol.shift_offset_h) % patrol.shift_cycle_h) < shift
-            if on and patrol.status is PatrolStatus.OFF_DUTY:
-                patrol.status = PatrolStatus.PATROLLING
-            elif not on and patrol.status is PatrolStatus.PATROLLING:
-                patrol.status = PatrolStatus.OFF_DUTY
-        on_duty = sum(p.status is not PatrolStatus.OFF_DUTY for p in self.patrols)
+        on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
+        code = self.status_code
+        for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
+            self.patrols[i].status = PatrolStatus.PATROLLING
+            code[i] = PATROLLING
+        for i in np.flatnonzero(~on & (code == PATROLLING)).tolist():
+            self.patrols[i].status = PatrolStatus.OFF_DUTY
+            code[i] = OFF_DUTY
+        on_duty = int(np.count_nonzero(code != OFF_DUTY))
         self.ledger.counters["patrol_hours"] += on_duty * self.timeline.step_hours
 
     def on_duty(self) -> np.ndarray:
-        return np.array([p.status is not PatrolStatus.OFF_DUTY for p in self.patrols], dtype=bool)
+        return self.status_code != OFF_DUTY
 
     def move(self, dt: float) -> np.ndarray:
         """Vectorised movement of patrolling units toward their waypoints, in detection sub-steps.
@@ -212,23 +237,32 @@ class PatrolForce:
         if not self.patrols:
             return path
         reach = self.cfg.speed_kmh * dt / n_sub
-        moving = np.array([p.status is PatrolStatus.PATROLLING for p in self.patrols])
+        # Only the units patrolling move: the work of a sub-step is on their rows alone (the others stay put).
+        moving = np.flatnonzero(self.status_code == PATROLLING)
+        if not len(moving):
+            path[1:] = self.pos
+            return path
+        pos, goal = self.pos[moving], self.waypoint[moving]
+        top = np.array([w.width - 1, w.height - 1])
+        path[1:] = self.pos
         for k in range(n_sub):
-            delta = self.waypoint - self.pos
+            delta = goal - pos
             dist = np.hypot(delta[:, 0], delta[:, 1])
-            frac = np.where(moving, np.minimum(1.0, reach / np.maximum(dist, 1e-12)), 0.0)
-            new = self.pos + delta * frac[:, None]
-            rows = np.minimum((new[:, 1] / w.cell_km).astype(int), w.height - 1)
-            cols = np.minimum((new[:, 0] / w.cell_km).astype(int), w.width - 1)
-            ok = w.passable[rows, cols]
-            self.pos = np.where(ok[:, None], new, self.pos)
-            path[k + 1] = self.pos
-            for i in np.flatnonzero(moving & ((frac >= 1.0) | ~ok)):
-                self.new_waypoint(self.patrols[i])
-        rows = np.minimum((self.pos[:, 1] / w.cell_km).astype(int), w.height - 1)
-        cols = np.minimum((self.pos[:, 0] / w.cell_km).astype(int), w.width - 1)
-        for i in np.flatnonzero(moving):
-            self.patrols[i].cell = (int(rows[i]), int(cols[i]))
+            frac = np.minimum(1.0, reach / np.maximum(dist, 1e-12))
+            new = pos + delta * frac[:, None]
+            cells = np.minimum((new / w.cell_km).astype(int), top)  # (col, row) of each new position
+            ok = w.passable[cells[:, 1], cells[:, 0]]
+            pos[ok] = new[ok]
+            path[k + 1, moving] = pos
+            done = np.flatnonzero((frac >= 1.0) | ~ok)
+            if len(done):
+                for i in moving[done]:
+                    self.new_waypoint(self.patrols[i])
+                goal = self.waypoint[moving]
+        self.pos[moving] = pos
+        cells = np.minimum((pos / w.cell_km).astype(int), top)
+        for i, (col, row) in zip(moving.tolist(), cells.tolist(), strict=True):
+            self.patrols[i].cell = (row, col)
         return path
 
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
@@ -245,11 +279,12 @@ class PatrolForce:
     def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
         ``rng``, the patrol's stream: the cell by inversion, the point within it)."""
-        u = rng.random(3)
+        u0, u1, u2 = rng.random(3).tolist()
         n = len(self.cells)
-        i = min(int(u[0] * n), n - 1) if weights is None else pick_by_weight(weights, u[0])
-        r, c = self.cells[i]
-        return (np.array([c, r]) + u[1:]) * self.world.cell_km
+        i = min(int(u0 * n), n - 1) if weights is None else pick_by_weight(weights, u0)
+        r, c = self._cell_list[i]
+        km = self.world.cell_km
+        return np.array([(c + u1) * km, (r + u2) * km])
 
     def clip_to_area(self, point: np.ndarray) -> np.ndarray:
         """The patrol-area cell centre nearest to ``point`` (km)."""
@@ -339,15 +374,18 @@ class PatrolForce:
         """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
         patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
         None."""
-        free = [p for p in self.patrols if p.status is PatrolStatus.PATROLLING and p.agency in agencies]
-        if not free:
+        free = np.flatnonzero((self.status_code == PATROLLING) & np.isin(self.agency_of, agencies))
+        if not len(free):
             return None
-        hours = self.drive.to(target)
-        drive = np.array([hours[self.world.cell_of(*positions[p.index])] for p in free])
+        hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
+        w, xy = self.world, positions[free]
+        rows = np.clip((xy[:, 1] / w.cell_km).astype(int), 0, w.height - 1)  # World.cell_of, for every unit at once
+        cols = np.clip((xy[:, 0] / w.cell_km).astype(int), 0, w.width - 1)
+        drive = hours[rows, cols]
         best = int(np.argmin(drive))
         if not drive[best] <= self.cfg.max_response_hours:
             return None
-        return free[best], float(drive[best])
+        return self.patrols[free[best]], float(drive[best])
 
     def answer_false_alarm(self, x_km: float, y_km: float, when_h: float, agencies: list[str]) -> None:
         """Send the free patrol of ``agencies`` with the shortest drive to a false alarm's spot (:meth:`nearest_free`,
@@ -399,7 +437,7 @@ class PatrolForce:
             group.detected = ""
             return
         goal_cell, trail_i, origin_side = goal
-        drive_h = float(self.drive.to(goal_cell)[self.world.cell_of(*patrol_xy)])
+        drive_h = self.drive.hours(self.world.cell_of(*patrol_xy), goal_cell)
         if not np.isfinite(drive_h):
             group.detected = ""
             return

@@ -57,9 +57,14 @@ def drive_speed_kmh(world: World, cfg: Patrols) -> np.ndarray:
 
 
 class DriveTimes:
-    """Shortest driving times (h) over the terrain to a cell, for every cell; cached per target."""
+    """Shortest driving times (h) over the terrain to a cell, for every cell; cached per target.
 
-    def __init__(self, world: World, cfg: Patrols):
+    With ``within_hours`` (the dispatcher's ``max_response_hours``), :meth:`within` searches only as far as that
+    drive: the times it finds are those of the whole search (Dijkstra settles every cell nearer than its limit
+    exactly as without one), the cells farther away are inf. A response asks for the nearest free patrol within
+    that drive, so a search over the whole world is needed only for longer drives (:meth:`hours`)."""
+
+    def __init__(self, world: World, cfg: Patrols, within_hours: float = np.inf):
         self.world = world
         self.speed = drive_speed_kmh(world, cfg)
         self.drivable = self.speed > 0
@@ -67,7 +72,10 @@ class DriveTimes:
         with np.errstate(divide="ignore"):
             hours_per_km = np.where(self.drivable, 1.0 / np.maximum(self.speed, 1e-9), np.inf)
         self.graph = grid_graph(hours_per_km, world.cell_km)
-        self._cache: OrderedDict[Cell, np.ndarray] = OrderedDict()
+        # A hair beyond the limit (more than float32's rounding of the times kept), so that every drive the rasters
+        # show as at most ``within_hours`` is found.
+        self.limit = float(within_hours) * (1.0 + 1e-6) + 1e-9
+        self._cache: OrderedDict[tuple[Cell, bool], np.ndarray] = OrderedDict()
 
     def first_drivable(self, route: Route, start: int) -> int:
         """Index of the first cell of ``route`` from ``start`` on that a patrol can drive to; -1 if none."""
@@ -78,19 +86,34 @@ class DriveTimes:
 
     def to(self, target: Cell) -> np.ndarray:
         """Hours to drive from every cell to ``target`` (inf where unreachable); the graph is symmetric."""
-        cached = self._cache.get(target)
+        return self._search(target, bounded=False)
+
+    def within(self, target: Cell) -> np.ndarray:
+        """Hours to drive from every cell to ``target`` where that is at most ``within_hours``; inf elsewhere."""
+        return self._search(target, bounded=np.isfinite(self.limit))
+
+    def hours(self, source: Cell, target: Cell) -> float:
+        """Hours to drive from ``source`` to ``target``: from the bounded search when it reaches that far, else
+        from a search over the whole world."""
+        near = float(self.within(target)[source])
+        return near if np.isfinite(near) else float(self.to(target)[source])
+
+    def _search(self, target: Cell, bounded: bool) -> np.ndarray:
+        key = (target, bounded)
+        cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(target)
+            self._cache.move_to_end(key)
             return cached
         flat = target[0] * self.shape[1] + target[1]
-        hours = dijkstra(self.graph, indices=flat).reshape(self.shape).astype(np.float32)
-        self._cache[target] = hours
+        limit = self.limit if bounded else np.inf
+        hours = dijkstra(self.graph, indices=flat, limit=limit).reshape(self.shape).astype(np.float32)
+        self._cache[key] = hours
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return hours
 
     def between(self, a: Cell, b: Cell) -> float:
-        return float(self.to(b)[a])
+        return self.hours(a, b)
 
 
 @dataclass

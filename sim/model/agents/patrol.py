@@ -46,7 +46,7 @@ class Patrol(mesa.Agent):
         self.index = index
         self.agency = agency
         self.beat = beat  # stretch of the border line (km along it from its start) for the fixed strategy
-        self.status = PatrolStatus.PATROLLING
+        self._status = PatrolStatus.PATROLLING  # the force's arrays start with every unit patrolling
         self.target: Group | None = None
         self.pursuit: Pursuit | None = None
         self._alarm_xy: tuple[float, float] = (0.0, 0.0)  # the spot of the false alarm it was sent to
@@ -57,6 +57,17 @@ class Patrol(mesa.Agent):
         #: The patrol's own random stream (its beat's direction, its waypoints).
         self.stream = model.streams.keyed(Mechanism.PATROLS, Entity.PATROL, index)
         self._beat_east = bool(self.stream.random() < 0.5)
+
+    @property
+    def status(self) -> PatrolStatus:
+        return self._status
+
+    @status.setter
+    def status(self, status: PatrolStatus) -> None:
+        """Every change of status is written to the force's status array too (:meth:`PatrolForce.note_status
+        <sim.model.patrol_force.PatrolForce.note_status>`), which moves, counts and picks units by it."""
+        self._status = status
+        self.model.patrol_force.note_status(self.index, status)
 
     # -- decisions -------------------------------------------------------------------------
     def choose_waypoint(self) -> np.ndarray:

@@ -161,6 +161,8 @@ class Network(mesa.Agent):
         #: Economic activity, from expected profit (update_economics): it weighs the network's share of the market.
         self.activity = 1.0
         self.members: list[Trafficker] = []
+        #: Members at large by role, counted from the roster when asked after a change (:meth:`roster_changed`).
+        self._at_large: dict[Role, int] | None = None
         self.graph = nx.Graph()
         #: Strength by role: organisers, recruiters and drivers as set, guides the rest.
         self.strength = {
@@ -430,8 +432,21 @@ class Network(mesa.Agent):
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
 
     def at_large(self, role: Role) -> int:
-        """Members of a role who are active: idle, guiding, or released awaiting trial."""
-        return sum(m.role is role and m.status in ACTIVE_STATUSES for m in self.members)
+        """Members of a role who are active: idle, guiding, or released awaiting trial.
+
+        Counted from the roster once after each change (:meth:`roster_changed`), not at every call: the market
+        asks every network every step."""
+        if self._at_large is None:
+            counts = dict.fromkeys(Role, 0)
+            for m in self.members:
+                if m.status in ACTIVE_STATUSES:
+                    counts[m.role] += 1
+            self._at_large = counts
+        return self._at_large[role]
+
+    def roster_changed(self) -> None:
+        """A member joined or left the roster, or a member's status changed: the counts at large are stale."""
+        self._at_large = None
 
     def headless(self) -> bool:
         """No organiser at large: the network plans no crossing and hires no one."""
@@ -620,6 +635,7 @@ class Trafficker(mesa.Agent):
         #: The cell (row, col) the member is in; None while in prison (off the map).
         self.cell: tuple[int, int] | None = model.world.staging[self.home_staging].cell
         network.members.append(self)
+        network.roster_changed()
         network.link(self)
         if role is Role.ORGANISER:
             network.organisers_changed()
@@ -632,6 +648,7 @@ class Trafficker(mesa.Agent):
     def status(self, status: TraffickerStatus) -> None:
         """Every change of an organiser's status tells the network, which may become headless or recover."""
         self._status = status
+        self.network.roster_changed()
         if self.role is Role.ORGANISER:
             self.network.organisers_changed()
 
@@ -705,6 +722,7 @@ class Trafficker(mesa.Agent):
         """Out of the trade for good: struck off the network's roster and graph, and removed from the model."""
         self.status = TraffickerStatus.LEFT
         self.network.members.remove(self)
+        self.network.roster_changed()
         self.network.graph.remove_node(self)
         self.remove()
 
