@@ -557,6 +557,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "patrols.hotspot_spread_km": Perturb(5.0, "hotspot"),
     "patrols.cost_per_hour": Perturb(500.0),
     "patrols.sector": Perturb([0.0, 12.0]),
+    "patrols.sector_shares": Perturb([1.0, 0.0, 0.0]),
     "patrols.drive_speed_factors": Perturb({"open": 0.1, "desert": 0.1, "scrub": 0.1}),
     "patrols.max_response_hours": Perturb(0.05, "watched"),
     "patrols.tracking_speed_kmh": Perturb(1.0),

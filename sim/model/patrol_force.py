@@ -101,6 +101,7 @@ class PatrolForce:
         self._setup_area()
         self._setup_line()
         self._setup_sectors()
+        self._setup_parts()
 
     # -- set-up -----------------------------------------------------------------------------------------
     def _setup_area(self) -> None:
@@ -143,6 +144,40 @@ class PatrolForce:
         #: Sector of each patrol-area cell (:attr:`cells` order), -1 when the line cell it faces is outside.
         self.cell_sector = self.line_sector[w.border_facing[self.cells[:, 0], self.cells[:, 1]]]
 
+    def _setup_parts(self) -> None:
+        """The roster's split along the line (``patrols.sector_shares``): the patrolled stretch (:meth:`extent`)
+        cut into equal parts from the line's start; each patrol-area cell belongs to the part holding the line
+        cell it faces. No split: no parts, and every unit patrols every cell."""
+        shares = self.cfg.sector_shares
+        #: Per part: its ends (km along the line) and the indices (into :attr:`cells`) of its cells.
+        self.part_ends: list[tuple[float, float]] = []
+        self.part_cells: list[np.ndarray] = []
+        if not shares:
+            return
+        start, end = self.extent()
+        edges = np.linspace(start, end, len(shares) + 1)
+        facing = self.line_km[self.world.border_facing[self.cells[:, 0], self.cells[:, 1]]]
+        part = np.clip(np.searchsorted(edges, facing, side="right") - 1, 0, len(shares) - 1)
+        self.part_ends = [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        self.part_cells = [np.flatnonzero(part == k) for k in range(len(shares))]
+
+    def unit_parts(self, owners: list[str]) -> list[int | None]:
+        """Each unit's part (``None`` without a split): each agency's units (in roster order) apportioned to the
+        parts by ``patrols.sector_shares`` (largest remainder), the first of them to the first part."""
+        shares = np.asarray(self.cfg.sector_shares, dtype=float)
+        if not len(shares):
+            return [None] * len(owners)
+        parts: list[int | None] = [None] * len(owners)
+        for agency in dict.fromkeys(owners):
+            units = [i for i, owner in enumerate(owners) if owner == agency]
+            quota = shares / shares.sum() * len(units)
+            counts = np.floor(quota).astype(int)
+            for k in np.argsort(-(quota - counts), kind="stable")[: len(units) - counts.sum()]:
+                counts[k] += 1
+            for i, k in zip(units, np.repeat(np.arange(len(shares)), counts), strict=True):
+                parts[i] = int(k)
+        return parts
+
     def _behind(self, k: int) -> tuple[int, int]:
         """The cell just behind line cell ``k`` on the destination side: across the line from it (square to its
         direction), else any edge neighbour on that side, else the line cell itself."""
@@ -169,21 +204,37 @@ class PatrolForce:
             counts[i] += 1
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
         self.roster = {agency: int(c) for agency, c in zip(agencies, counts, strict=True)}
-        start, end = self.extent()
-        edges = np.linspace(start, end, n + 1)
+        parts = self.unit_parts(owners)
+        beats = self._beats(parts)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
         self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
         for i, agency in enumerate(owners):
-            patrol = self.make_patrol(i, agency, (float(edges[i]), float(edges[i + 1])))
+            patrol = self.make_patrol(i, agency, beats[i])
+            patrol.part = parts[i]
             self.status_code[i] = STATUS_CODES[patrol.status]
-            self.pos[i] = self.sample_cell(None, patrol.stream)
+            self.pos[i] = self.sample_cell(None, patrol.stream, patrol.part)
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
         self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
         self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
         self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
+
+    def _beats(self, parts: list[int | None]) -> list[tuple[float, float]]:
+        """Each unit's stretch of line for fixed beats: the patrolled stretch cut into equal beats, one a unit;
+        with a split of the roster, each part cut among its own units."""
+        start, end = self.extent()
+        if not self.part_ends:
+            edges = np.linspace(start, end, len(parts) + 1)
+            return [(float(edges[i]), float(edges[i + 1])) for i in range(len(parts))]
+        beats: list[tuple[float, float]] = [(start, end)] * len(parts)
+        for k, (a, b) in enumerate(self.part_ends):
+            units = [i for i, part in enumerate(parts) if part == k]
+            edges = np.linspace(a, b, len(units) + 1)
+            for j, i in enumerate(units):
+                beats[i] = (float(edges[j]), float(edges[j + 1]))
+        return beats
 
     def note_status(self, index: int, status: PatrolStatus) -> None:
         """Unit ``index`` is now ``status`` (its agent's status setter calls this)."""
@@ -276,19 +327,27 @@ class PatrolForce:
     def new_waypoint(self, patrol: Patrol) -> None:
         self.waypoint[patrol.index] = patrol.choose_waypoint()
 
-    def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator, part: int | None = None) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
-        ``rng``, the patrol's stream: the cell by inversion, the point within it)."""
+        ``rng``, the patrol's stream: the cell by inversion, the point within it); with ``part``, among that
+        part's cells only (:meth:`_setup_parts`; uniform there when the weights give them nothing)."""
         u0, u1, u2 = rng.random(3).tolist()
-        n = len(self.cells)
-        i = min(int(u0 * n), n - 1) if weights is None else pick_by_weight(weights, u0)
+        cells = self.part_cells[part] if part is not None and len(self.part_cells[part]) else None
+        if cells is None:
+            n = len(self.cells)
+            i = min(int(u0 * n), n - 1) if weights is None else pick_by_weight(weights, u0)
+        elif weights is None or not weights[cells].sum() > 0:
+            i = int(cells[min(int(u0 * len(cells)), len(cells) - 1)])
+        else:
+            i = int(cells[pick_by_weight(weights[cells], u0)])
         r, c = self._cell_list[i]
         km = self.world.cell_km
         return np.array([(c + u1) * km, (r + u2) * km])
 
-    def clip_to_area(self, point: np.ndarray) -> np.ndarray:
-        """The patrol-area cell centre nearest to ``point`` (km)."""
-        cells = (self.cells[:, ::-1] + 0.5) * self.world.cell_km
+    def clip_to_area(self, point: np.ndarray, part: int | None = None) -> np.ndarray:
+        """The patrol-area cell centre nearest to ``point`` (km); with ``part``, the nearest of that part's."""
+        area = self.cells if part is None or not len(self.part_cells[part]) else self.cells[self.part_cells[part]]
+        cells = (area[:, ::-1] + 0.5) * self.world.cell_km
         i = int(np.argmin(((cells - point) ** 2).sum(axis=1)))
         return cells[i].copy()
 

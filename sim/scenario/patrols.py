@@ -15,6 +15,7 @@ from sim.scenario.bounds import (
     MAX_HOURS,
     MAX_PATROL_RANGE_M,
     MAX_RATE_PER_HOUR,
+    MAX_WEIGHT,
     MIN_SPEED_KMH,
 )
 from sim.scenario.places import check_sector
@@ -168,6 +169,19 @@ class Patrols:
     sector: tuple[float, float] | None = spec(
         None, doc="Optional west-east sector [x_min_km, x_max_km] patrols are confined to.", unit="km", source=INPUT
     )
+    sector_shares: list[float] = spec(
+        default_factory=list,
+        doc=(
+            "Optional split of the roster along the border: the patrolled stretch of line is cut into as many "
+            "equal parts as there are shares, from the line's start (the west end of a west-east border), and "
+            "each agency's units are apportioned to the parts by these weights (largest remainder); a unit then "
+            "patrols, starts and keeps its beat in its part only (it still answers alerts anywhere). Empty: every "
+            "unit patrols the whole stretch."
+        ),
+        ge=0,
+        le=MAX_WEIGHT,
+        source=INPUT,
+    )
     drive_speed_factors: dict[str, float] = spec(
         default_factory=lambda: dict(DRIVE_SPEED_FACTORS),
         doc=(
@@ -239,8 +253,12 @@ class Patrols:
 
 
 def check_patrol_sector(p: Patrols, b: Builder) -> None:
-    """A sector runs from west to east."""
+    """A sector runs from west to east; a split of the roster has a positive weight and at most 1,000 parts."""
     check_sector(p.sector, "patrols.sector", b)
+    if p.sector_shares and not sum(p.sector_shares) > 0:
+        b.fail("patrols.sector_shares", f"given {list(p.sector_shares)}; at least one share must be above 0")
+    if len(p.sector_shares) > 1000:
+        b.fail("patrols.sector_shares", f"given {len(p.sector_shares)} parts; at most 1000 are allowed")
 
 
 def check_drive_speed_factors(p: Patrols, b: Builder) -> None:

@@ -46,6 +46,8 @@ class Patrol(mesa.Agent):
         self.index = index
         self.agency = agency
         self.beat = beat  # stretch of the border line (km along it from its start) for the fixed strategy
+        #: The part of the line it patrols (``patrols.sector_shares``; the force sets it), None: the whole stretch.
+        self.part: int | None = None
         self._status = PatrolStatus.PATROLLING  # the force's arrays start with every unit patrolling
         self.target: Group | None = None
         self.pursuit: Pursuit | None = None
@@ -84,11 +86,11 @@ class Patrol(mesa.Agent):
                 return point
         if strategy == "randomized":
             force = model.patrol_force
-            return force.sample_cell(force.randomized_weights(self.agency), self.stream)
+            return force.sample_cell(force.randomized_weights(self.agency), self.stream, self.part)
         if strategy == "stackelberg":
             force = model.patrol_force
-            return force.sample_cell(force.stackelberg_weights(self.agency), self.stream)
-        return model.patrol_force.sample_cell(None, self.stream)
+            return force.sample_cell(force.stackelberg_weights(self.agency), self.stream, self.part)
+        return model.patrol_force.sample_cell(None, self.stream, self.part)
 
     def _hotspot(self) -> np.ndarray | None:
         """Go to a recent intel point, weighted to the freshest, with some spread.
@@ -104,7 +106,7 @@ class Patrol(mesa.Agent):
         weights = 0.5 ** (ages / cfg.hotspot_half_life_hours)
         i = pick_by_weight(weights, self.stream.random())
         jitter = self.stream.normal(0.0, cfg.hotspot_spread_km, size=2)
-        return model.patrol_force.clip_to_area(points[i] + jitter)
+        return model.patrol_force.clip_to_area(points[i] + jitter, self.part)
 
     def respond(self, group: Group, pursuit: Pursuit) -> None:
         """Answer an alert: drive, track, and meet the group or give up (:mod:`sim.model.response`).
