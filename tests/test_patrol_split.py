@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_fixed_beats_cut_each_part_among_its_units():
     start, end = force.extent()
     beats = sorted((p.beat, p.part) for p in force.patrols)
     assert beats[0][0][0] == pytest.approx(start) and beats[-1][0][1] == pytest.approx(end)
-    for (a, _), (b, _) in zip(beats, beats[1:]):
+    for (a, _), (b, _) in itertools.pairwise(beats):
         assert a[1] == pytest.approx(b[0])
     for beat, part in beats:
         low, high = force.part_ends[part]

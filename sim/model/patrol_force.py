@@ -15,6 +15,7 @@ only from each patrol's and each group's own streams.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -158,7 +159,7 @@ class PatrolForce:
         edges = np.linspace(start, end, len(shares) + 1)
         facing = self.line_km[self.world.border_facing[self.cells[:, 0], self.cells[:, 1]]]
         part = np.clip(np.searchsorted(edges, facing, side="right") - 1, 0, len(shares) - 1)
-        self.part_ends = [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        self.part_ends = [(float(a), float(b)) for a, b in itertools.pairwise(edges)]
         self.part_cells = [np.flatnonzero(part == k) for k in range(len(shares))]
 
     def unit_parts(self, owners: list[str]) -> list[int | None]:
