@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,17 @@ def test_app_plays_the_defender(app_url, tmp_path):
             _click_map(page, "plan", 6.5, 5.5)  # behind the ridge
             page.get_by_text("no line of sight to the border from (6.5, 5.5) km").wait_for()
 
+            # One patrol unit moved from the west third to the east third by the sliders' keys (cost-neutral)
+            thumbs = page.locator(".v-slider-thumb")  # speed, run to day, west, centre, east, courts
+            thumbs.nth(2).focus()
+            page.keyboard.press("ArrowLeft")
+            page.get_by_text("west third: 1 unit(s)").wait_for()
+            thumbs.nth(4).focus()
+            page.keyboard.press("ArrowRight")
+            page.get_by_text("east third: 2 unit(s)").wait_for()
+            page.get_by_text("Patrol units: 4 (your split").wait_for()
+            page.get_by_text("Budget used: 700,000 of 700,000 a year").wait_for()
+
             # Step and reset by key
             page.keyboard.press("s")
             _wait_for(page, "t.step === '1'")
@@ -167,6 +179,7 @@ def test_app_plays_the_defender(app_url, tmp_path):
             game = Classroom("classroom", seed=0)
             game.add_tower(9.5, 6.5)
             game.add_tower(4.5, 6.5)
+            game.set_plan(replace(game.plan, patrol_units=(1, 1, 2)))
             game.play_to_end()
             assert shown["scores"] == game.run.scores()
             base, plan = shown["scores"]["baseline"], shown["scores"]["plan"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from sim.model.border_model import BorderModel
 from sim.scenario import load_scenario
 from sim.schema import InputError
 from sim.viz.classroom import (
@@ -20,10 +22,11 @@ from sim.viz.classroom import (
     PairedRun,
     Plan,
     check_tower_site,
+    even_split,
     history_columns,
     plan_cost,
     resolve_scenario,
-    sector_km,
+    units_text,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +53,7 @@ def test_a_plan_that_changes_nothing_overrides_nothing(loaded):
 def test_a_plan_becomes_typed_overrides_with_its_towers_after_the_scenarios_own(loaded):
     plan = Plan(
         towers=((9.5, 6.5), (4.5, 6.5)),
-        patrol_units=6,
-        patrol_sector="west third",
+        patrol_units=(3, 2, 1),
         sharing="full",
         courts=2,
         protection="strong",
@@ -60,7 +62,7 @@ def test_a_plan_becomes_typed_overrides_with_its_towers_after_the_scenarios_own(
     sensors = out.pop("surveillance.sensors")
     assert out == {
         "patrols.count": 6,
-        "patrols.sector": [0.0, 10.0],  # the classroom map is 30 km wide
+        "patrols.sector_shares": [3.0, 2.0, 1.0],  # west, centre, east
         "agencies.sharing": "full",
         "legal.courts": 2,
         "victims.protection": "strong",
@@ -70,14 +72,24 @@ def test_a_plan_becomes_typed_overrides_with_its_towers_after_the_scenarios_own(
     assert [s["at"] for s in sensors[2:]] == [[9.5, 6.5], [4.5, 6.5]]
     assert all(s["range_m"] == extra.range_m and s["mast_height_m"] == extra.mast_height_m for s in sensors[2:])
     built = load_scenario(CLASSROOM, plan.overrides(loaded))  # the overrides make a valid scenario
-    assert len(built.spec.surveillance.sensors) == 4 and built.spec.patrols.sector == (0.0, 10.0)
+    assert len(built.spec.surveillance.sensors) == 4 and built.spec.patrols.sector_shares == [3.0, 2.0, 1.0]
 
 
-def test_sectors_are_thirds_of_the_map_and_anything_else_is_refused():
-    assert sector_km(30.0, "whole border") is None
-    assert sector_km(30.0, "east third") == (20.0, 30.0)
-    with pytest.raises(InputError, match="allowed: whole border"):
-        sector_km(30.0, "north")
+def test_units_per_third_split_the_roster_along_the_border_in_the_model(loaded):
+    """The plan's units per third become the model's roster split: that many units patrol each third."""
+    assert (
+        even_split(4) == (2, 1, 1)
+        and even_split(6) == (2, 2, 2)
+        and units_text((2, 0, 1)) == "west 2 / centre 0 / east 1"
+    )
+    assert Plan(patrol_units=(0, 0, 0)).overrides(loaded) == {"patrols.count": 0}
+    model = BorderModel(CLASSROOM, seed=1, overrides=Plan(patrol_units=(3, 0, 2)).overrides(loaded))
+    force = model.patrol_force
+    assert Counter(p.part for p in force.patrols) == {0: 3, 2: 2}
+    start, end = force.extent()
+    for patrol in force.patrols:
+        low, high = force.part_ends[patrol.part]
+        assert low == pytest.approx(start + patrol.part * (end - start) / 3) and high > low
 
 
 def test_tower_sites_are_checked_for_line_of_sight_to_the_border(world):
@@ -94,7 +106,7 @@ def test_tower_sites_are_checked_for_line_of_sight_to_the_border(world):
 def test_the_cost_meter_adds_the_scenarios_cost_keys(loaded):
     s = loaded.spec
     towers = ((9.5, 6.5), (4.5, 6.5))
-    plan = Plan(towers=towers, patrol_units=s.patrols.count + 2, sharing="full", courts=s.legal.courts + 1)
+    plan = Plan(towers=towers, patrol_units=even_split(s.patrols.count + 2), sharing="full", courts=s.legal.courts + 1)
     lines = {line.item: line.per_year for line in plan_cost(loaded, plan)}
     extra = s.surveillance.extra_towers
     tower = extra.cost_per_year + extra.capital_cost / extra.lifetime_years
@@ -105,7 +117,7 @@ def test_the_cost_meter_adds_the_scenarios_cost_keys(loaded):
         "sharing full": pytest.approx(s.agencies.sharing_cost_per_year),
         "+1 court(s)": pytest.approx(s.legal.cost_per_court_per_year),
     }
-    fewer = {line.item: line.per_year for line in plan_cost(loaded, Plan(patrol_units=s.patrols.count - 1))}
+    fewer = {line.item: line.per_year for line in plan_cost(loaded, Plan(patrol_units=even_split(s.patrols.count - 1)))}
     assert fewer == {"-1 patrol unit(s)": pytest.approx(-patrol)}  # a cut is a saving
     assert plan_cost(loaded, Plan()) == []
 

@@ -6,8 +6,9 @@ The class makes a plan and watches it run beside the scenario's baseline, on the
   on your side of the border, on land, and see some of the border (line of sight over the terrain, the model's
   own test); a refused site says why. Each tower's coverage is outlined on the plan's map; a tower is removed
   from the list under the plan.
-- **Patrols, sharing, courts, victim protection**: sliders and menus, each showing its value. The patrol roster
-  can be confined to a third of the border (the model's ``patrols.sector``: one sector for the whole roster).
+- **Patrols, sharing, courts, victim protection**: sliders and menus, each showing its value. Patrol units are
+  put in the west, centre and east thirds of the border (the model's ``patrols.sector_shares``: a unit patrols its
+  third only, and answers alerts anywhere); untouched, the scenario's roster patrols the whole border.
 - **Cost meter**: what the plan costs a year beyond the scenario, from the scenario's own cost keys, against the
   class's budget (two towers' worth unless changed). A plan over budget is refused.
 - **Run**: Play and Pause, Step, Reset (the round from day 0), a speed (steps a frame) and "run to day N", which
@@ -50,10 +51,11 @@ from sim.viz.classroom import (
     AS_SCENARIO,
     PROTECTION,
     SCORES,
-    SECTORS,
     SHARING,
+    THIRDS,
     Classroom,
     PairedRun,
+    even_split,
     shipped_scenarios,
 )
 
@@ -264,7 +266,7 @@ def history_html(game: Classroom) -> str:
     rows = []
     for r in game.rounds:
         described = r.plan.describe()
-        plan = ", ".join(f"{k}: {v}" for k, v in described.items() if v and v not in (AS_SCENARIO, SECTORS[0]))
+        plan = ", ".join(f"{k}: {v}" for k, v in described.items() if v and v != AS_SCENARIO)
         cells = "".join(
             f"<td>{r.scores['baseline'][s.name]:,.{s.digits}f} / {r.scores['plan'][s.name]:,.{s.digits}f}</td>"
             for s in SCORES
@@ -514,27 +516,32 @@ def PlanEditor(game: Classroom, version: int, act):  # noqa: N802
         solara.Text(f"Budget used: {cost:,.0f} of {budget:,.0f} a year", classes=["bordersim-cost"])
         solara.ProgressLinear(value=100 * max(share, 0.0), color=colour)
         for line in game.cost_lines():
-            solara.Text(f"  {line.item}: {line.per_year:+,.0f} a year")
+            solara.Text(f"  {line.item}: {line.per_year:+,.0f} a year", style={"display": "block"})
         for i, (x, y) in enumerate(plan.towers):
             with solara.Row():
                 solara.Text(f"Tower {i + 1} at ({x:.1f}, {y:.1f}) km")
                 solara.Button("remove", on_click=act(lambda i=i: game.remove_tower(i)), text=True, disabled=locked)
-        units = spec.patrols.count if plan.patrol_units is None else plan.patrol_units
-        LabelledSlider(
-            f"Patrol units on the roster: {units} (scenario {spec.patrols.count})",
-            value=units,
-            low=0,
-            high=max(3 * spec.patrols.count, 8),
-            disabled=locked,
-            on_value=change(patrol_units=int),
+        split = even_split(spec.patrols.count) if plan.patrol_units is None else plan.patrol_units
+        roster = "scenario's roster" if plan.patrol_units is None else "your split"
+        solara.Text(
+            f"Patrol units: {sum(split)} ({roster}; scenario {spec.patrols.count} over the whole border)",
+            classes=["bordersim-slider-label"],
         )
-        solara.Select(
-            "Patrol sector",
-            values=list(SECTORS),
-            value=plan.patrol_sector,
-            disabled=locked,
-            on_value=change(patrol_sector=str),
-        )
+        for k, third in enumerate(THIRDS):
+
+            def set_third(value, k=k) -> None:
+                units = list(split)
+                units[k] = int(value)
+                act(lambda: game.set_plan(replace(plan, patrol_units=tuple(units))))()
+
+            LabelledSlider(
+                f"{third} third: {split[k]} unit(s)",
+                value=split[k],
+                low=0,
+                high=max(2 * spec.patrols.count, 6),
+                disabled=locked,
+                on_value=set_third,
+            )
         solara.Select(
             f"Intelligence sharing (scenario: {spec.agencies.sharing})",
             values=[AS_SCENARIO, *SHARING],

@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 AS_SCENARIO = "as in the scenario"
 SHARING = ("none", "delayed", "full")
 PROTECTION = ("none", "basic", "strong")
-#: Patrol sectors a class can confine the roster to: the whole border, or a third of the map's width.
-SECTORS = ("whole border", "west third", "centre third", "east third")
+#: The thirds of the border a class puts its patrol units in (``patrols.sector_shares``), from its start.
+THIRDS = ("west", "centre", "east")
 HOURS_PER_YEAR = 24.0 * 365.0
 #: Model hours between two samples of the scores for the page's charts.
 TRACE_HOURS = 6.0
@@ -126,15 +126,15 @@ class Plan:
 
     Attributes:
         towers: extra towers, each at (x_km, y_km), built as the scenario's ``surveillance.extra_towers`` describe.
-        patrol_units: patrol units on the roster (``patrols.count``).
-        patrol_sector: one of :data:`SECTORS`: where the roster patrols (``patrols.sector``).
+        patrol_units: patrol units in the west, centre and east thirds of the border (:data:`THIRDS`): the
+            roster (``patrols.count``) split along the line (``patrols.sector_shares``); ``None`` keeps the
+            scenario's roster, every unit patrolling the whole border.
         sharing, protection: ``agencies.sharing`` and ``victims.protection``.
         courts: ``legal.courts``.
     """
 
     towers: tuple[tuple[float, float], ...] = ()
-    patrol_units: int | None = None
-    patrol_sector: str = SECTORS[0]
+    patrol_units: tuple[int, int, int] | None = None
     sharing: str = AS_SCENARIO
     courts: int | None = None
     protection: str = AS_SCENARIO
@@ -175,9 +175,9 @@ class Plan:
             ]
             out["surveillance.sensors"] = own + new
         if self.patrol_units is not None:
-            out["patrols.count"] = int(self.patrol_units)
-        if self.patrol_sector != SECTORS[0]:
-            out["patrols.sector"] = list(sector_km(map_width_km(loaded), self.patrol_sector))
+            out["patrols.count"] = sum(int(u) for u in self.patrol_units)
+            if out["patrols.count"] > 0:
+                out["patrols.sector_shares"] = [float(u) for u in self.patrol_units]
         if self.sharing != AS_SCENARIO:
             out["agencies.sharing"] = self.sharing
         if self.courts is not None:
@@ -190,35 +190,23 @@ class Plan:
         """The plan as text, one entry a lever (for the history's CSV)."""
         return {
             "towers": " ".join(f"{x:.1f};{y:.1f}" for x, y in self.towers),
-            "patrol_units": AS_SCENARIO if self.patrol_units is None else str(self.patrol_units),
-            "patrol_sector": self.patrol_sector,
+            "patrol_units": AS_SCENARIO if self.patrol_units is None else units_text(self.patrol_units),
             "sharing": self.sharing,
             "courts": AS_SCENARIO if self.courts is None else str(self.courts),
             "protection": self.protection,
         }
 
 
-def sector_km(width_km: float, sector: str) -> tuple[float, float] | None:
-    """The west-east span (km) of a sector of :data:`SECTORS` on a map ``width_km`` wide; None for the whole border."""
-    if sector not in SECTORS:
-        raise InputError([Problem("plan", "patrol_sector", f"given {sector!r}; allowed: {', '.join(SECTORS)}")])
-    index = SECTORS.index(sector)
-    if index == 0:
-        return None
-    third = width_km / 3.0
-    return (round(third * (index - 1), 3), round(third * index, 3))
+def units_text(units: tuple[int, int, int]) -> str:
+    """Units per third as text: ``west 2 / centre 1 / east 1``."""
+    return " / ".join(f"{third} {int(n)}" for third, n in zip(THIRDS, units, strict=True))
 
 
-def map_width_km(loaded: LoadedScenario) -> float:
-    """Width of the scenario's map (km): ASCII maps from their columns, others from their built world."""
-    s = loaded.spec
-    if s.terrain.source == "ascii":
-        rows = [r for r in s.terrain.ascii.strip("\n").splitlines() if r.strip()]
-        return max(len(r) for r in rows) * s.terrain.cell_m / 1000.0
-    from sim.world.build import build_world
-
-    world = build_world(loaded)
-    return world.width * world.cell_km
+def even_split(count: int) -> tuple[int, int, int]:
+    """``count`` units shared by the three thirds as evenly as they go, the west first (largest remainder, as the
+    model apportions ``patrols.sector_shares``)."""
+    base, extra = divmod(int(count), 3)
+    return tuple(base + (k < extra) for k in range(3))
 
 
 # ---------------------------------------------------------------------------------------------- towers
@@ -295,8 +283,8 @@ def plan_cost(loaded: LoadedScenario, plan: Plan) -> list[CostLine]:
     if plan.towers:
         each = extra.cost_per_year + extra.capital_cost / extra.lifetime_years
         lines.append(CostLine(f"{len(plan.towers)} tower(s)", len(plan.towers) * each))
-    if plan.patrol_units is not None and plan.patrol_units != s.patrols.count:
-        units = plan.patrol_units - s.patrols.count
+    if plan.patrol_units is not None and sum(plan.patrol_units) != s.patrols.count:
+        units = sum(plan.patrol_units) - s.patrols.count
         per_unit = s.patrols.on_duty_share * HOURS_PER_YEAR * s.patrols.cost_per_hour
         lines.append(CostLine(f"{units:+d} patrol unit(s)", units * per_unit))
     if plan.sharing != AS_SCENARIO and (plan.sharing == "none") != (s.agencies.sharing == "none"):
@@ -608,7 +596,7 @@ class Classroom:
 def history_columns() -> list[str]:
     """The columns of the history's CSV."""
     plan = list(asdict(Plan()).keys())
-    plan = [c for c in ("towers", "patrol_units", "patrol_sector", "sharing", "courts", "protection") if c in plan]
+    plan = [c for c in ("towers", "patrol_units", "sharing", "courts", "protection") if c in plan]
     sides = [f"{side}_{score.name}" for side in ("baseline", "plan") for score in SCORES]
     memory = [f"{side}_interdictions_remembered" for side in ("baseline", "plan")]
     return ["round", "scenario", "seed", "days", *plan, "plan_cost_per_year", *sides, *memory]
