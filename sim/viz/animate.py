@@ -396,6 +396,26 @@ class Mp4Sink:
             raise RuntimeError(f"ffmpeg failed: {err.strip()}")
 
 
+#: Frame widths ``--width`` accepts (pixels): from a small embedded clip to a 4K projector.
+WIDTH_RANGE = (320, 3840)
+
+
+def check_width(width: int | None) -> None:
+    """Refuse a frame width outside :data:`WIDTH_RANGE` (None: the default size) with a clear message."""
+    low, high = WIDTH_RANGE
+    if width is not None and not low <= width <= high:
+        raise InputError(
+            [
+                Problem(
+                    "--width",
+                    "width",
+                    f"{width}: the frame width must be a whole number of pixels from {low} to {high} "
+                    "(e.g. --width 1920 for a full-HD projector); the height follows the layout",
+                )
+            ]
+        )
+
+
 def check_output(out: str | Path) -> Path:
     """The output path, if its extension is one we write; for .mp4, also that ffmpeg is installed."""
     path = Path(out)
@@ -461,6 +481,7 @@ def animate(
     fps: int = 8,
     frames_per_day: float = FRAMES_PER_DAY,
     dpi: int = 80,
+    width: int | None = None,
     progress: bool = True,
 ) -> Path:
     """Render a run (or a baseline and a policy side by side) to a GIF or MP4.
@@ -475,6 +496,8 @@ def animate(
         fps: frames per second of the output.
         frames_per_day: frames per simulated day (each frame advances ``steps_per_day / frames_per_day`` steps).
         dpi: pixels per inch of the frames.
+        width: width of the frames in pixels (:data:`WIDTH_RANGE`); the height follows the layout and text and
+            lines scale with the frame (it sets the dpi, overriding ``dpi``). None: ``dpi`` decides.
         progress: show a progress bar on standard error.
 
     Returns:
@@ -488,6 +511,7 @@ def animate(
         raise InputError([Problem("--fps", "fps", f"{fps}: frames per second must be at least 1")])
     if frames_per_day <= 0:
         raise InputError([Problem("", "frames_per_day", f"{frames_per_day}: must be positive")])
+    check_width(width)
     overrides = list(overrides or [])
     loaded = load_scenario(Path(scenario), overrides)
     panels = [Panel("baseline" if compare else _title(loaded.spec.name, overrides), None, RunTracker())]
@@ -504,7 +528,7 @@ def animate(
     n_frames = max(1, round(days * frames_per_day))
     marks = np.round(np.linspace(0, steps, n_frames + 1)[1:]).astype(int)
     path.parent.mkdir(parents=True, exist_ok=True)
-    render_frames(panels, path, marks, fps=fps, dpi=dpi, progress=progress)
+    render_frames(panels, path, marks, fps=fps, dpi=dpi, width=width, progress=progress)
     return path
 
 
@@ -512,11 +536,17 @@ def _title(name: str, overrides: list[str]) -> str:
     return f"{name}" + (f" ({_describe(overrides)})" if overrides else "")
 
 
-def render_frames(panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int, dpi: int, progress: bool) -> None:
-    """Step the panels' models in lockstep; after step ``marks[k]`` draw frame ``k`` and send it out."""
+def render_frames(
+    panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int, dpi: int, progress: bool, width: int | None = None
+) -> None:
+    """Step the panels' models in lockstep; after step ``marks[k]`` draw frame ``k`` and send it out.
+
+    With ``width`` (pixels) the figure's dpi is set so its frames are that wide."""
     from tqdm import tqdm
 
     fig = build_figure(panels, dpi=dpi, animated=True)
+    if width is not None:
+        fig.set_dpi((width + 0.5) / fig.get_figwidth())  # +0.5: the canvas truncates its size to whole pixels
     canvas = fig.canvas
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
@@ -549,7 +579,7 @@ def render_frames(panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int
 
 def animate_command(args: argparse.Namespace) -> int:
     """``bordersim animate SCENARIO --out FILE.gif|FILE.mp4 [--days D] [--seed S] [--set k=v]... [--fps N]
-    [--frames-per-day F] [--compare "name: key=value, ..."]``."""
+    [--frames-per-day F] [--compare "name: key=value, ..."] [--width PIXELS]``."""
     if not args.out:
         raise InputError([Problem("--out", "out", "missing: give the output file, e.g. --out run.gif (or .mp4)")])
     compare = parse_compare(args.compare) if args.compare else None
@@ -562,6 +592,7 @@ def animate_command(args: argparse.Namespace) -> int:
         compare=compare,
         fps=args.fps,
         frames_per_day=args.frames_per_day,
+        width=args.width,
     )
     size_kb = out.stat().st_size / 1024
     print(f"animation written to {out} ({size_kb:,.0f} KB)")
