@@ -40,29 +40,19 @@ from matplotlib.lines import Line2D
 from sim.metrics import OUTCOME_BY_NAME
 from sim.schema import InputError, Problem, check_run_options
 from sim.viz.maps import draw_base, legend_marker
+from sim.viz.palette import DETECTED_EDGE, FLASH_COLOURS, GREY, MODE_COLOURS, PANEL_GREY, STATUS_COLOURS
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.world import World
 
-#: Colour of a group by how it travels.
-MODE_COLOURS: dict[str, str] = {"foot": "#ff2d87", "vehicle": "#00d5ff", "tunnel": "#8d6e63"}
 MODE_LABELS: dict[str, str] = {"foot": "group on foot", "vehicle": "group in a vehicle", "tunnel": "group in a tunnel"}
-#: Colour of a patrol by status (keys are :class:`sim.model.agents.patrol.PatrolStatus` values).
-STATUS_COLOURS: dict[str, str] = {
-    "patrolling": "#1e88e5",
-    "responding": "#d50000",
-    "transporting": "#6a1b9a",
-    "off_duty": "#9e9e9e",
-}
 STATUS_LABELS: dict[str, str] = {
     "patrolling": "patrol: patrolling",
     "responding": "patrol: responding",
     "transporting": "patrol: transporting",
     "off_duty": "patrol: off duty",
 }
-DETECTED_EDGE = "#ffea00"
-FLASH_COLOURS: dict[str, str] = {"detection": "#ffea00", "interdiction": "#d50000"}
 #: Outcomes counted beside each map, labelled by their declared ``short`` label (:data:`sim.metrics.OUTCOMES`).
 COUNTERS: tuple[str, ...] = (
     "victims_recruited",
@@ -296,7 +286,7 @@ def build_figure(panels: list[Panel], dpi: int = 80, animated: bool = True) -> F
             fontsize=8.5,
             family="monospace",
             linespacing=1.5,
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": "#f5f5f5", "edgecolor": "#9e9e9e"},
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": PANEL_GREY, "edgecolor": GREY},
             animated=animated,
         )
         # One legend for all panels: every feature any panel shows (a compared policy may add towers).

@@ -31,6 +31,7 @@ from sim.metrics import OUTCOME_BY_NAME
 from sim.model import BorderModel
 from sim.shipped import scenario_folder
 from sim.viz.animate import COUNTERS, Panel, RunTracker, build_figure, counter_values
+from sim.viz.palette import CHART_COLOURS
 
 #: The scenarios offered: ``./scenarios`` when the working directory has one, else the shipped ones.
 SCENARIO_DIR = scenario_folder().resolve()
@@ -39,16 +40,12 @@ DEFAULT_SCENARIO = "classroom"
 #: Outcomes charted over time: chart title -> [(outcome name, colour)]; labels are the declared ``short`` ones.
 CHARTS: dict[str, list[tuple[str, str]]] = {
     "Victims": [
-        ("victims_recruited", "#616161"),
-        ("victims_delivered", "#c62828"),
-        ("victims_rescued", "#2e7d32"),
-        ("deaths_in_transit", "#000000"),
+        (name, CHART_COLOURS[name])
+        for name in ("victims_recruited", "victims_delivered", "victims_rescued", "deaths_in_transit")
     ],
     "Enforcement and courts": [
-        ("interdictions", "#1565c0"),
-        ("traffickers_arrested", "#6a1b9a"),
-        ("traffickers_convicted", "#ef6c00"),
-        ("court_backlog", "#795548"),
+        (name, CHART_COLOURS[name])
+        for name in ("interdictions", "traffickers_arrested", "traffickers_convicted", "court_backlog")
     ],
 }
 
