@@ -96,6 +96,8 @@ RUNS = {
         },
     ),
 }
+# The lesson scenarios of docs/teaching.md: classroom's map, places and sensors, so classroom's run exercises them.
+RUNS |= {name: RUNS["classroom"] for name in ("classroom_courts", "classroom_displacement", "classroom_tradeoffs")}
 DEFAULT_RUN = Run()
 
 
