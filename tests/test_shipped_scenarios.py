@@ -97,7 +97,7 @@ RUNS = {
     ),
 }
 # The lesson scenarios of docs/teaching.md: classroom's map, places and sensors, so classroom's run exercises them.
-RUNS |= {name: RUNS["classroom"] for name in ("classroom_courts", "classroom_displacement", "classroom_tradeoffs")}
+RUNS |= dict.fromkeys(("classroom_courts", "classroom_displacement", "classroom_tradeoffs"), RUNS["classroom"])
 DEFAULT_RUN = Run()
 
 
