@@ -2,7 +2,8 @@
 
 Each test runs a lesson's scenario (its own length, 30 or 45 days) and the same scenario with the lesson's lever, on
 the same seeds (paired, as a class compares its plan with the baseline), and checks the direction the lesson
-teaches in every seed. The figures docs/teaching.md quotes come from these runs over seeds 1-6.
+teaches in every seed. docs/teaching.md quotes the same comparisons over seeds 1-6 (and, for lesson 3, each lever
+alone).
 """
 
 from __future__ import annotations
