@@ -207,7 +207,7 @@ def test_a_policy_may_not_fix_a_varied_key_and_experiment_refuses_an_exploration
 
 
 def test_killed_exploration_resumes_to_the_same_indices(tmp_path):
-    ranges = '"crossers.per_day" = [1.0, 12.0]\n"patrols.cost_per_hour" = [10, 100]'
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
     slow = exploration_file(tmp_path, ranges, run_function="tests.test_experiment_fakes:slow_run", policies="")
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -233,7 +233,7 @@ def test_killed_exploration_resumes_to_the_same_indices(tmp_path):
 
 
 def test_ctrl_c_stops_an_exploration_cleanly_and_says_how_to_finish(tmp_path):
-    ranges = '"crossers.per_day" = [1.0, 12.0]\n"patrols.cost_per_hour" = [10, 100]'
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
     slow = exploration_file(tmp_path, ranges, run_function="tests.test_experiment_fakes:slow_run")
     out = tmp_path / "interrupted"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -261,7 +261,7 @@ def test_distributions_and_whole_numbers_stay_in_their_ranges(tmp_path):
 
 
 def test_discovery_runs_through_the_command_and_reports_its_boxes(tmp_path):
-    ranges = '"crossers.per_day" = [1.0, 12.0]\n"patrols.cost_per_hour" = [10, 100]'
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
     extra = '[discovery]\ncondition = "more_patrols raises cost"'
     spec = exploration_file(
         tmp_path, ranges, method="lhs", size=40, extra=extra, run_function="tests.test_experiment_fakes:fake_run"
@@ -275,7 +275,7 @@ def test_discovery_runs_through_the_command_and_reports_its_boxes(tmp_path):
 
 
 def test_sobol_runs_through_the_command_with_its_indices_figures_and_convergence(tmp_path):
-    ranges = '"crossers.per_day" = [1.0, 12.0]\n"patrols.cost_per_hour" = [10, 100]'
+    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
     spec = exploration_file(
         tmp_path, ranges, method="sobol", size=8, run_function="tests.test_experiment_fakes:fake_run"
     )
