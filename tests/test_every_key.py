@@ -321,7 +321,6 @@ CONFIGS = {
         CLASSROOM,
         BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0, "traffickers.drivers": 4},
     ),
-    "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
     # One pretrial place for many accused on charges of different weight (guides, and organisers found by
     # investigations), with a procedure long enough that the place is taken when the next one is arrested.
     "scarce_detention": Config(
