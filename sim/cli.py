@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--frames-per-day", type=float, default=12.0, help="frames drawn per simulated day (default 12: every 2 h)"
     )
     p.add_argument("--compare", default=None, help='side by side with a policy: "name: key=value, key=value"')
+    p.add_argument(
+        "--width",
+        type=int,
+        default=None,
+        help="frame width in pixels, 320-3840 (e.g. 1920 for a projector); the height and the text scale with it "
+        "(default: about 640 for one map, 1100 side by side)",
+    )
 
     p = sub.add_parser("app", help="serve the classroom app: play the defender against the baseline (Solara)")
     p.add_argument(

@@ -131,3 +131,26 @@ def test_shared_legend_lists_what_only_the_compared_policy_shows():
     labels = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
     assert "extra tower (auto-sited)" in labels
     assert len(labels) == len(set(labels)), "each feature once"
+
+
+def test_width_sets_the_frame_width_and_the_height_follows(tmp_path, single_gif):
+    out = tmp_path / "wide.gif"
+    assert main(["animate", str(SCENARIO), "--out", str(out), "--days", "0.25", "--width", "1280"]) == 0
+    with Image.open(out) as im, Image.open(single_gif) as default:
+        assert im.size[0] == 1280
+        assert im.size[1] == pytest.approx(default.size[1] * 1280 / default.size[0], rel=0.005)  # the same layout
+
+
+@pytest.mark.parametrize("width", ["100", "5000", "0"])
+def test_width_out_of_range_exits_2_naming_the_range(tmp_path, capsys, width):
+    assert main(["animate", str(SCENARIO), "--out", str(tmp_path / "x.gif"), "--width", width]) == 2
+    err = capsys.readouterr().err
+    assert "--width" in err and "320 to 3840" in err and "Traceback" not in err
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_width_not_a_number_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["animate", str(SCENARIO), "--out", str(tmp_path / "x.gif"), "--width", "wide"])
+    assert stop.value.code == 2
+    assert "--width" in capsys.readouterr().err

@@ -251,7 +251,8 @@ CONFIGS = {
         CLASSROOM,
         BUSY
         | {
-            "time.days": 10.0,
+            "time.days": 15.0,
+            "patrols.count": 12,  # enough arrests within the run for a member to be arrested twice
             "legal.detention_capacity": 0,
             "legal.abscond_probability": 0.0,
             "legal.procedural_delay_days": 4.0,
@@ -320,7 +321,6 @@ CONFIGS = {
         CLASSROOM,
         BUSY | {"traffickers.vehicle_share": 0.8, "traffickers.mode_risk_sensitivity": 0.0, "traffickers.drivers": 4},
     ),
-    "no_detention": Config(CLASSROOM, BUSY | {"legal.detention_capacity": 0}),
     # One pretrial place for many accused on charges of different weight (guides, and organisers found by
     # investigations), with a procedure long enough that the place is taken when the next one is arrested.
     "scarce_detention": Config(
@@ -349,7 +349,10 @@ CONFIGS = {
     "two_places": Config(CLASSROOM, BUSY | TWO_PLACES),
     "extra_tower": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 1}),
     "false_alarms": Config(CLASSROOM, BUSY | {"surveillance.false_alarms_per_day": 50.0}),
-    "extra_towers": Config(CLASSROOM, BUSY | {"surveillance.extra_towers.count": 3}),
+    # Three towers on a 1 km grid of candidates: they leave no border blind, so groups meet the towers.
+    "extra_towers": Config(
+        CLASSROOM, BUSY | {"surveillance.extra_towers.count": 3, "surveillance.extra_towers.candidate_spacing_km": 1.0}
+    ),
     "randomized": Config(CLASSROOM, BUSY | {"patrols.strategy": "randomized"}),
     "hotspot": Config(CLASSROOM, BUSY | {"patrols.strategy": "hotspot"}),
     "stackelberg": Config(CLASSROOM, BUSY | {"patrols.strategy": "stackelberg"}),
@@ -369,7 +372,7 @@ CONFIGS = {
             "agencies.sharing": "full",
             "legal.evidence_half_life_days": 0.3,
             "legal.base_conviction_probability": 1.0,
-            "patrols.guide_capture_probability": 0.4,  # guides escape, leaving records with one agency or the other
+            "patrols.guide_capture_probability": 0.2,  # guides escape, leaving records with one agency or the other
             "patrols.count": 12,
             "time.days": 20.0,
         },
@@ -516,7 +519,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "surveillance.extra_towers.lifetime_years": Perturb(2.0, "extra_tower"),
     "surveillance.extra_towers.candidate_spacing_km": Perturb(3.0, "extra_tower"),
     "surveillance.extra_towers.min_spacing_km": Perturb(1.0, "extra_towers"),
-    "surveillance.extra_towers.sector": Perturb([0.0, 8.0], "extra_tower"),
+    "surveillance.extra_towers.sector": Perturb([12.0, 30.0], "extra_tower"),
     "surveillance.blind_spot_threshold_per_hour": Perturb(3.0),
     "surveillance.tech_tier_factors": Perturb([0.6, 3.0, 1.4]),
     "surveillance.target_height_m": Perturb(8.0),
@@ -674,7 +677,7 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.shared_evidence_bonus": Perturb(0.9, "shared_evidence"),
     "legal.prior_record_evidence_bonus": Perturb(0.0, "weak_repeat_offenders"),
     "legal.detention_capacity": Perturb(0),
-    "legal.abscond_probability": Perturb(1.0, "no_detention"),
+    "legal.abscond_probability": Perturb(1.0, "repeat_offenders"),
     "legal.detention_priority": Perturb("arrival", "scarce_detention"),
     "legal.organiser_sentence_factor": Perturb(1.0, "scarce_detention"),
     "legal.sentence_years": Perturb(0.001, "investigated"),
@@ -687,13 +690,13 @@ PERTURBATIONS: dict[str, Perturb] = {
     "legal.trial_cost_years": Perturb(0.0, "pleas"),
     "legal.plea_belief_sd": Perturb(1.0, "shadow"),
     "legal.dismissal_threshold": Perturb(0.9),
-    "legal.charge_reduction_threshold": Perturb(1.0, "pleas"),  # every trafficking case pleaded down
+    "legal.charge_reduction_threshold": Perturb(1.0, "shadow"),  # every trafficking case pleaded down
     "legal.witness_loss_per_year": Perturb(10_000.0, "late_testimony"),
     "legal.witness_loss_protection_factor": Perturb(0.0, "witness_loss"),
     "legal.offender_discount_per_year": Perturb(10.0),
     "legal.cost_per_court_per_year": Perturb(10_000_000.0),
     "legal.cost_per_detention_day": Perturb(5000.0),
-    "legal.cost_per_prison_year": Perturb(1_000_000.0),
+    "legal.cost_per_prison_year": Perturb(1_000_000.0, "investigated"),
 }
 
 KEYS = leaf_keys()

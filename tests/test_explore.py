@@ -137,7 +137,7 @@ def test_prim_finds_a_planted_box():
 def test_robustness_counts_where_a_policy_helps_and_its_regret(tmp_path):
     """Policy robustness on the classroom: more patrols cost more on every point (lower cost is better: it never
     helps, its regret is the extra cost), and the report names where it stops working."""
-    ranges = '"crossers.per_day" = [1.0, 6.0]\n"patrols.cost_per_hour" = [10, 100]'
+    ranges = '"crossers.per_day" = [1.0, 10.0]\n"patrols.cost_per_hour" = [10, 100]'
     outcomes = '["cost", "apprehension_rate"]'
     exploration = load_exploration(exploration_file(tmp_path, ranges, outcomes=outcomes, days=5))
     result = run_exploration(exploration, tmp_path / "out", SerialBackend(), progress=False)

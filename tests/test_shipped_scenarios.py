@@ -99,6 +99,8 @@ RUNS = {
     # mechanism, and the invariants checked after every step cost more than the steps.
     "national_border": Run(seed=1, days=4, overrides={"traffickers.vehicle_share": 0.5}),
 }
+# The lesson scenarios of docs/teaching.md: classroom's map, places and sensors, so classroom's run exercises them.
+RUNS |= dict.fromkeys(("classroom_courts", "classroom_displacement", "classroom_tradeoffs"), RUNS["classroom"])
 DEFAULT_RUN = Run()
 
 

@@ -476,3 +476,21 @@ def test_valid_places_build():
     assert world.ports[0].cell == (4, 10)
     assert world.staging[0].cell == (8, 3) and world.destinations[0].cell == (1, 15)
     assert world.tunnels == [("t", (7, 3), (3, 3), 20.0)]
+
+
+def test_classroom_advice_holds_a_tower_in_the_western_mountains_covers_its_blind_spot():
+    # scenarios/classroom.toml says: the western mountains are blind; add a tower there. The border cells
+    # under the range are as high as the range, so a tower on the ridge sees them (no trench to hide in).
+    base = build_world(load_scenario(SCENARIO_DIR / "classroom.toml"))
+    assert base.blind_spot_share == pytest.approx(11 / 30, abs=0.01)  # columns 0-10 of 30
+    tower = {"kind": "tower", "mast_height_m": 30, "range_m": 6000, "detection_rate_per_hour": 2.0}
+    shares = {}
+    for at in ([6.5, 5.5], [2.5, 6.5]):
+        raw = load_scenario(SCENARIO_DIR / "classroom.toml").raw
+        raw["surveillance"]["sensors"].append(tower | {"at": at, "agency": "border_patrol"})
+        shares[tuple(at)] = build_world(load_scenario(raw)).blind_spot_share
+    assert shares[(6.5, 5.5)] <= 0.2 + 1e-9  # the ridge tower of the issue: 0.37 with the trench
+    assert shares[(2.5, 6.5)] <= 0.1 + 1e-9
+    auto = build_world(load_scenario(SCENARIO_DIR / "classroom.toml", ["surveillance.extra_towers.count=1"]))
+    (x_km, _), *_ = auto.extra_tower_sites_km
+    assert x_km < 9 and auto.blind_spot_share < base.blind_spot_share - 0.15  # sited in the western range

@@ -209,3 +209,24 @@ def test_oversized_npy_refused_from_its_header(tmp_path):
     assert MAX_CELLS < 3000 * 3000
     with pytest.raises(InputError, match=r"huge\.npy: has 3000 x 3000 cells; at most"):
         build_terrain(raster_scenario(tmp_path, elevation_file="huge.npy"), base_dir=tmp_path)
+
+
+def test_ascii_border_takes_the_land_around_it():
+    # A border line drawn across a range is as high as the range and mountain, not a flat trench.
+    elevation, landcover, border = parse_ascii(".^^^.\n=====\n.^^^.", {"^": 900.0})
+    line = elevation[1]
+    assert border[1].all() and not border[[0, 2]].any()
+    assert line[2] == 900.0 and landcover[1, 2] == MOUNTAIN
+    assert line[1] == pytest.approx((100 + 900 + 900) / 3) and landcover[1, 1] == MOUNTAIN  # 4 of 6 neighbours
+    assert line[0] == pytest.approx(500.0) and landcover[1, 0] == OPEN  # a tie goes to open ground
+    assert elevation[0].tolist() == [100.0, 900.0, 900.0, 900.0, 100.0]  # the land itself is unchanged
+
+
+def test_ascii_border_keeps_a_given_elevation_never_becomes_water_and_fills_a_thick_line():
+    elevation, landcover, _ = parse_ascii("^^^\n===\n^^^", {"^": 900.0, "=": 40.0})
+    assert elevation[1].tolist() == [40.0] * 3  # the scenario's own '=' elevation wins
+    assert (landcover[1] == MOUNTAIN).all()
+    elevation, landcover, _ = parse_ascii("~~~\n===\n~~~", {"~": 20.0})
+    assert (landcover[1] == OPEN).all() and elevation[1].tolist() == [20.0] * 3  # a line is not taken to run in water
+    elevation, landcover, border = parse_ascii("TTTT\n====\n====\n====\nTTTT")
+    assert (landcover[border] == FOREST).all() and (elevation[border] == 150.0).all()

@@ -152,7 +152,8 @@ class Terrain:
         "",
         doc=(
             "ASCII map, one character a cell: '.' open, ':' desert, '\"' scrub, 'T' forest, '^' mountain, "
-            "'~' water, '#' road, 'U' urban, '=' border on open ground. Rows top (north) to bottom."
+            "'~' water, '#' road, 'U' urban, '=' the border line (it takes the elevation and land cover of the "
+            "cells around it). Rows top (north) to bottom."
         ),
         source=INPUT,
     )

@@ -40,29 +40,19 @@ from matplotlib.lines import Line2D
 from sim.metrics import OUTCOME_BY_NAME
 from sim.schema import InputError, Problem, check_run_options
 from sim.viz.maps import draw_base, legend_marker
+from sim.viz.palette import DETECTED_EDGE, FLASH_COLOURS, GREY, MODE_COLOURS, PANEL_GREY, STATUS_COLOURS
 
 if TYPE_CHECKING:
     from sim.model import BorderModel
     from sim.world import World
 
-#: Colour of a group by how it travels.
-MODE_COLOURS: dict[str, str] = {"foot": "#ff2d87", "vehicle": "#00d5ff", "tunnel": "#8d6e63"}
 MODE_LABELS: dict[str, str] = {"foot": "group on foot", "vehicle": "group in a vehicle", "tunnel": "group in a tunnel"}
-#: Colour of a patrol by status (keys are :class:`sim.model.agents.patrol.PatrolStatus` values).
-STATUS_COLOURS: dict[str, str] = {
-    "patrolling": "#1e88e5",
-    "responding": "#d50000",
-    "transporting": "#6a1b9a",
-    "off_duty": "#9e9e9e",
-}
 STATUS_LABELS: dict[str, str] = {
     "patrolling": "patrol: patrolling",
     "responding": "patrol: responding",
     "transporting": "patrol: transporting",
     "off_duty": "patrol: off duty",
 }
-DETECTED_EDGE = "#ffea00"
-FLASH_COLOURS: dict[str, str] = {"detection": "#ffea00", "interdiction": "#d50000"}
 #: Outcomes counted beside each map, labelled by their declared ``short`` label (:data:`sim.metrics.OUTCOMES`).
 COUNTERS: tuple[str, ...] = (
     "victims_recruited",
@@ -296,7 +286,7 @@ def build_figure(panels: list[Panel], dpi: int = 80, animated: bool = True) -> F
             fontsize=8.5,
             family="monospace",
             linespacing=1.5,
-            bbox={"boxstyle": "round,pad=0.4", "facecolor": "#f5f5f5", "edgecolor": "#9e9e9e"},
+            bbox={"boxstyle": "round,pad=0.4", "facecolor": PANEL_GREY, "edgecolor": GREY},
             animated=animated,
         )
         # One legend for all panels: every feature any panel shows (a compared policy may add towers).
@@ -396,6 +386,26 @@ class Mp4Sink:
             raise RuntimeError(f"ffmpeg failed: {err.strip()}")
 
 
+#: Frame widths ``--width`` accepts (pixels): from a small embedded clip to a 4K projector.
+WIDTH_RANGE = (320, 3840)
+
+
+def check_width(width: int | None) -> None:
+    """Refuse a frame width outside :data:`WIDTH_RANGE` (None: the default size) with a clear message."""
+    low, high = WIDTH_RANGE
+    if width is not None and not low <= width <= high:
+        raise InputError(
+            [
+                Problem(
+                    "--width",
+                    "width",
+                    f"{width}: the frame width must be a whole number of pixels from {low} to {high} "
+                    "(e.g. --width 1920 for a full-HD projector); the height follows the layout",
+                )
+            ]
+        )
+
+
 def check_output(out: str | Path) -> Path:
     """The output path, if its extension is one we write; for .mp4, also that ffmpeg is installed."""
     path = Path(out)
@@ -461,6 +471,7 @@ def animate(
     fps: int = 8,
     frames_per_day: float = FRAMES_PER_DAY,
     dpi: int = 80,
+    width: int | None = None,
     progress: bool = True,
 ) -> Path:
     """Render a run (or a baseline and a policy side by side) to a GIF or MP4.
@@ -475,6 +486,8 @@ def animate(
         fps: frames per second of the output.
         frames_per_day: frames per simulated day (each frame advances ``steps_per_day / frames_per_day`` steps).
         dpi: pixels per inch of the frames.
+        width: width of the frames in pixels (:data:`WIDTH_RANGE`); the height follows the layout and text and
+            lines scale with the frame (it sets the dpi, overriding ``dpi``). None: ``dpi`` decides.
         progress: show a progress bar on standard error.
 
     Returns:
@@ -488,6 +501,7 @@ def animate(
         raise InputError([Problem("--fps", "fps", f"{fps}: frames per second must be at least 1")])
     if frames_per_day <= 0:
         raise InputError([Problem("", "frames_per_day", f"{frames_per_day}: must be positive")])
+    check_width(width)
     overrides = list(overrides or [])
     loaded = load_scenario(Path(scenario), overrides)
     panels = [Panel("baseline" if compare else _title(loaded.spec.name, overrides), None, RunTracker())]
@@ -504,7 +518,7 @@ def animate(
     n_frames = max(1, round(days * frames_per_day))
     marks = np.round(np.linspace(0, steps, n_frames + 1)[1:]).astype(int)
     path.parent.mkdir(parents=True, exist_ok=True)
-    render_frames(panels, path, marks, fps=fps, dpi=dpi, progress=progress)
+    render_frames(panels, path, marks, fps=fps, dpi=dpi, width=width, progress=progress)
     return path
 
 
@@ -512,11 +526,17 @@ def _title(name: str, overrides: list[str]) -> str:
     return f"{name}" + (f" ({_describe(overrides)})" if overrides else "")
 
 
-def render_frames(panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int, dpi: int, progress: bool) -> None:
-    """Step the panels' models in lockstep; after step ``marks[k]`` draw frame ``k`` and send it out."""
+def render_frames(
+    panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int, dpi: int, progress: bool, width: int | None = None
+) -> None:
+    """Step the panels' models in lockstep; after step ``marks[k]`` draw frame ``k`` and send it out.
+
+    With ``width`` (pixels) the figure's dpi is set so its frames are that wide."""
     from tqdm import tqdm
 
     fig = build_figure(panels, dpi=dpi, animated=True)
+    if width is not None:
+        fig.set_dpi((width + 0.5) / fig.get_figwidth())  # +0.5: the canvas truncates its size to whole pixels
     canvas = fig.canvas
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
@@ -549,7 +569,7 @@ def render_frames(panels: list[Panel], out: Path, marks: np.ndarray, *, fps: int
 
 def animate_command(args: argparse.Namespace) -> int:
     """``bordersim animate SCENARIO --out FILE.gif|FILE.mp4 [--days D] [--seed S] [--set k=v]... [--fps N]
-    [--frames-per-day F] [--compare "name: key=value, ..."]``."""
+    [--frames-per-day F] [--compare "name: key=value, ..."] [--width PIXELS]``."""
     if not args.out:
         raise InputError([Problem("--out", "out", "missing: give the output file, e.g. --out run.gif (or .mp4)")])
     compare = parse_compare(args.compare) if args.compare else None
@@ -562,6 +582,7 @@ def animate_command(args: argparse.Namespace) -> int:
         compare=compare,
         fps=args.fps,
         frames_per_day=args.frames_per_day,
+        width=args.width,
     )
     size_kb = out.stat().st_size / 1024
     print(f"animation written to {out} ({size_kb:,.0f} KB)")

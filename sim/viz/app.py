@@ -47,6 +47,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
 from sim.schema import InputError
+from sim.viz import palette
 from sim.viz.classroom import (
     AS_SCENARIO,
     PROTECTION,
@@ -66,8 +67,8 @@ DEFAULT_SCENARIO = "classroom"
 SPEEDS = (1, 2, 6, 12, 24, 48)
 #: Seconds between frames while playing.
 FRAME_S = 0.15
-#: Colours of the two runs (Okabe-Ito: told apart with any colour vision).
-SIDE_COLOURS = {"baseline": "#D55E00", "plan": "#0072B2"}
+#: Colours of the two runs (:data:`sim.viz.palette.SIDE_COLOURS`: told apart with any colour vision).
+SIDE_COLOURS = palette.SIDE_COLOURS
 SIDE_MARKERS = {"baseline": "o", "plan": "s"}
 SIDE_LABELS = {"baseline": "baseline", "plan": "your plan"}
 

@@ -31,31 +31,19 @@ from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from sim.scenario import LAND_COVERS
+from sim.viz.palette import (
+    AUTO_SITED_COLOUR,
+    BLIND_SPOT_COLOUR,
+    COVERAGE_RAMP,
+    LAND_COVER_COLOURS,
+    LIGHT_GREY,
+    PLACE_COLOURS,
+    SENSOR_COLOURS,
+)
 from sim.world import World
 
-#: Colour of each land-cover class, in the order of the codes 0-7 (:data:`sim.scenario.LAND_COVERS`).
-LAND_COVER_COLOURS: dict[str, str] = {
-    "open": "#cfd8a3",
-    "desert": "#ecd9a8",
-    "scrub": "#a9b36f",
-    "forest": "#3f7a3a",
-    "mountain": "#a08c78",
-    "water": "#4f8fd0",
-    "road": "#4a4a4a",
-    "urban": "#c0646a",
-}
-
-#: Marker colour of each fixed-sensor kind; range circles use the same colour.
-SENSOR_COLOURS: dict[str, str] = {
-    "tower": "#1f3fbf",
-    "ground": "#0b8a5f",
-    "aerostat": "#7b2fa8",
-    "camera": "#0a9fb5",
-}
-AUTO_SITED_COLOUR = "#ff7f0e"
-BLIND_SPOT_COLOUR = "#d62728"
 #: Coverage colours: light blue (weak) to dark blue (strong), so the terrain still reads underneath.
-COVERAGE_CMAP = LinearSegmentedColormap.from_list("coverage", ["#d0e4f5", "#6baed6", "#2171b5", "#08306b"])
+COVERAGE_CMAP = LinearSegmentedColormap.from_list("coverage", list(COVERAGE_RAMP))
 
 _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
@@ -210,9 +198,9 @@ def draw_places(ax: Axes, world: World) -> tuple[list[Artist], list[Artist]]:
     markers: list[Artist] = []
     labels: list[Artist] = []
     groups = (
-        (world.ports, "s", "#ffd400", 11),
-        (world.staging, "^", "#ff6f00", 12),
-        (world.destinations, "*", "#8e24aa", 17),
+        (world.ports, "s", PLACE_COLOURS["port"], 11),
+        (world.staging, "^", PLACE_COLOURS["staging"], 12),
+        (world.destinations, "*", PLACE_COLOURS["destination"], 17),
     )
     for places, marker, colour, size in groups:
         if not places:
@@ -235,9 +223,17 @@ def draw_places(ax: Axes, world: World) -> tuple[list[Artist], list[Artist]]:
     for name, entrance, exit_cell, _capacity in world.tunnels:
         (x0, y0), (x1, y1) = world.km_of(entrance), world.km_of(exit_cell)
         markers.append(
-            ax.plot([x0, x1], [y0, y1], color="#5d4037", linewidth=2, linestyle=(0, (1, 1)), marker="o", zorder=5)[0]
+            ax.plot(
+                [x0, x1],
+                [y0, y1],
+                color=PLACE_COLOURS["tunnel"],
+                linewidth=2,
+                linestyle=(0, (1, 1)),
+                marker="o",
+                zorder=5,
+            )[0]
         )
-        labels.append(_label(ax, x1, y1, name, colour="#5d4037"))
+        labels.append(_label(ax, x1, y1, name, colour=PLACE_COLOURS["tunnel"]))
     return markers, labels
 
 
@@ -320,13 +316,15 @@ def legend_handles(world: World) -> tuple[list[Artist], list[Artist]]:
         Line2D([], [], color="black", linewidth=0.8, linestyle=":", label="edge of border zone"),
     ]
     if world.ports:
-        features.append(legend_marker("port of entry", "s", "#ffd400", size=10))
+        features.append(legend_marker("port of entry", "s", PLACE_COLOURS["port"], size=10))
     if world.staging:
-        features.append(legend_marker("staging area (origin)", "^", "#ff6f00", size=10))
+        features.append(legend_marker("staging area (origin)", "^", PLACE_COLOURS["staging"], size=10))
     if world.destinations:
-        features.append(legend_marker("destination", "*", "#8e24aa", size=14))
+        features.append(legend_marker("destination", "*", PLACE_COLOURS["destination"], size=14))
     if world.tunnels:
-        features.append(Line2D([], [], color="#5d4037", linewidth=2, linestyle=(0, (1, 1)), label="tunnel"))
+        features.append(
+            Line2D([], [], color=PLACE_COLOURS["tunnel"], linewidth=2, linestyle=(0, (1, 1)), label="tunnel")
+        )
     kinds = sorted({s.kind for s in world.sensors if not s.auto_sited})
     features.extend(
         legend_marker(f"{kind} (dashed: range)", _SENSOR_MARKERS.get(kind, "o"), SENSOR_COLOURS.get(kind, "black"))
@@ -560,7 +558,7 @@ def draw_map_figure(world: World, title: str | None = None, dpi: int = 120) -> F
 def _empty_mappable(norm: Normalize):
     from matplotlib.cm import ScalarMappable
 
-    return ScalarMappable(norm=norm, cmap=ListedColormap(["#dddddd"]))
+    return ScalarMappable(norm=norm, cmap=ListedColormap([LIGHT_GREY]))
 
 
 def draw_map(world: World, out: str | Path, title: str | None = None) -> Path:

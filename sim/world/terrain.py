@@ -307,12 +307,52 @@ def parse_ascii(
         where = chars == ch
         landcover[where] = code
         elevation[where] = heights[ch]
-    return elevation, landcover, chars == BORDER_CHAR
+    border = chars == BORDER_CHAR
+    if border.any() and not border.all():
+        elevation, landcover = _border_takes_surroundings(
+            elevation, landcover, border, keep_elevation=BORDER_CHAR in elevation_by_char
+        )
+    return elevation, landcover, border
+
+
+def _border_takes_surroundings(
+    elevation: np.ndarray, landcover: np.ndarray, border: np.ndarray, *, keep_elevation: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The border cells of an ASCII map (``border``, bool) given the land around them instead of a flat strip.
+
+    A border cell's neighbours are the map cells that are not border cells among its eight neighbours; a cell
+    with none (inside a line drawn more than one cell thick) takes those of the nearest non-border cell
+    (:func:`scipy.ndimage.distance_transform_edt`). Its elevation becomes the mean of its neighbours'
+    (unless ``keep_elevation``: the scenario gave the ``'='`` character an elevation, which it keeps), and its
+    land cover the class most of its neighbours have (ties to the lower code, open ground first), except water,
+    which stays open ground: an ASCII line is not taken to run in water. So a line drawn across a mountain
+    range is mountain as high as the range, not a trench through it.
+    """
+    land = ~border
+    kernel = np.ones((3, 3), dtype=np.float64)
+    count = ndimage.convolve(land.astype(np.float64), kernel, mode="constant")
+    total = ndimage.convolve(np.where(land, elevation, 0.0).astype(np.float64), kernel, mode="constant")
+    votes = np.stack(
+        [
+            ndimage.convolve((land & (landcover == code)).astype(np.float64), kernel, mode="constant")
+            for code in range(len(LAND_COVER))
+        ]
+    )
+    votes[WATER] = 0.0
+    # a border cell with no land around it takes the values of the nearest border cell that has some
+    has_land = count > 0
+    _, (near_r, near_c) = ndimage.distance_transform_edt(border & ~has_land, return_indices=True)
+    count, total, votes = count[near_r, near_c], total[near_r, near_c], votes[:, near_r, near_c]
+    elevation, landcover = elevation.copy(), landcover.copy()
+    if not keep_elevation:
+        elevation[border] = (total[border] / count[border]).astype(np.float32)
+    landcover[border] = np.argmax(votes, axis=0)[border].astype(np.int8)
+    return elevation, landcover
 
 
 def _allowed_chars_text() -> str:
     parts = [f"{lc.char!r} {lc.name}" for lc in LAND_COVER]
-    return ", ".join([*parts, f"{BORDER_CHAR!r} border on open ground"])
+    return ", ".join([*parts, f"{BORDER_CHAR!r} border line (takes the land around it)"])
 
 
 def border_river(landcover: np.ndarray, line: np.ndarray, river: np.ndarray | None = None) -> np.ndarray | None:
