@@ -76,6 +76,7 @@ def test_more_courts_and_shorter_delay_speed_verdicts_and_raise_conviction_rate(
         "legal.witness_bonus": 0.05,
         "legal.trial_days_mean": 5.0,
         "legal.plea_share": 0.0,  # every case tried: the delay before the trial is what costs convictions
+        "legal.trial_preparation_days": 0.0,  # the procedure and the courts only
     }
     slow = evidence | {"legal.courts": 2, "legal.procedural_delay_days": 120.0}
     fast = evidence | {"legal.courts": 4, "legal.procedural_delay_days": 10.0}

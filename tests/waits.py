@@ -5,10 +5,12 @@ a progress bar printed, a step counted), polled until it happens. Each wait retu
 reached, so a test takes as long as the machine needs and no longer. The one bound, :data:`STATE_WAIT_S`, only
 turns a program that hangs into a failure instead of a stuck suite: it is far above what the slowest machine
 needs for any one state (seconds on a laptop, under a minute on one busy core), so it never decides a result.
+``BORDERSIM_STATE_WAIT_S`` lowers it when a developer wants a hung wait to fail fast.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -16,7 +18,7 @@ from collections.abc import Callable
 import pytest
 
 #: Bound on any one wait for a state (seconds). See the module's docstring.
-STATE_WAIT_S = 600.0
+STATE_WAIT_S = float(os.environ.get("BORDERSIM_STATE_WAIT_S", "600"))
 
 
 def wait_until(
