@@ -153,7 +153,7 @@ def test_app_plays_the_defender(app_url, tmp_path):
             page.get_by_text("Tower 2 at (4.5, 6.5) km").wait_for()
             page.get_by_text("Budget used: 700,000 of 700,000 a year").wait_for()
             _click_map(page, "plan", 2.5, 3.5)  # north of the western range, in its shadow
-            page.get_by_text("no line of sight to the border from (2.5, 3.").wait_for()  # where the click landed, 0.1 km
+            page.get_by_text("no line of sight to the border from (2.5, 3.").wait_for()  # the click, to 0.1 km
 
             # One patrol unit moved from the west third to the east third by the sliders' keys (cost-neutral)
             thumbs = page.locator(".v-slider-thumb")  # speed, run to day, west, centre, east, courts
