@@ -78,3 +78,14 @@ def test_a_bad_split_is_refused_naming_the_key(value, words):
     with pytest.raises(InputError) as error:
         load_scenario(CLASSROOM, {"patrols.sector_shares": value})
     assert "patrols.sector_shares" in str(error.value) and words in str(error.value)
+
+
+def test_apportion_places_every_unit_by_largest_remainder_ties_to_the_first():
+    from sim.model.patrol_force import apportion
+
+    assert apportion([2.0, 1.0, 1.0], 8).tolist() == [4, 2, 2]
+    assert apportion([1.0, 1.0, 1.0], 4).tolist() == [2, 1, 1]
+    assert apportion([0.6, 0.4], 3).tolist() == [2, 1]  # quotas 1.8 and 1.2: the larger remainder first
+    assert apportion([0.0, 0.0], 1).tolist() == [1, 0]
+    for n in range(12):
+        assert apportion([3.0, 0.5, 1.5], n).sum() == n

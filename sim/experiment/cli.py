@@ -81,6 +81,12 @@ def experiment_command(args: argparse.Namespace, experiment: Experiment | None =
     else:
         if layers:
             print(f"crossing density (GeoTIFF, one per policy): {out_dir / DENSITY_FOLDER}/*.tif")
+    return exit_status(result, out_dir)
+
+
+def exit_status(result, out_dir: Path) -> int:
+    """The command's exit status once its runs are saved: 1, saying where the errors are, if any run failed.
+    ``result``: an experiment's or an exploration's, with ``failed`` and ``total`` runs."""
     if result.failed:
         print(
             f"{result.failed} of {result.total} runs failed; their errors are in {out_dir / 'runs.parquet'} "

@@ -42,7 +42,7 @@ def default_out_dir(exploration: Exploration) -> Path:
 def explore_command(args: argparse.Namespace) -> int:
     """Entry point of ``bordersim explore``; returns the exit status."""
     from sim.experiment.backends import make_backend
-    from sim.experiment.cli import finish_line, run_guarded
+    from sim.experiment.cli import exit_status, finish_line, run_guarded
     from sim.explore.execute import run_exploration
 
     exploration = load_exploration(args.spec)
@@ -81,14 +81,7 @@ def explore_command(args: argparse.Namespace) -> int:
         f"report: {out_dir / 'report.html'} (and report.md); "
         f"data: {out_dir}/samples.parquet, points.parquet, runs.parquet; tables: {out_dir}/*.csv"
     )
-    if result.failed:
-        print(
-            f"{result.failed} of {result.total} runs failed; their errors are in {out_dir / 'runs.parquet'} "
-            "(columns status, error)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return EXIT_OK
+    return exit_status(result, out_dir)
 
 
 def resume_command(args: argparse.Namespace, out_dir: Path) -> str:

@@ -49,6 +49,18 @@ def substeps(dt: float) -> int:
     return max(1, int(np.ceil(dt / DETECTION_SUBSTEP_H - 1e-9)))
 
 
+def apportion(weights: np.ndarray, n: int) -> np.ndarray:
+    """``n`` whole units shared in proportion to ``weights`` by largest remainder (Hamilton's method), ties to the
+    first: the floor of each quota, then one more to the largest remainders until ``n`` are placed. All-zero
+    weights give every quota 0, and the ``n`` go one each to the first."""
+    weights = np.asarray(weights, dtype=float)
+    quota = weights / weights.sum() * n if weights.sum() > 0 else np.zeros(len(weights))
+    counts = np.floor(quota).astype(int)
+    for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
+        counts[i] += 1
+    return counts
+
+
 class PatrolForce:
     """Every patrol unit: roster by agency, shifts, movement, waypoint sampling, dispatch and pursuit.
 
@@ -171,10 +183,7 @@ class PatrolForce:
         parts: list[int | None] = [None] * len(owners)
         for agency in dict.fromkeys(owners):
             units = [i for i, owner in enumerate(owners) if owner == agency]
-            quota = shares / shares.sum() * len(units)
-            counts = np.floor(quota).astype(int)
-            for k in np.argsort(-(quota - counts), kind="stable")[: len(units) - counts.sum()]:
-                counts[k] += 1
+            counts = apportion(shares, len(units))
             for i, k in zip(units, np.repeat(np.arange(len(shares)), counts), strict=True):
                 parts[i] = int(k)
         return parts
@@ -199,10 +208,7 @@ class PatrolForce:
         n = self.cfg.count
         shares = np.array([a.patrol_share for a in self.agencies.members], dtype=float)
         agencies = [a.name for a in self.agencies.members]
-        quota = shares / shares.sum() * n if shares.sum() > 0 else np.zeros(len(shares))
-        counts = np.floor(quota).astype(int)
-        for i in np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]:
-            counts[i] += 1
+        counts = apportion(shares, n)
         owners = [agencies[i] for i, c in enumerate(counts) for _ in range(c)]
         self.roster = {agency: int(c) for agency, c in zip(agencies, counts, strict=True)}
         parts = self.unit_parts(owners)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.metrics import OUTCOME_BY_NAME
+from sim.model.patrol_force import apportion
 from sim.schema import InputError, Problem
 
 if TYPE_CHECKING:
@@ -203,10 +204,9 @@ def units_text(units: tuple[int, int, int]) -> str:
 
 
 def even_split(count: int) -> tuple[int, int, int]:
-    """``count`` units shared by the three thirds as evenly as they go, the west first (largest remainder, as the
-    model apportions ``patrols.sector_shares``)."""
-    base, extra = divmod(int(count), 3)
-    return tuple(base + (k < extra) for k in range(3))
+    """``count`` units shared by the three thirds as evenly as they go, the west first (the model's apportionment
+    of ``patrols.sector_shares``, :func:`sim.model.patrol_force.apportion`)."""
+    return tuple(int(c) for c in apportion(np.ones(3), int(count)))
 
 
 # ---------------------------------------------------------------------------------------------- towers
