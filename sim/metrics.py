@@ -251,6 +251,7 @@ DERIVED_MEASURES: tuple[str, ...] = (
     "courts.utilisation",
     "checkpoints.wrongful_detentions",
     "networks.active_members",
+    "networks.mean_active_members",
     "networks.accused_at_work",
     "networks.days_to_dismantle",
     "records.created",
@@ -859,6 +860,17 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Trafficker members free and active at the end.",
         count("networks.active_members"),
         label="active network members",
+    ),
+    Outcome(
+        "mean_active_members",
+        "people",
+        N,
+        "Trafficker members free and active, averaged over the ends of the counted days: the networks' working "
+        "capacity over the period (network_active_members is the last day's count alone, which turns on who "
+        "happened to be arrested or hired that week).",
+        value("networks.mean_active_members", 3),
+        label="network capacity (mean members at work)",
+        short="capacity",
     ),
     Outcome(
         "accused_at_work",

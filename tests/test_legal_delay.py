@@ -248,6 +248,9 @@ def test_the_books_of_a_border_models_courts(seed):
     out = model.outcomes()
     at_liberty = {c.accused for c in courts.open_cases.values() if not c.detained}
     assert 0 < out["accused_at_work"] <= min(len(at_liberty), out["network_active_members"])
+    # The networks' capacity over the period: the members at work at the ends of the days, averaged.
+    daily = [row["network_active_members"] for row in model.accounts.timeseries]
+    assert len(daily) == 120 and out["mean_active_members"] == pytest.approx(sum(daily) / len(daily), abs=5e-4)
     assert sum(counters[f"pleas_to_{c}"] for c in ("trafficking", "smuggling")) == courts.pleas
     now = courts.now_day
     cases = [*courts.closed_cases, *courts.open_cases.values()]

@@ -2,12 +2,14 @@
 
 A run starts from an empty world: no one waiting, no case open, fees at their opening level. The first weeks are a
 transient (the fee climbs, attempts ramp up) that a run's outcomes count unless a warm-up (``time.warmup_days``)
-leaves it out. :func:`settle` measures how long it lasts: it runs the scenario for a number of days on a few seeds
-without a warm-up, records daily series of the quantities in which the empty start shows (:data:`SERIES`: the fee,
-attempts, the apprehension rate, people waiting), and applies MSER-5 (White 1997; White, Cobb & Spratt 2000) to each
-series averaged over the replications: the days to drop are those that minimise the squared standard error of the
-mean of what is left, searched over the first half of the series (a minimum in the second half means the series has
-not settled within the run). The recommended warm-up is the longest of the series' truncation days.
+leaves it out, and the courts fill for months longer (a case takes months to its plea, a trial longer). :func:`settle`
+measures how long it lasts: it runs the scenario for a number of days on a few seeds without a warm-up, records daily
+series of the quantities in which the empty start shows (:data:`SERIES`: the fee, attempts, the apprehension rate,
+people waiting, the courts' convictions a day and their open cases), and applies MSER-5 (White 1997; White, Cobb &
+Spratt 2000) to each series averaged over the replications: the days to drop are those that minimise the squared
+standard error of the mean of what is left, searched over the first half of the series (a minimum in the second half
+means the series has not settled within the run). The recommended warm-up is the longest of the series' truncation
+days.
 
 ``bordersim settle SCENARIO --days N --seeds K`` prints it (:func:`settle_command`).
 """
@@ -52,7 +54,17 @@ def _apprehension(model: Any) -> tuple[float, float]:
     return float(c["interdictions"]), float(c["interdictions"] + c["crossings_succeeded"] + c["finished_turned_back"])
 
 
-#: The series measured: the fee, attempts per day, the apprehension rate and the people waiting.
+def _convictions(model: Any) -> float:
+    return float(model.courts.convicted)
+
+
+def _open_cases(model: Any) -> float:
+    return float(model.courts.backlog)
+
+
+#: The series measured: the fee, attempts per day, the apprehension rate, the people waiting, and the courts'
+#: convictions a day and open cases (a case takes months from arrest to its plea and a trial longer, so the courts
+#: fill long after the crossings have settled).
 SERIES: tuple[Series, ...] = (
     Series("mean_fee", "mean fee across networks at the end of the day", lambda m: m.outcomes()["mean_fee"]),
     Series("attempts_per_day", "crossing attempts set out that day", _counters("crossings_attempted"), True),
@@ -60,6 +72,8 @@ SERIES: tuple[Series, ...] = (
         "apprehension_rate", "interdictions per finished attempt that day (as apprehension_rate)", _apprehension, True
     ),
     Series("people_waiting", "people (victims and migrants) waiting at staging areas", _waiting),
+    Series("convictions_per_day", "traffickers convicted that day (plea or trial)", _convictions, True),
+    Series("open_cases", "court cases open at the end of the day (procedure, queue, trial)", _open_cases),
 )
 
 

@@ -109,6 +109,9 @@ class Accounts:
         self.carried = {"victims": 0, "migrants": 0, "groups": 0}
         self._off_books: set[int] = set()  # id() of the people whose story ended during the warm-up
         self._opening: dict[str, float] = {}  # counts other parts keep, as they stood when the books opened
+        # Members active at the ends of the counted days, summed, and the days: their mean is the capacity.
+        self._member_days = 0.0
+        self._days_counted = 0
 
     # -- the end of a warm-up -----------------------------------------------------------------------
     def open_books(self, agents: Iterable[object], groups_under_way: int = 0) -> None:
@@ -123,6 +126,7 @@ class Accounts:
         """
         self.counters = Tallies()
         self.counted_from_day = self.timeline.days
+        self._member_days, self._days_counted = 0.0, 0
         victims = migrants = 0
         for person in (agent for agent in agents if isinstance(agent, Person)):
             if person.state in CLOSED_STATES:
@@ -262,7 +266,10 @@ class Accounts:
                 "checkpoints.wrongful_detentions": self._since_opening(
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)
                 ),
-                "networks.active_members": sum(p.status in ACTIVE_STATUSES for n in networks for p in n.members),
+                "networks.active_members": self.active_members(),
+                "networks.mean_active_members": (
+                    self._member_days / self._days_counted if self._days_counted else self.active_members()
+                ),
                 "networks.accused_at_work": sum(
                     p.status is TraffickerStatus.RELEASED for n in networks for p in n.members
                 ),
@@ -290,8 +297,15 @@ class Accounts:
         m = self.measures()
         return {o.name: o.compute(m) for o in OUTCOMES}
 
+    def active_members(self) -> int:
+        """Trafficker members free and active now."""
+        return sum(p.status in ACTIVE_STATUSES for n in self.networks for p in n.members)
+
     def record_day(self, day: int) -> None:
-        """The daily row: the outcomes declared daily, at the end of ``day``."""
+        """The end of a counted day: its members at work join the period's mean, then the daily row (the outcomes
+        declared daily)."""
+        self._member_days += self.active_members()
+        self._days_counted += 1
         m = self.measures()
         self.timeseries.append({"day": day} | {o.name: o.compute(m) for o in OUTCOMES if o.daily})
 

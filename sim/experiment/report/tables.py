@@ -90,7 +90,7 @@ CHAIN_SETTINGS = {
 #: over the cases disposed of in the counted time whenever filed, the second over those filed in it, undefined
 #: when none of them has been decided yet); the accused awaiting a verdict at liberty work for their networks
 #: meanwhile; and the members at large and active are the networks' capacity (the accused at work among them,
-#: and the members hired to replace the convicted).
+#: and the members hired to replace the convicted), over the counted days (their mean) and on the last day.
 DELAY_CHAIN = (
     "witnesses_lost",
     "witness_loss_share",
@@ -101,6 +101,7 @@ DELAY_CHAIN = (
     "days_to_disposition",
     "days_to_verdict",
     "accused_at_work",
+    "mean_active_members",
     "network_active_members",
 )
 #: The scenario keys that make the legal delay: a policy that sets one of them to another value than the
@@ -594,6 +595,7 @@ SHORTER_DELAY_SIGN = {
     "convictions_for_smuggling": 1,
     "days_to_verdict": -1,
     "accused_at_work": -1,
+    "mean_active_members": -1,
     "network_active_members": -1,
 }
 
