@@ -6,7 +6,8 @@
 3. print where the maps and the report are.
 
 ``bordersim demo --quick`` is a first look in about a minute: the same comparison with
-:data:`QUICK_REPLICATIONS` replications of :data:`QUICK_DAYS` days, in a results folder of its own
+:data:`QUICK_REPLICATIONS` replications of :data:`QUICK_DAYS` days after at most :data:`QUICK_WARMUP_DAYS` days of
+warm-up, in a results folder of its own
 (``results/policy_comparison_quick/``), never mixed with the full run's.
 
 The scenarios and the experiment are those in the working directory's ``scenarios/`` and ``experiments/`` when
@@ -27,6 +28,9 @@ EXPERIMENT = Path("experiments") / "policy_comparison.toml"
 #: Size of ``bordersim demo --quick``: replications per policy and simulated days per run.
 QUICK_REPLICATIONS = 3
 QUICK_DAYS = 60
+#: The quick look's warm-up: the crossings' series settle within it (``bordersim settle``); the courts' take most
+#: of a year to fill, which 60 counted days could not show anyway.
+QUICK_WARMUP_DAYS = 60
 
 
 def draw_scenario_maps(out_dir: Path, scenarios: Path | None = None) -> list[Path]:
@@ -84,7 +88,12 @@ def run_demo(quick: bool = False) -> int:
     experiment = load_experiment(spec_path)
     size = f"{experiment.replications} replications x {experiment.days:g} days"
     if quick:
-        experiment = experiment.scaled(replications=QUICK_REPLICATIONS, days=QUICK_DAYS, suffix="quick")
+        experiment = experiment.scaled(
+            replications=QUICK_REPLICATIONS,
+            days=QUICK_DAYS,
+            suffix="quick",
+            warmup_days=min(experiment.warmup_days, QUICK_WARMUP_DAYS),
+        )
         size = (
             f"quick look, {QUICK_REPLICATIONS} replications x {QUICK_DAYS} days instead of {size}: "
             "too few to tell most policies apart; bordersim demo without --quick runs them all"

@@ -159,3 +159,19 @@ def test_shipped_experiments_validate():
     assert desert.scenario_path.name == "desert_sector.toml" and nations.scenario_path.name == "two_nations.toml"
     assert [p.overrides for p in desert.policies] == [p.overrides for p in nations.policies]
     assert (desert.days, desert.warmup_days, desert.replications) == (nations.days, nations.warmup_days, 8)
+
+
+def test_the_quick_demo_is_a_scaled_experiment_with_a_shorter_warm_up():
+    """``bordersim demo --quick`` scales the demo's experiment: its own name (its own results folder), fewer
+    replications and days, and at most :data:`sim.demo.QUICK_WARMUP_DAYS` of warm-up, all in its fingerprint."""
+    from sim.demo import QUICK_WARMUP_DAYS
+
+    full = load_experiment(Path(__file__).resolve().parents[1] / "experiments" / "policy_comparison.toml")
+    assert full.warmup_days > QUICK_WARMUP_DAYS  # the courts' year
+    same = full.scaled(replications=3, days=60, suffix="quick")
+    assert (same.warmup_days, same.raw["experiment"]["warmup_days"]) == (full.warmup_days, full.warmup_days)
+    quick = full.scaled(replications=3, days=60, suffix="quick", warmup_days=QUICK_WARMUP_DAYS)
+    assert (quick.name, quick.replications, quick.days) == ("policy_comparison_quick", 3, 60)
+    assert quick.warmup_days == quick.raw["experiment"]["warmup_days"] == QUICK_WARMUP_DAYS
+    assert full.raw["experiment"]["warmup_days"] == full.warmup_days  # the original is left as it was
+    assert "--warmup-days 60" in quick.reproduce_command(quick.policies[0], {}, 7)

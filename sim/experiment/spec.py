@@ -149,14 +149,17 @@ class Experiment:
     def baseline_overrides(self) -> dict[str, Any]:
         return self.policies[0].overrides
 
-    def scaled(self, *, replications: int, days: float, suffix: str) -> Experiment:
-        """The same experiment with fewer (or more) replications and days, named ``<name>_<suffix>`` so its
-        results go to a folder of their own; its fingerprint (``raw``) records the new size, so results of one
-        size are never resumed as the other's."""
+    def scaled(self, *, replications: int, days: float, suffix: str, warmup_days: int | None = None) -> Experiment:
+        """The same experiment with fewer (or more) replications and days (and another warm-up, if given), named
+        ``<name>_<suffix>`` so its results go to a folder of their own; its fingerprint (``raw``) records the new
+        size, so results of one size are never resumed as the other's."""
+        warmup = self.warmup_days if warmup_days is None else warmup_days
         section = {**self.raw.get("experiment", {}), "replications": replications, "days": days}
+        if warmup != self.warmup_days:
+            section["warmup_days"] = warmup
         name = f"{self.name}_{suffix}"
         raw = {**self.raw, "experiment": {**section, "name": name}}
-        return replace(self, name=name, replications=replications, days=days, raw=raw)
+        return replace(self, name=name, replications=replications, days=days, warmup_days=warmup, raw=raw)
 
     def reproduce_command(self, policy: Policy, sweep_point: dict[str, Any], seed: int | str) -> str:
         """The ``bordersim run`` command line that repeats one run of this experiment exactly."""
