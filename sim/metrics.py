@@ -70,26 +70,31 @@ def _needing(compute: Callable[[Measures], float], keys: tuple[str, ...]) -> Cal
     return compute
 
 
+#: An undefined figure (a mean or share over no case yet): NaN, which the statistics and the report show as n/a.
+NAN = float("nan")
+
+
 def count(*keys: str) -> Callable[[Measures], float]:
     """The sum of some measures, as a whole number."""
     return _needing(lambda m: int(sum(m[k] for k in keys)), keys)
 
 
-def share(numerator: str, *others: str) -> Callable[[Measures], float]:
-    """``numerator / (numerator + others)``, 0 when nothing is counted yet."""
+def share(numerator: str, *others: str, empty: float = 0.0) -> Callable[[Measures], float]:
+    """``numerator / (numerator + others)``, ``empty`` when nothing is counted yet."""
 
     def compute(m: Measures) -> float:
         whole = m[numerator] + sum(m[k] for k in others)
-        return round(m[numerator] / whole, 6) if whole else 0.0
+        return round(m[numerator] / whole, 6) if whole else empty
 
     return _needing(compute, (numerator, *others))
 
 
-def ratio(numerator: str, denominator: str) -> Callable[[Measures], float]:
-    """``numerator / denominator``, 0 when the denominator is 0."""
+def ratio(numerator: str, denominator: str, empty: float = 0.0) -> Callable[[Measures], float]:
+    """``numerator / denominator``, ``empty`` when the denominator is 0 (NaN for a mean over cases that is
+    undefined before the first, rather than a 0 that reads as a duration)."""
 
     def compute(m: Measures) -> float:
-        return round(m[numerator] / m[denominator], 6) if m[denominator] else 0.0
+        return round(m[numerator] / m[denominator], 6) if m[denominator] else empty
 
     return _needing(compute, (numerator, denominator))
 
@@ -648,8 +653,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "plea_share_of_convictions",
         "share",
         N,
-        "Convictions by plea over all convictions (US federal courts: 90-97%).",
-        ratio("courts.pleas", "courts.convicted"),
+        "Convictions by plea over all convictions (US federal courts: 90-97%); NaN without a conviction.",
+        ratio("courts.pleas", "courts.convicted", empty=NAN),
         short="plea share",
     ),
     *(
@@ -658,8 +663,8 @@ OUTCOMES: tuple[Outcome, ...] = (
             "share",
             N,
             f"Convictions by plea for {c} over convictions for {c} (a trafficking case pleaded down counts as "
-            "smuggling).",
-            ratio(f"pleas_to_{c}", f"convicted_of_{c}"),
+            "smuggling); NaN without such a conviction.",
+            ratio(f"pleas_to_{c}", f"convicted_of_{c}", empty=NAN),
         )
         for c in CHARGES
     ),
@@ -684,33 +689,33 @@ OUTCOMES: tuple[Outcome, ...] = (
         "days",
         L,
         "Mean days from filing to disposition of the cases disposed of by plea so far (cases still open left "
-        "out, so biased low in a short run; 0 before the first).",
-        ratio("case_days_disposed_plea", "cases_disposed_plea"),
+        "out, so biased low in a short run; undefined, NaN, before the first).",
+        ratio("case_days_disposed_plea", "cases_disposed_plea", empty=NAN),
     ),
     Outcome(
         "days_to_trial_verdict",
         "days",
         L,
         "Mean days from filing to disposition of the cases disposed of by a trial verdict so far (cases still "
-        "open left out; 0 before the first).",
-        ratio("case_days_disposed_trial", "cases_disposed_trial"),
+        "open left out; undefined, NaN, before the first).",
+        ratio("case_days_disposed_trial", "cases_disposed_trial", empty=NAN),
     ),
     Outcome(
         "days_to_disposition",
         "days",
         L,
         "Mean days from filing to disposition (plea, trial or dismissal) of the cases disposed of so far, whenever "
-        "filed (cases still open left out, so biased low in a short run; 0 before the first). Unlike "
+        "filed (cases still open left out, so biased low in a short run; undefined, NaN, before the first). Unlike "
         "days_to_verdict it is defined when no case filed in the counted time has been decided yet.",
-        ratio("case_days_disposed", "cases_disposed"),
+        ratio("case_days_disposed", "cases_disposed", empty=NAN),
     ),
     Outcome(
         "days_to_disposition_trafficking",
         "days",
         L,
         "Mean days from filing to disposition (plea, trial or dismissal) of the cases filed on a trafficking "
-        "charge disposed of so far (cases still open left out; 0 before the first).",
-        ratio("case_days_trafficking_disposed", "trafficking_cases_disposed"),
+        "charge disposed of so far (cases still open left out; undefined, NaN, before the first).",
+        ratio("case_days_trafficking_disposed", "trafficking_cases_disposed", empty=NAN),
     ),
     Outcome(
         "median_days_to_disposition_trafficking",
@@ -772,8 +777,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         L,
         "Cases disposed of with a witness that had lost it while waiting, over cases disposed of with a witness: "
         "witnesses_lost / (witnesses_heard + witnesses_lost); unlike the counts, it does not shrink when fewer "
-        "cases are decided in the counted time. 0 before the first.",
-        share("witnesses_lost", "witnesses_heard"),
+        "cases are decided in the counted time. NaN before the first.",
+        share("witnesses_lost", "witnesses_heard", empty=NAN),
     ),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
     Outcome(
