@@ -110,6 +110,10 @@ class PatrolForce:
         self.shift_offset_h = np.zeros(0)
         #: Each unit's agency (:meth:`nearest_free` picks the units of the agencies alerted from it).
         self.agency_of = np.zeros(0, dtype=object)
+        #: Units whose position or waypoint may lie outside :attr:`open_box` (set where either is written), and how
+        #: many: :meth:`move` tests the ground under the others' new positions only when one of them moves.
+        self.astray = np.zeros(0, dtype=bool)
+        self._astray_count = 0
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -129,6 +133,16 @@ class PatrolForce:
             area = w.zone_mask & w.passable
         self.cells = np.argwhere(area)
         self._cell_list = self.cells.tolist()  # the same (row, col) as Python ints, for drawing one at a time
+        #: The box (km: lowest x, lowest y, highest x, highest y) of the patrol area's cells, drawn in by a margin far
+        #: above rounding, when every cell in it is passable: a unit moving from a point inside it toward a waypoint
+        #: inside it stays on passable ground, and :meth:`move` skips its passability test. None when the box holds
+        #: impassable ground.
+        self.open_box: tuple[float, float, float, float] | None = None
+        if len(self.cells):
+            (r0, c0), (r1, c1) = self.cells.min(axis=0).tolist(), self.cells.max(axis=0).tolist()
+            if w.passable[r0 : r1 + 1, c0 : c1 + 1].all():
+                km, margin = w.cell_km, 1e-6 * w.cell_km
+                self.open_box = (c0 * km + margin, r0 * km + margin, (c1 + 1) * km - margin, (r1 + 1) * km - margin)
 
     def _setup_line(self) -> None:
         """Positions along the border line (km from its start) and, for each line cell, the cell just behind
@@ -215,6 +229,8 @@ class PatrolForce:
         beats = self._beats(parts)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
+        self.astray = np.ones(n, dtype=bool)
+        self._astray_count = n
         self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
         for i, agency in enumerate(owners):
             patrol = self.make_patrol(i, agency, beats[i])
@@ -224,6 +240,7 @@ class PatrolForce:
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
+            self._check_astray(i)
         self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
         self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
         self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
@@ -300,32 +317,70 @@ class PatrolForce:
         if not len(moving):
             path[1:] = self.pos
             return path
-        pos, goal = self.pos[moving], self.waypoint[moving]
+        # The positions of the units moving at the sub-step boundaries, (K + 1, M, 2); each sub-step's arithmetic is
+        # written into the next row in place, the same operations on the same values as a sub-step on copies.
+        track = np.empty((n_sub + 1, len(moving), 2))
+        track[0] = self.pos[moving]
+        goal = self.waypoint[moving]
         top = np.array([w.width - 1, w.height - 1])
-        path[1:] = self.pos
+        passable, cell_km = w.passable, w.cell_km
+        open_ground = not (self._astray_count and self.astray[moving].any())
         for k in range(n_sub):
+            pos, new = track[k], track[k + 1]
             delta = goal - pos
             dist = np.hypot(delta[:, 0], delta[:, 1])
             frac = np.minimum(1.0, reach / np.maximum(dist, 1e-12))
-            new = pos + delta * frac[:, None]
-            cells = np.minimum((new / w.cell_km).astype(int), top)  # (col, row) of each new position
-            ok = w.passable[cells[:, 1], cells[:, 0]]
-            pos[ok] = new[ok]
-            path[k + 1, moving] = pos
-            done = np.flatnonzero((frac >= 1.0) | ~ok)
+            np.multiply(delta, frac[:, None], out=delta)
+            np.add(pos, delta, out=new)
+            if open_ground:  # between points of the open box: every new position is on passable ground
+                done = (frac >= 1.0).nonzero()[0]
+            else:
+                cells = np.minimum((new / cell_km).astype(int), top)  # (col, row) of each new position
+                ok = passable[cells[:, 1], cells[:, 0]]
+                if ok.all():
+                    done = (frac >= 1.0).nonzero()[0]
+                else:  # a unit that would step onto impassable ground stays put and picks another waypoint
+                    stuck = ~ok
+                    new[stuck] = pos[stuck]
+                    done = ((frac >= 1.0) | stuck).nonzero()[0]
             if len(done):
-                for i in moving[done]:
+                for i in moving[done].tolist():
                     self.new_waypoint(self.patrols[i])
                 goal = self.waypoint[moving]
+                open_ground = open_ground and not (self._astray_count and self.astray[moving].any())
+        path[1:] = self.pos
+        path[1:, moving] = track[1:]
+        pos = track[-1]
         self.pos[moving] = pos
-        cells = np.minimum((pos / w.cell_km).astype(int), top)
+        cells = np.minimum((pos / cell_km).astype(int), top)
         for i, (col, row) in zip(moving.tolist(), cells.tolist(), strict=True):
             self.patrols[i].cell = (row, col)
+        if self._astray_count:  # units that have come into the box since
+            for i in np.flatnonzero(self.astray).tolist():
+                self._check_astray(i)
         return path
+
+    def _in_open_box(self, x_km: float, y_km: float) -> bool:
+        box = self.open_box
+        return box is not None and box[0] <= x_km <= box[2] and box[1] <= y_km <= box[3]
+
+    def _check_astray(self, index: int) -> None:
+        """Whether unit ``index`` is astray (:attr:`astray`): its position or its waypoint outside the open box.
+
+        A unit's new position in a sub-step is its position moved part of the way to its waypoint (a share in
+        [0, 1] of the difference): with both in the box, the new position is in it (the box's margin is far
+        above the arithmetic's rounding), on passable ground; so a unit that is not astray stays so as it moves."""
+        x, y = self.pos[index].tolist()
+        gx, gy = self.waypoint[index].tolist()
+        astray = not (self._in_open_box(x, y) and self._in_open_box(gx, gy))
+        if astray != self.astray[index]:
+            self.astray[index] = astray
+            self._astray_count += 1 if astray else -1
 
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
         """Put a patrol at a point (km); its cell follows when the point is on passable ground."""
         self.pos[patrol.index] = (x_km, y_km)
+        self._check_astray(patrol.index)
         cell = self.world.cell_of(x_km, y_km)
         if self.world.passable[cell]:
             patrol.cell = cell
@@ -333,6 +388,8 @@ class PatrolForce:
     # -- where to go: helpers for the patrols' strategies ------------------------------------------------
     def new_waypoint(self, patrol: Patrol) -> None:
         self.waypoint[patrol.index] = patrol.choose_waypoint()
+        if len(self.astray) > patrol.index:  # once deployed
+            self._check_astray(patrol.index)
 
     def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator, part: int | None = None) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
