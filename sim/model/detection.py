@@ -249,10 +249,8 @@ class Detection:
         walking = np.clip((wall[None, 1:] - np.maximum(wall[None, :-1], walk_from[:, None])) / sub_h, 0.0, 1.0)
         mid_wall = 0.5 * (wall[:-1] + wall[1:])
         clock = self.clock
-        xy = np.array([[g.route.position_at(t, cell_km) for t in row] for g, row in zip(groups, times, strict=True)])
-        sensor_cum = np.array(
-            [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
-        )
+        xy = np.array([g.route.positions_at(row, cell_km) for g, row in zip(groups, times, strict=True)])
+        sensor_cum = np.array([g.route.sensor_hazards_at(row) for g, row in zip(groups, times, strict=True)])
         sensor_inc = np.diff(sensor_cum, axis=1) * clock.sensor_factor(mid_wall)[None, :]  # (G, K)
         patrol_inc = np.zeros((len(groups), n_sub, len(force.patrols)))  # (G, K, P)
         on_duty = force.on_duty()

@@ -500,12 +500,17 @@ class PatrolForce:
         free = np.flatnonzero((self.status_code == PATROLLING) & np.isin(self.agency_of, agencies))
         if not len(free):
             return None
-        hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
         w, xy = self.world, positions[free]
         rows = np.clip((xy[:, 1] / w.cell_km).astype(int), 0, w.height - 1)  # World.cell_of, for every unit at once
         cols = np.clip((xy[:, 0] / w.cell_km).astype(int), 0, w.width - 1)
-        drive = hours[rows, cols]
-        best = int(np.argmin(drive))
+        # The searches of the ladder in turn (the last up to max_response_hours; inf beyond, refused below). A unit
+        # found nearer than a shorter search's limit (its float32 time below the limit's) is the nearest of all:
+        # every unit beyond that limit has a time at least the limit's, and the same time in every search.
+        for limit in self.drive.ladder:
+            drive = self.drive.search(target, limit)[rows, cols]
+            best = int(np.argmin(drive))
+            if drive[best] < np.float32(limit):
+                break
         if not drive[best] <= self.cfg.max_response_hours:
             return None
         return self.patrols[free[best]], float(drive[best])
