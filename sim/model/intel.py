@@ -137,6 +137,9 @@ class IntelExchange:
         #: the chance a traveller matches an offender's record wrongly, with the gallery's changes they were counted
         #: at and the model time up to which they hold (:meth:`_gallery_sizes`).
         self._gallery_version = 0
+        #: The time of the oldest record held (inf: none): :meth:`prune` looks for records to delete only once the
+        #: retention has reached it.
+        self._oldest_record_h = math.inf
         self._sizes_cache: dict[str, tuple[int, float, Counter]] = {}
         self._traveller_match_cache: dict[str, tuple[int, float, float]] = {}
 
@@ -252,6 +255,7 @@ class IntelExchange:
         """A record ``agency`` holds from now; indexed by its subject, and, for an identity, in the gallery."""
         record = Record(time_h, agency, kind, subject, network_id, shareable, biometric)
         self.agencies[agency].records.append(record)
+        self._oldest_record_h = min(self._oldest_record_h, time_h)
         if kind in MEMBER_KINDS:
             self._by_member.setdefault(subject, []).append(record)
         if kind in IDENTITY_KINDS:
@@ -275,6 +279,8 @@ class IntelExchange:
         if self._all and self._all[0].time_h < cutoff:
             self._all = [e for e in self._all if e.time_h >= cutoff]
         deleted = now_h - self.retention_h
+        if deleted < self._oldest_record_h:
+            return  # no record is old enough to delete
         for agency in self.agencies.values():
             if any(r.time_h <= deleted for r in agency.records):
                 agency.records = [r for r in agency.records if r.time_h > deleted]
@@ -288,6 +294,7 @@ class IntelExchange:
                     index[subject] = kept
                 else:
                     del index[subject]
+        self._oldest_record_h = min((r.time_h for a in self.agencies.values() for r in a.records), default=math.inf)
 
     def records(self) -> list[Record]:
         """Every record held now, by any agency (each belongs to exactly one)."""

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 DETECTION_SUBSTEP_H = 0.125
 
 
+#: Hours before the next start or end of a shift up to which :meth:`PatrolForce.update_shifts` takes the units' shifts
+#: as they were: far above the rounding of model times.
+SHIFT_HOLD_MARGIN_H = 1e-6
+
 #: The code of each patrol status in :attr:`PatrolForce.status_code`.
 STATUS_CODES = {status: np.int8(i) for i, status in enumerate(PatrolStatus)}
 PATROLLING, OFF_DUTY = STATUS_CODES[PatrolStatus.PATROLLING], STATUS_CODES[PatrolStatus.OFF_DUTY]
@@ -114,6 +118,10 @@ class PatrolForce:
         #: many: :meth:`move` tests the ground under the others' new positions only when one of them moves.
         self.astray = np.zeros(0, dtype=bool)
         self._astray_count = 0
+        #: :meth:`update_shifts` only counts the hours before this model time (h) unless a status has changed since.
+        self._shifts_hold_until_h = -np.inf
+        self._statuses_changed = True
+        self._on_duty_count = 0
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -264,6 +272,7 @@ class PatrolForce:
         """Unit ``index`` is now ``status`` (its agent's status setter calls this)."""
         if index < len(self.status_code):
             self.status_code[index] = STATUS_CODES[status]
+        self._statuses_changed = True
 
     def extent(self) -> tuple[float, float]:
         """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
@@ -282,9 +291,16 @@ class PatrolForce:
 
     # -- shifts and movement ------------------------------------------------------------------------
     def update_shifts(self) -> None:
-        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
+        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours.
+
+        Between the moments a unit's shift starts or ends, with no status changed since the last call, every unit
+        is as the shifts want it and the count on duty is the last one: the call only counts the hours."""
         shift, now = self.cfg.shift_hours, self.timeline.hours
-        on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
+        if now < self._shifts_hold_until_h and not self._statuses_changed:
+            self.ledger.counters["patrol_hours"] += self._on_duty_count * self.timeline.step_hours
+            return
+        phase = (now + self.shift_offset_h) % self.shift_cycle_h
+        on = phase < shift
         code = self.status_code
         for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
             self.patrols[i].status = PatrolStatus.PATROLLING
@@ -294,6 +310,10 @@ class PatrolForce:
             code[i] = OFF_DUTY
         on_duty = int(np.count_nonzero(code != OFF_DUTY))
         self.ledger.counters["patrol_hours"] += on_duty * self.timeline.step_hours
+        # Until (a margin far above rounding before) the next shift starts or ends, ``on`` stays as it is.
+        next_change = np.where(on, shift - phase, self.shift_cycle_h - phase)
+        self._shifts_hold_until_h = now + float(next_change.min()) - SHIFT_HOLD_MARGIN_H if len(phase) else np.inf
+        self._on_duty_count, self._statuses_changed = on_duty, False
 
     def on_duty(self) -> np.ndarray:
         return self.status_code != OFF_DUTY
@@ -387,9 +407,11 @@ class PatrolForce:
 
     # -- where to go: helpers for the patrols' strategies ------------------------------------------------
     def new_waypoint(self, patrol: Patrol) -> None:
-        self.waypoint[patrol.index] = patrol.choose_waypoint()
-        if len(self.astray) > patrol.index:  # once deployed
-            self._check_astray(patrol.index)
+        i, point = patrol.index, patrol.choose_waypoint()
+        self.waypoint[i] = point
+        deployed = i < len(self.astray)
+        if deployed and (self.astray[i] or not self._in_open_box(*np.asarray(point, dtype=float).tolist())):
+            self._check_astray(i)
 
     def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator, part: int | None = None) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
