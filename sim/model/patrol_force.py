@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 DETECTION_SUBSTEP_H = 0.125
 
 
-#: Hours before the next start or end of a shift up to which :meth:`PatrolForce.update_shifts` takes the units' shifts
-#: as they were: far above the rounding of model times.
-SHIFT_HOLD_MARGIN_H = 1e-6
-
 #: The code of each patrol status in :attr:`PatrolForce.status_code`.
 STATUS_CODES = {status: np.int8(i) for i, status in enumerate(PatrolStatus)}
 PATROLLING, OFF_DUTY = STATUS_CODES[PatrolStatus.PATROLLING], STATUS_CODES[PatrolStatus.OFF_DUTY]
@@ -118,10 +114,6 @@ class PatrolForce:
         #: many: :meth:`move` tests the ground under the others' new positions only when one of them moves.
         self.astray = np.zeros(0, dtype=bool)
         self._astray_count = 0
-        #: :meth:`update_shifts` only counts the hours before this model time (h) unless a status has changed since.
-        self._shifts_hold_until_h = -np.inf
-        self._statuses_changed = True
-        self._on_duty_count = 0
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -272,7 +264,6 @@ class PatrolForce:
         """Unit ``index`` is now ``status`` (its agent's status setter calls this)."""
         if index < len(self.status_code):
             self.status_code[index] = STATUS_CODES[status]
-        self._statuses_changed = True
 
     def extent(self) -> tuple[float, float]:
         """Ends (km along the border line from its start) of the stretch of line the force patrols: the whole
@@ -291,16 +282,9 @@ class PatrolForce:
 
     # -- shifts and movement ------------------------------------------------------------------------
     def update_shifts(self) -> None:
-        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours.
-
-        Between the moments a unit's shift starts or ends, with no status changed since the last call, every unit
-        is as the shifts want it and the count on duty is the last one: the call only counts the hours."""
+        """Each unit works ``shift_hours`` in every cycle of ``shift_hours / on_duty_share`` hours."""
         shift, now = self.cfg.shift_hours, self.timeline.hours
-        if now < self._shifts_hold_until_h and not self._statuses_changed:
-            self.ledger.counters["patrol_hours"] += self._on_duty_count * self.timeline.step_hours
-            return
-        phase = (now + self.shift_offset_h) % self.shift_cycle_h
-        on = phase < shift
+        on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
         code = self.status_code
         for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
             self.patrols[i].status = PatrolStatus.PATROLLING
@@ -310,10 +294,6 @@ class PatrolForce:
             code[i] = OFF_DUTY
         on_duty = int(np.count_nonzero(code != OFF_DUTY))
         self.ledger.counters["patrol_hours"] += on_duty * self.timeline.step_hours
-        # Until (a margin far above rounding before) the next shift starts or ends, ``on`` stays as it is.
-        next_change = np.where(on, shift - phase, self.shift_cycle_h - phase)
-        self._shifts_hold_until_h = now + float(next_change.min()) - SHIFT_HOLD_MARGIN_H if len(phase) else np.inf
-        self._on_duty_count, self._statuses_changed = on_duty, False
 
     def on_duty(self) -> np.ndarray:
         return self.status_code != OFF_DUTY
