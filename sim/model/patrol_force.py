@@ -103,6 +103,8 @@ class PatrolForce:
         self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
+        #: The cell (row, col) under each unit, always a passable one (a patrol's ``cell`` reads it).
+        self.cell_rc = np.zeros((0, 2), dtype=np.int64)
         #: Each unit's status as a code (:data:`STATUS_CODES`), kept equal to ``patrol.status`` (:meth:`note_status`),
         #: and its shift cycle and offset (h): the step moves, counts and picks units by these arrays.
         self.status_code = np.zeros(0, dtype=np.int8)
@@ -229,6 +231,7 @@ class PatrolForce:
         beats = self._beats(parts)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
+        self.cell_rc = np.zeros((n, 2), dtype=np.int64)
         self.astray = np.ones(n, dtype=bool)
         self._astray_count = n
         self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
@@ -352,9 +355,7 @@ class PatrolForce:
         path[1:, moving] = track[1:]
         pos = track[-1]
         self.pos[moving] = pos
-        cells = np.minimum((pos / cell_km).astype(int), top)
-        for i, (col, row) in zip(moving.tolist(), cells.tolist(), strict=True):
-            self.patrols[i].cell = (row, col)
+        self.cell_rc[moving] = np.minimum((pos / cell_km).astype(int), top)[:, ::-1]  # (row, col) of each (col, row)
         if self._astray_count:  # units that have come into the box since
             for i in np.flatnonzero(self.astray).tolist():
                 self._check_astray(i)
