@@ -289,10 +289,10 @@ class PatrolForce:
         shift, now = self.cfg.shift_hours, self.timeline.hours
         on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
         code = self.status_code
-        for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
+        for i in (on & (code == OFF_DUTY)).nonzero()[0].tolist():
             self.patrols[i].status = PatrolStatus.PATROLLING
             code[i] = PATROLLING
-        for i in np.flatnonzero(~on & (code == PATROLLING)).tolist():
+        for i in (~on & (code == PATROLLING)).nonzero()[0].tolist():
             self.patrols[i].status = PatrolStatus.OFF_DUTY
             code[i] = OFF_DUTY
         on_duty = int(np.count_nonzero(code != OFF_DUTY))
@@ -316,7 +316,7 @@ class PatrolForce:
             return path
         reach = self.cfg.speed_kmh * dt / n_sub
         # Only the units patrolling move: the work of a sub-step is on their rows alone (the others stay put).
-        moving = np.flatnonzero(self.status_code == PATROLLING)
+        moving = (self.status_code == PATROLLING).nonzero()[0]
         if not len(moving):
             path[1:] = self.pos
             return path
