@@ -112,6 +112,8 @@ class PatrolForce:
         self.shift_offset_h = np.zeros(0)
         #: Each unit's agency (:meth:`nearest_free` picks the units of the agencies alerted from it).
         self.agency_of = np.zeros(0, dtype=object)
+        #: Per agency, which units are its (a mask over :attr:`agency_of`).
+        self._units_of: dict[str, np.ndarray] = {}
         #: Units whose position or waypoint may lie outside :attr:`open_box` (set where either is written), and how
         #: many: :meth:`move` tests the ground under the others' new positions only when one of them moves.
         self.astray = np.zeros(0, dtype=bool)
@@ -245,6 +247,7 @@ class PatrolForce:
             self.new_waypoint(patrol)
             self._check_astray(i)
         self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
+        self._units_of = {agency: self.agency_of == agency for agency in self.roster}
         self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
         self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
 
@@ -500,7 +503,11 @@ class PatrolForce:
         """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
         patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
         None."""
-        free = np.flatnonzero((self.status_code == PATROLLING) & np.isin(self.agency_of, agencies))
+        theirs = np.zeros(len(self.patrols), dtype=bool)
+        for agency in agencies:
+            if agency in self._units_of:
+                theirs |= self._units_of[agency]
+        free = ((self.status_code == PATROLLING) & theirs).nonzero()[0]
         if not len(free):
             return None
         w, xy = self.world, positions[free]
