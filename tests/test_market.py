@@ -46,6 +46,11 @@ class FakeNetwork:
     def market_weight(self) -> float:
         return self.weight
 
+    @property
+    def market_version(self) -> tuple[float, float]:
+        """Changes whenever what the market reads changes (the market shares the demand anew then)."""
+        return self.fee, self.weight
+
     def take_on(self, key: int, staging_draw: float, type_draw: float) -> None:
         self.people.append((key, staging_draw, type_draw))
 

@@ -481,7 +481,7 @@ class Crossings:
         """A person who scattered returns to the staging area and waits to be sent again."""
         person.group = None
         person.set_state(PersonState.WAITING)
-        network.forming.setdefault(person.staging, []).append(person)
+        network.wait_at(person.staging, person)
 
     def turn_group_back(self, group: Group) -> None:
         """A group that saw a response coming goes back across the line before it is reached: its people wait at
@@ -524,7 +524,7 @@ class Crossings:
         person.network_id = network.network_id
         person.staging = self.pick_weighted(self.staging_weights, staging_draw)
         person.set_state(PersonState.WAITING)
-        network.forming.setdefault(person.staging, []).append(person)
+        network.wait_at(person.staging, person)
 
     def finish(self, group: Group, result: str, guide_held: bool = False) -> None:
         """End a crossing attempt and record it (for displacement maps); a guide not held goes home."""

@@ -19,6 +19,7 @@ detection stream.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -134,6 +135,14 @@ def pairs_in_reach(group_path: np.ndarray, patrol_path: np.ndarray, range_km: fl
     return groups[near], patrols[near]
 
 
+@functools.cache
+def _substep_fractions(n_sub: int) -> np.ndarray:
+    """The sub-step boundaries as fractions of a step (``linspace(0, 1, n_sub + 1)``; read-only, made once)."""
+    frac = np.linspace(0.0, 1.0, n_sub + 1)
+    frac.flags.writeable = False
+    return frac
+
+
 class Detection:
     """Who sees the groups on the move: fixed sensors along their paths, patrols near them.
 
@@ -235,7 +244,7 @@ class Detection:
         force = self.responders
         cell_km = self.world.cell_km
         n_sub = len(patrol_path) - 1
-        frac = np.linspace(0.0, 1.0, n_sub + 1)
+        frac = _substep_fractions(n_sub)
         sub_h = dt / n_sub
         # Route time of every group at the sub-step boundaries: model time less the moment its walk began,
         # within what it walked this step (a group that arrived stops moving; one dropped off during the
@@ -249,10 +258,8 @@ class Detection:
         walking = np.clip((wall[None, 1:] - np.maximum(wall[None, :-1], walk_from[:, None])) / sub_h, 0.0, 1.0)
         mid_wall = 0.5 * (wall[:-1] + wall[1:])
         clock = self.clock
-        xy = np.array([[g.route.position_at(t, cell_km) for t in row] for g, row in zip(groups, times, strict=True)])
-        sensor_cum = np.array(
-            [[g.route.sensor_hazard_at(t) for t in row] for g, row in zip(groups, times, strict=True)]
-        )
+        xy = np.array([g.route.positions_at(row, cell_km) for g, row in zip(groups, times, strict=True)])
+        sensor_cum = np.array([g.route.sensor_hazards_at(row) for g, row in zip(groups, times, strict=True)])
         sensor_inc = np.diff(sensor_cum, axis=1) * clock.sensor_factor(mid_wall)[None, :]  # (G, K)
         patrol_inc = np.zeros((len(groups), n_sub, len(force.patrols)))  # (G, K, P)
         on_duty = force.on_duty()

@@ -133,6 +133,15 @@ class IntelExchange:
         self._gallery: dict[str, dict[tuple[bool, bool, bool], list[float]]] = {n: {} for n in names}
         #: Counts of records made and shared, and of false matches (measures ``records.*``).
         self.counts: Counter = Counter()
+        #: Changes to the galleries (a record added, records deleted), and per agency the gallery sizes it sees and
+        #: the chance a traveller matches an offender's record wrongly, with the gallery's changes they were counted
+        #: at and the model time up to which they hold (:meth:`_gallery_sizes`).
+        self._gallery_version = 0
+        #: The time of the oldest record held (inf: none): :meth:`prune` looks for records to delete only once the
+        #: retention has reached it.
+        self._oldest_record_h = math.inf
+        self._sizes_cache: dict[str, tuple[int, float, Counter]] = {}
+        self._traveller_match_cache: dict[str, tuple[int, float, float]] = {}
 
     # -- rules ------------------------------------------------------------------------------------------
     @property
@@ -246,11 +255,13 @@ class IntelExchange:
         """A record ``agency`` holds from now; indexed by its subject, and, for an identity, in the gallery."""
         record = Record(time_h, agency, kind, subject, network_id, shareable, biometric)
         self.agencies[agency].records.append(record)
+        self._oldest_record_h = min(self._oldest_record_h, time_h)
         if kind in MEMBER_KINDS:
             self._by_member.setdefault(subject, []).append(record)
         if kind in IDENTITY_KINDS:
             self._by_person.setdefault(subject, []).append(record)
             insort(self._gallery[agency].setdefault((kind == "identity", biometric, shareable), []), time_h)
+            self._gallery_version += 1
         self.counts["created"] += 1
         if shareable and self._reaches_others[agency]:
             self.counts["shared"] += 1
@@ -268,11 +279,14 @@ class IntelExchange:
         if self._all and self._all[0].time_h < cutoff:
             self._all = [e for e in self._all if e.time_h >= cutoff]
         deleted = now_h - self.retention_h
+        if deleted < self._oldest_record_h:
+            return  # no record is old enough to delete
         for agency in self.agencies.values():
             if any(r.time_h <= deleted for r in agency.records):
                 agency.records = [r for r in agency.records if r.time_h > deleted]
             for times in self._gallery[agency.name].values():
                 del times[: bisect_right(times, deleted)]
+        self._gallery_version += 1
         for index in (self._by_member, self._by_person):
             for subject in [s for s, rs in index.items() if any(r.time_h <= deleted for r in rs)]:
                 kept = [r for r in index[subject] if r.time_h > deleted]
@@ -280,6 +294,7 @@ class IntelExchange:
                     index[subject] = kept
                 else:
                     del index[subject]
+        self._oldest_record_h = min((r.time_h for a in self.agencies.values() for r in a.records), default=math.inf)
 
     def records(self) -> list[Record]:
         """Every record held now, by any agency (each belongs to exactly one)."""
@@ -327,9 +342,17 @@ class IntelExchange:
 
     # -- identity matching ------------------------------------------------------------------------------
     def _gallery_sizes(self, agency: str, now_h: float) -> Counter:
-        """Identity records ``agency`` can see now, by (offender, biometric)."""
+        """Identity records ``agency`` can see now, by (offender, biometric): a new count, which the caller may change.
+
+        The counts change only when a record is added or deleted, or as time passes when a record's retention ends or
+        a record of another agency's comes out of its sharing delay: they are counted again then and kept until
+        (:data:`_HOLD_MARGIN_H` before) the next such moment."""
+        cached = self._sizes_cache.get(agency)
+        if cached is not None and cached[0] == self._gallery_version and now_h < cached[1]:
+            return Counter(cached[2])
         sizes: Counter = Counter()
         oldest = now_h - self.retention_h
+        until = math.inf  # the first moment at which a record comes into view or leaves it
         for owner, lists in self._gallery.items():
             delay = self._delay[owner, agency]
             for (offender, biometric, shareable), times in lists.items():
@@ -339,7 +362,12 @@ class IntelExchange:
                 low = bisect_right(times, oldest)
                 high = len(times) if owner == agency or delay == 0.0 else bisect_right(times, newest)
                 sizes[offender, biometric] += max(0, high - low)
-        return sizes
+                if low < len(times):
+                    until = min(until, times[low] + self.retention_h)
+                if high < len(times):
+                    until = min(until, times[high] + delay)
+        self._sizes_cache[agency] = (self._gallery_version, until - _HOLD_MARGIN_H, sizes)
+        return Counter(sizes)
 
     def _no_false_match_log(self, sizes: Counter) -> tuple[float, float]:
         """log P(no false match) over the comparisons with ``sizes``, and the share of its hazard from offenders."""
@@ -378,10 +406,14 @@ class IntelExchange:
         ``agency`` can see: how many match one wrongly (each is detained until the error is cleared)."""
         if travellers <= 0:
             return 0
-        sizes = self._gallery_sizes(agency, now_h)
-        offenders = Counter({key: n for key, n in sizes.items() if key[0]})
-        log_none, _ = self._no_false_match_log(offenders)
-        wrong = int(self.travellers_rng.binomial(travellers, -math.expm1(log_none)))
+        cached = self._traveller_match_cache.get(agency)
+        if cached is None or cached[0] != self._gallery_version or not now_h < cached[1]:
+            sizes = self._gallery_sizes(agency, now_h)
+            offenders = Counter({key: n for key, n in sizes.items() if key[0]})
+            log_none, _ = self._no_false_match_log(offenders)
+            version, until, _ = self._sizes_cache[agency]
+            cached = self._traveller_match_cache[agency] = (version, until, -math.expm1(log_none))
+        wrong = int(self.travellers_rng.binomial(travellers, cached[2]))
         self.counts["false_matches"] += wrong
         self.counts["false_matches_at_port"] += wrong
         self.counts["false_match_detentions"] += wrong
@@ -392,6 +424,11 @@ class IntelExchange:
         held = sum(len(a.records) for a in self.agencies.values())
         keys = ("created", "shared", "false_matches", "false_match_detentions")
         return {f"records.{k}": self.counts[k] for k in keys} | {"records.held": held}
+
+
+#: Hours before the next moment a gallery's counts change up to which :meth:`IntelExchange._gallery_sizes` keeps them:
+#: far above the rounding of model times, so the counts kept are those a count at that time would give.
+_HOLD_MARGIN_H = 1e-6
 
 
 def _log_no_match(rate: float) -> float:

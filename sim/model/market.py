@@ -106,6 +106,9 @@ class Market:
         self.backlog = 0.0
         #: People taken on so far: the next person's number in the market (the key of their streams).
         self.taken_on = 0
+        #: The last shares (:meth:`intakes`): the demand and the networks' changes they were computed for, each
+        #: network's expected intake (read-only), their sum and the demand deterred.
+        self._shares: tuple[tuple[float, tuple], np.ndarray, float, float] | None = None
 
     def intakes(self, dt_h: float) -> np.ndarray:
         """Each network's expected intake over a step of ``dt_h`` hours (in the order of :attr:`networks`).
@@ -114,18 +117,35 @@ class Market:
         weight; each network's share is deterred by its own fee (:func:`deterrence`). With no network working
         it all joins the backlog. Tallies the demand at the base fee and the part deterred.
         """
+        return self._intakes(dt_h)[0]
+
+    def _intakes(self, dt_h: float) -> tuple[np.ndarray, float]:
+        """:meth:`intakes` and their sum. The shares are computed again only when the demand or a network's weight
+        or fee may have changed (:attr:`Network.market_version
+        <sim.model.agents.trafficker.Network.market_version>`); otherwise the same arithmetic on the same values
+        would give the last ones."""
         demand = self.crossers.per_day * dt_h / 24.0
         self.ledger.counters["demand_base"] += demand
-        weights = market_weights(self.networks)
+        networks = self.networks
+        changes = tuple(network.market_version for network in networks)
+        if self._shares is not None and self.backlog == 0.0 and self._shares[0] == (demand, changes):
+            _, taken, total, deterred = self._shares
+            self.ledger.counters["demand_deterred"] += deterred
+            return taken, total
+        weights = market_weights(networks)
         if not weights.sum() > 0:
             self.backlog += demand
-            return np.zeros(len(self.networks))
+            self._shares = None
+            return np.zeros(len(networks)), 0.0
         demand, self.backlog = demand + self.backlog, 0.0
-        fees = np.array([network.fee for network in self.networks], dtype=float)
+        fees = np.array([network.fee for network in networks], dtype=float)
         offered = demand * weights / weights.sum()
         taken = offered * deterrence(fees, self.traffickers.fee, self.crossers.price_elasticity)
-        self.ledger.counters["demand_deterred"] += float((offered - taken).sum())
-        return taken
+        deterred = float((offered - taken).sum())
+        self.ledger.counters["demand_deterred"] += deterred
+        taken.flags.writeable = False
+        self._shares = ((demand, changes), taken, float(taken.sum()), deterred)
+        return taken, self._shares[2]
 
     def step(self, dt_h: float) -> None:
         """Take on the step's people and hand each to a network; then every network sends its full groups.
@@ -135,8 +155,8 @@ class Market:
         the staging area and the victim draw (handed to :meth:`Network.take_on
         <sim.model.agents.trafficker.Network.take_on>`).
         """
-        expected = self.intakes(dt_h)
-        count = poisson_from_uniform(self._count_rng.random(), float(expected.sum()))
+        expected, total = self._intakes(dt_h)
+        count = poisson_from_uniform(self._count_rng.random(), total)
         for _ in range(count):
             key = self.taken_on
             self.taken_on += 1

@@ -103,6 +103,8 @@ class PatrolForce:
         self._coverage_cache: dict[str, tuple[float, np.ndarray]] = {}
         self.pos = np.zeros((0, 2))
         self.waypoint = np.zeros((0, 2))
+        #: The cell (row, col) under each unit, always a passable one (a patrol's ``cell`` reads it).
+        self.cell_rc = np.zeros((0, 2), dtype=np.int64)
         #: Each unit's status as a code (:data:`STATUS_CODES`), kept equal to ``patrol.status`` (:meth:`note_status`),
         #: and its shift cycle and offset (h): the step moves, counts and picks units by these arrays.
         self.status_code = np.zeros(0, dtype=np.int8)
@@ -110,6 +112,12 @@ class PatrolForce:
         self.shift_offset_h = np.zeros(0)
         #: Each unit's agency (:meth:`nearest_free` picks the units of the agencies alerted from it).
         self.agency_of = np.zeros(0, dtype=object)
+        #: Per agency, which units are its (a mask over :attr:`agency_of`).
+        self._units_of: dict[str, np.ndarray] = {}
+        #: Units whose position or waypoint may lie outside :attr:`open_box` (set where either is written), and how
+        #: many: :meth:`move` tests the ground under the others' new positions only when one of them moves.
+        self.astray = np.zeros(0, dtype=bool)
+        self._astray_count = 0
         self.patrols: list[Patrol] = []
         self._setup_area()
         self._setup_line()
@@ -129,6 +137,16 @@ class PatrolForce:
             area = w.zone_mask & w.passable
         self.cells = np.argwhere(area)
         self._cell_list = self.cells.tolist()  # the same (row, col) as Python ints, for drawing one at a time
+        #: The box (km: lowest x, lowest y, highest x, highest y) of the patrol area's cells, drawn in by a margin far
+        #: above rounding, when every cell in it is passable: a unit moving from a point inside it toward a waypoint
+        #: inside it stays on passable ground, and :meth:`move` skips its passability test. None when the box holds
+        #: impassable ground.
+        self.open_box: tuple[float, float, float, float] | None = None
+        if len(self.cells):
+            (r0, c0), (r1, c1) = self.cells.min(axis=0).tolist(), self.cells.max(axis=0).tolist()
+            if w.passable[r0 : r1 + 1, c0 : c1 + 1].all():
+                km, margin = w.cell_km, 1e-6 * w.cell_km
+                self.open_box = (c0 * km + margin, r0 * km + margin, (c1 + 1) * km - margin, (r1 + 1) * km - margin)
 
     def _setup_line(self) -> None:
         """Positions along the border line (km from its start) and, for each line cell, the cell just behind
@@ -215,6 +233,9 @@ class PatrolForce:
         beats = self._beats(parts)
         self.pos = np.zeros((n, 2))
         self.waypoint = np.zeros((n, 2))
+        self.cell_rc = np.zeros((n, 2), dtype=np.int64)
+        self.astray = np.ones(n, dtype=bool)
+        self._astray_count = n
         self.status_code = np.full(n, STATUS_CODES[PatrolStatus.PATROLLING], dtype=np.int8)
         for i, agency in enumerate(owners):
             patrol = self.make_patrol(i, agency, beats[i])
@@ -224,7 +245,9 @@ class PatrolForce:
             patrol.cell = self.world.cell_of(*self.pos[i])
             self.patrols.append(patrol)
             self.new_waypoint(patrol)
+            self._check_astray(i)
         self.agency_of = np.array([p.agency for p in self.patrols], dtype=object)
+        self._units_of = {agency: self.agency_of == agency for agency in self.roster}
         self.shift_cycle_h = np.array([p.shift_cycle_h for p in self.patrols], dtype=float)
         self.shift_offset_h = np.array([p.shift_offset_h for p in self.patrols], dtype=float)
 
@@ -269,10 +292,10 @@ class PatrolForce:
         shift, now = self.cfg.shift_hours, self.timeline.hours
         on = ((now + self.shift_offset_h) % self.shift_cycle_h) < shift
         code = self.status_code
-        for i in np.flatnonzero(on & (code == OFF_DUTY)).tolist():
+        for i in (on & (code == OFF_DUTY)).nonzero()[0].tolist():
             self.patrols[i].status = PatrolStatus.PATROLLING
             code[i] = PATROLLING
-        for i in np.flatnonzero(~on & (code == PATROLLING)).tolist():
+        for i in (~on & (code == PATROLLING)).nonzero()[0].tolist():
             self.patrols[i].status = PatrolStatus.OFF_DUTY
             code[i] = OFF_DUTY
         on_duty = int(np.count_nonzero(code != OFF_DUTY))
@@ -296,43 +319,83 @@ class PatrolForce:
             return path
         reach = self.cfg.speed_kmh * dt / n_sub
         # Only the units patrolling move: the work of a sub-step is on their rows alone (the others stay put).
-        moving = np.flatnonzero(self.status_code == PATROLLING)
+        moving = (self.status_code == PATROLLING).nonzero()[0]
         if not len(moving):
             path[1:] = self.pos
             return path
-        pos, goal = self.pos[moving], self.waypoint[moving]
+        # The positions of the units moving at the sub-step boundaries, (K + 1, M, 2); each sub-step's arithmetic is
+        # written into the next row in place, the same operations on the same values as a sub-step on copies.
+        track = np.empty((n_sub + 1, len(moving), 2))
+        track[0] = self.pos[moving]
+        goal = self.waypoint[moving]
         top = np.array([w.width - 1, w.height - 1])
-        path[1:] = self.pos
+        passable, cell_km = w.passable, w.cell_km
+        open_ground = not (self._astray_count and self.astray[moving].any())
         for k in range(n_sub):
+            pos, new = track[k], track[k + 1]
             delta = goal - pos
             dist = np.hypot(delta[:, 0], delta[:, 1])
             frac = np.minimum(1.0, reach / np.maximum(dist, 1e-12))
-            new = pos + delta * frac[:, None]
-            cells = np.minimum((new / w.cell_km).astype(int), top)  # (col, row) of each new position
-            ok = w.passable[cells[:, 1], cells[:, 0]]
-            pos[ok] = new[ok]
-            path[k + 1, moving] = pos
-            done = np.flatnonzero((frac >= 1.0) | ~ok)
+            np.multiply(delta, frac[:, None], out=delta)
+            np.add(pos, delta, out=new)
+            if open_ground:  # between points of the open box: every new position is on passable ground
+                done = (frac >= 1.0).nonzero()[0]
+            else:
+                cells = np.minimum((new / cell_km).astype(int), top)  # (col, row) of each new position
+                ok = passable[cells[:, 1], cells[:, 0]]
+                if ok.all():
+                    done = (frac >= 1.0).nonzero()[0]
+                else:  # a unit that would step onto impassable ground stays put and picks another waypoint
+                    stuck = ~ok
+                    new[stuck] = pos[stuck]
+                    done = ((frac >= 1.0) | stuck).nonzero()[0]
             if len(done):
-                for i in moving[done]:
+                for i in moving[done].tolist():
                     self.new_waypoint(self.patrols[i])
                 goal = self.waypoint[moving]
+                open_ground = open_ground and not (self._astray_count and self.astray[moving].any())
+        path[1:] = self.pos
+        path[1:, moving] = track[1:]
+        pos = track[-1]
         self.pos[moving] = pos
-        cells = np.minimum((pos / w.cell_km).astype(int), top)
-        for i, (col, row) in zip(moving.tolist(), cells.tolist(), strict=True):
-            self.patrols[i].cell = (row, col)
+        self.cell_rc[moving] = np.minimum((pos / cell_km).astype(int), top)[:, ::-1]  # (row, col) of each (col, row)
+        if self._astray_count:  # units that have come into the box since
+            for i in np.flatnonzero(self.astray).tolist():
+                self._check_astray(i)
         return path
+
+    def _in_open_box(self, x_km: float, y_km: float) -> bool:
+        box = self.open_box
+        return box is not None and box[0] <= x_km <= box[2] and box[1] <= y_km <= box[3]
+
+    def _check_astray(self, index: int) -> None:
+        """Whether unit ``index`` is astray (:attr:`astray`): its position or its waypoint outside the open box.
+
+        A unit's new position in a sub-step is its position moved part of the way to its waypoint (a share in
+        [0, 1] of the difference): with both in the box, the new position is in it (the box's margin is far
+        above the arithmetic's rounding), on passable ground; so a unit that is not astray stays so as it moves."""
+        x, y = self.pos[index].tolist()
+        gx, gy = self.waypoint[index].tolist()
+        astray = not (self._in_open_box(x, y) and self._in_open_box(gx, gy))
+        if astray != self.astray[index]:
+            self.astray[index] = astray
+            self._astray_count += 1 if astray else -1
 
     def place(self, patrol: Patrol, x_km: float, y_km: float) -> None:
         """Put a patrol at a point (km); its cell follows when the point is on passable ground."""
         self.pos[patrol.index] = (x_km, y_km)
+        self._check_astray(patrol.index)
         cell = self.world.cell_of(x_km, y_km)
         if self.world.passable[cell]:
             patrol.cell = cell
 
     # -- where to go: helpers for the patrols' strategies ------------------------------------------------
     def new_waypoint(self, patrol: Patrol) -> None:
-        self.waypoint[patrol.index] = patrol.choose_waypoint()
+        i, point = patrol.index, patrol.choose_waypoint()
+        self.waypoint[i] = point
+        deployed = i < len(self.astray)
+        if deployed and (self.astray[i] or not self._in_open_box(*np.asarray(point, dtype=float).tolist())):
+            self._check_astray(i)
 
     def sample_cell(self, weights: np.ndarray | None, rng: np.random.Generator, part: int | None = None) -> np.ndarray:
         """A random point (km) in a patrol-area cell, uniform or by weights over patrol cells (three draws from
@@ -440,15 +503,24 @@ class PatrolForce:
         """The patrolling unit of ``agencies`` with the shortest drive to ``target`` from ``positions`` (every
         patrol's, (P, 2) km) and its drive (h), if it can be there within ``patrols.max_response_hours``; else
         None."""
-        free = np.flatnonzero((self.status_code == PATROLLING) & np.isin(self.agency_of, agencies))
+        theirs = np.zeros(len(self.patrols), dtype=bool)
+        for agency in agencies:
+            if agency in self._units_of:
+                theirs |= self._units_of[agency]
+        free = ((self.status_code == PATROLLING) & theirs).nonzero()[0]
         if not len(free):
             return None
-        hours = self.drive.within(target)  # inf beyond max_response_hours, which would be refused below
         w, xy = self.world, positions[free]
         rows = np.clip((xy[:, 1] / w.cell_km).astype(int), 0, w.height - 1)  # World.cell_of, for every unit at once
         cols = np.clip((xy[:, 0] / w.cell_km).astype(int), 0, w.width - 1)
-        drive = hours[rows, cols]
-        best = int(np.argmin(drive))
+        # The searches of the ladder in turn (the last up to max_response_hours; inf beyond, refused below). A unit
+        # found nearer than a shorter search's limit (its float32 time below the limit's) is the nearest of all:
+        # every unit beyond that limit has a time at least the limit's, and the same time in every search.
+        for limit in self.drive.ladder:
+            drive = self.drive.search(target, limit)[rows, cols]
+            best = int(np.argmin(drive))
+            if drive[best] < np.float32(limit):
+                break
         if not drive[best] <= self.cfg.max_response_hours:
             return None
         return self.patrols[free[best]], float(drive[best])

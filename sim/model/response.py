@@ -40,8 +40,11 @@ from sim.world import Cell, World
 if TYPE_CHECKING:
     from sim.model.agents.trafficker import Group
 
-#: Drive-time rasters kept per target cell (each is one float32 per cell).
+#: Drive-time rasters kept (per target cell and search limit; each is one float32 per cell).
 _CACHE_SIZE = 256
+#: The searches up to ``within_hours`` are tried first up to these shares of it, in turn (:attr:`DriveTimes.ladder`):
+#: the nearest patrol is most often near, and a search costs more than the square of its limit.
+LADDER_SHARES = (1 / 8, 1 / 2)
 
 
 def drive_speed_kmh(world: World, cfg: Patrols) -> np.ndarray:
@@ -62,7 +65,9 @@ class DriveTimes:
     With ``within_hours`` (the dispatcher's ``max_response_hours``), :meth:`within` searches only as far as that
     drive: the times it finds are those of the whole search (Dijkstra settles every cell nearer than its limit
     exactly as without one), the cells farther away are inf. A response asks for the nearest free patrol within
-    that drive, so a search over the whole world is needed only for longer drives (:meth:`hours`)."""
+    that drive, so a search over the whole world is needed only for longer drives (:meth:`hours`). Shorter searches
+    come first (:attr:`ladder`): a drive they find is the same, and one found well within a short search's limit is
+    the nearest of all (:meth:`sim.model.patrol_force.PatrolForce.nearest_free`)."""
 
     def __init__(self, world: World, cfg: Patrols, within_hours: float = np.inf):
         self.world = world
@@ -75,7 +80,12 @@ class DriveTimes:
         # A hair beyond the limit (more than float32's rounding of the times kept), so that every drive the rasters
         # show as at most ``within_hours`` is found.
         self.limit = float(within_hours) * (1.0 + 1e-6) + 1e-9
-        self._cache: OrderedDict[tuple[Cell, bool], np.ndarray] = OrderedDict()
+        #: The limits (h) of the searches tried in turn, the last :attr:`limit` (:data:`LADDER_SHARES`; just the one
+        #: without a bound).
+        self.ladder = (*(share * float(within_hours) for share in LADDER_SHARES), self.limit)
+        if not np.isfinite(self.limit):
+            self.ladder = (self.limit,)
+        self._cache: OrderedDict[tuple[Cell, float], np.ndarray] = OrderedDict()
 
     def first_drivable(self, route: Route, start: int) -> int:
         """Index of the first cell of ``route`` from ``start`` on that a patrol can drive to; -1 if none."""
@@ -86,26 +96,30 @@ class DriveTimes:
 
     def to(self, target: Cell) -> np.ndarray:
         """Hours to drive from every cell to ``target`` (inf where unreachable); the graph is symmetric."""
-        return self._search(target, bounded=False)
+        return self.search(target, np.inf)
 
     def within(self, target: Cell) -> np.ndarray:
         """Hours to drive from every cell to ``target`` where that is at most ``within_hours``; inf elsewhere."""
-        return self._search(target, bounded=np.isfinite(self.limit))
+        return self.search(target, self.limit)
 
     def hours(self, source: Cell, target: Cell) -> float:
-        """Hours to drive from ``source`` to ``target``: from the bounded search when it reaches that far, else
-        from a search over the whole world."""
-        near = float(self.within(target)[source])
-        return near if np.isfinite(near) else float(self.to(target)[source])
+        """Hours to drive from ``source`` to ``target``: from the first search of the :attr:`ladder` that reaches
+        that far, else from a search over the whole world."""
+        for limit in self.ladder:
+            near = float(self.search(target, limit)[source])
+            if np.isfinite(near):
+                return near
+        return float(self.to(target)[source])
 
-    def _search(self, target: Cell, bounded: bool) -> np.ndarray:
-        key = (target, bounded)
+    def search(self, target: Cell, limit: float) -> np.ndarray:
+        """Hours to drive from every cell to ``target`` where that is at most ``limit`` (h; inf: the whole world);
+        inf elsewhere. Kept for the next call (the last :data:`_CACHE_SIZE` searches)."""
+        key = (target, limit)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
         flat = target[0] * self.shape[1] + target[1]
-        limit = self.limit if bounded else np.inf
         hours = dijkstra(self.graph, indices=flat, limit=limit).reshape(self.shape).astype(np.float32)
         self._cache[key] = hours
         if len(self._cache) > _CACHE_SIZE:

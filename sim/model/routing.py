@@ -94,6 +94,29 @@ class Route:
         i = min(self.index_at(t), len(self.rows) - 1)
         return float(self.cum_exposure[i] + self.exposure_rate[i] * (t - self.enter_time[i]))
 
+    def sensor_hazards_at(self, times: np.ndarray) -> np.ndarray:
+        """:meth:`sensor_hazard_at` at each of ``times`` (an array): the same arithmetic element by element."""
+        i = np.minimum(np.searchsorted(self.enter_time, times, side="right") - 1, len(self.rows) - 1)
+        return self.cum_sensor[i] + self.sensor_rate[i] * (times - self.enter_time[i])
+
+    def positions_at(self, times: np.ndarray, cell_km: float) -> np.ndarray:
+        """:meth:`position_at` at each of ``times`` (an array), as (len(times), 2) km: the same arithmetic element
+        by element."""
+        n = len(self.rows)
+        i = np.searchsorted(self.enter_time, times, side="right") - 1
+        end = i >= n - 1  # at or past the last cell's centre
+        i = np.where(end, 0, i)
+        i1 = np.minimum(i + 1, n - 1)
+        span = self.enter_time[i1] - self.enter_time[i]
+        f = np.zeros(len(times))
+        np.divide(times - self.enter_time[i], span, out=f, where=span > 0)
+        xy = np.empty((len(times), 2))
+        xy[:, 0] = (self.cols[i] + f * (self.cols[i1] - self.cols[i]) + 0.5) * cell_km
+        xy[:, 1] = (self.rows[i] + f * (self.rows[i1] - self.rows[i]) + 0.5) * cell_km
+        if end.any():
+            xy[end] = ((self.cols[-1] + 0.5) * cell_km, (self.rows[-1] + 0.5) * cell_km)
+        return xy
+
     def position_at(self, t: float, cell_km: float) -> tuple[float, float]:
         """(x_km, y_km) at time t, interpolated between cell centres."""
         n = len(self.rows)

@@ -64,6 +64,17 @@ class Patrol(mesa.Agent):
     def status(self) -> PatrolStatus:
         return self._status
 
+    @property
+    def cell(self) -> tuple[int, int]:
+        """The cell (row, col) under the unit, always a passable one: the force keeps it with the unit's position
+        (:attr:`PatrolForce.cell_rc <sim.model.patrol_force.PatrolForce.cell_rc>`)."""
+        row, col = self.model.patrol_force.cell_rc[self.index].tolist()
+        return row, col
+
+    @cell.setter
+    def cell(self, cell: tuple[int, int]) -> None:
+        self.model.patrol_force.cell_rc[self.index] = cell
+
     @status.setter
     def status(self, status: PatrolStatus) -> None:
         """Every change of status is written to the force's status array too (:meth:`PatrolForce.note_status

@@ -157,12 +157,20 @@ class Network(mesa.Agent):
         super().__init__(model)
         cfg = model.spec.traffickers
         self.network_id = network_id
-        self.fee = cfg.fee
+        #: Counts the changes to what the market reads of the network (its members at large, activity, fee,
+        #: dismantling): the market shares the demand anew only when the networks' counts have moved.
+        self.market_version = 0
+        self._fee = cfg.fee
         #: Economic activity, from expected profit (update_economics): it weighs the network's share of the market.
-        self.activity = 1.0
+        self._activity = 1.0
         self.members: list[Trafficker] = []
-        #: Members at large by role, counted from the roster when asked after a change (:meth:`roster_changed`).
+        #: Members at large by role, counted from the roster when asked after a change (:meth:`roster_changed`),
+        #: and the market weight, computed when asked after a change.
         self._at_large: dict[Role, int] | None = None
+        self._weight: float | None = None
+        #: Whether anything :meth:`send_groups` reads may have changed since it last ran (people waiting, members'
+        #: status or trips, the modes' risks): when nothing has, it would plan and send nothing, and is skipped.
+        self.plans_stale = True
         self.graph = nx.Graph()
         #: Strength by role: organisers, recruiters and drivers as set, guides the rest.
         self.strength = {
@@ -174,7 +182,7 @@ class Network(mesa.Agent):
         self.vacancies: list[Vacancy] = []
         self.headless_since_h: float | None = None  # model time since when no organiser is at large
         self.first_arrest_day: float | None = None
-        self.dismantled_day: float | None = None
+        self._dismantled_day: float | None = None
         self.successor: Network | None = None  # the newcomer that took over the trade, once dismantled
         self.forming: dict[int, list[Person]] = {}
         self.target_size: dict[int, int] = {}
@@ -195,6 +203,38 @@ class Network(mesa.Agent):
         self.recruited = 0  # people the network has taken on so far
         #: Members hired so far, by role: with the role, the next member's key (their streams).
         self.hired: dict[Role, int] = dict.fromkeys(Role, 0)
+
+    @property
+    def fee(self) -> float:
+        """The fee a client pays (:meth:`update_economics`)."""
+        return self._fee
+
+    @fee.setter
+    def fee(self, fee: float) -> None:
+        self._fee = fee
+        self.market_version += 1
+
+    @property
+    def activity(self) -> float:
+        return self._activity
+
+    @activity.setter
+    def activity(self, activity: float) -> None:
+        self._activity = activity
+        self._weight = None
+        self.market_version += 1
+
+    @property
+    def dismantled_day(self) -> float | None:
+        """Model day on which the network was dismantled (None while it is not)."""
+        return self._dismantled_day
+
+    @dismantled_day.setter
+    def dismantled_day(self, day: float | None) -> None:
+        self._dismantled_day = day
+        self._weight = None
+        self.market_version += 1
+        self.plans_stale = True
 
     # -- perception -------------------------------------------------------------------------
     def remember_interdiction(self, x_km: float, y_km: float) -> None:
@@ -235,7 +275,12 @@ class Network(mesa.Agent):
         trafficked = bool(type_draw < model.spec.victims.trafficked_share)
         person = Person(model, self.network_id, staging, trafficked=trafficked, key=key)
         self.recruited += 1
+        self.wait_at(staging, person)
+
+    def wait_at(self, staging: int, person: Person) -> None:
+        """Person ``person`` waits at staging area ``staging`` to be sent in a group (last on its forming list)."""
         self.forming.setdefault(staging, []).append(person)
+        self.plans_stale = True
 
     def send_groups(self) -> None:
         """Plan the full groups among the people waiting at each staging area, and send those whose crew is free.
@@ -249,6 +294,9 @@ class Network(mesa.Agent):
         its groups on foot, rather than keep them waiting for a driver who is in prison. A headless network
         plans and sends nothing (dismantled networks are headless).
         """
+        if not self.plans_stale:
+            return  # nothing it reads has changed since it last ran: it would plan and send nothing again
+        self.plans_stale = False  # anything that changes from here on (the groups it sends) marks it again
         if self.headless():
             return
         mean = self.model.spec.traffickers.group_size_mean
@@ -380,6 +428,7 @@ class Network(mesa.Agent):
         self.victims_sent += sent
         self.mode_trips[mode] += 1
         self.mode_interdictions[mode] += stopped
+        self.plans_stale = True
 
     def mode_risk(self, mode: str) -> float:
         """Interdiction rate the network has seen for a mode (the prior pseudo-counts included)."""
@@ -424,9 +473,12 @@ class Network(mesa.Agent):
     def market_weight(self) -> float:
         """The network's weight in sharing the demand (:mod:`sim.model.market`): ``capacity() x recruiting() x
         activity``; 0 while it is headless or once it is dismantled."""
-        if self.dismantled_day is not None or self.headless():
-            return 0.0
-        return self.capacity() * self.recruiting() * self.activity
+        if self._weight is None:
+            if self.dismantled_day is not None or self.headless():
+                self._weight = 0.0
+            else:
+                self._weight = self.capacity() * self.recruiting() * self.activity
+        return self._weight
 
     def active_members(self) -> int:
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
@@ -445,8 +497,12 @@ class Network(mesa.Agent):
         return self._at_large[role]
 
     def roster_changed(self) -> None:
-        """A member joined or left the roster, or a member's status changed: the counts at large are stale."""
+        """A member joined or left the roster, or a member's status or trip changed: the counts at large, the market
+        weight and the plans are stale."""
         self._at_large = None
+        self._weight = None
+        self.market_version += 1
+        self.plans_stale = True
 
     def headless(self) -> bool:
         """No organiser at large: the network plans no crossing and hires no one."""
@@ -588,6 +644,7 @@ class Network(mesa.Agent):
                 person.network_id = newcomer.network_id
             newcomer.forming.setdefault(staging, []).extend(waiting)
         self.forming, self.target_size, self.planned = {}, {}, {}
+        newcomer.plans_stale = self.plans_stale = True
         model.accounts.counters["networks_founded"] += 1
 
     def operator(self) -> Network:
@@ -621,7 +678,7 @@ class Trafficker(mesa.Agent):
         self.network = network
         self.role = role
         self._status = TraffickerStatus.IDLE
-        self.group: Group | None = None
+        self._group: Group | None = None
         self.sentence_pending = False  # convicted while out guiding a group: taken into custody when it ends
         #: The member's own random streams (home, links, replacement, investigations from their arrest, their
         #: court cases), keyed by the network, the role and their number among the role's hires there: a policy
@@ -643,6 +700,17 @@ class Trafficker(mesa.Agent):
     @property
     def status(self) -> TraffickerStatus:
         return self._status
+
+    @property
+    def group(self) -> Group | None:
+        """The group the member is taking across (None when not on a trip)."""
+        return self._group
+
+    @group.setter
+    def group(self, group: Group | None) -> None:
+        """A trip starts or ends: the network's plans may change (a crew member free again)."""
+        self._group = group
+        self.network.plans_stale = True
 
     @status.setter
     def status(self, status: TraffickerStatus) -> None:
