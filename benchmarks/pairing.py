@@ -4,7 +4,7 @@ Runs the baseline and one policy of an experiment file on the experiment's repli
 numbers: the seeds, warm-up and counted days of the file, unless ``--seeds``, ``--root-seed``, ``--days`` or
 ``--warmup-days`` say otherwise) and prints, per outcome, the SD of the paired differences over the SD of the
 differences of independent runs (:func:`sim.experiment.stats.pairing_sd_ratio`, the ``pairing_sd_ratio`` column
-of the experiment's ``pairing.csv``), with the correlation of the two and their means and SDs. Issue 20 asks for at
+of the experiment's ``pairing.csv``), with the correlation of the two and their means and SDs. The project aims at
 most 0.6 for crossings attempted and succeeded and people taken on under ``more_surveillance``.
 
 ``--save FILE`` writes every run's outcomes (CSV: policy, seed, outcome columns); ``--compare BEFORE.csv``
@@ -39,7 +39,7 @@ from sim.experiment.spec import load_experiment  # noqa: E402
 from sim.experiment.stats import pairing_sd_ratio  # noqa: E402
 from sim.runner import run  # noqa: E402
 
-#: The outcomes compared by default: issue 20's, and the main flows and rates they feed.
+#: The outcomes compared by default: the pairing target's, and the main flows and rates they feed.
 OUTCOMES = (
     "people_taken_on",
     "victims_recruited",
