@@ -51,57 +51,63 @@ def model_version() -> str:
     return digest.hexdigest()[:16]
 
 
-#: Measured cost of a run: the wall time of a step is a fixed part plus a part per live agent, fitted to
-#: the base and x4-scale runs of ``benchmarks/bench_model.py`` (desert_sector, 90 simulated days at 30-minute
-#: steps, stepped without counting agents): 399 us a step at 358 live agents, 904 us at 1,236.
-STEP_OVERHEAD_US = 200.0
-AGENT_STEP_US = 0.6
+#: Measured cost of a run (``benchmarks/bench_model.py``, docs/performance.md): a step costs a fixed part plus a
+#: part per agent that acts in it (patrols on duty, guides of groups under way), about 100-150 us plus 7 us each
+#: (processor time, desert_sector at 1x to 100x the agents); people waiting cost nothing a step, but each person
+#: taken on costs their streams and bookkeeping once (about 20 us).
+STEP_OVERHEAD_US = 150.0
+ACTING_AGENT_US = 7.0
+PERSON_US = 20.0
+#: Hours a group is under way, for the estimate: its walk or drive and the wait for its moment (desert_sector's
+#: groups are under way about half a day).
+GROUP_HOURS_UNDER_WAY = 12.0
 #: Runs estimated to take longer than this (s) are announced on standard error before they start.
 LONG_RUN_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
 class RunSize:
-    """The size of a run, known before it starts: steps, mean live agents and the estimated wall time."""
+    """The size of a run, known before it starts: steps, the agents that act in a mean step, the people taken
+    on, and the estimated processor time."""
 
     steps: int
-    mean_agents: float
+    acting_agents: float
+    people: float
     seconds: float
 
     @property
     def agent_steps(self) -> float:
-        return self.steps * self.mean_agents
+        """Steps of an acting agent, summed over the run."""
+        return self.steps * self.acting_agents
 
     def describe(self) -> str:
         minutes = self.seconds / 60.0
         took = f"{minutes:,.0f} minutes" if minutes < 120 else f"{minutes / 60.0:,.1f} hours"
         return (
-            f"{self.steps:,} steps x about {self.mean_agents:,.0f} agents = {self.agent_steps:,.3g} agent-steps, "
-            f"about {took} at {AGENT_STEP_US:g} us per agent-step and {STEP_OVERHEAD_US:g} us per step"
+            f"{self.steps:,} steps x about {self.acting_agents:,.0f} acting agents (patrols on duty, groups under "
+            f"way) and {self.people:,.0f} people taken on, about {took} at {STEP_OVERHEAD_US:g} us a step, "
+            f"{ACTING_AGENT_US:g} us per acting agent and step and {PERSON_US:g} us a person"
         )
 
 
 def estimate_run_size(scenario, days: float | None = None) -> RunSize:
-    """Steps, mean live agents and wall time of a run of a validated :class:`~sim.scenario.Scenario`.
+    """Steps, acting agents in a mean step, people taken on and processor time of a run of a validated
+    :class:`~sim.scenario.Scenario`.
 
-    Live agents are the fixed ones (sensors, checkpoints, patrols, networks and their members) plus the
-    people taken across, who stay agents once taken on: at most ``crossers.per_day`` a day, so half the
-    run's total on average. The estimate is an upper one: networks work below capacity when trade looks unprofitable.
+    Acting agents are the patrol units on duty (``patrols.count x on_duty_share``) and the groups under way (the
+    people setting out a day over the mean group size, each group :data:`GROUP_HOURS_UNDER_WAY` on its way); the
+    people are at most ``crossers.per_day`` a day. The estimate is an upper one for the people (networks work below
+    capacity when trade looks unprofitable) and rough for the groups (their time under way depends on the land).
     """
     days = scenario.time.days if days is None else days
     steps = math.ceil(days * 24.0 * 60.0 / scenario.time.step_minutes - 1e-9)
     s = scenario
-    fixed = (
-        len(s.surveillance.sensors)
-        + s.surveillance.extra_towers.count
-        + len(s.ports)
-        + s.patrols.count
-        + s.traffickers.networks * (1 + s.traffickers.members_per_network)
-    )
-    people = s.crossers.per_day * days / 2.0 if s.traffickers.networks else 0.0
-    mean_agents = fixed + people
-    seconds = steps * (STEP_OVERHEAD_US + AGENT_STEP_US * mean_agents) / 1e6
-    return RunSize(steps=steps, mean_agents=mean_agents, seconds=seconds)
+    trade = bool(s.traffickers.networks)
+    people = s.crossers.per_day * days if trade else 0.0
+    groups = s.crossers.per_day / s.traffickers.group_size_mean * GROUP_HOURS_UNDER_WAY / 24.0 if trade else 0.0
+    acting = s.patrols.count * s.patrols.on_duty_share + groups
+    seconds = (steps * (STEP_OVERHEAD_US + ACTING_AGENT_US * acting) + people * PERSON_US) / 1e6
+    return RunSize(steps=steps, acting_agents=acting, people=people, seconds=seconds)
 
 
 def warn_if_long(scenario, days: float | None = None, where: str = "") -> RunSize:
@@ -114,8 +120,7 @@ def warn_if_long(scenario, days: float | None = None, where: str = "") -> RunSiz
         what = f"a run of {scenario.time.days if days is None else days:g} days" if where else "this run"
         print(
             f"warning: {where + ': ' if where else ''}{what} will take very long: {size.describe()}. A longer "
-            "time.step_minutes, fewer days (--days) or fewer people (crossers.per_day) makes it "
-            "shorter.",
+            "time.step_minutes, fewer days (--days) or fewer patrol units (patrols.count) makes it shorter.",
             file=sys.stderr,
         )
     return size

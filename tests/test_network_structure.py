@@ -241,12 +241,6 @@ def organiser_share(sharing: str, seed: int) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="with paired streams (each climb draws from the arrested member's own stream) the gain over 6 seeds x 150 "
-    "days is 8/163 against 6/155 (Fisher p = 0.43): too small to detect at this size; records per member are "
-    "recalibrated with the field's magnitudes",
-    strict=False,
-)
 def test_investigations_reach_organisers_more_often_when_the_agency_sees_more_records():
     """Paired seeds (6), 150 days of two_nations: four agencies on both banks arrest members of the same
     networks. With full sharing each investigating agency sees the others' records about the network too, so

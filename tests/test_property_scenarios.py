@@ -221,6 +221,8 @@ def allowed_value(leaf: Leaf, extent: tuple[float, float]) -> st.SearchStrategy:
         return st.dictionaries(codes, names, max_size=3)
     if origin is dict:
         return st.dictionaries(st.sampled_from(DICT_ENTRIES[leaf.path]), number_in(meta, integer=False), max_size=3)
+    if origin is list and typing.get_args(typ) == (float,):  # weights (patrols.sector_shares), all 0 or many too
+        return st.lists(number_in(meta, integer=False), max_size=6)
     raise AssertionError(f"no strategy for {leaf.path} ({typ})")
 
 
@@ -382,7 +384,7 @@ def run_checked(raw: dict, loaded) -> None:
     days = RUN_DAYS if size.seconds <= RUN_BUDGET_S else max(RUN_DAYS * RUN_BUDGET_S / size.seconds, 0.05)
     model = BorderModel(raw, seed=7)
     steps = max(3, math.ceil(days * model.steps_per_day - 1e-9))
-    note(f"running {steps} steps ({days:.3g} days) of about {size.mean_agents:.0f} agents")
+    note(f"running {steps} steps ({days:.3g} days) of about {size.acting_agents:.0f} acting agents")
     problems: list[str] = []
     for _ in range(steps):
         model.step()

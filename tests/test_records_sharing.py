@@ -172,8 +172,8 @@ def test_every_record_belongs_to_one_agency_and_none_outlives_its_retention():
 @pytest.mark.xfail(
     reason="with paired streams the gain is 33/167 = 0.20 without sharing against 41/179 = 0.23 with full sharing "
     "(z = 0.71): smaller than the ten points this sample can show; records per member are recalibrated with the "
-    "field's magnitudes",
-    strict=False,
+    "field's magnitudes (strict: once it holds, this mark must go)",
+    strict=True,
 )
 def test_linked_records_raise_the_share_of_investigations_that_succeed():
     """Investigators who see other agencies' records about a network's members (full sharing, a joint team

@@ -140,7 +140,14 @@ def test_the_run_size_is_estimated_and_a_long_run_announced(capsys):
     spec = load_scenario(copy.deepcopy(SECTOR)).spec
     short = estimate_run_size(spec, days=2)
     assert short.steps == 96 and short.seconds < 1
-    assert estimate_run_size(spec, days=20).agent_steps > 10 * short.agent_steps  # victims accumulate
+    longer = estimate_run_size(spec, days=20)
+    assert longer.agent_steps == pytest.approx(10 * short.agent_steps) and longer.people == 10 * short.people
+    # A step costs its acting agents (patrols on duty, groups under way), not the people waiting: more people
+    # add groups under way and the people's one-off cost; more patrols add to every step.
+    busy = estimate_run_size(load_scenario(copy.deepcopy(SECTOR), {"crossers.per_day": 100}).spec, days=20)
+    guarded = estimate_run_size(load_scenario(copy.deepcopy(SECTOR), {"patrols.count": 100}).spec, days=20)
+    assert busy.acting_agents > longer.acting_agents and busy.people > longer.people
+    assert guarded.acting_agents == pytest.approx(longer.acting_agents + (100 - spec.patrols.count) * 0.75)
     warn_if_long(spec, days=2)
     assert capsys.readouterr().err == ""
     minute_steps = load_scenario(copy.deepcopy(SECTOR), {"time.step_minutes": 1, "crossers.per_day": 1e4})
