@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.metrics import CHARGES, MEDIAN_METHODS, OUTCOMES, TALLIES
 from sim.model.agents.person import Person, PersonState
-from sim.model.agents.trafficker import ACTIVE_STATUSES, TraffickerStatus
+from sim.model.agents.trafficker import TraffickerStatus
 from sim.model.legal import kaplan_meier_mean
 
 if TYPE_CHECKING:
@@ -249,6 +249,7 @@ class Accounts:
         """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
         ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``."""
         courts, networks = self.courts, self.networks
+        active = self.active_members()
         m: dict[str, float] = dict(self.counters)
         m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
         m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
@@ -266,9 +267,9 @@ class Accounts:
                 "checkpoints.wrongful_detentions": self._since_opening(
                     "checkpoints.wrongful_detentions", sum(cp.wrongful_detentions for cp in self.checkpoints)
                 ),
-                "networks.active_members": self.active_members(),
+                "networks.active_members": active,
                 "networks.mean_active_members": (
-                    self._member_days / self._days_counted if self._days_counted else self.active_members()
+                    self._member_days / self._days_counted if self._days_counted else active
                 ),
                 "networks.accused_at_work": sum(
                     p.status is TraffickerStatus.RELEASED for n in networks for p in n.members
@@ -298,8 +299,8 @@ class Accounts:
         return {o.name: o.compute(m) for o in OUTCOMES}
 
     def active_members(self) -> int:
-        """Trafficker members free and active now."""
-        return sum(p.status in ACTIVE_STATUSES for n in self.networks for p in n.members)
+        """Trafficker members free and active now, over every network."""
+        return sum(network.active_members() for network in self.networks)
 
     def record_day(self, day: int) -> None:
         """The end of a counted day: its members at work join the period's mean, then the daily row (the outcomes

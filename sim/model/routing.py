@@ -87,15 +87,14 @@ class Route:
 
     def sensor_hazard_at(self, t: float) -> float:
         """Fixed-sensor hazard accumulated from departure to time t (exact, piecewise linear)."""
-        i = min(self.index_at(t), len(self.rows) - 1)
-        return float(self.cum_sensor[i] + self.sensor_rate[i] * (t - self.enter_time[i]))
+        return float(self.sensor_hazards_at(np.array([t], dtype=float))[0])
 
     def exposure_hazard_at(self, t: float) -> float:
         i = min(self.index_at(t), len(self.rows) - 1)
         return float(self.cum_exposure[i] + self.exposure_rate[i] * (t - self.enter_time[i]))
 
     def sensor_hazards_at(self, times: np.ndarray) -> np.ndarray:
-        """:meth:`sensor_hazard_at` at each of ``times`` (an array): the same arithmetic element by element."""
+        """The fixed-sensor hazard accumulated from departure to each of ``times`` (an array)."""
         i = np.minimum(np.searchsorted(self.enter_time, times, side="right") - 1, len(self.rows) - 1)
         return self.cum_sensor[i] + self.sensor_rate[i] * (times - self.enter_time[i])
 
