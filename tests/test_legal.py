@@ -355,3 +355,32 @@ def test_cost_and_bad_arguments():
         CourtSystem(model, BASE, steps_per_day=0)
     with pytest.raises(ValueError, match="kind must be one of"):
         court.time_average_open_cases("waiting")
+
+
+def test_the_indexes_of_open_cases_agree_with_a_search_of_every_case():
+    """The courts keep the open cases by accused and the detained ones by charge (indexes, so that a long border's
+    thousands of cases are not searched at every arrest): at every filing of a long mixed run, the accused given up
+    their place and each accused's open cases are those a search of every open case finds."""
+    legal = dataclasses.replace(BASE, detention_capacity=5, abscond_probability=0.3, procedural_delay_days=20.0)
+    released = []
+    model = mesa.Model(rng=11)
+    court = CourtSystem(model, legal, steps_per_day=1.0, on_release=released.append)
+    rng = np.random.default_rng(11)
+    accused = [f"member {k}" for k in range(12)]
+    displaced = 0
+    for day in range(1, 401):
+        model.run_until(float(day))
+        years = float(rng.choice([1.0, 1.5, 3.0, 6.0, 9.0]))
+        held = [c for c in court.open_cases.values() if c.detained]
+        lightest = min(held, key=lambda c: (c.charged_years, -c.arrest_day, -c.case_id)) if held else None
+        expected = lightest if len(held) >= 5 and lightest.charged_years < years else None
+        before = len(released)
+        case = court.file_case(accused[int(rng.integers(len(accused)))], 0, sentence_years=years)
+        if len(held) >= 5:
+            given_up = released[before] if len(released) > before and released[before] is not case else None
+            assert given_up is expected, day
+            displaced += expected is not None
+        for name in accused:
+            assert court.open_cases_of(name) == [c for c in court.open_cases.values() if c.accused == name]
+    assert court.filed == 400 and court.decided + court.absconded + court.backlog == 400
+    assert displaced >= 5, "the run must give places up often enough to test the choice"

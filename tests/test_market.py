@@ -36,10 +36,11 @@ QUIET = {
 
 
 class FakeNetwork:
-    """A network as the market sees it: a fee and a market weight."""
+    """A network as the market sees it: a fee, a market weight, and whether it has been dismantled."""
 
     def __init__(self, fee: float, weight: float):
         self.fee, self.weight = fee, weight
+        self.dismantled_day: float | None = None
         self.people: list[tuple[int, float, float]] = []  # each person taken on: key, staging and type draws
         self.sends = 0
 
@@ -292,3 +293,23 @@ def test_the_expected_penalty_is_the_observed_risk_per_client_discounted_for_its
     assert network.expected_penalty() == pytest.approx(penalty)
     network.update_economics()
     assert network.fee == pytest.approx(cfg.fee + cfg.penalty_pass_through * penalty)
+
+
+def test_dismantled_networks_are_left_out_and_the_shares_and_picks_stay_the_same():
+    """A dismantled network never works again: the market leaves it out of its loops (on a long border most
+    networks are dismantled ones), and the intakes, the picks by weight and the books are what they would be
+    with it weighed at 0."""
+    weights = [1.0, 0.0, 0.5, 0.0, 2.0]
+    kept = [FakeNetwork(1000.0 + 100 * k, w) for k, w in enumerate(weights)]
+    left_out = [FakeNetwork(1000.0 + 100 * k, w) for k, w in enumerate(weights)]
+    left_out[1].dismantled_day = left_out[3].dismantled_day = 10.0
+    left_out[3].fee = 9e9  # a dismantled network's fee no longer matters
+    (market_a, books_a), (market_b, books_b) = market_of(kept), market_of(left_out)
+    assert np.array_equal(market_a.intakes(0.5), market_b.intakes(0.5)) and books_a == books_b
+    for _ in range(96):
+        market_a.step(0.5)
+        market_b.step(0.5)
+    assert [n.people for n in kept] == [n.people for n in left_out]
+    assert left_out[1].sends == left_out[3].sends == 0 and kept[1].sends == 96
+    for u in np.linspace(0.0, 1.0, 101):
+        assert kept.index(choose_network(kept, u)) == left_out.index(choose_network(left_out, u))

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from sim.model import BorderModel
-from sim.model.streams import Entity, Mechanism, RandomStreams, poisson_from_uniform
+from sim.model.streams import Entity, EntityStreams, Mechanism, RandomStreams, poisson_from_uniform
 from sim.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,3 +83,37 @@ def test_the_false_positive_rate_at_ports_changes_nothing_but_checkpoint_false_a
         assert none["checkpoint_false_alarms"] <= base["checkpoint_false_alarms"]
         assert none["false_match_detentions"] == base["false_match_detentions"]
     assert not differing, differing
+
+
+def test_streams_at_rest_go_on_where_they_stopped_and_a_stream_held_elsewhere_is_not_put_to_rest():
+    """A person or group done with its draws keeps each stream as its state alone; drawn from again, it goes on
+    exactly as a stream never put to rest (the buffered half of a 32-bit draw included)."""
+    resting, awake = (EntityStreams(RandomStreams(9), Entity.PERSON, 41) for _ in range(2))
+    for streams in (resting, awake):
+        streams[Mechanism.SCREENING].random(3)
+        streams[Mechanism.SCREENING].integers(1000, size=3, dtype=np.uint32)  # leaves half a 64-bit word buffered
+        streams[Mechanism.DESTINATION].standard_normal(2)
+    resting.rest()
+    assert not resting._made and set(resting._resting) == {Mechanism.SCREENING, Mechanism.DESTINATION}
+    for mechanism in (Mechanism.DESTINATION, Mechanism.SCREENING, Mechanism.RETURNS):
+        assert np.array_equal(resting[mechanism].random(5), awake[mechanism].random(5))
+        assert np.array_equal(
+            resting[mechanism].integers(1000, size=3, dtype=np.uint32),
+            awake[mechanism].integers(1000, size=3, dtype=np.uint32),
+        )
+    held = resting[Mechanism.SCREENING]  # someone still holds this one: it must not go on in two places
+    resting.rest()
+    assert resting[Mechanism.SCREENING] is held and Mechanism.DESTINATION in resting._resting
+
+
+def test_people_and_groups_done_with_their_draws_let_their_streams_rest():
+    """After a month of desert_sector, people across, stopped or dead, and groups whose trip ended, hold no
+    generator (each costs about a kilobyte; a year of a long border has hundreds of thousands)."""
+    from sim.model.agents.person import RESTING, Person
+
+    model = BorderModel(DESERT, seed=3)
+    for _ in range(int(30 * model.steps_per_day)):
+        model.step()
+    done = [a for a in model.agents if isinstance(a, Person) and a.state in RESTING]
+    assert len(done) > 50
+    assert sum(bool(p.streams._made) for p in done) <= len(done) // 20, "a few came forward since"

@@ -559,3 +559,5 @@ class Crossings:
             counters[f"foot_finished_{result}"] += 1
         counters["people_turned_back"] += sum(v.state is PersonState.WAITING for v in group.victims)
         del self.groups[group.group_id]
+        if group.streams is not None:
+            group.streams.rest()  # the trip is over: its draws are done, but for a response still under way

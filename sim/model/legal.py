@@ -79,6 +79,7 @@ every case timestamp is in days since the start of the model clock.
 
 from __future__ import annotations
 
+import heapq
 import math
 import numbers
 from collections import deque
@@ -300,6 +301,11 @@ class CourtSystem:
 
         self.courts = legal.courts
         self.open_cases: dict[int, Case] = {}
+        #: The open cases of each accused, in the order they were filed (:meth:`open_cases_of`).
+        self._open_by_accused: dict[int, dict[int, Case]] = {}
+        #: The cases filed detained, lightest charge first (:meth:`_displaced_by`); a case released or closed
+        #: since is dropped when it comes to the top.
+        self._held: list[tuple[float, float, int, Case]] = []
         self.closed_cases: list[Case] = []
         self._queue: deque[Case] = deque()
         self._next_id = 1
@@ -486,6 +492,9 @@ class CourtSystem:
         self.witnesses += witness
         self.witness_victims += witnesses
         self.open_cases[case.case_id] = case
+        self._open_by_accused.setdefault(id(accused), {})[case.case_id] = case
+        if detained:
+            heapq.heappush(self._held, (charged_years, -now, -case.case_id, case))
         self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
         if displaced is not None:
             self._release_from_detention(displaced, now)  # the place passes to the new case
@@ -509,8 +518,10 @@ class CourtSystem:
         among equals), if their charge is lighter; else ``None``."""
         if self.legal.detention_priority != "charge" or self._detained_now == 0:
             return None
-        held = [c for c in self.open_cases.values() if c.detained]
-        lightest = min(held, key=lambda c: (c.charged_years, -c.arrest_day, -c.case_id))
+        held = self._held
+        while not (held[0][3].detained and held[0][3].is_open):  # released or closed since it was filed
+            heapq.heappop(held)
+        lightest = held[0][3]
         return lightest if lightest.charged_years < charged_years else None
 
     def _release_from_detention(self, case: Case, now: float) -> None:
@@ -718,12 +729,16 @@ class CourtSystem:
                 self._closed_days_by_charge.setdefault(case.charge, []).append(now - case.arrest_day)
         self._move(case, CaseStage.CLOSED)
         del self.open_cases[case.case_id]
+        accused_cases = self._open_by_accused[id(case.accused)]
+        del accused_cases[case.case_id]
+        if not accused_cases:
+            del self._open_by_accused[id(case.accused)]
         if self.keep_history:
             self.closed_cases.append(case)
 
     def open_cases_of(self, accused: Any) -> list[Case]:
         """The cases still open against ``accused`` (a member may be arrested again while on release)."""
-        return [case for case in self.open_cases.values() if case.accused is accused]
+        return list(self._open_by_accused.get(id(accused), {}).values())
 
     # ------------------------------------------------------------------ figures (days)
     @property

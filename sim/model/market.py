@@ -73,7 +73,11 @@ def market_weights(networks: Sequence[Network]) -> np.ndarray:
 
 
 def choose_network(networks: Sequence[Network], u: float) -> Network | None:
-    """A network drawn by market weight (``u``: the uniform draw that decides); None when none is working."""
+    """A network drawn by market weight (``u``: the uniform draw that decides); None when none is working.
+
+    Dismantled networks (weight 0 for good) are left out before weighing: the same ``u`` picks the same network
+    (a weight of 0 adds nothing to the cumulative sums the inversion searches)."""
+    networks = [network for network in networks if network.dismantled_day is None]
     weights = market_weights(networks)
     if not weights.sum() > 0:
         return None
@@ -109,6 +113,23 @@ class Market:
         #: The last shares (:meth:`intakes`): the demand and the networks' changes they were computed for, each
         #: network's expected intake (read-only), their sum and the demand deterred.
         self._shares: tuple[tuple[float, tuple], np.ndarray, float, float] | None = None
+        #: The networks not dismantled, with their places in :attr:`networks` (:meth:`working`), and how many
+        #: networks there were when they were listed.
+        self._live: list[tuple[int, Network]] = []
+        self._listed = 0
+
+    def working(self) -> list[tuple[int, Network]]:
+        """The networks not dismantled, each with its place in :attr:`networks`.
+
+        A dismantled network never works again: its weight is 0 and it plans nothing, so the market leaves it
+        out of its loops (on a long run most networks are dismantled ones)."""
+        networks = self.networks
+        if any(network.dismantled_day is not None for _, network in self._live) or self._listed != len(networks):
+            listed = self._listed
+            self._live = [(i, n) for i, n in self._live if n.dismantled_day is None]
+            self._live += [(i, networks[i]) for i in range(listed, len(networks)) if networks[i].dismantled_day is None]
+            self._listed = len(networks)
+        return self._live
 
     def intakes(self, dt_h: float) -> np.ndarray:
         """Each network's expected intake over a step of ``dt_h`` hours (in the order of :attr:`networks`).
@@ -126,19 +147,22 @@ class Market:
         would give the last ones."""
         demand = self.crossers.per_day * dt_h / 24.0
         self.ledger.counters["demand_base"] += demand
-        networks = self.networks
-        changes = tuple(network.market_version for network in networks)
+        networks, live = self.networks, self.working()
+        changes = (len(networks), *((i, network.market_version) for i, network in live))
         if self._shares is not None and self.backlog == 0.0 and self._shares[0] == (demand, changes):
             _, taken, total, deterred = self._shares
             self.ledger.counters["demand_deterred"] += deterred
             return taken, total
-        weights = market_weights(networks)
+        # A dismantled network's weight is 0, so its share is 0 whatever its fee: the arrays are those of every
+        # network, with the weights and fees of the networks working.
+        weights, fees = np.zeros(len(networks)), np.full(len(networks), self.traffickers.fee)
+        for i, network in live:
+            weights[i], fees[i] = network.market_weight(), network.fee
         if not weights.sum() > 0:
             self.backlog += demand
             self._shares = None
             return np.zeros(len(networks)), 0.0
         demand, self.backlog = demand + self.backlog, 0.0
-        fees = np.array([network.fee for network in networks], dtype=float)
         offered = demand * weights / weights.sum()
         taken = offered * deterrence(fees, self.traffickers.fee, self.crossers.price_elasticity)
         deterred = float((offered - taken).sum())
@@ -164,5 +188,5 @@ class Market:
                 Mechanism.RECRUITMENT, Entity.PERSON, key
             ).random(3)
             self.networks[pick_by_weight(expected, network_draw)].take_on(key, staging_draw, type_draw)
-        for network in list(self.networks):
+        for _, network in list(self.working()):
             network.send_groups()

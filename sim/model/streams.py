@@ -27,7 +27,9 @@ that depends on the rate, and the stream would fall out of step).
 from __future__ import annotations
 
 import math
+import sys
 import zlib
+from collections.abc import Callable
 from enum import IntEnum, StrEnum
 
 import numpy as np
@@ -106,19 +108,65 @@ class RandomStreams:
 
 
 class EntityStreams:
-    """The streams of one entity, one per mechanism, made on first use (most entities never need most)."""
+    """The streams of one entity, one per mechanism, made on first use (most entities never need most).
 
-    __slots__ = ("_key", "_made", "_streams")
+    An entity that will rarely draw again (a person across, back home for good, or dead; a group whose trip has
+    ended) lets its streams *rest* (:meth:`rest`): each generator is kept as its state alone (four integers
+    instead of about a kilobyte), and made again from that state if the entity draws after all, so its draws go
+    on exactly where they stopped. On a year of a long border, hundreds of thousands of people and groups are
+    done with their draws.
+    """
+
+    __slots__ = ("_key", "_made", "_resting", "_streams")
 
     def __init__(self, streams: RandomStreams, entity: Entity, *key: int):
         self._streams, self._key = streams, (entity, *key)
         self._made: dict[Mechanism, np.random.Generator] = {}
+        self._resting: dict[Mechanism, tuple[int, int, int, int]] | None = None
 
     def __getitem__(self, mechanism: Mechanism) -> np.random.Generator:
         stream = self._made.get(mechanism)
         if stream is None:
-            stream = self._made[mechanism] = self._streams.keyed(mechanism, *self._key)
+            state = self._resting.pop(mechanism, None) if self._resting else None
+            stream = self._streams.keyed(mechanism, *self._key) if state is None else _generator_at(state)
+            self._made[mechanism] = stream
         return stream
+
+    def rest(self) -> None:
+        """Keep each stream as its state alone until it is drawn from again (see the class). A stream someone
+        else still holds (a reference beyond this object's) stays as it is, so that it cannot go on in two
+        places."""
+        for mechanism in list(self._made):
+            stream = self._made[mechanism]
+            if sys.getrefcount(stream) > _REFS_WHEN_ONLY_HERE:
+                continue
+            if self._resting is None:
+                self._resting = {}
+            self._resting[mechanism] = _state_of(stream)
+            del self._made[mechanism]
+
+
+#: References to a generator held only by :attr:`EntityStreams._made`, seen from :meth:`EntityStreams.rest`: the
+#: dictionary's, the loop's name and :func:`sys.getrefcount`'s argument.
+_REFS_WHEN_ONLY_HERE = 3
+
+
+def _state_of(stream: np.random.Generator) -> tuple[int, int, int, int]:
+    """A PCG64 generator's whole state: its 128-bit state and increment and the buffered 32-bit half."""
+    state = stream.bit_generator.state
+    return state["state"]["state"], state["state"]["inc"], state["has_uint32"], state["uinteger"]
+
+
+def _generator_at(state: tuple[int, int, int, int]) -> np.random.Generator:
+    """A generator that goes on from a state :func:`_state_of` kept."""
+    bits = np.random.PCG64()
+    bits.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state[0], "inc": state[1]},
+        "has_uint32": state[2],
+        "uinteger": state[3],
+    }
+    return np.random.Generator(bits)
 
 
 #: Above this mean a Poisson count is inverted by scipy (the loop below would take too many terms).
@@ -154,10 +202,20 @@ def pick_by_weight(weights: np.ndarray, u: float) -> int:
     (``Generator.choice`` draws afresh). A ``u`` at the very top edge by rounding picks the last index weighed;
     weights that are all zero pick 0.
     """
+    return weight_picker(weights)(u)
+
+
+def weight_picker(weights: np.ndarray) -> Callable[[float], int]:
+    """:func:`pick_by_weight` for many draws over the same weights: the cumulative sums made once."""
     cumulative = np.cumsum(weights)
     weighed = np.flatnonzero(weights)
     last = int(weighed[-1]) if len(weighed) else 0
-    return min(int(np.searchsorted(cumulative, u * cumulative[-1], side="right")), last)
+    total = cumulative[-1]
+
+    def pick(u: float) -> int:
+        return min(int(np.searchsorted(cumulative, u * total, side="right")), last)
+
+    return pick
 
 
 def binomial_from_uniforms(u: np.ndarray, p: float) -> int:

@@ -41,6 +41,12 @@ class PersonState(Enum):
     STOPPED = "stopped"  # returned to the origin side and not trying again
 
 
+#: States after which a person rarely draws again (a victim across may still come forward): their streams rest.
+RESTING = frozenset(
+    {PersonState.ARRIVED, PersonState.RESCUED, PersonState.SUPPORTED, PersonState.DIED, PersonState.STOPPED}
+)
+
+
 class Person(mesa.Agent):
     """A person taken across by a network. The state changes only through :meth:`set_state`."""
 
@@ -69,6 +75,8 @@ class Person(mesa.Agent):
     def set_state(self, state: PersonState) -> None:
         self.model.accounts.person_changed(self, self.state, state)
         self.state = state
+        if state in RESTING:
+            self.streams.rest()  # done with most draws: see EntityStreams.rest
 
     # -- at an interdiction ---------------------------------------------------------------------------
     def screen(self, known_victim: bool = False) -> bool:
@@ -144,6 +152,7 @@ class Person(mesa.Agent):
         victims = model.spec.victims
         # Three draws on every arrival, used or not, so that a change in one leaves the others in step.
         bondage_draw, forward_draw, forward_days = self.streams[Mechanism.DESTINATION].random(3)
+        self.streams.rest()
         if not self.trafficked:
             p_bondage = 1.0 - np.exp(-victims.debt_bondage_per_fee * self.fee_paid)
             if bondage_draw >= p_bondage:

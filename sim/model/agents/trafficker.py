@@ -44,6 +44,7 @@ imprisoned members; those who leave the trade are struck off the roster and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -54,7 +55,14 @@ import numpy as np
 
 from sim.model.agents.person import Person, PersonState
 from sim.model.market import price
-from sim.model.streams import Entity, EntityStreams, Mechanism, pick_by_weight, poisson_from_uniform
+from sim.model.streams import (
+    Entity,
+    EntityStreams,
+    Mechanism,
+    pick_by_weight,
+    poisson_from_uniform,
+    weight_picker,
+)
 
 if TYPE_CHECKING:
     from sim.model.border_model import BorderModel
@@ -288,7 +296,7 @@ class Network(mesa.Agent):
         A group's size and its mode are drawn from the stream of the person first in it (two uniforms, when
         the group starts to form: :attr:`Person.streams`, mechanism ``groups``), so that the group a person
         starts has the same size and mode draw whatever groups other people formed before. A full group waits
-        for its crew; its mode is chosen from its draw each time it could leave (:meth:`choose_mode`, among the
+        for its crew; its mode is chosen from its draw each time it could leave (:meth:`mode_picker`, among the
         modes whose crew the network has at large), and it leaves as soon as a member of that mode's crew is
         free (a guide on foot or by tunnel, a driver by vehicle). A network whose drivers are all held sends
         its groups on foot, rather than keep them waiting for a driver who is in prison. A headless network
@@ -320,12 +328,22 @@ class Network(mesa.Agent):
         """Send the full groups at a staging area whose crew is free, in the order they filled; the others
         wait (their people stay first on the forming list). ``plans``: each full group's size and mode draw."""
         start, kept, staying, leaving = 0, [], [], []
-        for size, mode_draw in plans:
+        # Nothing the choice reads changes within the loop (the groups leave after it): the modes' weights and
+        # the members free in each role are found once, and each group takes the next free member of its crew.
+        # Once no crew is free in any role, the groups left all wait.
+        pick = self.mode_picker()
+        free = {role: self.free_members(role) for role in set(CREW.values())}
+        crew_left = {role for role in free if self.at_large(role)} if pick else set()
+        for k, (size, mode_draw) in enumerate(plans):
+            if not crew_left:
+                kept += plans[k:]
+                break
             people = waiting[start : start + size]
             start += size
-            mode = self.choose_mode(mode_draw)
-            crew = self.free_member(CREW[mode], taken=[c for c, _, _ in leaving]) if mode else None
+            mode = MODES[pick(mode_draw)]
+            crew = next(free[CREW[mode]], None)
             if crew is None:
+                crew_left.discard(CREW[mode])
                 kept.append((size, mode_draw))
                 staying += people
             else:
@@ -339,15 +357,13 @@ class Network(mesa.Agent):
                 person.departures += 1
             crew.lead(people, staging, mode, streams)
 
-    def free_member(self, role: Role, taken: list[Trafficker] | tuple = ()) -> Trafficker | None:
-        """A member of the role free to travel (idle, or released awaiting trial, not on a trip, not taken)."""
-        for member in self.members:
-            free = member.status in (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
-            if free and member.role is role and member.group is None and member not in taken:
-                return member
-        return None
+    def free_members(self, role: Role) -> Iterator[Trafficker]:
+        """The members of the role free to travel (idle, or released awaiting trial, not on a trip), in the
+        roster's order, found as they are asked for."""
+        free = (TraffickerStatus.IDLE, TraffickerStatus.RELEASED)
+        return (m for m in self.members if m.role is role and m.status in free and m.group is None)
 
-    def choose_mode(self, u: float) -> str:
+    def mode_picker(self) -> Callable[[float], int] | None:
         """Tunnel, vehicle through a port, or foot, by expected risk, when a full group could leave.
 
         Each mode the world offers weighs its configured share (``tunnel_share``, ``vehicle_share``, foot
@@ -355,8 +371,8 @@ class Network(mesa.Agent):
         own trips by that mode that were interdicted. When every mode looks equally risky the shares hold;
         when the line hardens, foot crossings fail more and flows shift to the ports, and back. A mode whose
         crew the network has no member of at large (none by design, or all held or in prison) weighs nothing;
-        "" when none is left. The group then waits at its staging area until a member of the mode's crew is
-        free. ``u`` is the group's uniform draw that decides (inversion over the weights).
+        None when none is left. The group then waits at its staging area until a member of the mode's crew is
+        free. The picker maps the group's uniform draw to an index of :data:`MODES` (inversion over the weights).
         """
         model = self.model
         cfg, world = model.spec.traffickers, model.world
@@ -370,8 +386,8 @@ class Network(mesa.Agent):
             ]
         )
         if not weights.sum() > 0:
-            return ""
-        return MODES[pick_by_weight(weights, u)]
+            return None
+        return weight_picker(weights)
 
     def expected_patrols(self, staging_cell, candidates: np.ndarray) -> np.ndarray:
         """Patrols the network expects in sight of each candidate crossing (k, 2) when the group gets there.
