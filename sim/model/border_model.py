@@ -126,6 +126,7 @@ class BorderModel(mesa.Model):
         )
         force.deploy()
         self.patrol_watch = PatrolWatch(w, s.traffickers, force.on_duty)
+        self.market = Market(s.crossers, s.traffickers, self.networks, books, streams)
         self.crossings = Crossings(
             w,
             s.traffickers,
@@ -140,6 +141,7 @@ class BorderModel(mesa.Model):
             self.patrol_watch,
             networks,
             interdict=self._interdict,
+            choose_network=self.market.choose_network,
         )
         self.enforcement = enforcement = Enforcement(
             s.legal,
@@ -161,7 +163,6 @@ class BorderModel(mesa.Model):
         first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)
         self.networks.extend(Network(self, i) for i in range(s.traffickers.networks))
-        self.market = Market(s.crossers, s.traffickers, self.networks, books, streams)
         for network in self.networks:
             network.staff()
 

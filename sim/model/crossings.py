@@ -18,7 +18,8 @@ networks; it draws only from each group's and each person's own streams.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from sim.model.agents.person import Person, PersonState
 from sim.model.agents.trafficker import Group, Network, Trafficker, TraffickerStatus
 from sim.model.detection import detection_probability
-from sim.model.market import choose_network
+from sim.model.market import choose_network as choose_network_of
 from sim.model.routing import Route
 from sim.model.streams import EntityStreams, Mechanism, pick_by_weight
 from sim.world import Cell
@@ -88,10 +89,13 @@ class Crossings:
         lookouts: Lookouts,
         networks: Sequence[Network],
         interdict: Interdict,
+        choose_network: Callable[[float], Network | None] | None = None,
     ):
         self.world, self.cfg, self.victims_cfg, self.crossers_cfg = world, traffickers, victims, crossers
         self.clock, self.timeline, self.planner, self.ledger, self.intel = clock, timeline, planner, ledger, intel
         self.checkpoints, self.lookouts, self.networks, self.interdict = checkpoints, lookouts, networks, interdict
+        #: A network drawn by market weight for a uniform (the market's, which knows the networks working).
+        self.choose_network = choose_network or partial(choose_network_of, networks)
         w = world
         self.groups: dict[int, Group] = {}
         self.next_group_id = 0
@@ -520,7 +524,7 @@ class Crossings:
         if not person.trafficked and (
             switch_draw < crossers.switch_network_probability or network.market_weight() <= 0.0
         ):
-            network = choose_network(self.networks, network_draw) or network
+            network = self.choose_network(network_draw) or network
         person.network_id = network.network_id
         person.staging = self.pick_weighted(self.staging_weights, staging_draw)
         person.set_state(PersonState.WAITING)

@@ -77,7 +77,10 @@ def choose_network(networks: Sequence[Network], u: float) -> Network | None:
 
     Dismantled networks (weight 0 for good) are left out before weighing: the same ``u`` picks the same network
     (a weight of 0 adds nothing to the cumulative sums the inversion searches)."""
-    networks = [network for network in networks if network.dismantled_day is None]
+    return _by_weight([network for network in networks if network.dismantled_day is None], u)
+
+
+def _by_weight(networks: Sequence[Network], u: float) -> Network | None:
     weights = market_weights(networks)
     if not weights.sum() > 0:
         return None
@@ -118,18 +121,25 @@ class Market:
         self._live: list[tuple[int, Network]] = []
         self._listed = 0
 
-    def working(self) -> list[tuple[int, Network]]:
+    def working(self, recount: bool = True) -> list[tuple[int, Network]]:
         """The networks not dismantled, each with its place in :attr:`networks`.
 
         A dismantled network never works again: its weight is 0 and it plans nothing, so the market leaves it
-        out of its loops (on a long run most networks are dismantled ones)."""
+        out of its loops (on a long run most networks are dismantled ones). With ``recount`` False, networks
+        dismantled since the last count may still be listed (their weight is 0 all the same); newcomers always are.
+        """
         networks = self.networks
-        if any(network.dismantled_day is not None for _, network in self._live) or self._listed != len(networks):
-            listed = self._listed
+        if recount:
             self._live = [(i, n) for i, n in self._live if n.dismantled_day is None]
+        if self._listed != len(networks):
+            listed = self._listed
             self._live += [(i, networks[i]) for i in range(listed, len(networks)) if networks[i].dismantled_day is None]
             self._listed = len(networks)
         return self._live
+
+    def choose_network(self, u: float) -> Network | None:
+        """A network drawn by market weight (:func:`choose_network`), among the networks working."""
+        return _by_weight([network for _, network in self.working(recount=False)], u)
 
     def intakes(self, dt_h: float) -> np.ndarray:
         """Each network's expected intake over a step of ``dt_h`` hours (in the order of :attr:`networks`).
@@ -188,5 +198,5 @@ class Market:
                 Mechanism.RECRUITMENT, Entity.PERSON, key
             ).random(3)
             self.networks[pick_by_weight(expected, network_draw)].take_on(key, staging_draw, type_draw)
-        for _, network in list(self.working()):
+        for _, network in list(self.working(recount=False)):  # counted at the start of the step
             network.send_groups()
