@@ -89,8 +89,7 @@ class BorderModel(mesa.Model):
         self.warmup_days = s.time.warmup_days if warmup_days is None else int(warmup_days)
         self.in_step = False
 
-        # The components, each given what it needs (never the model), and the agents, created in this order:
-        # sensors, checkpoints, patrols, networks and their members.
+        # The components, each given what it needs (never the model); then sensors, checkpoints, patrols, networks.
         self.clock = Clock(s)
         self.timeline = time = Timeline(lambda: self.hours, self.step_hours, schedule=self.schedule_in_hours)
         self.networks: list[Network] = []  # filled below, once the components are there; grows with newcomers
