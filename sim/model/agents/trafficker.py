@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import mesa
@@ -95,6 +96,8 @@ CREW = {"foot": Role.GUIDE, "tunnel": Role.GUIDE, "vehicle": Role.DRIVER}
 ROLE_RANK = {Role.GUIDE: 0, Role.DRIVER: 0, Role.RECRUITER: 1, Role.ORGANISER: 2}
 #: Ways across, in the order a mode is drawn.
 MODES = ("tunnel", "vehicle", "foot")
+#: The roles that lead groups (a guide on foot and by tunnel, a driver by vehicle).
+CREW_ROLES = tuple(dict.fromkeys(CREW.values()))
 
 
 @dataclass(eq=False)
@@ -330,10 +333,17 @@ class Network(mesa.Agent):
         start, kept, staying, leaving = 0, [], [], []
         # Nothing the choice reads changes within the loop (the groups leave after it): the modes' weights and
         # the members free in each role are found once, and each group takes the next free member of its crew.
-        # Once no crew is free in any role, the groups left all wait.
+        # Once no crew is free in any role, the groups left all wait (all of them when none is free to begin with).
+        free = {}
+        for role in CREW_ROLES:
+            members = self.free_members(role)
+            first = next(members, None)
+            if first is not None:
+                free[role] = chain((first,), members)
+        if not free:
+            return  # every group waits, its people first on the forming list, as they are
         pick = self.mode_picker()
-        free = {role: self.free_members(role) for role in set(CREW.values())}
-        crew_left = {role for role in free if self.at_large(role)} if pick else set()
+        crew_left = set(free) if pick else set()
         for k, (size, mode_draw) in enumerate(plans):
             if not crew_left:
                 kept += plans[k:]
@@ -341,7 +351,7 @@ class Network(mesa.Agent):
             people = waiting[start : start + size]
             start += size
             mode = MODES[pick(mode_draw)]
-            crew = next(free[CREW[mode]], None)
+            crew = next(free[CREW[mode]], None) if CREW[mode] in free else None
             if crew is None:
                 crew_left.discard(CREW[mode])
                 kept.append((size, mode_draw))
