@@ -245,11 +245,12 @@ class Accounts:
         }
 
     # -- outcomes ---------------------------------------------------------------------------------------
-    def measures(self) -> dict[str, float]:
+    def measures(self, active: int | None = None) -> dict[str, float]:
         """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
-        ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``."""
+        ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``.
+        ``active``: the members at work now, when the caller has just counted them (:meth:`active_members`)."""
         courts, networks = self.courts, self.networks
-        active = self.active_members()
+        active = self.active_members() if active is None else active
         m: dict[str, float] = dict(self.counters)
         m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
         m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
@@ -305,9 +306,10 @@ class Accounts:
     def record_day(self, day: int) -> None:
         """The end of a counted day: its members at work join the period's mean, then the daily row (the outcomes
         declared daily)."""
-        self._member_days += self.active_members()
+        active = self.active_members()
+        self._member_days += active
         self._days_counted += 1
-        m = self.measures()
+        m = self.measures(active)
         self.timeseries.append({"day": day} | {o.name: o.compute(m) for o in OUTCOMES if o.daily})
 
 

@@ -148,11 +148,11 @@ class Person(mesa.Agent):
     def arrive(self) -> None:
         """Across: a victim is exploited; a migrant may fall into debt bondage. Victims may come forward later."""
         model = self.model
-        self.set_state(PersonState.ARRIVED)
         victims = model.spec.victims
-        # Three draws on every arrival, used or not, so that a change in one leaves the others in step.
+        # Three draws on every arrival, used or not, so that a change in one leaves the others in step; then the
+        # person is across, and their streams rest.
         bondage_draw, forward_draw, forward_days = self.streams[Mechanism.DESTINATION].random(3)
-        self.streams.rest()
+        self.set_state(PersonState.ARRIVED)
         if not self.trafficked:
             p_bondage = 1.0 - np.exp(-victims.debt_bondage_per_fee * self.fee_paid)
             if bondage_draw >= p_bondage:
