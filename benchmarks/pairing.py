@@ -7,8 +7,10 @@ differences of independent runs (:func:`sim.experiment.stats.pairing_sd_ratio`, 
 of the experiment's ``pairing.csv``), with the correlation of the two and their means and SDs. The project aims at
 most 0.6 for crossings attempted and succeeded and people taken on under ``more_surveillance``.
 
-``--save FILE`` writes every run's outcomes (CSV: policy, seed, outcome columns); ``--compare BEFORE.csv``
-compares the saved outcomes of each policy with those of another version of the code, outcome by outcome
+``--set KEY=VALUE`` changes a scenario key in both arms, to measure what a change of the model would buy before
+making it (``docs/model.md``, "The shipped seeds flatter it"). ``--save FILE`` writes every run's outcomes (CSV:
+policy, seed, outcome columns); ``--compare BEFORE.csv`` compares the saved outcomes of each policy with those of
+another version of the code, outcome by outcome
 (Welch's t-test, ``scipy.stats.ttest_ind``, and the two-sample Kolmogorov-Smirnov test,
 ``scipy.stats.ks_2samp``): a change of the order of draws should leave every main outcome's distribution
 as it was (no p below 0.05 beyond chance).
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +35,13 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sim.experiment.backends import ProcessBackend, RunTask  # noqa: E402
 from sim.experiment.seeds import replication_seeds  # noqa: E402
 from sim.experiment.spec import load_experiment  # noqa: E402
 from sim.experiment.stats import pairing_sd_ratio  # noqa: E402
-from sim.runner import run  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+from sim.schema import InputError, parse_override  # noqa: E402
+from sim.signals import Interrupted, exit_status, signal_name, stop_on_signals  # noqa: E402
 
 #: The outcomes compared by default: the pairing target's, and the main flows and rates they feed.
 OUTCOMES = (
@@ -56,10 +60,21 @@ OUTCOMES = (
 )
 
 
-def one_run(job: tuple[str, str, dict, int, float, int]) -> tuple[str, int, dict[str, float]]:
-    name, scenario, overrides, seed, days, warmup = job
-    outcomes = run(scenario, overrides, seed=seed, days=days, warmup_days=warmup).outcomes
-    return name, seed, {k: float(outcomes[k]) for k in OUTCOMES}
+def run_all(tasks: list[RunTask], workers: int) -> list[tuple[str, int, dict[str, float]]]:
+    """Every run, in local worker processes (``bordersim experiment``'s backend); a failed run stops the
+    benchmark with its error, and Ctrl-C or SIGTERM stops the workers too (:class:`Interrupted` is raised on)."""
+    backend = ProcessBackend(workers)
+    try:
+        rows = [record["run"] for record in backend.imap_unordered(tasks)]
+    except KeyboardInterrupt:
+        backend.abort()
+        raise
+    backend.close()
+    failed = [row for row in rows if row["status"] != "ok"]
+    if failed:
+        row = failed[0]
+        raise RuntimeError(f"run {row['policy']}, seed {row['seed']} failed: {row['error']}")
+    return [(row["policy"], row["seed"], {k: float(row[k]) for k in OUTCOMES}) for row in rows]
 
 
 def read_saved(path: Path) -> dict[str, list[dict[str, float]]]:
@@ -82,9 +97,23 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="local processes (default 2)")
     parser.add_argument("--save", type=Path, help="write every run's outcomes to this CSV")
     parser.add_argument("--compare", type=Path, help="a CSV saved by another version of the code: compare outcomes")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key in both the baseline and the policy (repeatable): what would pairing buy if",
+    )
     args = parser.parse_args()
-
-    experiment = load_experiment(args.experiment)
+    try:
+        experiment = load_experiment(args.experiment)
+        both = dict(parse_override(text) for text in args.overrides)
+        for policy in experiment.policies:  # a bad key or value stops here, before any run
+            load_scenario(experiment.scenario_path, {**both, **policy.overrides})
+    except InputError as error:
+        print(f"pairing.py: {error}", file=sys.stderr)
+        return 2
     policies = {p.name: p for p in experiment.policies}
     if args.policy not in policies:
         parser.error(f"{args.experiment}: no policy {args.policy!r} (policies: {', '.join(policies)})")
@@ -94,18 +123,24 @@ def main() -> int:
     root_seed = args.root_seed if args.root_seed is not None else experiment.root_seed
     seeds = replication_seeds(root_seed, replications)
     baseline = next(p for p in experiment.policies if not p.own_overrides)
-    jobs = [
-        (p.name, str(experiment.scenario_path), p.overrides, seed, days, warmup)
-        for seed in seeds
+    tasks = [
+        RunTask(
+            p.name, 0, {}, i, seed, str(experiment.scenario_path), {**both, **p.overrides}, days, warmup_days=warmup
+        )
+        for i, seed in enumerate(seeds)
         for p in (baseline, policies[args.policy])
     ]
-    with ProcessPoolExecutor(args.workers) as pool:
-        results = list(pool.map(one_run, jobs))
+    try:
+        with stop_on_signals():
+            results = sorted(run_all(tasks, args.workers), key=lambda r: (seeds.index(r[1]), r[0] != baseline.name))
+    except Interrupted as stop:
+        print(f"pairing.py: stopped by {signal_name(stop)}; nothing written", file=sys.stderr)
+        return exit_status(stop)
     by = {(name, seed): out for name, seed, out in results}
 
     print(
         f"{experiment.name}: {args.policy} against {baseline.name}, {replications} seeds (root seed {root_seed}), "
-        f"{days:g} days after {warmup} of warm-up"
+        f"{days:g} days after {warmup} of warm-up" + "".join(f", {k}={v}" for k, v in both.items())
     )
     print(f"{'outcome':28s} {'SD ratio':>8s} {'corr':>6s} {'baseline':>18s} {args.policy:>18s}")
     for outcome in OUTCOMES:
