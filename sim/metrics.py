@@ -862,7 +862,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         "network_active_members",
         "people",
         N,
-        "Trafficker members free and active at the end.",
+        "Trafficker members at work at the end: at large (idle, on a trip, or released awaiting trial) in a "
+        "network that works (an organiser at large, not dismantled), and those finishing a trip for one that does "
+        "not.",
         count("networks.active_members"),
         label="active network members",
     ),
@@ -870,9 +872,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         "mean_active_members",
         "people",
         N,
-        "Trafficker members free and active, averaged over the ends of the counted days: the networks' working "
-        "capacity over the period (network_active_members is the last day's count alone, which turns on who "
-        "happened to be arrested or hired that week).",
+        "Trafficker members at work (as network_active_members), averaged over the ends of the counted days: "
+        "the networks' working capacity over the period (network_active_members is the last day's count alone, "
+        "which turns on who happened to be arrested or hired that week).",
         value("networks.mean_active_members", 3),
         label="network capacity (mean members at work)",
         short="capacity",
@@ -882,7 +884,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people",
         N,
         "Members awaiting a verdict at liberty at the end (released at arrest or later, not absconded), who work "
-        "for their network while their cases wait; counted in network_active_members too.",
+        "for their network while their cases wait, if it works (as network_active_members, in which they are "
+        "counted too).",
         count("networks.accused_at_work"),
         short="accused free",
     ),

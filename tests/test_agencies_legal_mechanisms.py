@@ -165,10 +165,19 @@ def test_network_strength_fee_and_backlog_follow_the_arrests_and_verdicts():
     guarded = run_model({"legal.courts": 1}, days=120)
     out = guarded.outcomes()
     members = [m for n in guarded.networks for m in n.members]
-    active = sum(m.status.value in ("idle", "guiding", "released") for m in members)
+    at_large = [m for m in members if m.status.value in ("idle", "guiding", "released")]
+
+    def works(network) -> bool:  # an organiser at large, and not dismantled
+        organisers = [m for m in at_large if m.network is network and m.role.value == "organiser"]
+        return bool(organisers) and network.dismantled_day is None
+
+    # At work: at large in a network that works, or finishing a trip for one that does not.
+    at_work = [m for m in at_large if works(m.network) or m.group is not None]
     assert out["traffickers_arrested"] > 5, out
-    assert out["network_active_members"] == active
+    assert out["network_active_members"] == len(at_work)
     assert out["network_active_members"] < len(members), "some members are held or in prison"
+    assert any(not works(n) for n in guarded.networks), "a network lost its organisers: its members do not count"
+    assert out["accused_at_work"] == sum(m.status.value == "released" for m in at_work)
     counters = guarded.accounts.counters
     assert out["mean_fee"] == round(counters["fees_paid"] / counters["people_set_out"], 6)
     assert out["mean_fee"] > cfg.fee, "observed arrests and convictions raise the fee people pay"

@@ -273,7 +273,7 @@ class Accounts:
                     self._member_days / self._days_counted if self._days_counted else active
                 ),
                 "networks.accused_at_work": sum(
-                    p.status is TraffickerStatus.RELEASED for n in networks for p in n.members
+                    m.status is TraffickerStatus.RELEASED for n in networks for m in n.members_at_work()
                 ),
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
@@ -300,8 +300,9 @@ class Accounts:
         return {o.name: o.compute(m) for o in OUTCOMES}
 
     def active_members(self) -> int:
-        """Trafficker members free and active now, over every network."""
-        return sum(network.active_members() for network in self.networks)
+        """Trafficker members at work now, over every network
+        (:meth:`~sim.model.agents.trafficker.Network.members_at_work`)."""
+        return sum(len(network.members_at_work()) for network in self.networks)
 
     def record_day(self, day: int) -> None:
         """The end of a counted day: its members at work join the period's mean, then the daily row (the outcomes

@@ -509,6 +509,15 @@ class Network(mesa.Agent):
     def active_members(self) -> int:
         return sum(m.status in ACTIVE_STATUSES for m in self.members)
 
+    def members_at_work(self) -> list[Trafficker]:
+        """The members who work for the network now: those at large (idle, on a trip, or released awaiting
+        trial) while it works, that is while it has an organiser at large and is not dismantled; once it is
+        headless or dismantled, only those finishing a trip. The members at large of a network that cannot
+        work plan, recruit and guide nothing (:meth:`send_groups`), and its trade passes to a newcomer, whose
+        members are counted instead."""
+        working = self.dismantled_day is None and not self.headless()
+        return [m for m in self.members if m.status in ACTIVE_STATUSES and (working or m.group is not None)]
+
     def at_large(self, role: Role) -> int:
         """Members of a role who are active: idle, guiding, or released awaiting trial.
 
