@@ -10,6 +10,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 from matplotlib.legend import Legend
+from matplotlib.text import Annotation
 
 from sim.scenario import LAND_COVERS, load_scenario
 from sim.viz import maps
@@ -107,3 +108,62 @@ def test_shaded_terrain_is_a_valid_image(classroom):
 @pytest.mark.parametrize(("span", "expected"), [(30.0, 5.0), (80.0, 10.0), (60.0, 10.0), (7.0, 1.0), (0.4, 0.05)])
 def test_scale_bar_length_is_round(span, expected):
     assert maps.nice_length(span) == pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def national():
+    return build_world(load_scenario(SCENARIO_DIR / "national_border.toml"))
+
+
+def test_a_long_border_is_drawn_in_strips_that_cover_it_once(national, classroom):
+    assert maps.strips_km(classroom) == [(0.0, classroom.width * classroom.cell_km)]
+    strips = maps.strips_km(national)
+    assert strips == [(0.0, 250.0), (250.0, 500.0), (500.0, 750.0), (750.0, 1000.0)]
+    fig = maps.draw_map_figure(national)
+    map_axes = fig.axes[: len(strips)]
+    assert [ax.get_xlim() for ax in map_axes] == strips
+    height = national.height * national.cell_km
+    assert all((east - west) / height <= maps.STRIP_ASPECT for west, east in strips)
+    tops = [ax.get_position().y1 for ax in map_axes]
+    assert tops == sorted(tops, reverse=True), "west to east from the top"
+    assert map_axes[-1].get_xlabel() and not map_axes[0].get_xlabel()
+
+
+def test_labels_on_a_crowded_map_do_not_overlap_and_the_best_ranked_towers_keep_theirs(national):
+    fig = maps.draw_map_figure(national)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    map_axes = fig.axes[: len(maps.strips_km(national))]
+
+    def drawn(label: Annotation) -> bool:  # an annotation whose point is outside its axes is not drawn
+        (west, east), (low, high) = sorted(label.axes.get_xlim()), sorted(label.axes.get_ylim())
+        return west <= label.xy[0] <= east and low <= label.xy[1] <= high
+
+    labels = [t for ax in map_axes for t in ax.texts if isinstance(t, Annotation) and drawn(t)]
+    towers = [t for t in labels if ": +" in t.get_text()]
+    names = {p.name for p in national.ports + national.staging + national.destinations}
+    assert {t.get_text() for t in labels} - {t.get_text() for t in towers} == names, "every place keeps its name"
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    overlaps = [
+        (a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if boxes[i].overlaps(boxes[labels.index(b)])
+    ]
+    assert len(towers) > 30 and not overlaps
+    ranks = sorted(int(t.get_text().split(":")[0]) for t in towers)
+    assert ranks[0] == 1 and len(ranks) == len(set(ranks)) < 100, "each tower labelled once at most"
+    assert f"{len(ranks)} of 100 labelled, the best ranked" in " ".join(legend_texts(fig))
+
+
+def test_a_label_that_would_overlap_one_kept_before_it_is_left_out():
+    fig = Figure()
+    maps.FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    first, second = (ax.annotate(text, (5, 5)) for text in ("first label", "second label"))
+    far = ax.annotate("far", (1, 1))
+    elsewhere = ax.annotate("beyond the axes", (20, 5))
+    assert maps.drop_overlapping_labels(fig, [first, second, far, elsewhere]) == [first, far]
+    assert ax.texts[:] == [first, far]
+    name = ax.annotate("a place", (1, 1))
+    label = ax.annotate("a tower", (1, 1))
+    assert maps.drop_overlapping_labels(fig, [label], obstacles=[name]) == []

@@ -4,7 +4,10 @@
 the elevation blended with land-cover colours), the border line, ports, staging areas and
 destinations, fixed sensors with their nominal range, the fixed-sensor coverage as a heat map (per
 hour), the blind spots of the border zone hatched in red, a legend, a colour bar, a scale bar and a
-north arrow. The blind-spot share of the border is in the title.
+north arrow. The blind-spot share of the border is in the title. A world more than :data:`STRIP_ASPECT`
+times as long as it is tall (a whole land border) is drawn in strips of equal length, west to east from the
+top, so that its places and towers keep a readable size; labels that would overlap others are left out, the
+best-ranked towers' kept first.
 
 The lower-level :func:`draw_base` draws the same base map onto any ``Axes`` and returns its
 artists, so the animation and the report reuse exactly the picture that ``bordersim map`` shows.
@@ -15,6 +18,7 @@ drawing is thread-safe and never opens a window.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +32,7 @@ from matplotlib.colors import LightSource, LinearSegmentedColormap, ListedColorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrow, Patch, Rectangle
+from matplotlib.text import Annotation
 from matplotlib.ticker import MaxNLocator
 
 from sim.scenario import LAND_COVERS
@@ -46,6 +51,12 @@ from sim.world import World
 COVERAGE_CMAP = LinearSegmentedColormap.from_list("coverage", list(COVERAGE_RAMP))
 
 _HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
+
+#: The legend's note on the auto-sited towers' labels.
+TOWER_LABEL_NOTE = "  labelled rank: +coverage gain (km of border)"
+
+#: A map longer than this many times its height is drawn in strips, each at most this long for its height.
+STRIP_ASPECT = 4.0
 
 
 @dataclass
@@ -277,7 +288,7 @@ def extra_tower_labels(world: World) -> list[tuple[float, float, str]]:
     return [(*world.km_of(s.cell), f"{i}: +{s.coverage_gain_km:.1f} km") for i, s in enumerate(towers, start=1)]
 
 
-def label_extra_towers(ax: Axes, world: World) -> list[Artist]:
+def label_extra_towers(ax: Axes, world: World) -> list[Annotation]:
     """Label the auto-sited towers with their rank and coverage gain (:func:`extra_tower_labels`), above and below
     the tower in turn from west to east, so that the labels of neighbouring towers do not overlap."""
     labels = sorted(extra_tower_labels(world))
@@ -332,7 +343,7 @@ def legend_handles(world: World) -> tuple[list[Artist], list[Artist]]:
     )
     if any(s.auto_sited for s in world.sensors):
         features.append(legend_marker("extra tower (auto-sited)", "P", AUTO_SITED_COLOUR))
-        features.append(Line2D([], [], linestyle="none", label="  labelled rank: +coverage gain (km of border)"))
+        features.append(Line2D([], [], linestyle="none", label=TOWER_LABEL_NOTE))
     features.append(
         Patch(facecolor="none", edgecolor=BLIND_SPOT_COLOUR, hatch="////", linewidth=1.2, label="blind spot")
     )
@@ -430,11 +441,13 @@ def nice_length(span_km: float) -> float:
     return power
 
 
-def draw_scale_bar(ax: Axes, world: World) -> list[Artist]:
-    """A black-and-white scale bar in km at the lower left, and a north arrow at the upper right."""
-    width_km, height_km = world.width * world.cell_km, world.height * world.cell_km
+def draw_scale_bar(ax: Axes, world: World, x_km: tuple[float, float] | None = None) -> list[Artist]:
+    """A black-and-white scale bar in km at the lower left, and a north arrow at the upper right, of the whole
+    map or of the part of it from ``x_km[0]`` to ``x_km[1]`` km east of the west edge (a strip)."""
+    west, east = x_km if x_km is not None else (0.0, world.width * world.cell_km)
+    width_km, height_km = east - west, world.height * world.cell_km
     length = nice_length(width_km)
-    x0, y0 = 0.04 * width_km, 0.95 * height_km
+    x0, y0 = west + 0.04 * width_km, 0.95 * height_km
     bar_h = 0.012 * height_km + 0.004 * width_km
     halves = [
         Rectangle((x0, y0 - bar_h), length / 2, bar_h, facecolor="black", edgecolor="black", zorder=7),
@@ -453,7 +466,7 @@ def draw_scale_bar(ax: Axes, world: World) -> list[Artist]:
         path_effects=_HALO,
         zorder=7,
     )
-    ax_x, ax_y = 0.96 * width_km, 0.05 * height_km
+    ax_x, ax_y = west + 0.96 * width_km, 0.05 * height_km
     size = 0.07 * height_km
     arrow = FancyArrow(
         ax_x,
@@ -489,29 +502,100 @@ def map_title(world: World, title: str | None = None) -> str:
     return f"{head}: blind spots cover {world.blind_spot_share:.0%} of the border"
 
 
+def strips_km(world: World) -> list[tuple[float, float]]:
+    """The map's strips, west to east: ``(west, east)`` km from the west edge, of equal length, as few as keep
+    each at most :data:`STRIP_ASPECT` times as long as the map is tall (one strip for most sectors)."""
+    width_km, height_km = world.width * world.cell_km, world.height * world.cell_km
+    n = max(1, math.ceil(width_km / (STRIP_ASPECT * max(height_km, 1e-9)) - 1e-9))
+    edges = np.linspace(0.0, width_km, n + 1)
+    return [(float(w), float(e)) for w, e in itertools.pairwise(edges)]
+
+
+def drop_overlapping_labels(
+    fig: Figure, labels: list[Annotation], obstacles: list[Annotation] = ()
+) -> list[Annotation]:
+    """Remove from the figure each label that would not be drawn whole (its point outside its axes, on another
+    strip, or its box cut by a strip's edge) or whose box would overlap an obstacle's (the places' names, say)
+    or that of a label kept before it (in the order given, so the first are kept first); return those kept."""
+    for ax in {label.axes for label in [*labels, *obstacles]}:
+        ax.apply_aspect()  # the axes' final box, as drawn (equal aspect)
+    renderer = fig.canvas.get_renderer()
+
+    def fits(label: Annotation, box) -> bool:  # its point in the axes (else it is not drawn), its box in their width
+        (west, east), (low, high) = sorted(label.axes.get_xlim()), sorted(label.axes.get_ylim())
+        x, y = label.xy
+        frame = label.axes.get_window_extent(renderer)
+        return west <= x <= east and low <= y <= high and frame.x0 <= box.x0 and box.x1 <= frame.x1
+
+    boxes = []
+    for obstacle in obstacles:
+        box = obstacle.get_window_extent(renderer)
+        if fits(obstacle, box):
+            boxes.append(box)
+    kept: list[Annotation] = []
+    for label in labels:
+        box = label.get_window_extent(renderer)
+        if not fits(label, box) or any(box.overlaps(other) for other in boxes):
+            label.remove()
+            continue
+        kept.append(label)
+        boxes.append(box)
+    return kept
+
+
 def draw_map_figure(world: World, title: str | None = None, dpi: int = 120) -> Figure:
     """The full map as a Matplotlib ``Figure`` (Agg canvas), not yet saved.
 
-    Layout: the map on the left; on the right, top to bottom, the legend of map features, the
-    legend of land-cover classes and the coverage colour bar (with the blind-spot threshold).
+    Layout: the map on the left, in strips stacked west to east from the top when it is long
+    (:func:`strips_km`); on the right, top to bottom, the legend of map features, the legend of land-cover
+    classes and the coverage colour bar (with the blind-spot threshold). The map axes come first in
+    ``fig.axes``, one a strip.
     """
-    map_w_in, side_w_in = 9.0, 3.4
-    map_h_in = map_w_in * world.height / max(world.width, 1)
-    fig_h_in = float(np.clip(map_h_in + 1.5, 6.0, 11.0))
-    fig = Figure(figsize=(map_w_in + side_w_in + 0.9, fig_h_in), dpi=dpi)
-    FigureCanvasAgg(fig)
+    strips = strips_km(world)
+    map_w_in, side_w_in, gap_in = 9.0, 3.4, 0.55
+    height_km = world.height * world.cell_km
+    strip_h_in = [map_w_in * height_km / max(east - west, 1e-9) for west, east in strips]
+    map_h_in = sum(strip_h_in) + gap_in * (len(strips) - 1)
+    fig_h_in = float(max(map_h_in + 1.5, 6.0)) if len(strips) > 1 else float(np.clip(map_h_in + 1.5, 6.0, 11.0))
     fig_w_in = map_w_in + side_w_in + 0.9
+    fig = Figure(figsize=(fig_w_in, fig_h_in), dpi=dpi)
+    FigureCanvasAgg(fig)
     left, bottom, top = 0.7 / fig_w_in, 0.7 / fig_h_in, 1.0 - 0.8 / fig_h_in
-    ax = fig.add_axes((left, bottom, map_w_in / fig_w_in, top - bottom))
+    if len(strips) == 1:
+        rects = [(left, bottom, map_w_in / fig_w_in, top - bottom)]
+    else:
+        rects, y = [], top
+        for h in strip_h_in:
+            rects.append((left, y - h / fig_h_in, map_w_in / fig_w_in, h / fig_h_in))
+            y -= (h + gap_in) / fig_h_in
+    axes = [fig.add_axes(rect) for rect in rects]
+    ax = axes[0]
     side_left = left + (map_w_in + 0.35) / fig_w_in
     side_w = (side_w_in - 0.2) / fig_w_in
     legend_ax = fig.add_axes((side_left, bottom + 0.16, side_w, top - bottom - 0.16))
     legend_ax.set_axis_off()
     bar_ax = fig.add_axes((side_left + 0.1 / fig_w_in, bottom + 0.06, side_w - 0.45 / fig_w_in, 0.025))
 
-    base = draw_base(ax, world)
-    label_extra_towers(ax, world)
-    draw_scale_bar(ax, world)
+    towers: list[Annotation] = []
+    names: list[Annotation] = []
+    for k, (strip_ax, (west, east)) in enumerate(zip(axes, strips, strict=True)):
+        base = draw_base(strip_ax, world)
+        names.extend(base.labels)
+        strip_ax.set_xlim(west, east)
+        towers.extend(label_extra_towers(strip_ax, world))
+        draw_scale_bar(strip_ax, world, (west, east))
+        if k < len(strips) - 1:
+            strip_ax.set_xlabel("")
+        if len(strips) > 1 and k != len(strips) // 2:
+            strip_ax.set_ylabel("")
+    # Where the towers' labels would overlap the places' names or each other, the best-ranked towers keep theirs.
+    rank = {text: i for i, (_x, _y, text) in enumerate(extra_tower_labels(world))}
+    towers.sort(key=lambda label: rank[label.get_text()])
+    shown = len(drop_overlapping_labels(fig, towers, obstacles=names))
+    if shown < len(rank):
+        for handle in base.feature_handles:
+            if handle.get_label().startswith(TOWER_LABEL_NOTE):
+                handle.set_label(f"{TOWER_LABEL_NOTE};\n  {shown} of {len(rank)} labelled, the best ranked")
     fig.suptitle(
         map_title(world, title), x=left, ha="left", y=1.0 - 0.15 / fig_h_in, va="top", fontsize=13, fontweight="bold"
     )
