@@ -144,9 +144,8 @@ def test_labels_on_a_crowded_map_do_not_overlap_and_the_best_ranked_towers_keep_
     names = {p.name for p in national.ports + national.staging + national.destinations}
     assert {t.get_text() for t in labels} - {t.get_text() for t in towers} == names, "every place keeps its name"
     boxes = [t.get_window_extent(renderer) for t in labels]
-    overlaps = [
-        (a, b) for i, a in enumerate(labels) for b in labels[i + 1 :] if boxes[i].overlaps(boxes[labels.index(b)])
-    ]
+    pairs = [(i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))]
+    overlaps = [(labels[i].get_text(), labels[j].get_text()) for i, j in pairs if boxes[i].overlaps(boxes[j])]
     assert len(towers) > 30 and not overlaps
     ranks = sorted(int(t.get_text().split(":")[0]) for t in towers)
     assert ranks[0] == 1 and len(ranks) == len(set(ranks)) < 100, "each tower labelled once at most"
