@@ -302,3 +302,37 @@ def test_the_towers_table_lists_each_sited_tower_with_its_gain(fake):
         ["towers", 2, 39.25, 23.25, 14.5],
     ]
     assert tower_lines(exp, table) == ["towers: 2 towers, 1: (67.25, 23.25) +15.5 km; 2: (39.25, 23.25) +14.5 km."]
+
+
+def test_a_long_borders_report_maps_come_in_strips_one_panel_a_row(tmp_path):
+    """national_border (1,000 x 80 km): each policy's crossing map in strips of at most 8 times the map's height,
+    and the difference map's band of crossings in strips of at most 20 times its height, west to east."""
+    from sim.experiment.report.figures import crossing_maps, density_difference_maps
+
+    national = ROOT / "scenarios" / "national_border.toml"
+    exp = experiment(tmp_path, scenario=national, towers={"surveillance.extra_towers.count": 110})
+    runs = runs_table({name: RUNS[name] for name in ("baseline", "towers")})
+    summary = summarise(runs, exp.policy_names, list(OUTCOMES))
+    x = np.linspace(5.0, 995.0, 40)
+    crossings = pd.DataFrame(
+        {
+            "policy": ["baseline"] * 40 + ["towers"] * 40,
+            "sweep_point": 0,
+            "replication": 0,
+            "x_km": np.concatenate([x, x[::-1]]),
+            "y_km": 40.0,
+            "result": "succeeded",
+        }
+    )
+    maps = crossing_maps(exp, crossings)
+    panels = [ax for ax in maps.axes if ax.get_xlabel() or ax.get_ylabel()]
+    assert [ax.get_xlim() for ax in panels] == [(0.0, 500.0), (500.0, 1000.0)] * 2
+    assert [ax.get_title() for ax in panels] == ["baseline", "", "towers", ""]
+    for ax in panels:  # each strip shows the crossings of its policy (all 40 drawn; those in its span visible)
+        (dots,) = [c for c in ax.collections if c.get_label() == "succeeded"]
+        assert len(dots.get_offsets()) == 40
+    difference = density_difference_maps(exp, crossings, summary)
+    strips = [ax for ax in difference.axes if ax.get_ylabel() == "km south"]
+    band = abs(np.subtract(*strips[0].get_ylim()))
+    assert len(strips) > 1 and strips[0].get_xlim()[0] == 0.0 and strips[-1].get_xlim()[1] == 1000.0
+    assert all(np.diff(ax.get_xlim())[0] <= 20 * band + 1e-9 for ax in strips)

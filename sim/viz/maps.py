@@ -502,13 +502,18 @@ def map_title(world: World, title: str | None = None) -> str:
     return f"{head}: blind spots cover {world.blind_spot_share:.0%} of the border"
 
 
-def strips_km(world: World) -> list[tuple[float, float]]:
-    """The map's strips, west to east: ``(west, east)`` km from the west edge, of equal length, as few as keep
-    each at most :data:`STRIP_ASPECT` times as long as the map is tall (one strip for most sectors)."""
-    width_km, height_km = world.width * world.cell_km, world.height * world.cell_km
-    n = max(1, math.ceil(width_km / (STRIP_ASPECT * max(height_km, 1e-9)) - 1e-9))
+def strips(width_km: float, height_km: float, aspect: float = STRIP_ASPECT) -> list[tuple[float, float]]:
+    """A span of ``width_km`` cut into strips west to east: ``(west, east)`` km from its west end, of equal length,
+    as few as keep each at most ``aspect`` times ``height_km`` long (one strip for a span that short)."""
+    n = max(1, math.ceil(width_km / (aspect * max(height_km, 1e-9)) - 1e-9))
     edges = np.linspace(0.0, width_km, n + 1)
     return [(float(w), float(e)) for w, e in itertools.pairwise(edges)]
+
+
+def strips_km(world: World) -> list[tuple[float, float]]:
+    """The map's strips (:func:`strips`): each at most :data:`STRIP_ASPECT` times as long as the map is tall (one
+    strip for most sectors)."""
+    return strips(world.width * world.cell_km, world.height * world.cell_km)
 
 
 def drop_overlapping_labels(

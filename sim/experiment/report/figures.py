@@ -248,6 +248,8 @@ def time_series_figure(experiment: Experiment, path: Path, colours: dict[str, st
 LINE_STYLES = ("-", "--", ":", "-.")
 #: Crossing maps drawn per policy and sweep point up to this many panels (else the first point only).
 MAX_MAP_PANELS = 12
+#: A world longer than this many times its height has its crossing maps drawn in strips, one panel a row.
+MAP_STRIP_ASPECT = 8.0
 
 
 def line_points(experiment: Experiment) -> list[int]:
@@ -280,27 +282,60 @@ def _read_crossings(path: Path) -> pd.DataFrame | None:
 
 
 def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
-    """One map per policy (and sweep point) with the crossing attempts of every replication over the scenario."""
+    """One map per policy (and sweep point) with the crossing attempts of every replication over the scenario.
+
+    A long border (a world more than :data:`MAP_STRIP_ASPECT` times as long as it is tall) is drawn one panel a
+    row, each panel in strips stacked west to east (:func:`sim.viz.maps.strips`), so that the crossings along it
+    stay apart."""
     names = experiment.policy_names
     points = map_points(experiment)
     panels = [(point, policy) for point in points for policy in names]
-    cols = len(names) if len(points) > 1 else min(3, len(names))
-    rows = math.ceil(len(panels) / cols)
-    fig = Figure(figsize=(5.2 * cols, 3.9 * rows), layout="constrained")
+    world = _scenario_world(experiment)
+    spans = _strips(world, MAP_STRIP_ASPECT)
+    if len(spans) > 1:
+        height_km = world.height * world.cell_km
+        strip_in = [11.0 * height_km / (east - west) + 0.5 for west, east in spans]
+        fig = Figure(figsize=(11.0, len(panels) * sum(strip_in) + 0.6), layout="constrained")
+        grid = [(i, k) for i in range(len(panels)) for k in range(len(spans))]
+        rows, cols = len(grid), 1
+    else:
+        cols = len(names) if len(points) > 1 else min(3, len(names))
+        rows = math.ceil(len(panels) / cols)
+        fig = Figure(figsize=(5.2 * cols, 3.9 * rows), layout="constrained")
+        grid = [(i, 0) for i in range(len(panels))]
     rng = np.random.default_rng(0)  # thinning of very dense maps only; same figure every time
-    for i, (point, policy) in enumerate(panels):
-        ax = fig.add_subplot(rows, cols, i + 1)
+    shown: dict[int, pd.DataFrame] = {}
+    for n, (i, k) in enumerate(grid):
+        point, policy = panels[i]
+        ax = fig.add_subplot(rows, cols, n + 1)
         _draw_world(ax, experiment, policy, point)
-        mine = crossings[(crossings["policy"] == policy) & (crossings["sweep_point"] == point)]
-        if len(mine) > MAX_MAP_POINTS:
-            mine = mine.iloc[np.sort(rng.choice(len(mine), MAX_MAP_POINTS, replace=False))]
+        if i not in shown:
+            mine = crossings[(crossings["policy"] == policy) & (crossings["sweep_point"] == point)]
+            if len(mine) > MAX_MAP_POINTS:
+                mine = mine.iloc[np.sort(rng.choice(len(mine), MAX_MAP_POINTS, replace=False))]
+            shown[i] = mine
         for result, colour in RESULT_COLOURS.items():
-            sel = mine[mine["result"] == result]
-            ax.scatter(sel["x_km"], sel["y_km"], s=14, c=colour, alpha=0.6, lw=0, label=result, zorder=5)
-        title = label(policy) + (f"\n{sweep_label(experiment, point)}" if len(points) > 1 else "")
-        ax.set_title(title, fontsize=10)
+            sel = shown[i][shown[i]["result"] == result]
+            ax.scatter(sel["x_km"], sel["y_km"], s=14, c=colour, alpha=0.6, lw=0, label=result, zorder=6)
+        if len(spans) > 1:
+            ax.set_xlim(*spans[k])
+            if k < len(spans) - 1:
+                ax.set_xlabel("")
+        if k == 0:
+            title = label(policy) + (f"\n{sweep_label(experiment, point)}" if len(points) > 1 else "")
+            ax.set_title(title, fontsize=10)
     fig.axes[0].legend(loc="lower left", fontsize=7, markerscale=2, framealpha=0.85)
     return fig
+
+
+def _strips(world: Any, aspect: float) -> list[tuple[float, float]]:
+    """The strips (km west to east) a map of ``world`` is drawn in, at most ``aspect`` times as long as tall; one
+    strip without a world."""
+    if world is None:
+        return [(0.0, math.inf)]
+    from sim.viz.maps import strips
+
+    return strips(world.width * world.cell_km, world.height * world.cell_km, aspect)
 
 
 def _along_border(experiment: Experiment, crossings: pd.DataFrame) -> np.ndarray:
@@ -431,6 +466,8 @@ def _scenario_world(experiment: Experiment) -> Any:
 DIFFERENCE_MARGIN_KM = 6.0
 #: A band of crossings at most this tall for its width is drawn one panel a row, full width.
 WIDE_BAND = 0.35
+#: A band of crossings longer than this many times its height is drawn in strips (each panel a few rows).
+DIFFERENCE_STRIP_ASPECT = 20.0
 
 
 def _crossing_rows_km(crossings: pd.DataFrame, height_km: float) -> tuple[float, float]:
@@ -465,26 +502,32 @@ def density_difference_maps(experiment: Experiment, crossings: pd.DataFrame, sum
     peak = max((float(np.abs(g).max()) for g in grids.values()), default=0.0) or 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-peak, vmax=peak)
     top, bottom = _crossing_rows_km(crossings, extent[1])
-    aspect = (bottom - top) / extent[0]
-    cols = 1 if aspect < WIDE_BAND else min(3, len(grids))  # a wide band: panels under one another
-    rows = math.ceil(len(grids) / cols)
+    from sim.viz.maps import strips
+
+    spans = strips(extent[0], bottom - top, DIFFERENCE_STRIP_ASPECT)  # a very long band: in strips
+    aspect = (bottom - top) / (spans[0][1] - spans[0][0])
+    cols = 1 if aspect < WIDE_BAND or len(spans) > 1 else min(3, len(grids))  # a wide band: panels under one another
+    rows = math.ceil(len(grids) / cols) * len(spans)
     panel_width = 11.0 if cols == 1 else 5.2
     fig = Figure(figsize=(panel_width * cols, rows * (panel_width * aspect + 0.9) + 1.0), layout="constrained")
     image = None
     border = _border_km(world)
-    for i, ((point, policy), grid) in enumerate(grids.items()):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        width, height = grid.shape[1] * DIFFERENCE_CELL_KM, grid.shape[0] * DIFFERENCE_CELL_KM
-        image = ax.imshow(grid, cmap="RdBu_r", norm=norm, extent=(0, width, height, 0), interpolation="nearest")
-        if border is not None:
-            ax.plot(*border, color="0.25", lw=0.8, ls=(0, (4, 3)), label="border")
-        ax.set_xlim(0, extent[0])
-        ax.set_ylim(bottom, top)
-        ax.set_aspect("equal")
-        ax.set_xlabel("km east", fontsize=8)
-        ax.set_ylabel("km south", fontsize=8)
-        title = f"{label(policy)} minus {label(BASELINE)}"
-        ax.set_title(title + (f"\n{sweep_label(experiment, point)}" if experiment.sweep else ""), fontsize=10)
+    axes = iter(range(1, rows * cols + 1))
+    for (point, policy), grid in grids.items():
+        for k, span in enumerate(spans):
+            ax = fig.add_subplot(rows, cols, next(axes))
+            width, height = grid.shape[1] * DIFFERENCE_CELL_KM, grid.shape[0] * DIFFERENCE_CELL_KM
+            image = ax.imshow(grid, cmap="RdBu_r", norm=norm, extent=(0, width, height, 0), interpolation="nearest")
+            if border is not None:
+                ax.plot(*border, color="0.25", lw=0.8, ls=(0, (4, 3)), label="border")
+            ax.set_xlim(*span)
+            ax.set_ylim(bottom, top)
+            ax.set_aspect("equal")
+            ax.set_xlabel("km east" if k == len(spans) - 1 else "", fontsize=8)
+            ax.set_ylabel("km south", fontsize=8)
+            if k == 0:
+                title = f"{label(policy)} minus {label(BASELINE)}"
+                ax.set_title(title + (f"\n{sweep_label(experiment, point)}" if experiment.sweep else ""), fontsize=10)
     if image is not None:
         bar = fig.colorbar(image, ax=fig.axes, location="bottom", shrink=0.6, aspect=40)
         bar.set_label(f"crossing attempts per run in {DIFFERENCE_CELL_KM:g} km squares, policy minus baseline")
