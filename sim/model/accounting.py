@@ -34,7 +34,7 @@ from sim.model.legal import kaplan_meier_mean
 
 if TYPE_CHECKING:
     from sim.model.agents.fixed import Checkpoint
-    from sim.model.agents.trafficker import Network
+    from sim.model.agents.trafficker import Network, Trafficker
     from sim.model.intel import IntelExchange
     from sim.model.interfaces import Timeline
     from sim.model.legal import CourtSystem
@@ -245,12 +245,13 @@ class Accounts:
         }
 
     # -- outcomes ---------------------------------------------------------------------------------------
-    def measures(self, active: int | None = None) -> dict[str, float]:
+    def measures(self, at_work: list[Trafficker] | None = None) -> dict[str, float]:
         """Everything the outcomes are computed from, flat: counters by name, ``victims.<state>`` and
         ``migrants.<state>``, ``courts.*``, ``checkpoints.*``, ``networks.*``, ``records.*`` and ``cost.<item>``.
-        ``active``: the members at work now, when the caller has just counted them (:meth:`active_members`)."""
-        courts, networks = self.courts, self.networks
-        active = self.active_members() if active is None else active
+        ``at_work``: the members at work now, when the caller has just found them (:meth:`members_at_work`)."""
+        courts = self.courts
+        at_work = self.members_at_work() if at_work is None else at_work
+        active = len(at_work)
         m: dict[str, float] = dict(self.counters)
         m.update({f"victims.{state.value}": self.victim_counts[state] for state in PersonState})
         m.update({f"migrants.{state.value}": self.migrant_counts[state] for state in PersonState})
@@ -272,9 +273,7 @@ class Accounts:
                 "networks.mean_active_members": (
                     self._member_days / self._days_counted if self._days_counted else active
                 ),
-                "networks.accused_at_work": sum(
-                    m.status is TraffickerStatus.RELEASED for n in networks for m in n.members_at_work()
-                ),
+                "networks.accused_at_work": sum(m.status is TraffickerStatus.RELEASED for m in at_work),
                 "networks.days_to_dismantle": self.days_to_dismantle(),
             }
         )
@@ -299,18 +298,18 @@ class Accounts:
         m = self.measures()
         return {o.name: o.compute(m) for o in OUTCOMES}
 
-    def active_members(self) -> int:
+    def members_at_work(self) -> list[Trafficker]:
         """Trafficker members at work now, over every network
         (:meth:`~sim.model.agents.trafficker.Network.members_at_work`)."""
-        return sum(len(network.members_at_work()) for network in self.networks)
+        return [member for network in self.networks for member in network.members_at_work()]
 
     def record_day(self, day: int) -> None:
         """The end of a counted day: its members at work join the period's mean, then the daily row (the outcomes
         declared daily)."""
-        active = self.active_members()
-        self._member_days += active
+        at_work = self.members_at_work()
+        self._member_days += len(at_work)
         self._days_counted += 1
-        m = self.measures(active)
+        m = self.measures(at_work)
         self.timeseries.append({"day": day} | {o.name: o.compute(m) for o in OUTCOMES if o.daily})
 
 

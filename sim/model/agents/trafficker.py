@@ -507,7 +507,8 @@ class Network(mesa.Agent):
         return self._weight
 
     def active_members(self) -> int:
-        return sum(m.status in ACTIVE_STATUSES for m in self.members)
+        """Members at large, every role (:meth:`at_large`)."""
+        return sum(self.at_large(role) for role in Role)
 
     def members_at_work(self) -> list[Trafficker]:
         """The members who work for the network now: those at large (idle, on a trip, or released awaiting
