@@ -290,8 +290,13 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
     names = experiment.policy_names
     points = map_points(experiment)
     panels = [(point, policy) for point in points for policy in names]
-    world = _scenario_world(experiment)
-    spans = _strips(world, MAP_STRIP_ASPECT)
+    worlds = [_policy_world(experiment, policy, point) for point, policy in panels]  # each built once
+    world = next((w for w in worlds if w is not None), None)
+    spans = [(0.0, math.inf)]
+    if world is not None:
+        from sim.viz.maps import strips
+
+        spans = strips(world.width * world.cell_km, world.height * world.cell_km, MAP_STRIP_ASPECT)
     if len(spans) > 1:
         height_km = world.height * world.cell_km
         strip_in = [11.0 * height_km / (east - west) + 0.5 for west, east in spans]
@@ -308,7 +313,7 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
     for n, (i, k) in enumerate(grid):
         point, policy = panels[i]
         ax = fig.add_subplot(rows, cols, n + 1)
-        _draw_world(ax, experiment, policy, point)
+        _draw_world(ax, worlds[i])
         if i not in shown:
             mine = crossings[(crossings["policy"] == policy) & (crossings["sweep_point"] == point)]
             if len(mine) > MAX_MAP_POINTS:
@@ -328,16 +333,6 @@ def crossing_maps(experiment: Experiment, crossings: pd.DataFrame) -> Figure:
     return fig
 
 
-def _strips(world: Any, aspect: float) -> list[tuple[float, float]]:
-    """The strips (km west to east) a map of ``world`` is drawn in, at most ``aspect`` times as long as tall; one
-    strip without a world."""
-    if world is None:
-        return [(0.0, math.inf)]
-    from sim.viz.maps import strips
-
-    return strips(world.width * world.cell_km, world.height * world.cell_km, aspect)
-
-
 def _along_border(experiment: Experiment, crossings: pd.DataFrame) -> np.ndarray:
     """Where each crossing met the border, in km along the line of the baseline's world (x_km if it cannot be
     built)."""
@@ -354,15 +349,21 @@ def _along_border(experiment: Experiment, crossings: pd.DataFrame) -> np.ndarray
     return position_along_km(world.border_cells, world.border_facing, world.cell_km, x, y)
 
 
-def _draw_world(ax: Any, experiment: Experiment, policy: str, point: int = 0) -> None:
-    """The scenario under this policy at this sweep point as the background (terrain, sensors, blind spots)."""
+def _policy_world(experiment: Experiment, policy: str, point: int = 0) -> Any:
+    """The scenario's world under this policy at this sweep point, or None when it cannot be built any more."""
     try:
         from sim.scenario import load_scenario
         from sim.world import build_world
 
         overrides = experiment.run_overrides(experiment.policy(policy), experiment.sweep_points()[point])
-        world = build_world(load_scenario(experiment.scenario_path, overrides))
+        return build_world(load_scenario(experiment.scenario_path, overrides))
     except Exception:  # a background only: the crossings are still drawn on plain axes
+        return None
+
+
+def _draw_world(ax: Any, world: Any) -> None:
+    """A policy's world as the background (terrain, sensors, blind spots); plain axes without one."""
+    if world is None:
         ax.invert_yaxis()
         ax.set_aspect("equal")
         return
