@@ -738,7 +738,8 @@ class CourtSystem:
 
     def open_cases_of(self, accused: Any) -> list[Case]:
         """The cases still open against ``accused`` (a member may be arrested again while on release)."""
-        return list(self._open_by_accused.get(id(accused), {}).values())  # a case leaves it when it closes
+        # Filtered by open_cases, the cases' register (a case taken out of it directly counts as closed).
+        return [case for case in self._open_by_accused.get(id(accused), {}).values() if case.case_id in self.open_cases]
 
     # ------------------------------------------------------------------ figures (days)
     @property
