@@ -230,7 +230,11 @@ TALLIES: dict[str, str] = {
     "trafficking_cases_disposed": "cases filed on a trafficking charge disposed of (plea, trial or dismissal)",
     "case_days_trafficking_disposed": "days from filing to disposition, summed over the trafficking cases disposed of",
     "witnesses_heard": "cases disposed of with their testifying victim still available",
-    "witnesses_lost": "cases disposed of after their testifying victim was lost (returned, removed, withdrew)",
+    "witnesses_lost": (
+        "cases whose testifying victims were lost (returned, removed, withdrew) while the case waited for them, "
+        "counted when lost"
+    ),
+    "witnesses_lost_disposed": "cases disposed of after their testifying victim was lost",
     "investigations": "investigations opened after an arrest",
     "investigations_succeeded": "investigations that identified at least one more member",
     "investigations_reaching_organiser": "investigations that arrested an organiser",
@@ -767,18 +771,19 @@ OUTCOMES: tuple[Outcome, ...] = (
         "witnesses_lost",
         "cases",
         L,
-        "Cases disposed of after their testifying victim was lost while the case waited (returned home, "
-        "removed, withdrew): legal.witness_loss_per_year.",
+        "Cases whose testifying victims were lost while the case waited for them (returned home, removed, "
+        "withdrew: legal.witness_loss_per_year), counted when lost, whenever the case was filed or is decided: "
+        "a longer wait loses more of them even in a year that decides few cases.",
         count("witnesses_lost"),
     ),
     Outcome(
         "witness_loss_share",
         "share",
         L,
-        "Cases disposed of with a witness that had lost it while waiting, over cases disposed of with a witness: "
-        "witnesses_lost / (witnesses_heard + witnesses_lost); unlike the counts, it does not shrink when fewer "
-        "cases are decided in the counted time. NaN before the first.",
-        share("witnesses_lost", "witnesses_heard", empty=NAN),
+        "Cases disposed of with a witness that had lost it while waiting, over cases disposed of with a witness, "
+        "in the counted time; unlike witnesses_heard, it does not shrink when fewer cases are decided. NaN "
+        "before the first.",
+        share("witnesses_lost_disposed", "witnesses_heard", empty=NAN),
     ),
     Outcome("court_backlog", "cases", L, "Open cases awaiting or in trial at the end.", count("courts.backlog")),
     Outcome(

@@ -230,11 +230,24 @@ def test_the_books_of_a_border_models_courts(seed):
     assert disposed == courts.decided and courts.pleas == counters["cases_disposed_plea"] > 0
     assert counters["cases_disposed_dismissed"] == courts.dismissed
     assert courts.witnesses_lost <= courts.witnesses
-    # Counted when a case is disposed of; the courts count a witness lost when the plea decision finds them gone,
-    # so a case still in its plea procedure at the end is in the courts' count and not yet in the books.
-    assert counters["witnesses_lost"] == sum(c.witness_lost for c in courts.closed_cases if c.witness)
-    assert counters["witnesses_lost"] <= courts.witnesses_lost
-    assert counters["witnesses_heard"] + counters["witnesses_lost"] <= courts.witnesses
+    # Witnesses lost are counted when lost, while their case still waits for them: recounted from the cases, a
+    # case lost its witnesses if their loss time came before the end of its wait (the plea decision of a plea or a
+    # dismissal, the verdict of a trial, an abscond; now for a case still waiting).
+    now = courts.now_day
+    every = [*courts.closed_cases, *courts.open_cases.values()]
+
+    def end_of_wait(c):
+        if c.disposition in (Disposition.PLEA, Disposition.DISMISSED) or (c.is_open and c.witness_done):
+            return c.decision_day
+        return now if c.is_open else c.closed_day
+
+    lost = [c for c in every if c.witness and c.arrest_day + c.witness_lost_after <= end_of_wait(c)]
+    assert all(c.witness_lost for c in lost)
+    assert sum(c.witness_lost for c in every) == len(lost) == courts.witnesses_lost == counters["witnesses_lost"]
+    # The share's count is that of the cases disposed of (not absconded) after their witnesses were lost.
+    disposed_lost = [c for c in courts.closed_cases if c.witness_lost and c.disposition is not Disposition.ABSCONDED]
+    assert counters["witnesses_lost_disposed"] == len(disposed_lost) <= courts.witnesses_lost
+    assert counters["witnesses_heard"] + counters["witnesses_lost_disposed"] <= courts.witnesses
     # Victims testify when their case is decided by a plea or a trial with them still there, at most once each.
     heard = [
         c
@@ -353,6 +366,52 @@ def test_a_case_bound_for_trial_prepares_before_it_queues_and_its_witnesses_may_
     model.run_until(400.0)
     assert case.disposition is Disposition.TRIAL and case.closed_day == pytest.approx(180.0)
     assert court.witnesses_lost == 1
+
+
+def test_witnesses_are_counted_lost_when_lost_even_in_a_year_that_decides_no_case():
+    """A 365-day procedure: for a year no case is decided, yet the witnesses its waiting cases lose are counted at
+    the moment each is lost (``on_witness_lost``). A witness lost after a plea decision that ended in a plea is
+    not a loss to the case; one lost while a case bound for trial waits for its trial is."""
+    legal = dataclasses.replace(CALM, procedural_delay_days=365.0)
+    model = mesa.Model(rng=3)
+    seen = []
+    court = CourtSystem(
+        model,
+        legal,
+        1.0,
+        rng=np.random.default_rng(3),
+        on_witness_lost=lambda case: seen.append((model.time, case)),
+    )
+    model.filings = Filings(model, court, gap=2.0, until=200.0, witness=True, witness_loss_per_year=1.0)
+    model.run_until(364.0)
+    cases = list(court.open_cases.values())
+    assert court.decided == 0 and len(cases) == 100
+    lost = [c for c in cases if c.arrest_day + c.witness_lost_after <= 364.0]
+    assert 20 < len(lost) < 80 and court.witnesses_lost == len(seen) == len(lost)
+    assert all(case.witness_lost for case in lost) and sum(c.witness_lost for c in cases) == len(lost)
+    for when, case in seen:  # each counted at its loss time (within the step's rounding)
+        assert when == pytest.approx(case.arrest_day + case.witness_lost_after, abs=1.0)
+
+    # One plea, one trial, the same loss time, 100 days after the plea decision.
+    pleas = dataclasses.replace(CALM, plea_share=1.0, plea_belief_sd=0.0, trial_cost_years=100.0)
+    trials = dataclasses.replace(pleas, plea_share=0.0, trial_preparation_days=200.0)
+    for legal, counted in ((pleas, 0), (trials, 1)):
+        model = mesa.Model(rng=0)
+        court = CourtSystem(model, legal, 1.0)
+        draw = 1.0 - math.exp(-160.0 / 365.0)  # the uniform whose exponential loss time is 160 days at 1 a year
+        court.file_case(accused=None, charge="smuggling", witness=True, witness_loss_per_year=1.0, rng=Fixed(draw))
+        model.run_until(500.0)
+        assert court.decided == 1 and court.witnesses_lost == counted, legal
+
+
+class Fixed:
+    """A stand-in generator whose uniforms are all ``u``."""
+
+    def __init__(self, u: float):
+        self.u = u
+
+    def random(self, size=None):
+        return self.u if size is None else np.full(size, self.u)
 
 
 def test_the_median_time_to_disposition_by_method_is_the_median_of_the_cases_disposed_of():

@@ -157,7 +157,7 @@ class BorderModel(mesa.Model):
             networks,
             place_patrol=force.place,
         )
-        courts.on_verdict = enforcement.on_verdict
+        courts.on_verdict, courts.on_witness_lost = enforcement.on_verdict, enforcement.on_witness_lost
         courts.on_release = courts.on_abscond = enforcement.on_case_change
         first_agency, desk = s.agencies.members[0].name, AlertDesk(s.surveillance, w, streams)  # first: unowned alerts
         self.detection = Detection(w, s.patrols, first_agency, self.clock, time, sensors, books, intel, force, desk)

@@ -348,7 +348,7 @@ class Enforcement:
         The mean sentence is the case's: the charge's (``legal.sentence_years`` for trafficking,
         ``legal.smuggling_sentence_years`` for smuggling; a trafficking case pleaded down to smuggling carries
         smuggling's), less the plea discount for a plea. Counted: the disposition and its days from filing, by
-        kind and for trafficking cases (as filed), the witness heard or lost, the victims who testified (those
+        kind and for trafficking cases (as filed), the witness heard or lost by then, the victims who testified (those
         of a case decided by a plea or a trial verdict with its witnesses still there: ``victims_testifying``),
         and pleas by the charge convicted.
         """
@@ -366,7 +366,7 @@ class Enforcement:
             counters["trafficking_cases_disposed"] += 1
             counters["case_days_trafficking_disposed"] += days
         if case.witness:
-            counters["witnesses_lost" if case.witness_lost else "witnesses_heard"] += 1
+            counters["witnesses_lost_disposed" if case.witness_lost else "witnesses_heard"] += 1
             if not case.witness_lost and case.disposition is not Disposition.DISMISSED:
                 counters["victims_testifying"] += case.witnesses
         trafficker.network.observe_verdict(case.outcome is CaseOutcome.CONVICTED)
@@ -387,6 +387,10 @@ class Enforcement:
                 self.timeline.schedule(trafficker.end_sentence, 24 * days)
         else:
             trafficker.update_legal_status()
+
+    def on_witness_lost(self, case) -> None:
+        """A case's testifying victims were lost to it while it waited (returned home, removed, withdrew)."""
+        self.ledger.counters["witnesses_lost"] += 1
 
     def on_case_change(self, case) -> None:
         """Released pending trial, or absconded: the accused's status follows their open cases."""

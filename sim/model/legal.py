@@ -23,7 +23,11 @@ Mechanisms (from the seed article's "legal and procedural obstacles"):
   who agreed to testify against its guide) are lost to the case (returned home, removed, withdrawn) at the
   hazard ``witness_loss_per_year`` (times ``witness_loss_protection_factor`` under protection; the model
   gives the hazard of each case) from filing on, together: the loss time is drawn at filing, and the
-  witnesses count at the plea decision and at the verdict only if not lost by then. The victims of a case
+  witnesses count at the plea decision and at the verdict only if not lost by then. A loss is counted when it
+  happens (:attr:`CourtSystem.witnesses_lost`, ``on_witness_lost``), while the case still waits for its
+  witnesses (before a plea decision that ends in a plea or a dismissal, or before a trial's verdict; a case
+  closed by absconding waits no more), so that a year in which few cases are decided still counts the
+  witnesses its waiting cases lost. The victims of a case
   decided by a plea or a trial verdict with its witnesses still there are the victims who testified
   (:attr:`CourtSystem.victims_testified`); a longer wait loses more of them.
 * **Pleas in the shadow of trial.** Every case goes through its procedure; at its end (the plea decision)
@@ -155,7 +159,9 @@ class Case:
         lesser_years: Mean sentence of the lesser charge the case can be reduced to (``None``: none).
         reduced: The plea was to the lesser charge (charge bargaining).
         witness_lost_after: Days from filing after which the witness is lost (``inf``: never, or no witness).
-        witness_lost: The witness was lost before the case was disposed of (set at the disposition).
+        witness_lost: The witness was lost while the case still waited for it (set when lost).
+        witness_done: The case no longer needs its witness (a plea decision ending in a plea or a dismissal, a
+            trial's verdict): a loss after it is not a loss to the case.
         plea_draw: The uniform draw that decides the plea, drawn at filing.
         decision_day: When the plea decision was taken (``None`` before it).
         disposition: ``plea``, ``trial``, ``dismissed`` or ``absconded`` once closed.
@@ -190,6 +196,7 @@ class Case:
     reduced: bool = False
     witness_lost_after: float = math.inf
     witness_lost: bool = False
+    witness_done: bool = False
     plea_draw: float = 0.0
     decision_day: float | None = None
     disposition: Disposition = Disposition.OPEN
@@ -256,6 +263,9 @@ class Case:
     def _abscond(self) -> None:
         self._court._abscond(self)
 
+    def _lose_witness(self) -> None:
+        self._court._lose_witness(self)
+
 
 class CourtSystem:
     """Courts, pretrial detention and the cases flowing through them.
@@ -270,6 +280,7 @@ class CourtSystem:
         on_release: Called with the case when the accused is released pretrial (inside
             :meth:`file_case`, since release happens at arrest).
         on_abscond: Called with the case when a released accused absconds (as a scheduled event).
+        on_witness_lost: Called with the case when its witnesses are lost while it waits for them.
         keep_history: Keep closed cases in :attr:`closed_cases` (turn off for very long runs).
 
     Raises:
@@ -286,6 +297,7 @@ class CourtSystem:
         on_verdict: Callable[[Case], None] | None = None,
         on_release: Callable[[Case], None] | None = None,
         on_abscond: Callable[[Case], None] | None = None,
+        on_witness_lost: Callable[[Case], None] | None = None,
         keep_history: bool = True,
     ) -> None:
         if not (isinstance(steps_per_day, numbers.Real) and math.isfinite(steps_per_day) and steps_per_day > 0):
@@ -297,6 +309,7 @@ class CourtSystem:
         self.on_verdict = on_verdict
         self.on_release = on_release
         self.on_abscond = on_abscond
+        self.on_witness_lost = on_witness_lost
         self.keep_history = keep_history
 
         self.courts = legal.courts
@@ -318,7 +331,7 @@ class CourtSystem:
         self.reduced = 0  # pleas to the lesser charge (counted in pleas too)
         self.dismissed = 0  # cases dismissed at the plea decision (counted in acquitted too)
         self.witnesses = 0  # cases filed with a testifying victim
-        self.witnesses_lost = 0  # of those, disposed of after the witness was lost
+        self.witnesses_lost = 0  # of those, lost while the case waited for the witness (counted when lost)
         self.witness_victims = 0  # testifying victims of the cases filed
         self.victims_testified = 0  # of those, heard: their case decided by plea or trial before they were lost
         self.absconded = 0
@@ -495,6 +508,8 @@ class CourtSystem:
         self._open_by_accused.setdefault(id(accused), {})[case.case_id] = case
         if detained:
             heapq.heappush(self._held, (charged_years, -now, -case.case_id, case))
+        if math.isfinite(lost_after):
+            self._schedule(case._lose_witness, lost_after)  # counted then if the case still waits for it
         self._counts[_STAGE_INDEX[CaseStage.PROCEDURE]] += 1
         if displaced is not None:
             self._release_from_detention(displaced, now)  # the place passes to the new case
@@ -583,13 +598,26 @@ class CourtSystem:
             self._join_queue(case)
 
     def _note_witness(self, case: Case, now: float, heard: bool = True) -> None:
-        """The case no longer needs its witnesses: count them lost if they were lost by now, else, when the case
-        is decided by a plea or a trial (``heard``), count its victims as having testified."""
+        """The case no longer needs its witnesses: if they were lost by now, they are (counted now if their loss
+        event has not come yet, at the same moment); else, when the case is decided by a plea or a trial
+        (``heard``), its victims have testified."""
+        case.witness_done = True
         if case.witness and not case.witness_at(now):
-            case.witness_lost = True
-            self.witnesses_lost += 1
+            if not case.witness_lost:
+                self._count_witness_lost(case)
         elif heard:
             self.victims_testified += case.witnesses
+
+    def _lose_witness(self, case: Case) -> None:
+        """The moment a case's witnesses are lost: a loss to the case if it is open and still waits for them."""
+        if case.stage is not CaseStage.CLOSED and not case.witness_done and not case.witness_lost:
+            self._count_witness_lost(case)
+
+    def _count_witness_lost(self, case: Case) -> None:
+        case.witness_lost = True
+        self.witnesses_lost += 1
+        if self.on_witness_lost is not None:
+            self.on_witness_lost(case)
 
     def _dismiss(self, case: Case, now: float) -> None:
         """Dismissed for want of evidence at the plea decision: an acquittal without trial."""
