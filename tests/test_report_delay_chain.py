@@ -171,3 +171,18 @@ def test_no_delay_chain_without_a_policy_that_changes_the_delay(tmp_path):
     assert delay_settings(experiment, summary).empty and delay_chain(summary, delay_settings(experiment, summary)).empty
     _, md_path = write_report(experiment, tmp_path, runs, summary)
     assert "Legal delay along the chain" not in md_path.read_text(encoding="utf-8")
+
+
+def test_a_step_undefined_in_some_runs_is_said_so_not_counted_as_no_change(tmp_path):
+    """A 365-day procedure decides no case filed in a counted year, so its days to verdict are NaN: the text says
+    the step is not defined, and does not list it among the steps with no clear change."""
+    experiment = delay_experiment(tmp_path)
+    runs, _ = delay_runs(experiment)
+    runs.loc[runs["policy"] == "slow", "days_to_verdict"] = float("nan")
+    summary = summarise(runs, experiment.policy_names, list(experiment.outcomes))
+    settings = delay_settings(experiment, summary)
+    chain = delay_chain(summary, settings)
+    assert pd.isna(chain.set_index("outcome").loc["days_to_verdict", "diff"])
+    text = " ".join(delay_text(experiment, chain, settings))
+    assert "compared: days to verdict." in text and "Not defined in every run" in text, text
+    assert "days to verdict" not in text.split("Not defined")[0], text

@@ -493,6 +493,8 @@ def delay_text(experiment: Experiment, rows: pd.DataFrame, settings: pd.DataFram
     changed = [_setting_text(r) for _, r in mine.iterrows() if r["base_value"] != r["policy_value"]]
     text = [f"{label(policy)} changes the legal delay against the baseline: " + "; ".join(changed) + "."]
     steps = [r for _, r in rows.iterrows()]
+    undefined = [r for r in steps if pd.isna(r["diff"])]
+    steps = [r for r in steps if not pd.isna(r["diff"])]
     clear = [r for r in steps if r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0]
     unclear = [r for r in steps if not (r["diff_ci_low"] > 0 or r["diff_ci_high"] < 0)]
     if clear:
@@ -500,6 +502,9 @@ def delay_text(experiment: Experiment, rows: pd.DataFrame, settings: pd.DataFram
     if unclear:
         names = ", ".join(OUTCOME_BY_NAME[r["outcome"]].label for r in unclear)
         text.append(f"No clear change at: {names}.")
+    if undefined:  # a mean over cases none of which was decided in the counted time, in one arm or both
+        names = ", ".join(OUTCOME_BY_NAME[r["outcome"]].label for r in undefined)
+        text.append(f"Not defined in every run (nothing to average in the counted time), so not compared: {names}.")
     against = [OUTCOME_BY_NAME[r["outcome"]].label for r in clear if r["field_direction"] is False]
     if against:
         text.append("Against the direction delay moves them in the field: " + ", ".join(against) + ".")
